@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// tickpipe: a multi-process market-making pipeline over shared-memory rings.
+///
+/// No package dependencies: Glibc, the standard library, Synchronization and
+/// small C targets of our own (`CPlatform` for what Swift cannot say itself).
+let package = Package(
+    name: "tickpipe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "IPC", targets: ["IPC"]),
+        .executable(name: "feed", targets: ["feed"]),
+        .executable(name: "book", targets: ["book"]),
+        .executable(name: "signal", targets: ["signal"]),
+        .executable(name: "exec", targets: ["exec"]),
+        .executable(name: "risk", targets: ["risk"]),
+    ],
+    targets: [
+        // pause hint, rdtsc, futex, CPU affinity: the few things Swift has no words for.
+        .target(name: "CPlatform"),
+        .target(name: "IPC", dependencies: ["CPlatform"]),
+        .executableTarget(name: "feed", dependencies: ["IPC"]),
+        .executableTarget(name: "book", dependencies: ["IPC"]),
+        .executableTarget(name: "signal", dependencies: ["IPC"]),
+        .executableTarget(name: "exec", dependencies: ["IPC"]),
+        .executableTarget(name: "risk", dependencies: ["IPC"]),
+
+        // Test-only parts: a malloc interposer linked only into the tests, and a
+        // small peer executable the multi-process ring tests start as real processes.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .executableTarget(name: "RingPeer", dependencies: ["IPC"], path: "Tests/RingPeer"),
+        .testTarget(
+            name: "IPCTests",
+            dependencies: ["IPC", "CMallocCounter", "RingPeer"]
+        ),
+    ]
+)

@@ -1,0 +1,44 @@
+// CPlatform: the few machine and kernel facilities Swift has no words for.
+// Each function is static inline so that calls from Swift compile to the bare instruction.
+#ifndef CPLATFORM_H
+#define CPLATFORM_H
+
+#include <stdint.h>
+#include <time.h>
+
+/// The CPU's spin-wait hint (`pause` on x86, `yield` on ARM): tells the core a
+/// spin loop is running, saving power and the pipeline flush on exit from the loop.
+static inline void cplatform_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// The time-stamp counter (`rdtsc`), or the virtual counter on ARM. Not serialising.
+static inline uint64_t cplatform_rdtsc(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    return 0;
+#endif
+}
+
+/// `futex(addr, FUTEX_WAIT, expected, timeout)` on a shared (not private) word, so a
+/// waiter in one process is woken by a writer in another. Returns 0 when woken, or
+/// -1 with errno (EAGAIN: *addr != expected; ETIMEDOUT; EINTR).
+int cplatform_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec *timeout);
+
+/// `futex(addr, FUTEX_WAKE, count)` on a shared word. Returns the number woken, or -1 with errno.
+int cplatform_futex_wake(uint32_t *addr, int32_t count);
+
+/// `sched_setaffinity(0, ...)` with one CPU in the set: pins the calling thread.
+/// Returns 0, or -1 with errno.
+int cplatform_pin_to_cpu(int32_t cpu);
+
+#endif

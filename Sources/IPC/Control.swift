@@ -1,0 +1,52 @@
+/// Session-level signals between stages: heartbeat, halt, resume, flatten, resync, end of stream.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------------------------------------------------------+
+/// |                 FrameHeader (type = 8), 32 bytes              |  0..31
+/// +-------------------------------+-------------------------------+
+/// |            command            |            reason             | 32
+/// +-------------------------------+-------------------------------+
+/// |                           senderPid                           | 36
+/// +---------------------------------------------------------------+
+/// |                             value                             | 40
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                           reserved                            | 48..63
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// ```
+///
+/// `value` is command-specific: the last update id a resync request saw, the frame count
+/// at end of stream.
+@frozen
+public struct Control: FrameMessage, Equatable {
+    public static var messageType: MessageType { .control }
+
+    @frozen public enum Command: UInt16, Sendable {
+        case heartbeat = 1, halt = 2, resume = 3, flatten = 4, resyncRequest = 5, endOfStream = 6
+    }
+
+    public var header: FrameHeader
+    public var command: Command
+    public var reason: UInt16
+    public var senderPid: Int32
+    public var value: Int64
+    public var reserved: (UInt64, UInt64) = (0, 0)
+
+    @inlinable
+    public init(header: FrameHeader, command: Command, reason: UInt16 = 0, senderPid: Int32, value: Int64 = 0) {
+        self.header = header
+        self.header.type = MessageType.control.rawValue
+        self.command = command
+        self.reason = reason
+        self.senderPid = senderPid
+        self.value = value
+    }
+
+    public static func == (lhs: Control, rhs: Control) -> Bool {
+        lhs.header == rhs.header && lhs.command == rhs.command && lhs.reason == rhs.reason
+            && lhs.senderPid == rhs.senderPid && lhs.value == rhs.value
+    }
+}

@@ -1,0 +1,70 @@
+/// What a venue said about one of our orders: ack, reject, partial fill, fill, cancelled.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------------------------------------------------------+
+/// |                 FrameHeader (type = 6), 32 bytes              |  0..31
+/// +---------------+---------------+-------------------------------+
+/// |    report     |     side      |          rejectReason         | 32
+/// +---------------+---------------+-------------------------------+
+/// |                         clientOrderId                         | 36
+/// +---------------------------------------------------------------+
+/// |                          price (ticks)                        | 40
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                          size (lots)                          | 48
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                       fee (quote nanos)                       | 56
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// ```
+///
+/// For fills `price` and `size` are this fill's; for acks and cancels, the order's price and
+/// remaining size. `fee` is in 10⁻⁹ units of the quote currency, negative for a rebate.
+@frozen
+public struct ExecutionReport: FrameMessage, Equatable {
+    public static var messageType: MessageType { .executionReport }
+
+    @frozen public enum Report: UInt8, Sendable {
+        case ack = 1, reject = 2, partialFill = 3, fill = 4, cancelled = 5
+    }
+
+    @frozen public enum RejectReason: UInt16, Sendable {
+        case none = 0
+        case postOnlyWouldCross = 1
+        case riskLimit = 2
+        case halted = 3
+        case unknownOrder = 4
+        case insufficientBalance = 5
+        case invalidPrice = 6
+        case invalidSize = 7
+        case venueError = 8
+    }
+
+    public var header: FrameHeader
+    public var report: Report
+    public var side: Side
+    public var rejectReason: RejectReason
+    public var clientOrderId: UInt32
+    public var price: Int64
+    public var size: Int64
+    public var fee: Int64
+
+    @inlinable
+    public init(
+        header: FrameHeader, report: Report, side: Side, rejectReason: RejectReason = .none,
+        clientOrderId: UInt32, price: Int64, size: Int64, fee: Int64 = 0
+    ) {
+        self.header = header
+        self.header.type = MessageType.executionReport.rawValue
+        self.report = report
+        self.side = side
+        self.rejectReason = rejectReason
+        self.clientOrderId = clientOrderId
+        self.price = price
+        self.size = size
+        self.fee = fee
+    }
+}

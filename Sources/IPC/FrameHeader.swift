@@ -1,0 +1,81 @@
+/// The 32-byte header that opens every 64-byte frame.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------+---------------+-------------------------------+
+/// |     type      |    version    |             flags             |  0
+/// +---------------+---------------+-------------------------------+
+/// |                          instrument                           |  4
+/// +---------------------------------------------------------------+
+/// |                           sequence                            |  8
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                         eventTimeNs                           | 16
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                        receiveTimeNs                          | 24
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                 payload: 32 bytes, by type                    | 32..63
+/// ```
+///
+/// - `type`: a `MessageType` raw value; `version`: `FrameLayout.version`.
+/// - `instrument`: the id in the session's instrument table (0 for session-wide frames).
+/// - `sequence`: assigned by the frame's writer, +1 per frame on one stream.
+/// - `eventTimeNs`: the venue's event time, Unix epoch ns (0 when the venue gives none).
+/// - `receiveTimeNs`: when the originating data reached this host, `CLOCK_REALTIME` ns;
+///   stages copy it forward so that tick-to-quote latency can be read off any frame.
+@frozen
+public struct FrameHeader: Equatable, Sendable {
+    public var type: UInt8
+    public var version: UInt8
+    public var flags: FrameFlags
+    public var instrument: UInt32
+    public var sequence: UInt64
+    public var eventTimeNs: Int64
+    public var receiveTimeNs: Int64
+
+    @inlinable
+    public init(
+        type: MessageType, flags: FrameFlags = [], instrument: UInt32 = 0, sequence: UInt64 = 0,
+        eventTimeNs: Int64 = 0, receiveTimeNs: Int64 = 0
+    ) {
+        self.type = type.rawValue
+        self.version = FrameLayout.version
+        self.flags = flags
+        self.instrument = instrument
+        self.sequence = sequence
+        self.eventTimeNs = eventTimeNs
+        self.receiveTimeNs = receiveTimeNs
+    }
+
+    /// The decoded type, or `nil` for a value no layout of this version defines.
+    @inlinable
+    public var messageType: MessageType? { MessageType(rawValue: type) }
+}
+
+/// Bits of `FrameHeader.flags` that mean the same in every message type.
+@frozen
+public struct FrameFlags: OptionSet, Equatable, Sendable {
+    public var rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// The last frame of one venue message (a depth update spans one frame per level):
+    /// a reader applies the frames up to here as one change before it publishes.
+    public static let endOfMessage = FrameFlags(rawValue: 1 << 0)
+    /// The frame belongs to a full book snapshot rather than a diff.
+    public static let snapshot = FrameFlags(rawValue: 1 << 1)
+    /// Every bit a frame of this layout version may set.
+    public static let known: FrameFlags = [.endOfMessage, .snapshot]
+}
+
+/// Facts that hold for every frame.
+public enum FrameLayout {
+    /// The layout version written into every header and every segment; bump on any change.
+    public static let version: UInt8 = 1
+    /// Every frame is exactly one 64-byte cache line.
+    public static let frameSize = 64
+    public static let headerSize = 32
+    public static let payloadSize = 32
+}

@@ -1,0 +1,43 @@
+/// Our position and PnL on one instrument, as `exec` books it after every fill.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------------------------------------------------------+
+/// |                 FrameHeader (type = 7), 32 bytes              |  0..31
+/// +---------------------------------------------------------------+
+/// |                     position (lots, signed)                   | 32
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                   realizedPnl (quote nanos)                   | 40
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                  unrealizedPnl (quote nanos)                  | 48
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                       fees (quote nanos)                      | 56
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// ```
+///
+/// Money is in 10⁻⁹ units of the quote currency; `realizedPnl` is before fees.
+@frozen
+public struct PositionSnapshot: FrameMessage, Equatable {
+    public static var messageType: MessageType { .positionSnapshot }
+
+    public var header: FrameHeader
+    public var position: Int64
+    public var realizedPnl: Int64
+    public var unrealizedPnl: Int64
+    public var fees: Int64
+
+    @inlinable
+    public init(header: FrameHeader, position: Int64, realizedPnl: Int64, unrealizedPnl: Int64, fees: Int64) {
+        self.header = header
+        self.header.type = MessageType.positionSnapshot.rawValue
+        self.position = position
+        self.realizedPnl = realizedPnl
+        self.unrealizedPnl = unrealizedPnl
+        self.fees = fees
+    }
+}

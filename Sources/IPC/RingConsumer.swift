@@ -1,0 +1,202 @@
+import Glibc
+import Synchronization
+
+/// One reader of a one-to-many ring, with its own cursor in the segment's consumer table.
+///
+/// - `.gating`: the producer never overwrites a frame this consumer has not read (back-pressure).
+///   Frames are handed to the handler in place, without a copy.
+/// - `.lossy`: a monitor that may fall behind. It never holds the producer back; it counts the
+///   frames it missed in `drops` and never hands out a torn frame: each frame is copied, then
+///   the producer's claim position is re-read, and a copy the producer may have overwritten
+///   meanwhile is discarded and counted as a drop (the seqlock pattern).
+public struct RingConsumer: @unchecked Sendable {
+    public enum Mode: String, Sendable { case gating, lossy }
+
+    public let segment: RingSegment
+    public let mode: Mode
+    /// This consumer's record in the segment's consumer table.
+    public let recordIndex: Int
+    /// The next frame to read.
+    @usableFromInline var nextPosition: UInt64
+    /// Frames a lossy consumer missed.
+    @usableFromInline var dropCount: UInt64 = 0
+    /// A lossy consumer's private copy of the frame being handed out.
+    @usableFromInline var copy = Frame(header: FrameHeader(type: .control))
+
+    /// Attaches to ring `name`, starting at the next frame the producer writes.
+    ///
+    /// `blocking` consumers may sleep on the ring's futex (`IdleStrategy.Mode.block`); the
+    /// producer then checks for sleepers after each publish, which costs it a fence.
+    public static func attach(
+        _ name: SegmentName, mode: Mode, blocking: Bool = false, readyTimeoutMs: Int = 2_000
+    ) throws(RingError) -> RingConsumer {
+        let segment = try RingSegment.attach(name, readyTimeoutMs: readyTimeoutMs)
+        let state: RingDescriptor.ConsumerState = mode == .gating ? .gating : .lossy
+        for index in 0..<segment.maxConsumers {
+            var expected = RingDescriptor.ConsumerState.free.rawValue
+            guard segment.consumerState(index).pointee.compareExchange(
+                expected: expected, desired: RingDescriptor.ConsumerState.claiming.rawValue,
+                ordering: .acquiringAndReleasing
+            ).exchanged else { continue }
+            expected = 0
+            segment.consumerPid(index).pointee.store(getpid(), ordering: .relaxed)
+            segment.consumerDrops(index).pointee.store(0, ordering: .relaxed)
+            segment.consumerHeartbeat(index).pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
+            segment.consumerBlocking(index).pointee.store(blocking ? 1 : 0, ordering: .relaxed)
+            if blocking { segment.blockingConsumers.pointee.add(1, ordering: .sequentiallyConsistent) }
+            // Register at the last published position, then become visible to the producer.
+            let first = segment.publishPosition.pointee.load(ordering: .acquiring)
+            segment.consumerPosition(index).pointee.store(first, ordering: .releasing)
+            segment.consumerState(index).pointee.store(state.rawValue, ordering: .releasing)
+            // Sequentially consistent fence (store-load): pairs with the producer's fence in
+            // refreshLimit. Either the producer's next scan sees this record, or the load below
+            // sees every frame it published before a scan that missed us; starting there, no
+            // frame we read can be overwritten before the producer's following scan.
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+            let start = segment.publishPosition.pointee.load(ordering: .acquiring)
+            segment.consumerPosition(index).pointee.store(start, ordering: .releasing)
+            return RingConsumer(segment: segment, mode: mode, recordIndex: index, nextPosition: start)
+        }
+        throw RingError.noFreeConsumerRecord(name, maxConsumers: segment.maxConsumers)
+    }
+
+    init(segment: RingSegment, mode: Mode, recordIndex: Int, nextPosition: UInt64) {
+        self.segment = segment
+        self.mode = mode
+        self.recordIndex = recordIndex
+        self.nextPosition = nextPosition
+    }
+
+    /// Hands up to `limit` frames to `handler`, oldest first, and returns how many.
+    /// 0 means nothing new (or, for a lossy consumer, only frames it had to drop).
+    @inlinable
+    public mutating func read(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
+        mode == .gating ? readGating(limit: limit, handler) : readLossy(limit: limit, handler)
+    }
+
+    @inlinable
+    mutating func readGating(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
+        // Acquire: pairs with the producer's release store in publish(); the frames are visible.
+        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
+        let available = published &- nextPosition
+        if available == 0 { return 0 }
+        let count = Int(truncatingIfNeeded: min(available, UInt64(limit)))
+        var position = nextPosition
+        for _ in 0..<count {
+            handler(UnsafePointer(segment.slot(position)))
+            position &+= 1
+        }
+        nextPosition = position
+        // Release: our reads of the slots happen-before the producer reuses them.
+        segment.consumerPosition(recordIndex).pointee.store(position, ordering: .releasing)
+        if segment.producerWaiting.pointee.load(ordering: .relaxed) != 0 { wakeProducer() }
+        return count
+    }
+
+    @inlinable
+    mutating func readLossy(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
+        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
+        var handled = 0
+        while handled < limit && nextPosition < published {
+            let claimed = segment.claimPosition.pointee.load(ordering: .acquiring)
+            if claimed &- nextPosition > segment.capacity {
+                skipOverwritten(claimed: claimed)
+                continue
+            }
+            copy = segment.slot(nextPosition).pointee
+            // Acquire fence (load-load): the slot copy above completes before the re-check.
+            atomicMemoryFence(ordering: .acquiring)
+            let claimedAfter = segment.claimPosition.pointee.load(ordering: .relaxed)
+            if claimedAfter &- nextPosition > segment.capacity {
+                skipOverwritten(claimed: claimedAfter)
+                continue
+            }
+            withUnsafePointer(to: &copy) { handler($0) }
+            nextPosition &+= 1
+            handled += 1
+        }
+        segment.consumerPosition(recordIndex).pointee.store(nextPosition, ordering: .releasing)
+        return handled
+    }
+
+    /// Jumps a lapped lossy consumer to the oldest frame the producer is not rewriting.
+    @usableFromInline
+    mutating func skipOverwritten(claimed: UInt64) {
+        let oldestIntact = claimed &- segment.capacity
+        dropCount &+= oldestIntact &- nextPosition
+        nextPosition = oldestIntact
+        segment.consumerDrops(recordIndex).pointee.store(dropCount, ordering: .relaxed)
+    }
+
+    @usableFromInline
+    func wakeProducer() {
+        segment.consumerProgress.pointee.add(1, ordering: .relaxed)
+        Futex.wakeAll(segment.consumerProgressFutex)
+    }
+
+    /// The next position to read; frames before it have been handled or dropped.
+    @inlinable public var position: UInt64 { nextPosition }
+    /// Frames a lossy consumer missed because the producer lapped it.
+    @inlinable public var drops: UInt64 { dropCount }
+
+    /// Frames published and not yet read.
+    @inlinable
+    public var lag: UInt64 {
+        segment.publishPosition.pointee.load(ordering: .acquiring) &- nextPosition
+    }
+
+    /// Sleeps until the producer publishes past our position, the stream ends or `timeoutNs`
+    /// passes. Needs `blocking: true` at attach, or no producer will wake us before the timeout.
+    public func awaitData(timeoutNs: Int64) {
+        let expected = UInt32(truncatingIfNeeded: nextPosition)
+        // Seq-cst increment (store-load): pairs with the producer's fence after publishing.
+        segment.dataWaiters.pointee.add(1, ordering: .sequentiallyConsistent)
+        if segment.publishPosition.pointee.load(ordering: .sequentiallyConsistent) == nextPosition
+            && segment.endOfStream.pointee.load(ordering: .relaxed) == 0 {
+            Futex.wait(segment.publishFutex, expected: expected, timeoutNs: timeoutNs)
+        }
+        segment.dataWaiters.pointee.subtract(1, ordering: .relaxed)
+    }
+
+    /// Records that this consumer is alive (for `status`).
+    public func heartbeat(now: Int64) {
+        segment.consumerHeartbeat(recordIndex).pointee.store(now, ordering: .relaxed)
+    }
+
+    /// How the producer looks from here; asked when the ring has been quiet for a while.
+    public enum ProducerHealth: Equatable, Sendable {
+        /// Publishing, or quiet with a fresh heartbeat.
+        case alive
+        /// The producer closed the stream and this consumer has read all of it.
+        case endOfStream
+        /// The producer's process is gone without closing the stream.
+        case dead(pid: Int32)
+        /// The producer's process exists but its heartbeat is older than the timeout.
+        case silent(pid: Int32, forNs: Int64)
+    }
+
+    public func producerHealth(now: Int64, heartbeatTimeoutNs: Int64) -> ProducerHealth {
+        let end = segment.endOfStream.pointee.load(ordering: .acquiring)
+        if end & RingDescriptor.endOfStreamFlag != 0 {
+            return nextPosition >= end & ~RingDescriptor.endOfStreamFlag ? .endOfStream : .alive
+        }
+        if lag > 0 { return .alive }
+        let pid = segment.creatorPid
+        if !ProcessLiveness.isAlive(pid) { return .dead(pid: pid) }
+        let silence = now - segment.producerHeartbeat.pointee.load(ordering: .relaxed)
+        return silence > heartbeatTimeoutNs ? .silent(pid: pid, forNs: silence) : .alive
+    }
+
+    /// Gives the consumer record back; the producer stops gating on it.
+    public func detach() {
+        RingConsumer.release(segment, recordIndex)
+    }
+
+    static func release(_ segment: RingSegment, _ index: Int) {
+        if segment.consumerBlocking(index).pointee.exchange(0, ordering: .relaxed) != 0 {
+            segment.blockingConsumers.pointee.subtract(1, ordering: .relaxed)
+        }
+        // Release: the producer's next scan no longer gates on this record.
+        segment.consumerState(index).pointee.store(RingDescriptor.ConsumerState.free.rawValue, ordering: .releasing)
+    }
+}

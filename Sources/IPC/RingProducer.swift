@@ -1,0 +1,175 @@
+import Glibc
+import Synchronization
+
+/// The single writer of a one-to-many ring in shared memory.
+///
+/// Publishing is two steps, as in the Disruptor: `tryClaim()` hands out the next slot, the
+/// caller fills it, `publish()` makes every claimed frame visible at once. `write(_:)` does
+/// the three for one frame. A full ring is a value (`nil`, `.full`), never an error: gating
+/// consumers hold the producer back; lossy consumers never do.
+///
+/// Steady state touches no lock, no allocation and no system call: the gating limit is cached
+/// and refreshed only when the producer reaches it (once per `capacity` frames at most when
+/// consumers keep up); a futex wake happens only while a blocking consumer sleeps.
+public struct RingProducer: @unchecked Sendable {
+    public let segment: RingSegment
+    /// The position the next claimed frame gets.
+    @usableFromInline var nextPosition: UInt64 = 0
+    /// Frames below this position may be written without looking at the consumers again.
+    @usableFromInline var cachedLimit: UInt64 = 0
+    /// Gating consumers found dead and released, for the operator.
+    public private(set) var releasedConsumerPids: [Int32] = []
+
+    /// Creates the ring segment `name` with `capacity` 64-byte slots (a power of two).
+    public static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int = 8) throws(RingError) -> RingProducer {
+        RingProducer(segment: try RingSegment.create(name, capacity: capacity, maxConsumers: maxConsumers))
+    }
+
+    init(segment: RingSegment) {
+        self.segment = segment
+    }
+
+    public enum WriteResult: Equatable, Sendable { case ok, full }
+
+    /// Claims the next slot, or returns `nil` when the slowest gating consumer is a full ring
+    /// behind. The frame becomes visible to consumers at the next `publish()`.
+    @inlinable
+    public mutating func tryClaim() -> UnsafeMutablePointer<Frame>? {
+        if nextPosition >= cachedLimit {
+            refreshLimit()
+            if nextPosition >= cachedLimit { return nil }
+        }
+        let position = nextPosition
+        nextPosition = position &+ 1
+        // Claim before writing, for lossy readers: they re-read the claim after copying a slot
+        // and discard the copy if it may have been overwritten meanwhile (a seqlock).
+        segment.claimPosition.pointee.store(position &+ 1, ordering: .relaxed)
+        // Release fence (store-store): the claim above is ordered before the slot's stores.
+        atomicMemoryFence(ordering: .releasing)
+        return segment.slot(position)
+    }
+
+    /// Makes every claimed frame visible, and wakes consumers asleep on the ring if any.
+    @inlinable
+    public mutating func publish() {
+        // Release: the frames' stores happen-before a consumer's acquire load of the position.
+        segment.publishPosition.pointee.store(nextPosition, ordering: .releasing)
+        if segment.blockingConsumers.pointee.load(ordering: .relaxed) != 0 {
+            wakeSleepingConsumers()
+        }
+    }
+
+    /// Claims, fills and publishes one frame.
+    @inlinable
+    public mutating func write(_ frame: Frame) -> WriteResult {
+        guard let slot = tryClaim() else { return .full }
+        slot.pointee = frame
+        publish()
+        return .ok
+    }
+
+    @inlinable
+    public mutating func write<M: FrameMessage>(_ message: M) -> WriteResult {
+        write(Frame(message))
+    }
+
+    /// Frames published so far.
+    @inlinable public var position: UInt64 { nextPosition }
+
+    @usableFromInline
+    func wakeSleepingConsumers() {
+        // Sequentially consistent fence (store-load): orders the publish store above before the
+        // load of `dataWaiters`, pairing with the consumer's seq-cst increment of `dataWaiters`
+        // before it sleeps. One of the two sees the other, so no wake-up is lost.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        if segment.dataWaiters.pointee.load(ordering: .relaxed) != 0 {
+            Futex.wakeAll(segment.publishFutex)
+        }
+    }
+
+    /// Re-reads the gating consumers' positions: the slow path, once per lap at most.
+    @usableFromInline
+    mutating func refreshLimit() {
+        // Sequentially consistent fence (store-load): pairs with the fence a consumer issues
+        // after registering, so either we see its record or it sees our positions and starts
+        // from a frame we have not yet overwritten (see RingConsumer.attach).
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        var slowest = nextPosition
+        for index in 0..<segment.maxConsumers {
+            // Acquire: pairs with the consumer's release stores of its state and position.
+            guard segment.consumerState(index).pointee.load(ordering: .acquiring)
+                == RingDescriptor.ConsumerState.gating.rawValue else { continue }
+            slowest = min(slowest, segment.consumerPosition(index).pointee.load(ordering: .acquiring))
+        }
+        cachedLimit = slowest &+ segment.capacity
+    }
+
+    /// Waits until at least one slot is free, with the process's idle strategy; in block mode
+    /// it sleeps on a futex that gating consumers bump. Every 100 ms it checks that the gating
+    /// consumers holding it back are alive and releases the records of dead ones.
+    /// Returns false if `stop()` said to give up first.
+    public mutating func awaitSpace(idle: IdleStrategy.Mode, stop: () -> Bool = { false }) -> Bool {
+        var strategy = IdleStrategy(idle)
+        var nextLivenessCheck = Clock.monotonicNanoseconds() + 100_000_000
+        while true {
+            refreshLimit()
+            if nextPosition < cachedLimit { return true }
+            if stop() { return false }
+            if idle == .block && strategy.isPastSpinning {
+                let progress = segment.consumerProgress.pointee.load(ordering: .relaxed)
+                // Seq-cst: announce the sleep before the final re-check of the consumers.
+                segment.producerWaiting.pointee.store(1, ordering: .sequentiallyConsistent)
+                refreshLimit()
+                if nextPosition >= cachedLimit {
+                    // A consumer that advanced without seeing the flag leaves us to this 1 ms timeout.
+                    Futex.wait(segment.consumerProgressFutex, expected: progress, timeoutNs: 1_000_000)
+                }
+                segment.producerWaiting.pointee.store(0, ordering: .relaxed)
+            } else {
+                strategy.idle()
+            }
+            let now = Clock.monotonicNanoseconds()
+            if now >= nextLivenessCheck {
+                nextLivenessCheck = now + 100_000_000
+                heartbeat(now: now)
+                releaseDeadConsumers()
+            }
+        }
+    }
+
+    /// Frees the records of gating consumers whose process is gone, so a crashed reader cannot
+    /// stall the pipeline forever; their pids are kept in `releasedConsumerPids`.
+    public mutating func releaseDeadConsumers() {
+        for index in 0..<segment.maxConsumers {
+            let state = segment.consumerState(index).pointee.load(ordering: .acquiring)
+            guard state == RingDescriptor.ConsumerState.gating.rawValue
+                || state == RingDescriptor.ConsumerState.lossy.rawValue else { continue }
+            let pid = segment.consumerPid(index).pointee.load(ordering: .relaxed)
+            if !ProcessLiveness.isAlive(pid) {
+                releasedConsumerPids.append(pid)
+                RingConsumer.release(segment, index)
+            }
+        }
+    }
+
+    /// Records that the producer is alive; consumers read it when the ring goes quiet.
+    @inlinable
+    public func heartbeat(now: Int64) {
+        segment.producerHeartbeat.pointee.store(now, ordering: .relaxed)
+    }
+
+    /// Marks the end of the stream at the current position: consumers drain what is there, then
+    /// see `.endOfStream`.
+    public mutating func close() {
+        publish()
+        // Release: the final position and frames are visible before the end-of-stream mark.
+        segment.endOfStream.pointee.store(RingDescriptor.endOfStreamFlag | nextPosition, ordering: .releasing)
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        Futex.wakeAll(segment.publishFutex)
+    }
+
+    /// Removes the segment's name (clean shutdown); attached consumers keep their mapping.
+    public func unlink() throws(SystemError) {
+        try SharedMemoryMapping.unlink(segment.name)
+    }
+}

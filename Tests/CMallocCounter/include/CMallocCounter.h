@@ -1,0 +1,2 @@
+#include <stdint.h>
+uint64_t malloc_counter_thread_allocations(void);
