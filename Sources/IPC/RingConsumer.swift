@@ -29,7 +29,7 @@ public struct RingConsumer: @unchecked Sendable {
     /// producer then checks for sleepers after each publish, which costs it a fence.
     public static func attach(
         _ name: SegmentName, mode: Mode, blocking: Bool = false, readyTimeoutMs: Int = 2_000
-    ) throws(RingError) -> RingConsumer {
+    ) throws(SegmentError) -> RingConsumer {
         let segment = try RingSegment.attach(name, readyTimeoutMs: readyTimeoutMs)
         let state: RingDescriptor.ConsumerState = mode == .gating ? .gating : .lossy
         for index in 0..<segment.maxConsumers {
@@ -57,7 +57,7 @@ public struct RingConsumer: @unchecked Sendable {
             segment.consumerPosition(index).pointee.store(start, ordering: .releasing)
             return RingConsumer(segment: segment, mode: mode, recordIndex: index, nextPosition: start)
         }
-        throw RingError.noFreeConsumerRecord(name, maxConsumers: segment.maxConsumers)
+        throw SegmentError.noFreeConsumerRecord(name, maxConsumers: segment.maxConsumers)
     }
 
     init(segment: RingSegment, mode: Mode, recordIndex: Int, nextPosition: UInt64) {

@@ -85,8 +85,6 @@ public enum RingDescriptor {
     public static let magic: UInt64 = 0x0100_474E_4952_5054
     /// Bump on any change to this layout or to `FrameLayout`.
     public static let layoutVersion: UInt32 = UInt32(FrameLayout.version)
-    /// The value of `ready` once the creator has written every other header field.
-    public static let readyValue: UInt32 = 0x5245_4459 // "READY"
 
     public static let block = 128
 

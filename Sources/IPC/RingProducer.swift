@@ -21,7 +21,7 @@ public struct RingProducer: @unchecked Sendable {
     public private(set) var releasedConsumerPids: [Int32] = []
 
     /// Creates the ring segment `name` with `capacity` 64-byte slots (a power of two).
-    public static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int = 8) throws(RingError) -> RingProducer {
+    public static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int = 8) throws(SegmentError) -> RingProducer {
         RingProducer(segment: try RingSegment.create(name, capacity: capacity, maxConsumers: maxConsumers))
     }
 

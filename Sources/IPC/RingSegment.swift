@@ -72,78 +72,41 @@ public struct RingSegment: @unchecked Sendable {
 
     // MARK: Creation and attachment
 
+    static let handshake = SegmentHandshake(
+        magic: RingDescriptor.magic, layoutVersion: RingDescriptor.layoutVersion,
+        layoutVersionOffset: RingDescriptor.layoutVersionOffset, readyOffset: RingDescriptor.readyOffset,
+        creatorPidOffset: RingDescriptor.creatorPidOffset, headerLength: RingDescriptor.consumersOffset)
+
     /// Creates and initialises a ring segment, 0600 and exclusive. An existing segment of the
     /// same name is never reused: its creator is alive (`inUse`) or dead (`staleSegment`).
-    static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int) throws(RingError) -> RingSegment {
-        guard capacity >= 2, capacity <= 1 << 26, capacity & (capacity - 1) == 0 else {
-            preconditionFailure("ring capacity \(capacity) must be a power of two in 2...2^26")
-        }
+    static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int) throws(SegmentError) -> RingSegment {
+        precondition(capacity >= 2 && capacity <= 1 << 26 && capacity & (capacity - 1) == 0,
+                     "ring capacity \(capacity) must be a power of two in 2...2^26")
         precondition((1...64).contains(maxConsumers), "maxConsumers \(maxConsumers) must be in 1...64")
         let length = RingDescriptor.segmentLength(capacity: capacity, maxConsumers: maxConsumers)
-        let mapping: SharedMemoryMapping
-        do {
-            mapping = try SharedMemoryMapping.create(name, length: length)
-        } catch {
-            if error.errno == EEXIST { throw existing(name) }
-            throw RingError.opening(name, error)
-        }
+        let mapping = try handshake.create(name, length: length)
         let base = mapping.base
-        base.storeBytes(of: RingDescriptor.magic, toByteOffset: RingDescriptor.magicOffset, as: UInt64.self)
-        base.storeBytes(of: RingDescriptor.layoutVersion, toByteOffset: RingDescriptor.layoutVersionOffset, as: UInt32.self)
         base.storeBytes(of: UInt32(FrameLayout.frameSize), toByteOffset: RingDescriptor.slotSizeOffset, as: UInt32.self)
         base.storeBytes(of: UInt64(capacity), toByteOffset: RingDescriptor.capacityOffset, as: UInt64.self)
-        base.storeBytes(of: getpid(), toByteOffset: RingDescriptor.creatorPidOffset, as: Int32.self)
         base.storeBytes(of: UInt32(maxConsumers), toByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
         base.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
         let segment = RingSegment(mapping: mapping, capacity: UInt64(capacity), maxConsumers: maxConsumers)
         segment.producerHeartbeat.pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
-        // Release: every header field above is visible to an attacher that acquires `ready`.
-        sharedUInt32(base, RingDescriptor.readyOffset).pointee.store(RingDescriptor.readyValue, ordering: .releasing)
+        handshake.markReady(mapping)
         return segment
     }
 
-    /// Explains why `create` found a segment already there.
-    private static func existing(_ name: SegmentName) -> RingError {
-        guard let mapping = try? SharedMemoryMapping.open(name),
-              mapping.length >= RingDescriptor.consumersOffset else { return .staleSegment(name, creatorPid: 0) }
-        let pid = mapping.base.load(fromByteOffset: RingDescriptor.creatorPidOffset, as: Int32.self)
-        return ProcessLiveness.isAlive(pid) ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
-    }
-
     /// Opens an existing ring and validates its header: magic, readiness, version, slot size,
-    /// capacity against the segment's length, and that its creator is alive.
-    static func attach(_ name: SegmentName, readyTimeoutMs: Int = 2_000) throws(RingError) -> RingSegment {
-        let mapping: SharedMemoryMapping
-        do {
-            mapping = try SharedMemoryMapping.open(name)
-        } catch {
-            throw RingError.opening(name, error)
-        }
+    /// capacity against the segment's length, and (unless only inspecting) that its creator is
+    /// alive or closed the stream.
+    public static func attach(
+        _ name: SegmentName, readyTimeoutMs: Int = 2_000, requireLiveCreator: Bool = true
+    ) throws(SegmentError) -> RingSegment {
+        let mapping = try handshake.attach(name, readyTimeoutMs: readyTimeoutMs)
         let base = mapping.base
-        guard mapping.length >= RingDescriptor.consumersOffset else {
-            throw RingError.tooSmall(name, length: mapping.length, needed: RingDescriptor.consumersOffset)
-        }
-        // A creator in progress shows magic 0 (the segment starts zeroed) or the right magic.
-        let ready = sharedUInt32(base, RingDescriptor.readyOffset)
-        let deadline = Clock.monotonicNanoseconds() + Int64(readyTimeoutMs) * 1_000_000
-        while true {
-            let magic = sharedUInt64(base, RingDescriptor.magicOffset).pointee.load(ordering: .relaxed)
-            if magic != 0 && magic != RingDescriptor.magic { throw RingError.wrongMagic(name, found: magic) }
-            // Acquire: pairs with the creator's release store of `ready`.
-            if ready.pointee.load(ordering: .acquiring) == RingDescriptor.readyValue { break }
-            if Clock.monotonicNanoseconds() > deadline {
-                if magic == 0 { throw RingError.wrongMagic(name, found: 0) }
-                throw RingError.notReady(name, waitedMs: readyTimeoutMs)
-            }
-            usleep(1_000)
-        }
-        let version = base.load(fromByteOffset: RingDescriptor.layoutVersionOffset, as: UInt32.self)
-        guard version == RingDescriptor.layoutVersion else {
-            throw RingError.wrongVersion(name, found: version, expected: RingDescriptor.layoutVersion)
-        }
         let slotSize = base.load(fromByteOffset: RingDescriptor.slotSizeOffset, as: UInt32.self)
         guard slotSize == UInt32(FrameLayout.frameSize) else {
-            throw RingError.wrongSlotSize(name, found: slotSize, expected: UInt32(FrameLayout.frameSize))
+            throw SegmentError.wrongSlotSize(name, found: slotSize, expected: UInt32(FrameLayout.frameSize))
         }
         let capacity = base.load(fromByteOffset: RingDescriptor.capacityOffset, as: UInt64.self)
         let maxConsumers = base.load(fromByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
@@ -151,12 +114,12 @@ public struct RingSegment: @unchecked Sendable {
               (1...64).contains(maxConsumers),
               RingDescriptor.segmentLength(capacity: Int(capacity), maxConsumers: Int(maxConsumers)) <= mapping.length
         else {
-            throw RingError.badCapacity(name, capacity: capacity, maxConsumers: maxConsumers, length: mapping.length)
+            throw SegmentError.badCapacity(name, capacity: capacity, maxConsumers: maxConsumers, length: mapping.length)
         }
         let segment = RingSegment(mapping: mapping, capacity: capacity, maxConsumers: Int(maxConsumers))
         let finished = segment.endOfStream.pointee.load(ordering: .acquiring) & RingDescriptor.endOfStreamFlag != 0
-        if !finished && !ProcessLiveness.isAlive(segment.creatorPid) {
-            throw RingError.staleSegment(name, creatorPid: segment.creatorPid)
+        if requireLiveCreator && !finished && !ProcessLiveness.isAlive(segment.creatorPid) {
+            throw SegmentError.staleSegment(name, creatorPid: segment.creatorPid)
         }
         return segment
     }

@@ -1,0 +1,90 @@
+/// The memory layout of a session's control block: one segment per session, created by the
+/// session's first process (run.sh's supervisor, or a tool run by hand), read by every stage.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------------------------------------------------------+
+/// |                     magic "TPCTRL\0\1"                        |    0
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                         layoutVersion                         |    8
+/// +---------------------------------------------------------------+
+/// |                 ready (written last, release)                 |   12
+/// +---------------------------------------------------------------+
+/// |                          creatorPid                           |   16
+/// +---------------------------------------------------------------+
+/// |                        instrumentCount                        |   20
+/// +---------------------------------------------------------------+
+/// |                         createdTimeNs                         |   24
+/// |                                                               |
+/// +===============================================================+
+/// |                  halted (0 trading, 1 halted)                 |  128
+/// +---------------------------------------------------------------+
+/// |                 flattenRequests (count, bumped)               |  132
+/// +---------------------------------------------------------------+
+/// |                           haltPid                             |  136
+/// +---------------------------------------------------------------+
+/// |                          reserved                             |  140
+/// +---------------------------------------------------------------+
+/// |                          haltTimeNs                           |  144
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |              haltReason (96 bytes of UTF-8, NUL-padded)       |  152..247
+/// +===============================================================+
+/// |          instrument 0 (64 bytes, see below) ... 63            |  256..4351
+/// +===============================================================+
+/// |          process 0 (64 bytes, see below) ... 15               | 4352..5375
+/// +---------------------------------------------------------------+
+///
+/// instrument entry:                       process entry:
+/// +-------------------------------+       +-------------------------------+
+/// | id                        u32 |  +0   | state                     u32 |  +0
+/// | tickDecimals               u8 |  +4   | role                      u32 |  +4
+/// | lotDecimals                u8 |  +5   | pid                       i32 |  +8
+/// | priceDisplayDecimals       u8 |  +6   | reserved                  u32 | +12
+/// | sizeDisplayDecimals        u8 |  +7   | heartbeatNs (monotonic)   i64 | +16
+/// | tickMantissa              i64 |  +8   | startedTimeNs (realtime)  i64 | +24
+/// | lotMantissa               i64 | +16   | detail (32 bytes, NUL-padded) | +32..63
+/// | symbol (24 bytes, NUL-padded) | +24   +-------------------------------+
+/// | reserved                      | +48..63
+/// +-------------------------------+
+/// ```
+public enum ControlBlockDescriptor {
+    /// "TPCTRL" followed by 0x00 0x01, read as a little-endian UInt64.
+    public static let magic: UInt64 = 0x0100_4C52_5443_5054
+    public static let layoutVersion: UInt32 = UInt32(FrameLayout.version)
+
+    public static let magicOffset = 0
+    public static let layoutVersionOffset = magicOffset + 8
+    public static let readyOffset = layoutVersionOffset + 4
+    public static let creatorPidOffset = readyOffset + 4
+    public static let instrumentCountOffset = creatorPidOffset + 4
+    public static let createdTimeOffset = instrumentCountOffset + 4
+
+    public static let haltedOffset = 128
+    public static let flattenRequestsOffset = haltedOffset + 4
+    public static let haltPidOffset = flattenRequestsOffset + 4
+    public static let haltTimeOffset = haltPidOffset + 8
+    public static let haltReasonOffset = haltTimeOffset + 8
+    public static let haltReasonSize = 96
+
+    public static let instrumentsOffset = 256
+    public static let instrumentEntrySize = 64
+    public static let maxInstruments = 64
+    public static let instrumentSymbolOffset = 24
+    public static let instrumentSymbolSize = 24
+
+    public static let processesOffset = instrumentsOffset + maxInstruments * instrumentEntrySize
+    public static let processEntrySize = 64
+    public static let maxProcesses = 16
+    public static let processStateOffset = 0
+    public static let processRoleOffset = 4
+    public static let processPidOffset = 8
+    public static let processHeartbeatOffset = 16
+    public static let processStartedOffset = 24
+    public static let processDetailOffset = 32
+    public static let processDetailSize = 32
+
+    public static let length = processesOffset + maxProcesses * processEntrySize
+}

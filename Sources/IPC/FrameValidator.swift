@@ -1,0 +1,49 @@
+/// Checks a frame from outside the process (a pipe, a file) before any typed view of it is
+/// made: an enum field holding a value its type does not define must never be loaded.
+///
+/// Frames from a ring need no such check: the ring's attach validated the writer's layout
+/// version, and the writer is one of ours.
+public enum FrameValidator {
+    /// Returns what is wrong with the frame, or nil if every field is well-formed.
+    public static func defect(in frame: UnsafeRawPointer) -> String? {
+        let type = frame.load(fromByteOffset: 0, as: UInt8.self)
+        let version = frame.load(fromByteOffset: 1, as: UInt8.self)
+        let flags = frame.load(fromByteOffset: 2, as: UInt16.self)
+        guard version == FrameLayout.version else {
+            return "layout version \(version), expected \(FrameLayout.version)"
+        }
+        guard let messageType = MessageType(rawValue: type) else {
+            return "unknown message type \(type)"
+        }
+        guard flags & ~FrameFlags.known.rawValue == 0 else {
+            return "unknown flag bits 0x\(String(flags, radix: 16))"
+        }
+        func byte(_ offset: Int) -> UInt8 { frame.load(fromByteOffset: offset, as: UInt8.self) }
+        func side(_ offset: Int, _ field: String) -> String? {
+            Side(rawValue: byte(offset)) == nil ? "\(messageType) \(field) \(byte(offset)) is not a side" : nil
+        }
+        switch messageType {
+        case .bookDelta:
+            return side(60, "side")
+        case .trade:
+            return side(56, "aggressor")
+        case .bookTop, .quoteIntent, .positionSnapshot:
+            return nil
+        case .orderCommand:
+            if OrderCommand.Command(rawValue: byte(32)) == nil { return "orderCommand command \(byte(32)) is unknown" }
+            if let problem = side(33, "side") { return problem }
+            if OrderCommand.OrderType(rawValue: byte(34)) == nil { return "orderCommand orderType \(byte(34)) is unknown" }
+            if OrderCommand.TimeInForce(rawValue: byte(35)) == nil { return "orderCommand timeInForce \(byte(35)) is unknown" }
+            return nil
+        case .executionReport:
+            if ExecutionReport.Report(rawValue: byte(32)) == nil { return "executionReport report \(byte(32)) is unknown" }
+            if let problem = side(33, "side") { return problem }
+            let reason = frame.load(fromByteOffset: 34, as: UInt16.self)
+            if ExecutionReport.RejectReason(rawValue: reason) == nil { return "executionReport rejectReason \(reason) is unknown" }
+            return nil
+        case .control:
+            let command = frame.load(fromByteOffset: 32, as: UInt16.self)
+            return Control.Command(rawValue: command) == nil ? "control command \(command) is unknown" : nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+/// A tradable instrument as the session knows it: prices travel as integer ticks and sizes as
+/// integer lots of these increments.
+public struct Instrument: Equatable, Sendable {
+    /// The id frames carry in `FrameHeader.instrument`; 1-based.
+    public var id: UInt32
+    /// The venue's symbol, e.g. "BTCUSDT": 1 to 23 ASCII characters.
+    public var symbol: String
+    /// The price increment: `tickMantissa × 10^-tickDecimals` (0.01 = 1, 2).
+    public var tickMantissa: Int64
+    public var tickDecimals: UInt8
+    /// The size increment: `lotMantissa × 10^-lotDecimals` (0.00001 = 1, 5).
+    public var lotMantissa: Int64
+    public var lotDecimals: UInt8
+    /// How many decimals the venue prints prices and sizes with (Binance spot: 8 and 8).
+    public var priceDisplayDecimals: UInt8
+    public var sizeDisplayDecimals: UInt8
+
+    public init(
+        id: UInt32, symbol: String, tickMantissa: Int64, tickDecimals: UInt8, lotMantissa: Int64, lotDecimals: UInt8,
+        priceDisplayDecimals: UInt8, sizeDisplayDecimals: UInt8
+    ) throws(InvalidArgument) {
+        guard id > 0 else { throw InvalidArgument("instrument \(symbol): id must be at least 1") }
+        guard (1...23).contains(symbol.utf8.count), symbol.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw InvalidArgument("instrument symbol '\(symbol)' must be 1 to 23 printable ASCII characters")
+        }
+        guard tickMantissa > 0, lotMantissa > 0, tickDecimals <= 18, lotDecimals <= 18,
+              priceDisplayDecimals <= 18, sizeDisplayDecimals <= 18,
+              priceDisplayDecimals >= tickDecimals, sizeDisplayDecimals >= lotDecimals else {
+            throw InvalidArgument(
+                "instrument \(symbol): tick \(tickMantissa)e-\(tickDecimals) and lot \(lotMantissa)e-\(lotDecimals) must be positive with at most 18 decimals, displayed with at least as many")
+        }
+        self.id = id
+        self.symbol = symbol
+        self.tickMantissa = tickMantissa
+        self.tickDecimals = tickDecimals
+        self.lotMantissa = lotMantissa
+        self.lotDecimals = lotDecimals
+        self.priceDisplayDecimals = priceDisplayDecimals
+        self.sizeDisplayDecimals = sizeDisplayDecimals
+    }
+
+    /// A price in ticks as the venue prints it, e.g. 6123401 ticks of 0.01 → "61234.01000000".
+    public func formatPrice(_ ticks: Int64) -> String {
+        Instrument.format(ticks, mantissa: tickMantissa, decimals: tickDecimals, display: priceDisplayDecimals)
+    }
+
+    /// A size in lots as the venue prints it.
+    public func formatSize(_ lots: Int64) -> String {
+        Instrument.format(lots, mantissa: lotMantissa, decimals: lotDecimals, display: sizeDisplayDecimals)
+    }
+
+    /// `count × mantissa × 10^-decimals`, printed with `display` decimals, exactly (no floats).
+    static func format(_ count: Int64, mantissa: Int64, decimals: UInt8, display: UInt8) -> String {
+        let (value, overflow) = count.multipliedReportingOverflow(by: mantissa)
+        if overflow { return "overflow" }
+        let magnitude = value.magnitude
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let whole = magnitude / scale
+        var fraction = String(magnitude % scale)
+        fraction = String(repeating: "0", count: Int(decimals) - fraction.count) + fraction
+        fraction += String(repeating: "0", count: Int(display - decimals))
+        let sign = value < 0 ? "-" : ""
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+}

@@ -1,0 +1,138 @@
+import Glibc
+
+/// Reads a frame stream from a pipe or file, checking it as it goes.
+///
+/// The stream header must come first (magic, layout version, frame size) and every frame must
+/// pass `FrameValidator`; anything else is a `FrameStreamError` naming the byte offset, and no
+/// frame at or after the defect is handed out. One `read` fills a 64 KiB buffer, so a busy
+/// stream costs one system call per 1024 frames.
+public struct PipeFrameReader: ~Copyable {
+    public let fd: Int32
+    public let subject: String
+    @usableFromInline let buffer: UnsafeMutableRawPointer
+    @usableFromInline let bufferSize = PipeFrameWriter.batchFrames * FrameLayout.frameSize
+    /// Valid bytes in `buffer`, and how many of them have been handed out.
+    @usableFromInline var filled = 0
+    @usableFromInline var consumed = 0
+    /// Stream offset of `buffer[0]`.
+    @usableFromInline var bufferOffset = 0
+    @usableFromInline var headerChecked = false
+    @usableFromInline var reachedEnd = false
+    /// The stream header, once read.
+    public private(set) var streamHeader: FrameStreamHeader?
+
+    public init(fd: Int32, subject: String = "stdin") {
+        self.fd = fd
+        self.subject = subject
+        buffer = .allocate(byteCount: PipeFrameWriter.batchFrames * FrameLayout.frameSize, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    public enum ReadResult: Equatable, Sendable {
+        /// This many frames were handed to the handler (at least one).
+        case frames(Int)
+        /// The stream ended cleanly after a whole frame.
+        case endOfStream
+    }
+
+    /// Blocks until at least one frame is there, hands up to `limit` frames to `handler`.
+    public mutating func read(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) throws(FrameStreamError) -> ReadResult {
+        while true {
+            if filled - consumed >= FrameLayout.frameSize {
+                if !headerChecked { try checkHeader(); continue }
+                var handed = 0
+                while handed < limit && filled - consumed >= FrameLayout.frameSize {
+                    let frame = buffer + consumed
+                    if let defect = FrameValidator.defect(in: frame) {
+                        throw FrameStreamError.badFrame(
+                            subject: subject, index: (bufferOffset + consumed) / FrameLayout.frameSize - 1,
+                            offset: bufferOffset + consumed, defect: defect)
+                    }
+                    handler(UnsafePointer(frame.assumingMemoryBound(to: Frame.self)))
+                    consumed += FrameLayout.frameSize
+                    handed += 1
+                }
+                return .frames(handed)
+            }
+            if reachedEnd {
+                let partial = filled - consumed
+                if partial == 0 && headerChecked { return .endOfStream }
+                if partial == 0 { throw FrameStreamError.empty(subject: subject) }
+                if !headerChecked && partial >= 8
+                    && buffer.load(as: UInt64.self) != FrameStreamHeader.magicValue {
+                    throw FrameStreamError.notAFrameStream(subject: subject, found: buffer.load(as: UInt64.self))
+                }
+                throw FrameStreamError.truncated(
+                    subject: subject, offset: bufferOffset + consumed, have: partial, need: FrameLayout.frameSize)
+            }
+            try refill()
+        }
+    }
+
+    /// Moves the partial frame (if any) to the front and reads more.
+    private mutating func refill() throws(FrameStreamError) {
+        let partial = filled - consumed
+        if partial > 0 && consumed > 0 { buffer.copyMemory(from: buffer + consumed, byteCount: partial) }
+        bufferOffset += consumed
+        consumed = 0
+        filled = partial
+        do {
+            let count = try FileDescriptorIO.readSome(fd, buffer + filled, bufferSize - filled, subject: subject)
+            if count == 0 { reachedEnd = true } else { filled += count }
+        } catch {
+            throw FrameStreamError.system(error)
+        }
+    }
+
+    private mutating func checkHeader() throws(FrameStreamError) {
+        let header = buffer.load(as: FrameStreamHeader.self)
+        guard header.magic == FrameStreamHeader.magicValue else {
+            throw FrameStreamError.notAFrameStream(subject: subject, found: header.magic)
+        }
+        guard header.layoutVersion == FrameLayout.version else {
+            throw FrameStreamError.wrongVersion(subject: subject, found: header.layoutVersion)
+        }
+        guard header.frameSize == UInt16(FrameLayout.frameSize) else {
+            throw FrameStreamError.wrongFrameSize(subject: subject, found: header.frameSize)
+        }
+        streamHeader = header
+        headerChecked = true
+        consumed += FrameLayout.frameSize
+    }
+}
+
+/// What is wrong with a frame stream; one line, naming the stream and the byte offset.
+public enum FrameStreamError: Error, CustomStringConvertible, Equatable {
+    case empty(subject: String)
+    case notAFrameStream(subject: String, found: UInt64)
+    case wrongVersion(subject: String, found: UInt8)
+    case wrongFrameSize(subject: String, found: UInt16)
+    case truncated(subject: String, offset: Int, have: Int, need: Int)
+    case badFrame(subject: String, index: Int, offset: Int, defect: String)
+    case system(SystemError)
+
+    public var description: String {
+        switch self {
+        case .empty(let subject):
+            return "\(subject): empty input, expected a tickpipe frame stream"
+        case .notAFrameStream(let subject, let found):
+            var bytes = found
+            let text = withUnsafeBytes(of: &bytes) { raw in
+                raw.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "." }.joined()
+            }
+            return "\(subject): not a tickpipe frame stream (first bytes '\(text)', expected 'TPSTRM..')"
+        case .wrongVersion(let subject, let found):
+            return "\(subject): frame stream layout version \(found), this build speaks \(FrameLayout.version)"
+        case .wrongFrameSize(let subject, let found):
+            return "\(subject): frame stream frame size \(found), this build expects \(FrameLayout.frameSize)"
+        case .truncated(let subject, let offset, let have, let need):
+            let what = offset == 0 ? "stream header" : "frame"
+            return "\(subject): truncated \(what) at byte \(offset): stream ended \(have) bytes into a \(need)-byte \(what)"
+        case .badFrame(let subject, let index, let offset, let defect):
+            return "\(subject): bad frame \(index) at byte \(offset): \(defect)"
+        case .system(let error):
+            return "\(error)"
+        }
+    }
+}

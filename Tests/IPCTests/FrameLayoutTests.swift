@@ -1,0 +1,135 @@
+import IPC
+import XCTest
+
+/// Every layout's size and field offsets match the byte diagram in its doc comment.
+final class FrameLayoutTests: XCTestCase {
+    func testHeaderMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<FrameHeader>.size, 32)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.type), 0)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.version), 1)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.flags), 2)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.instrument), 4)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.sequence), 8)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.eventTimeNs), 16)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.receiveTimeNs), 24)
+    }
+
+    func testEveryMessageIsOneCacheLine() {
+        for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<Trade>.size,
+                     MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
+                     MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size,
+                     MemoryLayout<Control>.size, MemoryLayout<FrameStreamHeader>.size] {
+            XCTAssertEqual(size, 64)
+        }
+        XCTAssertEqual(MemoryLayout<Frame>.stride, 64)
+    }
+
+    func testBookDeltaMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.header), 0)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.price), 32)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.size), 40)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateId), 48)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateIdSpan), 56)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.side), 60)
+    }
+
+    func testTradeMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.price), 32)
+        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.size), 40)
+        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.tradeId), 48)
+        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.aggressor), 56)
+    }
+
+    func testBookTopAndQuoteIntentMatchDiagram() {
+        XCTAssertEqual(MemoryLayout<BookTop>.offset(of: \.bidPrice), 32)
+        XCTAssertEqual(MemoryLayout<BookTop>.offset(of: \.bidSize), 40)
+        XCTAssertEqual(MemoryLayout<BookTop>.offset(of: \.askPrice), 48)
+        XCTAssertEqual(MemoryLayout<BookTop>.offset(of: \.askSize), 56)
+        XCTAssertEqual(MemoryLayout<QuoteIntent>.offset(of: \.bidPrice), 32)
+        XCTAssertEqual(MemoryLayout<QuoteIntent>.offset(of: \.bidSize), 40)
+        XCTAssertEqual(MemoryLayout<QuoteIntent>.offset(of: \.askPrice), 48)
+        XCTAssertEqual(MemoryLayout<QuoteIntent>.offset(of: \.askSize), 56)
+    }
+
+    func testOrderCommandMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.command), 32)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.side), 33)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.orderType), 34)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.timeInForce), 35)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.clientOrderId), 36)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.origClientOrderId), 40)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.price), 48)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.size), 56)
+    }
+
+    func testExecutionReportMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.report), 32)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.side), 33)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.rejectReason), 34)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.clientOrderId), 36)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.price), 40)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.size), 48)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.fee), 56)
+    }
+
+    func testPositionSnapshotAndControlMatchDiagram() {
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.position), 32)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.realizedPnl), 40)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.unrealizedPnl), 48)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.fees), 56)
+        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.command), 32)
+        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.reason), 34)
+        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.senderPid), 36)
+        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.value), 40)
+    }
+
+    func testStreamHeaderMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<FrameStreamHeader>.offset(of: \.magic), 0)
+        XCTAssertEqual(MemoryLayout<FrameStreamHeader>.offset(of: \.layoutVersion), 8)
+        XCTAssertEqual(MemoryLayout<FrameStreamHeader>.offset(of: \.frameSize), 10)
+        XCTAssertEqual(MemoryLayout<FrameStreamHeader>.offset(of: \.writerPid), 12)
+        XCTAssertEqual(MemoryLayout<FrameStreamHeader>.offset(of: \.createdTimeNs), 16)
+    }
+
+    func testMagicsSpellTheirNames() {
+        func text(_ value: UInt64) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix(6), as: UTF8.self) }
+        }
+        XCTAssertEqual(text(RingDescriptor.magic), "TPRING")
+        XCTAssertEqual(text(ControlBlockDescriptor.magic), "TPCTRL")
+        XCTAssertEqual(text(FrameStreamHeader.magicValue), "TPSTRM")
+    }
+
+    func testRingDescriptorKeepsWritersOnSeparateBlocks() {
+        let blocks = [RingDescriptor.magicOffset, RingDescriptor.claimPositionOffset,
+                      RingDescriptor.publishPositionOffset, RingDescriptor.producerHeartbeatOffset,
+                      RingDescriptor.consumersOffset].map { $0 / 128 }
+        XCTAssertEqual(blocks, [0, 1, 2, 3, 4])
+        XCTAssertLessThan(RingDescriptor.readyOffset + 4, RingDescriptor.claimPositionOffset)
+        XCTAssertLessThan(RingDescriptor.consumerBlockingOffset + 4, RingDescriptor.consumerRecordSize)
+        XCTAssertEqual(RingDescriptor.slotsOffset(maxConsumers: 8) % 64, 0)
+        XCTAssertEqual(ControlBlockDescriptor.haltReasonOffset + ControlBlockDescriptor.haltReasonSize,
+                       248)
+        XCTAssertLessThanOrEqual(248, ControlBlockDescriptor.instrumentsOffset)
+    }
+
+    func testTypedMessagesRoundTripThroughFrame() {
+        let header = FrameHeader(type: .bookDelta, flags: .endOfMessage, instrument: 3, sequence: 9,
+                                 eventTimeNs: 11, receiveTimeNs: 12)
+        let delta = BookDelta(header: header, side: .ask, price: 6_123_401, size: 250, updateId: 1_000, updateIdSpan: 3)
+        let frame = Frame(delta)
+        XCTAssertEqual(frame.header.messageType, .bookDelta)
+        XCTAssertEqual(frame.as(BookDelta.self), delta)
+        XCTAssertEqual(delta.prevUpdateId, 997)
+        XCTAssertNil(FrameValidator.defect(in: withUnsafeBytes(of: frame) { $0.baseAddress! }))
+    }
+
+    func testBookTopDerivedFields() {
+        let top = BookTop(header: FrameHeader(type: .bookTop), bidPrice: 100, bidSize: 3, askPrice: 102, askSize: 1)
+        XCTAssertEqual(top.midTwiceTicks, 202)
+        XCTAssertEqual(top.mid, 101)
+        XCTAssertEqual(top.spreadTicks, 2)
+        XCTAssertEqual(top.microprice, (100.0 * 1 + 102.0 * 3) / 4)
+        XCTAssertEqual(top.imbalance, 0.5)
+    }
+}

@@ -1,0 +1,152 @@
+import Glibc
+import IPC
+import XCTest
+
+/// The ring's contract, driven in one process: order, back-pressure, wrap-around, lossy reads.
+final class RingTests: XCTestCase {
+    func frame(_ sequence: UInt64) -> Frame {
+        Frame(header: FrameHeader(type: .control, sequence: sequence), payload: (sequence, ~sequence, sequence &* 3, 7))
+    }
+
+    func testGatingConsumerSeesEveryFrameInOrderAcrossEveryWrapPosition() throws {
+        // Sweep batch sizes against a small ring so the wrap falls at every slot offset.
+        for batch in 1...9 {
+            let name = uniqueSegmentName("wrap")
+            defer { removeSegment(name) }
+            var producer = try RingProducer.create(name, capacity: 8)
+            var consumer = try RingConsumer.attach(name, mode: .gating)
+            var next: UInt64 = 0
+            var expected: UInt64 = 0
+            while expected < 200 {
+                var written = 0
+                while written < batch, producer.write(frame(next)) == .ok { next += 1; written += 1 }
+                _ = consumer.read(limit: 3) { slot in
+                    XCTAssertEqual(slot.pointee, frame(expected))
+                    expected += 1
+                }
+            }
+            XCTAssertEqual(consumer.lag, next - expected)
+        }
+    }
+
+    func testFullRingIsAValueAndGatingConsumerHoldsTheProducerBack() throws {
+        let name = uniqueSegmentName("full")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4)
+        var consumer = try RingConsumer.attach(name, mode: .gating)
+        for sequence in 0..<4 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
+        XCTAssertEqual(producer.write(frame(4)), .full)
+        XCTAssertNil(producer.tryClaim())
+        XCTAssertEqual(consumer.read(limit: 1) { XCTAssertEqual($0.pointee.header.sequence, 0) }, 1)
+        XCTAssertEqual(producer.write(frame(4)), .ok)
+        XCTAssertEqual(producer.write(frame(5)), .full)
+    }
+
+    func testWithoutGatingConsumersTheProducerNeverBlocks() throws {
+        let name = uniqueSegmentName("nogate")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4)
+        var lossy = try RingConsumer.attach(name, mode: .lossy)
+        for sequence in 0..<100 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
+        var seen: [UInt64] = []
+        _ = lossy.read(limit: 100) { seen.append($0.pointee.header.sequence) }
+        XCTAssertEqual(seen, [96, 97, 98, 99], "a lapped lossy reader resumes at the oldest intact frame")
+        XCTAssertEqual(lossy.drops, 96)
+    }
+
+    func testBatchClaimPublishesAllAtOnce() throws {
+        let name = uniqueSegmentName("batch")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 16)
+        var consumer = try RingConsumer.attach(name, mode: .gating)
+        for sequence in 0..<5 { producer.tryClaim()!.pointee = frame(UInt64(sequence)) }
+        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 0, "claimed frames are invisible until publish")
+        producer.publish()
+        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 5)
+    }
+
+    func testLateConsumerStartsAtTheNextFrame() throws {
+        let name = uniqueSegmentName("late")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 8)
+        for sequence in 0..<5 { _ = producer.write(frame(UInt64(sequence))) }
+        var late = try RingConsumer.attach(name, mode: .gating)
+        XCTAssertEqual(late.position, 5)
+        _ = producer.write(frame(5))
+        var seen: [UInt64] = []
+        _ = late.read(limit: 10) { seen.append($0.pointee.header.sequence) }
+        XCTAssertEqual(seen, [5])
+    }
+
+    func testDetachedConsumerNoLongerGates() throws {
+        let name = uniqueSegmentName("detach")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 2)
+        let consumer = try RingConsumer.attach(name, mode: .gating)
+        _ = producer.write(frame(0))
+        _ = producer.write(frame(1))
+        XCTAssertEqual(producer.write(frame(2)), .full)
+        consumer.detach()
+        XCTAssertEqual(producer.write(frame(2)), .ok)
+    }
+
+    func testEndOfStreamAfterTheLastFrame() throws {
+        let name = uniqueSegmentName("eos")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 8)
+        var consumer = try RingConsumer.attach(name, mode: .gating)
+        _ = producer.write(frame(0))
+        producer.close()
+        let now = Clock.monotonicNanoseconds()
+        XCTAssertEqual(consumer.producerHealth(now: now, heartbeatTimeoutNs: 1_000_000_000), .alive)
+        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 1)
+        XCTAssertEqual(consumer.producerHealth(now: now, heartbeatTimeoutNs: 1_000_000_000), .endOfStream)
+    }
+
+    func testSilentProducerIsReported() throws {
+        let name = uniqueSegmentName("silent")
+        defer { removeSegment(name) }
+        let producer = try RingProducer.create(name, capacity: 8)
+        let consumer = try RingConsumer.attach(name, mode: .gating)
+        producer.heartbeat(now: 0)
+        let health = consumer.producerHealth(now: 5_000_000_000, heartbeatTimeoutNs: 1_000_000_000)
+        XCTAssertEqual(health, .silent(pid: getpid(), forNs: 5_000_000_000))
+    }
+
+    func testConsumerRecordsRunOut() throws {
+        let name = uniqueSegmentName("records")
+        defer { removeSegment(name) }
+        let producer = try RingProducer.create(name, capacity: 8, maxConsumers: 2)
+        _ = producer
+        let first = try RingConsumer.attach(name, mode: .gating)
+        let second = try RingConsumer.attach(name, mode: .lossy)
+        XCTAssertThrowsError(try RingConsumer.attach(name, mode: .lossy)) { error in
+            XCTAssertEqual("\(error)", "segment \(name): all 2 consumer records are taken")
+        }
+        second.detach()
+        XCTAssertNoThrow(try RingConsumer.attach(name, mode: .lossy))
+        _ = first
+    }
+
+    func testBlockingConsumerIsWokenByTheProducerThread() throws {
+        let name = uniqueSegmentName("block")
+        defer { removeSegment(name) }
+        let producer = try RingProducer.create(name, capacity: 64)
+        var consumer = try RingConsumer.attach(name, mode: .gating, blocking: true)
+        let thread = Thread {
+            var writer = producer
+            usleep(20_000)
+            for sequence in 0..<10 {
+                _ = writer.write(Frame(header: FrameHeader(type: .control, sequence: UInt64(sequence))))
+            }
+        }
+        thread.start()
+        var received = 0
+        let start = Clock.monotonicNanoseconds()
+        while received < 10 {
+            received += consumer.read(limit: 10) { _ in }
+            if received < 10 { consumer.awaitData(timeoutNs: 5_000_000_000) }
+        }
+        XCTAssertLessThan(Clock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
+    }
+}
