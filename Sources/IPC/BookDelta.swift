@@ -37,8 +37,14 @@ public struct BookDelta: FrameMessage, Equatable {
     public var size: Int64
     public var updateId: UInt64
     public var updateIdSpan: UInt32
-    public var side: Side
+    /// The wire value of `side`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var sideRaw: UInt8
     public var reserved: (UInt8, UInt8, UInt8) = (0, 0, 0)
+
+    @inlinable public var side: Side {
+        get { Side(rawValue: sideRaw)! }
+        set { sideRaw = newValue.rawValue }
+    }
 
     @inlinable
     public init(
@@ -46,7 +52,7 @@ public struct BookDelta: FrameMessage, Equatable {
     ) {
         self.header = header
         self.header.type = MessageType.bookDelta.rawValue
-        self.side = side
+        self.sideRaw = side.rawValue
         self.price = price
         self.size = size
         self.updateId = updateId
@@ -58,6 +64,6 @@ public struct BookDelta: FrameMessage, Equatable {
 
     public static func == (lhs: BookDelta, rhs: BookDelta) -> Bool {
         lhs.header == rhs.header && lhs.price == rhs.price && lhs.size == rhs.size
-            && lhs.updateId == rhs.updateId && lhs.updateIdSpan == rhs.updateIdSpan && lhs.side == rhs.side
+            && lhs.updateId == rhs.updateId && lhs.updateIdSpan == rhs.updateIdSpan && lhs.sideRaw == rhs.sideRaw
     }
 }

@@ -29,24 +29,30 @@ public struct Control: FrameMessage, Equatable {
     }
 
     public var header: FrameHeader
-    public var command: Command
+    /// The wire value of `command`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var commandRaw: UInt16
     public var reason: UInt16
     public var senderPid: Int32
     public var value: Int64
     public var reserved: (UInt64, UInt64) = (0, 0)
 
+    @inlinable public var command: Command {
+        get { Command(rawValue: commandRaw)! }
+        set { commandRaw = newValue.rawValue }
+    }
+
     @inlinable
     public init(header: FrameHeader, command: Command, reason: UInt16 = 0, senderPid: Int32, value: Int64 = 0) {
         self.header = header
         self.header.type = MessageType.control.rawValue
-        self.command = command
+        self.commandRaw = command.rawValue
         self.reason = reason
         self.senderPid = senderPid
         self.value = value
     }
 
     public static func == (lhs: Control, rhs: Control) -> Bool {
-        lhs.header == rhs.header && lhs.command == rhs.command && lhs.reason == rhs.reason
+        lhs.header == rhs.header && lhs.commandRaw == rhs.commandRaw && lhs.reason == rhs.reason
             && lhs.senderPid == rhs.senderPid && lhs.value == rhs.value
     }
 }

@@ -44,13 +44,31 @@ public struct ExecutionReport: FrameMessage, Equatable {
     }
 
     public var header: FrameHeader
-    public var report: Report
-    public var side: Side
-    public var rejectReason: RejectReason
+    /// The wire value of `report`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var reportRaw: UInt8
+    /// The wire value of `side`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var sideRaw: UInt8
+    /// The wire value of `rejectReason`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var rejectReasonRaw: UInt16
     public var clientOrderId: UInt32
     public var price: Int64
     public var size: Int64
     public var fee: Int64
+
+    @inlinable public var report: Report {
+        get { Report(rawValue: reportRaw)! }
+        set { reportRaw = newValue.rawValue }
+    }
+
+    @inlinable public var side: Side {
+        get { Side(rawValue: sideRaw)! }
+        set { sideRaw = newValue.rawValue }
+    }
+
+    @inlinable public var rejectReason: RejectReason {
+        get { RejectReason(rawValue: rejectReasonRaw)! }
+        set { rejectReasonRaw = newValue.rawValue }
+    }
 
     @inlinable
     public init(
@@ -59,9 +77,9 @@ public struct ExecutionReport: FrameMessage, Equatable {
     ) {
         self.header = header
         self.header.type = MessageType.executionReport.rawValue
-        self.report = report
-        self.side = side
-        self.rejectReason = rejectReason
+        self.reportRaw = report.rawValue
+        self.sideRaw = side.rawValue
+        self.rejectReasonRaw = rejectReason.rawValue
         self.clientOrderId = clientOrderId
         self.price = price
         self.size = size

@@ -37,15 +37,39 @@ public struct OrderCommand: FrameMessage, Equatable {
     }
 
     public var header: FrameHeader
-    public var command: Command
-    public var side: Side
-    public var orderType: OrderType
-    public var timeInForce: TimeInForce
+    /// The wire value of `command`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var commandRaw: UInt8
+    /// The wire value of `side`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var sideRaw: UInt8
+    /// The wire value of `orderType`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var orderTypeRaw: UInt8
+    /// The wire value of `timeInForce`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var timeInForceRaw: UInt8
     public var clientOrderId: UInt32
     public var origClientOrderId: UInt32
     public var reserved: UInt32 = 0
     public var price: Int64
     public var size: Int64
+
+    @inlinable public var command: Command {
+        get { Command(rawValue: commandRaw)! }
+        set { commandRaw = newValue.rawValue }
+    }
+
+    @inlinable public var side: Side {
+        get { Side(rawValue: sideRaw)! }
+        set { sideRaw = newValue.rawValue }
+    }
+
+    @inlinable public var orderType: OrderType {
+        get { OrderType(rawValue: orderTypeRaw)! }
+        set { orderTypeRaw = newValue.rawValue }
+    }
+
+    @inlinable public var timeInForce: TimeInForce {
+        get { TimeInForce(rawValue: timeInForceRaw)! }
+        set { timeInForceRaw = newValue.rawValue }
+    }
 
     @inlinable
     public init(
@@ -54,10 +78,10 @@ public struct OrderCommand: FrameMessage, Equatable {
     ) {
         self.header = header
         self.header.type = MessageType.orderCommand.rawValue
-        self.command = command
-        self.side = side
-        self.orderType = orderType
-        self.timeInForce = timeInForce
+        self.commandRaw = command.rawValue
+        self.sideRaw = side.rawValue
+        self.orderTypeRaw = orderType.rawValue
+        self.timeInForceRaw = timeInForce.rawValue
         self.clientOrderId = clientOrderId
         self.origClientOrderId = origClientOrderId
         self.price = price

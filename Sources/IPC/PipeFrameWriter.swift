@@ -18,19 +18,14 @@ public struct PipeFrameWriter: ~Copyable {
     /// Writes the stream header at once. `batchFrames: 1` writes every frame on its own.
     public init(fd: Int32, subject: String = "stdout", batchFrames: Int = PipeFrameWriter.batchFrames) throws(SystemError) {
         precondition(batchFrames >= 1 && batchFrames <= PipeFrameWriter.batchFrames)
+        var header = FrameStreamHeader(writerPid: getpid(), createdTimeNs: Clock.realtimeNanoseconds())
+        try withUnsafeBytes(of: &header) { (bytes) throws(SystemError) in
+            try FileDescriptorIO.writeAll(fd, bytes.baseAddress!, bytes.count, subject: subject)
+        }
         self.fd = fd
         self.subject = subject
         self.batchLimit = batchFrames
         buffer = .allocate(capacity: PipeFrameWriter.batchFrames)
-        var header = FrameStreamHeader(writerPid: getpid(), createdTimeNs: Clock.realtimeNanoseconds())
-        do {
-            try withUnsafeBytes(of: &header) { (bytes) throws(SystemError) in
-                try FileDescriptorIO.writeAll(fd, bytes.baseAddress!, bytes.count, subject: subject)
-            }
-        } catch {
-            buffer.deallocate()
-            throw error
-        }
     }
 
     deinit { buffer.deallocate() }

@@ -30,8 +30,14 @@ public struct Trade: FrameMessage, Equatable {
     public var price: Int64
     public var size: Int64
     public var tradeId: UInt64
-    public var aggressor: Side
+    /// The wire value of `aggressor`: enums are stored raw, since Swift keeps an enum as its case index.
+    public var aggressorRaw: UInt8
     public var reserved: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0)
+
+    @inlinable public var aggressor: Side {
+        get { Side(rawValue: aggressorRaw)! }
+        set { aggressorRaw = newValue.rawValue }
+    }
 
     @inlinable
     public init(header: FrameHeader, price: Int64, size: Int64, tradeId: UInt64, aggressor: Side) {
@@ -40,11 +46,11 @@ public struct Trade: FrameMessage, Equatable {
         self.price = price
         self.size = size
         self.tradeId = tradeId
-        self.aggressor = aggressor
+        self.aggressorRaw = aggressor.rawValue
     }
 
     public static func == (lhs: Trade, rhs: Trade) -> Bool {
         lhs.header == rhs.header && lhs.price == rhs.price && lhs.size == rhs.size
-            && lhs.tradeId == rhs.tradeId && lhs.aggressor == rhs.aggressor
+            && lhs.tradeId == rhs.tradeId && lhs.aggressorRaw == rhs.aggressorRaw
     }
 }

@@ -30,14 +30,14 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.size), 40)
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateId), 48)
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateIdSpan), 56)
-        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.side), 60)
+        XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.sideRaw), 60)
     }
 
     func testTradeMatchesDiagram() {
         XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.price), 32)
         XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.size), 40)
         XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.tradeId), 48)
-        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.aggressor), 56)
+        XCTAssertEqual(MemoryLayout<Trade>.offset(of: \.aggressorRaw), 56)
     }
 
     func testBookTopAndQuoteIntentMatchDiagram() {
@@ -52,10 +52,10 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testOrderCommandMatchesDiagram() {
-        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.command), 32)
-        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.side), 33)
-        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.orderType), 34)
-        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.timeInForce), 35)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.commandRaw), 32)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.sideRaw), 33)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.orderTypeRaw), 34)
+        XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.timeInForceRaw), 35)
         XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.clientOrderId), 36)
         XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.origClientOrderId), 40)
         XCTAssertEqual(MemoryLayout<OrderCommand>.offset(of: \.price), 48)
@@ -63,9 +63,9 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testExecutionReportMatchesDiagram() {
-        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.report), 32)
-        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.side), 33)
-        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.rejectReason), 34)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.reportRaw), 32)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.sideRaw), 33)
+        XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.rejectReasonRaw), 34)
         XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.clientOrderId), 36)
         XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.price), 40)
         XCTAssertEqual(MemoryLayout<ExecutionReport>.offset(of: \.size), 48)
@@ -77,7 +77,7 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.realizedPnl), 40)
         XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.unrealizedPnl), 48)
         XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.fees), 56)
-        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.command), 32)
+        XCTAssertEqual(MemoryLayout<Control>.offset(of: \.commandRaw), 32)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.reason), 34)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.senderPid), 36)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.value), 40)

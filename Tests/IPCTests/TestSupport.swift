@@ -13,6 +13,9 @@ enum TestNames {
     nonisolated(unsafe) static var counter = 0
 }
 
+/// Tests write to pipes whose readers may have gone: EPIPE must be an error, not a signal.
+let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
 func removeSegment(_ name: SegmentName) {
     _ = try? SharedMemoryMapping.unlink(name)
 }
