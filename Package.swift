@@ -30,9 +30,15 @@ let package = Package(
         // small peer executable the multi-process ring tests start as real processes.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .executableTarget(name: "RingPeer", dependencies: ["IPC"], path: "Tests/RingPeer"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "IPCTests",
-            dependencies: ["IPC", "CMallocCounter", "RingPeer"]
+            dependencies: ["IPC", "CMallocCounter", "RingPeer", "TestSupport"]
+        ),
+        // Multi-process stress: real producer and consumer processes on one ring.
+        .testTarget(
+            name: "IPCStressTests",
+            dependencies: ["IPC", "RingPeer", "TestSupport"]
         ),
     ]
 )

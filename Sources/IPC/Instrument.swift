@@ -57,7 +57,7 @@ public struct Instrument: Equatable, Sendable {
         var scale: UInt64 = 1
         for _ in 0..<decimals { scale *= 10 }
         let whole = magnitude / scale
-        var fraction = String(magnitude % scale)
+        var fraction = decimals == 0 ? "" : String(magnitude % scale)
         fraction = String(repeating: "0", count: Int(decimals) - fraction.count) + fraction
         fraction += String(repeating: "0", count: Int(display - decimals))
         let sign = value < 0 ? "-" : ""

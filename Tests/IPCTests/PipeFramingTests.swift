@@ -156,8 +156,3 @@ final class PipeFramingTests: XCTestCase {
         }
     }
 }
-
-enum UUIDCounter {
-    nonisolated(unsafe) static var value = 0
-    static func next() -> Int { value += 1; return value }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IPC
+import TestSupport
 import XCTest
 
 /// Attaching to a segment that is not what it should be fails with one line saying what differs.
