@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "signal", targets: ["signal"]),
         .executable(name: "exec", targets: ["exec"]),
         .executable(name: "risk", targets: ["risk"]),
+        // For tests and benchmarks only: a malloc interposer that counts per thread.
+        .library(name: "CMallocCounter", targets: ["CMallocCounter"]),
     ],
     targets: [
         // pause hint, rdtsc, futex, CPU affinity: the few things Swift has no words for.

@@ -1,4 +1,3 @@
-import CPlatform
 import Glibc
 
 /// What a process does when a duty cycle found no work, chosen per process with `--idle`.
@@ -46,11 +45,11 @@ public struct IdleStrategy: Sendable {
         idleCount &+= 1
         switch mode {
         case .spin:
-            cplatform_cpu_pause()
+            CPU.pause()
         case .yield:
-            if idleCount < IdleStrategy.spinsBeforeYield { cplatform_cpu_pause() } else { sched_yield() }
+            if idleCount < IdleStrategy.spinsBeforeYield { CPU.pause() } else { sched_yield() }
         case .block:
-            if idleCount < IdleStrategy.spinsBeforeBlock { cplatform_cpu_pause() } else { usleep(50) }
+            if idleCount < IdleStrategy.spinsBeforeBlock { CPU.pause() } else { usleep(50) }
         }
     }
 

@@ -145,6 +145,14 @@ public struct RingConsumer: @unchecked Sendable {
         segment.publishPosition.pointee.load(ordering: .acquiring) &- nextPosition
     }
 
+    /// True once the producer has closed the stream and this consumer has read all of it.
+    /// Two loads, no system call: cheap enough to ask on every idle cycle.
+    @inlinable
+    public var isAtEndOfStream: Bool {
+        let end = segment.endOfStream.pointee.load(ordering: .acquiring)
+        return end & RingDescriptor.endOfStreamFlag != 0 && nextPosition >= end & ~RingDescriptor.endOfStreamFlag
+    }
+
     /// Sleeps until the producer publishes past our position, the stream ends or `timeoutNs`
     /// passes. Needs `blocking: true` at attach, or no producer will wake us before the timeout.
     public func awaitData(timeoutNs: Int64) {
@@ -175,12 +183,12 @@ public struct RingConsumer: @unchecked Sendable {
         case silent(pid: Int32, forNs: Int64)
     }
 
+    /// Asks the kernel about the producer's process: call it when the ring has been quiet for a
+    /// while, not on every idle cycle.
     public func producerHealth(now: Int64, heartbeatTimeoutNs: Int64) -> ProducerHealth {
-        let end = segment.endOfStream.pointee.load(ordering: .acquiring)
-        if end & RingDescriptor.endOfStreamFlag != 0 {
-            return nextPosition >= end & ~RingDescriptor.endOfStreamFlag ? .endOfStream : .alive
-        }
-        if lag > 0 { return .alive }
+        if isAtEndOfStream { return .endOfStream }
+        let closed = segment.endOfStream.pointee.load(ordering: .acquiring) & RingDescriptor.endOfStreamFlag != 0
+        if closed || lag > 0 { return .alive }
         let pid = segment.creatorPid
         if !ProcessLiveness.isAlive(pid) { return .dead(pid: pid) }
         let silence = now - segment.producerHeartbeat.pointee.load(ordering: .relaxed)

@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+// The benchmarks, apart from the tests: `Benchmarks/run.sh NAME` builds them in release and runs one.
+// The root package is a path dependency; its identity is its directory's name, whatever the clone is called.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+let package = Package(
+    name: "tickpipe-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "ipc-bench",
+            dependencies: [
+                .product(name: "IPC", package: root.lastPathComponent),
+                .product(name: "CMallocCounter", package: root.lastPathComponent),
+            ]
+        ),
+    ]
+)
