@@ -7,8 +7,10 @@ import Synchronization
 ///   Frames are handed to the handler in place, without a copy.
 /// - `.lossy`: a monitor that may fall behind. It never holds the producer back; it counts the
 ///   frames it missed in `drops` and never hands out a torn frame: each frame is copied, then
-///   the producer's claim position is re-read, and a copy the producer may have overwritten
-///   meanwhile is discarded and counted as a drop (the seqlock pattern).
+///   the slot's sequence is read again, and a copy the producer may have overwritten meanwhile
+///   is discarded and counted as a drop (the seqlock pattern).
+///
+/// Either kind polls the sequence word of the slot it wants next (see `RingDescriptor`).
 public struct RingConsumer: @unchecked Sendable {
     public enum Mode: String, Sendable { case gating, lossy }
 
@@ -76,16 +78,17 @@ public struct RingConsumer: @unchecked Sendable {
 
     @inlinable
     mutating func readGating(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
-        // Acquire: pairs with the producer's release store in publish(); the frames are visible.
-        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
-        let available = published &- nextPosition
-        if available == 0 { return 0 }
-        let count = Int(truncatingIfNeeded: min(available, UInt64(limit)))
         var position = nextPosition
-        for _ in 0..<count {
+        var count = 0
+        while count < limit {
+            // Acquire: pairs with the release store of the slot's sequence in publish(); the
+            // frame's bytes are visible. A gating consumer's slot is never rewritten under it.
+            guard segment.slotSequence(position).pointee.load(ordering: .acquiring) == position else { break }
             handler(UnsafePointer(segment.slot(position)))
             position &+= 1
+            count &+= 1
         }
+        if count == 0 { return 0 }
         nextPosition = position
         // Release: our reads of the slots happen-before the producer reuses them.
         segment.consumerPosition(recordIndex).pointee.store(position, ordering: .releasing)
@@ -95,20 +98,23 @@ public struct RingConsumer: @unchecked Sendable {
 
     @inlinable
     mutating func readLossy(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
-        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
         var handled = 0
-        while handled < limit && nextPosition < published {
-            let claimed = segment.claimPosition.pointee.load(ordering: .acquiring)
-            if claimed &- nextPosition > segment.capacity {
-                skipOverwritten(claimed: claimed)
-                continue
+        while handled < limit {
+            let sequence = segment.slotSequence(nextPosition)
+            // Acquire: pairs with publish()'s release store, as for a gating consumer.
+            let before = sequence.pointee.load(ordering: .acquiring)
+            if before != nextPosition {
+                // An older frame, or the marker of a write in progress: nothing new yet, unless
+                // the producer is a whole ring ahead. A newer frame: we were lapped.
+                let lapped = before != RingDescriptor.writingMarker && before > nextPosition
+                if lapped || publishedLap() { skipOverwritten(); continue }
+                break
             }
             copy = segment.slot(nextPosition).pointee
-            // Acquire fence (load-load): the slot copy above completes before the re-check.
+            // Acquire fence (load-load): the copy completes before the sequence is read again.
             atomicMemoryFence(ordering: .acquiring)
-            let claimedAfter = segment.claimPosition.pointee.load(ordering: .relaxed)
-            if claimedAfter &- nextPosition > segment.capacity {
-                skipOverwritten(claimed: claimedAfter)
+            if sequence.pointee.load(ordering: .relaxed) != before {
+                skipOverwritten() // rewritten while we copied: the copy may be torn
                 continue
             }
             withUnsafePointer(to: &copy) { handler($0) }
@@ -119,12 +125,22 @@ public struct RingConsumer: @unchecked Sendable {
         return handled
     }
 
-    /// Jumps a lapped lossy consumer to the oldest frame the producer is not rewriting.
+    /// True when the producer has published a whole ring past our position.
     @usableFromInline
-    mutating func skipOverwritten(claimed: UInt64) {
-        let oldestIntact = claimed &- segment.capacity
-        dropCount &+= oldestIntact &- nextPosition
-        nextPosition = oldestIntact
+    func publishedLap() -> Bool {
+        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
+        return published > nextPosition && published - nextPosition > segment.capacity
+    }
+
+    /// Moves a lapped lossy consumer past the frames it lost, to the oldest one that may still
+    /// be intact, and counts them as drops.
+    @usableFromInline
+    mutating func skipOverwritten() {
+        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
+        let oldest = published > segment.capacity ? published - segment.capacity : 0
+        let target = max(oldest, nextPosition &+ 1)
+        dropCount &+= target &- nextPosition
+        nextPosition = target
         segment.consumerDrops(recordIndex).pointee.store(dropCount, ordering: .relaxed)
     }
 
@@ -139,10 +155,12 @@ public struct RingConsumer: @unchecked Sendable {
     /// Frames a lossy consumer missed because the producer lapped it.
     @inlinable public var drops: UInt64 { dropCount }
 
-    /// Frames published and not yet read.
+    /// Frames published and not yet read. (A consumer can be a few frames past
+    /// `publishPosition`, which the producer stores after the frames' own sequence words.)
     @inlinable
     public var lag: UInt64 {
-        segment.publishPosition.pointee.load(ordering: .acquiring) &- nextPosition
+        let published = segment.publishPosition.pointee.load(ordering: .acquiring)
+        return published > nextPosition ? published - nextPosition : 0
     }
 
     /// True once the producer has closed the stream and this consumer has read all of it.

@@ -25,30 +25,28 @@
 /// +---------------------------------------------------------------+
 /// |                    reserved to 128                            |   44
 /// +===============================================================+
-/// |            claimPosition (producer, before writing)           |  128
-/// +===============================================================+
-/// |    publishPosition (producer, after writing; futex: low 32)   |  256
+/// |    publishPosition (producer, after writing; futex: low 32)   |  128
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |                 blockingConsumers (registered)                |  264
+/// |                 blockingConsumers (registered)                |  136
 /// +---------------------------------------------------------------+
-/// |                 dataWaiters (asleep on futex)                 |  268
+/// |                 dataWaiters (asleep on futex)                 |  140
 /// +===============================================================+
-/// |                  producerHeartbeatNs (monotonic)              |  384
+/// |                  producerHeartbeatNs (monotonic)              |  256
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |       endOfStream (1 << 63 | final position, 0 = open)        |  392
+/// |       endOfStream (1 << 63 | final position, 0 = open)        |  264
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |           producerWaiting (asleep on a full ring)             |  400
+/// |           producerWaiting (asleep on a full ring)             |  272
 /// +---------------------------------------------------------------+
-/// |           consumerProgress (futex word, bumped on wake)       |  404
+/// |           consumerProgress (futex word, bumped on wake)       |  276
 /// +===============================================================+
-/// |          consumer 0 record (128 bytes, see below)             |  512
+/// |          consumer 0 record (128 bytes, see below)             |  384
 /// |          ...                                                  |
 /// |          consumer maxConsumers-1 record                       |
 /// +===============================================================+
-/// |          slot 0 (slotSize bytes, a 64-byte frame)             |  512 + 128 * maxConsumers
+/// |          slot 0 (slotSize bytes, a 64-byte frame)             |  384 + 128 * maxConsumers
 /// |          ...                                                  |
 /// |          slot capacity-1                                      |
 /// +---------------------------------------------------------------+
@@ -75,11 +73,15 @@
 /// ```
 ///
 /// Lines marked `===` start a new 128-byte block (two cache lines, against the adjacent-line
-/// prefetcher): the producer's claim word, its publish word, its cold fields, and each consumer
-/// record are written by different parties and never share a line.
+/// prefetcher): the producer's publish word, its cold fields, and each consumer record are
+/// written by different parties and never share a line.
 ///
 /// Positions count frames since the ring was created and never wrap (2⁶⁴ frames); frame `p`
-/// lives in slot `p & (capacity - 1)`.
+/// lives in slot `p & (capacity - 1)`, and its header's `sequence` word is the slot's
+/// publication flag: the producer stores `p` there last, with release, and `writingMarker`
+/// (all ones) before it starts rewriting the slot. A consumer polls the slot it wants next,
+/// never a shared counter, so a consumer that keeps up shares no line with the producer but
+/// the frames themselves. `publishPosition` is for starting positions, sleepers and `status`.
 public enum RingDescriptor {
     /// "TPRING" followed by 0x00 0x01, read as a little-endian UInt64.
     public static let magic: UInt64 = 0x0100_474E_4952_5054
@@ -97,8 +99,7 @@ public enum RingDescriptor {
     public static let createdTimeOffset = maxConsumersOffset + 4
     public static let readyOffset = createdTimeOffset + 8
 
-    public static let claimPositionOffset = block
-    public static let publishPositionOffset = claimPositionOffset + block
+    public static let publishPositionOffset = block
     public static let blockingConsumersOffset = publishPositionOffset + 8
     public static let dataWaitersOffset = blockingConsumersOffset + 4
 
@@ -117,6 +118,10 @@ public enum RingDescriptor {
     public static let consumerBlockingOffset = consumerHeartbeatOffset + 8
 
     public static let endOfStreamFlag: UInt64 = 1 << 63
+    /// A slot's sequence while it is being written, and in a new ring: never a position.
+    public static let writingMarker: UInt64 = .max
+    /// Where `FrameHeader.sequence` sits in a slot.
+    public static let slotSequenceOffset = 8
 
     public static func slotsOffset(maxConsumers: Int) -> Int {
         consumersOffset + maxConsumers * consumerRecordSize

@@ -3,18 +3,21 @@ import Synchronization
 
 /// The single writer of a one-to-many ring in shared memory.
 ///
-/// Publishing is two steps, as in the Disruptor: `tryClaim()` hands out the next slot, the
-/// caller fills it, `publish()` makes every claimed frame visible at once. `write(_:)` does
-/// the three for one frame. A full ring is a value (`nil`, `.full`), never an error: gating
-/// consumers hold the producer back; lossy consumers never do.
+/// Publishing is two steps, as in the Disruptor: `offer(_:)` copies a frame into the next slot,
+/// `publish()` makes every offered frame visible, oldest first. `write(_:)` does both for one
+/// frame. A full ring is a value (`.full`), never an error: gating consumers hold the producer
+/// back; lossy consumers never do.
 ///
-/// Steady state touches no lock, no allocation and no system call: the gating limit is cached
-/// and refreshed only when the producer reaches it (once per `capacity` frames at most when
-/// consumers keep up); a futex wake happens only while a blocking consumer sleeps.
+/// The ring owns `FrameHeader.sequence`: each frame gets its ring position there, which is how
+/// consumers see it published (see `RingDescriptor`). Steady state touches no lock, no
+/// allocation and no system call: the gating limit is cached and refreshed only when the
+/// producer reaches it; a futex wake happens only while a blocking consumer sleeps.
 public struct RingProducer: @unchecked Sendable {
     public let segment: RingSegment
-    /// The position the next claimed frame gets.
+    /// The position the next offered frame gets.
     @usableFromInline var nextPosition: UInt64 = 0
+    /// Frames below this position are visible to consumers.
+    @usableFromInline var publishedPosition: UInt64 = 0
     /// Frames below this position may be written without looking at the consumers again.
     @usableFromInline var cachedLimit: UInt64 = 0
     /// Gating consumers found dead and released, for the operator.
@@ -31,39 +34,48 @@ public struct RingProducer: @unchecked Sendable {
 
     public enum WriteResult: Equatable, Sendable { case ok, full }
 
-    /// Claims the next slot, or returns `nil` when the slowest gating consumer is a full ring
-    /// behind. The frame becomes visible to consumers at the next `publish()`.
+    /// Copies `frame` into the next slot, invisible to consumers until `publish()`, or returns
+    /// `.full` when the slowest gating consumer is a whole ring behind.
     @inlinable
-    public mutating func tryClaim() -> UnsafeMutablePointer<Frame>? {
+    public mutating func offer(_ frame: Frame) -> WriteResult {
         if nextPosition >= cachedLimit {
             refreshLimit()
-            if nextPosition >= cachedLimit { return nil }
+            if nextPosition >= cachedLimit { return .full }
         }
-        let position = nextPosition
-        nextPosition = position &+ 1
-        // Claim before writing, for lossy readers: they re-read the claim after copying a slot
-        // and discard the copy if it may have been overwritten meanwhile (a seqlock).
-        segment.claimPosition.pointee.store(position &+ 1, ordering: .relaxed)
-        // Release fence (store-store): the claim above is ordered before the slot's stores.
+        let sequence = segment.slotSequence(nextPosition)
+        // Seqlock open, for lossy readers still copying this slot's previous frame: the marker
+        // goes out before any byte of the new frame.
+        sequence.pointee.store(RingDescriptor.writingMarker, ordering: .relaxed)
+        // Release fence (store-store): the marker above is ordered before the frame's stores.
         atomicMemoryFence(ordering: .releasing)
-        return segment.slot(position)
+        var copy = frame
+        copy.header.sequence = RingDescriptor.writingMarker
+        segment.slot(nextPosition).pointee = copy
+        nextPosition &+= 1
+        return .ok
     }
 
-    /// Makes every claimed frame visible, and wakes consumers asleep on the ring if any.
+    /// Makes every offered frame visible, and wakes consumers asleep on the ring if any.
     @inlinable
     public mutating func publish() {
-        // Release: the frames' stores happen-before a consumer's acquire load of the position.
-        segment.publishPosition.pointee.store(nextPosition, ordering: .releasing)
+        var position = publishedPosition
+        while position < nextPosition {
+            // Release: the frame's bytes happen-before a consumer's acquire load of its sequence.
+            segment.slotSequence(position).pointee.store(position, ordering: .releasing)
+            position &+= 1
+        }
+        publishedPosition = position
+        // Release: for late joiners, sleepers and status; spinning consumers never read it.
+        segment.publishPosition.pointee.store(position, ordering: .releasing)
         if segment.blockingConsumers.pointee.load(ordering: .relaxed) != 0 {
             wakeSleepingConsumers()
         }
     }
 
-    /// Claims, fills and publishes one frame.
+    /// Offers and publishes one frame.
     @inlinable
     public mutating func write(_ frame: Frame) -> WriteResult {
-        guard let slot = tryClaim() else { return .full }
-        slot.pointee = frame
+        guard offer(frame) == .ok else { return .full }
         publish()
         return .ok
     }
@@ -73,7 +85,7 @@ public struct RingProducer: @unchecked Sendable {
         write(Frame(message))
     }
 
-    /// Frames published so far.
+    /// Frames offered so far (the next frame's position).
     @inlinable public var position: UInt64 { nextPosition }
 
     @usableFromInline

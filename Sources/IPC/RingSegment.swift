@@ -26,7 +26,6 @@ public struct RingSegment: @unchecked Sendable {
 
     // MARK: Field addresses
 
-    @inlinable var claimPosition: UnsafeMutablePointer<Atomic<UInt64>> { sharedUInt64(base, RingDescriptor.claimPositionOffset) }
     @inlinable var publishPosition: UnsafeMutablePointer<Atomic<UInt64>> { sharedUInt64(base, RingDescriptor.publishPositionOffset) }
     @inlinable var publishFutex: UnsafeMutablePointer<UInt32> { futexWord(base, RingDescriptor.publishPositionOffset) }
     @inlinable var blockingConsumers: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, RingDescriptor.blockingConsumersOffset) }
@@ -60,6 +59,12 @@ public struct RingSegment: @unchecked Sendable {
         sharedUInt32(consumerRecord(index), RingDescriptor.consumerBlockingOffset)
     }
 
+    /// The sequence word of the slot holding frame `position`: the slot's publication flag.
+    @inlinable
+    func slotSequence(_ position: UInt64) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        sharedUInt64(UnsafeMutableRawPointer(slot(position)), RingDescriptor.slotSequenceOffset)
+    }
+
     /// The slot holding frame `position`.
     @inlinable
     func slot(_ position: UInt64) -> UnsafeMutablePointer<Frame> {
@@ -91,6 +96,9 @@ public struct RingSegment: @unchecked Sendable {
         base.storeBytes(of: UInt32(maxConsumers), toByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
         base.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
         let segment = RingSegment(mapping: mapping, capacity: UInt64(capacity), maxConsumers: maxConsumers)
+        for position in 0..<UInt64(capacity) {
+            segment.slotSequence(position).pointee.store(RingDescriptor.writingMarker, ordering: .relaxed)
+        }
         segment.producerHeartbeat.pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
         handshake.markReady(mapping)
         return segment

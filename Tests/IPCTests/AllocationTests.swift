@@ -36,8 +36,7 @@ final class AllocationTests: XCTestCase {
             for index in 0..<count {
                 header.sequence = UInt64(index)
                 let trade = Trade(header: header, price: Int64(index), size: 1, tradeId: UInt64(index), aggressor: .buy)
-                guard let slot = producer.tryClaim() else { return XCTFail("ring full at \(index)") }
-                slot.pointee = Frame(trade)
+                guard producer.offer(Frame(trade)) == .ok else { return XCTFail("ring full at \(index)") }
                 producer.publish()
                 _ = gating.read(limit: 16) { checksum &+= $0.pointee.header.sequence }
                 _ = lossy.read(limit: 16) { checksum &+= $0.pointee.as(Trade.self).tradeId }

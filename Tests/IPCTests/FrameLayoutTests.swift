@@ -101,11 +101,12 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testRingDescriptorKeepsWritersOnSeparateBlocks() {
-        let blocks = [RingDescriptor.magicOffset, RingDescriptor.claimPositionOffset,
-                      RingDescriptor.publishPositionOffset, RingDescriptor.producerHeartbeatOffset,
-                      RingDescriptor.consumersOffset].map { $0 / 128 }
-        XCTAssertEqual(blocks, [0, 1, 2, 3, 4])
-        XCTAssertLessThan(RingDescriptor.readyOffset + 4, RingDescriptor.claimPositionOffset)
+        let blocks = [RingDescriptor.magicOffset, RingDescriptor.publishPositionOffset,
+                      RingDescriptor.producerHeartbeatOffset, RingDescriptor.consumersOffset].map { $0 / 128 }
+        XCTAssertEqual(blocks, [0, 1, 2, 3])
+        XCTAssertLessThan(RingDescriptor.readyOffset + 4, RingDescriptor.publishPositionOffset)
+        XCTAssertLessThan(RingDescriptor.consumerProgressOffset + 4, RingDescriptor.consumersOffset)
+        XCTAssertEqual(RingDescriptor.slotSequenceOffset, MemoryLayout<FrameHeader>.offset(of: \.sequence))
         XCTAssertLessThan(RingDescriptor.consumerBlockingOffset + 4, RingDescriptor.consumerRecordSize)
         XCTAssertEqual(RingDescriptor.slotsOffset(maxConsumers: 8) % 64, 0)
         XCTAssertEqual(ControlBlockDescriptor.haltReasonOffset + ControlBlockDescriptor.haltReasonSize,

@@ -29,6 +29,19 @@ final class RingTests: XCTestCase {
         }
     }
 
+    func testTheRingNumbersFramesByPosition() throws {
+        let name = uniqueSegmentName("numbers")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4)
+        var consumer = try RingConsumer.attach(name, mode: .gating)
+        var seen: [UInt64] = []
+        for _ in 0..<3 {
+            for _ in 0..<3 { _ = producer.write(frame(77)) }
+            _ = consumer.read(limit: 10) { seen.append($0.pointee.header.sequence) }
+        }
+        XCTAssertEqual(seen, Array(0..<9), "whatever sequence the writer set, the ring assigns positions")
+    }
+
     func testFullRingIsAValueAndGatingConsumerHoldsTheProducerBack() throws {
         let name = uniqueSegmentName("full")
         defer { removeSegment(name) }
@@ -36,7 +49,7 @@ final class RingTests: XCTestCase {
         var consumer = try RingConsumer.attach(name, mode: .gating)
         for sequence in 0..<4 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
         XCTAssertEqual(producer.write(frame(4)), .full)
-        XCTAssertNil(producer.tryClaim())
+        XCTAssertEqual(producer.offer(frame(4)), .full)
         XCTAssertEqual(consumer.read(limit: 1) { XCTAssertEqual($0.pointee.header.sequence, 0) }, 1)
         XCTAssertEqual(producer.write(frame(4)), .ok)
         XCTAssertEqual(producer.write(frame(5)), .full)
@@ -54,13 +67,13 @@ final class RingTests: XCTestCase {
         XCTAssertEqual(lossy.drops, 96)
     }
 
-    func testBatchClaimPublishesAllAtOnce() throws {
+    func testBatchOfferPublishesAllAtOnce() throws {
         let name = uniqueSegmentName("batch")
         defer { removeSegment(name) }
         var producer = try RingProducer.create(name, capacity: 16)
         var consumer = try RingConsumer.attach(name, mode: .gating)
-        for sequence in 0..<5 { producer.tryClaim()!.pointee = frame(UInt64(sequence)) }
-        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 0, "claimed frames are invisible until publish")
+        for sequence in 0..<5 { XCTAssertEqual(producer.offer(frame(UInt64(sequence))), .ok) }
+        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 0, "offered frames are invisible until publish")
         producer.publish()
         XCTAssertEqual(consumer.read(limit: 10) { _ in }, 5)
     }
