@@ -3,7 +3,7 @@ import Glibc
 /// Reads a frame stream from a pipe or file, checking it as it goes.
 ///
 /// The stream header must come first (magic, layout version, frame size) and every frame must
-/// pass `FrameValidator`; anything else is a `FrameStreamError` naming the byte offset, and no
+/// pass `FrameValidator` and carry its index in the stream as its sequence; anything else is a `FrameStreamError` naming the byte offset, and no
 /// frame at or after the defect is handed out. One `read` fills a 64 KiB buffer, so a busy
 /// stream costs one system call per 1024 frames.
 public struct PipeFrameReader: ~Copyable {
@@ -18,6 +18,7 @@ public struct PipeFrameReader: ~Copyable {
     @usableFromInline var bufferOffset = 0
     @usableFromInline var headerChecked = false
     @usableFromInline var reachedEnd = false
+    @usableFromInline var expectedSequence: UInt64 = 0
     /// The stream header, once read.
     public private(set) var streamHeader: FrameStreamHeader?
 
@@ -46,9 +47,15 @@ public struct PipeFrameReader: ~Copyable {
                     let frame = buffer + consumed
                     if let defect = FrameValidator.defect(in: frame) {
                         throw FrameStreamError.badFrame(
-                            subject: subject, index: (bufferOffset + consumed) / FrameLayout.frameSize - 1,
-                            offset: bufferOffset + consumed, defect: defect)
+                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed, defect: defect)
                     }
+                    let sequence = frame.load(fromByteOffset: RingDescriptor.slotSequenceOffset, as: UInt64.self)
+                    if sequence != expectedSequence {
+                        throw FrameStreamError.badFrame(
+                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed,
+                            defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
+                    }
+                    expectedSequence &+= 1
                     handler(UnsafePointer(frame.assumingMemoryBound(to: Frame.self)))
                     consumed += FrameLayout.frameSize
                     handed += 1
@@ -109,7 +116,7 @@ public enum FrameStreamError: Error, CustomStringConvertible, Equatable {
     case wrongVersion(subject: String, found: UInt8)
     case wrongFrameSize(subject: String, found: UInt16)
     case truncated(subject: String, offset: Int, have: Int, need: Int)
-    case badFrame(subject: String, index: Int, offset: Int, defect: String)
+    case badFrame(subject: String, index: UInt64, offset: Int, defect: String)
     case system(SystemError)
 
     public var description: String {

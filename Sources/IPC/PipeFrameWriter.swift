@@ -2,6 +2,9 @@ import Glibc
 
 /// Writes frames to a pipe or file as a frame stream: the stream header, then frames.
 ///
+/// Like a ring, the stream owns `FrameHeader.sequence`: frame n of the stream carries n, so a
+/// reader can tell a missing or repeated frame in a capture.
+///
 /// Frames are gathered in a fixed 64 KiB buffer (a Linux pipe's default capacity) and written
 /// with one `write` per 1024 frames, or sooner at `flush()`, which a tool calls at the end of
 /// each duty cycle so that a quiet stream is not held back. One write per frame costs a system
@@ -14,6 +17,7 @@ public struct PipeFrameWriter: ~Copyable {
     @usableFromInline let buffer: UnsafeMutablePointer<Frame>
     @usableFromInline var count = 0
     @usableFromInline let batchLimit: Int
+    @usableFromInline var nextSequence: UInt64 = 0
 
     /// Writes the stream header at once. `batchFrames: 1` writes every frame on its own.
     public init(fd: Int32, subject: String = "stdout", batchFrames: Int = PipeFrameWriter.batchFrames) throws(SystemError) {
@@ -34,6 +38,8 @@ public struct PipeFrameWriter: ~Copyable {
     @inlinable
     public mutating func write(_ frame: Frame) throws(SystemError) {
         buffer[count] = frame
+        buffer[count].header.sequence = nextSequence
+        nextSequence &+= 1
         count &+= 1
         if count == batchLimit { try flush() }
     }

@@ -133,6 +133,21 @@ final class PipeFramingTests: XCTestCase {
         XCTAssertEqual("\(result.error!)", "stdin: bad frame 1 at byte 128: unknown message type 238")
     }
 
+    func testMissingOrRepeatedFrameIsCaughtBySequence() throws {
+        let bytes = try streamBytes(frames(4))
+        let repeated = Array(bytes[0..<(64 * 3)] + bytes[(64 * 2)..<(64 * 5)])
+        let result = readAll(pipeCarrying(repeated))
+        XCTAssertEqual(result.frames.count, 2)
+        XCTAssertEqual("\(result.error!)", "stdin: bad frame 2 at byte 192: sequence 1, expected 2: a frame is missing or repeated")
+    }
+
+    func testTheStreamNumbersFramesByIndex() throws {
+        var sent = frames(3)
+        for index in sent.indices { sent[index].header.sequence = 99 }
+        let result = readAll(pipeCarrying(try streamBytes(sent)))
+        XCTAssertEqual(result.frames.map(\.header.sequence), [0, 1, 2])
+    }
+
     func testInvalidEnumFieldIsCaughtBeforeATypedView() throws {
         var bytes = try streamBytes(frames(1))
         bytes[64 + 56] = 9 // trade aggressor

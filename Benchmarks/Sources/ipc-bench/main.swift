@@ -19,7 +19,7 @@ func format(_ summary: LatencySamples.Summary) -> String {
     return "\(cell(summary.p50))\(cell(summary.p99))\(cell(summary.p999))\(cell(summary.max))   n=\(summary.count)"
 }
 
-func label(_ text: String) -> String { text + String(repeating: " ", count: max(0, 22 - text.count)) }
+func label(_ text: String) -> String { text + String(repeating: " ", count: max(1, 24 - text.count)) }
 
 func rate(_ value: Double) -> String {
     value >= 1e6 ? "\((value / 1e5).rounded() / 10)M" : "\((value / 1e2).rounded() / 10)k"
