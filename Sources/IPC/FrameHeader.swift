@@ -66,8 +66,11 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
     public static let endOfMessage = FrameFlags(rawValue: 1 << 0)
     /// The frame belongs to a full book snapshot rather than a diff.
     public static let snapshot = FrameFlags(rawValue: 1 << 1)
+    /// A book delta that carries update ids and no level: a venue event whose bid and ask lists
+    /// were both empty, still needed to keep the update-id chain unbroken.
+    public static let idOnly = FrameFlags(rawValue: 1 << 2)
     /// Every bit a frame of this layout version may set.
-    public static let known: FrameFlags = [.endOfMessage, .snapshot]
+    public static let known: FrameFlags = [.endOfMessage, .snapshot, .idOnly]
 }
 
 /// Facts that hold for every frame.

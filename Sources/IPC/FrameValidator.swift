@@ -27,7 +27,7 @@ public enum FrameValidator {
             return side(60, "side")
         case .trade:
             return side(56, "aggressor")
-        case .bookTop, .quoteIntent, .positionSnapshot:
+        case .bookTop, .quoteIntent, .positionSnapshot, .instrumentDefinition:
             return nil
         case .orderCommand:
             if OrderCommand.Command(rawValue: byte(32)) == nil { return "orderCommand command \(byte(32)) is unknown" }

@@ -3,7 +3,7 @@
 public struct Instrument: Equatable, Sendable {
     /// The id frames carry in `FrameHeader.instrument`; 1-based.
     public var id: UInt32
-    /// The venue's symbol, e.g. "BTCUSDT": 1 to 23 ASCII characters.
+    /// The venue's symbol, e.g. "BTCUSDT": 1 to 20 printable ASCII characters.
     public var symbol: String
     /// The price increment: `tickMantissa × 10^-tickDecimals` (0.01 = 1, 2).
     public var tickMantissa: Int64
@@ -20,10 +20,10 @@ public struct Instrument: Equatable, Sendable {
         priceDisplayDecimals: UInt8, sizeDisplayDecimals: UInt8
     ) throws(InvalidArgument) {
         guard id > 0 else { throw InvalidArgument("instrument \(symbol): id must be at least 1") }
-        guard (1...23).contains(symbol.utf8.count), symbol.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw InvalidArgument("instrument symbol '\(symbol)' must be 1 to 23 printable ASCII characters")
+        guard (1...20).contains(symbol.utf8.count), symbol.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw InvalidArgument("instrument symbol '\(symbol)' must be 1 to 20 printable ASCII characters")
         }
-        guard tickMantissa > 0, lotMantissa > 0, tickDecimals <= 18, lotDecimals <= 18,
+        guard tickMantissa > 0, lotMantissa > 0, tickMantissa <= UInt32.max, lotMantissa <= UInt32.max, tickDecimals <= 18, lotDecimals <= 18,
               priceDisplayDecimals <= 18, sizeDisplayDecimals <= 18,
               priceDisplayDecimals >= tickDecimals, sizeDisplayDecimals >= lotDecimals else {
             throw InvalidArgument(

@@ -9,6 +9,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case executionReport = 6
     case positionSnapshot = 7
     case control = 8
+    case instrumentDefinition = 9
 }
 
 /// Buy or sell; for book levels, bid or ask.

@@ -6,7 +6,7 @@ import Glibc
 /// pass `FrameValidator` and carry its index in the stream as its sequence; anything else is a `FrameStreamError` naming the byte offset, and no
 /// frame at or after the defect is handed out. One `read` fills a 64 KiB buffer, so a busy
 /// stream costs one system call per 1024 frames.
-public struct PipeFrameReader: ~Copyable {
+public final class PipeFrameReader {
     public let fd: Int32
     public let subject: String
     @usableFromInline let buffer: UnsafeMutableRawPointer
@@ -35,10 +35,15 @@ public struct PipeFrameReader: ~Copyable {
         case frames(Int)
         /// The stream ended cleanly after a whole frame.
         case endOfStream
+        /// Nothing arrived within the timeout.
+        case nothingYet
     }
 
-    /// Blocks until at least one frame is there, hands up to `limit` frames to `handler`.
-    public mutating func read(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) throws(FrameStreamError) -> ReadResult {
+    /// Hands up to `limit` frames to `handler`. Waits for the first at most `timeoutMs`
+    /// (`poll(2)`; -1 waits for ever), then returns `.nothingYet`.
+    public func read(
+        limit: Int, timeoutMs: Int32 = -1, _ handler: (UnsafePointer<Frame>) -> Void
+    ) throws(FrameStreamError) -> ReadResult {
         while true {
             if filled - consumed >= FrameLayout.frameSize {
                 if !headerChecked { try checkHeader(); continue }
@@ -73,12 +78,23 @@ public struct PipeFrameReader: ~Copyable {
                 throw FrameStreamError.truncated(
                     subject: subject, offset: bufferOffset + consumed, have: partial, need: FrameLayout.frameSize)
             }
+            if timeoutMs >= 0, try !awaitReadable(timeoutMs: timeoutMs) { return .nothingYet }
             try refill()
         }
     }
 
+    /// `poll(2)` for input: true when a read will not block.
+    private func awaitReadable(timeoutMs: Int32) throws(FrameStreamError) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        do {
+            return try retryingInterrupts("poll", subject) { poll(&descriptor, 1, timeoutMs) } > 0
+        } catch {
+            throw FrameStreamError.system(error)
+        }
+    }
+
     /// Moves the partial frame (if any) to the front and reads more.
-    private mutating func refill() throws(FrameStreamError) {
+    private func refill() throws(FrameStreamError) {
         let partial = filled - consumed
         if partial > 0 && consumed > 0 { buffer.copyMemory(from: buffer + consumed, byteCount: partial) }
         bufferOffset += consumed
@@ -92,7 +108,7 @@ public struct PipeFrameReader: ~Copyable {
         }
     }
 
-    private mutating func checkHeader() throws(FrameStreamError) {
+    private func checkHeader() throws(FrameStreamError) {
         let header = buffer.load(as: FrameStreamHeader.self)
         guard header.magic == FrameStreamHeader.magicValue else {
             throw FrameStreamError.notAFrameStream(subject: subject, found: header.magic)

@@ -9,7 +9,7 @@ import Glibc
 /// with one `write` per 1024 frames, or sooner at `flush()`, which a tool calls at the end of
 /// each duty cycle so that a quiet stream is not held back. One write per frame costs a system
 /// call each; batching carries many times more frames per second (see BENCHMARKS.md).
-public struct PipeFrameWriter: ~Copyable {
+public final class PipeFrameWriter {
     public static let batchFrames = 1024
 
     public let fd: Int32
@@ -36,7 +36,7 @@ public struct PipeFrameWriter: ~Copyable {
 
     /// Appends a frame, writing the batch out when it is full.
     @inlinable
-    public mutating func write(_ frame: Frame) throws(SystemError) {
+    public func write(_ frame: Frame) throws(SystemError) {
         buffer[count] = frame
         buffer[count].header.sequence = nextSequence
         nextSequence &+= 1
@@ -45,12 +45,12 @@ public struct PipeFrameWriter: ~Copyable {
     }
 
     @inlinable
-    public mutating func write<M: FrameMessage>(_ message: M) throws(SystemError) {
+    public func write<M: FrameMessage>(_ message: M) throws(SystemError) {
         try write(Frame(message))
     }
 
     /// Writes out the frames gathered so far.
-    public mutating func flush() throws(SystemError) {
+    public func flush() throws(SystemError) {
         guard count > 0 else { return }
         let bytes = count * FrameLayout.frameSize
         count = 0

@@ -53,7 +53,7 @@ final class AllocationTests: XCTestCase {
         defer { unlink(path) }
         let fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0o600)
         defer { close(fd) }
-        var writer = try PipeFrameWriter(fd: fd, subject: path)
+        let writer = try PipeFrameWriter(fd: fd, subject: path)
         var frame = Frame(Control(header: FrameHeader(type: .control), command: .heartbeat, senderPid: getpid()))
         func write(_ count: Int) throws {
             for index in 0..<count {
@@ -67,7 +67,7 @@ final class AllocationTests: XCTestCase {
         XCTAssertEqual(written, 0)
 
         XCTAssertEqual(lseek(fd, 0, SEEK_SET), 0)
-        var reader = PipeFrameReader(fd: fd, subject: path)
+        let reader = PipeFrameReader(fd: fd, subject: path)
         var seen = 0
         func read(_ count: Int) throws {
             let target = seen + count

@@ -36,7 +36,7 @@ final class ControlBlockTests: XCTestCase {
     func testBadInstrumentsAreRefusedWithTheReason() {
         XCTAssertThrowsError(try Instrument(id: 1, symbol: "", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
                                             lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)) {
-            XCTAssertEqual("\($0)", "instrument symbol '' must be 1 to 23 printable ASCII characters")
+            XCTAssertEqual("\($0)", "instrument symbol '' must be 1 to 20 printable ASCII characters")
         }
         XCTAssertThrowsError(try Instrument(id: 1, symbol: "BTC", tickMantissa: 0, tickDecimals: 2, lotMantissa: 1,
                                             lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8))

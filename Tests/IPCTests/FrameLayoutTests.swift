@@ -18,7 +18,8 @@ final class FrameLayoutTests: XCTestCase {
         for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<Trade>.size,
                      MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
                      MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size,
-                     MemoryLayout<Control>.size, MemoryLayout<FrameStreamHeader>.size] {
+                     MemoryLayout<Control>.size, MemoryLayout<InstrumentDefinition>.size,
+                     MemoryLayout<FrameStreamHeader>.size] {
             XCTAssertEqual(size, 64)
         }
         XCTAssertEqual(MemoryLayout<Frame>.stride, 64)
@@ -81,6 +82,19 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.reason), 34)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.senderPid), 36)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.value), 40)
+    }
+
+    func testInstrumentDefinitionMatchesDiagramAndRoundTrips() throws {
+        XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.tickMantissa), 32)
+        XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.lotMantissa), 36)
+        XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.tickDecimals), 40)
+        XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.sizeDisplayDecimals), 43)
+        XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.symbol), 44)
+        let instrument = try Instrument(id: 7, symbol: "BTCUSDT_240927", tickMantissa: 1, tickDecimals: 1,
+                                        lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 1, sizeDisplayDecimals: 3)
+        let frame = Frame(InstrumentDefinition(instrument))
+        XCTAssertEqual(frame.header.instrument, 7)
+        XCTAssertEqual(try frame.as(InstrumentDefinition.self).instrument(), instrument)
     }
 
     func testStreamHeaderMatchesDiagram() {

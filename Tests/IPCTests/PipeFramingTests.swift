@@ -31,7 +31,7 @@ final class PipeFramingTests: XCTestCase {
         let path = "/tmp/tptest-\(getpid())-\(UUIDCounter.next()).frames"
         defer { unlink(path) }
         let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
-        var writer = try PipeFrameWriter(fd: fd, subject: path, batchFrames: batchFrames)
+        let writer = try PipeFrameWriter(fd: fd, subject: path, batchFrames: batchFrames)
         for frame in frames { try writer.write(frame) }
         try writer.flush()
         close(fd)
@@ -50,7 +50,7 @@ final class PipeFramingTests: XCTestCase {
     }
 
     func readAll(_ fd: Int32) -> (frames: [Frame], error: FrameStreamError?) {
-        var reader = PipeFrameReader(fd: fd, subject: "stdin")
+        let reader = PipeFrameReader(fd: fd, subject: "stdin")
         var received: [Frame] = []
         defer { close(fd) }
         do {
@@ -78,7 +78,7 @@ final class PipeFramingTests: XCTestCase {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         defer { close(fds[0]); close(fds[1]) }
-        var writer = try PipeFrameWriter(fd: fds[1])
+        let writer = try PipeFrameWriter(fd: fds[1])
         for frame in frames(10) { try writer.write(frame) }
         XCTAssertEqual(writer.pending, 10)
         var available: Int32 = 0

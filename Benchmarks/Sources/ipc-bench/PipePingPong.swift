@@ -12,8 +12,8 @@ enum PipePingPong {
     static func ping(samples: Int, warmup: Int) throws -> LatencySamples {
         let child = try Child(["pipe-pong"])
         pin(0)
-        var writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "pong stdin", batchFrames: 1)
-        var reader = PipeFrameReader(fd: child.output.fileHandleForReading.fileDescriptor, subject: "pong stdout")
+        let writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "pong stdin", batchFrames: 1)
+        let reader = PipeFrameReader(fd: child.output.fileHandleForReading.fileDescriptor, subject: "pong stdout")
         var latencies = LatencySamples(capacity: samples)
         var header = FrameHeader(type: .trade)
         for round in 0..<(samples + warmup) {
@@ -31,8 +31,8 @@ enum PipePingPong {
 
     static func pong() throws {
         pin(1)
-        var reader = PipeFrameReader(fd: 0, subject: "stdin")
-        var writer = try PipeFrameWriter(fd: 1, subject: "stdout", batchFrames: 1)
+        let reader = PipeFrameReader(fd: 0, subject: "stdin")
+        let writer = try PipeFrameWriter(fd: 1, subject: "stdout", batchFrames: 1)
         var pending = Frame(header: FrameHeader(type: .control))
         while case .frames = try reader.read(limit: 1, { pending = $0.pointee }) {
             try writer.write(pending)

@@ -69,7 +69,7 @@ enum Streaming {
     static func pipe(frames: Int, batchFrames: Int) throws -> Double {
         let child = try Child(["pipe-consume", "\(frames)"])
         pin(0)
-        var writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "consumer stdin",
+        let writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "consumer stdin",
                                          batchFrames: batchFrames)
         var header = FrameHeader(type: .control)
         for index in 0..<frames {
@@ -85,7 +85,7 @@ enum Streaming {
     static func pipeConsume(_ arguments: [String]) throws {
         let frames = UInt64(arguments[0])!
         pin(1)
-        var reader = PipeFrameReader(fd: 0, subject: "stdin")
+        let reader = PipeFrameReader(fd: 0, subject: "stdin")
         var received: UInt64 = 0
         var first: Int64 = 0
         while case .frames(let count) = try reader.read(limit: 1024, { _ in }) {

@@ -1,0 +1,85 @@
+/// A tool's frame output, a ring it creates or its standard output, behind one interface.
+///
+/// `write` stages a frame; `flush` makes everything staged visible (publishes on a ring, one
+/// `write(2)` on a pipe). Tools flush at the end of each venue message or duty cycle. A full
+/// ring publishes what it has and waits for space: gating consumers hold the writer back.
+public struct FrameSink {
+    @usableFromInline var ring: RingProducer?
+    @usableFromInline let pipe: PipeFrameWriter?
+    public let endpoint: Endpoint
+
+    /// Creates the ring `shm:NAME` (0600, exclusive) or writes a frame stream to stdout.
+    public init(_ endpoint: Endpoint, capacity: Int = 1 << 16) throws(SinkError) {
+        self.endpoint = endpoint
+        switch endpoint {
+        case .ring(let name):
+            do { ring = try RingProducer.create(name, capacity: capacity) } catch { throw .segment(error) }
+            pipe = nil
+        case .standardStream:
+            ring = nil
+            do { pipe = try PipeFrameWriter(fd: 1, subject: "stdout") } catch { throw .system(error) }
+        }
+    }
+
+    /// Writes a frame stream to an open file descriptor (a capture file, a test's pipe).
+    public init(fd: Int32, subject: String) throws(SinkError) {
+        endpoint = .standardStream
+        ring = nil
+        do { pipe = try PipeFrameWriter(fd: fd, subject: subject) } catch { throw .system(error) }
+    }
+
+    public enum SinkError: Error, CustomStringConvertible {
+        case segment(SegmentError)
+        case system(SystemError)
+        case stopped
+
+        public var description: String {
+            switch self {
+            case .segment(let error): return "\(error)"
+            case .system(let error): return "\(error)"
+            case .stopped: return "stopped while waiting for a slow consumer"
+            }
+        }
+    }
+
+    /// Stages a frame. On a full ring it publishes, then waits with `idle` until a slot frees;
+    /// `stop` lets a shutdown interrupt the wait.
+    @inlinable
+    public mutating func write(_ frame: Frame, idle: IdleStrategy.Mode, stop: () -> Bool = { false }) throws(SinkError) {
+        if ring != nil {
+            if ring!.offer(frame) == .full {
+                ring!.publish()
+                guard ring!.awaitSpace(idle: idle, stop: stop) else { throw .stopped }
+                _ = ring!.offer(frame)
+            }
+            return
+        }
+        do { try pipe!.write(frame) } catch { throw .system(error) }
+    }
+
+    /// Makes every staged frame visible to readers.
+    @inlinable
+    public mutating func flush() throws(SinkError) {
+        if ring != nil {
+            ring!.publish()
+            return
+        }
+        do { try pipe!.flush() } catch { throw .system(error) }
+    }
+
+    /// Tells a ring's consumers the producer is alive (a pipe needs nothing).
+    public func heartbeat(now: Int64) {
+        ring?.heartbeat(now: now)
+    }
+
+    /// Flushes and marks the end of the stream. A ring's name is removed: attached consumers
+    /// drain what is left and see the end; nobody new can attach.
+    public mutating func close() throws(SinkError) {
+        if ring != nil {
+            ring!.close()
+            do { try ring!.unlink() } catch { throw .system(error) }
+            return
+        }
+        do { try pipe!.flush() } catch { throw .system(error) }
+    }
+}

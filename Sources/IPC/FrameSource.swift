@@ -1,0 +1,77 @@
+/// A tool's frame input, a ring or a pipe, behind one interface.
+///
+/// A struct holding one of the two in place (not an enum with payloads, which would copy the
+/// ring consumer out and back on every poll): the hot path branches on a stored optional.
+public struct FrameSource {
+    @usableFromInline var ring: RingConsumer?
+    @usableFromInline let pipe: PipeFrameReader?
+    public let endpoint: Endpoint
+
+    /// Attaches to `endpoint`: a ring as a consumer (blocking if the process idles by blocking),
+    /// or standard input.
+    public init(_ endpoint: Endpoint, idle: IdleStrategy.Mode, mode: RingConsumer.Mode = .gating) throws(SegmentError) {
+        self.endpoint = endpoint
+        switch endpoint {
+        case .ring(let name):
+            ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
+            pipe = nil
+        case .standardStream:
+            ring = nil
+            pipe = PipeFrameReader(fd: 0, subject: "stdin")
+        }
+    }
+
+    /// Reads a frame stream from an open file descriptor (a capture file, a test's pipe).
+    public init(fd: Int32, subject: String) {
+        endpoint = .standardStream
+        ring = nil
+        pipe = PipeFrameReader(fd: fd, subject: subject)
+    }
+
+    public enum Poll: Equatable, Sendable {
+        case frames(Int)
+        case idle
+        case endOfStream
+    }
+
+    /// Hands up to `limit` frames to `handler`. A ring never waits here (the caller idles with
+    /// its strategy); a pipe waits for input at most `pipeTimeoutMs`, so timers still run.
+    @inlinable
+    public mutating func poll(
+        limit: Int, pipeTimeoutMs: Int32 = 100, _ handler: (UnsafePointer<Frame>) -> Void
+    ) throws(FrameStreamError) -> Poll {
+        if ring != nil {
+            let count = ring!.read(limit: limit, handler)
+            if count > 0 { return .frames(count) }
+            return ring!.isAtEndOfStream ? .endOfStream : .idle
+        }
+        switch try pipe!.read(limit: limit, timeoutMs: pipeTimeoutMs, handler) {
+        case .frames(let count): return .frames(count)
+        case .endOfStream: return .endOfStream
+        case .nothingYet: return .idle
+        }
+    }
+
+    /// Idles once after a poll that found nothing: on a ring, with the strategy (a blocking one
+    /// sleeps on the ring's futex); a pipe already waited in `poll`.
+    @inlinable
+    public func idle(_ strategy: inout IdleStrategy) {
+        if let ring { strategy.idle(on: ring) }
+    }
+
+    /// A ring's producer as seen from here (ask when input has been quiet); a pipe whose writer
+    /// went away shows as end of stream instead.
+    public func producerHealth(now: Int64, heartbeatTimeoutNs: Int64) -> RingConsumer.ProducerHealth {
+        ring?.producerHealth(now: now, heartbeatTimeoutNs: heartbeatTimeoutNs) ?? .alive
+    }
+
+    /// Records that this consumer is alive, for `status`.
+    public func heartbeat(now: Int64) {
+        ring?.heartbeat(now: now)
+    }
+
+    /// Gives a ring's consumer record back.
+    public func close() {
+        ring?.detach()
+    }
+}
