@@ -28,7 +28,7 @@ public struct InstrumentDefinition: FrameMessage, Equatable {
     public var lotDecimals: UInt8
     public var priceDisplayDecimals: UInt8
     public var sizeDisplayDecimals: UInt8
-    public var symbol: (UInt64, UInt64, UInt32)
+    public var symbol: (UInt32, UInt32, UInt32, UInt32, UInt32)
 
     public init(_ instrument: Instrument, header: FrameHeader = FrameHeader(type: .instrumentDefinition)) {
         self.header = header
@@ -40,7 +40,7 @@ public struct InstrumentDefinition: FrameMessage, Equatable {
         lotDecimals = instrument.lotDecimals
         priceDisplayDecimals = instrument.priceDisplayDecimals
         sizeDisplayDecimals = instrument.sizeDisplayDecimals
-        symbol = (0, 0, 0)
+        symbol = (0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &symbol) { raw in
             for (index, byte) in instrument.symbol.utf8.prefix(InstrumentDefinition.symbolCapacity).enumerated() {
                 raw[index] = byte

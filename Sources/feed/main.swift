@@ -1,1 +1,57 @@
-print("feed")
+// feed: market data in, frames out. See FeedOptions.usage.
+import Glibc
+import IPC
+
+func fail(_ message: String, _ code: Int32) -> Never {
+    StandardError.line(message)
+    exit(code)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(FeedOptions.usage)
+    exit(ExitCode.success)
+}
+SignalFlags.install([SIGINT, SIGTERM])
+
+let options: FeedOptions
+do {
+    options = try FeedOptions(arguments)
+} catch {
+    fail("feed: \(error)\n\(FeedOptions.usage)", ExitCode.usage)
+}
+
+func openSinks() -> (FrameSink, FrameSink?) {
+    do {
+        let output = try FrameSink(options.output)
+        guard let path = options.recordPath else { return (output, nil) }
+        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { fail("feed: --record \(path): \(String(cString: strerror(errno)))", ExitCode.system) }
+        return (output, try FrameSink(fd: fd, subject: path))
+    } catch {
+        fail("feed: \(error)", ExitCode.system)
+    }
+}
+
+func run<Source: MarketDataSource>(_ source: Source) -> Never {
+    let (output, recorder) = openSinks()
+    var feed = Feed(source: source, output: output, recorder: recorder, speed: options.speed,
+                    durationSeconds: options.durationSeconds, idle: options.idle)
+    do {
+        try feed.run()
+    } catch {
+        fail(error.description, error.exitCode)
+    }
+    exit(ExitCode.success)
+}
+
+switch options.source {
+case .synthetic(let symbols, let seed):
+    do {
+        run(try SyntheticSource(symbols: symbols, seed: seed, startTimeNs: Clock.realtimeNanoseconds()))
+    } catch {
+        fail("feed: \(error)", ExitCode.usage)
+    }
+case .replay:
+    fail("feed: --replay is not available yet", ExitCode.usage)
+}

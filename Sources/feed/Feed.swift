@@ -1,0 +1,98 @@
+import Glibc
+import IPC
+
+/// The feed's duty cycle over any source: instrument definitions first, then each batch the
+/// source produces, released at `speed` × the source's own pace (or at once), written to the
+/// output and to the capture file if recording.
+struct Feed<Source: MarketDataSource> {
+    var source: Source
+    var output: FrameSink
+    var recorder: FrameSink?
+    let speed: Double?
+    let durationNs: Int64?
+    let idle: IdleStrategy.Mode
+    private let batch = FrameBatch(capacity: 1 << 16)
+    private(set) var framesWritten: UInt64 = 0
+
+    init(source: Source, output: FrameSink, recorder: FrameSink?, speed: Double?, durationSeconds: Double?, idle: IdleStrategy.Mode) {
+        self.source = source
+        self.output = output
+        self.recorder = recorder
+        self.speed = speed
+        self.durationNs = durationSeconds.map { Int64($0 * 1e9) }
+        self.idle = idle
+    }
+
+    /// Runs until the source ends, the duration passes or SIGINT/SIGTERM; then closes the output.
+    mutating func run() throws(FeedError) {
+        var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: Clock.realtimeNanoseconds())
+        for instrument in source.instruments {
+            header.instrument = instrument.id
+            try write(Frame(InstrumentDefinition(instrument, header: header)))
+        }
+        try flush()
+        let startWall = Clock.monotonicNanoseconds()
+        var firstSourceTime: Int64?
+        var idleStrategy = IdleStrategy(idle)
+        while !SignalFlags.shutdownRequested {
+            let now = Clock.monotonicNanoseconds()
+            if let durationNs, now - startWall >= durationNs { break }
+            output.heartbeat(now: now)
+            batch.removeAll()
+            let step = try source.next(into: batch)
+            switch step {
+            case .end:
+                try close()
+                return
+            case .idle:
+                idleStrategy.idle()
+                continue
+            case .frames(let sourceTime):
+                idleStrategy.reset()
+                if let speed {
+                    let first = firstSourceTime ?? sourceTime
+                    firstSourceTime = first
+                    sleep(until: startWall + Int64(Double(sourceTime - first) / speed))
+                }
+            }
+            for index in 0..<batch.count { try write(batch[index]) }
+            try flush()
+        }
+        try close()
+    }
+
+    private mutating func write(_ frame: Frame) throws(FeedError) {
+        let idle = self.idle
+        do {
+            try output.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested })
+            try recorder?.write(frame, idle: idle)
+        } catch {
+            throw .system("feed: writing \(output.endpoint): \(error)")
+        }
+        framesWritten &+= 1
+    }
+
+    private mutating func flush() throws(FeedError) {
+        do {
+            try output.flush()
+            try recorder?.flush()
+        } catch {
+            throw .system("feed: writing \(output.endpoint): \(error)")
+        }
+    }
+
+    private mutating func close() throws(FeedError) {
+        do {
+            try output.close()
+            try recorder?.close()
+        } catch {
+            throw .system("feed: closing \(output.endpoint): \(error)")
+        }
+    }
+
+    /// Sleeps to a monotonic deadline (pacing; the feed is the pipeline's clock, not a hot loop).
+    private func sleep(until deadline: Int64) {
+        var request = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR && !SignalFlags.shutdownRequested {}
+    }
+}

@@ -1,0 +1,76 @@
+import IPC
+
+/// What `feed` was asked to do, validated: every problem is an `InvalidArgument` naming the flag.
+struct FeedOptions {
+    enum Source: Equatable {
+        case synthetic(symbols: [String], seed: UInt64)
+        case replay(files: [String])
+    }
+
+    var source: Source = .synthetic(symbols: ["SYNUSDT"], seed: 42)
+    /// 1 = the recording's or the market's own pace; nil = as fast as possible.
+    var speed: Double?
+    var durationSeconds: Double?
+    var output: Endpoint = .standardStream
+    var recordPath: String?
+    var idle: IdleStrategy.Mode = .block
+    var exchangeInfoPath: String?
+    var instrumentFlags: [String] = []
+
+    static let usage = """
+        usage: feed [--synthetic] [--symbols A,B] [--seed N]
+                    [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
+                    [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--record FILE] [--idle spin|yield|block]
+        Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
+        or a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
+        feed's own --record captures).
+        exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
+        """
+
+    init(_ arguments: [String]) throws(InvalidArgument) {
+        var flags = CommandLineArguments(tool: "feed", arguments)
+        let synthetic = flags.flag("--synthetic")
+        let symbols = try flags.value("--symbols")
+        let seed = try flags.value("--seed")
+        let replay = flags.flag("--replay")
+        if let speed = try flags.value("--speed") {
+            if speed == "max" {
+                self.speed = nil
+            } else if let value = Double(speed), value > 0, value.isFinite {
+                self.speed = value
+            } else {
+                throw InvalidArgument("--speed '\(speed)': expected a positive number or max")
+            }
+        } else {
+            // A synthetic market runs in real time; a replay as fast as it can unless asked.
+            speed = replay ? nil : 1
+        }
+        durationSeconds = try flags.decimal("--duration", in: 0.001...1e9)
+        if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
+        recordPath = try flags.value("--record")
+        if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
+        exchangeInfoPath = try flags.value("--exchange-info")
+        instrumentFlags = try flags.values("--instrument")
+        let files = flags.positionals()
+        try flags.finish()
+
+        if replay {
+            guard !synthetic, symbols == nil, seed == nil else {
+                throw InvalidArgument("--replay cannot be combined with --synthetic, --symbols or --seed")
+            }
+            guard !files.isEmpty else { throw InvalidArgument("--replay needs at least one FILE") }
+            source = .replay(files: files)
+        } else {
+            guard files.isEmpty else { throw InvalidArgument("unexpected argument '\(files[0])' (files go after --replay)") }
+            var seedValue: UInt64 = 42
+            if let seed {
+                guard let value = UInt64(seed) else { throw InvalidArgument("--seed '\(seed)': expected a non-negative integer") }
+                seedValue = value
+            }
+            let names = symbols.map { $0.split(separator: ",").map(String.init) } ?? ["SYNUSDT"]
+            guard (1...8).contains(names.count) else { throw InvalidArgument("--symbols: 1 to 8 symbols, comma-separated") }
+            guard Set(names).count == names.count else { throw InvalidArgument("--symbols '\(symbols!)': a symbol is repeated") }
+            source = .synthetic(symbols: names, seed: seedValue)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import IPC
+
+/// Frames a source produced in one step, in fixed storage allocated once: sources fill it, the
+/// feed agent drains it into its sink. Keeps sources ignorant of rings and pipes.
+final class FrameBatch {
+    let storage: UnsafeMutablePointer<Frame>
+    let capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Appends a frame; a source never produces more than `capacity` per step (precondition).
+    func append<M: FrameMessage>(_ message: M) {
+        precondition(count < capacity, "frame batch overflow: a source step produced more than \(capacity) frames")
+        storage[count] = Frame(message)
+        count += 1
+    }
+
+    /// Sets `FrameFlags.endOfMessage` on the last frame appended.
+    func endMessage() {
+        guard count > 0 else { return }
+        storage[count - 1].header.flags.insert(.endOfMessage)
+    }
+
+    func removeAll() { count = 0 }
+
+    subscript(index: Int) -> Frame { storage[index] }
+}
