@@ -1,0 +1,55 @@
+import IPC
+
+/// What `book` was asked to do, validated.
+struct BookOptions {
+    enum Output: Equatable {
+        /// Book tops (and the trades and definitions passed through) as frames.
+        case frames(Endpoint)
+        /// The top levels and the analytics as text, every `interval` and at the end.
+        case dump
+        /// One JSON line per published book top.
+        case json
+    }
+
+    var input: Endpoint = .standardStream
+    var output: Output = .dump
+    var levels = 10
+    var intervalSeconds = 1.0
+    /// Sizes (in units of the base asset) for the effective-spread analytics.
+    var sizes = [0.1, 1, 5, 10]
+    var idle: IdleStrategy.Mode = .block
+
+    static let usage = """
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- | --dump | --json]
+                    [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
+        Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
+          --out     book tops as frames, trades and definitions passed through
+          --dump    the top levels and liquidity analytics as text (the default)
+          --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
+        exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
+        """
+
+    init(_ arguments: [String]) throws(InvalidArgument) {
+        var flags = CommandLineArguments(tool: "book", arguments)
+        if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
+        let out = try flags.value("--out")
+        let dump = flags.flag("--dump")
+        let json = flags.flag("--json")
+        guard [out != nil, dump, json].filter({ $0 }).count <= 1 else {
+            throw InvalidArgument("choose one of --out, --dump and --json")
+        }
+        if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
+        if json { output = .json }
+        levels = try flags.integer("--levels", in: 1...1000) ?? levels
+        intervalSeconds = try flags.decimal("--interval", in: 0.01...3600) ?? intervalSeconds
+        if let sizes = try flags.value("--sizes") {
+            let parsed = sizes.split(separator: ",").map { Double($0) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
+                throw InvalidArgument("--sizes '\(sizes)': expected positive numbers, comma-separated")
+            }
+            self.sizes = parsed.map { $0! }
+        }
+        if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
+        try flags.finish()
+    }
+}

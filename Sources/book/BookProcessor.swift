@@ -1,0 +1,103 @@
+import IPC
+
+/// The book stage's core, driven one frame at a time (by `main` or by a test): keeps a book per
+/// instrument, publishes a top whenever a valid book's best bid or ask changes, and passes
+/// definitions and trades through.
+final class BookProcessor {
+    private var books: [OrderBook?] = Array(repeating: nil, count: 65)
+    private var lastTops: [BookTop?] = Array(repeating: nil, count: 65)
+    private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: 65)
+    /// The last trades per instrument, for the dump.
+    private(set) var recentTrades: [[Trade]] = Array(repeating: [], count: 65)
+
+    private(set) var topsPublished: UInt64 = 0
+    private(set) var framesWithoutDefinition: UInt64 = 0
+    private(set) var invalidations: UInt64 = 0
+
+    /// Called with each published top, each passed-through frame, and each problem.
+    let publish: (BookTop) -> Void
+    let pass: (UnsafePointer<Frame>) -> Void
+    let report: (String) -> Void
+
+    init(publish: @escaping (BookTop) -> Void, pass: @escaping (UnsafePointer<Frame>) -> Void,
+         report: @escaping (String) -> Void) {
+        self.publish = publish
+        self.pass = pass
+        self.report = report
+    }
+
+    /// The instruments with a book, in id order.
+    var activeBooks: [OrderBook] { books.compactMap { $0 } }
+
+    func book(_ instrument: UInt32) -> OrderBook? {
+        Int(instrument) < books.count ? books[Int(instrument)] : nil
+    }
+
+    func handle(_ frame: UnsafePointer<Frame>) {
+        let header = frame.pointee.header
+        switch header.messageType {
+        case .bookDelta:
+            guard let book = book(header.instrument) else { return missingDefinition(header) }
+            switch book.apply(frame.pointee.as(BookDelta.self)) {
+            case .none:
+                break
+            case .applied:
+                publishTopIfChanged(book, header: header)
+            case .invalidated(let reason):
+                invalidations &+= 1
+                lastTops[Int(header.instrument)] = nil
+                report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
+            }
+        case .trade:
+            let id = Int(header.instrument)
+            guard book(header.instrument) != nil else { return missingDefinition(header) }
+            if recentTrades[id].count == 10 { recentTrades[id].removeFirst() }
+            recentTrades[id].append(frame.pointee.as(Trade.self))
+            pass(frame)
+        case .instrumentDefinition:
+            define(frame.pointee.as(InstrumentDefinition.self))
+            pass(frame)
+        default:
+            pass(frame)
+        }
+    }
+
+    private func define(_ definition: InstrumentDefinition) {
+        let id = Int(definition.header.instrument)
+        guard id >= 1 && id < books.count else {
+            return report("book: instrument id \(id) is outside 1...\(books.count - 1); ignored")
+        }
+        let instrument: Instrument
+        do {
+            instrument = try definition.instrument()
+        } catch {
+            return report("book: bad definition of instrument \(id): \(error); ignored")
+        }
+        if let existing = books[id], existing.instrument == instrument { return }
+        if books[id] != nil { report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again") }
+        books[id] = OrderBook(instrument: instrument)
+        lastTops[id] = nil
+    }
+
+    private func missingDefinition(_ header: FrameHeader) {
+        framesWithoutDefinition &+= 1
+        if framesWithoutDefinition == 1 {
+            report("book: frames for instrument \(header.instrument) arrive with no definition; ignored (counted)")
+        }
+    }
+
+    private func publishTopIfChanged(_ book: OrderBook, header: FrameHeader) {
+        guard !book.bids.isEmpty && !book.asks.isEmpty else { return }
+        var topHeader = header
+        topHeader.flags = []
+        let top = BookTop(header: topHeader, bidPrice: book.bids.bestPrice, bidSize: book.bids.bestSize,
+                          askPrice: book.asks.bestPrice, askSize: book.asks.bestSize)
+        let id = Int(header.instrument)
+        if let last = lastTops[id], last.bidPrice == top.bidPrice, last.bidSize == top.bidSize,
+           last.askPrice == top.askPrice, last.askSize == top.askSize { return }
+        lastTops[id] = top
+        spreadHistories[id].record(top.spreadTicks)
+        topsPublished &+= 1
+        publish(top)
+    }
+}

@@ -1,0 +1,95 @@
+import Glibc
+import IPC
+
+/// The book process's duty cycle: poll the input, hand frames to the processor, flush the
+/// output, watch the upstream producer, print the dump on its interval.
+final class BookStage {
+    let options: BookOptions
+    private var source: FrameSource
+    private var sink: FrameSink?
+    private var sinkError: FrameSink.SinkError?
+    private(set) var processor: BookProcessor!
+
+    init(options: BookOptions, source: FrameSource, sink: FrameSink?) {
+        self.options = options
+        self.source = source
+        self.sink = sink
+        processor = BookProcessor(
+            publish: { [unowned self] top in self.published(top) },
+            pass: { [unowned self] frame in self.emit(frame.pointee) },
+            report: { StandardError.line($0) })
+    }
+
+    private func published(_ top: BookTop) {
+        switch options.output {
+        case .frames: emit(Frame(top))
+        case .json: print(BookPrinter.json(top, book: processor.book(top.header.instrument)!))
+        case .dump: break
+        }
+    }
+
+    private func emit(_ frame: Frame) {
+        guard sinkError == nil, sink != nil else { return }
+        do { try sink!.write(frame, idle: options.idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+    }
+
+    private func printDump() {
+        for book in processor.activeBooks {
+            let id = Int(book.instrument.id)
+            print(BookPrinter.dump(book, levels: options.levels, sizes: options.sizes,
+                                   spreads: processor.spreadHistories[id], trades: processor.recentTrades[id]))
+            print("")
+        }
+        fflush(nil)
+    }
+
+    /// Runs until end of stream or SIGINT/SIGTERM; returns the exit code, or throws a one-line
+    /// reason with its exit code.
+    func run() -> (code: Int32, message: String?) {
+        var idle = IdleStrategy(options.idle)
+        let intervalNs = Int64(options.intervalSeconds * 1e9)
+        var nextDump = Clock.monotonicNanoseconds() + intervalNs
+        var nextHealthCheck = Clock.monotonicNanoseconds()
+        var result: (code: Int32, message: String?) = (ExitCode.success, nil)
+        loop: while !SignalFlags.shutdownRequested {
+            let polled: FrameSource.Poll
+            do {
+                polled = try source.poll(limit: 256) { processor.handle($0) }
+            } catch {
+                result = (ExitCode.failure, "book: \(error)")
+                break
+            }
+            if let error = sinkError { return (ExitCode.system, "book: writing \(options.output): \(error)") }
+            let now = Clock.monotonicNanoseconds()
+            switch polled {
+            case .frames:
+                idle.reset()
+            case .endOfStream:
+                break loop
+            case .idle:
+                if now >= nextHealthCheck {
+                    nextHealthCheck = now + 100_000_000
+                    sink?.heartbeat(now: now)
+                    source.heartbeat(now: now)
+                    switch source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
+                    case .alive, .endOfStream: break
+                    case .dead(let pid):
+                        return (ExitCode.failure, "book: upstream producer pid \(pid) died without ending its stream")
+                    case .silent(let pid, let forNs):
+                        return (ExitCode.failure, "book: upstream producer pid \(pid) silent for \(forNs / 1_000_000) ms")
+                    }
+                }
+                source.idle(&idle)
+            }
+            do { try sink?.flush() } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
+            if options.output == .dump && now >= nextDump {
+                nextDump = now + intervalNs
+                printDump()
+            }
+        }
+        if options.output == .dump { printDump() }
+        do { try sink?.close() } catch { return (ExitCode.system, "book: closing \(options.output): \(error)") }
+        source.close()
+        return result
+    }
+}

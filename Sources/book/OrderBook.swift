@@ -1,0 +1,130 @@
+import IPC
+
+/// One instrument's L2 book, kept by the venue's update-id rules (see `apply(_:)`).
+///
+/// The rules, one form for every venue (`BookDelta` normalises them: `prevUpdateId` is spot's
+/// `U - 1` and futures' `pu`):
+///
+/// - A snapshot replaces the book; its id is `lastUpdateId`. The book is *bridging*.
+/// - A diff with `updateId <= id` is stale (already in the book): ignored.
+/// - Bridging, the first diff must have `prevUpdateId <= id` (spot: `U <= id + 1`; futures:
+///   `pu <= id`, which `U <= id <= u` implies); afterwards `prevUpdateId == id` exactly.
+/// - Anything else is a gap: the book turns invalid, a resync is requested, and no top is
+///   published until a fresh snapshot bridges again.
+/// - A diff that leaves the book crossed (best bid >= best ask) also invalidates it.
+///
+/// A message (frames up to `FrameFlags.endOfMessage`) is judged on its first frame and applied
+/// whole or not at all.
+final class OrderBook {
+    enum State: Equatable {
+        case awaitingSnapshot
+        case loadingSnapshot
+        case bridging
+        case synced
+    }
+
+    enum Event: Equatable {
+        /// A message was applied (its last frame arrived): the book is valid.
+        case applied
+        /// Nothing to publish: mid-message, a stale or ignored message.
+        case none
+        /// A gap or a crossed book: the book is invalid until the next snapshot.
+        case invalidated(String)
+    }
+
+    let instrument: Instrument
+    let bids: BookSide
+    let asks: BookSide
+    private(set) var state: State = .awaitingSnapshot
+    /// The venue update id of the last applied change.
+    private(set) var updateId: UInt64 = 0
+    /// How the current message is being handled, decided on its first frame.
+    private var applyingMessage = false
+    private var inMessage = false
+
+    // Counters for the operator.
+    private(set) var messagesApplied: UInt64 = 0
+    private(set) var staleMessages: UInt64 = 0
+    private(set) var messagesWhileUnsynced: UInt64 = 0
+    private(set) var gaps: UInt64 = 0
+    private(set) var crossings: UInt64 = 0
+    private(set) var snapshots: UInt64 = 0
+
+    init(instrument: Instrument, capacityPerSide: Int = 10_000) {
+        self.instrument = instrument
+        bids = BookSide(side: .bid, capacity: capacityPerSide)
+        asks = BookSide(side: .ask, capacity: capacityPerSide)
+    }
+
+    var isValid: Bool { state == .synced || state == .bridging }
+
+    /// Applies one book-delta frame.
+    func apply(_ delta: BookDelta) -> Event {
+        let flags = delta.header.flags
+        var event = Event.none
+        if !inMessage {
+            inMessage = true
+            switch judge(delta) {
+            case .apply:
+                applyingMessage = true
+            case .skip:
+                applyingMessage = false
+            case .gap(let reason):
+                applyingMessage = false
+                event = invalidate(reason)
+            }
+        }
+        if applyingMessage && !flags.contains(.idOnly) {
+            (delta.side == .bid ? bids : asks).set(price: delta.price, size: delta.size)
+        }
+        guard flags.contains(.endOfMessage) else { return event }
+        inMessage = false
+        guard applyingMessage else { return event }
+        if state == .loadingSnapshot {
+            state = .bridging
+            snapshots &+= 1
+        } else {
+            state = .synced
+            messagesApplied &+= 1
+        }
+        updateId = delta.updateId
+        if !bids.isEmpty && !asks.isEmpty && bids.bestPrice >= asks.bestPrice {
+            crossings &+= 1
+            return invalidate("crossed book after update \(delta.updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
+        }
+        return .applied
+    }
+
+    private enum Judgement { case apply, skip, gap(String) }
+
+    /// What to do with the message that `first` opens; a snapshot resets the book here.
+    private func judge(_ first: BookDelta) -> Judgement {
+        if first.header.flags.contains(.snapshot) {
+            bids.removeAll()
+            asks.removeAll()
+            state = .loadingSnapshot
+            return .apply
+        }
+        switch state {
+        case .awaitingSnapshot, .loadingSnapshot:
+            messagesWhileUnsynced &+= 1
+            return .skip
+        case .bridging, .synced:
+            if first.updateId <= updateId {
+                staleMessages &+= 1
+                return .skip
+            }
+            let prev = first.prevUpdateId
+            if prev == updateId || (state == .bridging && prev <= updateId) { return .apply }
+            gaps &+= 1
+            return .gap("gap: update \(first.updateId) follows \(prev), the book is at \(updateId)")
+        }
+    }
+
+    private func invalidate(_ reason: String) -> Event {
+        state = .awaitingSnapshot
+        bids.removeAll()
+        asks.removeAll()
+        return .invalidated(reason)
+    }
+}
