@@ -21,8 +21,10 @@ let package = Package(
     targets: [
         // pause hint, rdtsc, futex, CPU affinity: the few things Swift has no words for.
         .target(name: "CPlatform"),
+        // zlib from the system (zlib1g-dev), for gzip recordings.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "IPC", dependencies: ["CPlatform"]),
-        .executableTarget(name: "feed", dependencies: ["IPC"]),
+        .executableTarget(name: "feed", dependencies: ["IPC", "CZlib"]),
         .executableTarget(name: "book", dependencies: ["IPC"]),
         .executableTarget(name: "signal", dependencies: ["IPC"]),
         .executableTarget(name: "exec", dependencies: ["IPC"]),

@@ -16,8 +16,12 @@ final class FrameBatch {
 
     /// Appends a frame; a source never produces more than `capacity` per step (precondition).
     func append<M: FrameMessage>(_ message: M) {
+        append(Frame(message))
+    }
+
+    func append(_ frame: Frame) {
         precondition(count < capacity, "frame batch overflow: a source step produced more than \(capacity) frames")
-        storage[count] = Frame(message)
+        storage[count] = frame
         count += 1
     }
 
@@ -28,6 +32,12 @@ final class FrameBatch {
     }
 
     func removeAll() { count = 0 }
+
+    /// Forgets frames appended after `count` (a message that failed half-way).
+    func truncate(to count: Int) {
+        precondition(count <= self.count)
+        self.count = count
+    }
 
     subscript(index: Int) -> Frame { storage[index] }
 }

@@ -52,6 +52,25 @@ case .synthetic(let symbols, let seed):
     } catch {
         fail("feed: \(error)", ExitCode.usage)
     }
-case .replay:
-    fail("feed: --replay is not available yet", ExitCode.usage)
+case .replay(let files):
+    for file in files where access(file, R_OK) != 0 && file != "-" {
+        fail("feed: cannot read \(file): \(String(cString: strerror(errno)))", ExitCode.failure)
+    }
+    let captures = files.filter(CaptureSource.isCapture)
+    if !captures.isEmpty {
+        guard files.count == 1 else { fail("feed: replay one --record capture at a time, without other files", ExitCode.usage) }
+        do { run(try CaptureSource(path: files[0])) } catch { fail(error.description, error.exitCode) }
+    }
+    var catalog = InstrumentCatalog()
+    do {
+        for flag in options.instrumentFlags { try catalog.add(flag: flag) }
+    } catch {
+        fail("feed: \(error)", ExitCode.usage)
+    }
+    do {
+        if let path = options.exchangeInfoPath { try catalog.add(exchangeInfo: path) }
+        run(try ReplaySource(paths: files, catalog: catalog, report: { StandardError.line($0) }))
+    } catch {
+        fail(error.description, error.exitCode)
+    }
 }

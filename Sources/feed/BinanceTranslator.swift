@@ -1,0 +1,221 @@
+import IPC
+
+/// Binance messages to frames: depth diffs and snapshots to book deltas (through each
+/// instrument's `DepthSnapshotSync`), trades and aggregate trades to trades. bookTicker and
+/// other streams are counted, not sent. Instruments get ids in the order their symbols first
+/// appear, and a definition frame ahead of their first data.
+final class BinanceTranslator {
+    struct Failure: Error {
+        let offset: Int
+        let message: String
+        /// A configuration problem (a symbol with no tick and lot size), not a bad message:
+        /// the replay cannot go on.
+        var isConfiguration = false
+    }
+
+    let catalog: InstrumentCatalog
+    private(set) var instruments: [Instrument] = []
+    private var symbols: [[UInt8]] = []
+    private var syncs: [DepthSnapshotSync] = []
+
+    private(set) var depthMessages: UInt64 = 0
+    private(set) var snapshots: UInt64 = 0
+    private(set) var trades: UInt64 = 0
+    private(set) var bookTickers: UInt64 = 0
+    private(set) var otherMessages: UInt64 = 0
+    /// Problems with the stream itself (not malformed lines): unbridgeable snapshots.
+    private(set) var notices: [String] = []
+
+    init(catalog: InstrumentCatalog) { self.catalog = catalog }
+
+    static let sides: [Side] = [.bid, .ask]
+
+    /// Translates one message (`bytes` from `offset`) into `batch`. Either every frame of the
+    /// message is appended or none is (the failure says where and what).
+    func translate(
+        _ bytes: UnsafeBufferPointer<UInt8>, from offset: Int, receiveTimeNs: Int64, snapshotSymbol: String?,
+        into batch: FrameBatch
+    ) throws(Failure) {
+        let start = batch.count
+        let payload: BinancePayload
+        do {
+            payload = try BinancePayload.decode(bytes, from: offset)
+        } catch {
+            throw Failure(offset: error.offset, message: error.message)
+        }
+        do {
+            switch payload.kind {
+            case .depthUpdate:
+                let index = try instrument(bytes, payload.symbol, receiveTimeNs: receiveTimeNs, into: batch)
+                let deltasStart = batch.count
+                try depth(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
+                syncs[index].diff(batch, from: deltasStart)
+                depthMessages &+= 1
+            case .snapshot:
+                let index = try snapshotInstrument(snapshotSymbol, receiveTimeNs: receiveTimeNs, into: batch)
+                let snapshotStart = batch.count
+                let lastUpdateId = try snapshot(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
+                if let notice = syncs[index].snapshot(lastUpdateId: lastUpdateId, into: batch, snapshotStart: snapshotStart) {
+                    notices.append(notice)
+                }
+                snapshots &+= 1
+            case .trade, .aggTrade:
+                let index = try instrument(bytes, payload.symbol, receiveTimeNs: receiveTimeNs, into: batch)
+                try trade(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
+                trades &+= 1
+            case .bookTicker:
+                bookTickers &+= 1
+            case .other:
+                otherMessages &+= 1
+            }
+        } catch {
+            batch.truncate(to: start)
+            throw error
+        }
+    }
+
+    /// The index of the instrument named by `symbol`, registering it (and appending its
+    /// definition) the first time.
+    private func instrument(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ symbol: Range<Int>?, receiveTimeNs: Int64, into batch: FrameBatch
+    ) throws(Failure) -> Int {
+        guard let symbol else { throw Failure(offset: 0, message: "message has no symbol (\"s\")") }
+        let name = UnsafeBufferPointer(rebasing: bytes[symbol])
+        for (index, known) in symbols.enumerated() where known.elementsEqual(name) { return index }
+        return try register(String(decoding: name, as: UTF8.self), at: symbol.lowerBound, receiveTimeNs: receiveTimeNs, into: batch)
+    }
+
+    private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
+        if let symbol {
+            if let index = instruments.firstIndex(where: { $0.symbol == symbol }) { return index }
+            return try register(symbol, at: 0, receiveTimeNs: receiveTimeNs, into: batch)
+        }
+        guard instruments.count == 1 else {
+            throw Failure(offset: 0, message: instruments.isEmpty
+                ? "a depth snapshot before any message naming its symbol"
+                : "a depth snapshot without a symbol in a replay of \(instruments.count) symbols")
+        }
+        return 0
+    }
+
+    private func register(_ symbol: String, at offset: Int, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
+        let instrument: Instrument
+        do {
+            instrument = try catalog.instrument(symbol, id: UInt32(instruments.count + 1))
+        } catch {
+            throw Failure(offset: offset, message: error.description, isConfiguration: true)
+        }
+        guard instruments.count < ControlBlockDescriptor.maxInstruments else {
+            throw Failure(offset: offset, message: "more than \(ControlBlockDescriptor.maxInstruments) symbols")
+        }
+        instruments.append(instrument)
+        symbols.append(Array(symbol.utf8))
+        syncs.append(DepthSnapshotSync(instrument: instrument))
+        batch.append(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
+        return instruments.count - 1
+    }
+
+    private func depth(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, receiveTimeNs: Int64,
+        into batch: FrameBatch
+    ) throws(Failure) {
+        guard let first = payload.firstUpdateId, let last = payload.lastUpdateId else {
+            throw Failure(offset: 0, message: "depthUpdate without \"U\" and \"u\"")
+        }
+        guard first >= 1, first <= last else { throw Failure(offset: 0, message: "depthUpdate with U \(first) > u \(last)") }
+        // Spot chains U to the previous u + 1; USD-M futures give the previous u as "pu".
+        let previous = payload.previousUpdateId ?? first - 1
+        guard previous < last, last - previous <= UInt64(UInt32.max) else {
+            throw Failure(offset: 0, message: "depthUpdate ids out of range: pu/U-1 \(previous), u \(last)")
+        }
+        let header = FrameHeader(type: .bookDelta, instrument: instruments[index].id,
+                                 eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+        try levels(bytes, payload, instrument: index, header: header, updateId: last, span: UInt32(last - previous), into: batch)
+    }
+
+    private func snapshot(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, receiveTimeNs: Int64,
+        into batch: FrameBatch
+    ) throws(Failure) -> UInt64 {
+        guard let lastUpdateId = payload.lastUpdateId else { throw Failure(offset: 0, message: "snapshot without lastUpdateId") }
+        let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: instruments[index].id,
+                                 eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+        try levels(bytes, payload, instrument: index, header: header, updateId: lastUpdateId, span: 0, into: batch)
+        return lastUpdateId
+    }
+
+    /// One frame per level, bids then asks; the last marked end of message. No levels at all:
+    /// one id-only frame, so the update-id chain has no hole.
+    private func levels(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, header: FrameHeader,
+        updateId: UInt64, span: UInt32, into batch: FrameBatch
+    ) throws(Failure) {
+        guard let bids = payload.bids, let asks = payload.asks else {
+            throw Failure(offset: 0, message: "depth message without bid and ask arrays")
+        }
+        let instrument = instruments[index]
+        let tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
+        let lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
+        let start = batch.count
+        for side in BinanceTranslator.sides {
+            do {
+                try BinancePayload.levels(bytes, side == .bid ? bids : asks) { (price, size) throws(JSONScanner.Failure) in
+                    guard batch.count < batch.capacity - 1 else {
+                        throw JSONScanner.Failure(offset: price.lowerBound, message: "more than \(batch.capacity) levels in one message")
+                    }
+                    let ticks = try convert(bytes, price, tick, "price", instrument: instrument)
+                    let lots = try convert(bytes, size, lot, "quantity", instrument: instrument)
+                    batch.append(BookDelta(header: header, side: side, price: ticks, size: lots, updateId: updateId, updateIdSpan: span))
+                }
+            } catch {
+                throw Failure(offset: error.offset, message: error.message)
+            }
+        }
+        if batch.count == start {
+            var idOnly = header
+            idOnly.flags.insert(.idOnly)
+            batch.append(BookDelta(header: idOnly, side: .bid, price: 0, size: 0, updateId: updateId, updateIdSpan: span))
+        }
+        batch.endMessage()
+    }
+
+    private func trade(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, receiveTimeNs: Int64,
+        into batch: FrameBatch
+    ) throws(Failure) {
+        guard let id = payload.tradeId, let price = payload.price, let quantity = payload.quantity,
+              let buyerIsMaker = payload.buyerIsMaker else {
+            throw Failure(offset: 0, message: "trade without id, \"p\", \"q\" or \"m\"")
+        }
+        let instrument = instruments[index]
+        do {
+            let ticks = try convert(bytes, price, DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals)),
+                                    "price", instrument: instrument)
+            let lots = try convert(bytes, quantity, DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals)),
+                                   "quantity", instrument: instrument)
+            let header = FrameHeader(type: .trade, flags: .endOfMessage, instrument: instrument.id,
+                                     eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+            // "m": the buyer was the maker, so the seller took liquidity.
+            batch.append(Trade(header: header, price: ticks, size: lots, tradeId: id, aggressor: buyerIsMaker ? .sell : .buy))
+        } catch {
+            throw Failure(offset: error.offset, message: error.message)
+        }
+    }
+
+    private func eventTime(_ payload: BinancePayload) -> Int64 {
+        guard let milliseconds = payload.eventTimeMs, milliseconds < UInt64(Int64.max / 1_000_000) else { return 0 }
+        return Int64(milliseconds) * 1_000_000
+    }
+
+    private func convert(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scale: DecimalScale, _ field: String, instrument: Instrument
+    ) throws(JSONScanner.Failure) -> Int64 {
+        do {
+            return try scale.count(bytes, range)
+        } catch {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 40)]), as: UTF8.self)
+            let increment = field == "price" ? instrument.formatPrice(1) : instrument.formatSize(1)
+            throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) \"\(text)\" \(error) (\(instrument.symbol) \(field == "price" ? "tick" : "lot") \(increment))")
+        }
+    }
+}

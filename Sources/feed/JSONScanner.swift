@@ -1,0 +1,189 @@
+/// A forward-only JSON reader over one message's bytes, specialised for the venue payloads:
+/// it never builds a tree or a String on the hot path. Numbers and strings are read where the
+/// caller expects them; everything else can be skipped, with nesting bounded.
+///
+/// Errors carry the byte offset and what was expected, for one-line reports.
+struct JSONScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var offset = 0
+    static let maxDepth = 32
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    struct Failure: Error, Equatable {
+        let offset: Int
+        let message: String
+    }
+
+    func failure(_ message: String) -> Failure { Failure(offset: offset, message: message) }
+
+    var atEnd: Bool { offset >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next non-blank byte, not consumed; nil at the end.
+    mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return offset < bytes.count ? bytes[offset] : nil
+    }
+
+    mutating func expect(_ byte: UInt8) throws(Failure) {
+        guard peek() == byte else {
+            throw failure("expected '\(Character(UnicodeScalar(byte)))'" + found())
+        }
+        offset += 1
+    }
+
+    /// Consumes `byte` if it is next.
+    mutating func consume(_ byte: UInt8) -> Bool {
+        guard peek() == byte else { return false }
+        offset += 1
+        return true
+    }
+
+    private func found() -> String {
+        guard offset < bytes.count else { return ", found the end of the message" }
+        let byte = bytes[offset]
+        return byte >= 0x20 && byte < 0x7F ? ", found '\(Character(UnicodeScalar(byte)))'" : ", found byte \(byte)"
+    }
+
+    /// A string's raw bytes between its quotes. Escapes are rejected: no field this reader
+    /// takes a value from may contain one (keys, symbols, decimal strings).
+    mutating func string() throws(Failure) -> Range<Int> {
+        try expect(0x22)
+        let start = offset
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte == 0x22 {
+                offset += 1
+                return start..<(offset - 1)
+            }
+            if byte == 0x5C { throw failure("unexpected escape in a string") }
+            if byte < 0x20 { throw failure("control byte \(byte) in a string") }
+            offset += 1
+        }
+        throw failure("unterminated string")
+    }
+
+    /// Compares a range of the message with an ASCII literal.
+    func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        guard range.count == literal.utf8CodeUnitCount else { return false }
+        let pointer = literal.utf8Start
+        for index in 0..<range.count where bytes[range.lowerBound + index] != pointer[index] { return false }
+        return true
+    }
+
+    /// An unsigned integer (no sign, fraction or exponent), checked for overflow.
+    mutating func unsigned() throws(Failure) -> UInt64 {
+        skipWhitespace()
+        let start = offset
+        var value: UInt64 = 0
+        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(bytes[offset] - 0x30))
+            guard !overflow1 && !overflow2 else {
+                offset = start
+                throw failure("integer too large for 64 bits")
+            }
+            value = sum
+            offset += 1
+        }
+        guard offset > start else { throw failure("expected an unsigned integer" + found()) }
+        if offset < bytes.count, bytes[offset] == 0x2E || bytes[offset] == 0x65 || bytes[offset] == 0x45 {
+            throw failure("expected an integer, found a fraction or exponent")
+        }
+        return value
+    }
+
+    mutating func bool() throws(Failure) -> Bool {
+        skipWhitespace()
+        if matchLiteral("true") { return true }
+        if matchLiteral("false") { return false }
+        throw failure("expected true or false" + found())
+    }
+
+    private mutating func matchLiteral(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard offset + count <= bytes.count else { return false }
+        let pointer = literal.utf8Start
+        for index in 0..<count where bytes[offset + index] != pointer[index] { return false }
+        offset += count
+        return true
+    }
+
+    /// Skips one value of any kind, arrays and objects at most `maxDepth` deep.
+    mutating func skipValue(depth: Int = 0) throws(Failure) {
+        guard depth < JSONScanner.maxDepth else { throw failure("nesting deeper than \(JSONScanner.maxDepth)") }
+        guard let byte = peek() else { throw failure("expected a value, found the end of the message") }
+        switch byte {
+        case 0x22:
+            offset += 1
+            while offset < bytes.count {
+                let current = bytes[offset]
+                if current == 0x5C { offset += 2; continue }
+                offset += 1
+                if current == 0x22 { return }
+            }
+            throw failure("unterminated string")
+        case 0x7B, 0x5B:
+            let close: UInt8 = byte == 0x7B ? 0x7D : 0x5D
+            offset += 1
+            if consume(close) { return }
+            repeat {
+                if byte == 0x7B {
+                    _ = try string()
+                    try expect(0x3A)
+                }
+                try skipValue(depth: depth + 1)
+            } while consume(0x2C)
+            try expect(close)
+        case 0x74, 0x66:
+            _ = try bool()
+        case 0x6E:
+            guard matchLiteral("null") else { throw failure("expected a value" + found()) }
+        case 0x2D, 0x30...0x39:
+            offset += 1
+            while offset < bytes.count {
+                switch bytes[offset] {
+                case 0x30...0x39, 0x2E, 0x65, 0x45, 0x2B, 0x2D: offset += 1
+                default: return
+                }
+            }
+        default:
+            throw failure("expected a value" + found())
+        }
+    }
+
+    /// Iterates the keys of an object: `body` is called with each key's range, positioned at its
+    /// value, and must consume the value (or call `skipValue`).
+    mutating func object(_ body: (inout JSONScanner, Range<Int>) throws(Failure) -> Void) throws(Failure) {
+        try expect(0x7B)
+        if consume(0x7D) { return }
+        repeat {
+            let key = try string()
+            try expect(0x3A)
+            try body(&self, key)
+        } while consume(0x2C)
+        try expect(0x7D)
+    }
+
+    /// Iterates the elements of an array; `body` must consume each element.
+    mutating func array(_ body: (inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
+        try expect(0x5B)
+        if consume(0x5D) { return }
+        repeat {
+            try body(&self)
+        } while consume(0x2C)
+        try expect(0x5D)
+    }
+}

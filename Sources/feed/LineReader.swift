@@ -1,0 +1,156 @@
+import CZlib
+import Glibc
+import IPC
+
+/// Lines of a text file, gzip-compressed or plain (told by the gzip magic), or of stdin (`-`),
+/// handed out as byte buffers without copying or allocating per line.
+///
+/// Decompression streams through zlib with fixed buffers; a file of several gzip members (as
+/// `cat a.gz b.gz` makes) is read to its end. A line longer than `maxLineBytes` is an error.
+final class LineReader {
+    static let maxLineBytes = 4 << 20
+
+    let path: String
+    private let fd: Int32
+    private let compressed: Bool
+    private var stream = z_stream()
+    private let input: UnsafeMutablePointer<UInt8>
+    private let inputSize = 1 << 16
+    /// Decompressed (or plain) bytes: `[start, end)` not yet handed out.
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let bufferSize = LineReader.maxLineBytes + (1 << 16)
+    private var start = 0
+    private var end = 0
+    private var inputExhausted = false
+    private var streamEnded = false
+    /// 1-based number of the last line handed out.
+    private(set) var lineNumber = 0
+
+    init(path: String) throws(FeedError) {
+        self.path = path
+        if path == "-" {
+            fd = 0
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw .data("feed: cannot open \(path): \(String(cString: strerror(errno)))") }
+        }
+        input = .allocate(capacity: inputSize)
+        buffer = .allocate(capacity: bufferSize)
+        // Peek the first two bytes for the gzip magic 1f 8b.
+        var peeked = 0
+        while peeked < 2 {
+            let count = read(fd, input + peeked, 2 - peeked)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else {
+                let reason = String(cString: strerror(errno))
+                if fd != 0 { close(fd) }
+                throw .data("feed: cannot read \(path): \(reason)")
+            }
+            if count == 0 { break }
+            peeked += count
+        }
+        compressed = peeked == 2 && input[0] == 0x1F && input[1] == 0x8B
+        if compressed {
+            stream.next_in = input
+            stream.avail_in = UInt32(peeked)
+            guard czlib_inflate_init(&stream) == Z_OK else { throw .system("feed: \(path): zlib inflateInit failed") }
+        } else {
+            buffer.update(from: input, count: peeked)
+            end = peeked
+        }
+    }
+
+    deinit {
+        if compressed { inflateEnd(&stream) }
+        if fd != 0 { close(fd) }
+        input.deallocate()
+        buffer.deallocate()
+    }
+
+    /// The next line without its newline, or nil at the end of the file.
+    func nextLine() throws(FeedError) -> UnsafeBufferPointer<UInt8>? {
+        var scanned = start
+        while true {
+            if let newline = memchr(buffer + scanned, 0x0A, end - scanned) {
+                let lineEnd = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                let line = UnsafeBufferPointer(start: buffer + start, count: lineEnd - start)
+                start = lineEnd + 1
+                lineNumber += 1
+                return line
+            }
+            scanned = end
+            if streamEnded {
+                guard start < end else { return nil }
+                // A last line without a newline.
+                let line = UnsafeBufferPointer(start: buffer + start, count: end - start)
+                start = end
+                lineNumber += 1
+                return line
+            }
+            // Keep the partial line, then fill after it.
+            if start > 0 {
+                let pending = end - start
+                memmove(buffer, buffer + start, pending)
+                start = 0
+                end = pending
+                scanned = pending
+            }
+            guard end < LineReader.maxLineBytes else {
+                throw .data("feed: \(path): line \(lineNumber + 1) is longer than \(LineReader.maxLineBytes) bytes")
+            }
+            try fill()
+        }
+    }
+
+    /// Appends more bytes after `end`, or sets `streamEnded`.
+    private func fill() throws(FeedError) {
+        if !compressed {
+            let count = read(fd, buffer + end, bufferSize - end)
+            if count < 0 {
+                if errno == EINTR { return }
+                throw .data("feed: cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { streamEnded = true } else { end += count }
+            return
+        }
+        if stream.avail_in == 0 && !inputExhausted {
+            let count = read(fd, input, inputSize)
+            if count < 0 {
+                if errno == EINTR { return }
+                throw .data("feed: cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { inputExhausted = true }
+            stream.next_in = input
+            stream.avail_in = UInt32(count)
+        }
+        stream.next_out = buffer + end
+        stream.avail_out = UInt32(bufferSize - end)
+        let before = stream.avail_out
+        let status = inflate(&stream, Z_NO_FLUSH)
+        end += Int(before - stream.avail_out)
+        switch status {
+        case Z_OK:
+            return
+        case Z_STREAM_END:
+            // Another gzip member may follow.
+            if stream.avail_in > 0 || !inputExhausted {
+                inflateReset(&stream)
+                if stream.avail_in == 0 && !inputExhausted {
+                    let count = read(fd, input, inputSize)
+                    if count <= 0 { inputExhausted = true; streamEnded = true; return }
+                    stream.next_in = input
+                    stream.avail_in = UInt32(count)
+                }
+            } else {
+                streamEnded = true
+            }
+        case Z_BUF_ERROR where inputExhausted:
+            throw .data("feed: \(path): gzip data ends early (truncated file?) after line \(lineNumber)")
+        case Z_BUF_ERROR:
+            return
+        default:
+            let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+            throw .data("feed: \(path): corrupt gzip data after line \(lineNumber): \(message)")
+        }
+    }
+}
