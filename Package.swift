@@ -39,6 +39,11 @@ let package = Package(
             name: "IPCTests",
             dependencies: ["IPC", "CMallocCounter", "RingPeer", "TestSupport"]
         ),
+        // feed and book: decoders, sequence rules, and real pipelines on the real recordings.
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: ["IPC", "feed", "book", "TestSupport"]
+        ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(
             name: "IPCStressTests",
