@@ -7,6 +7,8 @@ final class CaptureSource: MarketDataSource {
     private let reader: PipeFrameReader
     private let fd: Int32
     let instruments: [Instrument] = []
+    private var frames: UInt64 = 0
+    var summary: String { "feed: replayed \(frames) frames of \(reader.subject)" }
 
     /// True if the file starts with a frame stream header.
     static func isCapture(_ path: String) -> Bool {
@@ -32,6 +34,7 @@ final class CaptureSource: MarketDataSource {
             // One venue message per batch: stop after a frame that ends a message.
             result = try reader.read(limit: 1) { frame in
                 batch.append(frame.pointee)
+                frames &+= 1
                 time = frame.pointee.header.receiveTimeNs
             }
         } catch {

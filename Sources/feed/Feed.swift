@@ -82,6 +82,7 @@ struct Feed<Source: MarketDataSource> {
     }
 
     private mutating func close() throws(FeedError) {
+        StandardError.line(source.summary)
         do {
             try output.close()
             try recorder?.close()

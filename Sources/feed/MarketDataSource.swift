@@ -11,6 +11,9 @@ protocol MarketDataSource {
     /// batch for pacing; `.idle` means nothing is ready yet (a live source); `.end` that the
     /// source is exhausted.
     mutating func next(into batch: FrameBatch) throws(FeedError) -> SourceStep
+
+    /// One line for stderr when the feed stops: what was read, what was skipped.
+    var summary: String { get }
 }
 
 enum SourceStep: Equatable {
@@ -34,6 +37,9 @@ struct SyntheticSource: MarketDataSource {
     let instruments: [Instrument]
     private var market: SyntheticMarket
     private var snapshotSent = false
+    private var steps: UInt64 = 0
+
+    var summary: String { "feed: synthetic market, \(steps) steps of \(market.parameters.stepNs / 1_000_000) ms" }
 
     init(symbols: [String], seed: UInt64, startTimeNs: Int64) throws(InvalidArgument) {
         instruments = try SyntheticMarket.instruments(symbols)
@@ -51,6 +57,7 @@ struct SyntheticSource: MarketDataSource {
             return .frames(at: time)
         }
         market.step(into: batch, receiveTimeNs: Clock.realtimeNanoseconds())
+        steps &+= 1
         return .frames(at: time)
     }
 }
