@@ -20,6 +20,9 @@
 /// +---------------------------------------------------------------+
 /// ```
 ///
+/// A top with every field 0 (`BookTop.invalid`) says the book turned invalid (a gap, a crossed
+/// book): a reader stops trusting the last top it saw until a valid one arrives.
+///
 /// The derived fields (mid, spread, microprice, imbalance) are computed from these four
 /// exactly, so they are not sent: 32 bytes do not hold them and a reader gets them for a
 /// few instructions. The header's times are those of the venue message that moved the top.
@@ -42,6 +45,14 @@ public struct BookTop: FrameMessage, Equatable {
         self.askPrice = askPrice
         self.askSize = askSize
     }
+
+    /// The top that says "no valid book".
+    @inlinable
+    public static func invalid(header: FrameHeader) -> BookTop {
+        BookTop(header: header, bidPrice: 0, bidSize: 0, askPrice: 0, askSize: 0)
+    }
+
+    @inlinable public var isValid: Bool { bidSize != 0 || askSize != 0 }
 
     /// Twice the mid price in ticks (`bid + ask`): exact in integers.
     @inlinable public var midTwiceTicks: Int64 { bidPrice &+ askPrice }

@@ -5,8 +5,12 @@ enum BookPrinter {
     /// One JSON object per top, decimal strings in the venue's precision for prices and sizes.
     static func json(_ top: BookTop, book: OrderBook) -> String {
         let instrument = book.instrument
+        guard top.isValid else {
+            return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":false"
+                + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)}"
+        }
         let tick = Double(instrument.tickMantissa) / power10(instrument.tickDecimals)
-        return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId)"
+        return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":true"
             + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)"
             + ",\"bid\":\"\(instrument.formatPrice(top.bidPrice))\",\"bid_size\":\"\(instrument.formatSize(top.bidSize))\""
             + ",\"ask\":\"\(instrument.formatPrice(top.askPrice))\",\"ask_size\":\"\(instrument.formatSize(top.askSize))\""

@@ -47,6 +47,10 @@ final class BookProcessor {
                 invalidations &+= 1
                 lastTops[Int(header.instrument)] = nil
                 report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
+                // Downstream must stop trusting the last top it saw: an empty top says so.
+                var topHeader = header
+                topHeader.flags = []
+                publish(BookTop.invalid(header: topHeader))
             }
         case .trade:
             let id = Int(header.instrument)

@@ -46,18 +46,25 @@ struct TopOfBookOracle {
         var matches: [String: Int] = [:]
         var mismatches: [String] = []
         var tops = 0
+        var invalidations = 0
     }
 
     /// Compares `book --json` output with the oracle: at each oracle id, the last top the book
     /// published at or before that id (a top is published only when it changes) must equal it.
-    /// Ids before the book's first top are not compared (the book was not synced yet).
+    /// Ids before the book's first top, or after it said it turned invalid, are not compared.
     func compare(bookJSON: String) throws -> Comparison {
-        var topsBySymbol: [String: [(UInt64, Ticker)]] = [:]
+        var topsBySymbol: [String: [(UInt64, Ticker?)]] = [:]
         var result = Comparison()
         for line in bookJSON.split(separator: "\n") {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             let symbol = object["symbol"] as! String
             let id = (object["update_id"] as! NSNumber).uint64Value
+            guard object["valid"] as? Bool == true else {
+                // The book turned invalid: from here it has no top until the next valid one.
+                topsBySymbol[symbol, default: []].append((id, nil))
+                result.invalidations += 1
+                continue
+            }
             topsBySymbol[symbol, default: []].append(
                 (id, Ticker(bid: object["bid"] as! String, bidSize: object["bid_size"] as! String,
                             ask: object["ask"] as! String, askSize: object["ask_size"] as! String)))
@@ -73,12 +80,11 @@ struct TopOfBookOracle {
                     let middle = (low + high) / 2
                     if tops[middle].0 <= id { low = middle + 1 } else { high = middle }
                 }
-                guard low > 0 else { continue }
-                let top = tops[low - 1]
-                if top.1 == TopOfBookOracle.normalised(ticker, like: top.1) {
+                guard low > 0, let book = tops[low - 1].1 else { continue }
+                if book == TopOfBookOracle.normalised(ticker, like: book) {
                     result.matches[symbol, default: 0] += 1
                 } else {
-                    result.mismatches.append("\(symbol) at \(id): book \(top.1) venue \(ticker)")
+                    result.mismatches.append("\(symbol) at \(id): book \(book) venue \(ticker)")
                 }
             }
         }
