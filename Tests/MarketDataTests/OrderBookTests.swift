@@ -1,0 +1,138 @@
+@testable import book
+import IPC
+import XCTest
+
+/// The book's update-id rules and its refusal to publish a crossed or invalid book.
+final class OrderBookTests: XCTestCase {
+    let instrument = try! Instrument(id: 1, symbol: "TEST", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+                                     lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+
+    /// One message: levels (side, price, size), all with the same ids.
+    func message(_ levels: [(Side, Int64, Int64)], id: UInt64, span: UInt32, snapshot: Bool = false) -> [BookDelta] {
+        levels.enumerated().map { index, level in
+            var flags: FrameFlags = snapshot ? .snapshot : []
+            if index == levels.count - 1 { flags.insert(.endOfMessage) }
+            return BookDelta(header: FrameHeader(type: .bookDelta, flags: flags, instrument: 1),
+                             side: level.0, price: level.1, size: level.2, updateId: id, updateIdSpan: span)
+        }
+    }
+
+    func apply(_ book: OrderBook, _ deltas: [BookDelta]) -> OrderBook.Event {
+        var last = OrderBook.Event.none
+        for delta in deltas {
+            let event = book.apply(delta)
+            if event != .none { last = event }
+        }
+        return last
+    }
+
+    func synced() -> OrderBook {
+        let book = OrderBook(instrument: instrument)
+        XCTAssertEqual(apply(book, message([(.bid, 100, 5), (.bid, 99, 7), (.ask, 101, 3), (.ask, 103, 1)], id: 1_000, span: 0, snapshot: true)), .applied)
+        return book
+    }
+
+    func testSnapshotThenBridgingDiffThenChain() {
+        let book = synced()
+        XCTAssertEqual(book.state, .bridging)
+        // Spot: U = 995 <= 1001 <= u = 1004 bridges (prev = U - 1 = 994 <= 1000).
+        XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_004, span: 10)), .applied)
+        XCTAssertEqual(book.state, .synced)
+        XCTAssertEqual(apply(book, message([(.ask, 101, 0)], id: 1_006, span: 2)), .applied)
+        XCTAssertEqual(book.asks.bestPrice, 103)
+        XCTAssertEqual(book.bids.level(0).size, 6)
+        XCTAssertEqual(book.updateId, 1_006)
+    }
+
+    func testStaleAndDuplicateDiffsAreIgnored() {
+        let book = synced()
+        XCTAssertEqual(apply(book, message([(.bid, 100, 9)], id: 999, span: 5)), .none)
+        XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_004, span: 10)), .applied)
+        XCTAssertEqual(apply(book, message([(.bid, 100, 9)], id: 1_004, span: 10)), .none, "a repeat is stale")
+        XCTAssertEqual(book.bids.bestSize, 6)
+        XCTAssertEqual(book.staleMessages, 2)
+    }
+
+    func testGapInvalidatesUntilTheNextSnapshot() {
+        let book = synced()
+        XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_004, span: 4)), .applied)
+        guard case .invalidated(let reason) = apply(book, message([(.bid, 100, 1)], id: 1_010, span: 2)) else {
+            return XCTFail("a gap must invalidate")
+        }
+        XCTAssertEqual(reason, "gap: update 1010 follows 1008, the book is at 1004")
+        XCTAssertFalse(book.isValid)
+        XCTAssertTrue(book.bids.isEmpty)
+        XCTAssertEqual(apply(book, message([(.bid, 100, 1)], id: 1_012, span: 2)), .none, "nothing applies until a snapshot")
+        XCTAssertEqual(apply(book, message([(.bid, 50, 1), (.ask, 60, 1)], id: 2_000, span: 0, snapshot: true)), .applied)
+        XCTAssertTrue(book.isValid)
+    }
+
+    func testFirstDiffAfterSnapshotMustReachIt() {
+        let book = synced()
+        guard case .invalidated = apply(book, message([(.bid, 100, 6)], id: 1_010, span: 5)) else {
+            return XCTFail("a first diff starting after the snapshot id + 1 leaves a hole")
+        }
+    }
+
+    func testFuturesBridgeOnPuAndChainOnPuExactly() {
+        let book = synced()
+        // U <= 1000 <= u: pu (= u - span) is the previous event's u, below the snapshot id.
+        XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_020, span: 40)), .applied)
+        // Futures ids jump: U is far above pu + 1, only pu == last u matters.
+        XCTAssertEqual(apply(book, message([(.bid, 100, 7)], id: 1_500, span: 480)), .applied)
+        guard case .invalidated = apply(book, message([(.bid, 100, 8)], id: 1_900, span: 399)) else {
+            return XCTFail("pu 1501 != 1500 is a gap")
+        }
+    }
+
+    func testCrossedBookIsNeverPublished() {
+        let book = synced()
+        guard case .invalidated(let reason) = apply(book, message([(.bid, 102, 1)], id: 1_001, span: 1)) else {
+            return XCTFail("a bid above the ask must invalidate")
+        }
+        XCTAssertTrue(reason.hasPrefix("crossed book after update 1001: bid 1.02 >= ask 1.01"), reason)
+        XCTAssertFalse(book.isValid)
+    }
+
+    func testMessageIsAppliedWholeOrNotAtAll() {
+        let book = synced()
+        let deltas = message([(.bid, 100, 1), (.bid, 99, 1), (.ask, 101, 1)], id: 1_010, span: 2)
+        for delta in deltas { _ = book.apply(delta) }
+        XCTAssertTrue(book.bids.isEmpty, "the gap was found on the first frame; no frame of it was applied")
+    }
+
+    func testIdOnlyMessageKeepsTheChain() {
+        let book = synced()
+        var idOnly = message([(.bid, 0, 0)], id: 1_003, span: 3)
+        idOnly[0].header.flags.insert(.idOnly)
+        XCTAssertEqual(apply(book, idOnly), .applied)
+        XCTAssertEqual(book.bids.count, 2, "no level touched")
+        XCTAssertEqual(apply(book, message([(.bid, 100, 2)], id: 1_004, span: 1)), .applied)
+    }
+
+    func testSideKeepsLevelsSortedAndDropsTheFarthestWhenFull() {
+        let side = BookSide(side: .ask, capacity: 4)
+        for price: Int64 in [105, 101, 103, 102] { side.set(price: price, size: price) }
+        XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 105])
+        side.set(price: 104, size: 1)
+        XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 104], "105, the farthest, made room")
+        XCTAssertEqual(side.droppedLevels, 1)
+        side.set(price: 110, size: 1)
+        XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 104], "a level beyond a full side is dropped")
+        side.set(price: 102, size: 0)
+        side.set(price: 999, size: 0)
+        XCTAssertEqual((0..<3).map { side.level($0).price }, [101, 103, 104])
+        let bids = BookSide(side: .bid, capacity: 8)
+        for price: Int64 in [5, 9, 7] { bids.set(price: price, size: 1) }
+        XCTAssertEqual((0..<3).map { bids.level($0).price }, [9, 7, 5])
+    }
+
+    func testEffectiveSpreadIsTheVwapOfSweepingTheSize() {
+        let book = synced()
+        // Asks 101 x3, 103 x1; bids 100 x5, 99 x7.
+        let cost = LiquidityAnalytics.cost(book, lots: 4)!
+        XCTAssertEqual(cost.buyVwap, (101.0 * 3 + 103) / 4)
+        XCTAssertEqual(cost.sellVwap, 100)
+        XCTAssertNil(LiquidityAnalytics.cost(book, lots: 5), "the asks hold only 4")
+    }
+}
