@@ -1,3 +1,5 @@
+import Glibc
+
 /// A tool's frame output, a ring it creates or its standard output, behind one interface.
 ///
 /// `write` stages a frame; `flush` makes everything staged visible (publishes on a ring, one
@@ -65,6 +67,19 @@ public struct FrameSink {
             return
         }
         do { try pipe!.flush() } catch { throw .system(error) }
+    }
+
+    /// For a ring: waits until `count` gating consumers have attached, so none misses the start
+    /// of the stream (instrument definitions, the snapshot). Returns false on timeout or stop.
+    public func awaitReaders(_ count: Int, timeoutNs: Int64, stop: () -> Bool) -> Bool {
+        guard let ring, count > 0 else { return true }
+        let deadline = Clock.monotonicNanoseconds() + timeoutNs
+        while RingSnapshot(ring.segment).consumers.filter({ $0.mode == .gating }).count < count {
+            if stop() || Clock.monotonicNanoseconds() > deadline { return false }
+            ring.heartbeat(now: Clock.monotonicNanoseconds())
+            usleep(1_000)
+        }
+        return true
     }
 
     /// Tells a ring's consumers the producer is alive (a pipe needs nothing).

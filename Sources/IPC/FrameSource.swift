@@ -1,3 +1,5 @@
+import Glibc
+
 /// A tool's frame input, a ring or a pipe, behind one interface.
 ///
 /// A struct holding one of the two in place (not an enum with payloads, which would copy the
@@ -8,12 +10,23 @@ public struct FrameSource {
     public let endpoint: Endpoint
 
     /// Attaches to `endpoint`: a ring as a consumer (blocking if the process idles by blocking),
-    /// or standard input.
-    public init(_ endpoint: Endpoint, idle: IdleStrategy.Mode, mode: RingConsumer.Mode = .gating) throws(SegmentError) {
+    /// waiting up to `waitNs` for a ring that does not exist yet, so that processes can start in
+    /// any order; or standard input.
+    public init(
+        _ endpoint: Endpoint, idle: IdleStrategy.Mode, mode: RingConsumer.Mode = .gating, waitNs: Int64 = 10_000_000_000
+    ) throws(SegmentError) {
         self.endpoint = endpoint
         switch endpoint {
         case .ring(let name):
-            ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
+            let deadline = Clock.monotonicNanoseconds() + waitNs
+            while true {
+                do {
+                    ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
+                    break
+                } catch .notFound where Clock.monotonicNanoseconds() < deadline && !SignalFlags.shutdownRequested {
+                    usleep(5_000)
+                }
+            }
             pipe = nil
         case .standardStream:
             ring = nil

@@ -18,9 +18,11 @@ struct BookOptions {
     /// Sizes (in units of the base asset) for the effective-spread analytics.
     var sizes = [0.1, 1, 5, 10]
     var idle: IdleStrategy.Mode = .block
+    /// With a ring output: gating readers to wait for before the first frame.
+    var readers = 1
 
     static let usage = """
-        usage: book [--in shm:NAME|-] [--out shm:NAME|- | --dump | --json]
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] | --dump | --json]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
           --out     book tops as frames, trades and definitions passed through
@@ -50,6 +52,7 @@ struct BookOptions {
             self.sizes = parsed.map { $0! }
         }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
+        readers = try flags.integer("--readers", in: 0...64) ?? readers
         try flags.finish()
     }
 }

@@ -14,8 +14,10 @@ enum BookPrinter {
             + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)"
             + ",\"bid\":\"\(instrument.formatPrice(top.bidPrice))\",\"bid_size\":\"\(instrument.formatSize(top.bidSize))\""
             + ",\"ask\":\"\(instrument.formatPrice(top.askPrice))\",\"ask_size\":\"\(instrument.formatSize(top.askSize))\""
-            + ",\"spread\":\"\(instrument.formatPrice(top.spreadTicks))\",\"mid\":\(top.mid * tick)"
-            + ",\"microprice\":\(top.microprice * tick),\"imbalance\":\(top.imbalance)}"
+            + ",\"spread\":\"\(instrument.formatPrice(top.spreadTicks))\""
+            + ",\"mid\":\(fixed(top.mid * tick, Int(instrument.tickDecimals) + 1))"
+            + ",\"microprice\":\(fixed(top.microprice * tick, Int(instrument.tickDecimals) + 3))"
+            + ",\"imbalance\":\(fixed(top.imbalance, 6))}"
     }
 
     /// The top `levels` of each side next to each other, then the analytics.
@@ -68,9 +70,20 @@ enum BookPrinter {
         return value
     }
 
-    static func format(_ value: Double) -> String {
-        let rounded = (value * 10_000).rounded() / 10_000
-        return "\(rounded)"
+    static func format(_ value: Double) -> String { fixed(value, 4) }
+
+    /// `value` rounded to `decimals` places, printed without exponent or binary noise.
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        guard value.isFinite else { return "null" }
+        let scale = power10(UInt8(min(decimals, 18)))
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e18 else { return "\(value)" }
+        let units = Int64(scaled)
+        let whole = units / Int64(scale)
+        var fraction = String(units % Int64(scale))
+        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
+        let sign = value < 0 && units != 0 ? "-" : ""
+        return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 
     static func column(_ text: String, _ width: Int, left: Bool = false) -> String {

@@ -51,6 +51,9 @@ final class BookStage {
         var nextDump = Clock.monotonicNanoseconds() + intervalNs
         var nextHealthCheck = Clock.monotonicNanoseconds()
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
+        if let sink, !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
+            return (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
+        }
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {

@@ -24,7 +24,10 @@ struct Feed<Source: MarketDataSource> {
     }
 
     /// Runs until the source ends, the duration passes or SIGINT/SIGTERM; then closes the output.
-    mutating func run() throws(FeedError) {
+    mutating func run(readers: Int) throws(FeedError) {
+        guard output.awaitReaders(readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) else {
+            throw .system("feed: no reader attached to \(output.endpoint) within 60 s")
+        }
         var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: Clock.realtimeNanoseconds())
         for instrument in source.instruments {
             header.instrument = instrument.id

@@ -14,16 +14,21 @@ struct FeedOptions {
     var output: Endpoint = .standardStream
     var recordPath: String?
     var idle: IdleStrategy.Mode = .block
+    /// With a ring output: gating readers to wait for before the first frame.
+    var readers = 1
     var exchangeInfoPath: String?
-    var instrumentFlags: [String] = []
+    /// Tick and lot sizes from --instrument flags (exchangeInfo is read when the replay starts).
+    var catalog = InstrumentCatalog()
 
     static let usage = """
         usage: feed [--synthetic] [--symbols A,B] [--seed N]
                     [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
-                    [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--record FILE] [--idle spin|yield|block]
+                    [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--readers N] [--record FILE]
+                    [--idle spin|yield|block]
         Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
         or a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
-        feed's own --record captures).
+        feed's own --record captures). With --out shm:NAME, feed waits for --readers gating readers
+        (default 1) before the first frame, so none misses the snapshot.
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
@@ -47,10 +52,11 @@ struct FeedOptions {
         }
         durationSeconds = try flags.decimal("--duration", in: 0.001...1e9)
         if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
+        readers = try flags.integer("--readers", in: 0...64) ?? readers
         recordPath = try flags.value("--record")
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         exchangeInfoPath = try flags.value("--exchange-info")
-        instrumentFlags = try flags.values("--instrument")
+        for flag in try flags.values("--instrument") { try catalog.add(flag: flag) }
         let files = flags.positionals()
         try flags.finish()
 

@@ -38,7 +38,7 @@ func run<Source: MarketDataSource>(_ source: Source) -> Never {
     var feed = Feed(source: source, output: output, recorder: recorder, speed: options.speed,
                     durationSeconds: options.durationSeconds, idle: options.idle)
     do {
-        try feed.run()
+        try feed.run(readers: options.readers)
     } catch {
         fail(error.description, error.exitCode)
     }
@@ -61,12 +61,7 @@ case .replay(let files):
         guard files.count == 1 else { fail("feed: replay one --record capture at a time, without other files", ExitCode.usage) }
         do { run(try CaptureSource(path: files[0])) } catch { fail(error.description, error.exitCode) }
     }
-    var catalog = InstrumentCatalog()
-    do {
-        for flag in options.instrumentFlags { try catalog.add(flag: flag) }
-    } catch {
-        fail("feed: \(error)", ExitCode.usage)
-    }
+    var catalog = options.catalog
     do {
         if let path = options.exchangeInfoPath { try catalog.add(exchangeInfo: path) }
         run(try ReplaySource(paths: files, catalog: catalog, report: { StandardError.line($0) }))

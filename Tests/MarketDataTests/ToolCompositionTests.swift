@@ -1,0 +1,120 @@
+import Foundation
+import Glibc
+import IPC
+import TestSupport
+import XCTest
+
+/// The tools as a user runs them: composed with a pipe or by ring names, fed bad input and bad
+/// flags; every failure one clear line and a documented exit code.
+final class ToolCompositionTests: XCTestCase {
+    func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(getpid())-\(name)").path
+    }
+
+    func testFeedPipedIntoBookDumpNeedsNoArguments() throws {
+        let run = try runPipeline("feed", ["--duration", "1"], "book", [])
+        XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
+        XCTAssertEqual(run.secondStatus, 0, run.secondErrors)
+        XCTAssertTrue(run.output.contains("SYNUSDT  update "), run.output)
+        XCTAssertTrue(run.output.contains("  valid  "), run.output)
+        XCTAssertTrue(run.output.contains("effective spread (VWAP buy - VWAP sell, vs mid):"), run.output)
+        XCTAssertTrue(run.firstErrors.hasPrefix("feed: synthetic market, "), run.firstErrors)
+    }
+
+    func testToolsComposeThroughRingsStartedInEitherOrder() throws {
+        let ring = "tickpipe.compose\(getpid()).md"
+        defer { unlink("/dev/shm/\(ring)") }
+        // The reader first: it waits for the ring; the feed waits for its reader.
+        let book = try ChildProcess("book", ["--in", "shm:\(ring)", "--json"])
+        usleep(100_000)
+        let feed = try ChildProcess("feed", ["--out", "shm:\(ring)", "--duration", "1", "--symbols", "AAA,BBB"])
+        let fed = feed.finish()
+        let booked = book.finish()
+        XCTAssertEqual(fed.status, 0, fed.err)
+        XCTAssertEqual(booked.status, 0, booked.err)
+        let lines = booked.out.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.contains("\"symbol\":\"AAA\"") })
+        XCTAssertTrue(lines.contains { $0.contains("\"symbol\":\"BBB\"") })
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/\(ring)"), "the producer removes its ring")
+    }
+
+    func testGarbageOnStdinIsOneLineAndExitOne() throws {
+        let path = temporaryPath("garbage")
+        try "hello world, not frames\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        let book = try ChildProcess("book", ["--json"], stdin: FileHandle(forReadingAtPath: path)!)
+        let result = book.finish()
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.err, "book: stdin: not a tickpipe frame stream (first bytes 'hello wo', expected 'TPSTRM..')\n")
+    }
+
+    func testTruncatedFrameOnStdinIsOneLineAndExitOne() throws {
+        let capture = temporaryPath("capture")
+        defer { unlink(capture) }
+        let feed = try ChildProcess("feed", ["--speed", "max", "--duration", "0.2", "--record", capture])
+        XCTAssertEqual(feed.finish().status, 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let cut = temporaryPath("cut")
+        defer { unlink(cut) }
+        try data.prefix(64 * 40 + 20).write(to: URL(fileURLWithPath: cut))
+        let book = try ChildProcess("book", ["--json"], stdin: FileHandle(forReadingAtPath: cut)!)
+        let result = book.finish()
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.err.hasSuffix("book: stdin: truncated frame at byte 2560: stream ended 20 bytes into a 64-byte frame\n"), result.err)
+    }
+
+    func testCaptureReplaysBitForBit() throws {
+        let capture = temporaryPath("record")
+        defer { unlink(capture) }
+        let live = try ChildProcess("feed", ["--speed", "max", "--duration", "0.3", "--symbols", "AAA,BBB", "--record", capture])
+        let liveResult = live.finish()
+        XCTAssertEqual(liveResult.status, 0, liveResult.err)
+        let replay = try ChildProcess("feed", ["--replay", capture])
+        let replayResult = replay.finish()
+        XCTAssertEqual(replayResult.status, 0, replayResult.err)
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: capture))
+        // Compare frames, after each stream's own 64-byte header (its pid and creation time differ).
+        let replayed = try captureOf(replay: capture)
+        XCTAssertGreaterThan(recorded.count, 64 * 100)
+        XCTAssertEqual(recorded.dropFirst(64), replayed.dropFirst(64))
+    }
+
+    /// The bytes `feed --replay capture` writes to stdout.
+    func captureOf(replay capture: String) throws -> Data {
+        let output = temporaryPath("replayed")
+        defer { unlink(output) }
+        let fd = open(output, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
+        let process = Process()
+        process.executableURL = productsDirectory().appendingPathComponent("feed")
+        process.arguments = ["--replay", capture]
+        process.standardOutput = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        return try Data(contentsOf: URL(fileURLWithPath: output))
+    }
+
+    func testBadFlagsAreOneLineWithUsageAndExitHundred() throws {
+        for (tool, arguments, message) in [
+            ("feed", ["--speed", "fast"], "feed: --speed 'fast': expected a positive number or max"),
+            ("feed", ["--out", "/tmp/x"], "feed: --out '/tmp/x': expected shm:NAME (a ring in /dev/shm) or - (standard input/output)"),
+            ("feed", ["--symbols", "A,A"], "feed: --symbols 'A,A': a symbol is repeated"),
+            ("feed", ["--replay"], "feed: --replay needs at least one FILE"),
+            ("feed", ["--bogus"], "feed: unknown option --bogus"),
+            ("feed", ["--instrument", "BTCUSDT:x:1", "--replay", "/dev/null"], "feed: --instrument 'BTCUSDT:x:1': expected SYMBOL:TICK:LOT with positive decimals, e.g. BTCUSDT:0.01000000:0.00001000"),
+            ("book", ["--levels", "0"], "book: --levels '0': expected an integer in 1...1000"),
+            ("book", ["--json", "--dump"], "book: choose one of --out, --dump and --json"),
+            ("book", ["--in", "shm:../x"], "book: --in 'shm:../x': segment name '../x' may hold only letters, digits, '.', '_' and '-'"),
+        ] {
+            let result = try ChildProcess(tool, arguments).finish()
+            XCTAssertEqual(result.status, 100, "\(tool) \(arguments): \(result.err)")
+            XCTAssertTrue(result.err.hasPrefix(message + "\nusage: \(tool) "), "\(tool) \(arguments): \(result.err)")
+        }
+    }
+
+    func testUnreadableRecordingIsNamed() throws {
+        let result = try ChildProcess("feed", ["--replay", "/nonexistent/file.gz"]).finish()
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.err, "feed: cannot read /nonexistent/file.gz: No such file or directory\n")
+    }
+}
