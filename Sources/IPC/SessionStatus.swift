@@ -44,7 +44,8 @@ public enum SessionStatus {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func age(_ ns: Int64) -> String {
+    static func age(_ nanoseconds: Int64) -> String {
+        let ns = max(0, nanoseconds)
         if ns < 1_000_000 { return "\(ns / 1_000)us ago" }
         if ns < 10_000_000_000 { return "\(ns / 1_000_000)ms ago" }
         return "\(ns / 1_000_000_000)s ago"
