@@ -42,7 +42,7 @@ let package = Package(
         // feed and book: decoders, sequence rules, and real pipelines on the real recordings.
         .testTarget(
             name: "MarketDataTests",
-            dependencies: ["IPC", "feed", "book", "TestSupport"]
+            dependencies: ["IPC", "feed", "book", "TestSupport", "CMallocCounter"]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(

@@ -1,0 +1,59 @@
+@testable import book
+import CMallocCounter
+@testable import feed
+import IPC
+import TestSupport
+import XCTest
+
+/// The market-data hot path allocates nothing per message in steady state: decoding real
+/// Binance lines into frames, and applying them to the book and publishing tops. Counted by the
+/// malloc interposer on this thread after warm-up; `.ci/run` runs this in a release build too.
+final class MarketDataAllocationTests: XCTestCase {
+    var isDebugBuild: Bool {
+        #if DEBUG
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// The first recording's lines, read into memory before anything is counted.
+    func recordedLines() throws -> [[UInt8]] {
+        let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
+        var lines: [[UInt8]] = []
+        while let line = try reader.nextLine() { lines.append(Array(line)) }
+        return lines
+    }
+
+    func testDecodingAndBookingRealMessagesDoesNotAllocate() throws {
+        // Debug builds allocate in generic and closure-heavy loops that the optimiser removes.
+        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        let lines = try recordedLines()
+        var catalog = InstrumentCatalog()
+        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
+        let translator = BinanceTranslator(catalog: catalog)
+        let batch = FrameBatch(capacity: 1 << 16)
+        var topsPublished = 0
+        let processor = BookProcessor(publish: { _ in topsPublished += 1 }, pass: { _ in }, report: { XCTFail($0) })
+
+        func run(_ range: Range<Int>) throws {
+            for index in range {
+                try lines[index].withUnsafeBufferPointer { line in
+                    let space = line.firstIndex(of: 0x20)!
+                    batch.removeAll()
+                    try translator.translate(line, from: space + 1, receiveTimeNs: 1, snapshotSymbol: nil, into: batch)
+                    for position in 0..<batch.count {
+                        withUnsafePointer(to: batch.storage[position]) { processor.handle($0) }
+                    }
+                }
+            }
+        }
+        try run(0..<5_000) // warm up: the snapshot, first sight of the symbol, array growth
+        let before = malloc_counter_thread_allocations()
+        try run(5_000..<lines.count)
+        let allocations = malloc_counter_thread_allocations() - before
+        XCTAssertGreaterThan(topsPublished, 100)
+        XCTAssertEqual(translator.depthMessages, 3_451)
+        XCTAssertEqual(allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded and booked")
+    }
+}
