@@ -6,7 +6,8 @@ import IPC
 /// appear, and a definition frame ahead of their first data.
 final class BinanceTranslator {
     struct Failure: Error {
-        let offset: Int
+        /// The byte the problem was found at, or nil when it is the message as a whole.
+        let offset: Int?
         let message: String
         /// A configuration problem (a symbol with no tick and lot size), not a bad message:
         /// the replay cannot go on.
@@ -25,6 +26,9 @@ final class BinanceTranslator {
     private(set) var otherMessages: UInt64 = 0
     /// Problems with the stream itself (not malformed lines): unbridgeable snapshots.
     private(set) var notices: [String] = []
+    /// A REST snapshot that came before any message named its symbol (a collector file starts
+    /// with one): kept until the first symbol appears, then applied ahead of that message.
+    private var pendingSnapshot: (bytes: [UInt8], offset: Int, receiveTimeNs: Int64)?
 
     init(catalog: InstrumentCatalog) { self.catalog = catalog }
 
@@ -52,6 +56,10 @@ final class BinanceTranslator {
                 syncs[index].diff(batch, from: deltasStart)
                 depthMessages &+= 1
             case .snapshot:
+                if snapshotSymbol == nil && instruments.isEmpty {
+                    pendingSnapshot = (Array(bytes), offset, receiveTimeNs)
+                    return
+                }
                 let index = try snapshotInstrument(snapshotSymbol, receiveTimeNs: receiveTimeNs, into: batch)
                 let snapshotStart = batch.count
                 let lastUpdateId = try snapshot(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
@@ -79,7 +87,7 @@ final class BinanceTranslator {
     private func instrument(
         _ bytes: UnsafeBufferPointer<UInt8>, _ symbol: Range<Int>?, receiveTimeNs: Int64, into batch: FrameBatch
     ) throws(Failure) -> Int {
-        guard let symbol else { throw Failure(offset: 0, message: "message has no symbol (\"s\")") }
+        guard let symbol else { throw Failure(offset: nil, message: "message has no symbol (\"s\")") }
         let name = UnsafeBufferPointer(rebasing: bytes[symbol])
         for (index, known) in symbols.enumerated() where known.elementsEqual(name) { return index }
         return try register(String(decoding: name, as: UTF8.self), at: symbol.lowerBound, receiveTimeNs: receiveTimeNs, into: batch)
@@ -91,9 +99,7 @@ final class BinanceTranslator {
             return try register(symbol, at: 0, receiveTimeNs: receiveTimeNs, into: batch)
         }
         guard instruments.count == 1 else {
-            throw Failure(offset: 0, message: instruments.isEmpty
-                ? "a depth snapshot before any message naming its symbol"
-                : "a depth snapshot without a symbol in a replay of \(instruments.count) symbols")
+            throw Failure(offset: nil, message: "a depth snapshot without a symbol in a replay of \(instruments.count) symbols")
         }
         return 0
     }
@@ -112,6 +118,12 @@ final class BinanceTranslator {
         symbols.append(Array(symbol.utf8))
         syncs.append(DepthSnapshotSync(instrument: instrument))
         batch.append(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
+        if let pending = pendingSnapshot {
+            pendingSnapshot = nil
+            try pending.bytes.withUnsafeBufferPointer { (buffer) throws(Failure) in
+                try translate(buffer, from: pending.offset, receiveTimeNs: pending.receiveTimeNs, snapshotSymbol: symbol, into: batch)
+            }
+        }
         return instruments.count - 1
     }
 
@@ -120,13 +132,13 @@ final class BinanceTranslator {
         into batch: FrameBatch
     ) throws(Failure) {
         guard let first = payload.firstUpdateId, let last = payload.lastUpdateId else {
-            throw Failure(offset: 0, message: "depthUpdate without \"U\" and \"u\"")
+            throw Failure(offset: nil, message: "depthUpdate without \"U\" and \"u\"")
         }
-        guard first >= 1, first <= last else { throw Failure(offset: 0, message: "depthUpdate with U \(first) > u \(last)") }
+        guard first >= 1, first <= last else { throw Failure(offset: nil, message: "depthUpdate with U \(first) > u \(last)") }
         // Spot chains U to the previous u + 1; USD-M futures give the previous u as "pu".
         let previous = payload.previousUpdateId ?? first - 1
         guard previous < last, last - previous <= UInt64(UInt32.max) else {
-            throw Failure(offset: 0, message: "depthUpdate ids out of range: pu/U-1 \(previous), u \(last)")
+            throw Failure(offset: nil, message: "depthUpdate ids out of range: pu/U-1 \(previous), u \(last)")
         }
         let header = FrameHeader(type: .bookDelta, instrument: instruments[index].id,
                                  eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
@@ -137,7 +149,7 @@ final class BinanceTranslator {
         _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, receiveTimeNs: Int64,
         into batch: FrameBatch
     ) throws(Failure) -> UInt64 {
-        guard let lastUpdateId = payload.lastUpdateId else { throw Failure(offset: 0, message: "snapshot without lastUpdateId") }
+        guard let lastUpdateId = payload.lastUpdateId else { throw Failure(offset: nil, message: "snapshot without lastUpdateId") }
         let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: instruments[index].id,
                                  eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
         try levels(bytes, payload, instrument: index, header: header, updateId: lastUpdateId, span: 0, into: batch)
@@ -151,7 +163,7 @@ final class BinanceTranslator {
         updateId: UInt64, span: UInt32, into batch: FrameBatch
     ) throws(Failure) {
         guard let bids = payload.bids, let asks = payload.asks else {
-            throw Failure(offset: 0, message: "depth message without bid and ask arrays")
+            throw Failure(offset: nil, message: "depth message without bid and ask arrays")
         }
         let instrument = instruments[index]
         let tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
@@ -185,7 +197,7 @@ final class BinanceTranslator {
     ) throws(Failure) {
         guard let id = payload.tradeId, let price = payload.price, let quantity = payload.quantity,
               let buyerIsMaker = payload.buyerIsMaker else {
-            throw Failure(offset: 0, message: "trade without id, \"p\", \"q\" or \"m\"")
+            throw Failure(offset: nil, message: "trade without id, \"p\", \"q\" or \"m\"")
         }
         let instrument = instruments[index]
         do {

@@ -55,7 +55,8 @@ final class ReplaySource: MarketDataSource {
                                          snapshotSymbol: message.snapshotSymbol, into: batch)
             } catch {
                 if error.isConfiguration { throw .data(error.message) }
-                malformed("\(file.path):\(file.lineNumber): byte \(error.offset - message.jsonOffset + 1) of the JSON: \(error.message)")
+                let place = error.offset.map { "byte \($0 - message.jsonOffset + 1) of the JSON: " } ?? ""
+                malformed("\(file.path):\(file.lineNumber): \(place)\(error.message)")
             }
             while noticesReported < translator.notices.count {
                 report("feed: \(translator.notices[noticesReported])")

@@ -121,8 +121,8 @@ final class BinancePayloadTests: XCTestCase {
         let result = try translate(json)
         XCTAssertTrue(result.frames.isEmpty, "nothing is appended for a failed message", file: file, line: line)
         guard let failure = result.failure else { return XCTFail("accepted: \(json.prefix(80))", file: file, line: line) }
-        XCTAssertTrue(failure.message.contains(expected), "\(failure.message) (byte \(failure.offset))", file: file, line: line)
-        XCTAssertLessThanOrEqual(failure.offset, json.utf8.count, file: file, line: line)
+        XCTAssertTrue(failure.message.contains(expected), "\(failure.message) (byte \(failure.offset ?? -1))", file: file, line: line)
+        XCTAssertLessThanOrEqual(failure.offset ?? 0, json.utf8.count, file: file, line: line)
     }
 
     func testTruncatedGarbageAndAdversarialMessagesFailClearly() throws {
