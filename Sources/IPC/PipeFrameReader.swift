@@ -12,13 +12,13 @@ public final class PipeFrameReader {
     @usableFromInline let buffer: UnsafeMutableRawPointer
     @usableFromInline let bufferSize = PipeFrameWriter.batchFrames * FrameLayout.frameSize
     /// Valid bytes in `buffer`, and how many of them have been handed out.
-    @usableFromInline var filled = 0
-    @usableFromInline var consumed = 0
+    @exclusivity(unchecked) @usableFromInline var filled = 0
+    @exclusivity(unchecked) @usableFromInline var consumed = 0
     /// Stream offset of `buffer[0]`.
-    @usableFromInline var bufferOffset = 0
-    @usableFromInline var headerChecked = false
-    @usableFromInline var reachedEnd = false
-    @usableFromInline var expectedSequence: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var bufferOffset = 0
+    @exclusivity(unchecked) @usableFromInline var headerChecked = false
+    @exclusivity(unchecked) @usableFromInline var reachedEnd = false
+    @exclusivity(unchecked) @usableFromInline var expectedSequence: UInt64 = 0
     /// The stream header, once read.
     public private(set) var streamHeader: FrameStreamHeader?
 

@@ -15,9 +15,9 @@ public final class PipeFrameWriter {
     public let fd: Int32
     public let subject: String
     @usableFromInline let buffer: UnsafeMutablePointer<Frame>
-    @usableFromInline var count = 0
+    @exclusivity(unchecked) @usableFromInline var count = 0
     @usableFromInline let batchLimit: Int
-    @usableFromInline var nextSequence: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var nextSequence: UInt64 = 0
 
     /// Writes the stream header at once. `batchFrames: 1` writes every frame on its own.
     public init(fd: Int32, subject: String = "stdout", batchFrames: Int = PipeFrameWriter.batchFrames) throws(SystemError) {

@@ -1,29 +1,31 @@
 import IPC
 
-/// The book stage's core, driven one frame at a time (by `main` or by a test): keeps a book per
-/// instrument, publishes a top whenever a valid book's best bid or ask changes, and passes
+/// Where the book's results go: tops, frames passed through, problems. A protocol resolved at
+/// compile time (`BookProcessor` is generic over it), so the per-frame calls are direct.
+protocol BookOutput {
+    mutating func publish(_ top: BookTop, book: OrderBook)
+    mutating func pass(_ frame: UnsafePointer<Frame>)
+    mutating func report(_ problem: String)
+}
+
+/// The book stage's core, driven one frame at a time (by `BookStage` or by a test): keeps a book
+/// per instrument, publishes a top whenever a valid book's best bid or ask changes, and passes
 /// definitions and trades through.
-final class BookProcessor {
-    private var books: [OrderBook?] = Array(repeating: nil, count: 65)
-    private var lastTops: [BookTop?] = Array(repeating: nil, count: 65)
-    private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: 65)
+final class BookProcessor<Output: BookOutput> {
+    @exclusivity(unchecked) private var books: [OrderBook?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private var lastTops: [BookTop?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: 65)
     /// The last trades per instrument, for the dump.
-    private(set) var recentTrades: [[Trade]] = Array(repeating: [], count: 65)
+    @exclusivity(unchecked) private(set) var recentTrades: [[Trade]] = Array(repeating: [], count: 65)
 
-    private(set) var topsPublished: UInt64 = 0
-    private(set) var framesWithoutDefinition: UInt64 = 0
-    private(set) var invalidations: UInt64 = 0
+    @exclusivity(unchecked) private(set) var topsPublished: UInt64 = 0
+    @exclusivity(unchecked) private(set) var framesWithoutDefinition: UInt64 = 0
+    @exclusivity(unchecked) private(set) var invalidations: UInt64 = 0
 
-    /// Called with each published top, each passed-through frame, and each problem.
-    let publish: (BookTop) -> Void
-    let pass: (UnsafePointer<Frame>) -> Void
-    let report: (String) -> Void
+    @exclusivity(unchecked) var output: Output
 
-    init(publish: @escaping (BookTop) -> Void, pass: @escaping (UnsafePointer<Frame>) -> Void,
-         report: @escaping (String) -> Void) {
-        self.publish = publish
-        self.pass = pass
-        self.report = report
+    init(output: Output) {
+        self.output = output
     }
 
     /// The instruments with a book, in id order.
@@ -46,39 +48,39 @@ final class BookProcessor {
             case .invalidated(let reason):
                 invalidations &+= 1
                 lastTops[Int(header.instrument)] = nil
-                report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
+                output.report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
                 // Downstream must stop trusting the last top it saw: an empty top says so.
                 var topHeader = header
                 topHeader.flags = []
-                publish(BookTop.invalid(header: topHeader))
+                output.publish(BookTop.invalid(header: topHeader), book: book)
             }
         case .trade:
             let id = Int(header.instrument)
             guard book(header.instrument) != nil else { return missingDefinition(header) }
             if recentTrades[id].count == 10 { recentTrades[id].removeFirst() }
             recentTrades[id].append(frame.pointee.as(Trade.self))
-            pass(frame)
+            output.pass(frame)
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
-            pass(frame)
+            output.pass(frame)
         default:
-            pass(frame)
+            output.pass(frame)
         }
     }
 
     private func define(_ definition: InstrumentDefinition) {
         let id = Int(definition.header.instrument)
         guard id >= 1 && id < books.count else {
-            return report("book: instrument id \(id) is outside 1...\(books.count - 1); ignored")
+            return output.report("book: instrument id \(id) is outside 1...\(books.count - 1); ignored")
         }
         let instrument: Instrument
         do {
             instrument = try definition.instrument()
         } catch {
-            return report("book: bad definition of instrument \(id): \(error); ignored")
+            return output.report("book: bad definition of instrument \(id): \(error); ignored")
         }
         if let existing = books[id], existing.instrument == instrument { return }
-        if books[id] != nil { report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again") }
+        if books[id] != nil { output.report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again") }
         books[id] = OrderBook(instrument: instrument)
         lastTops[id] = nil
     }
@@ -86,7 +88,7 @@ final class BookProcessor {
     private func missingDefinition(_ header: FrameHeader) {
         framesWithoutDefinition &+= 1
         if framesWithoutDefinition == 1 {
-            report("book: frames for instrument \(header.instrument) arrive with no definition; ignored (counted)")
+            output.report("book: frames for instrument \(header.instrument) arrive with no definition; ignored (counted)")
         }
     }
 
@@ -102,6 +104,6 @@ final class BookProcessor {
         lastTops[id] = top
         spreadHistories[id].record(top.spreadTicks)
         topsPublished &+= 1
-        publish(top)
+        output.publish(top, book: book)
     }
 }

@@ -12,7 +12,10 @@ import IPC
 /// Search is binary on a key that grows towards the touch (the price for bids, its negation for
 /// asks). When full, the level farthest from the touch is dropped and counted: a venue snapshot
 /// is itself depth-limited (Binance: at most 5000 levels), so far levels are already partial.
-final class BookSide {
+///
+/// A struct over memory its `OrderBook` owns (`allocate` / `deallocate`), so the hot path
+/// touches no reference count.
+struct BookSide {
     let side: Side
     let capacity: Int
     private let keys: UnsafeMutablePointer<Int64>
@@ -28,7 +31,8 @@ final class BookSide {
         sizes = .allocate(capacity: capacity)
     }
 
-    deinit {
+    /// Frees the levels; the owner calls it once, from its deinit.
+    func deallocate() {
         keys.deallocate()
         sizes.deallocate()
     }
@@ -50,7 +54,7 @@ final class BookSide {
     }
 
     /// Sets the size at `price`; 0 removes the level (removing an absent level is normal).
-    func set(price: Int64, size: Int64) {
+    mutating func set(price: Int64, size: Int64) {
         let key = key(price)
         let index = lowerBound(key)
         if index < count && keys[index] == key {
@@ -81,7 +85,7 @@ final class BookSide {
         sizes[insertAt] = size
     }
 
-    func removeAll() { count = 0 }
+    mutating func removeAll() { count = 0 }
 
     var isEmpty: Bool { count == 0 }
 

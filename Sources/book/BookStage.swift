@@ -5,32 +5,39 @@ import IPC
 /// output, watch the upstream producer, print the dump on its interval.
 final class BookStage {
     let options: BookOptions
-    private var source: FrameSource
-    private var sink: FrameSink?
-    private var sinkError: FrameSink.SinkError?
-    private(set) var processor: BookProcessor!
+    @exclusivity(unchecked) private var source: FrameSource
+    let processor: BookProcessor<StageOutput>
+
+    /// Tops as frames, JSON lines or nothing (the dump reads the books directly); frames passed
+    /// through to the sink; problems to stderr. A write error is kept for the duty cycle to act on.
+    struct StageOutput: BookOutput {
+        let mode: BookOptions.Output
+        let idle: IdleStrategy.Mode
+        var sink: FrameSink?
+        var sinkError: FrameSink.SinkError?
+
+        mutating func publish(_ top: BookTop, book: OrderBook) {
+            switch mode {
+            case .frames: emit(Frame(top))
+            case .json: print(BookPrinter.json(top, book: book))
+            case .dump: break
+            }
+        }
+
+        mutating func pass(_ frame: UnsafePointer<Frame>) { emit(frame.pointee) }
+
+        func report(_ problem: String) { StandardError.line(problem) }
+
+        private mutating func emit(_ frame: Frame) {
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        }
+    }
 
     init(options: BookOptions, source: FrameSource, sink: FrameSink?) {
         self.options = options
         self.source = source
-        self.sink = sink
-        processor = BookProcessor(
-            publish: { [unowned self] top in self.published(top) },
-            pass: { [unowned self] frame in self.emit(frame.pointee) },
-            report: { StandardError.line($0) })
-    }
-
-    private func published(_ top: BookTop) {
-        switch options.output {
-        case .frames: emit(Frame(top))
-        case .json: print(BookPrinter.json(top, book: processor.book(top.header.instrument)!))
-        case .dump: break
-        }
-    }
-
-    private func emit(_ frame: Frame) {
-        guard sinkError == nil, sink != nil else { return }
-        do { try sink!.write(frame, idle: options.idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, sink: sink))
     }
 
     private func printDump() {
@@ -51,7 +58,7 @@ final class BookStage {
         var nextDump = Clock.monotonicNanoseconds() + intervalNs
         var nextHealthCheck = Clock.monotonicNanoseconds()
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
-        if let sink, !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
+        if let sink = processor.output.sink, !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
             return (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
         }
         loop: while !SignalFlags.shutdownRequested {
@@ -62,7 +69,7 @@ final class BookStage {
                 result = (ExitCode.failure, "book: \(error)")
                 break
             }
-            if let error = sinkError { return (ExitCode.system, "book: writing \(options.output): \(error)") }
+            if let error = processor.output.sinkError { return (ExitCode.system, "book: writing \(options.output): \(error)") }
             let now = Clock.monotonicNanoseconds()
             switch polled {
             case .frames:
@@ -72,7 +79,7 @@ final class BookStage {
             case .idle:
                 if now >= nextHealthCheck {
                     nextHealthCheck = now + 100_000_000
-                    sink?.heartbeat(now: now)
+                    processor.output.sink?.heartbeat(now: now)
                     source.heartbeat(now: now)
                     switch source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
                     case .alive, .endOfStream: break
@@ -84,14 +91,14 @@ final class BookStage {
                 }
                 source.idle(&idle)
             }
-            do { try sink?.flush() } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
+            do { try processor.output.sink?.flush() } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
             if options.output == .dump && now >= nextDump {
                 nextDump = now + intervalNs
                 printDump()
             }
         }
         if options.output == .dump { printDump() }
-        do { try sink?.close() } catch { return (ExitCode.system, "book: closing \(options.output): \(error)") }
+        do { try processor.output.sink?.close() } catch { return (ExitCode.system, "book: closing \(options.output): \(error)") }
         source.close()
         return result
     }

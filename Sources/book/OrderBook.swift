@@ -33,27 +33,32 @@ final class OrderBook {
     }
 
     let instrument: Instrument
-    let bids: BookSide
-    let asks: BookSide
-    private(set) var state: State = .awaitingSnapshot
+    @exclusivity(unchecked) private(set) var bids: BookSide
+    @exclusivity(unchecked) private(set) var asks: BookSide
+    @exclusivity(unchecked) private(set) var state: State = .awaitingSnapshot
     /// The venue update id of the last applied change.
-    private(set) var updateId: UInt64 = 0
+    @exclusivity(unchecked) private(set) var updateId: UInt64 = 0
     /// How the current message is being handled, decided on its first frame.
-    private var applyingMessage = false
-    private var inMessage = false
+    @exclusivity(unchecked) private var applyingMessage = false
+    @exclusivity(unchecked) private var inMessage = false
 
     // Counters for the operator.
-    private(set) var messagesApplied: UInt64 = 0
-    private(set) var staleMessages: UInt64 = 0
-    private(set) var messagesWhileUnsynced: UInt64 = 0
-    private(set) var gaps: UInt64 = 0
-    private(set) var crossings: UInt64 = 0
-    private(set) var snapshots: UInt64 = 0
+    @exclusivity(unchecked) private(set) var messagesApplied: UInt64 = 0
+    @exclusivity(unchecked) private(set) var staleMessages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var messagesWhileUnsynced: UInt64 = 0
+    @exclusivity(unchecked) private(set) var gaps: UInt64 = 0
+    @exclusivity(unchecked) private(set) var crossings: UInt64 = 0
+    @exclusivity(unchecked) private(set) var snapshots: UInt64 = 0
 
     init(instrument: Instrument, capacityPerSide: Int = 10_000) {
         self.instrument = instrument
         bids = BookSide(side: .bid, capacity: capacityPerSide)
         asks = BookSide(side: .ask, capacity: capacityPerSide)
+    }
+
+    deinit {
+        bids.deallocate()
+        asks.deallocate()
     }
 
     var isValid: Bool { state == .synced || state == .bridging }
@@ -75,7 +80,11 @@ final class OrderBook {
             }
         }
         if applyingMessage && !flags.contains(.idOnly) {
-            (delta.side == .bid ? bids : asks).set(price: delta.price, size: delta.size)
+            if delta.sideRaw == Side.bid.rawValue {
+                bids.set(price: delta.price, size: delta.size)
+            } else {
+                asks.set(price: delta.price, size: delta.size)
+            }
         }
         guard flags.contains(.endOfMessage) else { return event }
         inMessage = false

@@ -15,20 +15,20 @@ final class BinanceTranslator {
     }
 
     let catalog: InstrumentCatalog
-    private(set) var instruments: [Instrument] = []
-    private var symbols: [[UInt8]] = []
-    private var syncs: [DepthSnapshotSync] = []
+    @exclusivity(unchecked) private(set) var instruments: [Instrument] = []
+    @exclusivity(unchecked) private var symbols: [[UInt8]] = []
+    @exclusivity(unchecked) private var syncs: [DepthSnapshotSync] = []
 
-    private(set) var depthMessages: UInt64 = 0
-    private(set) var snapshots: UInt64 = 0
-    private(set) var trades: UInt64 = 0
-    private(set) var bookTickers: UInt64 = 0
-    private(set) var otherMessages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var depthMessages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var snapshots: UInt64 = 0
+    @exclusivity(unchecked) private(set) var trades: UInt64 = 0
+    @exclusivity(unchecked) private(set) var bookTickers: UInt64 = 0
+    @exclusivity(unchecked) private(set) var otherMessages: UInt64 = 0
     /// Problems with the stream itself (not malformed lines): unbridgeable snapshots.
-    private(set) var notices: [String] = []
+    @exclusivity(unchecked) private(set) var notices: [String] = []
     /// A REST snapshot that came before any message named its symbol (a collector file starts
     /// with one): kept until the first symbol appears, then applied ahead of that message.
-    private var pendingSnapshot: (bytes: [UInt8], offset: Int, receiveTimeNs: Int64)?
+    @exclusivity(unchecked) private var pendingSnapshot: (bytes: [UInt8], offset: Int, receiveTimeNs: Int64)?
 
     init(catalog: InstrumentCatalog) { self.catalog = catalog }
 

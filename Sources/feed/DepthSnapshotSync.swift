@@ -11,9 +11,9 @@ import IPC
 final class DepthSnapshotSync {
     let instrument: Instrument
     private let pending = FrameBatch(capacity: 1 << 17)
-    private(set) var synced = false
-    private(set) var staleDropped: UInt64 = 0
-    private(set) var overflows: UInt64 = 0
+    @exclusivity(unchecked) private(set) var synced = false
+    @exclusivity(unchecked) private(set) var staleDropped: UInt64 = 0
+    @exclusivity(unchecked) private(set) var overflows: UInt64 = 0
 
     init(instrument: Instrument) { self.instrument = instrument }
 

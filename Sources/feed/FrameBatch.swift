@@ -5,7 +5,7 @@ import IPC
 final class FrameBatch {
     let storage: UnsafeMutablePointer<Frame>
     let capacity: Int
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var count = 0
 
     init(capacity: Int) {
         self.capacity = capacity

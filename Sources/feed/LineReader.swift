@@ -13,18 +13,18 @@ final class LineReader {
     let path: String
     private let fd: Int32
     private let compressed: Bool
-    private var stream = z_stream()
+    @exclusivity(unchecked) private var stream = z_stream()
     private let input: UnsafeMutablePointer<UInt8>
     private let inputSize = 1 << 16
     /// Decompressed (or plain) bytes: `[start, end)` not yet handed out.
     private let buffer: UnsafeMutablePointer<UInt8>
     private let bufferSize = LineReader.maxLineBytes + (1 << 16)
-    private var start = 0
-    private var end = 0
-    private var inputExhausted = false
-    private var streamEnded = false
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var inputExhausted = false
+    @exclusivity(unchecked) private var streamEnded = false
     /// 1-based number of the last line handed out.
-    private(set) var lineNumber = 0
+    @exclusivity(unchecked) private(set) var lineNumber = 0
 
     init(path: String) throws(FeedError) {
         self.path = path

@@ -21,8 +21,8 @@ final class RecordedFile {
 
     let path: String
     private let reader: LineReader
-    private(set) var format: Format?
-    private(set) var head: Message?
+    @exclusivity(unchecked) private(set) var format: Format?
+    @exclusivity(unchecked) private(set) var head: Message?
     /// Lines that were not messages (bad time stamps, unknown layout), with their reasons.
     var onBadLine: (Int, String) -> Void = { _, _ in }
 

@@ -8,11 +8,11 @@ import IPC
 final class ReplaySource: MarketDataSource {
     private let files: [RecordedFile]
     let translator: BinanceTranslator
-    private(set) var malformedLines: UInt64 = 0
-    private(set) var messages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var malformedLines: UInt64 = 0
+    @exclusivity(unchecked) private(set) var messages: UInt64 = 0
     private let report: (String) -> Void
-    private var reported = 0
-    private var noticesReported = 0
+    @exclusivity(unchecked) private var reported = 0
+    @exclusivity(unchecked) private var noticesReported = 0
     static let reportLimit = 20
 
     var instruments: [Instrument] { translator.instruments }

@@ -9,6 +9,14 @@ import XCTest
 /// Binance lines into frames, and applying them to the book and publishing tops. Counted by the
 /// malloc interposer on this thread after warm-up; `.ci/run` runs this in a release build too.
 final class MarketDataAllocationTests: XCTestCase {
+    struct CountingOutput: BookOutput {
+        var tops = 0
+        var problems: [String] = []
+        mutating func publish(_ top: BookTop, book: OrderBook) { tops += 1 }
+        mutating func pass(_ frame: UnsafePointer<Frame>) {}
+        mutating func report(_ problem: String) { problems.append(problem) }
+    }
+
     var isDebugBuild: Bool {
         #if DEBUG
         return true
@@ -33,8 +41,7 @@ final class MarketDataAllocationTests: XCTestCase {
         try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
         let translator = BinanceTranslator(catalog: catalog)
         let batch = FrameBatch(capacity: 1 << 16)
-        var topsPublished = 0
-        let processor = BookProcessor(publish: { _ in topsPublished += 1 }, pass: { _ in }, report: { XCTFail($0) })
+        let processor = BookProcessor(output: CountingOutput())
 
         func run(_ range: Range<Int>) throws {
             for index in range {
@@ -52,7 +59,8 @@ final class MarketDataAllocationTests: XCTestCase {
         let before = malloc_counter_thread_allocations()
         try run(5_000..<lines.count)
         let allocations = malloc_counter_thread_allocations() - before
-        XCTAssertGreaterThan(topsPublished, 100)
+        XCTAssertGreaterThan(processor.output.tops, 100)
+        XCTAssertEqual(processor.output.problems, [])
         XCTAssertEqual(translator.depthMessages, 3_451)
         XCTAssertEqual(allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded and booked")
     }

@@ -111,7 +111,8 @@ final class OrderBookTests: XCTestCase {
     }
 
     func testSideKeepsLevelsSortedAndDropsTheFarthestWhenFull() {
-        let side = BookSide(side: .ask, capacity: 4)
+        var side = BookSide(side: .ask, capacity: 4)
+        defer { side.deallocate() }
         for price: Int64 in [105, 101, 103, 102] { side.set(price: price, size: price) }
         XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 105])
         side.set(price: 104, size: 1)
@@ -122,7 +123,8 @@ final class OrderBookTests: XCTestCase {
         side.set(price: 102, size: 0)
         side.set(price: 999, size: 0)
         XCTAssertEqual((0..<3).map { side.level($0).price }, [101, 103, 104])
-        let bids = BookSide(side: .bid, capacity: 8)
+        var bids = BookSide(side: .bid, capacity: 8)
+        defer { bids.deallocate() }
         for price: Int64 in [5, 9, 7] { bids.set(price: price, size: 1) }
         XCTAssertEqual((0..<3).map { bids.level($0).price }, [9, 7, 5])
     }
