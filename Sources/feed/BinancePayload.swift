@@ -19,7 +19,8 @@ struct BinancePayload {
     var lastUpdateId: UInt64?
     /// Futures only: the previous event's final update id.
     var previousUpdateId: UInt64?
-    /// Depth and snapshot: the spans of the bid and ask arrays.
+    /// Depth and snapshot: the bid and ask levels, as index ranges into the `LevelList` the
+    /// message was decoded with.
     var bids: Range<Int>?
     var asks: Range<Int>?
     /// Trades: id, price, quantity, and whether the buyer was the maker.
@@ -34,29 +35,18 @@ struct BinancePayload {
     var bestAskSize: Range<Int>?
 
     /// Reads one message: `{"stream":..,"data":{..}}` or a bare payload, and nothing after it.
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int = 0) throws(JSONScanner.Failure) -> BinancePayload {
+    /// Level arrays are read once, strictly, into `levels` (cleared first).
+    static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, from offset: Int = 0, levels: LevelList
+    ) throws(JSONScanner.Failure) -> BinancePayload {
+        levels.removeAll()
         var scanner = JSONScanner(bytes, offset: offset)
-        let payload = try readObject(&scanner, depth: 0)
-        scanner.skipWhitespace()
-        guard scanner.atEnd else { throw scanner.failure("unexpected bytes after the message") }
-        return payload
-    }
-
-    private static func readObject(_ scanner: inout JSONScanner, depth: Int) throws(JSONScanner.Failure) -> BinancePayload {
         var payload = BinancePayload()
         var sawEventType = false
         var hasLastUpdateIdKey = false
-        var unwrapped: BinancePayload?
-        try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
-            if depth == 0 && scanner.equals(key, "data") {
-                unwrapped = try readObject(&scanner, depth: 1)
-            } else if scanner.equals(key, "stream") {
-                try scanner.skipValue()
-            } else {
-                try payload.read(key: key, from: &scanner, sawEventType: &sawEventType, snapshotKey: &hasLastUpdateIdKey)
-            }
-        }
-        if let unwrapped { return unwrapped }
+        try payload.readObject(&scanner, depth: 0, levels: levels, sawEventType: &sawEventType, snapshotKey: &hasLastUpdateIdKey)
+        scanner.skipWhitespace()
+        guard scanner.atEnd else { throw scanner.failure("unexpected bytes after the message") }
         if !sawEventType {
             if hasLastUpdateIdKey {
                 payload.kind = .snapshot
@@ -67,8 +57,33 @@ struct BinancePayload {
         return payload
     }
 
+    /// Reads an object's keys into `self`; the envelope's "data" object is read into `self` too.
+    /// A plain loop, not a closure per key: this is the feed's hottest code.
+    private mutating func readObject(
+        _ scanner: inout JSONScanner, depth: Int, levels: LevelList, sawEventType: inout Bool, snapshotKey: inout Bool
+    ) throws(JSONScanner.Failure) {
+        try scanner.expect(UInt8(ascii: "{"))
+        if scanner.consume(UInt8(ascii: "}")) { return }
+        repeat {
+            let key = try scanner.string()
+            try scanner.expect(UInt8(ascii: ":"))
+            if depth == 0 && scanner.equals(key, "data") {
+                self = BinancePayload()
+                sawEventType = false
+                snapshotKey = false
+                levels.removeAll()
+                try readObject(&scanner, depth: 1, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
+            } else if scanner.equals(key, "stream") {
+                try scanner.skipValue()
+            } else {
+                try read(key: key, from: &scanner, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
+            }
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "}"))
+    }
+
     private mutating func read(
-        key: Range<Int>, from scanner: inout JSONScanner, sawEventType: inout Bool, snapshotKey: inout Bool
+        key: Range<Int>, from scanner: inout JSONScanner, levels: LevelList, sawEventType: inout Bool, snapshotKey: inout Bool
     ) throws(JSONScanner.Failure) {
         func decimal(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Range<Int> { try scanner.string() }
         switch key.count {
@@ -93,11 +108,11 @@ struct BinancePayload {
             case UInt8(ascii: "B"): bestBidSize = try decimal(&scanner)
             case UInt8(ascii: "A"): bestAskSize = try decimal(&scanner)
             case UInt8(ascii: "b"):
-                if scanner.peek() == UInt8(ascii: "[") { bids = try arraySpan(&scanner) } else { bestBid = try decimal(&scanner) }
+                if scanner.peek() == UInt8(ascii: "[") { bids = try levels.read(&scanner) } else { bestBid = try decimal(&scanner) }
             case UInt8(ascii: "a"):
                 // Depth: the asks; bookTicker: the best ask; aggTrade: the aggregate trade id.
                 switch scanner.peek() {
-                case UInt8(ascii: "["): asks = try arraySpan(&scanner)
+                case UInt8(ascii: "["): asks = try levels.read(&scanner)
                 case UInt8(ascii: "\""): bestAsk = try decimal(&scanner)
                 default: tradeId = try scanner.unsigned()
                 }
@@ -106,32 +121,51 @@ struct BinancePayload {
         default:
             if scanner.equals(key, "pu") { previousUpdateId = try scanner.unsigned() }
             else if scanner.equals(key, "lastUpdateId") { lastUpdateId = try scanner.unsigned(); snapshotKey = true }
-            else if scanner.equals(key, "bids") { bids = try arraySpan(&scanner) }
-            else if scanner.equals(key, "asks") { asks = try arraySpan(&scanner) }
+            else if scanner.equals(key, "bids") { bids = try levels.read(&scanner) }
+            else if scanner.equals(key, "asks") { asks = try levels.read(&scanner) }
             else { try scanner.skipValue() }
         }
     }
 
-    private func arraySpan(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Range<Int> {
-        scanner.skipWhitespace()
-        let start = scanner.offset
-        try scanner.skipValue()
-        return start..<scanner.offset
+}
+
+/// The `["price","size"]` pairs of a message's level arrays, as byte ranges, in fixed storage
+/// reused for every message: the decoder reads each array once, strictly, and the translator
+/// converts the numbers once the instrument is known.
+final class LevelList {
+    static let capacity = 1 << 16
+    private let ranges = UnsafeMutablePointer<(Int32, Int32, Int32, Int32)>.allocate(capacity: LevelList.capacity)
+    @exclusivity(unchecked) private(set) var count = 0
+
+    deinit { ranges.deallocate() }
+
+    func removeAll() { count = 0 }
+
+    /// The price and size ranges of level `index`.
+    subscript(index: Int) -> (price: Range<Int>, size: Range<Int>) {
+        let entry = ranges[index]
+        return (Int(entry.0)..<Int(entry.1), Int(entry.2)..<Int(entry.3))
     }
 
-    /// Calls `body` with the price and size ranges of each `["price","size"]` pair in `span`.
-    static func levels(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ span: Range<Int>,
-        _ body: (Range<Int>, Range<Int>) throws(JSONScanner.Failure) -> Void
-    ) throws(JSONScanner.Failure) {
-        var scanner = JSONScanner(UnsafeBufferPointer(rebasing: bytes[0..<span.upperBound]), offset: span.lowerBound)
-        try scanner.array { (scanner) throws(JSONScanner.Failure) in
+    /// Reads one array of pairs at the scanner; returns the index range it filled.
+    func read(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Range<Int> {
+        let start = count
+        guard scanner.bytes.count < Int(Int32.max) else { throw scanner.failure("message longer than 2 GiB") }
+        try scanner.expect(UInt8(ascii: "["))
+        if scanner.consume(UInt8(ascii: "]")) { return start..<start }
+        repeat {
+            guard count < LevelList.capacity else {
+                throw scanner.failure("more than \(LevelList.capacity) levels in one message")
+            }
             try scanner.expect(UInt8(ascii: "["))
             let price = try scanner.string()
             try scanner.expect(UInt8(ascii: ","))
             let size = try scanner.string()
             try scanner.expect(UInt8(ascii: "]"))
-            try body(price, size)
-        }
+            ranges[count] = (Int32(price.lowerBound), Int32(price.upperBound), Int32(size.lowerBound), Int32(size.upperBound))
+            count += 1
+        } while scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return start..<count
     }
 }

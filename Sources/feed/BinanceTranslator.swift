@@ -30,6 +30,8 @@ final class BinanceTranslator {
     /// with one): kept until the first symbol appears, then applied ahead of that message.
     @exclusivity(unchecked) private var pendingSnapshot: (bytes: [UInt8], offset: Int, receiveTimeNs: Int64)?
 
+    private let levelList = LevelList()
+
     init(catalog: InstrumentCatalog) { self.catalog = catalog }
 
     static let sides: [Side] = [.bid, .ask]
@@ -43,7 +45,7 @@ final class BinanceTranslator {
         let start = batch.count
         let payload: BinancePayload
         do {
-            payload = try BinancePayload.decode(bytes, from: offset)
+            payload = try BinancePayload.decode(bytes, from: offset, levels: levelList)
         } catch {
             throw Failure(offset: error.offset, message: error.message)
         }
@@ -165,23 +167,24 @@ final class BinanceTranslator {
         guard let bids = payload.bids, let asks = payload.asks else {
             throw Failure(offset: nil, message: "depth message without bid and ask arrays")
         }
+        guard bids.count + asks.count < batch.capacity - batch.count else {
+            throw Failure(offset: nil, message: "more than \(batch.capacity) levels in one message")
+        }
         let instrument = instruments[index]
         let tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
         let lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
         let start = batch.count
-        for side in BinanceTranslator.sides {
-            do {
-                try BinancePayload.levels(bytes, side == .bid ? bids : asks) { (price, size) throws(JSONScanner.Failure) in
-                    guard batch.count < batch.capacity - 1 else {
-                        throw JSONScanner.Failure(offset: price.lowerBound, message: "more than \(batch.capacity) levels in one message")
-                    }
+        do throws(JSONScanner.Failure) {
+            for side in BinanceTranslator.sides {
+                for index in side == .bid ? bids : asks {
+                    let (price, size) = levelList[index]
                     let ticks = try convert(bytes, price, tick, "price", instrument: instrument)
                     let lots = try convert(bytes, size, lot, "quantity", instrument: instrument)
                     batch.append(BookDelta(header: header, side: side, price: ticks, size: lots, updateId: updateId, updateIdSpan: span))
                 }
-            } catch {
-                throw Failure(offset: error.offset, message: error.message)
             }
+        } catch {
+            throw Failure(offset: error.offset, message: error.message)
         }
         if batch.count == start {
             var idOnly = header

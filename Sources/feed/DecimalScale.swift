@@ -2,8 +2,8 @@
 /// never through a floating-point number: "61737.63000000" with a 0.01 tick is 6173763.
 ///
 /// The increment is `mantissa × 10^-decimals`. A value with a non-zero digit beyond `decimals`,
-/// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and overlong
-/// numbers: nothing is rounded silently.
+/// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and numbers too
+/// large for 64 bits: nothing is rounded silently. `decimals` is at most 18.
 struct DecimalScale: Equatable {
     let mantissa: Int64
     let decimals: Int
@@ -24,44 +24,85 @@ struct DecimalScale: Equatable {
         }
     }
 
-    /// The count of increments in `bytes[range]`.
+    /// 10^exponent, exponent in 0...18.
+    @inline(__always)
+    static func powerOfTen(_ exponent: Int) -> Int64 {
+        var value: Int64 = 1
+        for _ in 0..<exponent { value &*= 10 }
+        return value
+    }
+
+    /// The count of increments in `bytes[range]`: the integer digits, then at most `decimals`
+    /// fraction digits, then a tail that must be zeros (checked eight at a time). With at most
+    /// 18 digits kept nothing can overflow, so the loops carry no overflow checks.
     func count(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
+        guard !range.isEmpty, let base = bytes.baseAddress else { throw .notADecimal }
+        var index = range.lowerBound
+        let end = range.upperBound
+        var value: Int64 = 0
+        while index < end {
+            let digit = base[index] &- 0x30
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
+        let integerDigits = index - range.lowerBound
+        guard integerDigits > 0 else { throw .notADecimal }
+        var kept = 0
+        if index < end {
+            guard base[index] == 0x2E, index + 1 < end else { throw .notADecimal }
+            index += 1
+            kept = min(end - index, decimals)
+            for offset in 0..<kept {
+                let digit = base[index + offset] &- 0x30
+                guard digit < 10 else { throw .notADecimal }
+                value = value &* 10 &+ Int64(digit)
+            }
+            index += kept
+            // The tail beyond the increment's decimals: zeros only.
+            while end - index >= 8 {
+                let eight = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if eight != 0x3030_3030_3030_3030 { break }
+                index += 8
+            }
+            while index < end {
+                let digit = base[index] &- 0x30
+                guard digit < 10 else { throw .notADecimal }
+                guard digit == 0 else { throw .finerThanIncrement }
+                index += 1
+            }
+        }
+        // Digits kept: integerDigits + kept; leading zeros do not count towards overflow.
+        if integerDigits + decimals > 18 {
+            return try checkedCount(base, range)
+        }
+        if kept < decimals { value = value &* DecimalScale.powerOfTen(decimals - kept) }
+        if mantissa == 1 { return value }
+        guard value % mantissa == 0 else { throw .notAMultiple }
+        return value / mantissa
+    }
+
+    /// The same for numbers that may not fit: every step checked for overflow.
+    private func checkedCount(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
         var value: Int64 = 0
         var fractionDigits = 0
         var seenPoint = false
-        var digits = 0
-        guard !range.isEmpty else { throw .notADecimal }
         for index in range {
-            let byte = bytes[index]
-            if byte == 0x2E {
-                guard !seenPoint, digits > 0 else { throw .notADecimal }
-                seenPoint = true
-                continue
-            }
-            guard byte >= 0x30 && byte <= 0x39 else { throw .notADecimal }
-            digits += 1
-            let digit = Int64(byte - 0x30)
+            let byte = base[index]
+            if byte == 0x2E { seenPoint = true; continue }
             if seenPoint {
+                if fractionDigits == decimals { continue }
                 fractionDigits += 1
-                if fractionDigits > decimals {
-                    guard digit == 0 else { throw .finerThanIncrement }
-                    continue
-                }
             }
             let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(digit)
+            let (sum, overflow2) = times.addingReportingOverflow(Int64(byte &- 0x30))
             guard !overflow1 && !overflow2 else { throw .tooLarge }
             value = sum
         }
-        guard bytes[range.upperBound - 1] != 0x2E else { throw .notADecimal }
-        // Scale to exactly `decimals` fraction digits.
-        for _ in min(fractionDigits, decimals)..<decimals {
-            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-            guard !overflow else { throw .tooLarge }
-            value = times
-        }
-        guard value % mantissa == 0 else { throw .notAMultiple }
-        return value / mantissa
+        let (scaled, overflow) = value.multipliedReportingOverflow(by: DecimalScale.powerOfTen(decimals - fractionDigits))
+        guard !overflow else { throw .tooLarge }
+        guard scaled % mantissa == 0 else { throw .notAMultiple }
+        return scaled / mantissa
     }
 
     /// Parses an increment written as a decimal ("0.01000000" → mantissa 1, decimals 2), and

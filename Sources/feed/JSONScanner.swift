@@ -37,7 +37,13 @@ struct JSONScanner {
         return offset < bytes.count ? bytes[offset] : nil
     }
 
+    @inline(__always)
     mutating func expect(_ byte: UInt8) throws(Failure) {
+        // The common case first: the byte is right there, no whitespace before it.
+        if offset < bytes.count && bytes[offset] == byte {
+            offset += 1
+            return
+        }
         guard peek() == byte else {
             throw failure("expected '\(Character(UnicodeScalar(byte)))'" + found())
         }
@@ -45,7 +51,12 @@ struct JSONScanner {
     }
 
     /// Consumes `byte` if it is next.
+    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
+        if offset < bytes.count && bytes[offset] == byte {
+            offset += 1
+            return true
+        }
         guard peek() == byte else { return false }
         offset += 1
         return true
@@ -62,6 +73,19 @@ struct JSONScanner {
     mutating func string() throws(Failure) -> Range<Int> {
         try expect(0x22)
         let start = offset
+        // Eight bytes at a time while none is a quote, a backslash or a control byte.
+        if let base = bytes.baseAddress {
+            while bytes.count - offset >= 8 {
+                let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                if special & highs != 0 { break }
+                offset += 8
+            }
+        }
         while offset < bytes.count {
             let byte = bytes[offset]
             if byte == 0x22 {
@@ -88,14 +112,21 @@ struct JSONScanner {
         skipWhitespace()
         let start = offset
         var value: UInt64 = 0
-        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(UInt64(bytes[offset] - 0x30))
-            guard !overflow1 && !overflow2 else {
-                offset = start
-                throw failure("integer too large for 64 bits")
+        while offset < bytes.count {
+            let digit = bytes[offset] &- 0x30
+            guard digit < 10 else { break }
+            // 19 digits always fit 64 bits; only the 20th can overflow.
+            if offset - start < 19 {
+                value = value &* 10 &+ UInt64(digit)
+            } else {
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+                guard !overflow1 && !overflow2 else {
+                    offset = start
+                    throw failure("integer too large for 64 bits")
+                }
+                value = sum
             }
-            value = sum
             offset += 1
         }
         guard offset > start else { throw failure("expected an unsigned integer" + found()) }
@@ -136,17 +167,32 @@ struct JSONScanner {
             }
             throw failure("unterminated string")
         case 0x7B, 0x5B:
-            let close: UInt8 = byte == 0x7B ? 0x7D : 0x5D
-            offset += 1
-            if consume(close) { return }
-            repeat {
-                if byte == 0x7B {
-                    _ = try string()
-                    try expect(0x3A)
+            // A skipped array or object is only scanned for its end (strings, nesting, the depth
+            // limit): its contents are not used, and everything that is used is read strictly.
+            var nesting = 0
+            while offset < bytes.count {
+                let current = bytes[offset]
+                offset += 1
+                switch current {
+                case 0x22:
+                    while offset < bytes.count && bytes[offset] != 0x22 {
+                        offset += bytes[offset] == 0x5C ? 2 : 1
+                    }
+                    guard offset < bytes.count else { throw failure("unterminated string") }
+                    offset += 1
+                case 0x7B, 0x5B:
+                    nesting += 1
+                    guard depth + nesting <= JSONScanner.maxDepth else {
+                        throw failure("nesting deeper than \(JSONScanner.maxDepth)")
+                    }
+                case 0x7D, 0x5D:
+                    nesting -= 1
+                    if nesting == 0 { return }
+                default:
+                    break
                 }
-                try skipValue(depth: depth + 1)
-            } while consume(0x2C)
-            try expect(close)
+            }
+            throw failure("unterminated \(byte == 0x7B ? "object" : "array")")
         case 0x74, 0x66:
             _ = try bool()
         case 0x6E:

@@ -107,12 +107,16 @@ final class RecordedFile {
         guard !range.isEmpty, range.count <= 19 else { return nil }
         var value: Int64 = 0
         for index in range {
-            let byte = line[index]
-            guard byte >= 0x30 && byte <= 0x39 else { return nil }
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(Int64(byte - 0x30))
-            guard !overflow1 && !overflow2 else { return nil }
-            value = sum
+            let digit = line[index] &- 0x30
+            guard digit < 10 else { return nil }
+            if index - range.lowerBound < 18 {
+                value = value &* 10 &+ Int64(digit) // 18 digits always fit
+            } else {
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(Int64(digit))
+                guard !overflow1 && !overflow2 else { return nil }
+                value = sum
+            }
         }
         return value
     }

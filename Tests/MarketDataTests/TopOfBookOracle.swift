@@ -16,11 +16,12 @@ struct TopOfBookOracle {
     init(files: [String]) throws {
         var depthIds: [String: Set<UInt64>] = [:]
         var all: [(String, UInt64, Ticker)] = []
+        let levels = LevelList()
         for path in files {
             let file = try RecordedFile(path: path)
             try file.advance()
             while let message = file.head {
-                let payload = try BinancePayload.decode(message.line, from: message.jsonOffset)
+                let payload = try BinancePayload.decode(message.line, from: message.jsonOffset, levels: levels)
                 func text(_ range: Range<Int>?) -> String {
                     String(decoding: UnsafeBufferPointer(rebasing: message.line[range!]), as: UTF8.self)
                 }
