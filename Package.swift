@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "CPlatform"),
         // zlib from the system (zlib1g-dev), for gzip recordings.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL from the system (libssl-dev): TLS to the venue, SHA-1 for the WebSocket handshake.
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "IPC", dependencies: ["CPlatform"]),
-        .executableTarget(name: "feed", dependencies: ["IPC", "CZlib"]),
+        .executableTarget(name: "feed", dependencies: ["IPC", "CZlib", "COpenSSL"]),
         .executableTarget(name: "book", dependencies: ["IPC"]),
         .executableTarget(name: "signal", dependencies: ["IPC"]),
         .executableTarget(name: "exec", dependencies: ["IPC"]),

@@ -1,0 +1,49 @@
+/// A `wss://`, `ws://`, `https://` or `http://` URL split into what a connection needs. Checked
+/// where it enters (a flag or an environment variable); the error names the URL.
+struct NetworkURL: Equatable, CustomStringConvertible {
+    let secure: Bool
+    let host: String
+    let port: UInt16
+    /// The path and query, at least "/".
+    let target: String
+
+    init(_ text: String) throws(FeedError) {
+        let schemes: [(String, Bool, UInt16)] = [("wss://", true, 443), ("https://", true, 443), ("ws://", false, 80), ("http://", false, 80)]
+        guard let (prefix, secure, defaultPort) = schemes.first(where: { text.hasPrefix($0.0) }) else {
+            throw .data("feed: URL '\(text)': expected wss://, ws://, https:// or http://")
+        }
+        let rest = text.dropFirst(prefix.count)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        target = slash == rest.endIndex ? "/" : String(rest[slash...])
+        var hostPart = authority
+        var port = defaultPort
+        if let colon = authority.lastIndex(of: ":") {
+            guard let parsed = UInt16(authority[authority.index(after: colon)...]), parsed > 0 else {
+                throw .data("feed: URL '\(text)': bad port")
+            }
+            port = parsed
+            hostPart = authority[..<colon]
+        }
+        guard !hostPart.isEmpty, hostPart.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw .data("feed: URL '\(text)': bad host")
+        }
+        self.secure = secure
+        self.host = String(hostPart)
+        self.port = port
+    }
+
+    var description: String { "\(secure ? "s" : ""):\(host):\(port)\(target)" }
+
+    /// The same server with another path and query.
+    func with(target: String) -> NetworkURL {
+        NetworkURL(secure: secure, host: host, port: port, target: target)
+    }
+
+    private init(secure: Bool, host: String, port: UInt16, target: String) {
+        self.secure = secure
+        self.host = host
+        self.port = port
+        self.target = target
+    }
+}
