@@ -1,4 +1,5 @@
-/// Session-level signals between stages: heartbeat, halt, resume, flatten, resync, end of stream.
+/// Session-level signals between stages: heartbeat, halt, resume, flatten, resync, end of stream,
+/// book reset.
 ///
 /// ```text
 ///  0                   1                   2                   3
@@ -26,6 +27,9 @@ public struct Control: FrameMessage, Equatable {
 
     @frozen public enum Command: UInt16, Sendable {
         case heartbeat = 1, halt = 2, resume = 3, flatten = 4, resyncRequest = 5, endOfStream = 6
+        /// The feed lost the venue (a reconnect): the instrument's book is invalid until the
+        /// next snapshot.
+        case bookReset = 7
     }
 
     public var header: FrameHeader

@@ -46,13 +46,7 @@ final class BookProcessor<Output: BookOutput> {
             case .applied:
                 publishTopIfChanged(book, header: header)
             case .invalidated(let reason):
-                invalidations &+= 1
-                lastTops[Int(header.instrument)] = nil
-                output.report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
-                // Downstream must stop trusting the last top it saw: an empty top says so.
-                var topHeader = header
-                topHeader.flags = []
-                output.publish(BookTop.invalid(header: topHeader), book: book)
+                invalidated(book, reason: reason, header: header)
             }
         case .trade:
             let id = Int(header.instrument)
@@ -60,12 +54,30 @@ final class BookProcessor<Output: BookOutput> {
             if recentTrades[id].count == 10 { recentTrades[id].removeFirst() }
             recentTrades[id].append(frame.pointee.as(Trade.self))
             output.pass(frame)
+        case .control where frame.pointee.as(Control.self).command == .bookReset:
+            guard let book = book(header.instrument) else { return missingDefinition(header) }
+            if book.isValid {
+                _ = book.reset("the feed lost the venue")
+                invalidated(book, reason: "the feed lost the venue and resyncs", header: header)
+            }
+            output.pass(frame)
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
             output.pass(frame)
         default:
             output.pass(frame)
         }
+    }
+
+    private func invalidated(_ book: OrderBook, reason: String, header: FrameHeader) {
+        invalidations &+= 1
+        lastTops[Int(header.instrument)] = nil
+        output.report("book: \(book.instrument.symbol): \(reason); book invalid until the next snapshot")
+        // Downstream must stop trusting the last top it saw: an empty top says so.
+        var topHeader = header
+        topHeader.type = MessageType.bookTop.rawValue
+        topHeader.flags = []
+        output.publish(BookTop.invalid(header: topHeader), book: book)
     }
 
     private func define(_ definition: InstrumentDefinition) {

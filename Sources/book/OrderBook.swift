@@ -130,6 +130,12 @@ final class OrderBook {
         }
     }
 
+    /// The feed says the venue connection was lost: invalid until the next snapshot.
+    func reset(_ reason: String) -> Event {
+        inMessage = false
+        return invalidate(reason)
+    }
+
     private func invalidate(_ reason: String) -> Event {
         state = .awaitingSnapshot
         bids.removeAll()

@@ -1,3 +1,4 @@
+import Glibc
 import IPC
 
 /// Binance messages to frames: depth diffs and snapshots to book deltas (through each
@@ -81,6 +82,20 @@ final class BinanceTranslator {
         } catch {
             batch.truncate(to: start)
             throw error
+        }
+    }
+
+    /// Instruments (by index) whose diffs wait for a REST snapshot.
+    func awaitingSnapshot(_ index: Int) -> Bool { syncs[index].awaitingSnapshot }
+
+    /// The venue connection was lost: every instrument buffers again until its next snapshot,
+    /// and the book is told (a `bookReset` control frame per instrument).
+    func resetAll(receiveTimeNs: Int64, into batch: FrameBatch) {
+        for (index, sync) in syncs.enumerated() {
+            sync.reset()
+            batch.append(Control(header: FrameHeader(type: .control, flags: .endOfMessage, instrument: instruments[index].id,
+                                                     receiveTimeNs: receiveTimeNs),
+                                 command: .bookReset, senderPid: getpid()))
         }
     }
 

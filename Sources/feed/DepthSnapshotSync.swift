@@ -61,6 +61,9 @@ final class DepthSnapshotSync {
         return end
     }
 
+    /// Diffs are waiting for a snapshot to be fetched.
+    var awaitingSnapshot: Bool { !synced && pending.count > 0 }
+
     /// After a gap the book resyncs: buffer again until the next snapshot.
     func reset() {
         synced = false

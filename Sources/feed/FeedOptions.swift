@@ -1,3 +1,4 @@
+import Glibc
 import IPC
 
 /// What `feed` was asked to do, validated: every problem is an `InvalidArgument` naming the flag.
@@ -5,6 +6,7 @@ struct FeedOptions {
     enum Source: Equatable {
         case synthetic(symbols: [String], seed: UInt64)
         case replay(files: [String])
+        case live(symbols: [String], venue: LiveBinanceSource.Venue)
     }
 
     var source: Source = .synthetic(symbols: ["SYNUSDT"], seed: 42)
@@ -19,15 +21,22 @@ struct FeedOptions {
     var exchangeInfoPath: String?
     /// Tick and lot sizes from --instrument flags (exchangeInfo is read when the replay starts).
     var catalog = InstrumentCatalog()
+    /// Live endpoints (defaults: Binance's) and a CA file for a test's self-signed certificate;
+    /// flags first, then TICKPIPE_BINANCE_WS_URL, TICKPIPE_BINANCE_REST_URL, TICKPIPE_CA_FILE.
+    var streamURL: String?
+    var restURL: String?
+    var caFile: String?
 
     static let usage = """
         usage: feed [--synthetic] [--symbols A,B] [--seed N]
                     [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
+                    [--live SYMBOLS] [--venue spot|usdm] [--ws-url URL] [--rest-url URL] [--ca-file PEM]
                     [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--readers N] [--record FILE]
                     [--idle spin|yield|block]
         Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
-        or a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
-        feed's own --record captures). With --out shm:NAME, feed waits for --readers gating readers
+        a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
+        feed's own --record captures), or live Binance (--live BTCUSDT,ETHUSDT: WebSocket streams
+        and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers gating readers
         (default 1) before the first frame, so none misses the snapshot.
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
@@ -38,6 +47,12 @@ struct FeedOptions {
         let symbols = try flags.value("--symbols")
         let seed = try flags.value("--seed")
         let replay = flags.flag("--replay")
+        let live = try flags.value("--live")
+        let venue = try flags.value("--venue")
+        let environment = { (name: String) -> String? in getenv(name).map { String(cString: $0) } }
+        streamURL = try flags.value("--ws-url") ?? environment("TICKPIPE_BINANCE_WS_URL")
+        restURL = try flags.value("--rest-url") ?? environment("TICKPIPE_BINANCE_REST_URL")
+        caFile = try flags.value("--ca-file") ?? environment("TICKPIPE_CA_FILE")
         if let speed = try flags.value("--speed") {
             if speed == "max" {
                 self.speed = nil
@@ -60,13 +75,32 @@ struct FeedOptions {
         let files = flags.positionals()
         try flags.finish()
 
-        if replay {
+        if let live {
+            guard !replay, !synthetic, symbols == nil, seed == nil, files.isEmpty else {
+                throw InvalidArgument("--live cannot be combined with --replay, --synthetic, --symbols, --seed or files")
+            }
+            let names = live.split(separator: ",").map { $0.uppercased() }
+            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }) else {
+                throw InvalidArgument("--live '\(live)': expected symbols like BTCUSDT,ETHUSDT")
+            }
+            var venueValue = LiveBinanceSource.Venue.spot
+            if let venue {
+                guard let parsed = LiveBinanceSource.Venue(rawValue: venue) else {
+                    throw InvalidArgument("--venue '\(venue)': expected spot or usdm")
+                }
+                venueValue = parsed
+            }
+            source = .live(symbols: names, venue: venueValue)
+            speed = nil
+        } else if replay {
+            guard venue == nil else { throw InvalidArgument("--venue goes with --live") }
             guard !synthetic, symbols == nil, seed == nil else {
                 throw InvalidArgument("--replay cannot be combined with --synthetic, --symbols or --seed")
             }
             guard !files.isEmpty else { throw InvalidArgument("--replay needs at least one FILE") }
             source = .replay(files: files)
         } else {
+            guard venue == nil else { throw InvalidArgument("--venue goes with --live") }
             guard files.isEmpty else { throw InvalidArgument("unexpected argument '\(files[0])' (files go after --replay)") }
             var seedValue: UInt64 = 42
             if let seed {

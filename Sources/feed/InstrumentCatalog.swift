@@ -48,6 +48,22 @@ struct InstrumentCatalog {
         sources.append(path)
     }
 
+    /// Reads an exchangeInfo response body fetched from the venue.
+    mutating func add(exchangeInfoBody body: [UInt8], source: String) throws(FeedError) {
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(body.count, 1))
+        defer { bytes.deallocate() }
+        _ = bytes.initialize(from: body)
+        guard let brace = body.firstIndex(of: UInt8(ascii: "{")) else { throw .data("feed: \(source): not JSON") }
+        let found: Int
+        do {
+            found = try parse(UnsafeBufferPointer(rebasing: bytes[0..<body.count]), from: brace)
+        } catch {
+            throw .data("feed: \(source): byte \(error.offset): \(error.message)")
+        }
+        guard found > 0 else { throw .data("feed: \(source): no symbols with tick and lot sizes") }
+        sources.append(source)
+    }
+
     private mutating func parse(_ line: UnsafeBufferPointer<UInt8>, from offset: Int) throws(JSONScanner.Failure) -> Int {
         var scanner = JSONScanner(line, offset: offset)
         var found = 0

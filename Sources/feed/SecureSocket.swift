@@ -45,13 +45,8 @@ final class SecureSocket {
         self.tls = tls
         fd = try SecureSocket.connect(url, timeoutMs: timeoutMs)
         guard url.secure, let tls else { return }
-        do {
-            try startTLS(tls, timeoutMs: timeoutMs)
-        } catch {
-            close(fd)
-            if let ssl { SSL_free(ssl) }
-            throw error
-        }
+        // On failure deinit (which runs for a fully initialised object) frees and closes.
+        try startTLS(tls, timeoutMs: timeoutMs)
     }
 
     deinit {
@@ -200,6 +195,14 @@ final class SecureSocket {
                 _ = try wait(for: POLLOUT, timeoutMs: 1_000)
             }
         }
+    }
+
+    /// `writeAll` for an array (requests, handshakes).
+    func write(_ bytes: [UInt8]) throws(FeedError) {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        defer { pointer.deallocate() }
+        pointer.copyMemory(from: bytes, byteCount: bytes.count)
+        try writeAll(UnsafeRawBufferPointer(start: pointer, count: bytes.count))
     }
 
     private func wait(for events: Int32, timeoutMs: Int32) throws(FeedError) -> Bool {

@@ -52,6 +52,14 @@ case .synthetic(let symbols, let seed):
     } catch {
         fail("feed: \(error)", ExitCode.usage)
     }
+case .live(let symbols, let venue):
+    do {
+        run(try LiveBinanceSource(
+            venue: venue, symbols: symbols, streamURL: options.streamURL, restURL: options.restURL, caFile: options.caFile,
+            catalog: options.catalog, pollTimeoutMs: options.idle == .spin ? 0 : 100, report: { StandardError.line($0) }))
+    } catch {
+        fail(error.description, error.exitCode)
+    }
 case .replay(let files):
     for file in files where access(file, R_OK) != 0 && file != "-" {
         fail("feed: cannot read \(file): \(String(cString: strerror(errno)))", ExitCode.failure)

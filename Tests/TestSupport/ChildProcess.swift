@@ -18,7 +18,9 @@ public final class ChildProcess {
     let stdout = Pipe()
     let stderr = Pipe()
 
-    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil) throws {
+    /// Starts the child. Its stdout is drained from the start, so it never blocks on a full pipe,
+    /// unless `handsOnStdout` says it will become another child's stdin (`stdoutHandle`).
+    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil, handsOnStdout: Bool = false) throws {
         process.executableURL = productsDirectory().appendingPathComponent(executable)
         if executable.hasPrefix("/") { process.executableURL = URL(fileURLWithPath: executable) }
         process.arguments = arguments
@@ -27,33 +29,33 @@ public final class ChildProcess {
         if let stdin { process.standardInput = stdin }
         try process.run()
         errors = DataCollector(stderr.fileHandleForReading)
+        if !handsOnStdout { output = DataCollector(stdout.fileHandleForReading) }
     }
+
+    private var output: DataCollector?
 
     /// Drained from the start, so a child that logs a lot never blocks on a full pipe.
     private var errors: DataCollector!
 
     public var pid: Int32 { process.processIdentifier }
 
-    /// This child's stdout, to become the next child's stdin. Once handed on, `finish` reports
-    /// no output for this child.
+    /// This child's stdout, to become the next child's stdin (start it with `handsOnStdout`).
     public var stdoutHandle: FileHandle {
-        handedOn = true
+        precondition(output == nil, "start the child with handsOnStdout: true to hand its stdout on")
         return stdout.fileHandleForReading
     }
-    private var handedOn = false
 
     /// Waits for the exit, at most `timeout` seconds (then kills it and fails the test).
     public func finish(timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line) -> (status: Int32, out: String, err: String) {
         let deadline = Date().addingTimeInterval(timeout)
         // Read the pipes while waiting, so a chatty child never blocks on a full pipe.
-        let outData = handedOn ? nil : DataCollector(stdout.fileHandleForReading)
         while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             XCTFail("child \(process.executableURL!.lastPathComponent) \(process.arguments ?? []) timed out", file: file, line: line)
         }
         process.waitUntilExit()
-        return (process.terminationStatus, outData?.text() ?? "", errors.text())
+        return (process.terminationStatus, output?.text() ?? "", errors.text())
     }
 }
 
@@ -86,7 +88,7 @@ public struct PipelineResult {
 
 public func runPipeline(_ first: String, _ firstArguments: [String], _ second: String, _ secondArguments: [String],
                         timeout: Double = 120) throws -> PipelineResult {
-    let producer = try ChildProcess(first, firstArguments)
+    let producer = try ChildProcess(first, firstArguments, handsOnStdout: true)
     let consumer = try ChildProcess(second, secondArguments, stdin: producer.stdoutHandle)
     let consumerResult = consumer.finish(timeout: timeout)
     let producerResult = producer.finish(timeout: timeout)

@@ -1,0 +1,200 @@
+import Glibc
+import IPC
+
+/// Live Binance market data: the combined stream of `<sym>@depth@100ms`, `<sym>@trade` and
+/// `<sym>@bookTicker` over a WebSocket (TLS through the system's OpenSSL), and the REST depth
+/// snapshot, synchronised as Binance documents it: diffs are buffered from the first one, the
+/// snapshot is fetched then, the ones it contains are dropped (`DepthSnapshotSync`).
+///
+/// On a disconnect (the server's close, a silent stream, an error) the books are reset
+/// (`Control.bookReset`), and the source reconnects with exponential backoff (0.5 s doubling to
+/// 30 s) and resyncs from a new snapshot. A connection is rotated after 23 h 50 min, ahead of
+/// Binance's 24-hour limit. Server pings are answered by the WebSocket client.
+final class LiveBinanceSource: MarketDataSource {
+    enum Venue: String {
+        case spot, usdm
+
+        var defaultStream: String { self == .spot ? "wss://stream.binance.com:9443" : "wss://fstream.binance.com" }
+        var defaultREST: String { self == .spot ? "https://api.binance.com" : "https://fapi.binance.com" }
+        var depthPath: String { self == .spot ? "/api/v3/depth" : "/fapi/v1/depth" }
+        var exchangeInfoPath: String { self == .spot ? "/api/v3/exchangeInfo" : "/fapi/v1/exchangeInfo" }
+    }
+
+    static let silenceLimitNs: Int64 = 60_000_000_000
+    static let rotationNs: Int64 = (23 * 3600 + 50 * 60) * 1_000_000_000
+    static let maxBackoffNs: Int64 = 30_000_000_000
+
+    let venue: Venue
+    let symbols: [String]
+    private let streamURL: NetworkURL
+    private let restURL: NetworkURL
+    private let tls: TLSContext
+    let translator: BinanceTranslator
+    private let report: (String) -> Void
+    private let pollTimeoutMs: Int32
+
+    private var socket: WebSocketClient?
+    @exclusivity(unchecked) private var connectedAt: Int64 = 0
+    @exclusivity(unchecked) private var lastMessageAt: Int64 = 0
+    @exclusivity(unchecked) private var nextConnectAt: Int64 = 0
+    @exclusivity(unchecked) private var backoffNs: Int64 = 500_000_000
+    /// Per instrument index: the monotonic time a snapshot may be fetched again.
+    private var snapshotNotBefore: [Int64] = []
+    @exclusivity(unchecked) private(set) var connections: UInt64 = 0
+    @exclusivity(unchecked) private(set) var messages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var malformed: UInt64 = 0
+    @exclusivity(unchecked) private(set) var snapshotsFetched: UInt64 = 0
+    private var noticesReported = 0
+
+    var instruments: [Instrument] { translator.instruments }
+
+    /// `symbols` as Binance names them ("BTCUSDT"). Tick and lot sizes come from `catalog`, or
+    /// from the venue's exchangeInfo, fetched now, for the symbols the catalog lacks.
+    init(venue: Venue, symbols: [String], streamURL: String?, restURL: String?, caFile: String?,
+         catalog: InstrumentCatalog, pollTimeoutMs: Int32, report: @escaping (String) -> Void) throws(FeedError) {
+        self.venue = venue
+        self.symbols = symbols.map { $0.uppercased() }
+        let streams = self.symbols.map { symbol -> String in
+            let lower = symbol.lowercased()
+            return "\(lower)@depth@100ms/\(lower)@trade/\(lower)@bookTicker"
+        }.joined(separator: "/")
+        let base = try NetworkURL(streamURL ?? venue.defaultStream)
+        self.streamURL = base.with(target: "/stream?streams=" + streams)
+        self.restURL = try NetworkURL(restURL ?? venue.defaultREST)
+        tls = try TLSContext(caFile: caFile)
+        self.report = report
+        self.pollTimeoutMs = pollTimeoutMs
+        var catalog = catalog
+        if self.symbols.contains(where: { catalog.entries[$0] == nil }) {
+            let info = self.restURL.with(target: venue.exchangeInfoPath)
+            let response = try HTTPClient.get(info, tls: tls)
+            guard response.status == 200 else {
+                throw .system("feed: GET \(info) answered \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            }
+            try catalog.add(exchangeInfoBody: response.body, source: "exchangeInfo from \(restURL ?? venue.defaultREST)")
+        }
+        translator = BinanceTranslator(catalog: catalog)
+    }
+
+    func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
+        let now = Clock.monotonicNanoseconds()
+        guard let socket else {
+            if now >= nextConnectAt { connect(now: now) }
+            return .idle
+        }
+        if now - connectedAt > LiveBinanceSource.rotationNs {
+            return disconnect("rotating the connection ahead of Binance's 24-hour limit", now: now, into: batch, backoff: false)
+        }
+        if now - lastMessageAt > LiveBinanceSource.silenceLimitNs {
+            return disconnect("no data for \(LiveBinanceSource.silenceLimitNs / 1_000_000_000) s", now: now, into: batch, backoff: true)
+        }
+        let event: WebSocketClient.Event
+        do {
+            event = try socket.next(timeoutMs: pollTimeoutMs)
+        } catch {
+            return disconnect(error.description, now: now, into: batch, backoff: true)
+        }
+        switch event {
+        case .nothingYet:
+            return .idle
+        case .closed(let reason):
+            return disconnect(reason, now: now, into: batch, backoff: true)
+        case .message(let bytes):
+            let receiveTime = Clock.realtimeNanoseconds()
+            lastMessageAt = Clock.monotonicNanoseconds()
+            messages &+= 1
+            do {
+                try translator.translate(bytes, from: 0, receiveTimeNs: receiveTime, snapshotSymbol: nil, into: batch)
+            } catch {
+                if error.isConfiguration { throw .data(error.message) }
+                malformed &+= 1
+                report("feed: stream message \(messages): \(error.offset.map { "byte \($0 + 1): " } ?? "")\(error.message)")
+            }
+            fetchSnapshotsIfDue(receiveTime: receiveTime, into: batch)
+            reportNotices()
+            return batch.count > 0 ? .frames(at: receiveTime) : .idle
+        }
+    }
+
+    private func connect(now: Int64) {
+        do {
+            socket = try WebSocketClient(streamURL, tls: tls)
+            connections &+= 1
+            connectedAt = now
+            lastMessageAt = now
+            backoffNs = 500_000_000
+            snapshotNotBefore = Array(repeating: 0, count: LiveBinanceSource.maxInstruments)
+            report("feed: connected to \(streamURL.host):\(streamURL.port) (\(symbols.joined(separator: ", ")))")
+        } catch {
+            report("\(error.description); retrying in \(backoffNs / 1_000_000) ms")
+            scheduleReconnect(now: now)
+        }
+    }
+
+    static let maxInstruments = ControlBlockDescriptor.maxInstruments
+
+    private func scheduleReconnect(now: Int64) {
+        nextConnectAt = now + backoffNs
+        backoffNs = min(backoffNs * 2, LiveBinanceSource.maxBackoffNs)
+    }
+
+    /// Drops the connection, resets the books, and schedules the next attempt.
+    private func disconnect(_ reason: String, now: Int64, into batch: FrameBatch, backoff: Bool) -> SourceStep {
+        socket?.close()
+        socket = nil
+        if backoff {
+            report("feed: stream lost: \(reason); books reset, reconnecting in \(backoffNs / 1_000_000) ms")
+            scheduleReconnect(now: now)
+        } else {
+            report("feed: \(reason)")
+            nextConnectAt = now
+        }
+        let receiveTime = Clock.realtimeNanoseconds()
+        translator.resetAll(receiveTimeNs: receiveTime, into: batch)
+        return batch.count > 0 ? .frames(at: receiveTime) : .idle
+    }
+
+    /// Binance's step 3: once an instrument's diffs are buffered, fetch its snapshot; if the
+    /// snapshot turns out older than the buffered diffs, fetch again after 250 ms.
+    private func fetchSnapshotsIfDue(receiveTime: Int64, into batch: FrameBatch) {
+        for index in translator.instruments.indices where translator.awaitingSnapshot(index) {
+            let now = Clock.monotonicNanoseconds()
+            guard now >= snapshotNotBefore[index] else { continue }
+            snapshotNotBefore[index] = now + 250_000_000
+            let symbol = translator.instruments[index].symbol
+            let url = restURL.with(target: "\(venue.depthPath)?symbol=\(symbol)&limit=1000")
+            do {
+                let response = try HTTPClient.get(url, tls: tls)
+                guard response.status == 200 else {
+                    report("feed: GET \(url) answered \(response.status); retrying")
+                    snapshotNotBefore[index] = now + backoffNs
+                    continue
+                }
+                snapshotsFetched &+= 1
+                let received = Clock.realtimeNanoseconds()
+                let body = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(response.body.count, 1))
+                defer { body.deallocate() }
+                _ = body.initialize(from: response.body)
+                try translator.translate(UnsafeBufferPointer(rebasing: body[0..<response.body.count]), from: 0,
+                                         receiveTimeNs: received, snapshotSymbol: symbol, into: batch)
+            } catch let error as BinanceTranslator.Failure {
+                report("feed: \(symbol) snapshot: \(error.message); retrying")
+            } catch {
+                report("\(error); retrying the \(symbol) snapshot")
+            }
+        }
+    }
+
+    private func reportNotices() {
+        while noticesReported < translator.notices.count {
+            report("feed: \(translator.notices[noticesReported])")
+            noticesReported += 1
+        }
+    }
+
+    var summary: String {
+        "feed: live \(venue.rawValue) \(symbols.joined(separator: ",")): \(messages) messages over \(connections) connections, "
+            + "\(snapshotsFetched) snapshots fetched, \(socket.map { "\($0.pongsSent) pings answered on the last connection, " } ?? "")"
+            + "\(malformed) malformed messages skipped"
+    }
+}

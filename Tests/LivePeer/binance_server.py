@@ -1,0 +1,168 @@
+"""A loopback stand-in for Binance, for the live feed's end-to-end test: the same protocols
+(WebSocket combined streams over TLS, REST over HTTPS), real recorded messages.
+
+    wss://127.0.0.1:<ws_port>/stream?streams=...   replays the recording's stream messages
+    https://127.0.0.1:<rest_port>/api/v3/depth     a snapshot of the replayed book *now*
+    https://127.0.0.1:<rest_port>/api/v3/exchangeInfo   from a recorded exchangeInfo
+
+The server keeps its own book (the recording's REST snapshot, then every diff it has sent), so
+a client that reconnects mid-stream gets a snapshot that bridges the stream where it resumes,
+as on the real venue. It pings the client every --ping-interval seconds and counts the pongs,
+and closes the first connection (code 1001, "going away") after --disconnect-after messages.
+
+Prints one JSON line with the ports when ready, and one JSON line with counters when every
+message has been sent; then idles until killed.
+"""
+import argparse
+import asyncio
+import gzip
+import json
+import ssl
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import websockets
+
+
+def read_recording(paths):
+    """The stream messages (raw JSON text) and the first REST snapshot, in receive order."""
+    messages, snapshot = [], None
+    for path in paths:
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt") as lines:
+            for line in lines:
+                payload = line.split(" ", 1)[1].strip()
+                if payload.startswith('{"lastUpdateId"'):
+                    snapshot = snapshot or json.loads(payload)
+                else:
+                    messages.append(payload)
+    return messages, snapshot
+
+
+class Book:
+    """The venue's book as the stream has moved it: absolute quantities, "0" deletes."""
+
+    def __init__(self, snapshot):
+        self.lock = threading.Lock()
+        self.update_id = snapshot["lastUpdateId"]
+        self.sides = {"bids": {p: q for p, q in snapshot["bids"]}, "asks": {p: q for p, q in snapshot["asks"]}}
+
+    def apply(self, data):
+        with self.lock:
+            if data["u"] <= self.update_id:
+                return
+            for key, side in (("b", "bids"), ("a", "asks")):
+                for price, quantity in data[key]:
+                    if float(quantity) == 0:
+                        self.sides[side].pop(price, None)
+                    else:
+                        self.sides[side][price] = quantity
+            self.update_id = data["u"]
+
+    def snapshot(self, limit):
+        with self.lock:
+            bids = sorted(self.sides["bids"].items(), key=lambda level: -float(level[0]))[:limit]
+            asks = sorted(self.sides["asks"].items(), key=lambda level: float(level[0]))[:limit]
+            return {"lastUpdateId": self.update_id, "bids": [list(l) for l in bids], "asks": [list(l) for l in asks]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recording", nargs="+", required=True)
+    parser.add_argument("--exchange-info", required=True)
+    parser.add_argument("--cert", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--disconnect-after", type=int, default=0)
+    parser.add_argument("--ping-interval", type=float, default=0.2)
+    args = parser.parse_args()
+
+    messages, recorded_snapshot = read_recording(args.recording)
+    book = Book(recorded_snapshot)
+    with open(args.exchange_info) as source:
+        text = source.readline()
+        exchange_info = text[text.index("{"):].strip()
+    counters = {"connections": 0, "sent": 0, "pongs": 0, "snapshots": 0, "exchange_info": 0}
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.cert, args.key)
+
+    class REST(BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path == "/api/v3/depth":
+                query = parse_qs(url.query)
+                body = json.dumps(book.snapshot(int(query.get("limit", ["1000"])[0]))).encode()
+                counters["snapshots"] += 1
+            elif url.path == "/api/v3/exchangeInfo":
+                body = exchange_info.encode()
+                counters["exchange_info"] += 1
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *arguments):
+            pass
+
+    rest = ThreadingHTTPServer(("127.0.0.1", 0), REST)
+    rest.socket = context.wrap_socket(rest.socket, server_side=True)
+    threading.Thread(target=rest.serve_forever, daemon=True).start()
+
+    position = {"next": 0}
+    finished = asyncio.Event()
+
+    async def pinger(connection):
+        while True:
+            await asyncio.sleep(args.ping_interval)
+            waiter = await connection.ping()
+            await asyncio.wait_for(waiter, timeout=5)
+            counters["pongs"] += 1
+
+    async def stream(connection):
+        counters["connections"] += 1
+        first = counters["connections"] == 1
+        pings = asyncio.ensure_future(pinger(connection))
+        sent_here = 0
+        try:
+            while position["next"] < len(messages):
+                if first and args.disconnect_after and sent_here >= args.disconnect_after:
+                    await connection.close(code=1001, reason="going away")
+                    return
+                text = messages[position["next"]]
+                envelope = json.loads(text)
+                await connection.send(text)
+                if envelope["data"].get("e") == "depthUpdate":
+                    book.apply(envelope["data"])
+                position["next"] += 1
+                sent_here += 1
+                counters["sent"] += 1
+                if sent_here % 64 == 0:
+                    await asyncio.sleep(0.001)
+            if not finished.is_set():
+                finished.set()
+                print(json.dumps({"done": True, **counters}), flush=True)
+            await connection.wait_closed()
+        finally:
+            pings.cancel()
+
+    async def serve():
+        async with websockets.serve(stream, "127.0.0.1", 0, ssl=context, ping_interval=None,
+                                    max_size=None) as server:
+            ws_port = server.sockets[0].getsockname()[1]
+            print(json.dumps({"ws_port": ws_port, "rest_port": rest.server_address[1]}), flush=True)
+            await asyncio.Future()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
