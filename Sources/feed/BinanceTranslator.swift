@@ -33,7 +33,13 @@ final class BinanceTranslator {
 
     private let levelList = LevelList()
 
-    init(catalog: InstrumentCatalog) { self.catalog = catalog }
+    /// Live: follow each instrument's update-id chain and resync on a gap (see DepthSnapshotSync).
+    let resyncOnGap: Bool
+
+    init(catalog: InstrumentCatalog, resyncOnGap: Bool = false) {
+        self.catalog = catalog
+        self.resyncOnGap = resyncOnGap
+    }
 
     static let sides: [Side] = [.bid, .ask]
 
@@ -56,7 +62,10 @@ final class BinanceTranslator {
                 let index = try instrument(bytes, payload.symbol, receiveTimeNs: receiveTimeNs, into: batch)
                 let deltasStart = batch.count
                 try depth(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
-                syncs[index].diff(batch, from: deltasStart)
+                if case .gap(let reason) = syncs[index].diff(batch, from: deltasStart) {
+                    notices.append(reason)
+                    appendBookReset(index, receiveTimeNs: receiveTimeNs, into: batch)
+                }
                 depthMessages &+= 1
             case .snapshot:
                 if snapshotSymbol == nil && instruments.isEmpty {
@@ -93,10 +102,14 @@ final class BinanceTranslator {
     func resetAll(receiveTimeNs: Int64, into batch: FrameBatch) {
         for (index, sync) in syncs.enumerated() {
             sync.reset()
-            batch.append(Control(header: FrameHeader(type: .control, flags: .endOfMessage, instrument: instruments[index].id,
-                                                     receiveTimeNs: receiveTimeNs),
-                                 command: .bookReset, senderPid: getpid()))
+            appendBookReset(index, receiveTimeNs: receiveTimeNs, into: batch)
         }
+    }
+
+    private func appendBookReset(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
+        batch.append(Control(header: FrameHeader(type: .control, flags: .endOfMessage, instrument: instruments[index].id,
+                                                 receiveTimeNs: receiveTimeNs),
+                             command: .bookReset, senderPid: getpid()))
     }
 
     /// The index of the instrument named by `symbol`, registering it (and appending its
@@ -133,7 +146,7 @@ final class BinanceTranslator {
         }
         instruments.append(instrument)
         symbols.append(Array(symbol.utf8))
-        syncs.append(DepthSnapshotSync(instrument: instrument))
+        syncs.append(DepthSnapshotSync(instrument: instrument, resyncOnGap: resyncOnGap))
         batch.append(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
         if let pending = pendingSnapshot {
             pendingSnapshot = nil

@@ -73,7 +73,7 @@ final class LiveBinanceSource: MarketDataSource {
             }
             try catalog.add(exchangeInfoBody: response.body, source: "exchangeInfo from \(restURL ?? venue.defaultREST)")
         }
-        translator = BinanceTranslator(catalog: catalog)
+        translator = BinanceTranslator(catalog: catalog, resyncOnGap: true)
     }
 
     func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {

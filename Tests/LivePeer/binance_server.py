@@ -8,7 +8,8 @@
 The server keeps its own book (the recording's REST snapshot, then every diff it has sent), so
 a client that reconnects mid-stream gets a snapshot that bridges the stream where it resumes,
 as on the real venue. It pings the client every --ping-interval seconds and counts the pongs,
-and closes the first connection (code 1001, "going away") after --disconnect-after messages.
+closes the first connection (code 1001, "going away") after --disconnect-after messages, and can
+leave one depth update out of the stream (--drop-depth N) to make a gap.
 
 Prints one JSON line with the ports when ready, and one JSON line with counters when every
 message has been sent; then idles until killed.
@@ -76,6 +77,8 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--disconnect-after", type=int, default=0)
     parser.add_argument("--ping-interval", type=float, default=0.2)
+    parser.add_argument("--drop-depth", type=int, default=0,
+                        help="never send the Nth depth update (a gap in the venue's stream)")
     args = parser.parse_args()
 
     messages, recorded_snapshot = read_recording(args.recording)
@@ -83,7 +86,8 @@ def main():
     with open(args.exchange_info) as source:
         text = source.readline()
         exchange_info = text[text.index("{"):].strip()
-    counters = {"connections": 0, "sent": 0, "pongs": 0, "snapshots": 0, "exchange_info": 0}
+    counters = {"connections": 0, "sent": 0, "pongs": 0, "snapshots": 0, "exchange_info": 0, "dropped": 0}
+    depth_seen = {"count": 0}
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
@@ -136,8 +140,14 @@ def main():
                     return
                 text = messages[position["next"]]
                 envelope = json.loads(text)
-                await connection.send(text)
-                if envelope["data"].get("e") == "depthUpdate":
+                is_depth = envelope["data"].get("e") == "depthUpdate"
+                if is_depth:
+                    depth_seen["count"] += 1
+                if is_depth and depth_seen["count"] == args.drop_depth:
+                    counters["dropped"] += 1  # the book still moves: only the message is lost
+                else:
+                    await connection.send(text)
+                if is_depth:
                     book.apply(envelope["data"])
                 position["next"] += 1
                 sent_here += 1

@@ -116,6 +116,49 @@ final class LiveBinanceTests: XCTestCase {
         XCTAssertEqual(comparison.invalidations, 1)
     }
 
+    func testGapInTheVenueStreamResyncsFromANewSnapshot() throws {
+        guard try run("python3", ["-c", "import websockets"]) == 0 else {
+            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
+        }
+        let data = try sharedDataDirectory()
+        let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz"]
+        let (cert, key) = try makeCertificate()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LivePeer/binance_server.py").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script, "--recording"] + recordings + [
+            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key, "--drop-depth", "1000"]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let lines = LineReader(serverOutput.fileHandleForReading)
+        let ready = try XCTUnwrap(lines.line(timeout: 30), "the server did not start")
+        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
+        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
+                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)", "--ca-file", cert],
+                                    handsOnStdout: true)
+        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
+        let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
+        let counters = try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
+        usleep(1_500_000)
+        kill(feed.pid, SIGTERM)
+        let fed = feed.finish(timeout: 30)
+        let booked = book.finish(timeout: 30)
+        XCTAssertEqual(fed.status, 0, fed.err)
+        XCTAssertEqual(counters["dropped"] as? Int, 1)
+        XCTAssertEqual(counters["connections"] as? Int, 1, "a gap is mended without reconnecting")
+        XCTAssertEqual(counters["snapshots"] as? Int, 2, "one snapshot to start, one after the gap")
+        XCTAssertTrue(fed.err.contains("feed: BTCUSDT: gap in the venue's stream: update "), fed.err)
+        XCTAssertTrue(fed.err.contains("resyncing from a new snapshot"), fed.err)
+        XCTAssertTrue(booked.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), booked.err)
+        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: booked.out)
+        XCTAssertEqual(comparison.mismatches, [])
+        XCTAssertEqual(comparison.invalidations, 1)
+        XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 500, "the book is back after the new snapshot")
+    }
+
     func testUntrustedCertificateIsRefusedWithTheReason() throws {
         guard try run("python3", ["-c", "import websockets"]) == 0 else {
             throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
