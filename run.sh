@@ -87,9 +87,9 @@ cleanup() {
 trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-"$bin/book" --in "$ring" --idle "$idle" "${book_args[@]}" 2> >(tee -a "$run_dir/book.log" >&2) &
+"$bin/book" --in "$ring" --idle "$idle" --session "$session" "${book_args[@]}" 2> >(tee -a "$run_dir/book.log" >&2) &
 pids+=($!); names+=(book)
-"$bin/feed" --out "$ring" --idle "$idle" "${feed_args[@]}" 2> >(tee -a "$run_dir/feed.log" >&2) &
+"$bin/feed" --out "$ring" --idle "$idle" --session "$session" "${feed_args[@]}" 2> >(tee -a "$run_dir/feed.log" >&2) &
 pids+=($!); names+=(feed)
 {
   echo "session $session"

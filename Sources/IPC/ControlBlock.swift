@@ -58,7 +58,8 @@ public struct ControlBlock: @unchecked Sendable {
 
     /// The instrument table, validated as it is read (a damaged entry is skipped).
     public var instruments: [Instrument] {
-        let count = min(Int(base.load(fromByteOffset: ControlBlockDescriptor.instrumentCountOffset, as: UInt32.self)),
+        // Acquire: pairs with the release store of the count in addInstrument.
+        let count = min(Int(sharedUInt32(base, ControlBlockDescriptor.instrumentCountOffset).pointee.load(ordering: .acquiring)),
                         ControlBlockDescriptor.maxInstruments)
         return (0..<count).compactMap { index in
             let entry = base + ControlBlockDescriptor.instrumentsOffset + index * ControlBlockDescriptor.instrumentEntrySize
@@ -73,6 +74,39 @@ public struct ControlBlock: @unchecked Sendable {
                 priceDisplayDecimals: entry.load(fromByteOffset: 6, as: UInt8.self),
                 sizeDisplayDecimals: entry.load(fromByteOffset: 7, as: UInt8.self))
         }
+    }
+
+    /// Appends an instrument to the table (the feed learns a replay's symbols as they appear).
+    /// Readers see it once the count, stored last with release, includes it.
+    public func addInstrument(_ instrument: Instrument) throws(InvalidArgument) {
+        let counter = sharedUInt32(base, ControlBlockDescriptor.instrumentCountOffset)
+        let count = Int(counter.pointee.load(ordering: .acquiring))
+        if instruments.contains(instrument) { return }
+        guard count < ControlBlockDescriptor.maxInstruments else {
+            throw InvalidArgument("the session's instrument table is full (\(ControlBlockDescriptor.maxInstruments))")
+        }
+        storeInstrument(instrument, at: count)
+        // Release: the entry is complete before the count includes it.
+        counter.pointee.store(UInt32(count + 1), ordering: .releasing)
+    }
+
+    // MARK: Resync requests
+
+    func resyncCounter(_ instrument: UInt32) -> UnsafeMutablePointer<Atomic<UInt32>> {
+        precondition(instrument < UInt32(ControlBlockDescriptor.maxInstruments), "instrument id \(instrument) out of range")
+        return sharedUInt32(base, ControlBlockDescriptor.resyncRequestsOffset + Int(instrument) * 4)
+    }
+
+    /// Asks the feed for a fresh snapshot of `instrument` (a book found a gap).
+    public func requestResync(instrument: UInt32) {
+        guard instrument < UInt32(ControlBlockDescriptor.maxInstruments) else { return }
+        resyncCounter(instrument).pointee.add(1, ordering: .releasing)
+    }
+
+    /// Resync requests so far for `instrument`; a feed compares with the count it last acted on.
+    public func resyncRequests(instrument: UInt32) -> UInt32 {
+        guard instrument < UInt32(ControlBlockDescriptor.maxInstruments) else { return 0 }
+        return resyncCounter(instrument).pointee.load(ordering: .acquiring)
     }
 
     // MARK: Halt and flatten

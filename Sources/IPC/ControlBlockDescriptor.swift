@@ -35,6 +35,8 @@
 /// |          instrument 0 (64 bytes, see below) ... 63            |  256..4351
 /// +===============================================================+
 /// |          process 0 (64 bytes, see below) ... 15               | 4352..5375
+/// +===============================================================+
+/// |   resync requests: one u32 counter per instrument id 0...63   | 5376..5631
 /// +---------------------------------------------------------------+
 ///
 /// instrument entry:                       process entry:
@@ -86,5 +88,9 @@ public enum ControlBlockDescriptor {
     public static let processDetailOffset = 32
     public static let processDetailSize = 32
 
-    public static let length = processesOffset + maxProcesses * processEntrySize
+    /// A book that found a gap bumps its instrument's counter; a live feed that sees it change
+    /// fetches a new snapshot for that instrument.
+    public static let resyncRequestsOffset = processesOffset + maxProcesses * processEntrySize
+
+    public static let length = resyncRequestsOffset + maxInstruments * 4
 }

@@ -20,14 +20,18 @@ struct BookOptions {
     var idle: IdleStrategy.Mode = .block
     /// With a ring output: gating readers to wait for before the first frame.
     var readers = 1
+    /// The session to join: its registry, and resync requests to the feed on a gap.
+    var session: SessionName?
 
     static let usage = """
         usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] | --dump | --json]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
+                    [--session NAME]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
           --out     book tops as frames, trades and definitions passed through
           --dump    the top levels and liquidity analytics as text (the default)
           --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
+          --session join the session: registry, heartbeat, and a resync request to the feed on a gap
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
@@ -53,6 +57,7 @@ struct BookOptions {
         }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
+        if let session = try flags.value("--session") { self.session = try SessionName(session) }
         try flags.finish()
     }
 }

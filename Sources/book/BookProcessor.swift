@@ -6,6 +6,8 @@ protocol BookOutput {
     mutating func publish(_ top: BookTop, book: OrderBook)
     mutating func pass(_ frame: UnsafePointer<Frame>)
     mutating func report(_ problem: String)
+    /// The book found a gap: ask the feed for a new snapshot (through the session, if any).
+    mutating func requestResync(instrument: UInt32)
 }
 
 /// The book stage's core, driven one frame at a time (by `BookStage` or by a test): keeps a book
@@ -47,6 +49,7 @@ final class BookProcessor<Output: BookOutput> {
                 publishTopIfChanged(book, header: header)
             case .invalidated(let reason):
                 invalidated(book, reason: reason, header: header)
+                output.requestResync(instrument: header.instrument)
             }
         case .trade:
             let id = Int(header.instrument)

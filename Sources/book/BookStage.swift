@@ -13,6 +13,7 @@ final class BookStage {
     struct StageOutput: BookOutput {
         let mode: BookOptions.Output
         let idle: IdleStrategy.Mode
+        let membership: SessionMembership?
         var sink: FrameSink?
         var sinkError: FrameSink.SinkError?
 
@@ -28,16 +29,20 @@ final class BookStage {
 
         func report(_ problem: String) { StandardError.line(problem) }
 
+        func requestResync(instrument: UInt32) {
+            membership?.controlBlock.requestResync(instrument: instrument)
+        }
+
         private mutating func emit(_ frame: Frame) {
             guard sinkError == nil, sink != nil else { return }
             do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
         }
     }
 
-    init(options: BookOptions, source: FrameSource, sink: FrameSink?) {
+    init(options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?) {
         self.options = options
         self.source = source
-        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, sink: sink))
+        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink))
     }
 
     private func printDump() {
@@ -56,7 +61,8 @@ final class BookStage {
         var idle = IdleStrategy(options.idle)
         let intervalNs = Int64(options.intervalSeconds * 1e9)
         var nextDump = Clock.monotonicNanoseconds() + intervalNs
-        var nextHealthCheck = Clock.monotonicNanoseconds()
+        var nextHeartbeat = Clock.monotonicNanoseconds()
+        var quietSince = nextHeartbeat
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         if let sink = processor.output.sink, !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
             return (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
@@ -71,16 +77,22 @@ final class BookStage {
             }
             if let error = processor.output.sinkError { return (ExitCode.system, "book: writing \(options.output): \(error)") }
             let now = Clock.monotonicNanoseconds()
+            if now >= nextHeartbeat {
+                nextHeartbeat = now + 100_000_000
+                processor.output.sink?.heartbeat(now: now)
+                processor.output.membership?.heartbeat(now: now)
+                source.heartbeat(now: now)
+            }
             switch polled {
             case .frames:
                 idle.reset()
+                quietSince = now
             case .endOfStream:
                 break loop
             case .idle:
-                if now >= nextHealthCheck {
-                    nextHealthCheck = now + 100_000_000
-                    processor.output.sink?.heartbeat(now: now)
-                    source.heartbeat(now: now)
+                // Quiet for a while: is the producer still there?
+                if now - quietSince > 100_000_000 {
+                    quietSince = now
                     switch source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
                     case .alive, .endOfStream: break
                     case .dead(let pid):
@@ -100,6 +112,7 @@ final class BookStage {
         if options.output == .dump { printDump() }
         do { try processor.output.sink?.close() } catch { return (ExitCode.system, "book: closing \(options.output): \(error)") }
         source.close()
+        processor.output.membership?.leave()
         return result
     }
 }

@@ -31,6 +31,10 @@ var sink: FrameSink?
 if case .frames(let endpoint) = options.output {
     do { sink = try FrameSink(endpoint) } catch { fail("book: \(error)", ExitCode.system) }
 }
-let result = BookStage(options: options, source: source, sink: sink).run()
+var membership: SessionMembership?
+if let session = options.session {
+    do { membership = try SessionMembership(session, role: .book, detail: "\(options.output)") } catch { fail("book: \(error)", ExitCode.system) }
+}
+let result = BookStage(options: options, source: source, sink: sink, membership: membership).run()
 if let message = result.message { StandardError.line(message) }
 exit(result.code)

@@ -106,6 +106,12 @@ final class BinanceTranslator {
         }
     }
 
+    /// One instrument buffers again until its next snapshot (a book asked for a resync).
+    func resync(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
+        syncs[index].reset()
+        appendBookReset(index, receiveTimeNs: receiveTimeNs, into: batch)
+    }
+
     private func appendBookReset(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
         batch.append(Control(header: FrameHeader(type: .control, flags: .endOfMessage, instrument: instruments[index].id,
                                                  receiveTimeNs: receiveTimeNs),

@@ -11,12 +11,17 @@ struct Feed<Source: MarketDataSource> {
     let speed: Double?
     let durationNs: Int64?
     let idle: IdleStrategy.Mode
+    /// The session, if the feed joined one: heartbeats and the instrument table.
+    let membership: SessionMembership?
+    private var instrumentsPublished = 0
     private let batch = FrameBatch(capacity: 1 << 16)
     private(set) var framesWritten: UInt64 = 0
     private var framesAtFlush: UInt64 = 0
     static var maxSpeedFlushFrames: UInt64 { 256 }
 
-    init(source: Source, output: FrameSink, recorder: FrameSink?, speed: Double?, durationSeconds: Double?, idle: IdleStrategy.Mode) {
+    init(source: Source, output: FrameSink, recorder: FrameSink?, speed: Double?, durationSeconds: Double?,
+         idle: IdleStrategy.Mode, membership: SessionMembership?) {
+        self.membership = membership
         self.source = source
         self.output = output
         self.recorder = recorder
@@ -43,6 +48,8 @@ struct Feed<Source: MarketDataSource> {
             let now = Clock.monotonicNanoseconds()
             if let durationNs, now - startWall >= durationNs { break }
             output.heartbeat(now: now)
+            membership?.heartbeat(now: now)
+            publishInstruments()
             batch.removeAll()
             let step = try source.next(into: batch)
             switch step {
@@ -71,6 +78,19 @@ struct Feed<Source: MarketDataSource> {
         try close()
     }
 
+    /// Adds the instruments the source has learnt since the last cycle to the session's table.
+    private mutating func publishInstruments() {
+        guard let membership, source.instruments.count > instrumentsPublished else { return }
+        for instrument in source.instruments[instrumentsPublished...] {
+            do {
+                try membership.controlBlock.addInstrument(instrument)
+            } catch {
+                StandardError.line("feed: \(error)")
+            }
+        }
+        instrumentsPublished = source.instruments.count
+    }
+
     private mutating func write(_ frame: Frame) throws(FeedError) {
         let idle = self.idle
         do {
@@ -94,6 +114,7 @@ struct Feed<Source: MarketDataSource> {
 
     private mutating func close() throws(FeedError) {
         StandardError.line(source.summary)
+        membership?.leave()
         do {
             try output.close()
             try recorder?.close()

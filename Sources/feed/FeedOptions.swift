@@ -7,6 +7,15 @@ struct FeedOptions {
         case synthetic(symbols: [String], seed: UInt64)
         case replay(files: [String])
         case live(symbols: [String], venue: LiveBinanceSource.Venue)
+
+        /// A few words for the session registry.
+        var summary: String {
+            switch self {
+            case .synthetic(let symbols, _): return "synthetic " + symbols.joined(separator: ",")
+            case .replay(let files): return "replay of \(files.count) file\(files.count == 1 ? "" : "s")"
+            case .live(let symbols, let venue): return "live \(venue.rawValue) " + symbols.joined(separator: ",")
+            }
+        }
     }
 
     var source: Source = .synthetic(symbols: ["SYNUSDT"], seed: 42)
@@ -23,6 +32,7 @@ struct FeedOptions {
     var catalog = InstrumentCatalog()
     /// Live endpoints (defaults: Binance's) and a CA file for a test's self-signed certificate;
     /// flags first, then TICKPIPE_BINANCE_WS_URL, TICKPIPE_BINANCE_REST_URL, TICKPIPE_CA_FILE.
+    var session: SessionName?
     var streamURL: String?
     var restURL: String?
     var caFile: String?
@@ -32,12 +42,14 @@ struct FeedOptions {
                     [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                     [--live SYMBOLS] [--venue spot|usdm] [--ws-url URL] [--rest-url URL] [--ca-file PEM]
                     [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--readers N] [--record FILE]
-                    [--idle spin|yield|block]
+                    [--idle spin|yield|block] [--session NAME]
         Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
         a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
         feed's own --record captures), or live Binance (--live BTCUSDT,ETHUSDT: WebSocket streams
         and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers gating readers
-        (default 1) before the first frame, so none misses the snapshot.
+        (default 1) before the first frame, so none misses the snapshot. With --session, feed joins
+        the session's control block: its registry, its instrument table, and the books' resync
+        requests (live sources fetch a new snapshot when a book asks).
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
@@ -68,6 +80,7 @@ struct FeedOptions {
         durationSeconds = try flags.decimal("--duration", in: 0.001...1e9)
         if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
+        if let session = try flags.value("--session") { self.session = try SessionName(session) }
         recordPath = try flags.value("--record")
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         exchangeInfoPath = try flags.value("--exchange-info")

@@ -32,6 +32,9 @@ final class LiveBinanceSource: MarketDataSource {
     let translator: BinanceTranslator
     private let report: (String) -> Void
     private let pollTimeoutMs: Int32
+    /// The session's control block, where books ask for a resync; the counts already acted on.
+    private let controlBlock: ControlBlock?
+    private var resyncsHandled: [UInt32] = Array(repeating: 0, count: ControlBlockDescriptor.maxInstruments)
 
     private var socket: WebSocketClient?
     @exclusivity(unchecked) private var connectedAt: Int64 = 0
@@ -51,7 +54,9 @@ final class LiveBinanceSource: MarketDataSource {
     /// `symbols` as Binance names them ("BTCUSDT"). Tick and lot sizes come from `catalog`, or
     /// from the venue's exchangeInfo, fetched now, for the symbols the catalog lacks.
     init(venue: Venue, symbols: [String], streamURL: String?, restURL: String?, caFile: String?,
-         catalog: InstrumentCatalog, pollTimeoutMs: Int32, report: @escaping (String) -> Void) throws(FeedError) {
+         catalog: InstrumentCatalog, pollTimeoutMs: Int32, controlBlock: ControlBlock?,
+         report: @escaping (String) -> Void) throws(FeedError) {
+        self.controlBlock = controlBlock
         self.venue = venue
         self.symbols = symbols.map { $0.uppercased() }
         let streams = self.symbols.map { symbol -> String in
@@ -110,6 +115,7 @@ final class LiveBinanceSource: MarketDataSource {
                 malformed &+= 1
                 report("feed: stream message \(messages): \(error.offset.map { "byte \($0 + 1): " } ?? "")\(error.message)")
             }
+            honourResyncRequests(receiveTime: receiveTime, into: batch)
             fetchSnapshotsIfDue(receiveTime: receiveTime, into: batch)
             reportNotices()
             return batch.count > 0 ? .frames(at: receiveTime) : .idle
@@ -182,6 +188,18 @@ final class LiveBinanceSource: MarketDataSource {
             } catch {
                 report("\(error); retrying the \(symbol) snapshot")
             }
+        }
+    }
+
+    /// A book that found a gap asked (through the control block) for a fresh snapshot.
+    private func honourResyncRequests(receiveTime: Int64, into batch: FrameBatch) {
+        guard let controlBlock else { return }
+        for (index, instrument) in translator.instruments.enumerated() {
+            let requests = controlBlock.resyncRequests(instrument: instrument.id)
+            guard requests != resyncsHandled[Int(instrument.id)] else { continue }
+            resyncsHandled[Int(instrument.id)] = requests
+            report("feed: \(instrument.symbol): a book asked for a resync; fetching a new snapshot")
+            translator.resync(index, receiveTimeNs: receiveTime, into: batch)
         }
     }
 

@@ -21,6 +21,15 @@ do {
     fail("feed: \(error)\n\(FeedOptions.usage)", ExitCode.usage)
 }
 
+let membership: SessionMembership?
+do {
+    membership = try options.session.map { (session) throws(SegmentError) in
+        try SessionMembership(session, role: .feed, detail: options.source.summary)
+    }
+} catch {
+    fail("feed: \(error)", ExitCode.system)
+}
+
 func openSinks() -> (FrameSink, FrameSink?) {
     do {
         let output = try FrameSink(options.output)
@@ -36,7 +45,7 @@ func openSinks() -> (FrameSink, FrameSink?) {
 func run<Source: MarketDataSource>(_ source: Source) -> Never {
     let (output, recorder) = openSinks()
     var feed = Feed(source: source, output: output, recorder: recorder, speed: options.speed,
-                    durationSeconds: options.durationSeconds, idle: options.idle)
+                    durationSeconds: options.durationSeconds, idle: options.idle, membership: membership)
     do {
         try feed.run(readers: options.readers)
     } catch {
@@ -56,7 +65,8 @@ case .live(let symbols, let venue):
     do {
         run(try LiveBinanceSource(
             venue: venue, symbols: symbols, streamURL: options.streamURL, restURL: options.restURL, caFile: options.caFile,
-            catalog: options.catalog, pollTimeoutMs: options.idle == .spin ? 0 : 100, report: { StandardError.line($0) }))
+            catalog: options.catalog, pollTimeoutMs: options.idle == .spin ? 0 : 100, controlBlock: membership?.controlBlock,
+            report: { StandardError.line($0) }))
     } catch {
         fail(error.description, error.exitCode)
     }

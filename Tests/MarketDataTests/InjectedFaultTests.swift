@@ -21,8 +21,10 @@ final class InjectedFaultTests: XCTestCase {
     func original() throws -> String { try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz" }
 
     /// The recording's lines, decompressed.
-    func lines() throws -> [String] {
-        let reader = try LineReader(path: try original())
+    func lines() throws -> [String] { try InjectedFaultTests.recordingLines(try original()) }
+
+    static func recordingLines(_ path: String) throws -> [String] {
+        let reader = try LineReader(path: path)
         var lines: [String] = []
         while let line = try reader.nextLine() { lines.append(String(decoding: line, as: UTF8.self)) }
         return lines

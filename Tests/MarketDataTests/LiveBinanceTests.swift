@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import IPC
 import TestSupport
 import XCTest
 
@@ -157,6 +158,50 @@ final class LiveBinanceTests: XCTestCase {
         XCTAssertEqual(comparison.mismatches, [])
         XCTAssertEqual(comparison.invalidations, 1)
         XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 500, "the book is back after the new snapshot")
+    }
+
+    func testAResyncRequestFromTheSessionFetchesANewSnapshot() throws {
+        guard try run("python3", ["-c", "import websockets"]) == 0 else {
+            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
+        }
+        let data = try sharedDataDirectory()
+        let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz", "\(data)/binance-spot/btcusdt_20240809.gz"]
+        let (cert, key) = try makeCertificate()
+        let session = try SessionName("live\(getpid())")
+        let block = try ControlBlock.create(session.controlBlock, instruments: [])
+        defer { try? block.unlink() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LivePeer/binance_server.py").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script, "--recording"] + recordings + [
+            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let lines = LineReader(serverOutput.fileHandleForReading)
+        let ready = try XCTUnwrap(lines.line(timeout: 30), "the server did not start")
+        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
+        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
+                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)", "--ca-file", cert,
+                                             "--session", session.value], handsOnStdout: true)
+        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
+        usleep(2_000_000)
+        XCTAssertEqual(block.instruments.map(\.symbol), ["BTCUSDT"], "the feed put its instrument in the session's table")
+        block.requestResync(instrument: 1) // what a book does when it finds a gap
+        let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
+        let counters = try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
+        usleep(1_500_000)
+        kill(feed.pid, SIGTERM)
+        let fed = feed.finish(timeout: 30)
+        let booked = book.finish(timeout: 30)
+        XCTAssertEqual(fed.status, 0, fed.err)
+        XCTAssertTrue(fed.err.contains("feed: BTCUSDT: a book asked for a resync; fetching a new snapshot"), fed.err)
+        XCTAssertEqual(counters["snapshots"] as? Int, 2)
+        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: booked.out)
+        XCTAssertEqual(comparison.mismatches, [])
+        XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 1_000)
     }
 
     func testUntrustedCertificateIsRefusedWithTheReason() throws {

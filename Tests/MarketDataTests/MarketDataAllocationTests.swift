@@ -15,6 +15,7 @@ final class MarketDataAllocationTests: XCTestCase {
         mutating func publish(_ top: BookTop, book: OrderBook) { tops += 1 }
         mutating func pass(_ frame: UnsafePointer<Frame>) {}
         mutating func report(_ problem: String) { problems.append(problem) }
+        mutating func requestResync(instrument: UInt32) { problems.append("resync \(instrument)") }
     }
 
     var isDebugBuild: Bool {

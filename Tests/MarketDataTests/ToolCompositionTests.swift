@@ -1,3 +1,4 @@
+@testable import feed
 import Foundation
 import Glibc
 import IPC
@@ -36,6 +37,50 @@ final class ToolCompositionTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("\"symbol\":\"AAA\"") })
         XCTAssertTrue(lines.contains { $0.contains("\"symbol\":\"BBB\"") })
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/\(ring)"), "the producer removes its ring")
+    }
+
+    func testSessionStatusShowsTheRingsAndTheProcessesAndNothingIsLeftBehind() throws {
+        let session = "status\(getpid())"
+        let ring = "tickpipe.\(session).md"
+        let book = try ChildProcess("book", ["--in", "shm:\(ring)", "--json", "--session", session])
+        let feed = try ChildProcess("feed", ["--out", "shm:\(ring)", "--duration", "2", "--session", session])
+        usleep(1_000_000)
+        let status = try ChildProcess("risk", ["status", session]).finish()
+        XCTAssertEqual(feed.finish().status, 0)
+        XCTAssertEqual(book.finish().status, 0)
+        XCTAssertEqual(status.status, 0, status.err)
+        let lines = status.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("session \(session): control block created by pid "), status.out)
+        XCTAssertTrue(lines.contains("instruments: 1=SYNUSDT"), status.out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("feed") && $0.contains("\(feed.pid)") && $0.contains("running") && $0.hasSuffix("synthetic SYNUSDT") }, status.out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("book") && $0.contains("\(book.pid)") && $0.contains("running") }, status.out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix(ring) && $0.contains("\(feed.pid)") }, status.out)
+        XCTAssertTrue(lines.contains { $0.contains("#0 gating blocking") && $0.contains("\(book.pid)") }, status.out)
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("tickpipe.\(session).") }
+        XCTAssertEqual(left, [], "the ring's producer and the last process out remove their segments")
+    }
+
+    func testBookAsksTheFeedForAResyncThroughTheSession() throws {
+        let data = try sharedDataDirectory()
+        let session = try SessionName("resync\(getpid())")
+        // Held open by the test, so it outlives the tools and can be read afterwards.
+        let block = try ControlBlock.create(session.controlBlock, instruments: [])
+        defer { try? block.unlink() }
+        // A recording with one diff removed after the snapshot: the book finds the gap.
+        let path = temporaryPath("gap.txt")
+        defer { unlink(path) }
+        let lines = try InjectedFaultTests.recordingLines("\(data)/binance-spot/btcusdt_20240808.gz")
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        let dropped = lines.indices.filter { $0 > snapshot && lines[$0].contains("@depth@100ms") }[50]
+        try (lines.enumerated().filter { $0.offset != dropped }.map(\.element).joined(separator: "\n") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try runPipeline("feed", ["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+                                  "book", ["--json", "--session", session.value])
+        XCTAssertEqual(run.secondStatus, 0, run.secondErrors)
+        XCTAssertTrue(run.secondErrors.contains("gap: update"), run.secondErrors)
+        XCTAssertEqual(block.resyncRequests(instrument: 1), 1, "one gap, one request to the feed")
+        XCTAssertEqual(block.processes.first?.role, .book)
+        XCTAssertEqual(block.processes.first?.state, .exited)
     }
 
     func testGarbageOnStdinIsOneLineAndExitOne() throws {
