@@ -2,24 +2,11 @@
 import Glibc
 import IPC
 
-func fail(_ message: String, _ code: Int32) -> Never {
-    StandardError.line(message)
-    exit(code)
+let options = ToolStart.options(tool: "book", usage: BookOptions.usage) { (arguments) throws(InvalidArgument) in
+    try BookOptions(arguments)
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--help") || arguments.contains("-h") {
-    print(BookOptions.usage)
-    exit(ExitCode.success)
-}
-SignalFlags.install([SIGINT, SIGTERM])
-
-let options: BookOptions
-do {
-    options = try BookOptions(arguments)
-} catch {
-    fail("book: \(error)\n\(BookOptions.usage)", ExitCode.usage)
-}
+func fail(_ message: String, _ code: Int32) -> Never { ToolStart.fail(message, code) }
 
 let source: FrameSource
 do {

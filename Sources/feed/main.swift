@@ -2,24 +2,11 @@
 import Glibc
 import IPC
 
-func fail(_ message: String, _ code: Int32) -> Never {
-    StandardError.line(message)
-    exit(code)
+let options = ToolStart.options(tool: "feed", usage: FeedOptions.usage) { (arguments) throws(InvalidArgument) in
+    try FeedOptions(arguments)
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--help") || arguments.contains("-h") {
-    print(FeedOptions.usage)
-    exit(ExitCode.success)
-}
-SignalFlags.install([SIGINT, SIGTERM])
-
-let options: FeedOptions
-do {
-    options = try FeedOptions(arguments)
-} catch {
-    fail("feed: \(error)\n\(FeedOptions.usage)", ExitCode.usage)
-}
+func fail(_ message: String, _ code: Int32) -> Never { ToolStart.fail(message, code) }
 
 let membership: SessionMembership?
 do {

@@ -65,168 +65,142 @@ final class LiveBinanceTests: XCTestCase {
         }
     }
 
-    func testLiveStreamWithPingsAndAServerDisconnectMatchesTheVenue() throws {
+    /// Tests/LivePeer/binance_server.py running on loopback, its ports read from its first line.
+    final class LiveServer {
+        let process = Process()
+        let lines: LineReader
+        let wsURL: String
+        let restURL: String
+
+        init(recordings: [String], certificate: (cert: String, key: String), extra: [String] = []) throws {
+            let data = try sharedDataDirectory()
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("LivePeer/binance_server.py").path
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, "--recording"] + recordings + [
+                "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", certificate.cert, "--key", certificate.key] + extra
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            lines = LineReader(output.fileHandleForReading)
+            guard let ready = lines.line(timeout: 30),
+                  let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int] else {
+                process.terminate()
+                throw XCTSkip("the loopback Binance stand-in did not start")
+            }
+            wsURL = "wss://127.0.0.1:\(ports["ws_port"]!)"
+            restURL = "https://127.0.0.1:\(ports["rest_port"]!)"
+        }
+
+        /// The counters the server prints once every message has been sent.
+        func finished() throws -> [String: Any] {
+            let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
+            return try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// `feed --live BTCUSDT ... | book --json` against `server`; stopped (SIGTERM to feed) once
+    /// the server has sent everything and the last messages have had time to pass.
+    func liveRun(_ server: LiveServer, certificate: String, feedArguments: [String] = [],
+                 whileRunning: () throws -> Void = {}) throws -> (counters: [String: Any], feed: (status: Int32, out: String, err: String), book: (status: Int32, out: String, err: String)) {
+        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL,
+                                             "--ca-file", certificate] + feedArguments, handsOnStdout: true)
+        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
+        try whileRunning()
+        let counters = try server.finished()
+        usleep(1_500_000)
+        kill(feed.pid, SIGTERM)
+        return (counters, feed.finish(timeout: 30), book.finish(timeout: 30))
+    }
+
+    func requireWebsockets() throws {
         guard try run("python3", ["-c", "import websockets"]) == 0 else {
             throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
         }
+    }
+
+    func testLiveStreamWithPingsAndAServerDisconnectMatchesTheVenue() throws {
+        try requireWebsockets()
         let data = try sharedDataDirectory()
         let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz", "\(data)/binance-spot/btcusdt_20240809.gz"]
-        let (cert, key) = try makeCertificate()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LivePeer/binance_server.py").path
+        let certificate = try makeCertificate()
+        let server = try LiveServer(recordings: recordings, certificate: certificate,
+                                    extra: ["--disconnect-after", "20000", "--ping-interval", "0.2"])
+        let run = try liveRun(server, certificate: certificate.cert)
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, "--recording"] + recordings + [
-            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key,
-            "--disconnect-after", "20000", "--ping-interval", "0.2"]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        let lines = LineReader(serverOutput.fileHandleForReading)
-        let ready = try XCTUnwrap(lines.line(timeout: 30), "the server did not start")
-        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
+        XCTAssertEqual(run.feed.status, 0, run.feed.err)
+        XCTAssertEqual(run.book.status, 0, run.book.err)
+        XCTAssertEqual(run.counters["connections"] as? Int, 2, "the feed reconnected after the server's close")
+        XCTAssertGreaterThanOrEqual(run.counters["pongs"] as? Int ?? 0, 1, "the feed answered the server's pings")
+        XCTAssertGreaterThanOrEqual(run.counters["snapshots"] as? Int ?? 0, 2, "a snapshot per connection")
+        XCTAssertEqual(run.counters["exchange_info"] as? Int, 1, "tick and lot sizes from the venue's exchangeInfo")
+        XCTAssertTrue(run.feed.err.contains("feed: stream lost: the server closed the connection (code 1001 going away); books reset, reconnecting in 500 ms"), run.feed.err)
+        XCTAssertEqual(run.feed.err.components(separatedBy: "feed: connected to 127.0.0.1:").count - 1, 2, run.feed.err)
+        XCTAssertTrue(run.feed.err.contains("0 malformed messages skipped"), run.feed.err)
+        XCTAssertTrue(run.book.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), run.book.err)
 
-        let feed = try ChildProcess("feed", ["--live", "BTCUSDT",
-                                             "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
-                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)",
-                                             "--ca-file", cert], handsOnStdout: true)
-        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
-        let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
-        let counters = try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
-        usleep(1_500_000) // let the last messages through the book
-        kill(feed.pid, SIGTERM)
-        let fed = feed.finish(timeout: 30)
-        let booked = book.finish(timeout: 30)
-
-        XCTAssertEqual(fed.status, 0, fed.err)
-        XCTAssertEqual(booked.status, 0, booked.err)
-        XCTAssertEqual(counters["connections"] as? Int, 2, "the feed reconnected after the server's close")
-        XCTAssertGreaterThanOrEqual(counters["pongs"] as? Int ?? 0, 1, "the feed answered the server's pings")
-        XCTAssertGreaterThanOrEqual(counters["snapshots"] as? Int ?? 0, 2, "a snapshot per connection")
-        XCTAssertEqual(counters["exchange_info"] as? Int, 1, "tick and lot sizes from the venue's exchangeInfo")
-        XCTAssertTrue(fed.err.contains("feed: stream lost: the server closed the connection (code 1001 going away); books reset, reconnecting in 500 ms"), fed.err)
-        XCTAssertEqual(fed.err.components(separatedBy: "feed: connected to 127.0.0.1:").count - 1, 2, fed.err)
-        XCTAssertTrue(fed.err.contains("0 malformed messages skipped"), fed.err)
-        XCTAssertTrue(booked.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), booked.err)
-
-        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: booked.out)
+        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: run.book.out)
         XCTAssertEqual(comparison.mismatches, [], "never a wrong top, across the reconnect")
         XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 1_000)
         XCTAssertEqual(comparison.invalidations, 1)
     }
 
     func testGapInTheVenueStreamResyncsFromANewSnapshot() throws {
-        guard try run("python3", ["-c", "import websockets"]) == 0 else {
-            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
-        }
-        let data = try sharedDataDirectory()
-        let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz"]
-        let (cert, key) = try makeCertificate()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LivePeer/binance_server.py").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, "--recording"] + recordings + [
-            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key, "--drop-depth", "1000"]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        let lines = LineReader(serverOutput.fileHandleForReading)
-        let ready = try XCTUnwrap(lines.line(timeout: 30), "the server did not start")
-        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
-        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
-                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)", "--ca-file", cert],
-                                    handsOnStdout: true)
-        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
-        let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
-        let counters = try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
-        usleep(1_500_000)
-        kill(feed.pid, SIGTERM)
-        let fed = feed.finish(timeout: 30)
-        let booked = book.finish(timeout: 30)
-        XCTAssertEqual(fed.status, 0, fed.err)
-        XCTAssertEqual(counters["dropped"] as? Int, 1)
-        XCTAssertEqual(counters["connections"] as? Int, 1, "a gap is mended without reconnecting")
-        XCTAssertEqual(counters["snapshots"] as? Int, 2, "one snapshot to start, one after the gap")
-        XCTAssertTrue(fed.err.contains("feed: BTCUSDT: gap in the venue's stream: update "), fed.err)
-        XCTAssertTrue(fed.err.contains("resyncing from a new snapshot"), fed.err)
-        XCTAssertTrue(booked.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), booked.err)
-        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: booked.out)
+        try requireWebsockets()
+        let recordings = [try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz"]
+        let certificate = try makeCertificate()
+        let server = try LiveServer(recordings: recordings, certificate: certificate, extra: ["--drop-depth", "1000"])
+        let run = try liveRun(server, certificate: certificate.cert)
+
+        XCTAssertEqual(run.feed.status, 0, run.feed.err)
+        XCTAssertEqual(run.counters["dropped"] as? Int, 1)
+        XCTAssertEqual(run.counters["connections"] as? Int, 1, "a gap is mended without reconnecting")
+        XCTAssertEqual(run.counters["snapshots"] as? Int, 2, "one snapshot to start, one after the gap")
+        XCTAssertTrue(run.feed.err.contains("feed: BTCUSDT: gap in the venue's stream: update "), run.feed.err)
+        XCTAssertTrue(run.feed.err.contains("resyncing from a new snapshot"), run.feed.err)
+        XCTAssertTrue(run.book.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), run.book.err)
+        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: run.book.out)
         XCTAssertEqual(comparison.mismatches, [])
         XCTAssertEqual(comparison.invalidations, 1)
         XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 500, "the book is back after the new snapshot")
     }
 
     func testAResyncRequestFromTheSessionFetchesANewSnapshot() throws {
-        guard try run("python3", ["-c", "import websockets"]) == 0 else {
-            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
-        }
+        try requireWebsockets()
         let data = try sharedDataDirectory()
         let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz", "\(data)/binance-spot/btcusdt_20240809.gz"]
-        let (cert, key) = try makeCertificate()
+        let certificate = try makeCertificate()
         let session = try SessionName("live\(getpid())")
         let block = try ControlBlock.create(session.controlBlock, instruments: [])
         defer { try? block.unlink() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LivePeer/binance_server.py").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, "--recording"] + recordings + [
-            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        let lines = LineReader(serverOutput.fileHandleForReading)
-        let ready = try XCTUnwrap(lines.line(timeout: 30), "the server did not start")
-        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
-        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
-                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)", "--ca-file", cert,
-                                             "--session", session.value], handsOnStdout: true)
-        let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
-        usleep(2_000_000)
-        XCTAssertEqual(block.instruments.map(\.symbol), ["BTCUSDT"], "the feed put its instrument in the session's table")
-        block.requestResync(instrument: 1) // what a book does when it finds a gap
-        let done = try XCTUnwrap(lines.line(timeout: 120), "the server did not finish streaming")
-        let counters = try JSONSerialization.jsonObject(with: Data(done.utf8)) as! [String: Any]
-        usleep(1_500_000)
-        kill(feed.pid, SIGTERM)
-        let fed = feed.finish(timeout: 30)
-        let booked = book.finish(timeout: 30)
-        XCTAssertEqual(fed.status, 0, fed.err)
-        XCTAssertTrue(fed.err.contains("feed: BTCUSDT: a book asked for a resync; fetching a new snapshot"), fed.err)
-        XCTAssertEqual(counters["snapshots"] as? Int, 2)
-        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: booked.out)
+        let server = try LiveServer(recordings: recordings, certificate: certificate)
+        let run = try liveRun(server, certificate: certificate.cert, feedArguments: ["--session", session.value]) {
+            usleep(2_000_000)
+            XCTAssertEqual(block.instruments.map(\.symbol), ["BTCUSDT"], "the feed put its instrument in the session's table")
+            block.requestResync(instrument: 1) // what a book does when it finds a gap
+        }
+        XCTAssertEqual(run.feed.status, 0, run.feed.err)
+        XCTAssertTrue(run.feed.err.contains("feed: BTCUSDT: a book asked for a resync; fetching a new snapshot"), run.feed.err)
+        XCTAssertEqual(run.counters["snapshots"] as? Int, 2)
+        let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: run.book.out)
         XCTAssertEqual(comparison.mismatches, [])
         XCTAssertGreaterThan(comparison.matches["BTCUSDT"] ?? 0, 1_000)
     }
 
     func testUntrustedCertificateIsRefusedWithTheReason() throws {
-        guard try run("python3", ["-c", "import websockets"]) == 0 else {
-            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
-        }
-        let data = try sharedDataDirectory()
-        let (cert, key) = try makeCertificate()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LivePeer/binance_server.py").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, "--recording", "\(data)/binance-spot/btcusdt_20240808.gz",
-                            "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", cert, "--key", key]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        let ready = try XCTUnwrap(LineReader(serverOutput.fileHandleForReading).line(timeout: 30))
-        let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Int]
+        try requireWebsockets()
+        let certificate = try makeCertificate()
+        let server = try LiveServer(recordings: [try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz"],
+                                    certificate: certificate)
         // No --ca-file: the system's CA store does not know the test's certificate.
-        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:\(ports["ws_port"]!)",
-                                             "--rest-url", "https://127.0.0.1:\(ports["rest_port"]!)"])
-        let result = feed.finish(timeout: 30)
+        let result = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL])
+            .finish(timeout: 30)
         XCTAssertEqual(result.status, 111)
-        XCTAssertTrue(result.err.hasPrefix("feed: TLS handshake with 127.0.0.1:\(ports["rest_port"]!) failed: self-signed certificate"), result.err)
+        XCTAssertTrue(result.err.hasPrefix("feed: TLS handshake with \(server.restURL.dropFirst(8)) failed: self-signed certificate"), result.err)
     }
 }
