@@ -68,6 +68,20 @@ for stale in /dev/shm/tickpipe."$session".*; do
   exit 100
 done
 
+# The system libraries the tools link: zlib (gzip recordings) and OpenSSL (TLS to the venue).
+missing=()
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -e /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "run.sh: installing ${missing[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "run.sh: the build needs ${missing[*]}: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
 echo "run.sh: building release binaries..." >&2
 swift build -c release --product feed >&2
 swift build -c release --product book >&2
