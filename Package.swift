@@ -46,6 +46,11 @@ let package = Package(
             name: "MarketDataTests",
             dependencies: ["IPC", "feed", "book", "TestSupport", "CMallocCounter"]
         ),
+        // signal (and, as they arrive, exec and risk): strategies against hand-worked values.
+        .testTarget(
+            name: "TradingTests",
+            dependencies: ["IPC", "signal", "feed", "book", "TestSupport"]
+        ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(
             name: "IPCStressTests",

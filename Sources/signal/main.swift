@@ -1,7 +1,21 @@
-// signal: part of the trading half of the pipeline, not built yet (see the open issues).
-// Exit codes: 100 usage.
+// signal: strategies that turn book tops and trades into quote intents. See SignalOptions.usage.
 import Glibc
 import IPC
 
-StandardError.line("signal: not built yet: the trading half (signal, exec, risk) is the next issue; run.sh starts feed and book")
-exit(ExitCode.usage)
+let options = ToolStart.options(tool: "signal", usage: SignalOptions.usage) { (arguments) throws(InvalidArgument) in
+    try SignalOptions(arguments)
+}
+
+let source: FrameSource
+do {
+    source = try FrameSource(options.input, idle: options.idle)
+} catch {
+    ToolStart.fail("signal: \(error)", ExitCode.system)
+}
+var sink: FrameSink?
+if case .frames(let endpoint) = options.output {
+    do { sink = try FrameSink(endpoint) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
+}
+let result = SignalStage(options: options, source: source, sink: sink).run()
+if let message = result.message { StandardError.line(message) }
+exit(result.code)

@@ -1,0 +1,55 @@
+import IPC
+
+/// What a strategy wants on the book for one instrument: prices in ticks, sizes in lots, a size
+/// of 0 for no order on that side.
+struct Quote: Equatable {
+    var bidPrice: Int64
+    var bidSize: Int64
+    var askPrice: Int64
+    var askSize: Int64
+
+    static let none = Quote(bidPrice: 0, bidSize: 0, askPrice: 0, askSize: 0)
+
+    /// Never crosses the book (the orders are meant to rest): a bid at most one tick under the
+    /// best ask, an ask at least one tick over the best bid.
+    func resting(on top: BookTop) -> Quote {
+        var quote = self
+        quote.bidPrice = min(bidPrice, top.askPrice - 1)
+        quote.askPrice = max(askPrice, top.bidPrice + 1)
+        return quote
+    }
+
+    func intent(header: FrameHeader) -> QuoteIntent {
+        QuoteIntent(header: header, bidPrice: bidSize > 0 ? bidPrice : 0, bidSize: bidSize,
+                    askPrice: askSize > 0 ? askPrice : 0, askSize: askSize)
+    }
+}
+
+/// Inventory limits in lots: no more buying at or above the long limit, no more selling at or
+/// below the short one.
+struct InventoryLimit: Equatable {
+    var maxPositionLots: Int64
+
+    func apply(_ quote: Quote, position: Int64) -> Quote {
+        var quote = quote
+        if position >= maxPositionLots { quote.bidSize = 0 }
+        if position <= -maxPositionLots { quote.askSize = 0 }
+        return quote
+    }
+}
+
+/// When a new quote is worth sending: a side switched on or off at once; otherwise a price
+/// moved by at least `minMoveTicks` and `minIntervalNs` passed since the last one sent.
+struct RequoteRule: Equatable {
+    var minIntervalNs: Int64
+    var minMoveTicks: Int64
+
+    func shouldSend(_ quote: Quote, last: Quote?, lastSentNs: Int64, nowNs: Int64) -> Bool {
+        guard let last else { return true }
+        if (quote.bidSize > 0) != (last.bidSize > 0) || (quote.askSize > 0) != (last.askSize > 0) { return true }
+        if quote == last { return false }
+        guard nowNs - lastSentNs >= minIntervalNs else { return false }
+        let moved = max(abs(quote.bidPrice - last.bidPrice), abs(quote.askPrice - last.askPrice))
+        return moved >= minMoveTicks || quote.bidSize != last.bidSize || quote.askSize != last.askSize
+    }
+}

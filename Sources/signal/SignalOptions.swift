@@ -1,0 +1,82 @@
+import IPC
+
+/// What `signal` was asked to do, validated: every parameter's range is checked, and an error
+/// names the flag.
+struct SignalOptions {
+    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed" }
+    enum Output: Equatable { case frames(Endpoint), json }
+
+    var input: Endpoint = .standardStream
+    var output: Output = .json
+    var strategy = Strategy.avellanedaStoikov
+    var gamma = 0.1
+    var kappa: Double?
+    var horizonSeconds: Double? = 60
+    /// Sizes in units of the base asset, converted to lots per instrument.
+    var quoteSize = 1.0
+    var maxPosition = 10.0
+    var spreadTicks: Int64 = 4
+    var minRequoteMs = 100
+    var minMoveTicks: Int64 = 1
+    var volatilityHalfLifeSeconds = 30.0
+    var idle: IdleStrategy.Mode = .block
+    var readers = 1
+
+    static let usage = """
+        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] | --json]
+                      [--strategy as|fixed] [--quote-size UNITS] [--max-position UNITS]
+                      [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
+                      [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
+        Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
+        or one JSON line per intent (the default).
+          as      Avellaneda-Stoikov: reservation price skewed by inventory, spread from gamma, the
+                  mid's volatility (estimated online) and kappa (set, or estimated from trades);
+                  finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
+          fixed   a fixed spread of --spread-ticks around the mid
+        Both: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
+        goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
+        on or off goes at once). An invalid book cancels the instrument's quotes.
+        exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
+        """
+
+    init(_ arguments: [String]) throws(InvalidArgument) {
+        var flags = CommandLineArguments(tool: "signal", arguments)
+        if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
+        let out = try flags.value("--out")
+        let json = flags.flag("--json")
+        guard !(out != nil && json) else { throw InvalidArgument("choose one of --out and --json") }
+        if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
+        if let name = try flags.value("--strategy") {
+            guard let parsed = Strategy(rawValue: name) else { throw InvalidArgument("--strategy '\(name)': expected as or fixed") }
+            strategy = parsed
+        }
+        gamma = try flags.decimal("--gamma", in: 1e-9...1e6) ?? gamma
+        if let kappa = try flags.value("--kappa") {
+            if kappa == "estimate" {
+                self.kappa = nil
+            } else if let value = Double(kappa), value.isFinite, value > 0 {
+                self.kappa = value
+            } else {
+                throw InvalidArgument("--kappa '\(kappa)': expected a positive number or estimate")
+            }
+        }
+        if let horizon = try flags.value("--horizon") {
+            if horizon == "inf" {
+                horizonSeconds = nil
+            } else if let value = Double(horizon), value.isFinite, value > 0 {
+                horizonSeconds = value
+            } else {
+                throw InvalidArgument("--horizon '\(horizon)': expected seconds or inf")
+            }
+        }
+        quoteSize = try flags.decimal("--quote-size", in: 1e-12...1e12) ?? quoteSize
+        maxPosition = try flags.decimal("--max-position", in: 0...1e12) ?? maxPosition
+        spreadTicks = Int64(try flags.integer("--spread-ticks", in: 1...1_000_000) ?? Int(spreadTicks))
+        minRequoteMs = try flags.integer("--min-requote-ms", in: 0...3_600_000) ?? minRequoteMs
+        minMoveTicks = Int64(try flags.integer("--min-move-ticks", in: 0...1_000_000) ?? Int(minMoveTicks))
+        volatilityHalfLifeSeconds = try flags.decimal("--vol-half-life", in: 0.001...1e6) ?? volatilityHalfLifeSeconds
+        if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
+        readers = try flags.integer("--readers", in: 0...64) ?? readers
+        try flags.finish()
+    }
+}

@@ -1,0 +1,125 @@
+import IPC
+
+/// Where quote intents go (frames or JSON), resolved at compile time.
+protocol SignalOutput {
+    mutating func emit(_ intent: QuoteIntent, instrument: Instrument)
+    mutating func report(_ problem: String)
+}
+
+/// The signal stage's core, one frame at a time: instruments from definitions, tops and trades
+/// into each instrument's strategy, our position from position snapshots (exec's, when it runs),
+/// quote intents out when the requote rule says so. An invalid top cancels the instrument's
+/// quotes at once.
+final class SignalProcessor<Output: SignalOutput> {
+    enum Strategy {
+        case avellanedaStoikov(AvellanedaStoikov)
+        case fixedSpread(FixedSpread)
+    }
+
+    struct InstrumentState {
+        let instrument: Instrument
+        var strategy: Strategy
+        var positionLots: Int64 = 0
+        var lastTop: BookTop?
+        var lastQuote: Quote?
+        var lastSentNs: Int64 = 0
+    }
+
+    let options: SignalOptions
+    @exclusivity(unchecked) var output: Output
+    @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
+
+    init(options: SignalOptions, output: Output) {
+        self.options = options
+        self.output = output
+    }
+
+    func state(_ instrument: UInt32) -> InstrumentState? {
+        Int(instrument) < states.count ? states[Int(instrument)] : nil
+    }
+
+    func handle(_ frame: UnsafePointer<Frame>) {
+        let header = frame.pointee.header
+        let id = Int(header.instrument)
+        switch header.messageType {
+        case .instrumentDefinition:
+            define(frame.pointee.as(InstrumentDefinition.self))
+        case .bookTop:
+            guard id < states.count, states[id] != nil else { return }
+            quote(id, top: frame.pointee.as(BookTop.self))
+        case .trade:
+            guard id < states.count, states[id] != nil, let top = states[id]!.lastTop else { return }
+            if case .avellanedaStoikov(var strategy) = states[id]!.strategy {
+                strategy.observe(frame.pointee.as(Trade.self), mid: top.mid)
+                states[id]!.strategy = .avellanedaStoikov(strategy)
+            }
+        case .positionSnapshot:
+            guard id < states.count, states[id] != nil else { return }
+            states[id]!.positionLots = frame.pointee.as(PositionSnapshot.self).position
+        default:
+            break
+        }
+    }
+
+    private func define(_ definition: InstrumentDefinition) {
+        let id = Int(definition.header.instrument)
+        guard id >= 1, id < states.count, let instrument = try? definition.instrument() else {
+            return output.report("signal: bad instrument definition \(id); ignored")
+        }
+        if states[id]?.instrument == instrument { return }
+        let lot = Double(instrument.lotMantissa) / Double(power10(instrument.lotDecimals))
+        let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
+        let maxPosition = Int64((options.maxPosition / lot).rounded())
+        let strategy: Strategy
+        switch options.strategy {
+        case .avellanedaStoikov:
+            var parameters = AvellanedaStoikov.Parameters()
+            parameters.gamma = options.gamma
+            parameters.kappa = options.kappa
+            parameters.horizonSeconds = options.horizonSeconds
+            parameters.quoteSizeLots = quoteSize
+            parameters.maxPositionLots = maxPosition
+            parameters.volatilityHalfLifeSeconds = options.volatilityHalfLifeSeconds
+            strategy = .avellanedaStoikov(AvellanedaStoikov(parameters))
+        case .fixedSpread:
+            strategy = .fixedSpread(FixedSpread(parameters: FixedSpread.Parameters(
+                spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+        }
+        states[id] = InstrumentState(instrument: instrument, strategy: strategy)
+    }
+
+    private func quote(_ id: Int, top: BookTop) {
+        let now = top.header.receiveTimeNs
+        var quote: Quote
+        if top.isValid {
+            states[id]!.lastTop = top
+            switch states[id]!.strategy {
+            case .avellanedaStoikov(var strategy):
+                strategy.observe(top, nowNs: now)
+                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
+                states[id]!.strategy = .avellanedaStoikov(strategy)
+            case .fixedSpread(let strategy):
+                quote = strategy.quote(top, positionLots: states[id]!.positionLots)
+            }
+        } else {
+            states[id]!.lastTop = nil
+            quote = .none // the book went invalid: nothing may rest on a stale price
+        }
+        let rule = RequoteRule(minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
+        guard rule.shouldSend(quote, last: states[id]!.lastQuote, lastSentNs: states[id]!.lastSentNs, nowNs: now) else { return }
+        states[id]!.lastQuote = quote
+        states[id]!.lastSentNs = now
+        var header = top.header
+        header.type = MessageType.quoteIntent.rawValue
+        header.flags = [.endOfMessage]
+        intentsSent &+= 1
+        output.emit(quote.intent(header: header), instrument: states[id]!.instrument)
+    }
+
+    private func power10(_ exponent: UInt8) -> Int64 {
+        var value: Int64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+}

@@ -1,0 +1,86 @@
+import Glibc
+import IPC
+
+/// The signal process's duty cycle: poll the input, hand frames to the processor, flush the
+/// output, watch the upstream producer.
+final class SignalStage {
+    struct StageOutput: SignalOutput {
+        let json: Bool
+        let idle: IdleStrategy.Mode
+        var sink: FrameSink?
+        var sinkError: FrameSink.SinkError?
+
+        mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
+            if json {
+                print(SignalStage.json(intent, instrument: instrument))
+                return
+            }
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(Frame(intent), idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        }
+
+        func report(_ problem: String) { StandardError.line(problem) }
+    }
+
+    static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
+        func side(_ price: Int64, _ size: Int64) -> String {
+            size == 0 ? "null" : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
+        }
+        return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(intent.header.receiveTimeNs)"
+            + ",\"bid\":\(side(intent.bidPrice, intent.bidSize)),\"ask\":\(side(intent.askPrice, intent.askSize))}"
+    }
+
+    private var source: FrameSource
+    let processor: SignalProcessor<StageOutput>
+    let options: SignalOptions
+
+    init(options: SignalOptions, source: FrameSource, sink: FrameSink?) {
+        self.options = options
+        self.source = source
+        processor = SignalProcessor(options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
+    }
+
+    func run() -> (code: Int32, message: String?) {
+        var idle = IdleStrategy(options.idle)
+        var quietSince = Clock.monotonicNanoseconds()
+        if let sink = processor.output.sink,
+           !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
+            return (ExitCode.system, "signal: no reader attached to \(sink.endpoint) within 60 s")
+        }
+        var result: (code: Int32, message: String?) = (ExitCode.success, nil)
+        loop: while !SignalFlags.shutdownRequested {
+            let polled: FrameSource.Poll
+            do {
+                polled = try source.poll(limit: 256) { processor.handle($0) }
+            } catch {
+                result = (ExitCode.failure, "signal: \(error)")
+                break
+            }
+            if let error = processor.output.sinkError { return (ExitCode.system, "signal: writing quotes: \(error)") }
+            let now = Clock.monotonicNanoseconds()
+            switch polled {
+            case .frames:
+                idle.reset()
+                quietSince = now
+            case .endOfStream:
+                break loop
+            case .idle:
+                if now - quietSince > 100_000_000 {
+                    quietSince = now
+                    processor.output.sink?.heartbeat(now: now)
+                    source.heartbeat(now: now)
+                    if case .dead(let pid) = source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
+                        return (ExitCode.failure, "signal: upstream producer pid \(pid) died without ending its stream")
+                    }
+                }
+                source.idle(&idle)
+            }
+            do { try processor.output.sink?.flush() } catch { return (ExitCode.system, "signal: writing quotes: \(error)") }
+        }
+        fflush(nil)
+        do { try processor.output.sink?.close() } catch { return (ExitCode.system, "signal: closing its output: \(error)") }
+        source.close()
+        StandardError.line("signal: \(processor.intentsSent) quote intents")
+        return result
+    }
+}

@@ -1,0 +1,79 @@
+@testable import feed
+import Foundation
+import TestSupport
+import XCTest
+
+/// `feed | book --out - | signal` as real processes.
+final class SignalPipelineTests: XCTestCase {
+    struct Intent: Decodable {
+        struct Side: Decodable { let price: String; let size: String }
+        let symbol: String
+        let bid: Side?
+        let ask: Side?
+    }
+
+    func pipeline(_ feedArguments: [String], _ signalArguments: [String] = []) throws
+        -> (intents: [Intent], feed: Int32, book: (status: Int32, err: String), signal: (status: Int32, err: String)) {
+        let feed = try ChildProcess("feed", feedArguments, handsOnStdout: true)
+        let book = try ChildProcess("book", ["--out", "-"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess("signal", signalArguments, stdin: book.stdoutHandle)
+        let signalResult = signal.finish()
+        let bookResult = book.finish()
+        let feedResult = feed.finish()
+        let intents = try signalResult.out.split(separator: "\n").map {
+            try JSONDecoder().decode(Intent.self, from: Data($0.utf8))
+        }
+        return (intents, feedResult.status, (bookResult.status, bookResult.err), (signalResult.status, signalResult.err))
+    }
+
+    func testSyntheticMarketGetsTwoSidedQuotesThatDoNotCross() throws {
+        let run = try pipeline(["--duration", "2"], ["--strategy", "as", "--quote-size", "0.5"])
+        XCTAssertEqual(run.feed, 0)
+        XCTAssertEqual(run.book.status, 0, run.book.err)
+        XCTAssertEqual(run.signal.status, 0, run.signal.err)
+        XCTAssertGreaterThan(run.intents.count, 5)
+        for intent in run.intents {
+            XCTAssertEqual(intent.symbol, "SYNUSDT")
+            let bid = try XCTUnwrap(intent.bid), ask = try XCTUnwrap(intent.ask)
+            XCTAssertLessThan(Double(bid.price)!, Double(ask.price)!)
+            XCTAssertEqual(bid.size, "0.500")
+        }
+        XCTAssertTrue(run.signal.err.contains("signal: \(run.intents.count) quote intents"), run.signal.err)
+    }
+
+    func testAnInvalidBookCancelsTheQuotes() throws {
+        let data = try sharedDataDirectory()
+        // The recording with one diff removed after the snapshot: the book finds a gap.
+        let reader = try LineReader(path: "\(data)/binance-spot/btcusdt_20240808.gz")
+        var lines: [String] = []
+        while let line = try reader.nextLine() { lines.append(String(decoding: line, as: UTF8.self)) }
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        let dropped = lines.indices.filter { $0 > snapshot && lines[$0].contains("@depth@100ms") }[200]
+        lines.remove(at: dropped)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-signal-gap-\(getpid()).txt").path
+        defer { unlink(path) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+
+        let run = try pipeline(["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+                               ["--strategy", "fixed", "--spread-ticks", "10", "--quote-size", "0.01", "--min-requote-ms", "0"])
+        XCTAssertEqual(run.signal.status, 0, run.signal.err)
+        XCTAssertTrue(run.book.err.contains("gap: update"), run.book.err)
+        let last = try XCTUnwrap(run.intents.last)
+        XCTAssertNil(last.bid, "after the gap nothing rests on a stale price")
+        XCTAssertNil(last.ask)
+        XCTAssertGreaterThan(run.intents.filter { $0.bid != nil }.count, 10, "quotes were live before the gap")
+    }
+
+    func testBadStrategyParametersAreOneLineAndExitHundred() throws {
+        for (arguments, message) in [
+            (["--strategy", "magic"], "signal: --strategy 'magic': expected as or fixed"),
+            (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
+            (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
+            (["--horizon", "0"], "signal: --horizon '0': expected seconds or inf"),
+        ] {
+            let result = try ChildProcess("signal", arguments).finish()
+            XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")
+            XCTAssertTrue(result.err.hasPrefix(message + "\nusage: signal "), "\(arguments): \(result.err)")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import IPC
+@testable import signal
+import XCTest
+
+/// The strategies against values worked out by hand from their formulas (the numbers in the
+/// comments), in ticks: a book of 10000 / 10001, so the mid is 10000.5.
+final class StrategyTests: XCTestCase {
+    let top = BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 10_000, bidSize: 5, askPrice: 10_001, askSize: 5)
+
+    /// γ = 0.1, σ² = 4 ticks²/s (no mid change seen yet), κ = 1.5, quote size 1000 lots.
+    func avellanedaStoikov(horizon: Double?) -> AvellanedaStoikov {
+        var parameters = AvellanedaStoikov.Parameters()
+        parameters.gamma = 0.1
+        parameters.kappa = 1.5
+        parameters.initialVariance = 4
+        parameters.horizonSeconds = horizon
+        parameters.quoteSizeLots = 1_000
+        parameters.maxPositionLots = 10_000
+        return AvellanedaStoikov(parameters)
+    }
+
+    func testFiniteHorizonFlatInventory() {
+        var strategy = avellanedaStoikov(horizon: 60)
+        // r = 10000.5; δ = 0.1·4·60 + 20·ln(1 + 0.1/1.5) = 24 + 1.290770 = 25.290770
+        // bid = r − δ/2 = 9987.854615 → 9987; ask = r + δ/2 = 10013.145385 → 10014
+        XCTAssertEqual(strategy.quote(top, positionLots: 0, nowNs: 0),
+                       Quote(bidPrice: 9_987, bidSize: 1_000, askPrice: 10_014, askSize: 1_000))
+    }
+
+    func testFiniteHorizonSkewsTheReservationPriceByInventoryAndTimeLeft() {
+        var strategy = avellanedaStoikov(horizon: 60)
+        // q = 2000 / 1000 = 2: r = 10000.5 − 2·0.1·4·60 = 9952.5; bid = 9952.5 − 12.645385 = 9939.85 → 9939;
+        // ask = 9965.15 → 9966, under the best bid: it rests at 10001 instead of crossing.
+        XCTAssertEqual(strategy.quote(top, positionLots: 2_000, nowNs: 0),
+                       Quote(bidPrice: 9_939, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
+        // 30 s later, T − t = 30: r = 10000.5 − 2·0.1·4·30 = 9976.5; δ = 12 + 1.290770;
+        // bid = 9976.5 − 6.645385 = 9969.85 → 9969.
+        XCTAssertEqual(strategy.quote(top, positionLots: 2_000, nowNs: 30_000_000_000).bidPrice, 9_969)
+        // The horizon restarts every 60 s: at 60 s it is whole again.
+        XCTAssertEqual(strategy.quote(top, positionLots: 2_000, nowNs: 60_000_000_000).bidPrice, 9_939)
+    }
+
+    func testInfiniteHorizonVariant() {
+        var strategy = avellanedaStoikov(horizon: nil)
+        // q_max = 10; γ²σ² = 0.04; ω = ½·0.04·11² = 2.42; 2ω − γ²q²σ² = 4.84 at q = 0.
+        // r_a = s + 10·ln(1 + 0.04/4.84) = s + 0.082306; r_b = s + 10·ln(1 − 0.04/4.84) = s − 0.082992
+        // edge = 10·ln(1 + 0.1/1.5) = 0.645385: bid = 9999.771627 → 9999; ask = 10001.227690 → 10002
+        XCTAssertEqual(strategy.quote(top, positionLots: 0, nowNs: 0),
+                       Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_002, askSize: 1_000))
+        // q = 3: 2ω − 0.04·9 = 4.48; r_a = s + 10·ln(1 − 5·0.04/4.48) = s − 0.456715;
+        // r_b = s + 10·ln(1 − 7·0.04/4.48) = s − 0.645385; bid = r_b − edge = 9999.209230 → 9999;
+        // ask = r_a + edge = 10000.688670 → 10001: a long inventory lowers both quotes.
+        XCTAssertEqual(strategy.quote(top, positionLots: 3_000, nowNs: 0),
+                       Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
+    }
+
+    func testInventoryLimitsStopTheSideThatWouldGrowThePosition() {
+        var strategy = avellanedaStoikov(horizon: 60)
+        XCTAssertEqual(strategy.quote(top, positionLots: 10_000, nowNs: 0).bidSize, 0)
+        XCTAssertEqual(strategy.quote(top, positionLots: 10_000, nowNs: 0).askSize, 1_000)
+        XCTAssertEqual(strategy.quote(top, positionLots: -10_000, nowNs: 0).askSize, 0)
+        XCTAssertEqual(strategy.quote(top, positionLots: -10_000, nowNs: 0).bidSize, 1_000)
+    }
+
+    func testVolatilityIsEstimatedPerSecondFromMidChanges() {
+        var estimator = VolatilityEstimator(halfLifeSeconds: 1, initialVariancePerSecond: 4)
+        estimator.update(mid: 100, timeNs: 0)
+        XCTAssertEqual(estimator.variancePerSecond, 4, "one observation: no change yet")
+        // A 2-tick move over 1 s is 4 ticks²/s: after one half-life the estimate is halfway there.
+        estimator.update(mid: 102, timeNs: 1_000_000_000)
+        XCTAssertEqual(estimator.variancePerSecond, 4, accuracy: 1e-12)
+        // No move for 1 s: halfway from 4 to 0.
+        estimator.update(mid: 102, timeNs: 2_000_000_000)
+        XCTAssertEqual(estimator.variancePerSecond, 2, accuracy: 1e-12)
+        XCTAssertEqual(estimator.sigma, 2.0.squareRoot(), accuracy: 1e-12)
+    }
+
+    func testKappaIsEstimatedFromTradeDistances() {
+        var estimator = ArrivalDecayEstimator(initialKappa: 1, weight: 0.5)
+        // Mean distance 1 → towards 3: 1 + 0.5·(3 − 1) = 2, so κ = 0.5.
+        estimator.update(distance: 3)
+        XCTAssertEqual(estimator.kappa, 0.5, accuracy: 1e-12)
+    }
+
+    func testFixedSpreadAroundTheMid() {
+        let strategy = FixedSpread(parameters: FixedSpread.Parameters(spreadTicks: 4, quoteSizeLots: 500, maxPositionLots: 1_000))
+        // mid 10000.5 ± 2: bid floor(9998.5) = 9998, ask ceil(10002.5) = 10003
+        XCTAssertEqual(strategy.quote(top, positionLots: 0), Quote(bidPrice: 9_998, bidSize: 500, askPrice: 10_003, askSize: 500))
+        XCTAssertEqual(strategy.quote(top, positionLots: 1_000).bidSize, 0)
+    }
+
+    func testRequoteRule() {
+        let rule = RequoteRule(minIntervalNs: 100, minMoveTicks: 2)
+        let last = Quote(bidPrice: 100, bidSize: 1, askPrice: 110, askSize: 1)
+        XCTAssertTrue(rule.shouldSend(last, last: nil, lastSentNs: 0, nowNs: 0), "the first quote goes")
+        XCTAssertFalse(rule.shouldSend(last, last: last, lastSentNs: 0, nowNs: 1_000), "nothing changed")
+        var moved = last
+        moved.bidPrice = 101
+        XCTAssertFalse(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 1_000), "one tick is under the minimum move")
+        moved.bidPrice = 102
+        XCTAssertFalse(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 50), "too soon")
+        XCTAssertTrue(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 100))
+        var pulled = last
+        pulled.bidSize = 0
+        XCTAssertTrue(rule.shouldSend(pulled, last: last, lastSentNs: 0, nowNs: 1), "a side switched off goes at once")
+    }
+}
