@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "feed", dependencies: ["IPC", "CZlib", "COpenSSL"]),
         .executableTarget(name: "book", dependencies: ["IPC"]),
         .executableTarget(name: "signal", dependencies: ["IPC"]),
-        .executableTarget(name: "exec", dependencies: ["IPC"]),
+        .executableTarget(name: "exec", dependencies: ["IPC", "CZlib"]),
         .executableTarget(name: "risk", dependencies: ["IPC"]),
 
         // Test-only parts: a malloc interposer linked only into the tests, and a
@@ -49,7 +49,7 @@ let package = Package(
         // signal (and, as they arrive, exec and risk): strategies against hand-worked values.
         .testTarget(
             name: "TradingTests",
-            dependencies: ["IPC", "signal", "feed", "book", "TestSupport"]
+            dependencies: ["IPC", "signal", "exec", "feed", "book", "TestSupport"]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(

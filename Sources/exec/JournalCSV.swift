@@ -1,0 +1,29 @@
+import IPC
+
+/// A journal as CSV, one line per intact record, for spreadsheets and PostgreSQL's `COPY`.
+/// Prices and sizes are printed in the venue's precision when the instrument is known (from an
+/// instrument definition recorded in the journal), else as ticks and lots.
+enum JournalCSV {
+    static let header = "record,type,instrument,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,client_order_id,orig_client_order_id,reject_reason,price,size,fee,position,realized_pnl,unrealized_pnl,fees"
+
+    static func line(_ frame: Frame, record: UInt64, instruments: [UInt32: Instrument]) -> String? {
+        let header = frame.header
+        let instrument = instruments[header.instrument]
+        func price(_ ticks: Int64) -> String { instrument?.formatPrice(ticks) ?? "\(ticks)" }
+        func size(_ lots: Int64) -> String { instrument?.formatSize(lots) ?? "\(lots)" }
+        let prefix = "\(record),\(header.messageType.map { "\($0)" } ?? "?"),\(instrument?.symbol ?? "\(header.instrument)"),\(header.receiveTimeNs),\(header.eventTimeNs)"
+        switch header.messageType {
+        case .orderCommand:
+            let order = frame.as(OrderCommand.self)
+            return prefix + ",\(order.command),\(order.side),\(order.orderType),\(order.timeInForce),\(order.clientOrderId),\(order.origClientOrderId),,\(price(order.price)),\(size(order.size)),,,,,"
+        case .executionReport:
+            let report = frame.as(ExecutionReport.self)
+            return prefix + ",\(report.report),\(report.side),,,\(report.clientOrderId),,\(report.rejectReason),\(price(report.price)),\(size(report.size)),\(report.fee),,,,"
+        case .positionSnapshot:
+            let snapshot = frame.as(PositionSnapshot.self)
+            return prefix + ",,,,,,,,,,,\(size(snapshot.position)),\(snapshot.realizedPnl),\(snapshot.unrealizedPnl),\(snapshot.fees)"
+        default:
+            return nil // instrument definitions and the like: context, not rows
+        }
+    }
+}

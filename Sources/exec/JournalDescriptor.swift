@@ -1,0 +1,50 @@
+import IPC
+
+/// The layout of exec's journal: a file header, then fixed-size records, each a frame (an order
+/// command, an execution report or a position snapshot) sealed with its own sequence number and
+/// a CRC-32 of both.
+///
+/// ```text
+/// file header (64 bytes)
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +---------------------------------------------------------------+
+/// |                     magic "TPJRNL\0\1"                        |  0
+/// |                                                               |
+/// +-------------------------------+-------------------------------+
+/// |         layoutVersion         |          recordSize           |  8
+/// +-------------------------------+-------------------------------+
+/// |                        createdTimeNs                          | 12
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |                        reserved to 64                         | 20
+/// +---------------------------------------------------------------+
+///
+/// record (80 bytes)
+/// +---------------------------------------------------------------+
+/// |                    frame (64 bytes, as on a ring)             |  0..63
+/// +---------------------------------------------------------------+
+/// |                    record sequence (from 0)                   | 64
+/// |                                                               |
+/// +---------------------------------------------------------------+
+/// |            crc32 (zlib) of bytes 0..71                        | 72
+/// +---------------------------------------------------------------+
+/// |                    marker "TPRC"                              | 76
+/// +---------------------------------------------------------------+
+/// ```
+///
+/// A crash mid-write leaves a short last record (a torn tail); a damaged disk or a stray write
+/// leaves a record whose CRC does not match. Opening finds both, keeps every intact record and
+/// says what it found.
+enum JournalDescriptor {
+    /// "TPJRNL" followed by 0x00 0x01, read as a little-endian UInt64.
+    static let magic: UInt64 = 0x0100_4C4E_524A_5054
+    static let layoutVersion: UInt16 = UInt16(FrameLayout.version)
+    static let headerSize = 64
+    static let recordSize = 80
+    static let sequenceOffset = 64
+    static let checksumOffset = 72
+    static let markerOffset = 76
+    /// "TPRC" as a little-endian UInt32.
+    static let marker: UInt32 = 0x4352_5054
+}
