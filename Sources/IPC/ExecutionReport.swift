@@ -16,13 +16,15 @@
 /// |                          size (lots)                          | 48
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |                       fee (quote nanos)                       | 56
+/// |                   fee (ticks × lots, signed)                  | 56
 /// |                                                               |
 /// +---------------------------------------------------------------+
 /// ```
 ///
 /// For fills `price` and `size` are this fill's; for acks and cancels, the order's price and
-/// remaining size. `fee` is in 10⁻⁹ units of the quote currency, negative for a rebate.
+/// remaining size. `fee` is in units of tick × lot of the instrument (the unit a notional
+/// `price × size` comes in, exact in integers; multiply by tick size × lot size for the quote
+/// currency), negative for a rebate.
 @frozen
 public struct ExecutionReport: FrameMessage, Equatable {
     public static var messageType: MessageType { .executionReport }

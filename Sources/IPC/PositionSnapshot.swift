@@ -9,18 +9,19 @@
 /// |                     position (lots, signed)                   | 32
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |                   realizedPnl (quote nanos)                   | 40
+/// |                 realizedPnl (ticks × lots)                    | 40
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |                  unrealizedPnl (quote nanos)                  | 48
+/// |                unrealizedPnl (ticks × lots)                   | 48
 /// |                                                               |
 /// +---------------------------------------------------------------+
-/// |                       fees (quote nanos)                      | 56
+/// |                     fees (ticks × lots)                       | 56
 /// |                                                               |
 /// +---------------------------------------------------------------+
 /// ```
 ///
-/// Money is in 10⁻⁹ units of the quote currency; `realizedPnl` is before fees.
+/// Money is in units of tick × lot of the instrument, exact in integers (multiply by tick size ×
+/// lot size for the quote currency); `realizedPnl` is before fees.
 @frozen
 public struct PositionSnapshot: FrameMessage, Equatable {
     public static var messageType: MessageType { .positionSnapshot }

@@ -1,0 +1,181 @@
+import IPC
+
+/// A simulated venue for one instrument: orders from the order manager, fills from the market's
+/// own trades, as on a real exchange's matching engine seen from outside.
+///
+/// - An order reaches the venue `entryLatencyNs` after it was sent (market-data time); until
+///   then it is pending and cannot fill.
+/// - Post-only: rejected if it would cross the book when it arrives. Limit: an order that crosses
+///   on arrival takes liquidity at the touch (taker), the rest rests. Market and IOC: take at the
+///   touch, up to the touch's size; IOC cancels the rest.
+/// - A resting buy fills in full when a trade prints below its price (the market traded through
+///   it); at its price it waits its turn (`QueuePosition`), and fills by what reaches it.
+/// - Fees: maker and taker rates in millionths of the notional (100 = 1 bp; negative is a
+///   rebate), charged in units of tick × lot, rounded to the nearest unit.
+final class PaperVenue {
+    struct Parameters: Equatable {
+        var entryLatencyNs: Int64 = 5_000_000
+        var makerFeeMillionths: Int64 = 0
+        var takerFeeMillionths: Int64 = 0
+    }
+
+    struct Order: Equatable {
+        var command: OrderCommand
+        var remaining: Int64
+        var queue: QueuePosition?
+        var arrivesAtNs: Int64
+    }
+
+    let parameters: Parameters
+    let instrument: UInt32
+    private(set) var orders: [UInt32: Order] = [:]
+    /// Others' size at each price, as the market data says (bids and asks).
+    private var bidLevels: [Int64: Int64] = [:]
+    private var askLevels: [Int64: Int64] = [:]
+    /// Lots traded at each price since its last level update, to tell trades from cancels.
+    private var tradedSinceUpdate: [Int64: Int64] = [:]
+    private(set) var bestBid: Int64?
+    private(set) var bestAsk: Int64?
+    private(set) var bestBidSize: Int64 = 0
+    private(set) var bestAskSize: Int64 = 0
+
+    init(instrument: UInt32, parameters: Parameters) {
+        self.instrument = instrument
+        self.parameters = parameters
+    }
+
+    // MARK: Orders in
+
+    /// Accepts a command now; it reaches the venue after the entry latency (`advance`).
+    func submit(_ command: OrderCommand, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        switch command.command {
+        case .new:
+            guard orders[command.clientOrderId] == nil, command.size > 0 else {
+                return reports.append(report(.reject, command, price: command.price, size: command.size,
+                                             reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
+            }
+            orders[command.clientOrderId] = Order(command: command, remaining: command.size, queue: nil,
+                                                  arrivesAtNs: nowNs + parameters.entryLatencyNs)
+        case .cancel:
+            guard let order = orders.removeValue(forKey: command.origClientOrderId) else {
+                return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
+            }
+            reports.append(report(.cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
+        case .replace:
+            guard let old = orders.removeValue(forKey: command.origClientOrderId) else {
+                return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
+            }
+            reports.append(report(.cancelled, old.command, price: old.command.price, size: old.remaining, nowNs: nowNs))
+            var replacement = command
+            replacement.command = .new
+            replacement.sideRaw = old.command.sideRaw
+            replacement.orderTypeRaw = old.command.orderTypeRaw
+            replacement.timeInForceRaw = old.command.timeInForceRaw
+            submit(replacement, nowNs: nowNs, into: &reports)
+        }
+    }
+
+    /// Orders whose latency has passed arrive: acknowledged, and matched or queued.
+    func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
+        for (id, order) in orders where order.queue == nil && order.arrivesAtNs <= nowNs {
+            arrive(id, order, nowNs: nowNs, into: &reports)
+        }
+    }
+
+    private func arrive(_ id: UInt32, _ order: Order, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        var order = order
+        let command = order.command
+        let buy = command.side == .buy
+        let opposite = buy ? bestAsk : bestBid
+        let crosses = command.orderType == .market || opposite.map { buy ? command.price >= $0 : command.price <= $0 } ?? false
+        if command.orderType == .postOnly && crosses {
+            orders[id] = nil
+            return reports.append(report(.reject, command, price: command.price, size: order.remaining,
+                                         reason: .postOnlyWouldCross, nowNs: nowNs))
+        }
+        reports.append(report(.ack, command, price: command.price, size: order.remaining, nowNs: nowNs))
+        if crosses, let touch = opposite {
+            // Take at the touch, up to what it shows.
+            let available = buy ? bestAskSize : bestBidSize
+            let taken = min(order.remaining, available)
+            if taken > 0 {
+                order.remaining -= taken
+                reports.append(fill(command, price: touch, size: taken, remaining: order.remaining, maker: false, nowNs: nowNs))
+            }
+        }
+        if order.remaining == 0 {
+            orders[id] = nil
+            return
+        }
+        if command.orderType == .market || command.timeInForce != .goodTillCancel {
+            orders[id] = nil
+            return reports.append(report(.cancelled, command, price: command.price, size: order.remaining, nowNs: nowNs))
+        }
+        order.queue = QueuePosition(levelSizeAtJoin: (buy ? bidLevels : askLevels)[command.price] ?? 0)
+        orders[id] = order
+    }
+
+    // MARK: Market data in
+
+    /// A level of the book changed to `size` (others' orders; 0 removes it).
+    func level(_ side: Side, price: Int64, size: Int64) {
+        let before = (side == .bid ? bidLevels : askLevels)[price] ?? 0
+        let traded = tradedSinceUpdate.removeValue(forKey: price) ?? 0
+        if side == .bid { bidLevels[price] = size == 0 ? nil : size } else { askLevels[price] = size == 0 ? nil : size }
+        for (id, order) in orders where order.queue != nil && order.command.price == price && (order.command.side == .buy) == (side == .bid) {
+            orders[id]!.queue!.levelChanged(before: before, after: size, traded: traded)
+        }
+    }
+
+    func top(_ top: BookTop) {
+        guard top.isValid else {
+            (bestBid, bestAsk, bestBidSize, bestAskSize) = (nil, nil, 0, 0)
+            return
+        }
+        (bestBid, bestAsk, bestBidSize, bestAskSize) = (top.bidPrice, top.askPrice, top.bidSize, top.askSize)
+    }
+
+    /// A trade printed: resting orders it reaches fill (makers).
+    func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        tradedSinceUpdate[trade.price, default: 0] += trade.size
+        // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
+        let hitsBids = trade.aggressor == .sell
+        var left = trade.size
+        for (id, order) in orders.sorted(by: { $0.key < $1.key }) where order.queue != nil {
+            let command = order.command
+            guard (command.side == .buy) == hitsBids else { continue }
+            let through = hitsBids ? trade.price < command.price : trade.price > command.price
+            let atPrice = trade.price == command.price
+            guard through || atPrice else { continue }
+            var filled: Int64
+            if through {
+                filled = order.remaining // the market traded through the price: all of it would have gone
+            } else {
+                filled = min(orders[id]!.queue!.trade(left), order.remaining)
+                left -= filled
+            }
+            guard filled > 0 else { continue }
+            orders[id]!.remaining -= filled
+            let remaining = orders[id]!.remaining
+            reports.append(fill(command, price: command.price, size: filled, remaining: remaining, maker: true, nowNs: nowNs))
+            if remaining == 0 { orders[id] = nil }
+        }
+    }
+
+    // MARK: Reports
+
+    private func fill(_ command: OrderCommand, price: Int64, size: Int64, remaining: Int64, maker: Bool, nowNs: Int64) -> ExecutionReport {
+        let rate = maker ? parameters.makerFeeMillionths : parameters.takerFeeMillionths
+        let notional = price * size
+        // Rounded to the nearest unit, halves away from zero.
+        let fee = (notional * rate + (rate >= 0 ? 500_000 : -500_000)) / 1_000_000
+        return report(remaining == 0 ? .fill : .partialFill, command, price: price, size: size, fee: fee, nowNs: nowNs)
+    }
+
+    private func report(_ kind: ExecutionReport.Report, _ command: OrderCommand, price: Int64, size: Int64,
+                        reason: ExecutionReport.RejectReason = .none, fee: Int64 = 0, nowNs: Int64) -> ExecutionReport {
+        ExecutionReport(header: FrameHeader(type: .executionReport, flags: .endOfMessage, instrument: instrument, receiveTimeNs: nowNs),
+                        report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
+                        price: price, size: size, fee: fee)
+    }
+}

@@ -1,0 +1,126 @@
+@testable import exec
+import IPC
+import XCTest
+
+/// The paper venue's queue model, order types and fees, step by step.
+final class PaperVenueTests: XCTestCase {
+    let latency: Int64 = 5_000_000
+
+    func venue(makerFee: Int64 = 0, takerFee: Int64 = 0) -> PaperVenue {
+        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(
+            entryLatencyNs: latency, makerFeeMillionths: makerFee, takerFeeMillionths: takerFee))
+        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101, askSize: 4_000))
+        venue.level(.bid, price: 100, size: 5_000)
+        venue.level(.ask, price: 101, size: 4_000)
+        return venue
+    }
+
+    func order(_ id: UInt32, _ side: Side, _ price: Int64, _ size: Int64, type: OrderCommand.OrderType = .postOnly,
+               timeInForce: OrderCommand.TimeInForce = .goodTillCancel) -> OrderCommand {
+        OrderCommand(header: FrameHeader(type: .orderCommand, instrument: 1), command: .new, side: side, orderType: type,
+                     timeInForce: timeInForce, clientOrderId: id, price: price, size: size)
+    }
+
+    func trade(_ price: Int64, _ size: Int64, aggressor: Side) -> Trade {
+        Trade(header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: aggressor)
+    }
+
+    func summary(_ reports: [ExecutionReport]) -> [String] {
+        reports.map { "\($0.report) \($0.clientOrderId) \($0.size)@\($0.price)\($0.fee != 0 ? " fee \($0.fee)" : "")\($0.rejectReason != .none ? " \($0.rejectReason)" : "")" }
+    }
+
+    func testJoinsBehindTheLevelAndTradesEatTheQueueFirst() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.trade(trade(100, 9_000, aggressor: .sell), nowNs: 1, into: &reports)
+        XCTAssertEqual(summary(reports), [], "before it reaches the venue an order neither acks nor fills")
+        venue.advance(to: latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 1 1000@100"])
+        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 5_000, "joined behind the 5000 lots resting at 100")
+        reports = []
+        venue.trade(trade(100, 3_000, aggressor: .sell), nowNs: latency + 1, into: &reports)
+        XCTAssertEqual(summary(reports), [], "3000 of the 5000 ahead traded")
+        venue.trade(trade(100, 2_500, aggressor: .sell), nowNs: latency + 2, into: &reports)
+        XCTAssertEqual(summary(reports), ["partialFill 1 500@100"], "2000 more ahead, then 500 reach us")
+        venue.trade(trade(100, 1_000, aggressor: .sell), nowNs: latency + 3, into: &reports)
+        XCTAssertEqual(summary(reports), ["partialFill 1 500@100", "fill 1 500@100"])
+        XCTAssertNil(venue.orders[1])
+    }
+
+    func testCancelsAheadMoveTheOrderUpInProportion() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        venue.level(.bid, price: 100, size: 3_000) // 2000 cancelled, all of it ahead of us
+        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 3_000)
+        venue.level(.bid, price: 100, size: 4_000) // 1000 joined behind us
+        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 3_000)
+        venue.level(.bid, price: 100, size: 2_000) // 2000 cancelled: 3000/4000 of them were ahead
+        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 1_500)
+        // A trade of 1000 then shrinks the level to 1000: traded, not cancelled, so no double count.
+        venue.trade(trade(100, 1_000, aggressor: .sell), nowNs: latency + 1, into: &reports)
+        venue.level(.bid, price: 100, size: 1_000)
+        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 500)
+    }
+
+    func testTradeThroughThePriceFillsTheWholeOrder() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        reports = []
+        venue.trade(trade(99, 10, aggressor: .sell), nowNs: latency + 1, into: &reports)
+        XCTAssertEqual(summary(reports), ["fill 1 1000@100"], "the market sold below our bid: we were hit first")
+    }
+
+    func testPostOnlyThatWouldCrossIsRejected() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 101, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["reject 1 1000@101 postOnlyWouldCross"])
+        XCTAssertTrue(venue.orders.isEmpty)
+    }
+
+    func testFeesMakerAndTaker() {
+        let venue = venue(makerFee: -50, takerFee: 400) // a 0.5 bp rebate, a 4 bp fee
+        var reports: [ExecutionReport] = []
+        // Taker: a limit buy at 101 crosses the 4000 at 101: notional 101 × 1000 = 101000, fee 40.4 → 40.
+        venue.submit(order(1, .buy, 101, 1_000, type: .limit), nowNs: 0, into: &reports)
+        // Maker: a sell resting at 102, lifted in full by a buy through it: notional 102000, rebate −5.1 → −5.
+        venue.submit(order(2, .sell, 102, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        venue.trade(trade(103, 10, aggressor: .buy), nowNs: latency + 1, into: &reports)
+        XCTAssertEqual(summary(reports).sorted(), ["ack 1 1000@101", "ack 2 1000@102", "fill 1 1000@101 fee 40", "fill 2 1000@102 fee -5"])
+    }
+
+    func testIOCTakesWhatTheTouchShowsAndCancelsTheRest() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 101, 6_000, type: .limit, timeInForce: .immediateOrCancel), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 1 6000@101", "partialFill 1 4000@101", "cancelled 1 2000@101"])
+    }
+
+    func testReplaceCancelsThenPlacesWithTheSameSide() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 99, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        var replace = order(2, .sell, 98, 2_000) // side, type and TIF come from order 1
+        replace.command = .replace
+        replace.origClientOrderId = 1
+        venue.submit(replace, nowNs: latency, into: &reports)
+        venue.advance(to: 2 * latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 1 1000@99", "cancelled 1 1000@99", "ack 2 2000@98"])
+        XCTAssertEqual(venue.orders[2]?.command.side, .buy)
+        var cancel = order(3, .buy, 0, 0)
+        cancel.command = .cancel
+        cancel.origClientOrderId = 7
+        reports = []
+        venue.submit(cancel, nowNs: 2 * latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["reject 3 0@0 unknownOrder"])
+    }
+}
