@@ -1,0 +1,136 @@
+import IPC
+
+/// Turns quote intents into the fewest orders: per instrument, at most one working order a side;
+/// a new one where there is none, a replace when the price or size changed, a cancel when the
+/// side is no longer wanted. While an order waits for the venue's answer (pending new, pending
+/// cancel) nothing more is sent for that side: the next intent after the answer catches up.
+///
+/// Order states: pending new → live (ack) → partially filled → filled, or → pending cancel →
+/// cancelled; rejected from pending new. Client order ids count up from `firstClientOrderId`.
+struct OrderManager {
+    enum State: String, Equatable { case pendingNew, live, partiallyFilled, pendingCancel }
+
+    struct WorkingOrder: Equatable {
+        var clientOrderId: UInt32
+        var side: Side
+        var price: Int64
+        var size: Int64
+        var remaining: Int64
+        var state: State
+    }
+
+    /// Limits checked before any order leaves (pre-trade risk).
+    struct Limits: Equatable {
+        var maxOrderLots: Int64 = .max
+        /// How far from the mid an order may be priced, in millionths of the mid.
+        var priceBandMillionths: Int64 = .max
+        var maxOpenOrders = Int.max
+        var maxOrdersPerSecond = Int.max
+    }
+
+    let instrument: UInt32
+    let limits: Limits
+    private(set) var bid: WorkingOrder?
+    private(set) var ask: WorkingOrder?
+    private(set) var nextClientOrderId: UInt32
+    /// Send times of the last orders, for the rate limit.
+    private var recentSends: [Int64] = []
+    private(set) var refusals: [String] = []
+
+    init(instrument: UInt32, limits: Limits, firstClientOrderId: UInt32 = 1) {
+        self.instrument = instrument
+        self.limits = limits
+        nextClientOrderId = firstClientOrderId
+    }
+
+    var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
+
+    /// The commands that bring the working orders to `intent` (or, halted, to nothing).
+    mutating func commands(for intent: QuoteIntent, mid: Int64?, halted: Bool, nowNs: Int64) -> [OrderCommand] {
+        var commands: [OrderCommand] = []
+        let wantBid = halted ? 0 : intent.bidSize
+        let wantAsk = halted ? 0 : intent.askSize
+        var working = bid
+        reconcile(&working, side: .buy, price: intent.bidPrice, size: wantBid, mid: mid, nowNs: nowNs, into: &commands)
+        bid = working
+        working = ask
+        reconcile(&working, side: .sell, price: intent.askPrice, size: wantAsk, mid: mid, nowNs: nowNs, into: &commands)
+        ask = working
+        return commands
+    }
+
+    /// Cancels everything working (a halt, a flatten, shutdown).
+    mutating func cancelAll(nowNs: Int64) -> [OrderCommand] {
+        commands(for: QuoteIntent.cancelAll(header: FrameHeader(type: .quoteIntent, instrument: instrument)),
+                 mid: nil, halted: true, nowNs: nowNs)
+    }
+
+    private mutating func reconcile(_ order: inout WorkingOrder?, side: Side, price: Int64, size: Int64, mid: Int64?,
+                                    nowNs: Int64, into commands: inout [OrderCommand]) {
+        if let working = order {
+            guard working.state == .live || working.state == .partiallyFilled else { return } // wait for the venue
+            if size == 0 {
+                commands.append(command(.cancel, side: side, price: 0, size: 0, orig: working.clientOrderId))
+                order!.state = .pendingCancel
+                return
+            }
+            guard working.price != price || working.size != size else { return }
+            guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
+            let id = takeId()
+            commands.append(command(.replace, side: side, price: price, size: size, orig: working.clientOrderId, id: id))
+            order = WorkingOrder(clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
+            recentSends.append(nowNs)
+            return
+        }
+        guard size > 0, allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: false) else { return }
+        let id = takeId()
+        commands.append(command(.new, side: side, price: price, size: size, orig: 0, id: id))
+        order = WorkingOrder(clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
+        recentSends.append(nowNs)
+    }
+
+    /// The pre-trade checks; a refusal is kept for the operator and the order is not sent.
+    private mutating func allowed(price: Int64, size: Int64, mid: Int64?, nowNs: Int64, replacing: Bool) -> Bool {
+        recentSends.removeAll { nowNs - $0 >= 1_000_000_000 }
+        var refusal: String?
+        if size > limits.maxOrderLots {
+            refusal = "order size \(size) lots over the limit of \(limits.maxOrderLots)"
+        } else if let mid, limits.priceBandMillionths != .max, abs(price - mid) * 1_000_000 > limits.priceBandMillionths * mid {
+            refusal = "price \(price) outside the band of \(limits.priceBandMillionths) millionths around the mid \(mid)"
+        } else if !replacing && openOrders >= limits.maxOpenOrders {
+            refusal = "\(openOrders) open orders, the limit is \(limits.maxOpenOrders)"
+        } else if recentSends.count >= limits.maxOrdersPerSecond {
+            refusal = "\(recentSends.count) orders in the last second, the limit is \(limits.maxOrdersPerSecond)"
+        }
+        if let refusal { refusals.append(refusal) }
+        return refusal == nil
+    }
+
+    private mutating func takeId() -> UInt32 {
+        defer { nextClientOrderId &+= 1 }
+        return nextClientOrderId
+    }
+
+    private func command(_ kind: OrderCommand.Command, side: Side, price: Int64, size: Int64, orig: UInt32,
+                         id: UInt32 = 0) -> OrderCommand {
+        OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: kind,
+                     side: side, orderType: .postOnly, timeInForce: .goodTillCancel,
+                     clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
+    }
+
+    /// The venue's answer moves the order's state.
+    mutating func apply(_ report: ExecutionReport) {
+        func update(_ order: inout WorkingOrder?) {
+            guard let working = order, working.clientOrderId == report.clientOrderId else { return }
+            switch report.report {
+            case .ack: if working.state == .pendingNew { order!.state = .live }
+            case .partialFill:
+                order!.remaining -= report.size
+                if working.state != .pendingCancel { order!.state = .partiallyFilled }
+            case .fill, .reject, .cancelled: order = nil
+            }
+        }
+        update(&bid)
+        update(&ask)
+    }
+}

@@ -1,0 +1,50 @@
+import IPC
+
+/// Position and PnL of one instrument, booked from fills, exactly: lots matched first in, first
+/// out, so realized PnL is a sum of (exit − entry) × lots in units of tick × lot, no averages.
+/// Rebuilding it from a journal's fills gives the same figures as booking them live.
+struct PositionLedger: Equatable {
+    /// Open lots in the order they were opened: (price, lots), lots > 0 long, < 0 short.
+    private(set) var open: [(price: Int64, lots: Int64)] = []
+    private(set) var position: Int64 = 0
+    private(set) var realizedPnl: Int64 = 0
+    private(set) var fees: Int64 = 0
+    private(set) var fills: UInt64 = 0
+    private(set) var volume: Int64 = 0
+
+    static func == (lhs: PositionLedger, rhs: PositionLedger) -> Bool {
+        lhs.position == rhs.position && lhs.realizedPnl == rhs.realizedPnl && lhs.fees == rhs.fees
+            && lhs.fills == rhs.fills && lhs.volume == rhs.volume
+            && lhs.open.elementsEqual(rhs.open, by: { $0.price == $1.price && $0.lots == $1.lots })
+    }
+
+    /// Books a fill or partial fill (other reports are ignored).
+    mutating func book(_ report: ExecutionReport) {
+        guard report.report == .fill || report.report == .partialFill, report.size > 0 else { return }
+        fills &+= 1
+        volume &+= report.size
+        fees &+= report.fee
+        var remaining = report.side == .buy ? report.size : -report.size
+        // Close against the oldest opposite lots first.
+        while remaining != 0, let first = open.first, (first.lots > 0) != (remaining > 0) {
+            let closing = min(abs(first.lots), abs(remaining))
+            // A long closed by a sale gains (exit − entry); a short closed by a purchase, (entry − exit).
+            realizedPnl &+= first.lots > 0 ? (report.price - first.price) * closing : (first.price - report.price) * closing
+            let sign: Int64 = first.lots > 0 ? 1 : -1
+            if abs(first.lots) == closing { open.removeFirst() } else { open[0].lots -= sign * closing }
+            remaining += remaining > 0 ? -closing : closing
+        }
+        if remaining != 0 { open.append((report.price, remaining)) }
+        position = open.reduce(0) { $0 + $1.lots }
+    }
+
+    /// The open position valued at `mark` (ticks), in ticks × lots.
+    func unrealizedPnl(mark: Int64) -> Int64 {
+        open.reduce(0) { $0 + (mark - $1.price) * $1.lots }
+    }
+
+    func snapshot(header: FrameHeader, mark: Int64?) -> PositionSnapshot {
+        PositionSnapshot(header: header, position: position, realizedPnl: realizedPnl,
+                         unrealizedPnl: mark.map(unrealizedPnl) ?? 0, fees: fees)
+    }
+}

@@ -1,0 +1,118 @@
+@testable import exec
+import IPC
+import XCTest
+
+final class OrderManagerTests: XCTestCase {
+    func intent(bid: Int64, bidSize: Int64 = 1_000, ask: Int64, askSize: Int64 = 1_000) -> QuoteIntent {
+        QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: bidSize, askPrice: ask, askSize: askSize)
+    }
+
+    func report(_ kind: ExecutionReport.Report, _ id: UInt32, size: Int64 = 0) -> ExecutionReport {
+        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: kind, side: .buy,
+                        clientOrderId: id, price: 0, size: size)
+    }
+
+    func describe(_ commands: [OrderCommand]) -> [String] {
+        commands.map { "\($0.command) \($0.clientOrderId)/\($0.origClientOrderId) \($0.side) \($0.size)@\($0.price)" }
+    }
+
+    func testTheFewestOrdersReachTheIntent() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits())
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)),
+                       ["new 1/0 buy 1000@99", "new 2/0 sell 1000@101"])
+        XCTAssertEqual(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 1), [],
+                       "nothing more while the venue has not answered")
+        manager.apply(report(.ack, 1))
+        manager.apply(report(.ack, 2))
+        XCTAssertEqual(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 2), [], "already there")
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 3)),
+                       ["replace 3/1 buy 1000@98"])
+        manager.apply(report(.ack, 3))
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, bidSize: 0, ask: 101), mid: 100, halted: false, nowNs: 4)),
+                       ["cancel 0/3 buy 0@0"])
+        XCTAssertEqual(manager.bid?.state, .pendingCancel)
+        manager.apply(report(.cancelled, 3))
+        XCTAssertNil(manager.bid)
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: true, nowNs: 5)),
+                       ["cancel 0/2 sell 0@0"], "halted: everything is cancelled, nothing new")
+    }
+
+    func testFillsMoveTheStates() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits())
+        _ = manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)
+        manager.apply(report(.ack, 1))
+        manager.apply(report(.partialFill, 1, size: 400))
+        XCTAssertEqual(manager.bid?.state, .partiallyFilled)
+        XCTAssertEqual(manager.bid?.remaining, 600)
+        manager.apply(report(.fill, 1, size: 600))
+        XCTAssertNil(manager.bid)
+        manager.apply(report(.reject, 2))
+        XCTAssertNil(manager.ask)
+    }
+
+    func testPreTradeLimitsRefuseWithTheReason() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits(
+            maxOrderLots: 500, priceBandMillionths: 10_000, maxOpenOrders: 2, maxOrdersPerSecond: 3))
+        XCTAssertEqual(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0), [])
+        XCTAssertEqual(manager.refusals.first, "order size 1000 lots over the limit of 500")
+        // 1 % band around 10000: 9900...10100.
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_850, bidSize: 500, ask: 10_050, askSize: 500), mid: 10_000,
+                                                 halted: false, nowNs: 1)), ["new 1/0 sell 500@10050"])
+        XCTAssertEqual(manager.refusals.last, "price 9850 outside the band of 10000 millionths around the mid 10000")
+        manager.apply(report(.ack, 1))
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_950, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                                                 halted: false, nowNs: 2)), ["new 2/0 buy 500@9950", "replace 3/1 sell 500@10060"])
+        manager.apply(report(.ack, 2))
+        manager.apply(report(.ack, 3))
+        XCTAssertEqual(manager.commands(for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                                        halted: false, nowNs: 3), [])
+        XCTAssertEqual(manager.refusals.last, "3 orders in the last second, the limit is 3")
+        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                                                 halted: false, nowNs: 1_000_000_001)), ["replace 4/2 buy 500@9960"],
+                       "a second later the rate allows it")
+    }
+}
+
+final class PositionLedgerTests: XCTestCase {
+    func fill(_ side: Side, _ size: Int64, at price: Int64, fee: Int64 = 0) -> ExecutionReport {
+        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: .fill, side: side,
+                        clientOrderId: 1, price: price, size: size, fee: fee)
+    }
+
+    func testFirstInFirstOutExactPnl() {
+        var ledger = PositionLedger()
+        ledger.book(fill(.buy, 1_000, at: 100, fee: 3))
+        ledger.book(fill(.buy, 1_000, at: 102, fee: 3))
+        ledger.book(fill(.sell, 1_500, at: 105, fee: 4))
+        // (105 − 100) × 1000 + (105 − 102) × 500 = 6500; 500 left long at 102.
+        XCTAssertEqual(ledger.realizedPnl, 6_500)
+        XCTAssertEqual(ledger.position, 500)
+        XCTAssertEqual(ledger.unrealizedPnl(mark: 104), 1_000)
+        XCTAssertEqual(ledger.fees, 10)
+        XCTAssertEqual(ledger.fills, 3)
+        XCTAssertEqual(ledger.volume, 3_500)
+    }
+
+    func testShortAndFlip() {
+        var ledger = PositionLedger()
+        ledger.book(fill(.sell, 1_000, at: 100))
+        ledger.book(fill(.buy, 400, at: 98))
+        XCTAssertEqual(ledger.realizedPnl, 800) // (100 − 98) × 400
+        XCTAssertEqual(ledger.position, -600)
+        ledger.book(fill(.buy, 1_000, at: 101))
+        // closes 600 short at a loss of 600, opens 400 long at 101
+        XCTAssertEqual(ledger.realizedPnl, 200)
+        XCTAssertEqual(ledger.position, 400)
+        XCTAssertEqual(ledger.unrealizedPnl(mark: 100), -400)
+    }
+
+    func testARoundTripRealizesExactlyAndLeavesNothingOpen() {
+        var ledger = PositionLedger()
+        [fill(.buy, 300, at: 10), fill(.sell, 100, at: 12), fill(.buy, 200, at: 11), fill(.sell, 400, at: 9)].forEach { ledger.book($0) }
+        XCTAssertEqual(ledger.position, 0)
+        XCTAssertTrue(ledger.open.isEmpty)
+        // 100 × (12 − 10) + 200 × (9 − 10) + 200 × (9 − 11) = 200 − 200 − 400
+        XCTAssertEqual(ledger.realizedPnl, -400)
+        XCTAssertEqual(ledger.unrealizedPnl(mark: 50), 0)
+    }
+}
