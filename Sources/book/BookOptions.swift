@@ -22,13 +22,16 @@ struct BookOptions {
     var readers = 1
     /// The session to join: its registry, and resync requests to the feed on a gap.
     var session: SessionName?
+    /// With --out: pass the deltas on too.
+    var passDeltas = false
 
     static let usage = """
-        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] | --dump | --json]
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas] | --dump | --json]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
                     [--session NAME]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
-          --out     book tops as frames, trades and definitions passed through
+          --out     book tops as frames, trades and definitions passed through (and the deltas,
+                    ahead of the tops they move, with --pass-deltas: exec's paper venue needs them)
           --dump    the top levels and liquidity analytics as text (the default)
           --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
           --session join the session: registry, heartbeat, and a resync request to the feed on a gap
@@ -57,6 +60,10 @@ struct BookOptions {
         }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
+        passDeltas = flags.flag("--pass-deltas")
+        if passDeltas {
+            guard case .frames = output else { throw InvalidArgument("--pass-deltas goes with --out") }
+        }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         try flags.finish()
     }

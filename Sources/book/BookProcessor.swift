@@ -25,9 +25,13 @@ final class BookProcessor<Output: BookOutput> {
     @exclusivity(unchecked) private(set) var invalidations: UInt64 = 0
 
     @exclusivity(unchecked) var output: Output
+    /// Also pass the book deltas on (exec's paper venue needs the levels for queue positions),
+    /// each ahead of the top it moved.
+    let passDeltas: Bool
 
-    init(output: Output) {
+    init(output: Output, passDeltas: Bool = false) {
         self.output = output
+        self.passDeltas = passDeltas
     }
 
     /// The instruments with a book, in id order.
@@ -42,6 +46,7 @@ final class BookProcessor<Output: BookOutput> {
         switch header.messageType {
         case .bookDelta:
             guard let book = book(header.instrument) else { return missingDefinition(header) }
+            if passDeltas { output.pass(frame) }
             switch book.apply(frame.pointee.as(BookDelta.self)) {
             case .none:
                 break

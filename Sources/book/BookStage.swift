@@ -42,7 +42,8 @@ final class BookStage {
     init(options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?) {
         self.options = options
         self.source = source
-        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink))
+        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink),
+                                  passDeltas: options.passDeltas)
     }
 
     private func printDump() {

@@ -71,7 +71,6 @@ final class Journal {
                 raw.storeBytes(of: JournalDescriptor.magic, toByteOffset: 0, as: UInt64.self)
                 raw.storeBytes(of: JournalDescriptor.layoutVersion, toByteOffset: 8, as: UInt16.self)
                 raw.storeBytes(of: UInt16(JournalDescriptor.recordSize), toByteOffset: 10, as: UInt16.self)
-                raw.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: 12, as: Int64.self)
             }
             guard header.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == JournalDescriptor.headerSize else {
                 close(fd)

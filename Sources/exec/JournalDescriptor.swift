@@ -14,10 +14,7 @@ import IPC
 /// +-------------------------------+-------------------------------+
 /// |         layoutVersion         |          recordSize           |  8
 /// +-------------------------------+-------------------------------+
-/// |                        createdTimeNs                          | 12
-/// |                                                               |
-/// +---------------------------------------------------------------+
-/// |                        reserved to 64                         | 20
+/// |                        reserved to 64                         | 12
 /// +---------------------------------------------------------------+
 ///
 /// record (80 bytes)
@@ -32,6 +29,9 @@ import IPC
 /// |                    marker "TPRC"                              | 76
 /// +---------------------------------------------------------------+
 /// ```
+///
+/// Nothing in the file depends on when it was written: replaying the same recording with the
+/// same parameters writes the same bytes.
 ///
 /// A crash mid-write leaves a short last record (a torn tail); a damaged disk or a stray write
 /// leaves a record whose CRC does not match. Opening finds both, keeps every intact record and

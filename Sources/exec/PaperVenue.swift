@@ -76,8 +76,11 @@ final class PaperVenue {
     }
 
     /// Orders whose latency has passed arrive: acknowledged, and matched or queued.
+    /// In client-id order (the order they were sent): a dictionary's own order differs from one
+    /// run to the next, and a replay must write the same journal every time.
     func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
-        for (id, order) in orders where order.queue == nil && order.arrivesAtNs <= nowNs {
+        for id in orders.keys.sorted() {
+            guard let order = orders[id], order.queue == nil, order.arrivesAtNs <= nowNs else { continue }
             arrive(id, order, nowNs: nowNs, into: &reports)
         }
     }
@@ -117,6 +120,13 @@ final class PaperVenue {
 
     // MARK: Market data in
 
+    /// A snapshot replaces the book: forget the levels (queue positions stay as they were).
+    func clearLevels() {
+        bidLevels.removeAll(keepingCapacity: true)
+        askLevels.removeAll(keepingCapacity: true)
+        tradedSinceUpdate.removeAll(keepingCapacity: true)
+    }
+
     /// A level of the book changed to `size` (others' orders; 0 removes it).
     func level(_ side: Side, price: Int64, size: Int64) {
         let before = (side == .bid ? bidLevels : askLevels)[price] ?? 0
@@ -141,7 +151,8 @@ final class PaperVenue {
         // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
         let hitsBids = trade.aggressor == .sell
         var left = trade.size
-        for (id, order) in orders.sorted(by: { $0.key < $1.key }) where order.queue != nil {
+        for id in orders.keys.sorted() {
+            guard let order = orders[id], order.queue != nil else { continue }
             let command = order.command
             guard (command.side == .buy) == hitsBids else { continue }
             let through = hitsBids ? trade.price < command.price : trade.price > command.price

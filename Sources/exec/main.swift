@@ -1,43 +1,68 @@
-// exec: orders. Today: the journal and its tools; the order manager and the paper venue follow.
+// exec: orders from quote intents on the paper venue, journaled. See ExecOptions.usage.
 //
-//   exec journal FILE     prints the journal as CSV (stdout) and its damage, if any (stderr)
-//
-// Exit codes: 0 done, 1 the journal is damaged (the intact records are printed), 100 usage,
-// 111 the file could not be read.
+//   exec [options]        the order manager and the paper venue over signal's output
+//   exec journal FILE     prints a journal as CSV (stdout) and its damage, if any (stderr)
 import Glibc
 import IPC
 
-let usage = """
-    usage: exec journal FILE
-      journal   the journal's intact records as CSV; damage (a torn tail, a record whose checksum
-                does not match) is reported on stderr, one line each
-    exit codes: 0 done, 1 the journal is damaged, 100 usage, 111 unreadable
-    """
-
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.first == "journal" else {
-    if arguments.first == "--help" || arguments.first == "-h" {
-        print(usage)
-        exit(ExitCode.success)
-    }
-    ToolStart.fail("exec: only 'exec journal FILE' is built yet (the order manager and paper venue are the next issue)\n\(usage)", ExitCode.usage)
+if arguments.first == "journal" {
+    guard arguments.count == 2 else { ToolStart.fail("exec: journal needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
+    printJournal(arguments[1])
 }
-guard arguments.count == 2 else { ToolStart.fail("exec: journal needs one FILE\n\(usage)", ExitCode.usage) }
-print(JournalCSV.header)
-var instruments: [UInt32: Instrument] = [:]
-let scan: Journal.Scan
+
+let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (arguments) throws(InvalidArgument) in
+    try ExecOptions(arguments)
+}
+let source: FrameSource
 do {
-    scan = try Journal.read(arguments[1]) { frame, record in
-        if frame.header.messageType == .instrumentDefinition, let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
-            instruments[instrument.id] = instrument
-        }
-        if let line = JournalCSV.line(frame, record: record, instruments: instruments) { print(line) }
-    }
+    source = try FrameSource(options.input, idle: options.idle)
 } catch {
     ToolStart.fail("exec: \(error)", ExitCode.system)
 }
-for damage in scan.damaged { StandardError.line("exec: journal \(arguments[1]): \(damage)") }
-if scan.tornTailBytes > 0 {
-    StandardError.line("exec: journal \(arguments[1]): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a crash mid-write)")
+var sink: FrameSink?
+if let output = options.output {
+    do { sink = try FrameSink(output) } catch { ToolStart.fail("exec: \(error)", ExitCode.system) }
 }
-exit(scan.damaged.isEmpty && scan.tornTailBytes == 0 ? ExitCode.success : ExitCode.failure)
+var journal: Journal?
+if let path = options.journalPath {
+    do {
+        let (opened, opening) = try Journal.open(path, policy: options.sync)
+        for damage in opening.damaged { StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)") }
+        if opening.tornTailBytes > 0 {
+            StandardError.line("exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
+        }
+        journal = opened
+    } catch {
+        ToolStart.fail("exec: \(error)", ExitCode.system)
+    }
+}
+var membership: SessionMembership?
+if let session = options.session {
+    do { membership = try SessionMembership(session, role: .exec, detail: "paper venue") } catch { ToolStart.fail("exec: \(error)", ExitCode.system) }
+}
+let result = ExecStage(options: options, source: source, sink: sink, journal: journal, membership: membership).run()
+if let message = result.message { StandardError.line(message) }
+exit(result.code)
+
+/// `exec journal FILE`: the journal as CSV, its damage on stderr.
+func printJournal(_ path: String) -> Never {
+    print(JournalCSV.header)
+    var instruments: [UInt32: Instrument] = [:]
+    let scan: Journal.Scan
+    do {
+        scan = try Journal.read(path) { frame, record in
+            if frame.header.messageType == .instrumentDefinition, let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
+                instruments[instrument.id] = instrument
+            }
+            if let line = JournalCSV.line(frame, record: record, instruments: instruments) { print(line) }
+        }
+    } catch {
+        ToolStart.fail("exec: \(error)", ExitCode.system)
+    }
+    for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
+    if scan.tornTailBytes > 0 {
+        StandardError.line("exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a crash mid-write)")
+    }
+    exit(scan.damaged.isEmpty && scan.tornTailBytes == 0 ? ExitCode.success : ExitCode.failure)
+}

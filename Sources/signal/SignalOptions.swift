@@ -21,14 +21,17 @@ struct SignalOptions {
     var volatilityHalfLifeSeconds = 30.0
     var idle: IdleStrategy.Mode = .block
     var readers = 1
+    /// With --out: pass every input frame on, each ahead of the intents it causes (for exec).
+    var passThrough = false
 
     static let usage = """
-        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] | --json]
+        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
                       [--strategy as|fixed] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
-        or one JSON line per intent (the default).
+        or one JSON line per intent (the default). --pass-through also passes every input frame on,
+        each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
           as      Avellaneda-Stoikov: reservation price skewed by inventory, spread from gamma, the
                   mid's volatility (estimated online) and kappa (set, or estimated from trades);
                   finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
@@ -77,6 +80,8 @@ struct SignalOptions {
         volatilityHalfLifeSeconds = try flags.decimal("--vol-half-life", in: 0.001...1e6) ?? volatilityHalfLifeSeconds
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
+        passThrough = flags.flag("--pass-through")
+        guard !passThrough || output != .json else { throw InvalidArgument("--pass-through goes with --out") }
         try flags.finish()
     }
 }

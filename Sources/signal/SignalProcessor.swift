@@ -3,6 +3,7 @@ import IPC
 /// Where quote intents go (frames or JSON), resolved at compile time.
 protocol SignalOutput {
     mutating func emit(_ intent: QuoteIntent, instrument: Instrument)
+    mutating func pass(_ frame: UnsafePointer<Frame>)
     mutating func report(_ problem: String)
 }
 
@@ -40,6 +41,8 @@ final class SignalProcessor<Output: SignalOutput> {
     }
 
     func handle(_ frame: UnsafePointer<Frame>) {
+        // Passed on first, so an intent always follows the market data that caused it.
+        if options.passThrough { output.pass(frame) }
         let header = frame.pointee.header
         let id = Int(header.instrument)
         switch header.messageType {

@@ -19,6 +19,11 @@ final class SignalStage {
             do { try sink!.write(Frame(intent), idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
         }
 
+        mutating func pass(_ frame: UnsafePointer<Frame>) {
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(frame.pointee, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        }
+
         func report(_ problem: String) { StandardError.line(problem) }
     }
 

@@ -1,0 +1,60 @@
+import IPC
+
+/// What `exec` was asked to do, validated.
+struct ExecOptions {
+    var input: Endpoint = .standardStream
+    var output: Endpoint?
+    var journalPath: String?
+    var sync = Journal.SyncPolicy.batch
+    var venue = PaperVenue.Parameters()
+    /// Pre-trade limits; sizes in units of the base asset, converted per instrument.
+    var maxOrderSize: Double?
+    var maxPosition: Double?
+    var priceBandBps: Int64?
+    var maxOpenOrders = 2
+    var maxOrdersPerSecond = 50
+    var idle: IdleStrategy.Mode = .block
+    var session: SessionName?
+    var readers = 1
+
+    static let usage = """
+        usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
+                    [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
+                    [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
+                    [--max-orders-per-second N]
+                    [--idle spin|yield|block] [--session NAME]
+               exec journal FILE
+        Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
+        (market data and intents in one stream, in causal order). Every order command, execution report
+        and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
+        stream every open order is cancelled and the result printed. Fees in millionths of the notional
+        (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
+        past it, whatever the strategy asks. `exec journal FILE` prints a journal as CSV.
+        exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
+        """
+
+    init(_ arguments: [String]) throws(InvalidArgument) {
+        var flags = CommandLineArguments(tool: "exec", arguments)
+        if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
+        if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
+        journalPath = try flags.value("--journal")
+        if let sync = try flags.value("--fsync") {
+            guard let policy = Journal.SyncPolicy(rawValue: sync) else {
+                throw InvalidArgument("--fsync '\(sync)': expected none, batch or always")
+            }
+            self.sync = policy
+        }
+        if let latency = try flags.decimal("--entry-latency-ms", in: 0...60_000) { venue.entryLatencyNs = Int64(latency * 1e6) }
+        if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { venue.makerFeeMillionths = Int64(fee) }
+        if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { venue.takerFeeMillionths = Int64(fee) }
+        maxOrderSize = try flags.decimal("--max-order-size", in: 1e-12...1e12)
+        maxPosition = try flags.decimal("--max-position", in: 0...1e12)
+        priceBandBps = try flags.integer("--price-band-bps", in: 1...100_000).map(Int64.init)
+        maxOpenOrders = try flags.integer("--max-open-orders", in: 0...1_000) ?? maxOpenOrders
+        maxOrdersPerSecond = try flags.integer("--max-orders-per-second", in: 1...100_000) ?? maxOrdersPerSecond
+        if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
+        if let session = try flags.value("--session") { self.session = try SessionName(session) }
+        readers = try flags.integer("--readers", in: 0...64) ?? readers
+        try flags.finish()
+    }
+}

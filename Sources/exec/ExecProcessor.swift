@@ -1,0 +1,150 @@
+import IPC
+
+/// Where exec's results go: order commands, execution reports and position snapshots, each
+/// journaled and passed to the next stage; resolved at compile time.
+protocol ExecOutput {
+    mutating func record(_ frame: Frame)
+    mutating func report(_ problem: String)
+}
+
+/// exec's core, one frame at a time. Market data (definitions, deltas, tops, trades) drives the
+/// paper venue; quote intents go through the order manager's pre-trade checks to the venue; the
+/// venue's reports move the orders' states and the position ledger. Time is the frames' receive
+/// time, so a replay is deterministic: the same input writes the same journal.
+final class ExecProcessor<Output: ExecOutput> {
+    struct InstrumentState {
+        let instrument: Instrument
+        var manager: OrderManager
+        let venue: PaperVenue
+        var ledger = PositionLedger()
+        var mid: Int64?
+        var inSnapshot = false
+        let maxPositionLots: Int64
+    }
+
+    let options: ExecOptions
+    @exclusivity(unchecked) var output: Output
+    @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private var reports: [ExecutionReport] = []
+    @exclusivity(unchecked) private(set) var now: Int64 = 0
+    /// Set from the session's control block: no new orders, cancel what is working.
+    @exclusivity(unchecked) var halted = false
+    @exclusivity(unchecked) private(set) var commandsSent: UInt64 = 0
+    @exclusivity(unchecked) private(set) var refusalsReported = 0
+
+    init(options: ExecOptions, output: Output) {
+        self.options = options
+        self.output = output
+        reports.reserveCapacity(64)
+    }
+
+    var instruments: [InstrumentState] { states.compactMap { $0 } }
+
+    func handle(_ frame: UnsafePointer<Frame>) {
+        let header = frame.pointee.header
+        let id = Int(header.instrument)
+        if header.receiveTimeNs > now { now = header.receiveTimeNs }
+        switch header.messageType {
+        case .instrumentDefinition:
+            define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
+        case .bookDelta:
+            guard id < states.count, let state = states[id] else { return }
+            let delta = frame.pointee.as(BookDelta.self)
+            if delta.header.flags.contains(.snapshot) != states[id]!.inSnapshot {
+                states[id]!.inSnapshot.toggle()
+                if states[id]!.inSnapshot { state.venue.clearLevels() }
+            }
+            if !delta.header.flags.contains(.idOnly) { state.venue.level(delta.side, price: delta.price, size: delta.size) }
+        case .bookTop:
+            guard id < states.count, let state = states[id] else { return }
+            let top = frame.pointee.as(BookTop.self)
+            state.venue.top(top)
+            states[id]!.mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
+        case .trade:
+            guard id < states.count, let state = states[id] else { return }
+            state.venue.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports)
+        case .quoteIntent:
+            guard id < states.count, states[id] != nil else { return }
+            var intent = frame.pointee.as(QuoteIntent.self)
+            // The position limit holds whatever the strategy asks (it may not know the position).
+            let position = states[id]!.ledger.position
+            if position >= states[id]!.maxPositionLots { intent.bidSize = 0 }
+            if position <= -states[id]!.maxPositionLots { intent.askSize = 0 }
+            let commands = states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted, nowNs: now)
+            send(id, commands)
+        default:
+            break
+        }
+        advanceVenues()
+    }
+
+    private func define(_ definition: InstrumentDefinition, frame: Frame) {
+        let id = Int(definition.header.instrument)
+        guard id >= 1, id < states.count, let instrument = try? definition.instrument() else {
+            return output.report("exec: bad instrument definition \(id); ignored")
+        }
+        guard states[id]?.instrument != instrument else { return }
+        output.record(frame) // the journal's CSV prints prices and sizes with it
+        let lot = Double(instrument.lotMantissa) / Double(power10(instrument.lotDecimals))
+        var limits = OrderManager.Limits()
+        limits.maxOrderLots = options.maxOrderSize.map { Int64(($0 / lot).rounded()) } ?? .max
+        limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
+        limits.maxOpenOrders = options.maxOpenOrders
+        limits.maxOrdersPerSecond = options.maxOrdersPerSecond
+        states[id] = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
+                                     venue: PaperVenue(instrument: UInt32(id), parameters: options.venue),
+                                     maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
+    }
+
+    private func send(_ id: Int, _ commands: [OrderCommand]) {
+        for var command in commands {
+            command.header.receiveTimeNs = now
+            output.record(Frame(command))
+            states[id]!.venue.submit(command, nowNs: now, into: &reports)
+            commandsSent &+= 1
+        }
+        let refusals = states[id]!.manager.refusals
+        while refusalsReported < refusals.count {
+            output.report("exec: \(states[id]!.instrument.symbol): order refused: \(refusals[refusalsReported])")
+            refusalsReported += 1
+        }
+        drainReports(id)
+    }
+
+    /// Orders whose entry latency has passed reach the venue.
+    private func advanceVenues() {
+        for id in states.indices where states[id] != nil {
+            states[id]!.venue.advance(to: now, into: &reports)
+            drainReports(id)
+        }
+    }
+
+    private func drainReports(_ id: Int) {
+        guard !reports.isEmpty else { return }
+        var filled = false
+        for report in reports {
+            output.record(Frame(report))
+            states[id]!.manager.apply(report)
+            states[id]!.ledger.book(report)
+            filled = filled || report.report == .fill || report.report == .partialFill
+        }
+        reports.removeAll(keepingCapacity: true)
+        if filled {
+            let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
+            output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
+        }
+    }
+
+    /// Cancels every working order (a halt, the end of the stream) and lets the venue answer.
+    func cancelAll() {
+        for id in states.indices where states[id] != nil {
+            send(id, states[id]!.manager.cancelAll(nowNs: now))
+        }
+    }
+
+    private func power10(_ exponent: UInt8) -> Int64 {
+        var value: Int64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+}

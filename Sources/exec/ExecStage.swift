@@ -1,0 +1,106 @@
+import Glibc
+import IPC
+
+/// The exec process's duty cycle: poll the input, hand frames to the processor, flush the journal
+/// and the output, obey a halt from the session, and at the end cancel everything and say where
+/// the book stands.
+final class ExecStage {
+    struct StageOutput: ExecOutput {
+        let journal: Journal?
+        let idle: IdleStrategy.Mode
+        var sink: FrameSink?
+        var failure: String?
+
+        mutating func record(_ frame: Frame) {
+            guard failure == nil else { return }
+            do {
+                try journal?.append(frame)
+            } catch {
+                failure = "\(error)"
+            }
+            guard sink != nil else { return }
+            do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { failure = "exec: writing its output: \(error)" }
+        }
+
+        func report(_ problem: String) { StandardError.line(problem) }
+    }
+
+    let options: ExecOptions
+    private var source: FrameSource
+    let processor: ExecProcessor<StageOutput>
+    let membership: SessionMembership?
+
+    init(options: ExecOptions, source: FrameSource, sink: FrameSink?, journal: Journal?, membership: SessionMembership?) {
+        self.options = options
+        self.source = source
+        self.membership = membership
+        processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink))
+    }
+
+    func run() -> (code: Int32, message: String?) {
+        var idle = IdleStrategy(options.idle)
+        if let sink = processor.output.sink,
+           !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
+            return (ExitCode.system, "exec: no reader attached to \(sink.endpoint) within 60 s")
+        }
+        var result: (code: Int32, message: String?) = (ExitCode.success, nil)
+        var nextHeartbeat = Clock.monotonicNanoseconds()
+        loop: while !SignalFlags.shutdownRequested {
+            let polled: FrameSource.Poll
+            do {
+                polled = try source.poll(limit: 256) { processor.handle($0) }
+            } catch {
+                result = (ExitCode.failure, "exec: \(error)")
+                break
+            }
+            if let failure = processor.output.failure { return (ExitCode.system, failure) }
+            let now = Clock.monotonicNanoseconds()
+            if now >= nextHeartbeat {
+                nextHeartbeat = now + 100_000_000
+                membership?.heartbeat(now: now)
+                source.heartbeat(now: now)
+                processor.output.sink?.heartbeat(now: now)
+                if let block = membership?.controlBlock, block.isHalted, !processor.halted {
+                    processor.halted = true
+                    StandardError.line("exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
+                    processor.cancelAll()
+                }
+            }
+            switch polled {
+            case .frames: idle.reset()
+            case .endOfStream: break loop
+            case .idle: source.idle(&idle)
+            }
+            do {
+                try processor.output.journal?.flush()
+                try processor.output.sink?.flush()
+            } catch {
+                return (ExitCode.system, "exec: \(error)")
+            }
+        }
+        processor.cancelAll()
+        do {
+            try processor.output.journal?.flush()
+            try processor.output.sink?.close()
+        } catch {
+            return (ExitCode.system, "exec: \(error)")
+        }
+        if let failure = processor.output.failure { return (ExitCode.system, failure) }
+        source.close()
+        membership?.leave()
+        for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
+        return result
+    }
+
+    static func summary(_ state: ExecProcessor<StageOutput>.InstrumentState, commands: UInt64) -> String {
+        let ledger = state.ledger
+        let instrument = state.instrument
+        // One tick × lot in the quote currency, for the reader: the books themselves stay exact.
+        let unit = Double(instrument.tickMantissa) * pow(10, -Double(instrument.tickDecimals))
+            * Double(instrument.lotMantissa) * pow(10, -Double(instrument.lotDecimals))
+        func quote(_ units: Int64) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
+        return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatSize(ledger.volume)), "
+            + "position \(instrument.formatSize(ledger.position)), realized \(ledger.realizedPnl) and fees \(ledger.fees) "
+            + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), \(commands) order commands"
+    }
+}
