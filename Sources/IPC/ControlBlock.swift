@@ -156,6 +156,17 @@ public struct ControlBlock: @unchecked Sendable {
 
     public var flattenRequests: UInt32 { flattenCounter.pointee.load(ordering: .acquiring) }
 
+    var flattensDoneCounter: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, ControlBlockDescriptor.flattensDoneOffset) }
+
+    /// exec says it has carried out every flatten request up to `count`: no order working, no
+    /// position left.
+    public func flattenDone(upTo count: UInt32) {
+        flattensDoneCounter.pointee.store(count, ordering: .releasing)
+    }
+
+    /// The flatten requests exec has carried out.
+    public var flattensDone: UInt32 { flattensDoneCounter.pointee.load(ordering: .acquiring) }
+
     // MARK: Process registry
 
     func processEntry(_ index: Int) -> UnsafeMutableRawPointer {

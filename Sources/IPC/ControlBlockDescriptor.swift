@@ -25,7 +25,7 @@
 /// +---------------------------------------------------------------+
 /// |                           haltPid                             |  136
 /// +---------------------------------------------------------------+
-/// |                          reserved                             |  140
+/// |        flattensDone (exec: the requests it has carried out)   |  140
 /// +---------------------------------------------------------------+
 /// |                          haltTimeNs                           |  144
 /// |                                                               |
@@ -67,7 +67,8 @@ public enum ControlBlockDescriptor {
     public static let haltedOffset = 128
     public static let flattenRequestsOffset = haltedOffset + 4
     public static let haltPidOffset = flattenRequestsOffset + 4
-    public static let haltTimeOffset = haltPidOffset + 8
+    public static let flattensDoneOffset = haltPidOffset + 4
+    public static let haltTimeOffset = flattensDoneOffset + 4
     public static let haltReasonOffset = haltTimeOffset + 8
     public static let haltReasonSize = 96
 

@@ -65,8 +65,17 @@ final class BookStage {
         var nextHeartbeat = Clock.monotonicNanoseconds()
         var quietSince = nextHeartbeat
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
-        if let sink = processor.output.sink, !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
-            return (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
+        if var sink = processor.output.sink {
+            // Waiting for the readers counts as alive for the watchdog.
+            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
+                processor.output.membership?.heartbeat(now: Clock.monotonicNanoseconds())
+                return SignalFlags.shutdownRequested
+            }
+            if !attached {
+                try? sink.close() // nobody came: the ring goes
+                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
+                    : (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
+            }
         }
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll

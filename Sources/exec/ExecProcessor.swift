@@ -20,6 +20,8 @@ final class ExecProcessor<Output: ExecOutput> {
         var mid: Int64?
         var inSnapshot = false
         let maxPositionLots: Int64
+        /// A marketable order closing the position during a flatten, until the venue answers.
+        var flattenOrder: UInt32?
     }
 
     let options: ExecOptions
@@ -30,6 +32,11 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Set from the session's control block: no new orders, cancel what is working.
     @exclusivity(unchecked) var halted = false
     @exclusivity(unchecked) private(set) var commandsSent: UInt64 = 0
+    /// Flattening: every order cancelled, every position being closed with marketable orders.
+    @exclusivity(unchecked) private(set) var flattening = false
+    /// Market time of the last frame, and when it arrived (monotonic), to extrapolate market
+    /// time while the input is quiet (a dead signal must not stop a flatten).
+    @exclusivity(unchecked) private var lastFrameWallNs: Int64 = 0
     @exclusivity(unchecked) private(set) var refusalsReported = 0
 
     init(options: ExecOptions, output: Output) {
@@ -44,6 +51,7 @@ final class ExecProcessor<Output: ExecOutput> {
         let header = frame.pointee.header
         let id = Int(header.instrument)
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
+        lastFrameWallNs = Clock.monotonicNanoseconds()
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
@@ -70,7 +78,7 @@ final class ExecProcessor<Output: ExecOutput> {
             let position = states[id]!.ledger.position
             if position >= states[id]!.maxPositionLots { intent.bidSize = 0 }
             if position <= -states[id]!.maxPositionLots { intent.askSize = 0 }
-            let commands = states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted, nowNs: now)
+            let commands = states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted || flattening, nowNs: now)
             send(id, commands)
         default:
             break
@@ -128,10 +136,55 @@ final class ExecProcessor<Output: ExecOutput> {
             states[id]!.ledger.book(report)
             filled = filled || report.report == .fill || report.report == .partialFill
         }
+        if let flattenOrder = states[id]!.flattenOrder,
+           reports.contains(where: { $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill }) {
+            states[id]!.flattenOrder = nil
+        }
         reports.removeAll(keepingCapacity: true)
         if filled {
             let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
             output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
+        }
+    }
+
+    /// The input is quiet: market time moves on with the wall clock from the last frame, so
+    /// orders in flight still reach the venue (a flatten with signal dead).
+    func idle() {
+        guard lastFrameWallNs > 0 else { return }
+        let extrapolated = now + (Clock.monotonicNanoseconds() - lastFrameWallNs)
+        lastFrameWallNs = Clock.monotonicNanoseconds()
+        if extrapolated > now { now = extrapolated }
+        advanceVenues()
+    }
+
+    /// Starts a flatten: no new quotes, every order cancelled, every position closed with
+    /// marketable orders (sent again while a position remains).
+    func flatten() {
+        flattening = true
+        cancelAll()
+        continueFlatten()
+    }
+
+    /// Sends a closing market order for every instrument still holding a position and none in flight.
+    func continueFlatten() {
+        guard flattening else { return }
+        for id in states.indices where states[id] != nil && states[id]!.flattenOrder == nil {
+            let position = states[id]!.ledger.position
+            guard position != 0 else { continue }
+            let order = OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
+                                     command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
+                                     timeInForce: .immediateOrCancel, clientOrderId: states[id]!.manager.takeId(),
+                                     price: 0, size: abs(position))
+            states[id]!.flattenOrder = order.clientOrderId
+            send(id, [order])
+        }
+    }
+
+    /// Flat: no position, no order working, nothing in flight.
+    var isFlat: Bool {
+        states.allSatisfy { state in
+            guard let state else { return true }
+            return state.ledger.position == 0 && state.manager.openOrders == 0 && state.flattenOrder == nil
         }
     }
 

@@ -39,12 +39,21 @@ final class ExecStage {
 
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
-        if let sink = processor.output.sink,
-           !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
-            return (ExitCode.system, "exec: no reader attached to \(sink.endpoint) within 60 s")
+        if var sink = processor.output.sink {
+            // Waiting for the readers counts as alive for the watchdog.
+            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
+                membership?.heartbeat(now: Clock.monotonicNanoseconds())
+                return SignalFlags.shutdownRequested
+            }
+            if !attached {
+                try? sink.close() // nobody came: the ring goes
+                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
+                    : (ExitCode.system, "exec: no reader attached to \(sink.endpoint) within 60 s")
+            }
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         var nextHeartbeat = Clock.monotonicNanoseconds()
+        var flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {
@@ -66,10 +75,27 @@ final class ExecStage {
                     processor.cancelAll()
                 }
             }
+            if let block = membership?.controlBlock {
+                let requests = block.flattenRequests
+                if requests != flattensHandled {
+                    flattensHandled = requests
+                    StandardError.line("exec: flatten requested: cancelling every order, closing every position")
+                    processor.flatten()
+                }
+                if processor.flattening {
+                    processor.continueFlatten()
+                    if processor.isFlat && block.flattensDone != flattensHandled {
+                        block.flattenDone(upTo: flattensHandled)
+                        StandardError.line("exec: flat: no order working, no position")
+                    }
+                }
+            }
             switch polled {
             case .frames: idle.reset()
             case .endOfStream: break loop
-            case .idle: source.idle(&idle)
+            case .idle:
+                processor.idle()
+                source.idle(&idle)
             }
             do {
                 try processor.output.journal?.flush()

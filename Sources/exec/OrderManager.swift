@@ -106,7 +106,8 @@ struct OrderManager {
         return refusal == nil
     }
 
-    private mutating func takeId() -> UInt32 {
+    /// The next client order id (also for orders the manager does not keep, like a flatten's).
+    mutating func takeId() -> UInt32 {
         defer { nextClientOrderId &+= 1 }
         return nextClientOrderId
     }

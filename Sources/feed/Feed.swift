@@ -32,7 +32,15 @@ struct Feed<Source: MarketDataSource> {
 
     /// Runs until the source ends, the duration passes or SIGINT/SIGTERM; then closes the output.
     mutating func run(readers: Int) throws(FeedError) {
-        guard output.awaitReaders(readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) else {
+        let membership = self.membership
+        let attached = output.awaitReaders(readers, timeoutNs: 60_000_000_000) {
+            membership?.heartbeat(now: Clock.monotonicNanoseconds()) // waiting counts as alive
+            return SignalFlags.shutdownRequested
+        }
+        if !attached {
+            try? output.close() // nobody came: the ring goes
+            membership?.leave()
+            if SignalFlags.shutdownRequested { return }
             throw .system("feed: no reader attached to \(output.endpoint) within 60 s")
         }
         var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: Clock.realtimeNanoseconds())

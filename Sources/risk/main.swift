@@ -1,36 +1,35 @@
-// risk: limits, watchdog and kill switch for a session, and the session's status display.
-//
-//   risk status SESSION     prints the session's rings (producer position, each consumer's
-//                           position, lag and drops) and its registered processes, then exits.
-//
-// The risk process itself (limits, watchdog, flatten on SIGUSR1) is built with the trading half
-// of the pipeline; until then `risk` answers only `status`.
-// Exit codes: 0 done, 100 usage.
+// risk: limits, watchdog and kill switch for a session; and `risk status SESSION`. See RiskOptions.usage.
 import Glibc
 import IPC
 
-let usage = """
-    usage: risk status SESSION
-      status   print the session's rings and processes (positions, lag, drops, heartbeats)
-    exit codes: 0 done, 100 usage
-    """
-
 let arguments = Array(CommandLine.arguments.dropFirst())
-switch arguments.first {
-case "status":
-    guard arguments.count == 2 else {
-        StandardError.line("risk: status needs a SESSION\n\(usage)")
-        exit(ExitCode.usage)
-    }
+if arguments.first == "status" {
+    guard arguments.count == 2 else { ToolStart.fail("risk: status needs a SESSION\n\(RiskOptions.usage)", ExitCode.usage) }
     do {
         print(SessionStatus.render(try SessionName(arguments[1])), terminator: "")
+        exit(ExitCode.success)
     } catch {
-        StandardError.line("risk: \(error)")
-        exit(ExitCode.usage)
+        ToolStart.fail("risk: \(error)", ExitCode.usage)
     }
-case "--help", "-h":
-    print(usage)
-default:
-    StandardError.line("risk: the risk process arrives with the trading half of the pipeline; only 'status' is here\n\(usage)")
-    exit(ExitCode.usage)
 }
+
+let options = ToolStart.options(tool: "risk", usage: RiskOptions.usage) { (arguments) throws(InvalidArgument) in
+    try RiskOptions(arguments)
+}
+SignalFlags.install([SIGUSR1])
+let membership: SessionMembership
+do {
+    membership = try SessionMembership(options.session, role: .risk, detail: "limits, watchdog")
+} catch {
+    ToolStart.fail("risk: \(error)", ExitCode.system)
+}
+func lossy(_ endpoint: Endpoint?) -> FrameSource? {
+    guard let endpoint else { return nil }
+    do {
+        return try FrameSource(endpoint, idle: .yield, mode: .lossy)
+    } catch {
+        ToolStart.fail("risk: \(error)", ExitCode.system)
+    }
+}
+let stage = RiskStage(options: options, membership: membership, exec: lossy(options.execOutput), market: lossy(options.market))
+exit(stage.run())

@@ -23,12 +23,15 @@ struct SignalOptions {
     var readers = 1
     /// With --out: pass every input frame on, each ahead of the intents it causes (for exec).
     var passThrough = false
+    /// The session to join (registry, heartbeat).
+    var session: SessionName?
 
     static let usage = """
         usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
                       [--strategy as|fixed] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
+                      [--session NAME]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
         each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
@@ -81,6 +84,7 @@ struct SignalOptions {
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         passThrough = flags.flag("--pass-through")
+        if let session = try flags.value("--session") { self.session = try SessionName(session) }
         guard !passThrough || output != .json else { throw InvalidArgument("--pass-through goes with --out") }
         try flags.finish()
     }

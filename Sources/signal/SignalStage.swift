@@ -38,19 +38,30 @@ final class SignalStage {
     private var source: FrameSource
     let processor: SignalProcessor<StageOutput>
     let options: SignalOptions
+    let membership: SessionMembership?
 
-    init(options: SignalOptions, source: FrameSource, sink: FrameSink?) {
+    init(options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?) {
         self.options = options
         self.source = source
+        self.membership = membership
         processor = SignalProcessor(options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
     }
 
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
         var quietSince = Clock.monotonicNanoseconds()
-        if let sink = processor.output.sink,
-           !sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000, stop: { SignalFlags.shutdownRequested }) {
-            return (ExitCode.system, "signal: no reader attached to \(sink.endpoint) within 60 s")
+        var nextHeartbeat = quietSince
+        if var sink = processor.output.sink {
+            // Waiting for the readers counts as alive for the watchdog.
+            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
+                membership?.heartbeat(now: Clock.monotonicNanoseconds())
+                return SignalFlags.shutdownRequested
+            }
+            if !attached {
+                try? sink.close() // nobody came: the ring goes
+                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
+                    : (ExitCode.system, "signal: no reader attached to \(sink.endpoint) within 60 s")
+            }
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         loop: while !SignalFlags.shutdownRequested {
@@ -63,6 +74,12 @@ final class SignalStage {
             }
             if let error = processor.output.sinkError { return (ExitCode.system, "signal: writing quotes: \(error)") }
             let now = Clock.monotonicNanoseconds()
+            if now >= nextHeartbeat {
+                nextHeartbeat = now + 100_000_000
+                membership?.heartbeat(now: now)
+                processor.output.sink?.heartbeat(now: now)
+                source.heartbeat(now: now)
+            }
             switch polled {
             case .frames:
                 idle.reset()
@@ -72,8 +89,6 @@ final class SignalStage {
             case .idle:
                 if now - quietSince > 100_000_000 {
                     quietSince = now
-                    processor.output.sink?.heartbeat(now: now)
-                    source.heartbeat(now: now)
                     if case .dead(let pid) = source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
                         return (ExitCode.failure, "signal: upstream producer pid \(pid) died without ending its stream")
                     }
@@ -85,6 +100,7 @@ final class SignalStage {
         fflush(nil)
         do { try processor.output.sink?.close() } catch { return (ExitCode.system, "signal: closing its output: \(error)") }
         source.close()
+        membership?.leave()
         StandardError.line("signal: \(processor.intentsSent) quote intents")
         return result
     }

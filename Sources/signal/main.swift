@@ -16,6 +16,10 @@ var sink: FrameSink?
 if case .frames(let endpoint) = options.output {
     do { sink = try FrameSink(endpoint) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
 }
-let result = SignalStage(options: options, source: source, sink: sink).run()
+var membership: SessionMembership?
+if let session = options.session {
+    do { membership = try SessionMembership(session, role: .signal, detail: options.strategy.rawValue) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
+}
+let result = SignalStage(options: options, source: source, sink: sink, membership: membership).run()
 if let message = result.message { StandardError.line(message) }
 exit(result.code)

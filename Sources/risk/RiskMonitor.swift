@@ -1,0 +1,78 @@
+import IPC
+
+/// risk's core: positions and PnL per instrument (from exec's position snapshots), marks (from
+/// tops), and the post-trade limits. `breach` names the first limit broken, or nil.
+struct RiskMonitor {
+    struct InstrumentRisk {
+        let instrument: Instrument
+        var position: Int64 = 0
+        var pnl: Int64 = 0
+        var mark: Int64?
+        /// One tick × lot in the quote currency.
+        var unit: Double
+    }
+
+    let options: RiskOptions
+    private(set) var instruments: [UInt32: InstrumentRisk] = [:]
+    private(set) var peakPnl = 0.0
+    private(set) var lastMarketDataNs: Int64?
+
+    init(options: RiskOptions) { self.options = options }
+
+    mutating func handle(_ frame: UnsafePointer<Frame>, nowNs: Int64) {
+        let header = frame.pointee.header
+        switch header.messageType {
+        case .instrumentDefinition:
+            guard let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument(),
+                  instruments[instrument.id] == nil else { return }
+            let unit = Double(instrument.tickMantissa) * pow10(-Int(instrument.tickDecimals))
+                * Double(instrument.lotMantissa) * pow10(-Int(instrument.lotDecimals))
+            instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: unit)
+        case .positionSnapshot:
+            let snapshot = frame.pointee.as(PositionSnapshot.self)
+            instruments[header.instrument]?.position = snapshot.position
+            instruments[header.instrument]?.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
+        case .bookTop:
+            let top = frame.pointee.as(BookTop.self)
+            lastMarketDataNs = nowNs
+            if top.isValid { instruments[header.instrument]?.mark = (top.bidPrice + top.askPrice) / 2 }
+        case .bookDelta, .trade:
+            lastMarketDataNs = nowNs
+        default:
+            break
+        }
+    }
+
+    var totalPnl: Double { instruments.values.reduce(0) { $0 + Double($1.pnl) * $1.unit } }
+
+    /// The first limit broken, as the reason trading halts.
+    mutating func breach(nowNs: Int64) -> String? {
+        peakPnl = max(peakPnl, totalPnl)
+        for risk in instruments.values.sorted(by: { $0.instrument.id < $1.instrument.id }) {
+            let lot = Double(risk.instrument.lotMantissa) * pow10(-Int(risk.instrument.lotDecimals))
+            if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
+                return "max position \(max) \(risk.instrument.symbol) breached: position \(risk.instrument.formatSize(risk.position))"
+            }
+        }
+        if let max = options.maxNotional {
+            let exposure = instruments.values.reduce(0.0) { total, risk in
+                total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
+            }
+            if exposure > max { return "max notional \(max) breached: exposure \(rounded(exposure))" }
+        }
+        if let max = options.maxDrawdown, peakPnl - totalPnl > max {
+            return "max drawdown \(max) breached: PnL \(rounded(totalPnl)) from a peak of \(rounded(peakPnl))"
+        }
+        if let stale = options.staleMs, let last = lastMarketDataNs, nowNs - last > Int64(stale) * 1_000_000 {
+            return "stale market data: nothing for \((nowNs - last) / 1_000_000) ms (limit \(stale) ms)"
+        }
+        return nil
+    }
+
+    private func rounded(_ value: Double) -> String { "\((value * 1e4).rounded() / 1e4)" }
+    private func pow10(_ exponent: Int) -> Double {
+        var value = 1.0
+        for _ in 0..<abs(exponent) { value *= 10 }
+        return exponent < 0 ? 1 / value : value
+    }
+}

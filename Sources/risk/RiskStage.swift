@@ -1,0 +1,96 @@
+import Glibc
+import IPC
+
+/// The risk process's cycle, every millisecond or so: read exec's and the market's rings (as a
+/// lossy consumer, so risk never slows them), check the limits and the watchdog, act on SIGUSR1.
+/// It only ever acts through the control block — the halt and flatten flags — and, when exec does
+/// not confirm a flatten in time, by killing exec.
+final class RiskStage {
+    let options: RiskOptions
+    let membership: SessionMembership
+    private var exec: FrameSource?
+    private var market: FrameSource?
+    private var monitor: RiskMonitor
+
+    init(options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?) {
+        self.options = options
+        self.membership = membership
+        self.exec = exec
+        self.market = market
+        monitor = RiskMonitor(options: options)
+    }
+
+    func run() -> Int32 {
+        let block = membership.controlBlock
+        var flattenSignals = SignalFlags.count(SIGUSR1)
+        var flattenDeadline: Int64?
+        var flattenRequested: UInt32 = 0
+        var nextCheck = Clock.monotonicNanoseconds()
+        StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens)")
+        while !SignalFlags.shutdownRequested {
+            let now = Clock.monotonicNanoseconds()
+            var frames = 0
+            // Rings only (checked at start), which never throw; lossy, so risk never slows them.
+            if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: now) }) ?? .idle {
+                frames += count
+            }
+            if market != nil, case .frames(let count) = (try? market!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: now) }) ?? .idle {
+                frames += count
+            }
+            if SignalFlags.count(SIGUSR1) != flattenSignals {
+                flattenSignals = SignalFlags.count(SIGUSR1)
+                block.halt(reason: "flatten requested (SIGUSR1 to risk pid \(getpid()))")
+                block.requestFlatten()
+                flattenRequested = block.flattenRequests
+                flattenDeadline = now + Int64(options.flattenDeadlineMs) * 1_000_000
+                StandardError.line("risk: flatten requested: trading halted, exec closes every order and position")
+            }
+            if let deadline = flattenDeadline {
+                if block.flattensDone >= flattenRequested {
+                    StandardError.line("risk: flat: exec confirmed within \(options.flattenDeadlineMs) ms")
+                    flattenDeadline = nil
+                } else if now > deadline {
+                    flattenDeadline = nil
+                    killExec(block)
+                }
+            }
+            if now >= nextCheck {
+                nextCheck = now + 20_000_000
+                membership.heartbeat(now: now)
+                exec?.heartbeat(now: now)
+                market?.heartbeat(now: now)
+                if !block.isHalted {
+                    if let reason = monitor.breach(nowNs: now) ?? watchdog(block, now: now) {
+                        if block.halt(reason: reason) { StandardError.line("risk: HALT: \(reason)") }
+                    }
+                }
+            }
+            if frames == 0 { usleep(1_000) }
+        }
+        exec?.close()
+        market?.close()
+        membership.leave()
+        return ExitCode.success
+    }
+
+    /// A registered process that died or whose heartbeat stopped halts trading.
+    private func watchdog(_ block: ControlBlock, now: Int64) -> String? {
+        let timeout = Int64(options.heartbeatTimeoutMs) * 1_000_000
+        for entry in block.processes where entry.state == .running && entry.pid != getpid() {
+            let role = entry.role?.name ?? "process"
+            if !ProcessLiveness.isAlive(entry.pid) { return "watchdog: \(role) pid \(entry.pid) died" }
+            if now - entry.heartbeatNs > timeout {
+                return "watchdog: \(role) pid \(entry.pid) silent for \((now - entry.heartbeatNs) / 1_000_000) ms"
+            }
+        }
+        return nil
+    }
+
+    private func killExec(_ block: ControlBlock) {
+        guard let exec = block.processes.first(where: { $0.role == .exec && $0.state == .running }) else {
+            return StandardError.line("risk: no running exec confirmed the flatten, and none is registered to stop")
+        }
+        kill(exec.pid, SIGKILL)
+        StandardError.line("risk: exec pid \(exec.pid) did not confirm the flatten within \(options.flattenDeadlineMs) ms: killed it; trading stays halted")
+    }
+}
