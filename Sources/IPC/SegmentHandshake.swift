@@ -48,18 +48,25 @@ struct SegmentHandshake {
 
     /// Opens the segment and validates size, magic, readiness and layout version.
     func attach(_ name: SegmentName, readyTimeoutMs: Int) throws(SegmentError) -> SharedMemoryMapping {
-        let mapping: SharedMemoryMapping
-        do {
-            mapping = try SharedMemoryMapping.open(name)
-        } catch {
-            throw SegmentError.opening(name, error)
+        let deadline = Clock.monotonicNanoseconds() + Int64(readyTimeoutMs) * 1_000_000
+        var opened: SharedMemoryMapping?
+        while opened == nil {
+            do {
+                opened = try SharedMemoryMapping.open(name)
+            } catch where error.errno == EAGAIN && Clock.monotonicNanoseconds() < deadline {
+                usleep(1_000) // created, not yet sized
+            } catch where error.errno == EAGAIN {
+                throw SegmentError.notReady(name, waitedMs: readyTimeoutMs)
+            } catch {
+                throw SegmentError.opening(name, error)
+            }
         }
+        let mapping = opened!
         guard mapping.length >= headerLength else {
             throw SegmentError.tooSmall(name, length: mapping.length, needed: headerLength)
         }
         let base = mapping.base
         let ready = sharedUInt32(base, readyOffset)
-        let deadline = Clock.monotonicNanoseconds() + Int64(readyTimeoutMs) * 1_000_000
         while true {
             // A creator in progress shows magic 0 (the segment starts zeroed) or the right one.
             let found = sharedUInt64(base, 0).pointee.load(ordering: .relaxed)

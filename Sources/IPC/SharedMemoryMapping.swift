@@ -44,7 +44,8 @@ public final class SharedMemoryMapping: @unchecked Sendable {
         var info = stat()
         _ = try retryingInterrupts("fstat", name.shmPath) { fstat(fd, &info) }
         guard info.st_size > 0 else {
-            throw SystemError(call: "fstat", subject: name.shmPath + " (empty segment)", errno: EINVAL)
+            // Its creator has not sized it yet (between shm_open and ftruncate): try again.
+            throw SystemError(call: "fstat", subject: name.shmPath + " (empty segment)", errno: EAGAIN)
         }
         return try map(fd: fd, name: name, length: Int(info.st_size))
     }

@@ -13,26 +13,36 @@ struct RiskMonitor {
     }
 
     let options: RiskOptions
+    /// The session's instrument table: risk may attach after the definitions went by.
+    let lookup: (UInt32) -> Instrument?
     private(set) var instruments: [UInt32: InstrumentRisk] = [:]
     private(set) var peakPnl = 0.0
     private(set) var lastMarketDataNs: Int64?
 
-    init(options: RiskOptions) { self.options = options }
+    init(options: RiskOptions, lookup: @escaping (UInt32) -> Instrument? = { _ in nil }) {
+        self.options = options
+        self.lookup = lookup
+    }
+
+    private mutating func learn(_ instrument: Instrument) {
+        guard instruments[instrument.id] == nil else { return }
+        let unit = Double(instrument.tickMantissa) * pow10(-Int(instrument.tickDecimals))
+            * Double(instrument.lotMantissa) * pow10(-Int(instrument.lotDecimals))
+        instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: unit)
+    }
 
     mutating func handle(_ frame: UnsafePointer<Frame>, nowNs: Int64) {
         let header = frame.pointee.header
         switch header.messageType {
         case .instrumentDefinition:
-            guard let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument(),
-                  instruments[instrument.id] == nil else { return }
-            let unit = Double(instrument.tickMantissa) * pow10(-Int(instrument.tickDecimals))
-                * Double(instrument.lotMantissa) * pow10(-Int(instrument.lotDecimals))
-            instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: unit)
+            if let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument() { learn(instrument) }
         case .positionSnapshot:
+            if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
             let snapshot = frame.pointee.as(PositionSnapshot.self)
             instruments[header.instrument]?.position = snapshot.position
             instruments[header.instrument]?.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
         case .bookTop:
+            if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
             let top = frame.pointee.as(BookTop.self)
             lastMarketDataNs = nowNs
             if top.isValid { instruments[header.instrument]?.mark = (top.bidPrice + top.askPrice) / 2 }

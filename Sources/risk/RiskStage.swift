@@ -17,7 +17,8 @@ final class RiskStage {
         self.membership = membership
         self.exec = exec
         self.market = market
-        monitor = RiskMonitor(options: options)
+        let block = membership.controlBlock
+        monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
     }
 
     func run() -> Int32 {

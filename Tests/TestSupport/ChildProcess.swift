@@ -39,6 +39,9 @@ public final class ChildProcess {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// What the child has written to stderr so far.
+    public var errorsSoFar: String { errors.textSoFar() }
+
     /// This child's stdout, to become the next child's stdin (start it with `handsOnStdout`).
     public var stdoutHandle: FileHandle {
         precondition(output == nil, "start the child with handsOnStdout: true to hand its stdout on")
@@ -63,17 +66,30 @@ public final class ChildProcess {
 final class DataCollector: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.lock()
+                data.append(chunk)
+                lock.unlock()
+            }
             done.signal()
         }
     }
 
+    func textSoFar() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     public func text() -> String {
         done.wait()
-        return String(decoding: data, as: UTF8.self)
+        return textSoFar()
     }
 }
 

@@ -1,0 +1,149 @@
+@testable import exec
+import Foundation
+import Glibc
+import IPC
+import TestSupport
+import XCTest
+
+/// The whole pipeline over a session's rings, as real processes, and risk acting on it: each
+/// limit halts trading with its name; `kill -USR1 risk` flattens (also with signal dead); an exec
+/// that does not confirm is killed.
+final class RiskTests: XCTestCase {
+    final class Session {
+        let name: String
+        let journal: String
+        var feed: ChildProcess!
+        var book: ChildProcess!
+        var signal: ChildProcess!
+        var exec: ChildProcess!
+        var risk: ChildProcess!
+
+        init(_ label: String, risk riskArguments: [String], execArguments: [String] = []) throws {
+            name = "\(label)\(getpid())"
+            journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
+            let ring = { (part: String) in "shm:tickpipe.\(self.name).\(part)" }
+            feed = try ChildProcess("feed", ["--out", ring("md"), "--session", name])
+            book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--pass-deltas", "--session", name])
+            signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "fixed",
+                                                 "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
+                                                 "--session", name])
+            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--out", ring("exec"), "--readers", "0", "--journal", journal,
+                                             "--session", name, "--max-position", "5"] + execArguments)
+            usleep(500_000)
+            risk = try ChildProcess("risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments)
+        }
+
+        /// Stops everything still running and returns risk's and exec's stderr.
+        func stop() -> (risk: String, exec: String) {
+            for child in [feed!, book!, signal!, exec!, risk!] { kill(child.pid, SIGCONT); kill(child.pid, SIGTERM) }
+            let riskResult = risk.finish(timeout: 30)
+            let execResult = exec.finish(timeout: 30)
+            for child in [feed!, book!, signal!] { _ = child.finish(timeout: 30) }
+            return (riskResult.err, execResult.err)
+        }
+
+        /// The position and working orders rebuilt from the journal.
+        func journaledBook() throws -> (position: Int64, fills: UInt64, openOrders: Int) {
+            var ledger = PositionLedger()
+            var open = Set<UInt32>()
+            _ = try Journal.read(journal) { frame, _ in
+                switch frame.header.messageType {
+                case .orderCommand:
+                    let command = frame.as(OrderCommand.self)
+                    if command.command != .cancel { open.insert(command.clientOrderId) }
+                case .executionReport:
+                    let report = frame.as(ExecutionReport.self)
+                    ledger.book(report)
+                    if report.report == .fill || report.report == .cancelled || report.report == .reject { open.remove(report.clientOrderId) }
+                default: break
+                }
+            }
+            return (ledger.position, ledger.fills, open.count)
+        }
+
+        deinit {
+            unlink(journal)
+            for part in ["md", "tops", "quotes", "exec", "control"] { unlink("/dev/shm/tickpipe.\(name).\(part)") }
+        }
+    }
+
+    func waitFor(_ text: String, in child: ChildProcess, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if child.errorsSoFar.contains(text) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func testFlattenLeavesNoOrderAndNoPositionWithinASecond() throws {
+        let session = try Session("flat", risk: [])
+        usleep(3_000_000) // trading
+        kill(session.risk.pid, SIGUSR1)
+        let flat = waitFor("risk: flat: exec confirmed within 1000 ms", in: session.risk, timeout: 1.5)
+        let output = session.stop()
+        XCTAssertTrue(flat, output.risk)
+        XCTAssertTrue(output.exec.contains("exec: flat: no order working, no position"), output.exec)
+        let book = try session.journaledBook()
+        XCTAssertGreaterThan(book.fills, 0, "it traded before the flatten")
+        XCTAssertEqual(book.position, 0)
+        XCTAssertEqual(book.openOrders, 0)
+    }
+
+    func testFlattenWorksWithSignalDead() throws {
+        let session = try Session("nosig", risk: [])
+        usleep(3_000_000)
+        kill(session.signal.pid, SIGKILL)
+        usleep(200_000)
+        kill(session.risk.pid, SIGUSR1)
+        let flat = waitFor("risk: flat: exec confirmed within 1000 ms", in: session.risk, timeout: 1.5)
+        let output = session.stop()
+        XCTAssertTrue(flat, output.risk + output.exec)
+        XCTAssertEqual(try session.journaledBook().position, 0)
+        XCTAssertEqual(try session.journaledBook().openOrders, 0)
+    }
+
+    func testAStoppedExecIsKilledWhenItDoesNotConfirm() throws {
+        let session = try Session("stopped", risk: [])
+        usleep(2_000_000)
+        kill(session.exec.pid, SIGSTOP)
+        kill(session.risk.pid, SIGUSR1)
+        let killed = waitFor("did not confirm the flatten within 1000 ms: killed it; trading stays halted", in: session.risk, timeout: 3)
+        let output = session.stop()
+        XCTAssertTrue(killed, output.risk)
+        XCTAssertTrue(output.risk.contains("risk: exec pid \(session.exec.pid) did not confirm"), output.risk)
+    }
+
+    func testEachLimitHaltsWithItsName() throws {
+        let cases: [(String, [String], String)] = [
+            ("position", ["--max-position", "0.2"], "risk: HALT: max position 0.2 SYNUSDT breached: position "),
+            ("notional", ["--max-notional", "10"], "risk: HALT: max notional 10.0 breached: exposure "),
+        ]
+        for (label, arguments, expected) in cases {
+            let session = try Session(label, risk: arguments)
+            let halted = waitFor(expected, in: session.risk, timeout: 15)
+            let obeyed = waitFor("exec: trading halted (", in: session.exec, timeout: 2)
+            let output = session.stop()
+            XCTAssertTrue(halted, "\(label): \(output.risk)")
+            XCTAssertTrue(obeyed, "exec cancels everything and sends no new order: \(label): \(output.exec)")
+        }
+    }
+
+    func testTheWatchdogHaltsWhenAStageStops() throws {
+        let session = try Session("watchdog", risk: ["--heartbeat-timeout-ms", "500"])
+        usleep(1_500_000)
+        kill(session.book.pid, SIGSTOP)
+        let halted = waitFor("risk: HALT: watchdog: book pid \(session.book.pid) silent for ", in: session.risk, timeout: 5)
+        let output = session.stop()
+        XCTAssertTrue(halted, output.risk)
+    }
+
+    func testStaleMarketDataHalts() throws {
+        let session = try Session("stale", risk: ["--stale-ms", "300", "--heartbeat-timeout-ms", "60000"])
+        usleep(1_500_000)
+        kill(session.feed.pid, SIGSTOP)
+        let halted = waitFor("risk: HALT: stale market data: nothing for ", in: session.risk, timeout: 5)
+        let output = session.stop()
+        XCTAssertTrue(halted, output.risk)
+    }
+}
