@@ -25,13 +25,15 @@ struct SignalOptions {
     var passThrough = false
     /// The session to join (registry, heartbeat).
     var session: SessionName?
+    /// exec's output, for our position (its position snapshots), read as a lossy consumer.
+    var positions: Endpoint?
 
     static let usage = """
         usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
                       [--strategy as|fixed] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
-                      [--session NAME]
+                      [--session NAME] [--positions shm:NAME]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
         each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
@@ -41,7 +43,8 @@ struct SignalOptions {
           fixed   a fixed spread of --spread-ticks around the mid
         Both: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
         goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
-        on or off goes at once). An invalid book cancels the instrument's quotes.
+        on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
+        exec's output for our position (without it the position is what the input stream says).
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
@@ -85,6 +88,10 @@ struct SignalOptions {
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         passThrough = flags.flag("--pass-through")
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
+        if let positions = try flags.value("--positions") {
+            self.positions = try Endpoint(parsing: positions, flag: "--positions")
+            guard self.positions != .standardStream else { throw InvalidArgument("--positions reads a ring (shm:NAME)") }
+        }
         guard !passThrough || output != .json else { throw InvalidArgument("--pass-through goes with --out") }
         try flags.finish()
     }

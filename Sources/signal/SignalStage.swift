@@ -36,13 +36,16 @@ final class SignalStage {
     }
 
     private var source: FrameSource
+    /// exec's output, polled each cycle for position snapshots (lossy: signal never slows exec).
+    private var positions: FrameSource?
     let processor: SignalProcessor<StageOutput>
     let options: SignalOptions
     let membership: SessionMembership?
 
-    init(options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?) {
+    init(options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?, positions: FrameSource?) {
         self.options = options
         self.source = source
+        self.positions = positions
         self.membership = membership
         processor = SignalProcessor(options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
     }
@@ -67,6 +70,11 @@ final class SignalStage {
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {
+                if positions != nil {
+                    _ = try positions!.poll(limit: 256) { frame in
+                        if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+                    }
+                }
                 polled = try source.poll(limit: 256) { processor.handle($0) }
             } catch {
                 result = (ExitCode.failure, "signal: \(error)")
@@ -100,6 +108,7 @@ final class SignalStage {
         fflush(nil)
         do { try processor.output.sink?.close() } catch { return (ExitCode.system, "signal: closing its output: \(error)") }
         source.close()
+        positions?.close()
         membership?.leave()
         StandardError.line("signal: \(processor.intentsSent) quote intents")
         return result

@@ -20,6 +20,11 @@ var membership: SessionMembership?
 if let session = options.session {
     do { membership = try SessionMembership(session, role: .signal, detail: options.strategy.rawValue) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
 }
-let result = SignalStage(options: options, source: source, sink: sink, membership: membership).run()
+// exec creates its ring after signal's: wait for it (FrameSource waits up to 10 s).
+var positions: FrameSource?
+if let endpoint = options.positions {
+    do { positions = try FrameSource(endpoint, idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
+}
+let result = SignalStage(options: options, source: source, sink: sink, membership: membership, positions: positions).run()
 if let message = result.message { StandardError.line(message) }
 exit(result.code)

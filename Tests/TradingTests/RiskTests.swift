@@ -18,7 +18,7 @@ final class RiskTests: XCTestCase {
         var exec: ChildProcess!
         var risk: ChildProcess!
 
-        init(_ label: String, risk riskArguments: [String], execArguments: [String] = []) throws {
+        init(_ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = []) throws {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
             let ring = { (part: String) in "shm:tickpipe.\(self.name).\(part)" }
@@ -26,7 +26,7 @@ final class RiskTests: XCTestCase {
             book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--pass-deltas", "--session", name])
             signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "fixed",
                                                  "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
-                                                 "--session", name])
+                                                 "--session", name, "--positions", ring("exec")] + signalArguments)
             exec = try ChildProcess("exec", ["--in", ring("quotes"), "--out", ring("exec"), "--readers", "0", "--journal", journal,
                                              "--session", name, "--max-position", "5"] + execArguments)
             usleep(500_000)
@@ -101,6 +101,23 @@ final class RiskTests: XCTestCase {
         XCTAssertTrue(flat, output.risk + output.exec)
         XCTAssertEqual(try session.journaledBook().position, 0)
         XCTAssertEqual(try session.journaledBook().openOrders, 0)
+    }
+
+    func testSignalKnowsThePositionFromExecAndStopsAtItsLimit() throws {
+        // signal's limit (1 unit) binds before exec's (5): it must be reading exec's positions.
+        let session = try Session("inventory", risk: [], signalArguments: ["--max-position", "1"])
+        usleep(6_000_000)
+        _ = session.stop()
+        var largest: Int64 = 0
+        var ledger = PositionLedger()
+        _ = try Journal.read(session.journal) { frame, _ in
+            guard frame.header.messageType == .executionReport else { return }
+            ledger.book(frame.as(ExecutionReport.self))
+            largest = max(largest, abs(ledger.position))
+        }
+        XCTAssertGreaterThan(ledger.fills, 2)
+        // 1 unit, plus at most one more 0.5 order in flight when the limit was reached.
+        XCTAssertLessThanOrEqual(largest, 1_500, "position in lots of 0.001")
     }
 
     func testAStoppedExecIsKilledWhenItDoesNotConfirm() throws {
