@@ -3,7 +3,7 @@ import IPC
 /// What `signal` was asked to do, validated: every parameter's range is checked, and an error
 /// names the flag.
 struct SignalOptions {
-    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed" }
+    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed", momentum, pairs }
     enum Output: Equatable { case frames(Endpoint), json }
 
     var input: Endpoint = .standardStream
@@ -19,6 +19,11 @@ struct SignalOptions {
     var minRequoteMs = 100
     var minMoveTicks: Int64 = 1
     var volatilityHalfLifeSeconds = 30.0
+    var windowSeconds = 5.0
+    var thresholdFraction = 0.001
+    var pairsHalfLifeSeconds = 60.0
+    var entryZ = 2.0
+    var exitZ = 0.5
     var idle: IdleStrategy.Mode = .block
     var readers = 1
     /// With --out: pass every input frame on, each ahead of the intents it causes (for exec).
@@ -30,9 +35,10 @@ struct SignalOptions {
 
     static let usage = """
         usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
-                      [--strategy as|fixed] [--quote-size UNITS] [--max-position UNITS]
+                      [--strategy as|fixed|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
+                      [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
                       [--session NAME] [--positions shm:NAME]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
@@ -41,6 +47,11 @@ struct SignalOptions {
                   mid's volatility (estimated online) and kappa (set, or estimated from trades);
                   finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
           fixed   a fixed spread of --spread-ticks around the mid
+          momentum  leans with a move of more than --threshold (a fraction) over --window seconds:
+                  bids at the touch only after a rise, offers only after a fall, else quotes
+                  --spread-ticks around the mid
+          pairs   the first two instruments as a pair: rolling hedge ratio and z-score of the spread
+                  (--half-life), in at |z| > --entry-z, out at |z| < --exit-z, --quote-size per leg
         Both: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
         goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
         on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
@@ -56,7 +67,9 @@ struct SignalOptions {
         guard !(out != nil && json) else { throw InvalidArgument("choose one of --out and --json") }
         if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
         if let name = try flags.value("--strategy") {
-            guard let parsed = Strategy(rawValue: name) else { throw InvalidArgument("--strategy '\(name)': expected as or fixed") }
+            guard let parsed = Strategy(rawValue: name) else {
+                throw InvalidArgument("--strategy '\(name)': expected as, fixed, momentum or pairs")
+            }
             strategy = parsed
         }
         gamma = try flags.decimal("--gamma", in: 1e-9...1e6) ?? gamma
@@ -84,6 +97,12 @@ struct SignalOptions {
         minRequoteMs = try flags.integer("--min-requote-ms", in: 0...3_600_000) ?? minRequoteMs
         minMoveTicks = Int64(try flags.integer("--min-move-ticks", in: 0...1_000_000) ?? Int(minMoveTicks))
         volatilityHalfLifeSeconds = try flags.decimal("--vol-half-life", in: 0.001...1e6) ?? volatilityHalfLifeSeconds
+        windowSeconds = try flags.decimal("--window", in: 0.001...1e6) ?? windowSeconds
+        thresholdFraction = try flags.decimal("--threshold", in: 1e-9...1) ?? thresholdFraction
+        pairsHalfLifeSeconds = try flags.decimal("--half-life", in: 0.001...1e6) ?? pairsHalfLifeSeconds
+        entryZ = try flags.decimal("--entry-z", in: 0.01...100) ?? entryZ
+        exitZ = try flags.decimal("--exit-z", in: 0...100) ?? exitZ
+        guard exitZ < entryZ else { throw InvalidArgument("--exit-z \(exitZ) must be below --entry-z \(entryZ)") }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         passThrough = flags.flag("--pass-through")

@@ -15,6 +15,9 @@ final class SignalProcessor<Output: SignalOutput> {
     enum Strategy {
         case avellanedaStoikov(AvellanedaStoikov)
         case fixedSpread(FixedSpread)
+        case momentum(Momentum)
+        /// A leg of the pair: the quoting is the processor's `pairs`.
+        case pairLeg
     }
 
     struct InstrumentState {
@@ -30,6 +33,8 @@ final class SignalProcessor<Output: SignalOutput> {
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
+    /// The pairs strategy over instruments 1 (A) and 2 (B).
+    @exclusivity(unchecked) private(set) var pairs: PairsTrading?
 
     init(options: SignalOptions, output: Output) {
         self.options = options
@@ -88,6 +93,16 @@ final class SignalProcessor<Output: SignalOutput> {
         case .fixedSpread:
             strategy = .fixedSpread(FixedSpread(parameters: FixedSpread.Parameters(
                 spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+        case .momentum:
+            strategy = .momentum(Momentum(Momentum.Parameters(
+                windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
+                neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+        case .pairs:
+            strategy = .pairLeg
+            if pairs == nil {
+                pairs = PairsTrading(PairsTrading.Parameters(halfLifeSeconds: options.pairsHalfLifeSeconds, entryZ: options.entryZ,
+                                                             exitZ: options.exitZ, legLots: quoteSize))
+            }
         }
         states[id] = InstrumentState(instrument: instrument, strategy: strategy)
     }
@@ -104,11 +119,32 @@ final class SignalProcessor<Output: SignalOutput> {
                 states[id]!.strategy = .avellanedaStoikov(strategy)
             case .fixedSpread(let strategy):
                 quote = strategy.quote(top, positionLots: states[id]!.positionLots)
+            case .momentum(var strategy):
+                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
+                states[id]!.strategy = .momentum(strategy)
+            case .pairLeg:
+                return quotePair(now: now)
             }
         } else {
             states[id]!.lastTop = nil
             quote = .none // the book went invalid: nothing may rest on a stale price
         }
+        send(quote, id: id, top: top, now: now)
+    }
+
+    /// Both legs of the pair, once both have a valid top: the z-score moves the targets, each
+    /// leg works towards its own.
+    private func quotePair(now: Int64) {
+        guard var strategy = pairs, states.count > 2, let a = states[1], let b = states[2],
+              let topA = a.lastTop, let topB = b.lastTop else { return }
+        _ = strategy.update(midA: topA.mid, midB: topB.mid, nowNs: now)
+        pairs = strategy
+        let targets = strategy.targets
+        send(PairsTrading.legQuote(top: topA, position: a.positionLots, target: targets.a), id: 1, top: topA, now: now)
+        send(PairsTrading.legQuote(top: topB, position: b.positionLots, target: targets.b), id: 2, top: topB, now: now)
+    }
+
+    private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
         let rule = RequoteRule(minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
         guard rule.shouldSend(quote, last: states[id]!.lastQuote, lastSentNs: states[id]!.lastSentNs, nowNs: now) else { return }
         states[id]!.lastQuote = quote

@@ -41,6 +41,21 @@ final class SignalPipelineTests: XCTestCase {
         XCTAssertTrue(run.signal.err.contains("signal: \(run.intents.count) quote intents"), run.signal.err)
     }
 
+    func testPairsQuotesBothLegsOfTheSyntheticPair() throws {
+        let run = try pipeline(["--symbols", "AAA,BBB", "--speed", "20", "--duration", "4"],
+                               ["--strategy", "pairs", "--entry-z", "1.5", "--quote-size", "0.5"])
+        XCTAssertEqual(run.signal.status, 0, run.signal.err)
+        let legs = Set(run.intents.map(\.symbol))
+        XCTAssertEqual(legs, ["AAA", "BBB"])
+        XCTAssertTrue(run.intents.contains { $0.bid != nil || $0.ask != nil }, "the spread moved enough to trade")
+    }
+
+    func testMomentumLeansOneSided() throws {
+        let run = try pipeline(["--speed", "20", "--duration", "3"], ["--strategy", "momentum", "--threshold", "0.0005", "--window", "2"])
+        XCTAssertEqual(run.signal.status, 0, run.signal.err)
+        XCTAssertTrue(run.intents.contains { ($0.bid == nil) != ($0.ask == nil) }, "at least one one-sided lean")
+    }
+
     func testAnInvalidBookCancelsTheQuotes() throws {
         let data = try sharedDataDirectory()
         // The recording with one diff removed after the snapshot: the book finds a gap.
@@ -66,7 +81,8 @@ final class SignalPipelineTests: XCTestCase {
 
     func testBadStrategyParametersAreOneLineAndExitHundred() throws {
         for (arguments, message) in [
-            (["--strategy", "magic"], "signal: --strategy 'magic': expected as or fixed"),
+            (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, momentum or pairs"),
+            (["--entry-z", "1", "--exit-z", "2"], "signal: --exit-z 2.0 must be below --entry-z 1.0"),
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
             (["--horizon", "0"], "signal: --horizon '0': expected seconds or inf"),

@@ -105,3 +105,65 @@ final class StrategyTests: XCTestCase {
         XCTAssertTrue(rule.shouldSend(pulled, last: last, lastSentNs: 0, nowNs: 1), "a side switched off goes at once")
     }
 }
+
+final class MomentumAndPairsTests: XCTestCase {
+    func testMomentumLeansWithAMoveOverTheWindow() {
+        var momentum = Momentum(Momentum.Parameters(windowSeconds: 5, thresholdFraction: 0.001))
+        let second: Int64 = 1_000_000_000
+        XCTAssertEqual(momentum.lean(mid: 100, nowNs: 0), .neutral, "no sample a window old yet")
+        XCTAssertEqual(momentum.lean(mid: 100.05, nowNs: 2 * second), .neutral)
+        // Against the sample at 0 s: (100.2 − 100) / 100 = 0.002 > 0.001.
+        XCTAssertEqual(momentum.lean(mid: 100.2, nowNs: 5 * second), .long)
+        // At 7 s the 2 s sample is the one a window back: (99.9 − 100.05) / 100.05 = −0.0015.
+        XCTAssertEqual(momentum.lean(mid: 99.9, nowNs: 7 * second), .short)
+        // At 12 s the reference is the 7 s sample, 99.9: a move of 0.0005 is under the threshold.
+        XCTAssertEqual(momentum.lean(mid: 99.95, nowNs: 12 * second), .neutral)
+    }
+
+    func testMomentumQuotesOnlyTheSideItLeansTo() {
+        var momentum = Momentum(Momentum.Parameters(windowSeconds: 1, thresholdFraction: 0.001, neutralSpreadTicks: 4,
+                                                    quoteSizeLots: 10, maxPositionLots: 100))
+        let top = { (bid: Int64) in
+            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: bid + 1, askSize: 1)
+        }
+        XCTAssertEqual(momentum.quote(top(10_000), positionLots: 0, nowNs: 0),
+                       Quote(bidPrice: 9_998, bidSize: 10, askPrice: 10_003, askSize: 10), "neutral: 4 ticks around the mid")
+        XCTAssertEqual(momentum.quote(top(10_100), positionLots: 0, nowNs: 1_000_000_000),
+                       Quote(bidPrice: 10_100, bidSize: 10, askPrice: 0, askSize: 0), "up 1 %: bid at the touch, no offer")
+    }
+
+    func testPairsEntersWhenTheSpreadIsRichAndExitsWhenItReverts() {
+        var pairs = PairsTrading(PairsTrading.Parameters(halfLifeSeconds: 60, entryZ: 2, exitZ: 0.5, legLots: 1_000, warmup: 50))
+        let second: Int64 = 1_000_000_000
+        var t: Int64 = 0
+        // B swings; A = 2 B plus a little noise: β → 2, the spread's mean → 0.
+        for step in 0..<300 {
+            let b = 5_000 + 20 * sin(Double(step) / 10)
+            let a = 2 * b + (step % 2 == 0 ? 0.5 : -0.5)
+            _ = pairs.update(midA: a, midB: b, nowNs: t)
+            t += second
+        }
+        XCTAssertEqual(pairs.beta, 2, accuracy: 0.05)
+        XCTAssertEqual(pairs.position, .flat)
+        // A jumps 10 ticks rich.
+        let z = pairs.update(midA: 2 * 5_000 + 10, midB: 5_000, nowNs: t)
+        XCTAssertGreaterThan(z ?? 0, 2)
+        XCTAssertEqual(pairs.position, .shortSpread)
+        XCTAssertEqual(pairs.targets.a, -1_000, "sell A")
+        XCTAssertEqual(Double(pairs.targets.b), 2_000, accuracy: 50, "buy β of B")
+        t += second
+        // Back in line: flat again.
+        _ = pairs.update(midA: 2 * 5_000, midB: 5_000, nowNs: t)
+        XCTAssertEqual(pairs.position, .flat)
+        XCTAssertEqual(pairs.targets.a, 0)
+    }
+
+    func testPairLegsWorkTowardsTheirTargetsPassively() {
+        let top = BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 1, askPrice: 101, askSize: 1)
+        XCTAssertEqual(PairsTrading.legQuote(top: top, position: 0, target: -1_000),
+                       Quote(bidPrice: 0, bidSize: 0, askPrice: 101, askSize: 1_000))
+        XCTAssertEqual(PairsTrading.legQuote(top: top, position: -400, target: 0),
+                       Quote(bidPrice: 100, bidSize: 400, askPrice: 0, askSize: 0))
+        XCTAssertEqual(PairsTrading.legQuote(top: top, position: 7, target: 7), .none)
+    }
+}
