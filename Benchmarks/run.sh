@@ -3,6 +3,7 @@
 # ends with one line `RESULT NAME key=value ...`. BENCHMARKS.md records what they printed.
 #   ipc          ring vs cache-line floor vs pipe: round-trip percentiles and streaming throughput
 #   marketdata   feed's decoder vs orjson, book vs NautilusTrader's order book, allocations
+#   pipeline     all five processes: events/s vs hftbacktest's mm, paced tick-to-order, allocations
 # The peers (NautilusTrader, hftbacktest) live in a venv under .build-peers/ (PEERS_VENV to move
 # it), made by ../shared/peers/setup.sh from PyPI on first use (about a minute, 1.4 GB).
 set -euo pipefail
@@ -47,8 +48,17 @@ case "$name" in
     data=$(peers_data "$py")
     exec "$py" "$here/marketdata/bench_marketdata.py" "$root/.build/release" "$preload" "$py" "$data" "$shared/data" "$@"
     ;;
+  pipeline)
+    for product in feed book signal exec risk; do swift build -c release --package-path "$root" --product "$product" >&2; done
+    preload=$root/.build-peers/malloc_count_preload.so
+    mkdir -p "$root/.build-peers"
+    cc -O2 -shared -fPIC -o "$preload" "$here/marketdata/malloc_count_preload.c"
+    py=$(peers_venv)
+    data=$(peers_data "$py")
+    exec "$py" "$here/pipeline/bench_pipeline.py" "$root/.build/release" "$preload" "$py" "$data" "$shared" "$@"
+    ;;
   *)
-    echo "usage: Benchmarks/run.sh ipc|marketdata [args]" >&2
+    echo "usage: Benchmarks/run.sh ipc|marketdata|pipeline [args]" >&2
     exit 100
     ;;
 esac

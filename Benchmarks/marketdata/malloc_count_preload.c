@@ -1,5 +1,6 @@
 // A malloc counter for whole processes, loaded with LD_PRELOAD into the real tools (which never
-// link a counter themselves). At exit it writes "allocations=N" to $MALLOC_COUNT_FILE.
+// link a counter themselves). At exit it writes "allocations=N" to $MALLOC_COUNT_FILE, or, with
+// $MALLOC_COUNT_DIR, to DIR/<command name>.count (one file per process of a pipeline).
 // The benchmark runs each tool on a short and a long input: the difference divided by the
 // difference in messages is the allocations per message, start-up and shutdown cancelled out.
 #include <stdatomic.h>
@@ -30,7 +31,21 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 }
 
 __attribute__((destructor)) static void report(void) {
+    char buffer[4096];
     const char *path = getenv("MALLOC_COUNT_FILE");
+    const char *directory = getenv("MALLOC_COUNT_DIR");
+    if (!path && directory) {
+        char name[64] = "process";
+        FILE *comm = fopen("/proc/self/comm", "r");
+        if (comm) {
+            if (fgets(name, sizeof name, comm)) {
+                for (char *c = name; *c; c++) if (*c == '\n') *c = 0;
+            }
+            fclose(comm);
+        }
+        snprintf(buffer, sizeof buffer, "%s/%s.count", directory, name);
+        path = buffer;
+    }
     if (!path) return;
     FILE *file = fopen(path, "w");
     if (!file) return;

@@ -16,13 +16,15 @@ struct ExecOptions {
     var idle: IdleStrategy.Mode = .block
     var session: SessionName?
     var readers = 1
+    /// Record tick-to-order latency and print its percentiles at the end.
+    var latency = false
 
     static let usage = """
         usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
                     [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
-                    [--idle spin|yield|block] [--session NAME]
+                    [--idle spin|yield|block] [--session NAME] [--latency]
                exec journal FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order). Every order command, execution report
@@ -55,6 +57,7 @@ struct ExecOptions {
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
+        latency = flags.flag("--latency")
         try flags.finish()
     }
 }

@@ -28,6 +28,7 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
+    @exclusivity(unchecked) private var commands: [OrderCommand] = []
     @exclusivity(unchecked) private(set) var now: Int64 = 0
     /// Set from the session's control block: no new orders, cancel what is working.
     @exclusivity(unchecked) var halted = false
@@ -37,12 +38,16 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Market time of the last frame, and when it arrived (monotonic), to extrapolate market
     /// time while the input is quiet (a dead signal must not stop a flatten).
     @exclusivity(unchecked) private var lastFrameWallNs: Int64 = 0
+    /// Tick-to-order: from the market data's receive time to an order leaving for the venue.
+    let latency: LatencyRecorder?
     @exclusivity(unchecked) private(set) var refusalsReported = 0
 
     init(options: ExecOptions, output: Output) {
         self.options = options
         self.output = output
+        latency = options.latency ? LatencyRecorder() : nil
         reports.reserveCapacity(64)
+        commands.reserveCapacity(8)
     }
 
     var instruments: [InstrumentState] { states.compactMap { $0 } }
@@ -78,8 +83,10 @@ final class ExecProcessor<Output: ExecOutput> {
             let position = states[id]!.ledger.position
             if position >= states[id]!.maxPositionLots { intent.bidSize = 0 }
             if position <= -states[id]!.maxPositionLots { intent.askSize = 0 }
-            let commands = states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted || flattening, nowNs: now)
+            commands.removeAll(keepingCapacity: true)
+            states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
+            if let latency, !commands.isEmpty { latency.record(sinceReceiveNs: header.receiveTimeNs) }
         default:
             break
         }
@@ -105,7 +112,8 @@ final class ExecProcessor<Output: ExecOutput> {
     }
 
     private func send(_ id: Int, _ commands: [OrderCommand]) {
-        for var command in commands {
+        for index in commands.indices {
+            var command = commands[index]
             command.header.receiveTimeNs = now
             output.record(Frame(command))
             states[id]!.venue.submit(command, nowNs: now, into: &reports)

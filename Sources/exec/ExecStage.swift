@@ -115,6 +115,7 @@ final class ExecStage {
         source.close()
         membership?.leave()
         for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
+        if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
         return result
     }
 

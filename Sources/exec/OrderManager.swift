@@ -47,7 +47,13 @@ struct OrderManager {
 
     /// The commands that bring the working orders to `intent` (or, halted, to nothing).
     mutating func commands(for intent: QuoteIntent, mid: Int64?, halted: Bool, nowNs: Int64) -> [OrderCommand] {
-        var commands: [OrderCommand] = []
+        var result: [OrderCommand] = []
+        self.commands(for: intent, mid: mid, halted: halted, nowNs: nowNs, into: &result)
+        return result
+    }
+
+    /// The same, appended to a buffer the caller reuses (no allocation per intent).
+    mutating func commands(for intent: QuoteIntent, mid: Int64?, halted: Bool, nowNs: Int64, into commands: inout [OrderCommand]) {
         let wantBid = halted ? 0 : intent.bidSize
         let wantAsk = halted ? 0 : intent.askSize
         var working = bid
@@ -56,7 +62,6 @@ struct OrderManager {
         working = ask
         reconcile(&working, side: .sell, price: intent.askPrice, size: wantAsk, mid: mid, nowNs: nowNs, into: &commands)
         ask = working
-        return commands
     }
 
     /// Cancels everything working (a halt, a flatten, shutdown).

@@ -28,7 +28,11 @@ final class PaperVenue {
 
     let parameters: Parameters
     let instrument: UInt32
-    private(set) var orders: [UInt32: Order] = [:]
+    /// Working orders in the order they were sent (client ids only grow, so also by id): a small
+    /// array, searched linearly, kept in time priority without sorting.
+    private(set) var orders: [Order] = []
+    /// Orders sent but not yet arrived (their latency still running).
+    private var inFlight = 0
     /// Others' size at each price, as the market data says (bids and asks).
     private var bidLevels: [Int64: Int64] = [:]
     private var askLevels: [Int64: Int64] = [:]
@@ -42,6 +46,17 @@ final class PaperVenue {
     init(instrument: UInt32, parameters: Parameters) {
         self.instrument = instrument
         self.parameters = parameters
+        orders.reserveCapacity(16)
+    }
+
+    /// The working order with client id `id`.
+    func order(_ id: UInt32) -> Order? { orders.first { $0.command.clientOrderId == id } }
+
+    private func index(_ id: UInt32) -> Int? { orders.firstIndex { $0.command.clientOrderId == id } }
+
+    private func remove(at index: Int) -> Order {
+        if orders[index].queue == nil { inFlight -= 1 }
+        return orders.remove(at: index)
     }
 
     // MARK: Orders in
@@ -50,21 +65,24 @@ final class PaperVenue {
     func submit(_ command: OrderCommand, nowNs: Int64, into reports: inout [ExecutionReport]) {
         switch command.command {
         case .new:
-            guard orders[command.clientOrderId] == nil, command.size > 0 else {
+            guard index(command.clientOrderId) == nil, command.size > 0 else {
                 return reports.append(report(.reject, command, price: command.price, size: command.size,
                                              reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
             }
-            orders[command.clientOrderId] = Order(command: command, remaining: command.size, queue: nil,
-                                                  arrivesAtNs: nowNs + parameters.entryLatencyNs)
+            orders.append(Order(command: command, remaining: command.size, queue: nil,
+                                arrivesAtNs: nowNs + parameters.entryLatencyNs))
+            inFlight += 1
         case .cancel:
-            guard let order = orders.removeValue(forKey: command.origClientOrderId) else {
+            guard let position = index(command.origClientOrderId) else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
             }
+            let order = remove(at: position)
             reports.append(report(.cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
         case .replace:
-            guard let old = orders.removeValue(forKey: command.origClientOrderId) else {
+            guard let position = index(command.origClientOrderId) else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
             }
+            let old = remove(at: position)
             reports.append(report(.cancelled, old.command, price: old.command.price, size: old.remaining, nowNs: nowNs))
             var replacement = command
             replacement.command = .new
@@ -76,25 +94,31 @@ final class PaperVenue {
     }
 
     /// Orders whose latency has passed arrive: acknowledged, and matched or queued.
-    /// In client-id order (the order they were sent): a dictionary's own order differs from one
-    /// run to the next, and a replay must write the same journal every time.
+    /// In the order they were sent, so a replay writes the same journal every time.
     func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
-        for id in orders.keys.sorted() {
-            guard let order = orders[id], order.queue == nil, order.arrivesAtNs <= nowNs else { continue }
-            arrive(id, order, nowNs: nowNs, into: &reports)
+        guard inFlight > 0 else { return }
+        var position = 0
+        while position < orders.count {
+            let order = orders[position]
+            if order.queue == nil && order.arrivesAtNs <= nowNs {
+                inFlight -= 1
+                if arrive(order, at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
+            }
+            position += 1
         }
     }
 
-    private func arrive(_ id: UInt32, _ order: Order, nowNs: Int64, into reports: inout [ExecutionReport]) {
+    /// Returns true if the order left the book (filled, rejected, cancelled).
+    private func arrive(_ order: Order, at position: Int, nowNs: Int64, into reports: inout [ExecutionReport]) -> Bool {
         var order = order
         let command = order.command
         let buy = command.side == .buy
         let opposite = buy ? bestAsk : bestBid
         let crosses = command.orderType == .market || opposite.map { buy ? command.price >= $0 : command.price <= $0 } ?? false
         if command.orderType == .postOnly && crosses {
-            orders[id] = nil
-            return reports.append(report(.reject, command, price: command.price, size: order.remaining,
-                                         reason: .postOnlyWouldCross, nowNs: nowNs))
+            orders.remove(at: position)
+            reports.append(report(.reject, command, price: command.price, size: order.remaining, reason: .postOnlyWouldCross, nowNs: nowNs))
+            return true
         }
         reports.append(report(.ack, command, price: command.price, size: order.remaining, nowNs: nowNs))
         if crosses, let touch = opposite {
@@ -107,15 +131,17 @@ final class PaperVenue {
             }
         }
         if order.remaining == 0 {
-            orders[id] = nil
-            return
+            orders.remove(at: position)
+            return true
         }
         if command.orderType == .market || command.timeInForce != .goodTillCancel {
-            orders[id] = nil
-            return reports.append(report(.cancelled, command, price: command.price, size: order.remaining, nowNs: nowNs))
+            orders.remove(at: position)
+            reports.append(report(.cancelled, command, price: command.price, size: order.remaining, nowNs: nowNs))
+            return true
         }
         order.queue = QueuePosition(levelSizeAtJoin: (buy ? bidLevels : askLevels)[command.price] ?? 0)
-        orders[id] = order
+        orders[position] = order
+        return false
     }
 
     // MARK: Market data in
@@ -132,8 +158,9 @@ final class PaperVenue {
         let before = (side == .bid ? bidLevels : askLevels)[price] ?? 0
         let traded = tradedSinceUpdate.removeValue(forKey: price) ?? 0
         if side == .bid { bidLevels[price] = size == 0 ? nil : size } else { askLevels[price] = size == 0 ? nil : size }
-        for (id, order) in orders where order.queue != nil && order.command.price == price && (order.command.side == .buy) == (side == .bid) {
-            orders[id]!.queue!.levelChanged(before: before, after: size, traded: traded)
+        for position in orders.indices where orders[position].queue != nil && orders[position].command.price == price
+            && (orders[position].command.side == .buy) == (side == .bid) {
+            orders[position].queue!.levelChanged(before: before, after: size, traded: traded)
         }
     }
 
@@ -151,25 +178,25 @@ final class PaperVenue {
         // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
         let hitsBids = trade.aggressor == .sell
         var left = trade.size
-        for id in orders.keys.sorted() {
-            guard let order = orders[id], order.queue != nil else { continue }
+        var position = 0
+        while position < orders.count {
+            let order = orders[position]
             let command = order.command
-            guard (command.side == .buy) == hitsBids else { continue }
+            guard order.queue != nil, (command.side == .buy) == hitsBids else { position += 1; continue }
             let through = hitsBids ? trade.price < command.price : trade.price > command.price
-            let atPrice = trade.price == command.price
-            guard through || atPrice else { continue }
+            guard through || trade.price == command.price else { position += 1; continue }
             var filled: Int64
             if through {
                 filled = order.remaining // the market traded through the price: all of it would have gone
             } else {
-                filled = min(orders[id]!.queue!.trade(left), order.remaining)
+                filled = min(orders[position].queue!.trade(left), order.remaining)
                 left -= filled
             }
-            guard filled > 0 else { continue }
-            orders[id]!.remaining -= filled
-            let remaining = orders[id]!.remaining
+            guard filled > 0 else { position += 1; continue }
+            orders[position].remaining -= filled
+            let remaining = orders[position].remaining
             reports.append(fill(command, price: command.price, size: filled, remaining: remaining, maker: true, nowNs: nowNs))
-            if remaining == 0 { orders[id] = nil }
+            if remaining == 0 { orders.remove(at: position) } else { position += 1 }
         }
     }
 

@@ -76,6 +76,11 @@ struct Feed<Source: MarketDataSource> {
                     sleep(until: startWall + Int64(Double(sourceTime - first) / speed))
                 }
             }
+            if source.receiveTimeIsRelease {
+                // The batch "arrives" now, after pacing: latency is measured from here.
+                let released = Clock.realtimeNanoseconds()
+                for index in 0..<batch.count { batch.storage[index].header.receiveTimeNs = released }
+            }
             for index in 0..<batch.count { try write(batch[index]) }
             // Paced, every batch goes out at once; at full speed, in batches of frames, so a
             // replay costs one write (or one publish) per ~256 frames, not one per message.

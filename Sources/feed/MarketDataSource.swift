@@ -14,6 +14,14 @@ protocol MarketDataSource {
 
     /// One line for stderr when the feed stops: what was read, what was skipped.
     var summary: String { get }
+
+    /// True when the moment the feed releases a batch is its receive time (a synthetic market
+    /// "arrives" when it is emitted); false when the frames carry a real receive time.
+    var receiveTimeIsRelease: Bool { get }
+}
+
+extension MarketDataSource {
+    var receiveTimeIsRelease: Bool { false }
 }
 
 enum SourceStep: Equatable {
@@ -40,6 +48,7 @@ struct SyntheticSource: MarketDataSource {
     private var steps: UInt64 = 0
 
     var summary: String { "feed: synthetic market, \(steps) steps of \(market.parameters.stepNs / 1_000_000) ms" }
+    var receiveTimeIsRelease: Bool { true }
 
     init(symbols: [String], seed: UInt64, startTimeNs: Int64) throws(InvalidArgument) {
         instruments = try SyntheticMarket.instruments(symbols)

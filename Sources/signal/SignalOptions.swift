@@ -30,6 +30,8 @@ struct SignalOptions {
     var passThrough = false
     /// The session to join (registry, heartbeat).
     var session: SessionName?
+    /// Record tick-to-quote latency and print its percentiles at the end.
+    var latency = false
     /// exec's output, for our position (its position snapshots), read as a lossy consumer.
     var positions: Endpoint?
 
@@ -39,7 +41,7 @@ struct SignalOptions {
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
                       [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
-                      [--session NAME] [--positions shm:NAME]
+                      [--session NAME] [--positions shm:NAME] [--latency]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
         each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
@@ -106,6 +108,7 @@ struct SignalOptions {
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         passThrough = flags.flag("--pass-through")
+        latency = flags.flag("--latency")
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         if let positions = try flags.value("--positions") {
             self.positions = try Endpoint(parsing: positions, flag: "--positions")

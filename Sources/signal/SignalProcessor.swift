@@ -33,12 +33,15 @@ final class SignalProcessor<Output: SignalOutput> {
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
+    /// Tick-to-quote: from the market data's receive time to the intent leaving.
+    let latency: LatencyRecorder?
     /// The pairs strategy over instruments 1 (A) and 2 (B).
     @exclusivity(unchecked) private(set) var pairs: PairsTrading?
 
     init(options: SignalOptions, output: Output) {
         self.options = options
         self.output = output
+        latency = options.latency ? LatencyRecorder() : nil
     }
 
     func state(_ instrument: UInt32) -> InstrumentState? {
@@ -154,6 +157,7 @@ final class SignalProcessor<Output: SignalOutput> {
         header.flags = [.endOfMessage]
         intentsSent &+= 1
         output.emit(quote.intent(header: header), instrument: states[id]!.instrument)
+        latency?.record(sinceReceiveNs: header.receiveTimeNs)
     }
 
     private func power10(_ exponent: UInt8) -> Int64 {

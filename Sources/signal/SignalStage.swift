@@ -111,6 +111,7 @@ final class SignalStage {
         positions?.close()
         membership?.leave()
         StandardError.line("signal: \(processor.intentsSent) quote intents")
+        if let latency = processor.latency { StandardError.line("signal: tick-to-quote ns \(latency.summary())") }
         return result
     }
 }

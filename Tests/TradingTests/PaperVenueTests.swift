@@ -37,7 +37,7 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(summary(reports), [], "before it reaches the venue an order neither acks nor fills")
         venue.advance(to: latency, into: &reports)
         XCTAssertEqual(summary(reports), ["ack 1 1000@100"])
-        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 5_000, "joined behind the 5000 lots resting at 100")
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 5_000, "joined behind the 5000 lots resting at 100")
         reports = []
         venue.trade(trade(100, 3_000, aggressor: .sell), nowNs: latency + 1, into: &reports)
         XCTAssertEqual(summary(reports), [], "3000 of the 5000 ahead traded")
@@ -45,7 +45,7 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(summary(reports), ["partialFill 1 500@100"], "2000 more ahead, then 500 reach us")
         venue.trade(trade(100, 1_000, aggressor: .sell), nowNs: latency + 3, into: &reports)
         XCTAssertEqual(summary(reports), ["partialFill 1 500@100", "fill 1 500@100"])
-        XCTAssertNil(venue.orders[1])
+        XCTAssertNil(venue.order(1))
     }
 
     func testCancelsAheadMoveTheOrderUpInProportion() {
@@ -54,15 +54,15 @@ final class PaperVenueTests: XCTestCase {
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
         venue.advance(to: latency, into: &reports)
         venue.level(.bid, price: 100, size: 3_000) // 2000 cancelled, all of it ahead of us
-        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 3_000)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 3_000)
         venue.level(.bid, price: 100, size: 4_000) // 1000 joined behind us
-        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 3_000)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 3_000)
         venue.level(.bid, price: 100, size: 2_000) // 2000 cancelled: 3000/4000 of them were ahead
-        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 1_500)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 1_500)
         // A trade of 1000 then shrinks the level to 1000: traded, not cancelled, so no double count.
         venue.trade(trade(100, 1_000, aggressor: .sell), nowNs: latency + 1, into: &reports)
         venue.level(.bid, price: 100, size: 1_000)
-        XCTAssertEqual(venue.orders[1]?.queue?.ahead, 500)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 500)
     }
 
     func testTradeThroughThePriceFillsTheWholeOrder() {
@@ -115,7 +115,7 @@ final class PaperVenueTests: XCTestCase {
         venue.submit(replace, nowNs: latency, into: &reports)
         venue.advance(to: 2 * latency, into: &reports)
         XCTAssertEqual(summary(reports), ["ack 1 1000@99", "cancelled 1 1000@99", "ack 2 2000@98"])
-        XCTAssertEqual(venue.orders[2]?.command.side, .buy)
+        XCTAssertEqual(venue.order(2)?.command.side, .buy)
         var cancel = order(3, .buy, 0, 0)
         cancel.command = .cancel
         cancel.origClientOrderId = 7

@@ -1,0 +1,169 @@
+"""pipeline: the whole trading pipeline, every stage its own process, against hftbacktest's `mm`.
+
+    feed --replay -> ring -> book -> ring -> signal -> ring -> exec -> ring -> risk (lossy)
+
+Throughput: the synthetic file from ../shared/peers (2,291,681 market events: level updates, trades
+and snapshot levels, the same events hftbacktest's .npz holds) replayed at full speed through all
+five processes; events/s = events / wall time from the feed's start to exec's exit. hftbacktest's
+`mm` mode runs on the same events (its script; JIT compilation excluded by the script).
+
+Latency: the synthetic market live (real time) through the same processes for --paced-seconds,
+in each wait mode; tick-to-quote (signal) and tick-to-order (exec) are CLOCK_REALTIME at the
+intent / order minus the market data's receive time in the feed (frame timestamps).
+
+Allocations per event: every process under an LD_PRELOAD malloc counter, on the first 20,000
+lines and on the whole file; the difference over the difference in events, summed over the
+processes.
+
+Usage: python bench_pipeline.py BIN_DIR PRELOAD_SO PEERS_PY DATA_DIR SHARED [PACED_SECONDS]
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+EVENTS = 2_291_681
+INSTRUMENT = ["--instrument", "BTCUSDT:0.01000000:0.00100000"]
+STRATEGY = ["--strategy", "as", "--quote-size", "0.1", "--max-position", "1", "--gamma", "0.01", "--kappa", "1",
+            "--min-requote-ms", "0"]
+
+
+def start(argv, env=None, stderr=None):
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr or subprocess.PIPE, env=env, text=True)
+
+
+def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False):
+    """Starts the five processes over a session's rings; returns them, exec last but one."""
+    ring = lambda part: f"shm:tickpipe.{session}.{part}"
+    common = ["--idle", idle, "--session", session]
+    lat = ["--latency"] if latency else []
+    procs = {}
+    procs["risk"] = None
+    procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--out", ring("exec"), "--readers", "0",
+                           "--journal", journal, "--max-position", "1", *common, *lat], env)
+    procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
+                             *STRATEGY, *common, *lat], env)
+    procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--pass-deltas", *common], env)
+    procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), *feed_args, *common], env)
+    time.sleep(0.3)
+    procs["risk"] = start([f"{bin_dir}/risk", "--session", session, "--exec", ring("exec")], env)
+    return procs
+
+
+def finish(procs, timeout=600):
+    results = {}
+    for name in ["feed", "book", "signal", "exec"]:
+        out, err = procs[name].communicate(timeout=timeout)
+        results[name] = (procs[name].returncode, err)
+    procs["risk"].terminate()
+    _, err = procs["risk"].communicate(timeout=30)
+    results["risk"] = (0, err)
+    return results
+
+
+def throughput(bin_dir, data_file, reps):
+    times = []
+    for rep in range(reps):
+        with tempfile.TemporaryDirectory() as scratch:
+            session = f"bench{os.getpid()}r{rep}"
+            start_time = time.perf_counter()
+            procs = pipeline(bin_dir, ["--replay", data_file, *INSTRUMENT], "block", session, f"{scratch}/journal")
+            procs["feed"].wait(timeout=600)
+            procs["exec"].wait(timeout=600)
+            elapsed = time.perf_counter() - start_time
+            results = finish(procs)
+            for name, (code, err) in results.items():
+                if code != 0:
+                    sys.exit(f"pipeline: {name} exited {code}: {err[-400:]}")
+            times.append(elapsed)
+            fills = re.search(r"exec: BTCUSDT: (\d+) fills", results["exec"][1])
+            print(f"# rep {rep}: {elapsed:.2f} s, exec: {results['exec'][1].strip().splitlines()[-1]}", file=sys.stderr)
+    times.sort()
+    return EVENTS / times[len(times) // 2], int(fills.group(1)) if fills else 0
+
+
+def allocations(bin_dir, preload, data_file, short_file):
+    def run(path):
+        with tempfile.TemporaryDirectory() as scratch:
+            env = dict(os.environ, LD_PRELOAD=preload, MALLOC_COUNT_DIR=scratch)
+            session = f"alloc{os.getpid()}{abs(hash(path)) % 1000}"
+            procs = pipeline(bin_dir, ["--replay", path, *INSTRUMENT], "block", session, f"{scratch}/journal", env)
+            procs["exec"].wait(timeout=600)
+            finish(procs)
+            counts = {}
+            for name in os.listdir(scratch):
+                if name.endswith(".count"):
+                    counts[name[:-6]] = int(open(f"{scratch}/{name}").read().split("=")[1])
+            return counts
+    full, short = run(data_file), run(short_file)
+    return {name: full.get(name, 0) - short.get(name, 0) for name in full}
+
+
+def paced(bin_dir, seconds, idle):
+    with tempfile.TemporaryDirectory() as scratch:
+        session = f"paced{os.getpid()}{idle}"
+        procs = pipeline(bin_dir, ["--duration", str(seconds)], idle, session, f"{scratch}/journal", latency=True)
+        results = finish(procs, timeout=seconds + 120)
+        quote = re.search(r"tick-to-quote ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["signal"][1])
+        order = re.search(r"tick-to-order ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["exec"][1])
+        return quote.groups() if quote else None, order.groups() if order else None
+
+
+def main():
+    bin_dir, preload, peers_py, data_dir, shared = sys.argv[1:6]
+    paced_seconds = int(sys.argv[6]) if len(sys.argv) > 6 else 10
+    synth_gz = f"{data_dir}/synth_2000000_42.gz"
+    synth = f"{data_dir}/synth_2000000_42.txt"
+    npz = f"{data_dir}/synth_2000000_42.npz"
+    if not os.path.exists(synth):
+        subprocess.run(f"gzip -dc {synth_gz} > {synth}.tmp && mv {synth}.tmp {synth}", shell=True, check=True)
+    short = f"{data_dir}/synth_head.txt"
+    with open(synth, "rb") as reader, open(short, "wb") as writer:
+        for index, line in enumerate(reader):
+            if index >= 20_000:
+                break
+            writer.write(line)
+
+    events_per_s, fills = throughput(bin_dir, synth, 3)
+
+    hbt = "absent"
+    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1"], capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT"):
+            fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+            hbt = float(fields["events_per_s"])
+            hbt_line = line
+    if hbt == "absent":
+        print(f"# hftbacktest mm failed: {done.stderr[-400:]}", file=sys.stderr)
+
+    modes = {}
+    for idle in ["block", "yield", "spin"]:
+        modes[idle] = paced(bin_dir, paced_seconds, idle)
+
+    allocs = allocations(bin_dir, preload, synth, short)
+    short_events = 20_000 * EVENTS // 437_328  # the head holds about this share of the events
+    per_event = sum(allocs.values()) / (EVENTS - short_events)
+
+    print(f"throughput: {EVENTS} events, 5 processes over rings (idle block), median of 3")
+    print(f"{'pipeline events/s':34}{events_per_s / 1e6:10.3f} M   ({fills} fills)")
+    if hbt != "absent":
+        print(f"{'hftbacktest mm events/s':34}{hbt / 1e6:10.3f} M")
+        print(f"{'ratio pipeline / hftbacktest mm':34}{events_per_s / hbt:10.2f}   (target >= 2)")
+        print(f"# {hbt_line}")
+    print(f"paced ({paced_seconds} s of the synthetic market in real time), ns: p50 p99 p99.9 max n")
+    for idle, (quote, order) in modes.items():
+        print(f"  {idle:6} tick-to-quote {' '.join(quote) if quote else 'n/a'}")
+        print(f"  {idle:6} tick-to-order {' '.join(order) if order else 'n/a'}")
+    print("allocations over the events beyond the first 20,000 lines: " + ", ".join(f"{k} {v}" for k, v in sorted(allocs.items())))
+    order_block = modes["block"][1]
+    hbt_field = "absent" if hbt == "absent" else f"{hbt:.0f}"
+    print(f"RESULT pipeline events_per_s={events_per_s:.0f} hbt_mm_events_per_s={hbt_field} "
+          f"tick_to_order_p50_ns={order_block[0] if order_block else 'n/a'} "
+          f"tick_to_order_p99_ns={order_block[1] if order_block else 'n/a'} allocs_per_event={per_event:.4f}")
+
+
+if __name__ == "__main__":
+    main()
