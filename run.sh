@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# run.sh: start the pipeline in one command. Builds the release binaries when needed, creates a
-# session, starts every process on its shared-memory rings, supervises them, and stops cleanly on
-# Ctrl-C or SIGTERM, leaving no segment behind.
+# run.sh: start the whole pipeline in one command. Builds the release binaries when needed,
+# creates a session, starts every process on its shared-memory rings, supervises them, and stops
+# cleanly on Ctrl-C or SIGTERM (orders cancelled, nothing left in /dev/shm).
 #
-# Today the pipeline is the market-data half: feed -> ring -> book. The trading half (signal,
-# exec, risk) joins it as it is built; see the open issues.
+#   feed -> md ring -> book -> tops ring -> signal -> quotes ring -> exec (paper venue, journal)
+#                   \-> book --dump --lossy (the screen)      exec ring -> risk (limits, watchdog)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,11 +12,14 @@ usage() {
   cat <<'USAGE'
 usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
+                [--strategy as|fixed|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
                 [--session NAME] [--idle spin|yield|block] [--levels N]
-  Starts feed and book on a session's rings; book prints the top levels and analytics.
-  Default: the synthetic market, in real time, until Ctrl-C.
+  Starts feed, book, signal, exec (paper venue) and risk on a session's rings; the screen shows
+  the book's top levels and analytics; at the end exec says what it traded and where its journal is.
+  Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C.
   ./run.sh status SESSION    the rings and processes of a running session
-exit codes: 0 done, 1 a process failed, 100 usage
+  kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
+exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
 USAGE
 }
 
@@ -28,6 +31,10 @@ fi
 
 feed_args=()
 book_args=(--dump)
+signal_args=(--strategy as --gamma 0.01 --horizon 10)
+exec_args=()
+quote_size=0.1
+max_position=1
 session="run$$"
 idle=block
 replaying=0
@@ -45,6 +52,15 @@ while [ $# -gt 0 ]; do
     --levels)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       book_args+=("$1" "$2"); shift 2 ;;
+    --strategy)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      signal_args=(--strategy "$2"); shift 2 ;;
+    --quote-size)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      quote_size="$2"; shift 2 ;;
+    --max-position)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      max_position="$2"; shift 2 ;;
     --session)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       session="$2"; shift 2 ;;
@@ -83,17 +99,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "run.sh: building release binaries..." >&2
-swift build -c release --product feed >&2
-swift build -c release --product book >&2
+for product in feed book signal exec risk; do swift build -c release --product "$product" >&2; done
 bin=.build/release
 run_dir="runs/$session"
 mkdir -p "$run_dir"
-ring="shm:tickpipe.$session.md"
+ring() { echo "shm:tickpipe.$session.$1"; }
+common=(--idle "$idle" --session "$session")
 
 pids=()
 names=()
 cleanup() {
   trap - INT TERM EXIT
+  # exec first, so it cancels its orders while the others still run
+  for i in "${!pids[@]}"; do [ "${names[$i]}" = exec ] && kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  sleep 0.3
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -f /dev/shm/tickpipe."$session".*
@@ -101,20 +120,32 @@ cleanup() {
 trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-"$bin/book" --in "$ring" --idle "$idle" --session "$session" "${book_args[@]}" 2> >(tee -a "$run_dir/book.log" >&2) &
-pids+=($!); names+=(book)
-"$bin/feed" --out "$ring" --idle "$idle" --session "$session" "${feed_args[@]}" 2> >(tee -a "$run_dir/feed.log" >&2) &
-pids+=($!); names+=(feed)
+launch() { # name, command...: started in the background, stderr to the terminal and the log
+  local name=$1; shift
+  "$@" 2> >(tee -a "$run_dir/$name.log" >&2) &
+  pids+=($!); names+=("$name")
+}
+launch screen "$bin/book" --in "$(ring md)" --lossy "${common[@]}" "${book_args[@]}"
+launch book "$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}" > /dev/null
+launch signal "$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)" \
+  --quote-size "$quote_size" --max-position "$max_position" "${signal_args[@]}" "${common[@]}" > /dev/null
+launch exec "$bin/exec" --in "$(ring quotes)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal" \
+  --max-position "$max_position" "${exec_args[@]}" "${common[@]}"
+launch risk "$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
+launch feed "$bin/feed" --out "$(ring md)" --readers 2 "${common[@]}" "${feed_args[@]}"
 {
   echo "session $session"
   for i in "${!pids[@]}"; do echo "${names[$i]} ${pids[$i]}"; done
 } > "$run_dir/pids"
-echo "run.sh: session $session: book pid ${pids[0]}, feed pid ${pids[1]} (also in $run_dir/pids)" >&2
+for i in "${!pids[@]}"; do printf 'run.sh: %s pid %s\n' "${names[$i]}" "${pids[$i]}" >&2; done
+echo "run.sh: session $session; kill -USR1 ${pids[4]} flattens; files in $run_dir" >&2
 
-# Supervise: the run ends when every process has ended; one failing ends it for all.
+# Supervise: the run is over when feed, both books, signal and exec have ended (a replay's end
+# flows down the rings); one failing stops them all.
 status=0
 live=("${pids[@]}")
-while [ "${#live[@]}" -gt 0 ]; do
+core_left=5
+while [ "$core_left" -gt 0 ]; do
   set +e
   wait -n -p done_pid "${live[@]}"
   code=$?
@@ -122,13 +153,16 @@ while [ "${#live[@]}" -gt 0 ]; do
   still=()
   for pid in "${live[@]}"; do [ "$pid" = "$done_pid" ] || still+=("$pid"); done
   live=("${still[@]}")
-  if [ "$code" -ne 0 ]; then
-    for i in "${!pids[@]}"; do
-      [ "${pids[$i]}" = "$done_pid" ] && echo "run.sh: ${names[$i]} (pid $done_pid) exited with status $code; stopping the session" >&2
-    done
-    status=1
-    break
-  fi
+  for i in "${!pids[@]}"; do
+    [ "${pids[$i]}" = "$done_pid" ] || continue
+    if [ "$code" -ne 0 ]; then
+      echo "run.sh: ${names[$i]} (pid $done_pid) exited with status $code; stopping the session" >&2
+      status=1
+    fi
+    [ "${names[$i]}" = risk ] || core_left=$((core_left - 1))
+  done
+  [ "$status" -eq 0 ] || break
 done
 cleanup
+echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
 exit "$status"

@@ -69,12 +69,13 @@ public struct FrameSink {
         do { try pipe!.flush() } catch { throw .system(error) }
     }
 
-    /// For a ring: waits until `count` gating consumers have attached, so none misses the start
-    /// of the stream (instrument definitions, the snapshot). Returns false on timeout or stop.
+    /// For a ring: waits until `count` consumers (gating or lossy) have attached, so none misses
+    /// the start of the stream (instrument definitions, the snapshot). Returns false on timeout
+    /// or stop.
     public func awaitReaders(_ count: Int, timeoutNs: Int64, stop: () -> Bool) -> Bool {
         guard let ring, count > 0 else { return true }
         let deadline = Clock.monotonicNanoseconds() + timeoutNs
-        while RingSnapshot(ring.segment).consumers.filter({ $0.mode == .gating }).count < count {
+        while RingSnapshot(ring.segment).consumers.count < count {
             if stop() || Clock.monotonicNanoseconds() > deadline { return false }
             ring.heartbeat(now: Clock.monotonicNanoseconds())
             usleep(1_000)

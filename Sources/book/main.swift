@@ -10,7 +10,7 @@ func fail(_ message: String, _ code: Int32) -> Never { ToolStart.fail(message, c
 
 let source: FrameSource
 do {
-    source = try FrameSource(options.input, idle: options.idle)
+    source = try FrameSource(options.input, idle: options.idle, mode: options.lossy ? .lossy : .gating)
 } catch {
     fail("book: \(error)", ExitCode.system)
 }

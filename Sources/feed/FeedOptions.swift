@@ -25,7 +25,7 @@ struct FeedOptions {
     var output: Endpoint = .standardStream
     var recordPath: String?
     var idle: IdleStrategy.Mode = .block
-    /// With a ring output: gating readers to wait for before the first frame.
+    /// With a ring output: readers to wait for before the first frame.
     var readers = 1
     var exchangeInfoPath: String?
     /// Tick and lot sizes from --instrument flags (exchangeInfo is read when the replay starts).
@@ -46,7 +46,7 @@ struct FeedOptions {
         Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
         a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
         feed's own --record captures), or live Binance (--live BTCUSDT,ETHUSDT: WebSocket streams
-        and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers gating readers
+        and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers readers
         (default 1) before the first frame, so none misses the snapshot. With --session, feed joins
         the session's control block: its registry, its instrument table, and the books' resync
         requests (live sources fetch a new snapshot when a book asks).
