@@ -6,6 +6,10 @@ struct RiskMonitor {
     struct InstrumentRisk {
         let instrument: Instrument
         var position: Int64 = 0
+        /// From exec's last position snapshot, in ticks × lots: exact, as the journal rebuilds them.
+        var realizedPnl: Int64 = 0
+        var fees: Int64 = 0
+        /// realized + unrealized (at exec's mark) − fees.
         var pnl: Int64 = 0
         var mark: Int64?
         /// One tick × lot in the quote currency.
@@ -40,6 +44,8 @@ struct RiskMonitor {
             if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
             let snapshot = frame.pointee.as(PositionSnapshot.self)
             instruments[header.instrument]?.position = snapshot.position
+            instruments[header.instrument]?.realizedPnl = snapshot.realizedPnl
+            instruments[header.instrument]?.fees = snapshot.fees
             instruments[header.instrument]?.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
         case .bookTop:
             if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
@@ -77,6 +83,14 @@ struct RiskMonitor {
             return "stale market data: nothing for \((nowNs - last) / 1_000_000) ms (limit \(stale) ms)"
         }
         return nil
+    }
+
+    /// One line per instrument for risk's exit: what it last knew of exec's books.
+    var report: [String] {
+        instruments.values.sorted { $0.instrument.id < $1.instrument.id }.map { risk in
+            "risk: \(risk.instrument.symbol): position \(risk.instrument.formatSize(risk.position)), "
+                + "realized \(risk.realizedPnl) and fees \(risk.fees) ticks × lots, PnL \(rounded(Double(risk.pnl) * risk.unit)) in quote currency"
+        }
     }
 
     private func rounded(_ value: Double) -> String { "\((value * 1e4).rounded() / 1e4)" }

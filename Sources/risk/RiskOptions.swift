@@ -25,7 +25,8 @@ struct RiskOptions {
         --max-drawdown from the peak PnL, no market data for --stale-ms, a registered process whose
         heartbeat stopped (the watchdog). kill -USR1 <risk pid> flattens: exec cancels every order and
         closes every position with marketable orders, and trading stays halted; if exec has not
-        confirmed within --flatten-deadline-ms, risk kills it and says so.
+        confirmed within --flatten-deadline-ms, risk kills it and says so. On exit it prints, per
+        instrument, the position, realized PnL and fees it last had from exec.
         exit codes: 0 done, 100 usage, 111 system call failed
         """
 

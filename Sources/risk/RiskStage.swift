@@ -68,6 +68,12 @@ final class RiskStage {
             }
             if frames == 0 { usleep(1_000) }
         }
+        // What exec published before the stop counts in the report.
+        let end = Clock.monotonicNanoseconds()
+        for _ in 0..<64 where exec != nil {
+            guard case .frames = (try? exec!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: end) }) ?? .idle else { break }
+        }
+        for line in monitor.report { StandardError.line(line) }
         exec?.close()
         market?.close()
         membership.leave()

@@ -18,18 +18,25 @@ final class RiskTests: XCTestCase {
         var exec: ChildProcess!
         var risk: ChildProcess!
 
-        init(_ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = []) throws {
+        /// A synthetic market unless `feedArguments` say otherwise; exec waits for `execReaders`
+        /// (risk) before it starts.
+        init(_ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = [],
+             feedArguments: [String] = [], execReaders: Int = 0) throws {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
             let ring = { (part: String) in "shm:tickpipe.\(self.name).\(part)" }
-            feed = try ChildProcess("feed", ["--out", ring("md"), "--session", name])
+            feed = try ChildProcess("feed", ["--out", ring("md"), "--session", name] + feedArguments)
             book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--pass-deltas", "--session", name])
             signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "fixed",
                                                  "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
                                                  "--session", name, "--positions", ring("exec")] + signalArguments)
-            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--out", ring("exec"), "--readers", "0", "--journal", journal,
+            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--out", ring("exec"), "--readers", "\(execReaders)", "--journal", journal,
                                              "--session", name, "--max-position", "5"] + execArguments)
-            usleep(500_000)
+            // risk attaches to rings that exist: exec's, and book's (which a replay's feed makes later).
+            for part in ["tops", "exec"] {
+                for _ in 0..<600 where access("/dev/shm/tickpipe.\(name).\(part)", F_OK) != 0 { usleep(50_000) }
+            }
+            usleep(200_000)
             risk = try ChildProcess("risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments)
         }
 
@@ -42,8 +49,8 @@ final class RiskTests: XCTestCase {
             return (riskResult.err, execResult.err)
         }
 
-        /// The position and working orders rebuilt from the journal.
-        func journaledBook() throws -> (position: Int64, fills: UInt64, openOrders: Int) {
+        /// The position, PnL and working orders rebuilt from the journal.
+        func journaledBook() throws -> (position: Int64, fills: UInt64, realizedPnl: Int64, fees: Int64, openOrders: Int) {
             var ledger = PositionLedger()
             var open = Set<UInt32>()
             _ = try Journal.read(journal) { frame, _ in
@@ -58,7 +65,7 @@ final class RiskTests: XCTestCase {
                 default: break
                 }
             }
-            return (ledger.position, ledger.fills, open.count)
+            return (ledger.position, ledger.fills, ledger.realizedPnl, ledger.fees, open.count)
         }
 
         deinit {
@@ -74,6 +81,30 @@ final class RiskTests: XCTestCase {
             usleep(20_000)
         }
         return false
+    }
+
+    /// feed → book → signal → exec → risk on the real recording, each its own process: what risk
+    /// reports at the end is what the journal rebuilds, to the tick × lot.
+    func testRiskReportsThePnLTheJournalRebuildsOnTheRealRecording() throws {
+        let data = try sharedDataDirectory()
+        let session = try Session("spot", risk: [], feedArguments: ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                                                                     "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+                                  execReaders: 1)
+        XCTAssertTrue(waitFor("exec: BTCUSDT: ", in: session.exec, timeout: 300), "exec reaches the end of the recording")
+        let (risk, exec) = session.stop()
+        let journaled = try session.journaledBook()
+        XCTAssertGreaterThan(journaled.fills, 10, "the strategy traded: \(exec)")
+        let expected = "realized \(journaled.realizedPnl) and fees \(journaled.fees) ticks × lots"
+        let riskLine = try XCTUnwrap(risk.split(separator: "\n").first { $0.hasPrefix("risk: BTCUSDT: ") }, risk)
+        XCTAssertTrue(riskLine.contains(expected), "expected \(expected) in: \(riskLine)")
+        // The position as both print it: exec's own ledger and risk's last snapshot of it.
+        let execLine = try XCTUnwrap(exec.split(separator: "\n").first { $0.hasPrefix("exec: BTCUSDT: ") }, exec)
+        func position(_ line: Substring) -> Substring? {
+            line.range(of: "position ").map { line[$0.lowerBound...].prefix { $0 != "," } }
+        }
+        XCTAssertNotNil(position(riskLine))
+        XCTAssertEqual(position(riskLine), position(execLine))
+        XCTAssertTrue(exec.contains("\(journaled.fills) fills"), exec)
     }
 
     func testFlattenLeavesNoOrderAndNoPositionWithinASecond() throws {
