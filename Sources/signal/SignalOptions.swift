@@ -41,7 +41,7 @@ struct SignalOptions {
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
                       [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
-                      [--session NAME] [--positions shm:NAME] [--latency]
+                      [--session NAME] [--positions shm:NAME] [--latency] [--config FILE]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
         each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
@@ -54,14 +54,36 @@ struct SignalOptions {
                   --spread-ticks around the mid
           pairs   the first two instruments as a pair: rolling hedge ratio and z-score of the spread
                   (--half-life), in at |z| > --entry-z, out at |z| < --exit-z, --quote-size per leg
-        Both: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
+        All: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
         goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
         on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
         exec's output for our position (without it the position is what the input stream says).
+        --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
+        without dashes; '#' comments); flags on the command line override the file's.
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
+    /// The command line, with a strategy file's parameters under it (`--config FILE`).
     init(_ arguments: [String]) throws(InvalidArgument) {
+        guard let index = arguments.firstIndex(of: "--config") else {
+            try self.init(parsing: arguments)
+            return
+        }
+        guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") else {
+            throw InvalidArgument("--config needs a value")
+        }
+        var commandLine = arguments
+        let file = try StrategyFile(path: commandLine[index + 1])
+        commandLine.removeSubrange(index...(index + 1))
+        guard !commandLine.contains("--config") else { throw InvalidArgument("--config given twice") }
+        do {
+            try self.init(parsing: file.arguments(overriddenBy: commandLine))
+        } catch {
+            throw file.locate(error, commandLine: commandLine)
+        }
+    }
+
+    private init(parsing arguments: [String]) throws(InvalidArgument) {
         var flags = CommandLineArguments(tool: "signal", arguments)
         if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
         let out = try flags.value("--out")

@@ -5,8 +5,8 @@ import XCTest
 
 /// `feed | book --out - | signal` as real processes.
 final class SignalPipelineTests: XCTestCase {
-    struct Intent: Decodable {
-        struct Side: Decodable { let price: String; let size: String }
+    struct Intent: Decodable, Equatable {
+        struct Side: Decodable, Equatable { let price: String; let size: String }
         let symbol: String
         let bid: Side?
         let ask: Side?
@@ -91,5 +91,41 @@ final class SignalPipelineTests: XCTestCase {
             XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")
             XCTAssertTrue(result.err.hasPrefix(message + "\nusage: signal "), "\(arguments): \(result.err)")
         }
+    }
+
+    func testAStrategyFileSetsTheParametersAndTheCommandLineOverridesThem() throws {
+        let data = try sharedDataDirectory()
+        let replay = ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-strategy-\(getpid()).conf").path
+        defer { unlink(path) }
+        try "# fixed spread on BTCUSDT\nstrategy = fixed\n\nspread-ticks = 6   # wide\nquote-size = 0.02\n".write(toFile: path, atomically: true, encoding: .utf8)
+
+        let fromFile = try pipeline(replay, ["--config", path, "--quote-size", "0.01"])
+        let fromFlags = try pipeline(replay, ["--strategy", "fixed", "--spread-ticks", "6", "--quote-size", "0.01"])
+        XCTAssertEqual(fromFile.signal.status, 0, fromFile.signal.err)
+        XCTAssertGreaterThan(fromFile.intents.count, 10)
+        XCTAssertEqual(fromFile.intents, fromFlags.intents, "the file's parameters, with --quote-size from the command line")
+        XCTAssertEqual(fromFile.intents.compactMap(\.bid).first?.size, "0.01000000")
+    }
+
+    func testABadStrategyFileIsNamedWithItsLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-bad-strategy-\(getpid()).conf").path
+        defer { unlink(path) }
+        for (text, message) in [
+            ("strategy = as\ngama = 0.1\n", "signal: \(path):2: 'gama' is not a strategy parameter ("),
+            ("strategy = as\n# comment\ngamma = -1\n", "signal: \(path):3: gamma '-1': expected a number in 1e-09...1000000.0"),
+            ("strategy as\n", "signal: \(path):1: expected name = value, got 'strategy as'"),
+            ("gamma = 0.1\ngamma = 0.2\n", "signal: \(path):2: gamma already set on line 1"),
+            ("kappa =\n", "signal: \(path):1: kappa needs a value"),
+            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, momentum or pairs"),
+        ] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try ChildProcess("signal", ["--config", path]).finish()
+            XCTAssertEqual(result.status, 100, "\(text): \(result.err)")
+            XCTAssertTrue(result.err.hasPrefix(message), "\(text): \(result.err)")
+        }
+        let missing = try ChildProcess("signal", ["--config", path + ".absent"]).finish()
+        XCTAssertEqual(missing.status, 100)
+        XCTAssertTrue(missing.err.hasPrefix("signal: --config \(path).absent: No such file or directory"), missing.err)
     }
 }
