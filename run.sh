@@ -12,11 +12,13 @@ usage() {
   cat <<'USAGE'
 usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
-                [--strategy as|fixed|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
-                [--session NAME] [--idle spin|yield|block] [--levels N]
+                [--strategy as|fixed|momentum|pairs] [--config FILE] [--quote-size UNITS]
+                [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings; the screen shows
   the book's top levels and analytics; at the end exec says what it traded and where its journal is.
-  Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C.
+  Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --config FILE is
+  a strategy file for signal (see README, signal); the flags here override it. Every process's
+  options are checked before any starts.
   ./run.sh status SESSION    the rings and processes of a running session
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
 exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
@@ -31,9 +33,10 @@ fi
 
 feed_args=()
 book_args=(--dump)
-signal_args=(--strategy as --gamma 0.01 --horizon 10)
+signal_args=()
+strategy=""
+config=""
 exec_args=()
-quote_size=0.1
 max_position=1
 session="run$$"
 idle=block
@@ -54,13 +57,17 @@ while [ $# -gt 0 ]; do
       book_args+=("$1" "$2"); shift 2 ;;
     --strategy)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      signal_args=(--strategy "$2"); shift 2 ;;
+      strategy="$2"; signal_args+=(--strategy "$2"); shift 2 ;;
+    --config)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      [ -r "$2" ] || { echo "run.sh: cannot read config file $2" >&2; exit 100; }
+      config="$2"; shift 2 ;;
     --quote-size)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      quote_size="$2"; shift 2 ;;
+      signal_args+=(--quote-size "$2"); shift 2 ;;
     --max-position)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      max_position="$2"; shift 2 ;;
+      max_position="$2"; signal_args+=(--max-position "$2"); shift 2 ;;
     --session)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       session="$2"; shift 2 ;;
@@ -72,6 +79,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$session" in *[!A-Za-z0-9_-]*|"") echo "run.sh: --session '$session': letters, digits, '_' or '-'" >&2; exit 100 ;; esac
+if [ -n "$config" ]; then
+  signal_args=(--config "$config" "${signal_args[@]}")
+elif [ -z "$strategy" ]; then
+  # Avellaneda-Stoikov, 0.1 a side, within the position limit, horizon restarting every 10 s.
+  signal_args=(--strategy as --gamma 0.01 --horizon 10 --quote-size 0.1 --max-position "$max_position" "${signal_args[@]}")
+fi
 case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected spin, yield or block" >&2; exit 100 ;; esac
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then
   # Recordings carry no tick sizes; use the recorded exchangeInfo beside the project if it is there.
@@ -120,19 +133,36 @@ cleanup() {
 trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
+screen_cmd=("$bin/book" --in "$(ring md)" --lossy "${common[@]}" "${book_args[@]}")
+book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}")
+signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)"
+  "${signal_args[@]}" "${common[@]}")
+exec_cmd=("$bin/exec" --in "$(ring quotes)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
+  --max-position "$max_position" "${exec_args[@]}" "${common[@]}")
+risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)")
+feed_cmd=("$bin/feed" --out "$(ring md)" --readers 2 "${common[@]}" "${feed_args[@]}")
+# Nothing starts half-way: each command line is checked first (its own one-line error, exit 100).
+for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do
+  declare -n cmd=$check
+  if ! problem=$("${cmd[@]}" --check-options 2>&1); then
+    echo "run.sh: ${problem%%$'\n'*}" >&2
+    rmdir "$run_dir" 2>/dev/null || true
+    exit 100
+  fi
+  unset -n cmd
+done
+
 launch() { # name, command...: started in the background, stderr to the terminal and the log
   local name=$1; shift
   "$@" 2> >(tee -a "$run_dir/$name.log" >&2) &
   pids+=($!); names+=("$name")
 }
-launch screen "$bin/book" --in "$(ring md)" --lossy "${common[@]}" "${book_args[@]}"
-launch book "$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}" > /dev/null
-launch signal "$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)" \
-  --quote-size "$quote_size" --max-position "$max_position" "${signal_args[@]}" "${common[@]}" > /dev/null
-launch exec "$bin/exec" --in "$(ring quotes)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal" \
-  --max-position "$max_position" "${exec_args[@]}" "${common[@]}"
-launch risk "$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
-launch feed "$bin/feed" --out "$(ring md)" --readers 2 "${common[@]}" "${feed_args[@]}"
+launch screen "${screen_cmd[@]}"
+launch book "${book_cmd[@]}" > /dev/null
+launch signal "${signal_cmd[@]}" > /dev/null
+launch exec "${exec_cmd[@]}"
+launch risk "${risk_cmd[@]}"
+launch feed "${feed_cmd[@]}"
 {
   echo "session $session"
   for i in "${!pids[@]}"; do echo "${names[$i]} ${pids[$i]}"; done

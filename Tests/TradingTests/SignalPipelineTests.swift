@@ -124,6 +124,11 @@ final class SignalPipelineTests: XCTestCase {
             XCTAssertEqual(result.status, 100, "\(text): \(result.err)")
             XCTAssertTrue(result.err.hasPrefix(message), "\(text): \(result.err)")
         }
+        // run.sh checks every command line this way before it starts anything.
+        try "strategy = fixed\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let valid = try ChildProcess("signal", ["--config", path, "--in", "shm:tickpipe.nothing-here", "--check-options"]).finish(timeout: 10)
+        XCTAssertEqual(valid.status, 0, "valid options, and nothing opened: \(valid.err)")
+        XCTAssertEqual(valid.err, "")
         let missing = try ChildProcess("signal", ["--config", path + ".absent"]).finish()
         XCTAssertEqual(missing.status, 100)
         XCTAssertTrue(missing.err.hasPrefix("signal: --config \(path).absent: No such file or directory"), missing.err)
