@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// `./run.sh` as a person runs it (on this build's tools, through TICKPIPE_BIN): a short run ends
+/// cleanly with what exec traded and risk saw, a bad option starts nothing, and a process killed
+/// mid-run stops the session, named, leaving nothing in /dev/shm.
+final class RunScriptTests: XCTestCase {
+    let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    func runScript(_ arguments: [String]) throws -> ChildProcess {
+        setenv("TICKPIPE_BIN", productsDirectory().path, 1)
+        defer { unsetenv("TICKPIPE_BIN") }
+        return try ChildProcess(root.appendingPathComponent("run.sh").path, arguments)
+    }
+
+    func segments(of session: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("tickpipe.\(session).") }
+    }
+
+    func cleanUp(_ session: String) {
+        try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)"))
+    }
+
+    func testAShortRunEndsCleanlyWithWhatExecTradedAndRiskSaw() throws {
+        let session = "runsh\(getpid())"
+        defer { cleanUp(session) }
+        let run = try runScript(["--duration", "3", "--session", session, "--speed", "4"]).finish(timeout: 60)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(segments(of: session), [], "no segment left behind")
+        XCTAssertTrue(run.out.contains("SYNUSDT  update"), "the screen shows the book: \(run.out.prefix(500))")
+        let lines = run.err.split(separator: "\n")
+        let exec = try XCTUnwrap(lines.first { $0.hasPrefix("exec: SYNUSDT: ") }, run.err)
+        let risk = try XCTUnwrap(lines.first { $0.hasPrefix("risk: SYNUSDT: ") }, run.err)
+        func position(_ line: Substring) -> Substring? {
+            line.range(of: "position ").map { line[$0.lowerBound...].prefix { $0 != "," } }
+        }
+        XCTAssertEqual(position(risk), position(exec), "risk saw exec's position")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/journal").path))
+        let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
+        XCTAssertEqual(pids.split(separator: "\n").count, 7, "the session and six processes: \(pids)")
+    }
+
+    func testABadOptionStartsNothing() throws {
+        let session = "runshbad\(getpid())"
+        defer { cleanUp(session) }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-run-\(getpid()).conf").path
+        defer { unlink(config) }
+        try "strategy = as\ngamma = -1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        for (arguments, message) in [
+            (["--config", config], "run.sh: signal: \(config):2: gamma '-1': expected a number in 1e-09...1000000.0"),
+            (["--config", config + ".absent"], "run.sh: cannot read config file \(config).absent"),
+            (["--speed", "fast"], "run.sh: feed: --speed 'fast'"),
+            (["--idle", "nap"], "run.sh: --idle 'nap': expected spin, yield or block"),
+            (["--bogus"], "run.sh: unknown option --bogus"),
+        ] {
+            let run = try runScript(arguments + ["--session", session]).finish(timeout: 30)
+            XCTAssertEqual(run.status, 100, "\(arguments): \(run.err)")
+            XCTAssertTrue(run.err.contains(message), "\(arguments): \(run.err)")
+            XCTAssertFalse(run.err.contains(" pid "), "nothing started: \(run.err)")
+            XCTAssertEqual(segments(of: session), [])
+        }
+    }
+
+    func testAKilledProcessStopsTheSessionNamed() throws {
+        let session = "runshkill\(getpid())"
+        defer { cleanUp(session) }
+        let run = try runScript(["--duration", "60", "--session", session])
+        let deadline = Date().addingTimeInterval(30)
+        while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
+        usleep(500_000)
+        let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
+        let signalLine = try XCTUnwrap(pids.split(separator: "\n").first { $0.hasPrefix("signal ") }, pids)
+        let signalPid = try XCTUnwrap(Int32(signalLine.dropFirst("signal ".count)))
+        kill(signalPid, SIGKILL)
+        let result = run.finish(timeout: 30)
+        XCTAssertEqual(result.status, 1, result.err)
+        XCTAssertTrue(result.err.contains("run.sh: signal (pid \(signalPid)) exited with status 137; stopping the session"), result.err)
+        XCTAssertEqual(segments(of: session), [], "no segment left behind")
+    }
+}
