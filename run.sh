@@ -201,4 +201,7 @@ while [ "$core_left" -gt 0 ]; do
 done
 cleanup
 echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
+if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
+  echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
+fi
 exit "$status"

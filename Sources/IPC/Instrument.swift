@@ -49,6 +49,18 @@ public struct Instrument: Equatable, Sendable {
         Instrument.format(lots, mantissa: lotMantissa, decimals: lotDecimals, display: sizeDisplayDecimals)
     }
 
+    /// One tick in the quote currency, as a Double: for charts and summaries, never for the books.
+    public var tickSize: Double { Double(tickMantissa) / Instrument.powerOfTen(tickDecimals) }
+
+    /// One lot in the base asset, as a Double: for charts and summaries, never for the books.
+    public var lotSize: Double { Double(lotMantissa) / Instrument.powerOfTen(lotDecimals) }
+
+    private static func powerOfTen(_ exponent: UInt8) -> Double {
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
     /// `count × mantissa × 10^-decimals`, printed with `display` decimals, exactly (no floats).
     static func format(_ count: Int64, mantissa: Int64, decimals: UInt8, display: UInt8) -> String {
         let (value, overflow) = count.multipliedReportingOverflow(by: mantissa)

@@ -123,8 +123,7 @@ final class ExecStage {
         let ledger = state.ledger
         let instrument = state.instrument
         // One tick × lot in the quote currency, for the reader: the books themselves stay exact.
-        let unit = Double(instrument.tickMantissa) * pow(10, -Double(instrument.tickDecimals))
-            * Double(instrument.lotMantissa) * pow(10, -Double(instrument.lotDecimals))
+        let unit = instrument.tickSize * instrument.lotSize
         func quote(_ units: Int64) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
         return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatSize(ledger.volume)), "
             + "position \(instrument.formatSize(ledger.position)), realized \(ledger.realizedPnl) and fees \(ledger.fees) "

@@ -2,6 +2,7 @@
 //
 //   exec [options]        the order manager and the paper venue over signal's output
 //   exec journal FILE     prints a journal as CSV (stdout) and its damage, if any (stderr)
+//   exec report FILE      the run's report from its journal: HTML with SVG charts (stdout)
 import Glibc
 import IPC
 
@@ -9,6 +10,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "journal" {
     guard arguments.count == 2 else { ToolStart.fail("exec: journal needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
     printJournal(arguments[1])
+}
+if arguments.first == "report" {
+    guard arguments.count == 2 else { ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
+    printReport(arguments[1])
 }
 
 let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (arguments) throws(InvalidArgument) in
@@ -60,6 +65,23 @@ func printJournal(_ path: String) -> Never {
     } catch {
         ToolStart.fail("exec: \(error)", ExitCode.system)
     }
+    exitReportingDamage(scan, path)
+}
+
+func printReport(_ path: String) -> Never {
+    var report = JournalReport()
+    let scan: Journal.Scan
+    do {
+        scan = try Journal.read(path) { frame, _ in report.add(frame) }
+    } catch {
+        ToolStart.fail("exec: \(error)", ExitCode.system)
+    }
+    print(report.html(title: "tickpipe run: \(path)"), terminator: "")
+    exitReportingDamage(scan, path)
+}
+
+/// A journal's damage on stderr, one line each; exit 1 if there was any.
+func exitReportingDamage(_ scan: Journal.Scan, _ path: String) -> Never {
     for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
     if scan.tornTailBytes > 0 {
         StandardError.line("exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a crash mid-write)")

@@ -30,9 +30,7 @@ struct RiskMonitor {
 
     private mutating func learn(_ instrument: Instrument) {
         guard instruments[instrument.id] == nil else { return }
-        let unit = Double(instrument.tickMantissa) * pow10(-Int(instrument.tickDecimals))
-            * Double(instrument.lotMantissa) * pow10(-Int(instrument.lotDecimals))
-        instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: unit)
+        instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: instrument.tickSize * instrument.lotSize)
     }
 
     mutating func handle(_ frame: UnsafePointer<Frame>, nowNs: Int64) {
@@ -65,7 +63,7 @@ struct RiskMonitor {
     mutating func breach(nowNs: Int64) -> String? {
         peakPnl = max(peakPnl, totalPnl)
         for risk in instruments.values.sorted(by: { $0.instrument.id < $1.instrument.id }) {
-            let lot = Double(risk.instrument.lotMantissa) * pow10(-Int(risk.instrument.lotDecimals))
+            let lot = risk.instrument.lotSize
             if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
                 return "max position \(max) \(risk.instrument.symbol) breached: position \(risk.instrument.formatSize(risk.position))"
             }
@@ -94,9 +92,4 @@ struct RiskMonitor {
     }
 
     private func rounded(_ value: Double) -> String { "\((value * 1e4).rounded() / 1e4)" }
-    private func pow10(_ exponent: Int) -> Double {
-        var value = 1.0
-        for _ in 0..<abs(exponent) { value *= 10 }
-        return exponent < 0 ? 1 / value : value
-    }
 }

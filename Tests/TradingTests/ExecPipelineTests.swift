@@ -50,5 +50,17 @@ final class ExecPipelineTests: XCTestCase {
         XCTAssertTrue(summary.contains("\(ledger.fills) fills"), String(summary))
         XCTAssertTrue(summary.contains("realized \(ledger.realizedPnl) and fees \(ledger.fees) ticks × lots"), String(summary))
         XCTAssertTrue(summary.contains("\(commands) order commands"), String(summary))
+
+        // The report, from the journal alone, says the same; its charts have points to draw.
+        let report = try ChildProcess("exec", ["report", first]).finish()
+        XCTAssertEqual(report.status, 0, report.err)
+        for (label, value) in [("fills", "\(ledger.fills)"), ("order commands", "\(commands)"),
+                               ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"), ("fees (ticks × lots)", "\(ledger.fees)")] {
+            XCTAssertTrue(report.out.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) \(value)")
+        }
+        let polylines = report.out.components(separatedBy: "<polyline ").dropFirst()
+        XCTAssertEqual(polylines.count, 4, "bids, asks, inventory, PnL")
+        for line in polylines { XCTAssertGreaterThan(line.prefix { $0 != "/" }.split(separator: " ").count, 10) }
+        XCTAssertGreaterThan(report.out.components(separatedBy: "<circle ").count - 1, 10, "the fills")
     }
 }

@@ -42,6 +42,8 @@ final class RunScriptTests: XCTestCase {
         }
         XCTAssertEqual(position(risk), position(exec), "risk saw exec's position")
         XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/journal").path))
+        let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("<h2>SYNUSDT</h2>") && report.contains("<polyline "), String(report.prefix(500)))
         let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
         XCTAssertEqual(pids.split(separator: "\n").count, 7, "the session and six processes: \(pids)")
     }

@@ -1,0 +1,178 @@
+import IPC
+
+/// A run's report, rebuilt from its journal alone (`exec report JOURNAL > report.html`): per
+/// instrument a metrics table and three inline SVG charts — our order prices and fills, the
+/// inventory and the PnL curve — over the run's time. Every figure comes from booking the
+/// journal's fills again in a `PositionLedger`, so the report and the journal cannot disagree.
+struct JournalReport {
+    struct Point { var timeNs: Int64; var value: Double }
+
+    struct InstrumentRun {
+        var instrument: Instrument?
+        var ledger = PositionLedger()
+        /// New and replace commands: each puts an order on the book.
+        var placedOrders: UInt64 = 0
+        var commands: UInt64 = 0
+        var rejects: UInt64 = 0
+        var maxPosition: Int64 = 0
+        /// The last unrealized PnL exec reported (at its mark), in ticks × lots.
+        var unrealizedPnl: Int64 = 0
+        var peakPnl = 0.0
+        var maxDrawdown = 0.0
+        var bids: [Point] = []
+        var asks: [Point] = []
+        var buys: [Point] = []
+        var sells: [Point] = []
+        var inventory: [Point] = []
+        var pnl: [Point] = []
+    }
+
+    private(set) var runs: [UInt32: InstrumentRun] = [:]
+    private(set) var firstTimeNs: Int64?
+
+    mutating func add(_ frame: Frame) {
+        let header = frame.header
+        let time = header.receiveTimeNs
+        if firstTimeNs == nil, time > 0 { firstTimeNs = time }
+        var run = runs[header.instrument] ?? InstrumentRun()
+        defer { runs[header.instrument] = run }
+        let price = { (ticks: Int64) in run.instrument.map { Double(ticks) * $0.tickSize } ?? Double(ticks) }
+        let size = { (lots: Int64) in run.instrument.map { Double(lots) * $0.lotSize } ?? Double(lots) }
+        switch header.messageType {
+        case .instrumentDefinition:
+            run.instrument = try? frame.as(InstrumentDefinition.self).instrument()
+        case .orderCommand:
+            let order = frame.as(OrderCommand.self)
+            run.commands += 1
+            guard order.command != .cancel else { break }
+            run.placedOrders += 1
+            let point = Point(timeNs: time, value: price(order.price))
+            if order.side == .buy { run.bids.append(point) } else { run.asks.append(point) }
+        case .executionReport:
+            let report = frame.as(ExecutionReport.self)
+            if report.report == .reject { run.rejects += 1 }
+            guard report.report == .fill || report.report == .partialFill else { break }
+            run.ledger.book(report)
+            run.maxPosition = max(run.maxPosition, abs(run.ledger.position))
+            let point = Point(timeNs: time, value: price(report.price))
+            if report.side == .buy { run.buys.append(point) } else { run.sells.append(point) }
+        case .positionSnapshot:
+            let snapshot = frame.as(PositionSnapshot.self)
+            run.unrealizedPnl = snapshot.unrealizedPnl
+            let unit = run.instrument.map { $0.tickSize * $0.lotSize } ?? 1
+            let total = Double(run.ledger.realizedPnl + snapshot.unrealizedPnl - run.ledger.fees) * unit
+            run.peakPnl = max(run.peakPnl, total)
+            run.maxDrawdown = max(run.maxDrawdown, run.peakPnl - total)
+            run.inventory.append(Point(timeNs: time, value: size(run.ledger.position)))
+            run.pnl.append(Point(timeNs: time, value: total))
+        default:
+            break
+        }
+    }
+
+    /// The metrics, in order, as label and value: also what the tests compare with the journal.
+    func metrics(_ run: InstrumentRun) -> [(String, String)] {
+        let ledger = run.ledger
+        let unit = run.instrument.map { $0.tickSize * $0.lotSize } ?? 1
+        func quote(_ units: Int64) -> String { format(Double(units) * unit) }
+        func lots(_ value: Int64) -> String { run.instrument?.formatSize(value) ?? "\(value)" }
+        let fillRatio = run.placedOrders == 0 ? 0 : Double(ledger.fills) / Double(run.placedOrders)
+        return [
+            ("fills", "\(ledger.fills)"),
+            ("orders placed (new and replace)", "\(run.placedOrders)"),
+            ("fill ratio (fills / orders placed)", format(fillRatio)),
+            ("order commands", "\(run.commands)"),
+            ("rejects", "\(run.rejects)"),
+            ("turnover (volume)", lots(ledger.volume)),
+            ("max position", lots(run.maxPosition)),
+            ("final position", lots(ledger.position)),
+            ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"),
+            ("fees (ticks × lots)", "\(ledger.fees)"),
+            ("realized PnL", quote(ledger.realizedPnl)),
+            ("fees", quote(ledger.fees)),
+            ("unrealized PnL (exec's last mark)", quote(run.unrealizedPnl)),
+            ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
+            ("max drawdown", format(run.maxDrawdown)),
+        ]
+    }
+
+    func html(title: String) -> String {
+        var page = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>\(escape(title))</title>
+            <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
+            td{padding:2px 12px;border-bottom:1px solid #ddd}td.v{text-align:right;font-family:monospace}
+            svg{background:#fafafa;border:1px solid #ddd;margin:6px 0}</style></head><body>
+            <h1>\(escape(title))</h1>
+
+            """
+        for (id, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
+            let symbol = run.instrument?.symbol ?? "instrument \(id)"
+            page += "<h2>\(escape(symbol))</h2>\n<table>\n"
+            for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
+            page += "</table>\n"
+            page += chart("Our prices: bids, asks (lines), buys and sells (dots)", [
+                Series(points: run.bids, color: "#2a7", dots: false), Series(points: run.asks, color: "#c33", dots: false),
+                Series(points: run.buys, color: "#063", dots: true), Series(points: run.sells, color: "#700", dots: true),
+            ])
+            page += chart("Inventory", [Series(points: run.inventory, color: "#36c", dots: false)])
+            page += chart("PnL (realized + unrealized − fees)", [Series(points: run.pnl, color: "#939", dots: false)])
+        }
+        return page + "</body></html>\n"
+    }
+
+    struct Series { var points: [Point]; var color: String; var dots: Bool }
+
+    static let width = 900.0, height = 220.0, margin = 50.0
+
+    /// One SVG chart over the run's time, every series on the same value axis.
+    private func chart(_ title: String, _ series: [Series]) -> String {
+        let all = series.flatMap(\.points)
+        guard let first = all.min(by: { $0.timeNs < $1.timeNs }), let last = all.max(by: { $0.timeNs < $1.timeNs }),
+              let low = all.map(\.value).min(), let high = all.map(\.value).max() else {
+            return "<h3>\(escape(title))</h3><p>nothing recorded</p>\n"
+        }
+        let (w, h, m) = (Self.width, Self.height, Self.margin)
+        let span = Double(max(last.timeNs - first.timeNs, 1))
+        let range = high > low ? high - low : 1
+        func x(_ point: Point) -> String { format(m + Double(point.timeNs - first.timeNs) / span * (w - 2 * m), 1) }
+        func y(_ value: Double) -> String { format(h - m / 2 - (value - low) / range * (h - m), 1) }
+        var svg = "<h3>\(escape(title))</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
+        svg += "<text x=\"4\" y=\"\(y(high))\" font-size=\"11\">\(format(high))</text>"
+        svg += "<text x=\"4\" y=\"\(y(low))\" font-size=\"11\">\(format(low))</text>"
+        svg += "<text x=\"\(Int(w - m))\" y=\"\(Int(h - 4))\" font-size=\"11\" text-anchor=\"end\">\(format(span / 1e9)) s</text>\n"
+        for line in series where !line.points.isEmpty {
+            // At most ~2000 points a series: enough for the eye, small enough for the browser.
+            let step = max(1, line.points.count / 2_000)
+            let sampled = stride(from: 0, to: line.points.count, by: step).map { line.points[$0] }
+            if line.dots {
+                for point in sampled {
+                    svg += "<circle cx=\"\(x(point))\" cy=\"\(y(point.value))\" r=\"2.5\" fill=\"\(line.color)\"/>"
+                }
+                svg += "\n"
+            } else {
+                let points = sampled.map { "\(x($0)),\(y($0.value))" }.joined(separator: " ")
+                svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.2\" points=\"\(points)\"/>\n"
+            }
+        }
+        return svg + "</svg>\n"
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
+    }
+
+    private func format(_ value: Double, _ decimals: Int = 6) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        return "\((value * scale).rounded() / scale)"
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
+    }
+}
