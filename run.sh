@@ -81,9 +81,13 @@ done
 case "$session" in *[!A-Za-z0-9_-]*|"") echo "run.sh: --session '$session': letters, digits, '_' or '-'" >&2; exit 100 ;; esac
 if [ -n "$config" ]; then
   signal_args=(--config "$config" "${signal_args[@]}")
-elif [ -z "$strategy" ]; then
-  # Avellaneda-Stoikov, 0.1 a side, within the position limit, horizon restarting every 10 s.
-  signal_args=(--strategy as --gamma 0.01 --horizon 10 --quote-size 0.1 --max-position "$max_position" "${signal_args[@]}")
+else
+  # Without a strategy file: 0.1 a side within the position limit, unless given; and by default
+  # Avellaneda-Stoikov with its horizon restarting every 10 s.
+  given=" ${signal_args[*]} "
+  [ "${given#* --quote-size }" != "$given" ] || signal_args+=(--quote-size 0.1)
+  [ "${given#* --max-position }" != "$given" ] || signal_args+=(--max-position "$max_position")
+  [ -n "$strategy" ] || signal_args+=(--strategy as --gamma 0.01 --horizon 10)
 fi
 case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected spin, yield or block" >&2; exit 100 ;; esac
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then

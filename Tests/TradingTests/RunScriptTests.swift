@@ -48,6 +48,25 @@ final class RunScriptTests: XCTestCase {
         XCTAssertEqual(pids.split(separator: "\n").count, 7, "the session and six processes: \(pids)")
     }
 
+    func testAReplayOfBothRecordingsRunsToTheEndAndTheReportIsTheJournals() throws {
+        let data = try sharedDataDirectory()
+        let session = "runshreplay\(getpid())"
+        defer { cleanUp(session) }
+        let files = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"].map { "\(data)/binance-spot/\($0)" }
+        let run = try runScript(["--replay"] + files + ["--speed", "max", "--session", session, "--quote-size", "0.01",
+                                                        "--max-position", "0.05"]).finish(timeout: 300)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(segments(of: session), [])
+        let lines = run.err.split(separator: "\n")
+        let exec = try XCTUnwrap(lines.first { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
+        // The report, rebuilt from the journal, agrees with exec's own books.
+        let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
+        let fills = try XCTUnwrap(exec.split(separator: " ").dropFirst(2).first)
+        XCTAssertTrue(report.contains("<tr><td>fills</td><td class=\"v\">\(fills)</td></tr>"), "\(exec)")
+        let realized = try XCTUnwrap(exec.range(of: "realized ").map { exec[$0.upperBound...].prefix { $0 != " " } })
+        XCTAssertTrue(report.contains("<tr><td>realized PnL (ticks × lots)</td><td class=\"v\">\(realized)</td></tr>"), "\(exec)")
+    }
+
     func testABadOptionStartsNothing() throws {
         let session = "runshbad\(getpid())"
         defer { cleanUp(session) }
