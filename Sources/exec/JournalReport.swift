@@ -111,12 +111,15 @@ struct JournalReport {
             page += "<h2>\(escape(symbol))</h2>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
-            page += chart("Our prices: bids, asks (lines), buys and sells (dots)", [
+            // One time axis for the instrument's three charts.
+            let times = [run.bids, run.asks, run.buys, run.sells, run.inventory, run.pnl].flatMap { $0.map(\.timeNs) }
+            let time = (times.min() ?? 0)...(times.max() ?? 0)
+            page += chart("Our prices: bids, asks (lines), buys and sells (dots)", time: time, [
                 Series(points: run.bids, color: "#2a7", dots: false), Series(points: run.asks, color: "#c33", dots: false),
                 Series(points: run.buys, color: "#063", dots: true), Series(points: run.sells, color: "#700", dots: true),
             ])
-            page += chart("Inventory", [Series(points: run.inventory, color: "#36c", dots: false)])
-            page += chart("PnL (realized + unrealized − fees)", [Series(points: run.pnl, color: "#939", dots: false)])
+            page += chart("Inventory", time: time, [Series(points: run.inventory, color: "#36c", dots: false)])
+            page += chart("PnL (realized + unrealized − fees)", time: time, [Series(points: run.pnl, color: "#939", dots: false)])
         }
         return page + "</body></html>\n"
     }
@@ -125,17 +128,17 @@ struct JournalReport {
 
     static let width = 900.0, height = 220.0, margin = 50.0
 
-    /// One SVG chart over the run's time, every series on the same value axis.
-    private func chart(_ title: String, _ series: [Series]) -> String {
+    /// One SVG chart over `time`, every series on the same value axis; lines are steps (a value
+    /// holds until the next one).
+    private func chart(_ title: String, time: ClosedRange<Int64>, _ series: [Series]) -> String {
         let all = series.flatMap(\.points)
-        guard let first = all.min(by: { $0.timeNs < $1.timeNs }), let last = all.max(by: { $0.timeNs < $1.timeNs }),
-              let low = all.map(\.value).min(), let high = all.map(\.value).max() else {
+        guard let low = all.map(\.value).min(), let high = all.map(\.value).max() else {
             return "<h3>\(escape(title))</h3><p>nothing recorded</p>\n"
         }
         let (w, h, m) = (Self.width, Self.height, Self.margin)
-        let span = Double(max(last.timeNs - first.timeNs, 1))
+        let span = Double(max(time.upperBound - time.lowerBound, 1))
         let range = high > low ? high - low : 1
-        func x(_ point: Point) -> String { format(m + Double(point.timeNs - first.timeNs) / span * (w - 2 * m), 1) }
+        func x(_ point: Point) -> String { format(m + Double(point.timeNs - time.lowerBound) / span * (w - 2 * m), 1) }
         func y(_ value: Double) -> String { format(h - m / 2 - (value - low) / range * (h - m), 1) }
         var svg = "<h3>\(escape(title))</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
         svg += "<text x=\"4\" y=\"\(y(high))\" font-size=\"11\">\(format(high))</text>"
@@ -151,7 +154,12 @@ struct JournalReport {
                 }
                 svg += "\n"
             } else {
-                let points = sampled.map { "\(x($0)),\(y($0.value))" }.joined(separator: " ")
+                var steps: [String] = []
+                for (index, point) in sampled.enumerated() {
+                    if index > 0 { steps.append("\(x(point)),\(y(sampled[index - 1].value))") }
+                    steps.append("\(x(point)),\(y(point.value))")
+                }
+                let points = steps.joined(separator: " ")
                 svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.2\" points=\"\(points)\"/>\n"
             }
         }

@@ -63,4 +63,40 @@ final class ExecPipelineTests: XCTestCase {
         for line in polylines { XCTAssertGreaterThan(line.prefix { $0 != "/" }.split(separator: " ").count, 10) }
         XCTAssertGreaterThan(report.out.components(separatedBy: "<circle ").count - 1, 10, "the fills")
     }
+
+    /// The report as a person sees it: headless Chromium draws it, and each chart's colour is on
+    /// the screenshot (Tests/ReportCheck/png_colors.py counts the pixels).
+    func testTheReportIsDrawnInABrowser() throws {
+        let chromium = "/usr/bin/chromium"
+        guard access(chromium, X_OK) == 0 else {
+            throw XCTSkip("no \(chromium): apt-get install chromium (.ci/run does) to check the report in a browser")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-report-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = directory.appendingPathComponent("run.jrnl").path
+        XCTAssertEqual(try replay(journal: journal).status, 0)
+        let report = try ChildProcess("exec", ["report", journal]).finish()
+        XCTAssertEqual(report.status, 0, report.err)
+        let page = directory.appendingPathComponent("report.html")
+        try report.out.write(to: page, atomically: true, encoding: .utf8)
+
+        let screenshot = directory.appendingPathComponent("report.png").path
+        let browser = try ChildProcess(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                  "--user-data-dir=\(directory.path)/profile", "--window-size=1000,1800",
+                                                  "--screenshot=\(screenshot)", page.absoluteString]).finish(timeout: 120)
+        XCTAssertEqual(browser.status, 0, browser.err)
+        var checker = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { checker.deleteLastPathComponent() }
+        checker.appendPathComponent("ReportCheck/png_colors.py")
+        // bids, asks, inventory, PnL: the colours JournalReport draws them in.
+        let colours = ["2a7", "c33", "36c", "939"]
+        let counted = try ChildProcess("/usr/bin/python3", [checker.path, screenshot] + colours).finish(timeout: 120)
+        XCTAssertEqual(counted.status, 0, counted.err)
+        let pixels = Dictionary(uniqueKeysWithValues: counted.out.split(separator: "\n").compactMap { line -> (String, Int)? in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? 0) : nil
+        })
+        for colour in colours { XCTAssertGreaterThan(pixels[colour] ?? 0, 200, "#\(colour) drawn: \(counted.out)") }
+    }
 }
