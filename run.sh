@@ -14,11 +14,13 @@ usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:T
                 [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
                 [--strategy as|fixed|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
+                [--summary-every SECONDS]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings; the screen shows
   the book's top levels and analytics; at the end exec says what it traded and where its journal is.
   Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --config FILE is
   a strategy file for signal (see README, signal); the flags here override it. Every process's
-  options are checked before any starts.
+  options are checked before any starts. exec prints where it stands every --summary-every
+  seconds (default 30; 0: only at the end).
   ./run.sh status SESSION    the rings and processes of a running session
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
 exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
@@ -36,7 +38,7 @@ book_args=(--dump)
 signal_args=()
 strategy=""
 config=""
-exec_args=()
+exec_args=(--summary-every 30)
 max_position=1
 session="run$$"
 idle=block
@@ -52,6 +54,9 @@ while [ $# -gt 0 ]; do
     --exchange-info|--instrument|--symbols|--seed|--speed|--duration)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       feed_args+=("$1" "$2"); shift 2 ;;
+    --summary-every)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      exec_args=(--summary-every "$2"); shift 2 ;;
     --levels)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       book_args+=("$1" "$2"); shift 2 ;;

@@ -18,20 +18,22 @@ struct ExecOptions {
     var readers = 1
     /// Record tick-to-order latency and print its percentiles at the end.
     var latency = false
+    /// Print the summary line every this many seconds while running (0: only at the end).
+    var summaryEverySeconds = 0
 
     static let usage = """
         usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
                     [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
-                    [--idle spin|yield|block] [--session NAME] [--latency]
+                    [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                exec journal FILE
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order). Every order command, execution report
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
-        stream every open order is cancelled and the result printed. Fees in millionths of the notional
-        (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
+        stream every open order is cancelled and the result printed (and every --summary-every
+        seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
         past it, whatever the strategy asks. `exec journal FILE` prints a journal as CSV;
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
@@ -60,6 +62,7 @@ struct ExecOptions {
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         latency = flags.flag("--latency")
+        summaryEverySeconds = try flags.integer("--summary-every", in: 0...86_400) ?? summaryEverySeconds
         try flags.finish()
     }
 }

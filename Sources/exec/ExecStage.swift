@@ -53,6 +53,8 @@ final class ExecStage {
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         var nextHeartbeat = Clock.monotonicNanoseconds()
+        let summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
+        var nextSummary = nextHeartbeat + summaryEveryNs
         var flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
@@ -69,6 +71,10 @@ final class ExecStage {
                 membership?.heartbeat(now: now)
                 source.heartbeat(now: now)
                 processor.output.sink?.heartbeat(now: now)
+                if summaryEveryNs > 0, now >= nextSummary {
+                    nextSummary = now + summaryEveryNs
+                    for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
+                }
                 if let block = membership?.controlBlock, block.isHalted, !processor.halted {
                     processor.halted = true
                     StandardError.line("exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
