@@ -93,7 +93,29 @@ struct JournalReport {
             ("unrealized PnL (exec's last mark)", quote(run.unrealizedPnl)),
             ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
             ("max drawdown", format(run.maxDrawdown)),
+            ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a"),
         ]
+    }
+
+    /// The PnL curve read once a second (its last value by then), its changes' mean over their
+    /// standard deviation, × √(seconds in a year); nil with fewer than two changes or none varying.
+    func sharpe(_ pnl: [Point]) -> Double? {
+        guard let first = pnl.first, let last = pnl.last else { return nil }
+        var samples: [Double] = []
+        var index = 0
+        var previous = 0.0
+        var second = first.timeNs
+        while second <= last.timeNs + 1_000_000_000 {
+            while index < pnl.count && pnl[index].timeNs <= second { previous = pnl[index].value; index += 1 }
+            samples.append(previous)
+            second += 1_000_000_000
+        }
+        let deltas = zip(samples.dropFirst(), samples).map { $0 - $1 }
+        guard deltas.count >= 2 else { return nil }
+        let mean = deltas.reduce(0, +) / Double(deltas.count)
+        let variance = deltas.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(deltas.count - 1)
+        guard variance > 0 else { return nil }
+        return mean / variance.squareRoot() * (365.0 * 86_400).squareRoot()
     }
 
     func html(title: String) -> String {
