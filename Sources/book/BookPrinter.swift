@@ -9,7 +9,7 @@ enum BookPrinter {
             return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":false"
                 + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)}"
         }
-        let tick = Double(instrument.tickMantissa) / power10(instrument.tickDecimals)
+        let tick = instrument.tickSize
         return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":true"
             + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)"
             + ",\"bid\":\"\(instrument.formatPrice(top.bidPrice))\",\"bid_size\":\"\(instrument.formatSize(top.bidSize))\""
@@ -38,12 +38,12 @@ enum BookPrinter {
         }
         if !book.bids.isEmpty && !book.asks.isEmpty {
             let mid = Double(book.bids.bestPrice + book.asks.bestPrice) / 2
-            let tick = Double(instrument.tickMantissa) / power10(instrument.tickDecimals)
+            let tick = instrument.tickSize
             lines.append("spread \(instrument.formatPrice(book.asks.bestPrice - book.bids.bestPrice))"
                          + "  history: mean \(format(spreads.mean * tick)) p50 \(instrument.formatPrice(spreads.percentile(0.5)))"
                          + " p95 \(instrument.formatPrice(spreads.percentile(0.95))) over \(spreads.samples) tops")
             lines.append("effective spread (VWAP buy - VWAP sell, vs mid):")
-            let lot = Double(instrument.lotMantissa) / power10(instrument.lotDecimals)
+            let lot = instrument.lotSize
             for size in sizes {
                 let lots = Int64((size / lot).rounded(.up))
                 if let cost = LiquidityAnalytics.cost(book, lots: lots) {

@@ -100,7 +100,7 @@ final class ExecProcessor<Output: ExecOutput> {
         }
         guard states[id]?.instrument != instrument else { return }
         output.record(frame) // the journal's CSV prints prices and sizes with it
-        let lot = Double(instrument.lotMantissa) / Double(power10(instrument.lotDecimals))
+        let lot = instrument.lotSize
         var limits = OrderManager.Limits()
         limits.maxOrderLots = options.maxOrderSize.map { Int64(($0 / lot).rounded()) } ?? .max
         limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
@@ -201,11 +201,5 @@ final class ExecProcessor<Output: ExecOutput> {
         for id in states.indices where states[id] != nil {
             send(id, states[id]!.manager.cancelAll(nowNs: now))
         }
-    }
-
-    private func power10(_ exponent: UInt8) -> Int64 {
-        var value: Int64 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
     }
 }

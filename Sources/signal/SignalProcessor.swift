@@ -79,7 +79,7 @@ final class SignalProcessor<Output: SignalOutput> {
             return output.report("signal: bad instrument definition \(id); ignored")
         }
         if states[id]?.instrument == instrument { return }
-        let lot = Double(instrument.lotMantissa) / Double(power10(instrument.lotDecimals))
+        let lot = instrument.lotSize
         let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
         let maxPosition = Int64((options.maxPosition / lot).rounded())
         let strategy: Strategy
@@ -158,11 +158,5 @@ final class SignalProcessor<Output: SignalOutput> {
         intentsSent &+= 1
         output.emit(quote.intent(header: header), instrument: states[id]!.instrument)
         latency?.record(sinceReceiveNs: header.receiveTimeNs)
-    }
-
-    private func power10(_ exponent: UInt8) -> Int64 {
-        var value: Int64 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
     }
 }
