@@ -83,6 +83,28 @@ public struct FrameSink {
         return true
     }
 
+    /// What waiting for a stage's readers came to.
+    public enum ReaderWait: Equatable {
+        case attached
+        /// SIGINT or SIGTERM while waiting: a clean stop.
+        case stopped
+        /// Nobody came within the minute: the one-line reason, naming the tool and the ring.
+        case timedOut(String)
+    }
+
+    /// How every stage starts its output: waits up to a minute for `count` readers, keeping the
+    /// session heartbeat going (waiting counts as alive for the watchdog); if they do not come
+    /// the ring is closed (it goes), and the result says why.
+    public mutating func awaitReadersOrClose(_ count: Int, membership: SessionMembership?, tool: String) -> ReaderWait {
+        let attached = awaitReaders(count, timeoutNs: 60_000_000_000) {
+            membership?.heartbeat(now: Clock.monotonicNanoseconds())
+            return SignalFlags.shutdownRequested
+        }
+        if attached { return .attached }
+        try? close() // nobody came: the ring goes
+        return SignalFlags.shutdownRequested ? .stopped : .timedOut("\(tool): no reader attached to \(endpoint) within 60 s")
+    }
+
     /// Tells a ring's consumers the producer is alive (a pipe needs nothing).
     public func heartbeat(now: Int64) {
         ring?.heartbeat(now: now)

@@ -125,11 +125,13 @@ public struct RingConsumer: @unchecked Sendable {
         return handled
     }
 
-    /// True when the producer has published a whole ring past our position.
+    /// True when the producer has published a whole ring past our position, so our slot holds a
+    /// newer frame or is being written with one (a producer killed mid-write leaves the marker
+    /// there for good: the frames after ours are still intact and must not wait on it).
     @usableFromInline
     func publishedLap() -> Bool {
         let published = segment.publishPosition.pointee.load(ordering: .acquiring)
-        return published > nextPosition && published - nextPosition > segment.capacity
+        return published > nextPosition && published - nextPosition >= segment.capacity
     }
 
     /// Moves a lapped lossy consumer past the frames it lost, to the oldest one that may still

@@ -66,15 +66,10 @@ final class BookStage {
         var quietSince = nextHeartbeat
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         if var sink = processor.output.sink {
-            // Waiting for the readers counts as alive for the watchdog.
-            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
-                processor.output.membership?.heartbeat(now: Clock.monotonicNanoseconds())
-                return SignalFlags.shutdownRequested
-            }
-            if !attached {
-                try? sink.close() // nobody came: the ring goes
-                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
-                    : (ExitCode.system, "book: no reader attached to \(sink.endpoint) within 60 s")
+            switch sink.awaitReadersOrClose(options.readers, membership: processor.output.membership, tool: "book") {
+            case .attached: break
+            case .stopped: return (ExitCode.success, nil)
+            case .timedOut(let reason): return (ExitCode.system, reason)
             }
         }
         loop: while !SignalFlags.shutdownRequested {

@@ -40,15 +40,10 @@ final class ExecStage {
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
         if var sink = processor.output.sink {
-            // Waiting for the readers counts as alive for the watchdog.
-            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
-                membership?.heartbeat(now: Clock.monotonicNanoseconds())
-                return SignalFlags.shutdownRequested
-            }
-            if !attached {
-                try? sink.close() // nobody came: the ring goes
-                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
-                    : (ExitCode.system, "exec: no reader attached to \(sink.endpoint) within 60 s")
+            switch sink.awaitReadersOrClose(options.readers, membership: membership, tool: "exec") {
+            case .attached: break
+            case .stopped: return (ExitCode.success, nil)
+            case .timedOut(let reason): return (ExitCode.system, reason)
             }
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)

@@ -32,16 +32,15 @@ struct Feed<Source: MarketDataSource> {
 
     /// Runs until the source ends, the duration passes or SIGINT/SIGTERM; then closes the output.
     mutating func run(readers: Int) throws(FeedError) {
-        let membership = self.membership
-        let attached = output.awaitReaders(readers, timeoutNs: 60_000_000_000) {
-            membership?.heartbeat(now: Clock.monotonicNanoseconds()) // waiting counts as alive
-            return SignalFlags.shutdownRequested
-        }
-        if !attached {
-            try? output.close() // nobody came: the ring goes
+        switch output.awaitReadersOrClose(readers, membership: membership, tool: "feed") {
+        case .attached:
+            break
+        case .stopped:
             membership?.leave()
-            if SignalFlags.shutdownRequested { return }
-            throw .system("feed: no reader attached to \(output.endpoint) within 60 s")
+            return
+        case .timedOut(let reason):
+            membership?.leave()
+            throw .system(reason)
         }
         var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: Clock.realtimeNanoseconds())
         for instrument in source.instruments {

@@ -55,15 +55,10 @@ final class SignalStage {
         var quietSince = Clock.monotonicNanoseconds()
         var nextHeartbeat = quietSince
         if var sink = processor.output.sink {
-            // Waiting for the readers counts as alive for the watchdog.
-            let attached = sink.awaitReaders(options.readers, timeoutNs: 60_000_000_000) {
-                membership?.heartbeat(now: Clock.monotonicNanoseconds())
-                return SignalFlags.shutdownRequested
-            }
-            if !attached {
-                try? sink.close() // nobody came: the ring goes
-                return SignalFlags.shutdownRequested ? (ExitCode.success, nil)
-                    : (ExitCode.system, "signal: no reader attached to \(sink.endpoint) within 60 s")
+            switch sink.awaitReadersOrClose(options.readers, membership: membership, tool: "signal") {
+            case .attached: break
+            case .stopped: return (ExitCode.success, nil)
+            case .timedOut(let reason): return (ExitCode.system, reason)
             }
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)

@@ -67,6 +67,23 @@ final class RingTests: XCTestCase {
         XCTAssertEqual(lossy.drops, 96)
     }
 
+    func testALossyReaderOneRingBehindAWriteInProgressSkipsThatFrame() throws {
+        // The producer publishes 0...3, then starts writing 4 into 0's slot and stops there (as
+        // when it is killed mid-write): frame 0 is gone, 1...3 are intact and must be read; a
+        // reader that waited for slot 0 would wait forever with frames still to read.
+        let name = uniqueSegmentName("midwrite")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4)
+        var lossy = try RingConsumer.attach(name, mode: .lossy)
+        for sequence in 0..<4 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
+        XCTAssertEqual(producer.offer(frame(4)), .ok)
+        var seen: [UInt64] = []
+        _ = lossy.read(limit: 10) { seen.append($0.pointee.header.sequence) }
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertEqual(lossy.drops, 1)
+        XCTAssertEqual(lossy.lag, 0, "nothing left that could be read")
+    }
+
     func testBatchOfferPublishesAllAtOnce() throws {
         let name = uniqueSegmentName("batch")
         defer { removeSegment(name) }
