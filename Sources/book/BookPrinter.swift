@@ -15,9 +15,9 @@ enum BookPrinter {
             + ",\"bid\":\"\(instrument.formatPrice(top.bidPrice))\",\"bid_size\":\"\(instrument.formatSize(top.bidSize))\""
             + ",\"ask\":\"\(instrument.formatPrice(top.askPrice))\",\"ask_size\":\"\(instrument.formatSize(top.askSize))\""
             + ",\"spread\":\"\(instrument.formatPrice(top.spreadTicks))\""
-            + ",\"mid\":\(fixed(top.mid * tick, Int(instrument.tickDecimals) + 1))"
-            + ",\"microprice\":\(fixed(top.microprice * tick, Int(instrument.tickDecimals) + 3))"
-            + ",\"imbalance\":\(fixed(top.imbalance, 6))}"
+            + ",\"mid\":\(FixedDecimal.text(top.mid * tick, decimals: Int(instrument.tickDecimals) + 1))"
+            + ",\"microprice\":\(FixedDecimal.text(top.microprice * tick, decimals: Int(instrument.tickDecimals) + 3))"
+            + ",\"imbalance\":\(FixedDecimal.text(top.imbalance, decimals: 6))}"
     }
 
     /// The top `levels` of each side next to each other, then the analytics.
@@ -64,27 +64,7 @@ enum BookPrinter {
         return lines.joined(separator: "\n")
     }
 
-    static func power10(_ exponent: UInt8) -> Double {
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
-
-    static func format(_ value: Double) -> String { fixed(value, 4) }
-
-    /// `value` rounded to `decimals` places, printed without exponent or binary noise.
-    static func fixed(_ value: Double, _ decimals: Int) -> String {
-        guard value.isFinite else { return "null" }
-        let scale = power10(UInt8(min(decimals, 18)))
-        let scaled = (abs(value) * scale).rounded()
-        guard scaled < 9e18 else { return "\(value)" }
-        let units = Int64(scaled)
-        let whole = units / Int64(scale)
-        var fraction = String(units % Int64(scale))
-        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
-        let sign = value < 0 && units != 0 ? "-" : ""
-        return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
-    }
+    static func format(_ value: Double) -> String { FixedDecimal.text(value, decimals: 4) }
 
     static func column(_ text: String, _ width: Int, left: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))

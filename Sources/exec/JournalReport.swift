@@ -192,11 +192,7 @@ struct JournalReport {
         text.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
     }
 
-    private func format(_ value: Double, _ decimals: Int = 6) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        return "\((value * scale).rounded() / scale)"
-    }
+    private func format(_ value: Double, _ decimals: Int = 6) -> String { FixedDecimal.text(value, decimals: decimals) }
 }
 
 extension String {
