@@ -99,11 +99,8 @@ final class RiskTests: XCTestCase {
         XCTAssertTrue(riskLine.contains(expected), "expected \(expected) in: \(riskLine)")
         // The position as both print it: exec's own ledger and risk's last snapshot of it.
         let execLine = try XCTUnwrap(exec.split(separator: "\n").first { $0.hasPrefix("exec: BTCUSDT: ") }, exec)
-        func position(_ line: Substring) -> Substring? {
-            line.range(of: "position ").map { line[$0.lowerBound...].prefix { $0 != "," } }
-        }
-        XCTAssertNotNil(position(riskLine))
-        XCTAssertEqual(position(riskLine), position(execLine))
+        XCTAssertNotNil(positionField(riskLine))
+        XCTAssertEqual(positionField(riskLine), positionField(execLine))
         XCTAssertTrue(exec.contains("\(journaled.fills) fills"), exec)
     }
 

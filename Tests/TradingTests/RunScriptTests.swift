@@ -39,10 +39,7 @@ final class RunScriptTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(summaries.count, 3, "one a second and the last: \(run.err)")
         let exec = try XCTUnwrap(summaries.last, run.err)
         let risk = try XCTUnwrap(lines.first { $0.hasPrefix("risk: SYNUSDT: ") }, run.err)
-        func position(_ line: Substring) -> Substring? {
-            line.range(of: "position ").map { line[$0.lowerBound...].prefix { $0 != "," } }
-        }
-        XCTAssertEqual(position(risk), position(exec), "risk saw exec's position")
+        XCTAssertEqual(positionField(risk), positionField(exec), "risk saw exec's position")
         XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/journal").path))
         let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("<h2>SYNUSDT</h2>") && report.contains("<polyline "), String(report.prefix(500)))
