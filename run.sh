@@ -4,7 +4,7 @@
 # cleanly on Ctrl-C or SIGTERM (orders cancelled, nothing left in /dev/shm).
 #
 #   feed -> md ring -> book -> tops ring -> signal -> quotes ring -> exec (paper venue, journal)
-#                   \-> book --dump --lossy (the screen)      exec ring -> risk (limits, watchdog)
+#                   \-> book --dashboard --lossy (on a terminal) <- exec ring -> risk (limits, watchdog)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,8 +15,11 @@ usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:T
                 [--strategy as|fixed|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS]
-  Starts feed, book, signal, exec (paper venue) and risk on a session's rings; the screen shows
-  the book's top levels and analytics; at the end exec says what it traded and where its journal is.
+  Starts feed, book, signal, exec (paper venue) and risk on a session's rings. On a terminal a
+  dashboard shows the book, trades, liquidity, position and PnL, orders, risk, every process's
+  health and latency and every ring's lag (--levels N book levels, default 5), and the processes'
+  logs go to runs/SESSION/*.log only; otherwise the logs go to stderr too, with exec's summary
+  line every --summary-every seconds. At the end: what exec traded, and the report.
   Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --config FILE is
   a strategy file for signal (see README, signal); the flags here override it. Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
@@ -34,7 +37,9 @@ if [ "${1:-}" = "status" ]; then
 fi
 
 feed_args=()
-book_args=(--dump)
+screen_args=()
+dashboard=0
+[ -t 1 ] && dashboard=1
 signal_args=()
 strategy=""
 config=""
@@ -59,7 +64,7 @@ while [ $# -gt 0 ]; do
       exec_args=(--summary-every "$2"); shift 2 ;;
     --levels)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      book_args+=("$1" "$2"); shift 2 ;;
+      screen_args+=("$1" "$2"); shift 2 ;;
     --strategy)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       strategy="$2"; signal_args+=(--strategy "$2"); shift 2 ;;
@@ -144,18 +149,23 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -f /dev/shm/tickpipe."$session".*
+  [ "$dashboard" = 0 ] || printf '\033[?25h' # the cursor, whatever became of the dashboard
 }
 trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-screen_cmd=("$bin/book" --in "$(ring md)" --lossy "${common[@]}" "${book_args[@]}")
+[ "${#screen_args[@]}" -gt 0 ] || screen_args=(--levels 5)
+screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exec)" "${common[@]}" "${screen_args[@]}")
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}")
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)"
   "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" "${exec_args[@]}" "${common[@]}")
-risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)")
-feed_cmd=("$bin/feed" --out "$(ring md)" --readers 2 "${common[@]}" "${feed_args[@]}")
+# risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
+# something went wrong in between.
+risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
+  --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')")
+feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((1 + dashboard)) "${common[@]}" "${feed_args[@]}")
 # Nothing starts half-way: each command line is checked first (its own one-line error, exit 100).
 for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do
   declare -n cmd=$check
@@ -167,12 +177,16 @@ for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do
   unset -n cmd
 done
 
-launch() { # name, command...: started in the background, stderr to the terminal and the log
-  local name=$1; shift
-  "$@" 2> >(tee -a "$run_dir/$name.log" >&2) &
+launch() { # name, command...: started in the background, stderr to the log (and the terminal
+  local name=$1; shift  # when no dashboard is drawn there)
+  if [ "$dashboard" = 1 ]; then
+    "$@" 2>>"$run_dir/$name.log" &
+  else
+    "$@" 2> >(tee -a "$run_dir/$name.log" >&2) &
+  fi
   pids+=($!); names+=("$name")
 }
-launch screen "${screen_cmd[@]}"
+[ "$dashboard" = 0 ] || launch screen "${screen_cmd[@]}"
 launch book "${book_cmd[@]}" > /dev/null
 launch signal "${signal_cmd[@]}" > /dev/null
 launch exec "${exec_cmd[@]}"
@@ -183,13 +197,15 @@ launch feed "${feed_cmd[@]}"
   for i in "${!pids[@]}"; do echo "${names[$i]} ${pids[$i]}"; done
 } > "$run_dir/pids"
 for i in "${!pids[@]}"; do printf 'run.sh: %s pid %s\n' "${names[$i]}" "${pids[$i]}" >&2; done
-echo "run.sh: session $session; kill -USR1 ${pids[4]} flattens; files in $run_dir" >&2
+risk_pid=${pids[${#pids[@]}-2]}
+echo "run.sh: session $session; kill -USR1 $risk_pid flattens; files in $run_dir" >&2
 
-# Supervise: the run is over when feed, both books, signal and exec have ended (a replay's end
+# Supervise: the run is over when feed, the book(s), signal and exec have ended (a replay's end
 # flows down the rings); one failing stops them all.
 status=0
 live=("${pids[@]}")
-core_left=5
+core_left=$((${#pids[@]} - 1))
+failed=
 while [ "$core_left" -gt 0 ]; do
   set +e
   wait -n -p done_pid "${live[@]}"
@@ -201,14 +217,28 @@ while [ "$core_left" -gt 0 ]; do
   for i in "${!pids[@]}"; do
     [ "${pids[$i]}" = "$done_pid" ] || continue
     if [ "$code" -ne 0 ]; then
-      echo "run.sh: ${names[$i]} (pid $done_pid) exited with status $code; stopping the session" >&2
+      failed="run.sh: ${names[$i]} (pid $done_pid) exited with status $code; stopping the session"
+      [ "$dashboard" = 1 ] || echo "$failed" >&2
       status=1
     fi
     [ "${names[$i]}" = risk ] || core_left=$((core_left - 1))
   done
   [ "$status" -eq 0 ] || break
 done
+# With the dashboard the logs stayed off the screen: what exec and risk say at the end is shown.
+declare -A seen=()
+if [ "$dashboard" = 1 ]; then for name in exec risk; do seen[$name]=$(wc -l < "$run_dir/$name.log"); done; fi
 cleanup
+if [ "$dashboard" = 1 ]; then
+  echo
+  for name in exec risk; do tail -n +$((seen[$name] + 1)) "$run_dir/$name.log" >&2; done
+  if [ -n "$failed" ]; then
+    echo "$failed" >&2
+    for i in "${!pids[@]}"; do
+      case "$failed" in "run.sh: ${names[$i]} (pid ${pids[$i]})"*) tail -n 5 "$run_dir/${names[$i]}.log" | sed "s/^/  ${names[$i]}.log: /" >&2 ;; esac
+    done
+  fi
+fi
 echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
 if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
   echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2

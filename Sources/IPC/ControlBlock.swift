@@ -200,6 +200,7 @@ public struct ControlBlock: @unchecked Sendable {
             entry.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self)
             storeText(detail, at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize)
             processHeartbeat(index).pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
+            clearGauges(entry: index)
             return index
         }
         throw SegmentError.noFreeProcessEntry(name, maxProcesses: ControlBlockDescriptor.maxProcesses)

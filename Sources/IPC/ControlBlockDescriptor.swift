@@ -37,6 +37,9 @@
 /// |          process 0 (64 bytes, see below) ... 15               | 4352..5375
 /// +===============================================================+
 /// |   resync requests: one u32 counter per instrument id 0...63   | 5376..5631
+/// +===============================================================+
+/// |   gauges: 16 f64 per process entry 0...15 (see `Gauge`),      | 5632..7679
+/// |   stored as bit patterns; NaN: never written                  |
 /// +---------------------------------------------------------------+
 ///
 /// instrument entry:                       process entry:
@@ -55,7 +58,8 @@
 public enum ControlBlockDescriptor {
     /// "TPCTRL" followed by 0x00 0x01, read as a little-endian UInt64.
     public static let magic: UInt64 = 0x0100_4C52_5443_5054
-    public static let layoutVersion: UInt32 = UInt32(FrameLayout.version)
+    /// The control block's own layout version (2: the gauges), bumped whenever this layout changes.
+    public static let layoutVersion: UInt32 = 2
 
     public static let magicOffset = 0
     public static let layoutVersionOffset = magicOffset + 8
@@ -93,5 +97,9 @@ public enum ControlBlockDescriptor {
     /// fetches a new snapshot for that instrument.
     public static let resyncRequestsOffset = processesOffset + maxProcesses * processEntrySize
 
-    public static let length = resyncRequestsOffset + maxInstruments * 4
+    /// Each registry entry's gauges, in the entry's order: what the stage tells the operator.
+    public static let gaugesOffset = resyncRequestsOffset + maxInstruments * 4
+    public static let gaugesPerProcess = 16
+
+    public static let length = gaugesOffset + maxProcesses * gaugesPerProcess * 8
 }

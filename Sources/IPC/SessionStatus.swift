@@ -44,14 +44,16 @@ public enum SessionStatus {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func age(_ nanoseconds: Int64) -> String {
+    /// How long ago, for a person: µs, ms or s.
+    public static func age(_ nanoseconds: Int64) -> String {
         let ns = max(0, nanoseconds)
         if ns < 1_000_000 { return "\(ns / 1_000)us ago" }
         if ns < 10_000_000_000 { return "\(ns / 1_000_000)ms ago" }
         return "\(ns / 1_000_000_000)s ago"
     }
 
-    static func pad(_ columns: [String], _ widths: [Int]) -> String {
+    /// Columns left-aligned in `widths` (the last one as long as it is).
+    public static func pad(_ columns: [String], _ widths: [Int]) -> String {
         var line = ""
         for (index, column) in columns.enumerated() {
             if index < widths.count {

@@ -2,19 +2,32 @@ import IPC
 
 /// What `book` was asked to do, validated.
 struct BookOptions {
-    enum Output: Equatable {
+    enum Output: Equatable, CustomStringConvertible {
         /// Book tops (and the trades and definitions passed through) as frames.
         case frames(Endpoint)
         /// The top levels and the analytics as text, every `interval` and at the end.
         case dump
         /// One JSON line per published book top.
         case json
+        /// The operator's full screen: the books, exec's positions, risk, processes, rings.
+        case dashboard
+
+        var description: String {
+            switch self {
+            case .frames(let endpoint): "tops to \(endpoint)"
+            case .dump: "dump"
+            case .json: "json"
+            case .dashboard: "dashboard"
+            }
+        }
     }
 
     var input: Endpoint = .standardStream
     var output: Output = .dump
     var levels = 10
     var intervalSeconds = 1.0
+    /// With --dashboard: exec's output ring, read lossy for positions and PnL.
+    var execOutput: Endpoint?
     /// Sizes (in units of the base asset) for the effective-spread analytics.
     var sizes = [0.1, 1, 5, 10]
     var idle: IdleStrategy.Mode = .block
@@ -28,7 +41,8 @@ struct BookOptions {
     var lossy = false
 
     static let usage = """
-        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas] | --dump | --json]
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas] | --dump | --json
+                    | --dashboard --session NAME [--exec shm:NAME]]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
                     [--session NAME] [--lossy]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
@@ -36,6 +50,9 @@ struct BookOptions {
                     ahead of the tops they move, with --pass-deltas: exec's paper venue needs them)
           --dump    the top levels and liquidity analytics as text (the default)
           --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
+          --dashboard  the operator's screen for a terminal, redrawn every --interval (0.25 s): the
+                    books, position and PnL from exec's ring (--exec), orders, risk's state and
+                    limits, each process's health and latency, each ring's lag and drops
           --session join the session: registry, heartbeat, and a resync request to the feed on a gap
           --lossy   read the input ring without holding the feed back (a display beside the pipeline's
                     own book); frames it misses are counted as drops and mark the book invalid
@@ -48,11 +65,21 @@ struct BookOptions {
         let out = try flags.value("--out")
         let dump = flags.flag("--dump")
         let json = flags.flag("--json")
-        guard [out != nil, dump, json].filter({ $0 }).count <= 1 else {
-            throw InvalidArgument("choose one of --out, --dump and --json")
+        let dashboard = flags.flag("--dashboard")
+        guard [out != nil, dump, json, dashboard].filter({ $0 }).count <= 1 else {
+            throw InvalidArgument("choose one of --out, --dump, --json and --dashboard")
         }
         if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
         if json { output = .json }
+        if dashboard {
+            output = .dashboard
+            intervalSeconds = 0.25
+        }
+        if let exec = try flags.value("--exec") {
+            guard dashboard else { throw InvalidArgument("--exec goes with --dashboard") }
+            execOutput = try Endpoint(parsing: exec, flag: "--exec")
+            guard execOutput != .standardStream else { throw InvalidArgument("--exec reads a ring (shm:NAME)") }
+        }
         levels = try flags.integer("--levels", in: 1...1000) ?? levels
         intervalSeconds = try flags.decimal("--interval", in: 0.01...3600) ?? intervalSeconds
         if let sizes = try flags.value("--sizes") {
@@ -70,6 +97,7 @@ struct BookOptions {
             guard case .frames = output else { throw InvalidArgument("--pass-deltas goes with --out") }
         }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
+        if dashboard && session == nil { throw InvalidArgument("--dashboard needs --session: it shows the session's processes and rings") }
         try flags.finish()
     }
 }

@@ -7,6 +7,7 @@ final class BookStage {
     let options: BookOptions
     @exclusivity(unchecked) private var source: FrameSource
     let processor: BookProcessor<StageOutput>
+    private var dashboard: Dashboard?
 
     /// Tops as frames, JSON lines or nothing (the dump reads the books directly); frames passed
     /// through to the sink; problems to stderr. A write error is kept for the duty cycle to act on.
@@ -21,7 +22,7 @@ final class BookStage {
             switch mode {
             case .frames: emit(Frame(top))
             case .json: print(BookPrinter.json(top, book: book))
-            case .dump: break
+            case .dump, .dashboard: break
             }
         }
 
@@ -39,9 +40,10 @@ final class BookStage {
         }
     }
 
-    init(options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?) {
+    init(options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?, dashboard: Dashboard? = nil) {
         self.options = options
         self.source = source
+        self.dashboard = dashboard
         processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink),
                                   passDeltas: options.passDeltas)
     }
@@ -56,6 +58,16 @@ final class BookStage {
         fflush(nil)
     }
 
+    /// Redraws the operator's screen in place, cut to the terminal (or 60 × 160 if not one).
+    private func drawDashboard() {
+        guard dashboard != nil else { return }
+        dashboard!.pollExec()
+        let size = Terminal.size() ?? (rows: 60, columns: 160)
+        let lines = dashboard!.lines(processor, levels: options.levels, sizes: options.sizes)
+        print(Terminal.screen(lines, rows: size.rows, columns: size.columns), terminator: "")
+        fflush(nil)
+    }
+
     /// Runs until end of stream or SIGINT/SIGTERM; returns the exit code, or throws a one-line
     /// reason with its exit code.
     func run() -> (code: Int32, message: String?) {
@@ -65,6 +77,7 @@ final class BookStage {
         var nextHeartbeat = Clock.monotonicNanoseconds()
         var quietSince = nextHeartbeat
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
+        if dashboard != nil { print(Terminal.clear + Terminal.hideCursor, terminator: "") }
         if var sink = processor.output.sink {
             switch sink.awaitReadersOrClose(options.readers, membership: processor.output.membership, tool: "book") {
             case .attached: break
@@ -87,6 +100,7 @@ final class BookStage {
                 processor.output.sink?.heartbeat(now: now)
                 processor.output.membership?.heartbeat(now: now)
                 source.heartbeat(now: now)
+                dashboard?.heartbeat(now: now)
             }
             switch polled {
             case .frames:
@@ -109,12 +123,19 @@ final class BookStage {
                 source.idle(&idle)
             }
             do { try processor.output.sink?.flush() } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
-            if options.output == .dump && now >= nextDump {
+            if now >= nextDump {
                 nextDump = now + intervalNs
-                printDump()
+                if options.output == .dump { printDump() }
+                if options.output == .dashboard { drawDashboard() }
             }
         }
         if options.output == .dump { printDump() }
+        if options.output == .dashboard {
+            drawDashboard()
+            print(Terminal.showCursor, terminator: "")
+            fflush(nil)
+            dashboard?.close()
+        }
         do { try processor.output.sink?.close() } catch { return (ExitCode.system, "book: closing \(options.output): \(error)") }
         source.close()
         processor.output.membership?.leave()

@@ -22,6 +22,14 @@ var membership: SessionMembership?
 if let session = options.session {
     do { membership = try SessionMembership(session, role: .book, detail: "\(options.output)") } catch { fail("book: \(error)", ExitCode.system) }
 }
-let result = BookStage(options: options, source: source, sink: sink, membership: membership).run()
+var dashboard: Dashboard?
+if options.output == .dashboard, let membership {
+    var exec: FrameSource?
+    if let endpoint = options.execOutput {
+        do { exec = try FrameSource(endpoint, idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { fail("book: \(error)", ExitCode.system) }
+    }
+    dashboard = Dashboard(membership: membership, exec: exec)
+}
+let result = BookStage(options: options, source: source, sink: sink, membership: membership, dashboard: dashboard).run()
 if let message = result.message { StandardError.line(message) }
 exit(result.code)

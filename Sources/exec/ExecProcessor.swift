@@ -18,6 +18,8 @@ final class ExecProcessor<Output: ExecOutput> {
         let venue: PaperVenue
         var ledger = PositionLedger()
         var mid: Int64?
+        /// The last book top, journaled once a second of market time with a position snapshot.
+        var top: BookTop?
         var inSnapshot = false
         let maxPositionLots: Int64
         /// A marketable order closing the position during a flatten, until the venue answers.
@@ -30,9 +32,13 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
     @exclusivity(unchecked) private var commands: [OrderCommand] = []
     @exclusivity(unchecked) private(set) var now: Int64 = 0
+    /// The next whole second of market time at which the tops and positions are journaled.
+    @exclusivity(unchecked) private var nextMarkNs: Int64 = 0
     /// Set from the session's control block: no new orders, cancel what is working.
     @exclusivity(unchecked) var halted = false
     @exclusivity(unchecked) private(set) var commandsSent: UInt64 = 0
+    /// New and replace orders: the fill ratio's denominator, as the report counts them.
+    @exclusivity(unchecked) private(set) var ordersPlaced: UInt64 = 0
     /// Flattening: every order cancelled, every position being closed with marketable orders.
     @exclusivity(unchecked) private(set) var flattening = false
     /// Market time of the last frame, and when it arrived (monotonic), to extrapolate market
@@ -40,6 +46,8 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private var lastFrameWallNs: Int64 = 0
     /// Tick-to-order: from the market data's receive time to an order leaving for the venue.
     let latency: LatencyRecorder?
+    /// The same, the current second's, for the dashboard (the stage publishes and resets it).
+    let latencyWindow = LatencyHistogram()
     @exclusivity(unchecked) private(set) var refusalsReported = 0
 
     init(options: ExecOptions, output: Output) {
@@ -57,6 +65,7 @@ final class ExecProcessor<Output: ExecOutput> {
         let id = Int(header.instrument)
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
         lastFrameWallNs = Clock.monotonicNanoseconds()
+        if now >= nextMarkNs { mark() }
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
@@ -72,6 +81,7 @@ final class ExecProcessor<Output: ExecOutput> {
             guard id < states.count, let state = states[id] else { return }
             let top = frame.pointee.as(BookTop.self)
             state.venue.top(top)
+            states[id]!.top = top
             states[id]!.mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
         case .trade:
             guard id < states.count, let state = states[id] else { return }
@@ -86,11 +96,29 @@ final class ExecProcessor<Output: ExecOutput> {
             commands.removeAll(keepingCapacity: true)
             states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
-            if let latency, !commands.isEmpty { latency.record(sinceReceiveNs: header.receiveTimeNs) }
+            if !commands.isEmpty {
+                let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
+                latencyWindow.record(elapsed)
+                latency?.record(elapsed)
+            }
         default:
             break
         }
         advanceVenues()
+    }
+
+    /// Once a second of market time (so a replay journals the same): each instrument's last top
+    /// and its position marked at that mid, for the report's mid and spread charts and the
+    /// dashboard's unrealized PnL between fills.
+    private func mark() {
+        nextMarkNs = (now / 1_000_000_000 + 1) * 1_000_000_000
+        for id in states.indices {
+            guard let state = states[id], var top = state.top else { continue }
+            top.header.receiveTimeNs = now
+            output.record(Frame(top))
+            let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
+            output.record(Frame(state.ledger.snapshot(header: header, mark: state.mid)))
+        }
     }
 
     private func define(_ definition: InstrumentDefinition, frame: Frame) {
@@ -118,6 +146,7 @@ final class ExecProcessor<Output: ExecOutput> {
             output.record(Frame(command))
             states[id]!.venue.submit(command, nowNs: now, into: &reports)
             commandsSent &+= 1
+            if command.command != .cancel { ordersPlaced &+= 1 }
         }
         let refusals = states[id]!.manager.refusals
         while refusalsReported < refusals.count {
@@ -186,6 +215,14 @@ final class ExecProcessor<Output: ExecOutput> {
             states[id]!.flattenOrder = order.clientOrderId
             send(id, [order])
         }
+    }
+
+    /// What the dashboard shows of exec: orders placed and working, fills, tick-to-order.
+    func publishGauges(_ membership: SessionMembership) {
+        membership.setGauge(.ordersPlaced, Double(ordersPlaced))
+        membership.setGauge(.openOrders, Double(states.reduce(0) { $0 + ($1?.manager.openOrders ?? 0) }))
+        membership.setGauge(.fills, Double(states.reduce(0) { $0 + ($1?.ledger.fills ?? 0) }))
+        membership.publishLatency(latencyWindow)
     }
 
     /// Flat: no position, no order working, nothing in flight.

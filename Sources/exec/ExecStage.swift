@@ -50,6 +50,7 @@ final class ExecStage {
         var nextHeartbeat = Clock.monotonicNanoseconds()
         let summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
         var nextSummary = nextHeartbeat + summaryEveryNs
+        var nextGauges = nextHeartbeat
         var flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
@@ -66,6 +67,10 @@ final class ExecStage {
                 membership?.heartbeat(now: now)
                 source.heartbeat(now: now)
                 processor.output.sink?.heartbeat(now: now)
+                if now >= nextGauges, let membership {
+                    nextGauges = now + 1_000_000_000
+                    processor.publishGauges(membership)
+                }
                 if summaryEveryNs > 0, now >= nextSummary {
                     nextSummary = now + summaryEveryNs
                     for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }

@@ -23,7 +23,7 @@ enum JournalCSV {
             let snapshot = frame.as(PositionSnapshot.self)
             return prefix + ",,,,,,,,,,,\(size(snapshot.position)),\(snapshot.realizedPnl),\(snapshot.unrealizedPnl),\(snapshot.fees)"
         default:
-            return nil // instrument definitions and the like: context, not rows
+            return nil // instrument definitions and book tops: context, not rows
         }
     }
 }

@@ -1,8 +1,9 @@
 import IPC
 
 /// A run's report, rebuilt from its journal alone (`exec report JOURNAL > report.html`): per
-/// instrument a metrics table and three inline SVG charts — our order prices and fills, the
-/// inventory and the PnL curve — over the run's time. Every figure comes from booking the
+/// instrument a metrics table and four inline SVG charts — the mid with our order prices and
+/// fills, the spread, the inventory and the PnL curve — over the run's time (the mids and
+/// spreads from the book tops exec journals once a second). Every figure comes from booking the
 /// journal's fills again in a `PositionLedger`, so the report and the journal cannot disagree.
 struct JournalReport {
     struct Point { var timeNs: Int64; var value: Double }
@@ -23,6 +24,8 @@ struct JournalReport {
         var asks: [Point] = []
         var buys: [Point] = []
         var sells: [Point] = []
+        var mids: [Point] = []
+        var spreads: [Point] = []
         var inventory: [Point] = []
         var pnl: [Point] = []
     }
@@ -56,6 +59,11 @@ struct JournalReport {
             run.maxPosition = max(run.maxPosition, abs(run.ledger.position))
             let point = Point(timeNs: time, value: price(report.price))
             if report.side == .buy { run.buys.append(point) } else { run.sells.append(point) }
+        case .bookTop:
+            let top = frame.as(BookTop.self)
+            guard top.isValid else { break }
+            run.mids.append(Point(timeNs: time, value: price(top.bidPrice + top.askPrice) / 2))
+            run.spreads.append(Point(timeNs: time, value: price(top.askPrice - top.bidPrice)))
         case .positionSnapshot:
             let snapshot = frame.as(PositionSnapshot.self)
             run.unrealizedPnl = snapshot.unrealizedPnl
@@ -133,13 +141,16 @@ struct JournalReport {
             page += "<h2>\(escape(symbol))</h2>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
-            // One time axis for the instrument's three charts.
-            let times = [run.bids, run.asks, run.buys, run.sells, run.inventory, run.pnl].flatMap { $0.map(\.timeNs) }
+            // One time axis for the instrument's charts.
+            let times = [run.bids, run.asks, run.buys, run.sells, run.mids, run.spreads, run.inventory, run.pnl]
+                .flatMap { $0.map(\.timeNs) }
             let time = (times.min() ?? 0)...(times.max() ?? 0)
-            page += chart("Our prices: bids, asks (lines), buys and sells (dots)", time: time, [
+            page += chart("Mid (grey), our bids and asks (lines), buys and sells (dots)", time: time, [
+                Series(points: run.mids, color: "#999", dots: false),
                 Series(points: run.bids, color: "#2a7", dots: false), Series(points: run.asks, color: "#c33", dots: false),
                 Series(points: run.buys, color: "#063", dots: true), Series(points: run.sells, color: "#700", dots: true),
             ])
+            page += chart("Spread (once a second)", time: time, [Series(points: run.spreads, color: "#d80", dots: false)])
             page += chart("Inventory", time: time, [Series(points: run.inventory, color: "#36c", dots: false)])
             page += chart("PnL (realized + unrealized − fees)", time: time, [Series(points: run.pnl, color: "#939", dots: false)])
         }

@@ -59,6 +59,13 @@ struct RiskMonitor {
 
     var totalPnl: Double { instruments.values.reduce(0) { $0 + Double($1.pnl) * $1.unit } }
 
+    /// Σ |position| × mark, in the quote currency.
+    var exposure: Double {
+        instruments.values.reduce(0.0) { total, risk in
+            total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
+        }
+    }
+
     /// The first limit broken, as the reason trading halts.
     mutating func breach(nowNs: Int64) -> String? {
         peakPnl = max(peakPnl, totalPnl)
@@ -69,9 +76,6 @@ struct RiskMonitor {
             }
         }
         if let max = options.maxNotional {
-            let exposure = instruments.values.reduce(0.0) { total, risk in
-                total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
-            }
             if exposure > max { return "max notional \(max) breached: exposure \(rounded(exposure))" }
         }
         if let max = options.maxDrawdown, peakPnl - totalPnl > max {

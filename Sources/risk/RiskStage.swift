@@ -27,6 +27,10 @@ final class RiskStage {
         var flattenDeadline: Int64?
         var flattenRequested: UInt32 = 0
         var nextCheck = Clock.monotonicNanoseconds()
+        membership.setGauge(.maxPosition, options.maxPosition)
+        membership.setGauge(.maxNotional, options.maxNotional)
+        membership.setGauge(.maxDrawdown, options.maxDrawdown)
+        membership.setGauge(.staleMs, options.staleMs.map(Double.init))
         StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens)")
         while !SignalFlags.shutdownRequested {
             let now = Clock.monotonicNanoseconds()
@@ -65,6 +69,9 @@ final class RiskStage {
                         if block.halt(reason: reason) { StandardError.line("risk: HALT: \(reason)") }
                     }
                 }
+                membership.setGauge(.exposure, monitor.exposure)
+                membership.setGauge(.pnl, monitor.totalPnl)
+                membership.setGauge(.peakPnl, monitor.peakPnl)
             }
             if frames == 0 { usleep(1_000) }
         }

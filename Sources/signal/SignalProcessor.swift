@@ -35,6 +35,8 @@ final class SignalProcessor<Output: SignalOutput> {
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
     /// Tick-to-quote: from the market data's receive time to the intent leaving.
     let latency: LatencyRecorder?
+    /// The same, the current second's, for the dashboard (the stage publishes and resets it).
+    let latencyWindow = LatencyHistogram()
     /// The pairs strategy over instruments 1 (A) and 2 (B).
     @exclusivity(unchecked) private(set) var pairs: PairsTrading?
 
@@ -157,6 +159,8 @@ final class SignalProcessor<Output: SignalOutput> {
         header.flags = [.endOfMessage]
         intentsSent &+= 1
         output.emit(quote.intent(header: header), instrument: states[id]!.instrument)
-        latency?.record(sinceReceiveNs: header.receiveTimeNs)
+        let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
+        latencyWindow.record(elapsed)
+        latency?.record(elapsed)
     }
 }

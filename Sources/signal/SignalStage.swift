@@ -54,6 +54,7 @@ final class SignalStage {
         var idle = IdleStrategy(options.idle)
         var quietSince = Clock.monotonicNanoseconds()
         var nextHeartbeat = quietSince
+        var nextGauges = quietSince
         if var sink = processor.output.sink {
             switch sink.awaitReadersOrClose(options.readers, membership: membership, tool: "signal") {
             case .attached: break
@@ -82,6 +83,11 @@ final class SignalStage {
                 membership?.heartbeat(now: now)
                 processor.output.sink?.heartbeat(now: now)
                 source.heartbeat(now: now)
+                if now >= nextGauges, let membership {
+                    nextGauges = now + 1_000_000_000
+                    membership.setGauge(.quotes, Double(processor.intentsSent))
+                    membership.publishLatency(processor.latencyWindow)
+                }
             }
             switch polled {
             case .frames:

@@ -148,7 +148,9 @@ final class ToolCompositionTests: XCTestCase {
             ("feed", ["--bogus"], "feed: unknown option --bogus"),
             ("feed", ["--instrument", "BTCUSDT:x:1", "--replay", "/dev/null"], "feed: --instrument 'BTCUSDT:x:1': expected SYMBOL:TICK:LOT with positive decimals, e.g. BTCUSDT:0.01000000:0.00001000"),
             ("book", ["--levels", "0"], "book: --levels '0': expected an integer in 1...1000"),
-            ("book", ["--json", "--dump"], "book: choose one of --out, --dump and --json"),
+            ("book", ["--json", "--dump"], "book: choose one of --out, --dump, --json and --dashboard"),
+            ("book", ["--dashboard"], "book: --dashboard needs --session: it shows the session's processes and rings"),
+            ("book", ["--dump", "--exec", "shm:x"], "book: --exec goes with --dashboard"),
             ("book", ["--in", "shm:../x"], "book: --in 'shm:../x': segment name '../x' may hold only letters, digits, '.', '_' and '-'"),
         ] {
             let result = try ChildProcess(tool, arguments).finish()

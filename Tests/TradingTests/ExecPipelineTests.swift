@@ -59,7 +59,7 @@ final class ExecPipelineTests: XCTestCase {
             XCTAssertTrue(report.out.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) \(value)")
         }
         let polylines = report.out.components(separatedBy: "<polyline ").dropFirst()
-        XCTAssertEqual(polylines.count, 4, "bids, asks, inventory, PnL")
+        XCTAssertEqual(polylines.count, 6, "mid, bids, asks, spread, inventory, PnL")
         for line in polylines { XCTAssertGreaterThan(line.prefix { $0 != "/" }.split(separator: " ").count, 10) }
         XCTAssertGreaterThan(report.out.components(separatedBy: "<circle ").count - 1, 10, "the fills")
     }
@@ -83,14 +83,14 @@ final class ExecPipelineTests: XCTestCase {
 
         let screenshot = directory.appendingPathComponent("report.png").path
         let browser = try ChildProcess(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                                  "--user-data-dir=\(directory.path)/profile", "--window-size=1000,1800",
+                                                  "--user-data-dir=\(directory.path)/profile", "--window-size=1000,2400",
                                                   "--screenshot=\(screenshot)", page.absoluteString]).finish(timeout: 120)
         XCTAssertEqual(browser.status, 0, browser.err)
         var checker = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { checker.deleteLastPathComponent() }
         checker.appendPathComponent("ReportCheck/png_colors.py")
-        // bids, asks, inventory, PnL: the colours JournalReport draws them in.
-        let colours = ["2a7", "c33", "36c", "939"]
+        // mid, bids, asks, spread, inventory, PnL: the colours JournalReport draws them in.
+        let colours = ["999", "2a7", "c33", "d80", "36c", "939"]
         let counted = try ChildProcess("/usr/bin/python3", [checker.path, screenshot] + colours).finish(timeout: 120)
         XCTAssertEqual(counted.status, 0, counted.err)
         let pixels = Dictionary(uniqueKeysWithValues: counted.out.split(separator: "\n").compactMap { line -> (String, Int)? in

@@ -3,9 +3,10 @@ import Glibc
 import TestSupport
 import XCTest
 
-/// `./run.sh` as a person runs it (on this build's tools, through TICKPIPE_BIN): a short run ends
-/// cleanly with what exec traded and risk saw, a bad option starts nothing, and a process killed
-/// mid-run stops the session, named, leaving nothing in /dev/shm.
+/// `./run.sh` as a person runs it (on this build's tools, through TICKPIPE_BIN): on a terminal
+/// (tmux) the dashboard shows the market and our trading move; a short run ends cleanly with what
+/// exec traded and risk saw, a bad option starts nothing, and a process killed mid-run stops the
+/// session, named, leaving nothing in /dev/shm.
 final class RunScriptTests: XCTestCase {
     let root: URL = {
         var url = URL(fileURLWithPath: #filePath)
@@ -33,7 +34,7 @@ final class RunScriptTests: XCTestCase {
         let run = try runScript(["--duration", "3", "--session", session, "--speed", "4", "--summary-every", "1"]).finish(timeout: 60)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertEqual(segments(of: session), [], "no segment left behind")
-        XCTAssertTrue(run.out.contains("SYNUSDT  update"), "the screen shows the book: \(run.out.prefix(500))")
+        XCTAssertEqual(run.out, "", "no terminal, no dashboard: the summary lines go to stderr")
         let lines = run.err.split(separator: "\n")
         let summaries = lines.filter { $0.hasPrefix("exec: SYNUSDT: ") }
         XCTAssertGreaterThanOrEqual(summaries.count, 3, "one a second and the last: \(run.err)")
@@ -44,7 +45,63 @@ final class RunScriptTests: XCTestCase {
         let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("<h2>SYNUSDT</h2>") && report.contains("<polyline "), String(report.prefix(500)))
         let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
-        XCTAssertEqual(pids.split(separator: "\n").count, 7, "the session and six processes: \(pids)")
+        XCTAssertEqual(pids.split(separator: "\n").count, 6, "the session and five processes: \(pids)")
+    }
+
+    /// As the issue says a person would: `./run.sh --duration 20` in a terminal (tmux), the
+    /// screen read with capture-pane once a second.
+    func testTheDashboardShowsTheBookAndOurPositionAndPnLMoving() throws {
+        let tmux = "/usr/bin/tmux"
+        guard access(tmux, X_OK) == 0 else { throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard") }
+        let session = "runshdash\(getpid())"
+        let socket = "tickpipe-test-\(getpid())"
+        let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(session).exit").path
+        defer { cleanUp(session); unlink(exitFile) }
+        let command = "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 20 --session \(session); "
+            + "echo $? > '\(exitFile)'; sleep 60"
+        // The tmux server outlives its client: it must hold none of the test's pipes open (the
+        // child inherits more than its standard streams).
+        func tmuxDetached(_ arguments: String) throws -> Int32 {
+            let closeInherited = "for fd in /proc/self/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; "
+            return try ChildProcess("/bin/bash", ["-c", closeInherited + "\(tmux) -L \(socket) \(arguments) </dev/null >/dev/null 2>&1"])
+                .finish(timeout: 30).status
+        }
+        let quoted = "'" + command.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        XCTAssertEqual(try tmuxDetached("new-session -d -s dash -x 200 -y 70 \(quoted)"), 0)
+        defer { _ = try? tmuxDetached("kill-server") }
+        var screens: [String] = []
+        let deadline = Date().addingTimeInterval(90)
+        while access(exitFile, F_OK) != 0 && Date() < deadline {
+            sleep(1)
+            let capture = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
+            if capture.out.contains("tickpipe  session \(session)") { screens.append(capture.out) }
+        }
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let after = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
+        let logs = root.appendingPathComponent("runs/\(session)")
+        let logTails = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []).filter { $0.hasSuffix(".log") }.map {
+            "\($0): " + ((try? String(contentsOf: logs.appendingPathComponent($0), encoding: .utf8)) ?? "").suffix(400)
+        }
+        XCTAssertEqual(status, "0", "what run.sh said at the end: \(after.out)\nlogs: \(logTails.joined(separator: "\n"))")
+        XCTAssertGreaterThanOrEqual(screens.count, 10, "the dashboard, redrawn while the run lasted")
+        // Each screen while the session is in full swing (past the start, before feed's stream
+        // ends and its ring goes) shows the levels, the strategy, risk, the processes and the rings.
+        let running = screens.dropFirst(3).dropLast(3)
+        for heading in ["bid size", "effective spread", "trades: ", "strategy  ", "orders placed", "risk (pid",
+                        "tick-to-order", "ring ", "  md "] {
+            XCTAssertTrue(running.allSatisfy { $0.contains(heading) }, "\(heading): \(running.last ?? "")")
+        }
+        // And they move: the best levels, and our position and PnL.
+        func line(after marker: String, in screen: String) -> String? {
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.firstIndex { $0.hasPrefix(marker) }.map { String(lines[min($0 + 1, lines.count - 1)]) }
+        }
+        let tops = Set(screens.compactMap { line(after: "        bid size", in: $0) })
+        let strategy = Set(screens.compactMap { line(after: "strategy  ", in: $0) }.filter { $0.hasPrefix("  SYNUSDT") })
+        XCTAssertGreaterThanOrEqual(tops.count, 5, "the book moves: \(tops)")
+        XCTAssertGreaterThanOrEqual(strategy.count, 3, "position and PnL move: \(strategy)")
+        XCTAssertEqual(segments(of: session), [], "no segment left behind")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
     }
 
     func testAReplayOfBothRecordingsRunsToTheEndAndTheReportIsTheJournals() throws {
