@@ -32,7 +32,7 @@ USAGE
 
 if [ "${1:-}" = "status" ]; then
   [ $# -eq 2 ] || { usage >&2; exit 100; }
-  swift build -c release --product risk >/dev/null
+  swift build -c release >/dev/null
   exec .build/release/risk status "$2"
 fi
 
@@ -128,8 +128,8 @@ fi
 # TICKPIPE_BIN: a directory of already built tools (the tests use their own build); else build release.
 bin=${TICKPIPE_BIN:-.build/release}
 if [ -z "${TICKPIPE_BIN:-}" ]; then
-  echo "run.sh: building release binaries..." >&2
-  for product in feed book signal exec risk; do swift build -c release --product "$product" >&2; done
+  echo "run.sh: building release binaries (swift build -c release; quick when nothing changed)..." >&2
+  swift build -c release >&2
 fi
 for product in feed book signal exec risk; do
   [ -x "$bin/$product" ] || { echo "run.sh: no $product in $bin (TICKPIPE_BIN)" >&2; exit 100; }

@@ -12,10 +12,11 @@ public enum FixedDecimal {
         let scaled = (abs(value) * scale).rounded()
         guard scaled < 9e18 else { return "\(value)" }
         let units = Int64(scaled)
+        let sign = value < 0 && units != 0 ? "-" : ""
+        if places == 0 { return "\(sign)\(units)" }
         let whole = units / Int64(scale)
         var fraction = String(units % Int64(scale))
         fraction = String(repeating: "0", count: places - fraction.count) + fraction
-        let sign = value < 0 && units != 0 ? "-" : ""
-        return places == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+        return "\(sign)\(whole).\(fraction)"
     }
 }

@@ -14,7 +14,7 @@ struct BookOptions {
 
         var description: String {
             switch self {
-            case .frames(let endpoint): "tops to \(endpoint)"
+            case .frames(let endpoint): endpoint == .standardStream ? "tops to stdout" : "tops to a ring"
             case .dump: "dump"
             case .json: "json"
             case .dashboard: "dashboard"
