@@ -155,7 +155,8 @@ trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
 [ "${#screen_args[@]}" -gt 0 ] || screen_args=(--levels 5)
-screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exec)" "${common[@]}" "${screen_args[@]}")
+screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exec)" --logs "$run_dir"
+  "${common[@]}" "${screen_args[@]}")
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}")
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)"
   "${signal_args[@]}" "${common[@]}")

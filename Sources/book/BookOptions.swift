@@ -28,6 +28,8 @@ struct BookOptions {
     var intervalSeconds = 1.0
     /// With --dashboard: exec's output ring, read lossy for positions and PnL.
     var execOutput: Endpoint?
+    /// With --dashboard: a directory of logs to show the last line of.
+    var logDirectory: String?
     /// Sizes (in units of the base asset) for the effective-spread analytics.
     var sizes = [0.1, 1, 5, 10]
     var idle: IdleStrategy.Mode = .block
@@ -42,7 +44,7 @@ struct BookOptions {
 
     static let usage = """
         usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas] | --dump | --json
-                    | --dashboard --session NAME [--exec shm:NAME]]
+                    | --dashboard --session NAME [--exec shm:NAME] [--logs DIR]]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
                     [--session NAME] [--lossy]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
@@ -52,7 +54,8 @@ struct BookOptions {
           --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
           --dashboard  the operator's screen for a terminal, redrawn every --interval (0.25 s): the
                     books, position and PnL from exec's ring (--exec), orders, risk's state and
-                    limits, each process's health and latency, each ring's lag and drops
+                    limits, each process's health and latency, each ring's lag and drops, and
+                    the last line of each DIR/*.log (--logs)
           --session join the session: registry, heartbeat, and a resync request to the feed on a gap
           --lossy   read the input ring without holding the feed back (a display beside the pipeline's
                     own book); frames it misses are counted as drops and mark the book invalid
@@ -95,6 +98,10 @@ struct BookOptions {
         lossy = flags.flag("--lossy")
         if passDeltas {
             guard case .frames = output else { throw InvalidArgument("--pass-deltas goes with --out") }
+        }
+        if let logs = try flags.value("--logs") {
+            guard dashboard else { throw InvalidArgument("--logs goes with --dashboard") }
+            logDirectory = logs
         }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         if dashboard && session == nil { throw InvalidArgument("--dashboard needs --session: it shows the session's processes and rings") }

@@ -8,20 +8,23 @@ import IPC
 /// - exec's output ring (lossy): each instrument's latest position snapshot (position, realized
 ///   and unrealized PnL, fees; exec writes one on every fill and every second);
 /// - the session's control block and rings: trading or halted, risk's limits and view, exec's
-///   orders, each process's health and latency gauges, each ring's positions, lag and drops.
+///   orders, each process's health and latency gauges, each ring's positions, lag and drops;
+/// - with `--logs DIR`, the last line of each process's log.
 struct Dashboard {
     let session: SessionName
     let controlBlock: ControlBlock
     private var exec: FrameSource?
+    private let logs: LogTail?
     private(set) var positions: [UInt32: PositionSnapshot] = [:]
     /// Rings attached once for reading their positions (never as a consumer).
     private var rings: [SegmentName: RingSegment] = [:]
     private let startedNs = Clock.monotonicNanoseconds()
 
-    init(membership: SessionMembership, exec: FrameSource?) {
+    init(membership: SessionMembership, exec: FrameSource?, logDirectory: String?) {
         session = membership.session
         controlBlock = membership.controlBlock
         self.exec = exec
+        logs = logDirectory.map(LogTail.init)
     }
 
     /// Takes in what exec published since the last look.
@@ -58,6 +61,9 @@ struct Dashboard {
         lines += health(processes, now: now)
         lines.append("")
         lines += ringLines(now: now)
+        if let logs {
+            lines += ["", "logs (\(logs.directory)), the last line of each:"] + logs.lastLines()
+        }
         return lines
     }
 

@@ -28,7 +28,7 @@ if options.output == .dashboard, let membership {
     if let endpoint = options.execOutput {
         do { exec = try FrameSource(endpoint, idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { fail("book: \(error)", ExitCode.system) }
     }
-    dashboard = Dashboard(membership: membership, exec: exec)
+    dashboard = Dashboard(membership: membership, exec: exec, logDirectory: options.logDirectory)
 }
 let result = BookStage(options: options, source: source, sink: sink, membership: membership, dashboard: dashboard).run()
 if let message = result.message { StandardError.line(message) }

@@ -88,7 +88,7 @@ final class RunScriptTests: XCTestCase {
         // ends and its ring goes) shows the levels, the strategy, risk, the processes and the rings.
         let running = screens.dropFirst(3).dropLast(3)
         for heading in ["bid size", "effective spread", "trades: ", "strategy  ", "orders placed", "risk (pid",
-                        "tick-to-order", "ring ", "  md "] {
+                        "tick-to-order", "ring ", "  md ", "  risk.log: risk: watching session \(session)"] {
             XCTAssertTrue(running.allSatisfy { $0.contains(heading) }, "\(heading): \(running.last ?? "")")
         }
         // And they move: the best levels, and our position and PnL.
@@ -144,20 +144,25 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
-    func testAKilledProcessStopsTheSessionNamed() throws {
-        let session = "runshkill\(getpid())"
-        defer { cleanUp(session) }
-        let run = try runScript(["--duration", "60", "--session", session])
-        let deadline = Date().addingTimeInterval(30)
-        while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
-        usleep(500_000)
-        let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
-        let signalLine = try XCTUnwrap(pids.split(separator: "\n").first { $0.hasPrefix("signal ") }, pids)
-        let signalPid = try XCTUnwrap(Int32(signalLine.dropFirst("signal ".count)))
-        kill(signalPid, SIGKILL)
-        let result = run.finish(timeout: 30)
-        XCTAssertEqual(result.status, 1, result.err)
-        XCTAssertTrue(result.err.contains("run.sh: signal (pid \(signalPid)) exited with status 137; stopping the session"), result.err)
-        XCTAssertEqual(segments(of: session), [], "no segment left behind")
+    func testAnyKilledProcessHaltsTradingAndStopsTheSessionNamed() throws {
+        for name in ["feed", "book", "signal", "exec", "risk"] {
+            let session = "runshkill\(name)\(getpid())"
+            defer { cleanUp(session) }
+            let run = try runScript(["--duration", "60", "--session", session])
+            let deadline = Date().addingTimeInterval(30)
+            while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
+            usleep(500_000)
+            let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
+            let line = try XCTUnwrap(pids.split(separator: "\n").first { $0.hasPrefix(name + " ") }, pids)
+            let pid = try XCTUnwrap(Int32(line.dropFirst(name.count + 1)))
+            kill(pid, SIGKILL)
+            let result = run.finish(timeout: 30)
+            XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
+            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) exited with status 137; stopping the session"), result.err)
+            if name != "risk" {
+                XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) died"), "\(name): \(result.err)")
+            }
+            XCTAssertEqual(segments(of: session), [], "\(name): no segment left behind")
+        }
     }
 }
