@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
+usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
+                [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
                 [--strategy as|fixed|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
@@ -20,7 +21,9 @@ usage: ./run.sh [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:T
   health and latency and every ring's lag (--levels N book levels, default 5), and the processes'
   logs go to runs/SESSION/*.log only; otherwise the logs go to stderr too, with exec's summary
   line every --summary-every seconds. At the end: what exec traded, and the report.
-  Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --config FILE is
+  Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --live BTCUSDT:
+  Binance's streams and snapshots (TICKPIPE_BINANCE_WS_URL, TICKPIPE_BINANCE_REST_URL and
+  TICKPIPE_CA_FILE point feed elsewhere), traded on the paper venue. --config FILE is
   a strategy file for signal (see README, signal); the flags here override it. Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
@@ -56,7 +59,7 @@ while [ $# -gt 0 ]; do
         [ -r "$1" ] || { echo "run.sh: cannot read recording $1" >&2; exit 100; }
         feed_args+=("$1"); shift
       done ;;
-    --exchange-info|--instrument|--symbols|--seed|--speed|--duration)
+    --exchange-info|--instrument|--symbols|--seed|--speed|--duration|--live|--venue)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       feed_args+=("$1" "$2"); shift 2 ;;
     --summary-every)

@@ -204,3 +204,33 @@ final class LiveBinanceTests: XCTestCase {
         XCTAssertTrue(result.err.hasPrefix("feed: TLS handshake with \(server.restURL.dropFirst(8)) failed: self-signed certificate"), result.err)
     }
 }
+
+extension LiveBinanceTests {
+    /// `./run.sh --live BTCUSDT`: the whole pipeline paper-trading the live stream (the loopback
+    /// stand-in, through the environment variables feed reads), to a clean end.
+    func testRunShPaperTradesTheLiveStream() throws {
+        try requireWebsockets()
+        let recordings = [try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz"]
+        let certificate = try makeCertificate()
+        let server = try LiveServer(recordings: recordings, certificate: certificate)
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let session = "runshlive\(getpid())"
+        defer { try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)")) }
+        for (name, value) in [("TICKPIPE_BIN", productsDirectory().path), ("TICKPIPE_BINANCE_WS_URL", server.wsURL),
+                              ("TICKPIPE_BINANCE_REST_URL", server.restURL), ("TICKPIPE_CA_FILE", certificate.cert)] {
+            setenv(name, value, 1)
+        }
+        defer { for name in ["TICKPIPE_BIN", "TICKPIPE_BINANCE_WS_URL", "TICKPIPE_BINANCE_REST_URL", "TICKPIPE_CA_FILE"] { unsetenv(name) } }
+        let run = try ChildProcess(root.appendingPathComponent("run.sh").path,
+                                   ["--live", "BTCUSDT", "--duration", "8", "--session", session, "--quote-size", "0.01",
+                                    "--max-position", "0.05"]).finish(timeout: 120)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertTrue(run.err.contains("feed: connected to 127.0.0.1:"), run.err)
+        let exec = try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
+        XCTAssertFalse(exec.hasPrefix("exec: BTCUSDT: 0 fills"), "it traded on the live stream: \(exec)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("tickpipe.\(session).") }
+        XCTAssertEqual(left, [])
+    }
+}
