@@ -247,4 +247,8 @@ echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal pr
 if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
   echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
 fi
+if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&
+   "$bin/exec" journal "$run_dir/journal" --fills > "$run_dir/fills.csv"; then
+  echo "run.sh: orders and fills in $run_dir/orders.csv and fills.csv (README: loading them into PostgreSQL)" >&2
+fi
 exit "$status"

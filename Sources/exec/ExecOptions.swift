@@ -27,14 +27,15 @@ struct ExecOptions {
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
-               exec journal FILE
+               exec journal FILE [--orders|--fills]
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order). Every order command, execution report
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
-        past it, whatever the strategy asks. `exec journal FILE` prints a journal as CSV;
+        past it, whatever the strategy asks. `exec journal FILE` prints a journal as CSV (only
+        the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """

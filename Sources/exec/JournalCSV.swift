@@ -4,6 +4,23 @@ import IPC
 /// Prices and sizes are printed in the venue's precision when the instrument is known (from an
 /// instrument definition recorded in the journal), else as ticks and lots.
 enum JournalCSV {
+    /// Which records become rows: all of them, our order commands, or fills (full and partial).
+    /// One header for all, so the three load into tables of one shape.
+    enum Rows: String, CaseIterable {
+        case all, orders, fills
+
+        func includes(_ frame: Frame) -> Bool {
+            switch self {
+            case .all: return true
+            case .orders: return frame.header.messageType == .orderCommand
+            case .fills:
+                guard frame.header.messageType == .executionReport else { return false }
+                let report = frame.as(ExecutionReport.self).report
+                return report == .fill || report == .partialFill
+            }
+        }
+    }
+
     static let header = "record,type,instrument,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,client_order_id,orig_client_order_id,reject_reason,price,size,fee,position,realized_pnl,unrealized_pnl,fees"
 
     static func line(_ frame: Frame, record: UInt64, instruments: [UInt32: Instrument]) -> String? {

@@ -1,15 +1,18 @@
 // exec: orders from quote intents on the paper venue, journaled. See ExecOptions.usage.
 //
 //   exec [options]        the order manager and the paper venue over signal's output
-//   exec journal FILE     prints a journal as CSV (stdout) and its damage, if any (stderr)
+//   exec journal FILE [--orders|--fills]   a journal as CSV (stdout), its damage (stderr)
 //   exec report FILE      the run's report from its journal: HTML with SVG charts (stdout)
 import Glibc
 import IPC
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "journal" {
-    guard arguments.count == 2 else { ToolStart.fail("exec: journal needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
-    printJournal(arguments[1])
+    let rows = arguments.count == 3 ? JournalCSV.Rows.allCases.first { "--\($0.rawValue)" == arguments[2] && $0 != .all } : .all
+    guard arguments.count == 2 || arguments.count == 3, let rows else {
+        ToolStart.fail("exec: journal needs one FILE, then --orders or --fills or nothing\n\(ExecOptions.usage)", ExitCode.usage)
+    }
+    printJournal(arguments[1], rows: rows)
 }
 if arguments.first == "report" {
     guard arguments.count == 2 else { ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
@@ -51,7 +54,7 @@ if let message = result.message { StandardError.line(message) }
 exit(result.code)
 
 /// `exec journal FILE`: the journal as CSV, its damage on stderr.
-func printJournal(_ path: String) -> Never {
+func printJournal(_ path: String, rows: JournalCSV.Rows) -> Never {
     print(JournalCSV.header)
     var instruments: [UInt32: Instrument] = [:]
     let scan: Journal.Scan
@@ -60,6 +63,7 @@ func printJournal(_ path: String) -> Never {
             if frame.header.messageType == .instrumentDefinition, let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
                 instruments[instrument.id] = instrument
             }
+            guard rows.includes(frame) else { return }
             if let line = JournalCSV.line(frame, record: record, instruments: instruments) { print(line) }
         }
     } catch {

@@ -59,16 +59,11 @@ final class RunScriptTests: XCTestCase {
         defer { cleanUp(session); unlink(exitFile) }
         let command = "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 20 --session \(session); "
             + "echo $? > '\(exitFile)'; sleep 60"
-        // The tmux server outlives its client: it must hold none of the test's pipes open (the
-        // child inherits more than its standard streams).
-        func tmuxDetached(_ arguments: String) throws -> Int32 {
-            let closeInherited = "for fd in /proc/self/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; "
-            return try ChildProcess("/bin/bash", ["-c", closeInherited + "\(tmux) -L \(socket) \(arguments) </dev/null >/dev/null 2>&1"])
-                .finish(timeout: 30).status
-        }
-        let quoted = "'" + command.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        XCTAssertEqual(try tmuxDetached("new-session -d -s dash -x 200 -y 70 \(quoted)"), 0)
-        defer { _ = try? tmuxDetached("kill-server") }
+        let tmuxLog = exitFile + ".tmux"
+        defer { unlink(tmuxLog) }
+        XCTAssertEqual(try startDaemon([tmux, "-L", socket, "new-session", "-d", "-s", "dash", "-x", "200", "-y", "70", command],
+                                       log: tmuxLog), 0)
+        defer { _ = try? startDaemon([tmux, "-L", socket, "kill-server"], log: tmuxLog) }
         var screens: [String] = []
         let deadline = Date().addingTimeInterval(90)
         while access(exitFile, F_OK) != 0 && Date() < deadline {
@@ -121,6 +116,69 @@ final class RunScriptTests: XCTestCase {
         XCTAssertTrue(report.contains("<tr><td>fills</td><td class=\"v\">\(fills)</td></tr>"), "\(exec)")
         let realized = try XCTUnwrap(exec.range(of: "realized ").map { exec[$0.upperBound...].prefix { $0 != " " } })
         XCTAssertTrue(report.contains("<tr><td>realized PnL (ticks × lots)</td><td class=\"v\">\(realized)</td></tr>"), "\(exec)")
+    }
+
+    /// The README's lines that load a run's orders.csv and fills.csv into PostgreSQL, run as they
+    /// are written against a real server (a throwaway cluster on a Unix socket); the tables then
+    /// hold what exec said it traded.
+    func testTheOrdersAndFillsLoadIntoPostgreSQLWithTheREADMEsLines() throws {
+        guard let bin = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().last
+            .map({ "/usr/lib/postgresql/\($0)/bin" }), access(bin + "/initdb", X_OK) == 0, access("/usr/bin/psql", X_OK) == 0 else {
+            throw XCTSkip("no PostgreSQL server: apt-get install postgresql (.ci/run does) to load the CSV exports")
+        }
+        let session = "runshpg\(getpid())"
+        defer { cleanUp(session) }
+        let run = try runScript(["--duration", "3", "--session", session, "--speed", "4"]).finish(timeout: 60)
+        XCTAssertEqual(run.status, 0, run.err)
+        let exec = String(try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: SYNUSDT: ") }, run.err))
+        let fills = try XCTUnwrap(Int(exec.split(separator: " ")[2]), exec)
+        let volume = try XCTUnwrap(exec.range(of: "volume ").map { Double(exec[$0.upperBound...].prefix { $0 != "," }) } ?? nil, exec)
+
+        // initdb refuses root: as root, the cluster is nobody's.
+        let cluster = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-pg-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: cluster, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: cluster) }
+        var asOwner: [String] = []
+        if getuid() == 0 {
+            guard access("/usr/bin/setpriv", X_OK) == 0 else { throw XCTSkip("setpriv (util-linux) is needed to run PostgreSQL as nobody") }
+            XCTAssertEqual(chown(cluster, 65534, 65534), 0)
+            asOwner = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        func owner(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try ChildProcess(asOwner.first ?? arguments[0], Array((asOwner + arguments).dropFirst())).finish(timeout: 60)
+        }
+        let initdb = try owner([bin + "/initdb", "-D", cluster + "/data", "-A", "trust", "-U", "tickpipe"])
+        XCTAssertEqual(initdb.status, 0, initdb.err)
+        // The server outlives pg_ctl: started without the test's pipes.
+        let started = try startDaemon(asOwner + [bin + "/pg_ctl", "-D", cluster + "/data", "-o", "-k \(cluster) -c listen_addresses=''",
+                                                 "-l", cluster + "/log", "-w", "start"], log: cluster + "/pg_ctl.log")
+        XCTAssertEqual(started, 0, (try? String(contentsOfFile: cluster + "/pg_ctl.log", encoding: .utf8)) ?? "")
+        defer { _ = try? owner([bin + "/pg_ctl", "-D", cluster + "/data", "-m", "immediate", "stop"]) }
+
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = try XCTUnwrap(readme.range(of: "<!-- the CSV exports into PostgreSQL: RunScriptTests runs this block -->"))
+        let block = readme[marker.upperBound...].drop { $0 != "\n" }.dropFirst()
+        XCTAssertTrue(block.hasPrefix("```sql\n"))
+        let sql = try XCTUnwrap(block.dropFirst(7).components(separatedBy: "```").first)
+            .replacingOccurrences(of: "'runs/SESSION/", with: "'\(root.path)/runs/\(session)/")
+        func psql(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try ChildProcess("/usr/bin/psql", ["-h", cluster, "-U", "tickpipe", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-At"] + arguments)
+                .finish(timeout: 60)
+        }
+        // As pasted into psql: SQL and \copy lines together, which only a script file (-f) takes.
+        let script = cluster + "/load.sql"
+        try sql.write(toFile: script, atomically: true, encoding: .utf8)
+        let load = try psql(["-f", script])
+        XCTAssertEqual(load.status, 0, load.err)
+        let loaded = try psql(["-c", "SELECT count(*), sum(size), count(DISTINCT type) FROM fills"])
+        XCTAssertEqual(loaded.status, 0, loaded.err)
+        let columns = loaded.out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
+        guard columns.count == 3 else { return XCTFail("fills: \(loaded.out)") }
+        XCTAssertEqual(Int(columns[0]), fills, "a row per fill: \(exec)")
+        XCTAssertEqual(Double(columns[1]) ?? -1, volume, accuracy: 1e-9, "the fills' sizes add up to exec's volume: \(exec)")
+        XCTAssertEqual(columns[2], "1", "only execution reports")
+        let orders = try psql(["-c", "SELECT count(*) FROM orders WHERE command_or_report IN ('new', 'replace') AND price > 0"])
+        XCTAssertGreaterThan(Int(orders.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, fills / 2, orders.out + orders.err)
     }
 
     func testABadOptionStartsNothing() throws {
