@@ -154,7 +154,35 @@ cleanup() {
   rm -f /dev/shm/tickpipe."$session".*
   [ "$dashboard" = 0 ] || printf '\033[?25h' # the cursor, whatever became of the dashboard
 }
-trap 'echo "run.sh: stopping" >&2; cleanup; exit 0' INT TERM
+# The end of every run, finished or stopped (Ctrl-C, SIGTERM): every process stopped (exec
+# cancels its orders first), no segment left, then what exec and risk said, the report and the CSVs.
+failed=
+finish() {
+  # With the dashboard the logs stayed off the screen: what exec and risk say at the end is shown.
+  declare -A seen=()
+  if [ "$dashboard" = 1 ]; then for name in exec risk; do seen[$name]=$(cat "$run_dir/$name.log" 2>/dev/null | wc -l); done; fi
+  cleanup
+  if [ "$dashboard" = 1 ]; then
+    echo
+    for name in exec risk; do tail -n +$((seen[$name] + 1)) "$run_dir/$name.log" 2>/dev/null >&2 || true; done
+    if [ -n "$failed" ]; then
+      echo "$failed" >&2
+      for i in "${!pids[@]}"; do
+        case "$failed" in "run.sh: ${names[$i]} (pid ${pids[$i]})"*) tail -n 5 "$run_dir/${names[$i]}.log" | sed "s/^/  ${names[$i]}.log: /" >&2 ;; esac
+      done
+    fi
+  fi
+  echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
+  if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
+    echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
+  fi
+  if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&
+     "$bin/exec" journal "$run_dir/journal" --fills > "$run_dir/fills.csv"; then
+    echo "run.sh: orders and fills in $run_dir/orders.csv and fills.csv (README: loading them into PostgreSQL)" >&2
+  fi
+  exit "$1"
+}
+trap 'echo "run.sh: stopping" >&2; finish 0' INT TERM
 trap cleanup EXIT
 
 [ "${#screen_args[@]}" -gt 0 ] || screen_args=(--levels 5)
@@ -209,7 +237,6 @@ echo "run.sh: session $session; kill -USR1 $risk_pid flattens; files in $run_dir
 status=0
 live=("${pids[@]}")
 core_left=$((${#pids[@]} - 1))
-failed=
 while [ "$core_left" -gt 0 ]; do
   set +e
   wait -n -p done_pid "${live[@]}"
@@ -229,26 +256,4 @@ while [ "$core_left" -gt 0 ]; do
   done
   [ "$status" -eq 0 ] || break
 done
-# With the dashboard the logs stayed off the screen: what exec and risk say at the end is shown.
-declare -A seen=()
-if [ "$dashboard" = 1 ]; then for name in exec risk; do seen[$name]=$(wc -l < "$run_dir/$name.log"); done; fi
-cleanup
-if [ "$dashboard" = 1 ]; then
-  echo
-  for name in exec risk; do tail -n +$((seen[$name] + 1)) "$run_dir/$name.log" >&2; done
-  if [ -n "$failed" ]; then
-    echo "$failed" >&2
-    for i in "${!pids[@]}"; do
-      case "$failed" in "run.sh: ${names[$i]} (pid ${pids[$i]})"*) tail -n 5 "$run_dir/${names[$i]}.log" | sed "s/^/  ${names[$i]}.log: /" >&2 ;; esac
-    done
-  fi
-fi
-echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
-if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
-  echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
-fi
-if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&
-   "$bin/exec" journal "$run_dir/journal" --fills > "$run_dir/fills.csv"; then
-  echo "run.sh: orders and fills in $run_dir/orders.csv and fills.csv (README: loading them into PostgreSQL)" >&2
-fi
-exit "$status"
+finish "$status"

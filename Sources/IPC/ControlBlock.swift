@@ -181,14 +181,18 @@ public struct ControlBlock: @unchecked Sendable {
         sharedInt64(processEntry(index), ControlBlockDescriptor.processHeartbeatOffset)
     }
 
-    /// Takes a free registry entry for this process. Entries of dead processes are reclaimed.
+    /// Takes a free registry entry for this process. Entries of exited and dead processes are
+    /// reclaimed, never one still `starting`: its pid field may not be its taker's yet (one left
+    /// `starting` by a process that died while registering stays taken).
     public func register(role: ProcessRole, detail: String = "") throws(SegmentError) -> Int {
         for index in 0..<ControlBlockDescriptor.maxProcesses {
             let state = processState(index)
             var current = state.pointee.load(ordering: .acquiring)
             if current != ProcessState.free.rawValue {
                 let pid = processEntry(index).load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self)
-                guard current == ProcessState.exited.rawValue || !ProcessLiveness.isAlive(pid) else { continue }
+                let reclaimable = current == ProcessState.exited.rawValue
+                    || (current != ProcessState.starting.rawValue && !ProcessLiveness.isAlive(pid))
+                guard reclaimable else { continue }
             }
             guard state.pointee.compareExchange(
                 expected: current, desired: ProcessState.starting.rawValue, ordering: .acquiringAndReleasing

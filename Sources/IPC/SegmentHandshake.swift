@@ -38,12 +38,20 @@ struct SegmentHandshake {
         sharedUInt32(mapping.base, readyOffset).pointee.store(SegmentHandshake.readyValue, ordering: .releasing)
     }
 
+    /// Why a name is taken. A creator may be mid-way (the file made but not yet sized, or its pid
+    /// not yet written: two processes joining a session at once): that is waited out for up to a
+    /// second before the segment is called stale.
     private func existing(_ name: SegmentName) -> SegmentError {
-        guard let mapping = try? SharedMemoryMapping.open(name), mapping.length >= headerLength else {
-            return .staleSegment(name, creatorPid: 0)
-        }
-        let pid = mapping.base.load(fromByteOffset: creatorPidOffset, as: Int32.self)
-        return ProcessLiveness.isAlive(pid) ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
+        let deadline = Clock.monotonicNanoseconds() + 1_000_000_000
+        var pid: Int32 = 0
+        repeat {
+            if let mapping = try? SharedMemoryMapping.open(name), mapping.length >= headerLength {
+                pid = mapping.base.load(fromByteOffset: creatorPidOffset, as: Int32.self)
+                if pid != 0 { break }
+            }
+            usleep(1_000)
+        } while Clock.monotonicNanoseconds() < deadline
+        return pid != 0 && ProcessLiveness.isAlive(pid) ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
     }
 
     /// Opens the segment and validates size, magic, readiness and layout version.

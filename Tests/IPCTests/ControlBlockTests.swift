@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import IPC
 import XCTest
@@ -127,4 +128,28 @@ final class ControlBlockTests: XCTestCase {
             XCTAssertEqual("\($0)", "segment name '../etc/passwd' may hold only letters, digits, '.', '_' and '-'")
         }
     }
+
+    /// run.sh starts every stage at once, and each joins (the first creates) the session's
+    /// control block: one caught creating it (made, not yet sized or signed) must wait, not call
+    /// it stale (it did, rarely, in CI).
+    func testStagesJoiningASessionAtOnceAllJoinIt() throws {
+        for round in 0..<20 {
+            let session = try SessionName("join\(getpid())x\(round)")
+            defer { removeSegment(session.controlBlock) }
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try SessionMembership(session, role: .tool, detail: "joining") } catch { failures.add("\(error)") }
+            }
+            XCTAssertEqual(failures.all, [], "round \(round)")
+            XCTAssertEqual(try ControlBlock.attach(session.controlBlock).processes.count, 6)
+        }
+    }
+}
+
+/// Errors gathered from concurrent work.
+final class Failures: @unchecked Sendable {
+    private var list: [String] = []
+    private let lock = NSLock()
+    func add(_ failure: String) { lock.lock(); list.append(failure); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

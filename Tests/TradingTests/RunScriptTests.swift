@@ -202,6 +202,26 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C or SIGTERM: a clean stop, with the same ending as a finished run.
+    func testSIGTERMStopsCleanlyWithTheReportAndTheCSVs() throws {
+        let session = "runshterm\(getpid())"
+        defer { cleanUp(session) }
+        let run = try runScript(["--session", session])
+        let deadline = Date().addingTimeInterval(30)
+        while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
+        sleep(3)
+        kill(run.pid, SIGTERM)
+        let result = run.finish(timeout: 60)
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertTrue(result.err.contains("run.sh: stopping"), result.err)
+        XCTAssertTrue(result.err.contains("exec: SYNUSDT: "), "exec's last word: \(result.err)")
+        XCTAssertEqual(segments(of: session), [], "no segment left behind")
+        for file in ["report.html", "orders.csv", "fills.csv"] {
+            let path = root.appendingPathComponent("runs/\(session)/\(file)").path
+            XCTAssertGreaterThan((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0, 100, file)
+        }
+    }
+
     func testAnyKilledProcessHaltsTradingAndStopsTheSessionNamed() throws {
         for name in ["feed", "book", "signal", "exec", "risk"] {
             let session = "runshkill\(name)\(getpid())"
