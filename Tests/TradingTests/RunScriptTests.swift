@@ -1,5 +1,7 @@
+@testable import exec
 import Foundation
 import Glibc
+import IPC
 import TestSupport
 import XCTest
 
@@ -116,6 +118,21 @@ final class RunScriptTests: XCTestCase {
         XCTAssertTrue(report.contains("<tr><td>fills</td><td class=\"v\">\(fills)</td></tr>"), "\(exec)")
         let realized = try XCTUnwrap(exec.range(of: "realized ").map { exec[$0.upperBound...].prefix { $0 != " " } })
         XCTAssertTrue(report.contains("<tr><td>realized PnL (ticks × lots)</td><td class=\"v\">\(realized)</td></tr>"), "\(exec)")
+        // And with the journal booked again here, fill by fill.
+        var ledger = PositionLedger()
+        var instrument: Instrument?
+        _ = try Journal.read(root.appendingPathComponent("runs/\(session)/journal").path) { frame, _ in
+            if frame.header.messageType == .instrumentDefinition { instrument = try? frame.as(InstrumentDefinition.self).instrument() }
+            guard frame.header.messageType == .executionReport else { return }
+            let report = frame.as(ExecutionReport.self)
+            if report.report == .fill || report.report == .partialFill { ledger.book(report) }
+        }
+        let btc = try XCTUnwrap(instrument)
+        for (label, value) in [("fills", "\(ledger.fills)"), ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"),
+                               ("fees (ticks × lots)", "\(ledger.fees)"), ("turnover (volume)", btc.formatSize(ledger.volume)),
+                               ("final position", btc.formatSize(ledger.position))] {
+            XCTAssertTrue(report.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) = \(value)")
+        }
     }
 
     /// The README's lines that load a run's orders.csv and fills.csv into PostgreSQL, run as they
