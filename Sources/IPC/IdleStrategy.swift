@@ -6,12 +6,15 @@ import Glibc
 /// |-------|---------------------------------------------------|---------------|---------------|
 /// | spin  | `pause` and poll again                            | lowest        | one core, 100 % |
 /// | yield | spin 100 times, then `sched_yield` per poll       | low           | one core, shared |
-/// | block | spin 2000 times, then sleep on the ring's futex   | + a futex wake| none          |
+/// | block | spin 10 times, then sleep on the ring's futex     | + a futex wake| none          |
 ///
 /// Measured on this 2-core VM (see BENCHMARKS.md): a spinning hand-off is well under a
 /// microsecond, a futex wake-up across CPUs about 20 µs one way. Spinning is the fast path
 /// and needs a core per spinning process; `block` is the default wherever processes
-/// outnumber cores, since spinners then steal each other's time slices.
+/// outnumber cores, since spinners then steal each other's time slices. Its spin phase is short
+/// for that reason: at 2,000 spins (a millisecond or more of a stage's duty cycle) a stage that
+/// had just published kept the core its woken reader needed, and the pipeline's paced
+/// tick-to-order median was 0.4 to 1 ms; at 10 it is about 0.17 ms (BENCHMARKS.md).
 public struct IdleStrategy: Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case spin, yield, block
@@ -21,7 +24,7 @@ public struct IdleStrategy: Sendable {
     @usableFromInline var idleCount = 0
 
     @usableFromInline static let spinsBeforeYield = 100
-    @usableFromInline static let spinsBeforeBlock = 2_000
+    @usableFromInline static let spinsBeforeBlock = 10
 
     public init(_ mode: Mode) { self.mode = mode }
 

@@ -19,7 +19,10 @@ struct RiskMonitor {
     let options: RiskOptions
     /// The session's instrument table: risk may attach after the definitions went by.
     let lookup: (UInt32) -> Instrument?
-    private(set) var instruments: [UInt32: InstrumentRisk] = [:]
+    /// By instrument id (a frame's 1...64). An array, not a dictionary: a dictionary's in-place
+    /// update through its subscript allocated on every frame.
+    private var slots: [InstrumentRisk?] = Array(repeating: nil, count: ControlBlockDescriptor.maxInstruments + 1)
+    var instruments: [InstrumentRisk] { slots.compactMap { $0 } }
     private(set) var peakPnl = 0.0
     private(set) var lastMarketDataNs: Int64?
 
@@ -29,8 +32,17 @@ struct RiskMonitor {
     }
 
     private mutating func learn(_ instrument: Instrument) {
-        guard instruments[instrument.id] == nil else { return }
-        instruments[instrument.id] = InstrumentRisk(instrument: instrument, unit: instrument.tickSize * instrument.lotSize)
+        let id = Int(instrument.id)
+        guard id < slots.count, slots[id] == nil else { return }
+        slots[id] = InstrumentRisk(instrument: instrument, unit: instrument.tickSize * instrument.lotSize)
+    }
+
+    /// The slot of a frame's instrument, learnt from the session's table if new; nil if unknown.
+    private mutating func slot(_ id: UInt32) -> Int? {
+        let index = Int(id)
+        guard index < slots.count else { return nil }
+        if slots[index] == nil, let instrument = lookup(id) { learn(instrument) }
+        return slots[index] == nil ? nil : index
     }
 
     mutating func handle(_ frame: UnsafePointer<Frame>, nowNs: Int64) {
@@ -39,17 +51,17 @@ struct RiskMonitor {
         case .instrumentDefinition:
             if let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument() { learn(instrument) }
         case .positionSnapshot:
-            if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
+            guard let index = slot(header.instrument) else { return }
             let snapshot = frame.pointee.as(PositionSnapshot.self)
-            instruments[header.instrument]?.position = snapshot.position
-            instruments[header.instrument]?.realizedPnl = snapshot.realizedPnl
-            instruments[header.instrument]?.fees = snapshot.fees
-            instruments[header.instrument]?.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
+            slots[index]!.position = snapshot.position
+            slots[index]!.realizedPnl = snapshot.realizedPnl
+            slots[index]!.fees = snapshot.fees
+            slots[index]!.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
         case .bookTop:
-            if instruments[header.instrument] == nil, let instrument = lookup(header.instrument) { learn(instrument) }
-            let top = frame.pointee.as(BookTop.self)
             lastMarketDataNs = nowNs
-            if top.isValid { instruments[header.instrument]?.mark = (top.bidPrice + top.askPrice) / 2 }
+            guard let index = slot(header.instrument) else { return }
+            let top = frame.pointee.as(BookTop.self)
+            if top.isValid { slots[index]!.mark = (top.bidPrice + top.askPrice) / 2 }
         case .bookDelta, .trade:
             lastMarketDataNs = nowNs
         default:
@@ -57,19 +69,20 @@ struct RiskMonitor {
         }
     }
 
-    var totalPnl: Double { instruments.values.reduce(0) { $0 + Double($1.pnl) * $1.unit } }
+    var totalPnl: Double { slots.reduce(0) { total, risk in total + (risk.map { Double($0.pnl) * $0.unit } ?? 0) } }
 
     /// Σ |position| × mark, in the quote currency.
     var exposure: Double {
-        instruments.values.reduce(0.0) { total, risk in
-            total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
+        slots.reduce(0.0) { total, risk in
+            guard let risk else { return total }
+            return total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
         }
     }
 
     /// The first limit broken, as the reason trading halts.
     mutating func breach(nowNs: Int64) -> String? {
         peakPnl = max(peakPnl, totalPnl)
-        for risk in instruments.values.sorted(by: { $0.instrument.id < $1.instrument.id }) {
+        for risk in instruments {
             let lot = risk.instrument.lotSize
             if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
                 return "max position \(max) \(risk.instrument.symbol) breached: position \(risk.instrument.formatSize(risk.position))"
@@ -89,7 +102,7 @@ struct RiskMonitor {
 
     /// One line per instrument for risk's exit: what it last knew of exec's books.
     var report: [String] {
-        instruments.values.sorted { $0.instrument.id < $1.instrument.id }.map { risk in
+        instruments.map { risk in
             "risk: \(risk.instrument.symbol): position \(risk.instrument.formatSize(risk.position)), "
                 + "realized \(risk.realizedPnl) and fees \(risk.fees) ticks × lots, PnL \(rounded(Double(risk.pnl) * risk.unit)) in quote currency"
         }

@@ -10,19 +10,19 @@ final class RiskStage {
     let membership: SessionMembership
     private var exec: FrameSource?
     private var market: FrameSource?
-    private var monitor: RiskMonitor
 
     init(options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?) {
         self.options = options
         self.membership = membership
         self.exec = exec
         self.market = market
-        let block = membership.controlBlock
-        monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
     }
 
     func run() -> Int32 {
         let block = membership.controlBlock
+        // A local, not a property: mutated from the poll closures, a property would be read,
+        // changed and written back, copying its dictionary (an allocation) on every frame.
+        var monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
         var flattenSignals = SignalFlags.count(SIGUSR1)
         var flattenDeadline: Int64?
         var flattenRequested: UInt32 = 0
@@ -36,10 +36,10 @@ final class RiskStage {
             let now = Clock.monotonicNanoseconds()
             var frames = 0
             // Rings only (checked at start), which never throw; lossy, so risk never slows them.
-            if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: now) }) ?? .idle {
+            if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
                 frames += count
             }
-            if market != nil, case .frames(let count) = (try? market!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: now) }) ?? .idle {
+            if market != nil, case .frames(let count) = (try? market!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
                 frames += count
             }
             if SignalFlags.count(SIGUSR1) != flattenSignals {
@@ -78,7 +78,7 @@ final class RiskStage {
         // What exec published before the stop counts in the report.
         let end = Clock.monotonicNanoseconds()
         for _ in 0..<64 where exec != nil {
-            guard case .frames = (try? exec!.poll(limit: 1_024) { self.monitor.handle($0, nowNs: end) }) ?? .idle else { break }
+            guard case .frames = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: end) }) ?? .idle else { break }
         }
         for line in monitor.report { StandardError.line(line) }
         exec?.close()
