@@ -11,6 +11,12 @@ Latency: the synthetic market live (real time) through the same processes for --
 in each wait mode; tick-to-quote (signal) and tick-to-order (exec) are CLOCK_REALTIME at the
 intent / order minus the market data's receive time in the feed (frame timestamps).
 
+Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
+with the same parameters on the same events, at max speed through our five processes: fills,
+volume and PnL side by side, requoting every 100 ms and every 1 s. The inventory skew is 0 on
+both sides: at max speed our signal learns exec's position over a ring in wall time, hours of
+market time late, while hftbacktest's loop knows it at once.
+
 Allocations per event: every process under an LD_PRELOAD malloc counter, on the first 20,000
 lines and on the whole file; the difference over the difference in events, summed over the
 processes.
@@ -35,7 +41,7 @@ def start(argv, env=None, stderr=None):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr or subprocess.PIPE, env=env, text=True)
 
 
-def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False):
+def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False, strategy=None, exec_args=("--max-position", "1")):
     """Starts the five processes over a session's rings; returns them, exec last but one."""
     ring = lambda part: f"shm:tickpipe.{session}.{part}"
     common = ["--idle", idle, "--session", session]
@@ -43,9 +49,9 @@ def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False
     procs = {}
     procs["risk"] = None
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--out", ring("exec"), "--readers", "0",
-                           "--journal", journal, "--max-position", "1", *common, *lat], env)
+                           "--journal", journal, *exec_args, *common, *lat], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
-                             *STRATEGY, *common, *lat], env)
+                             *(strategy or STRATEGY), *common, *lat], env)
     procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--pass-deltas", *common], env)
     procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), *feed_args, *common], env)
     time.sleep(0.3)
@@ -102,6 +108,29 @@ def allocations(bin_dir, preload, data_file, short_file):
     return {name: full.get(name, 0) - short.get(name, 0) for name in full}
 
 
+def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
+    """Ours and hftbacktest's mm, one parameter set: (fills, volume, pnl) for each."""
+    band = ["--strategy", "band", "--quote-size", "0.1", "--max-position", "5", "--step-ms", str(step_ms),
+            "--vol-mult", "2", "--skew-ticks", "0", "--min-requote-ms", "0", "--min-move-ticks", "1"]
+    with tempfile.TemporaryDirectory() as scratch:
+        journal = f"{scratch}/journal"
+        procs = pipeline(bin_dir, ["--replay", synth, *INSTRUMENT], "block", f"same{os.getpid()}s{step_ms}", journal,
+                         strategy=band, exec_args=["--max-position", "5", "--entry-latency-ms", "5"])
+        finish(procs)
+        report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
+        row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
+        ours = (int(row("fills")), float(row("turnover (volume)")), float(row("total PnL")))
+    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1", "--requote-ms", str(step_ms),
+                           "--skew-ticks", "0", "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"],
+                          capture_output=True, text=True)
+    fields = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT"):
+            fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+    theirs = (int(fields["fills"]), float(fields["volume"]), float(fields["pnl"])) if fields else None
+    return ours, theirs
+
+
 def paced(bin_dir, seconds, idle):
     with tempfile.TemporaryDirectory() as scratch:
         session = f"paced{os.getpid()}{idle}"
@@ -143,6 +172,8 @@ def main():
     for idle in ["block", "yield", "spin"]:
         modes[idle] = paced(bin_dir, paced_seconds, idle)
 
+    same = {step: same_strategy(bin_dir, peers_py, shared, synth, npz, step) for step in [100, 1000]}
+
     allocs = allocations(bin_dir, preload, synth, short)
     short_events = 20_000 * EVENTS // 437_328  # the head holds about this share of the events
     per_event = sum(allocs.values()) / (EVENTS - short_events)
@@ -157,6 +188,10 @@ def main():
     for idle, (quote, order) in modes.items():
         print(f"  {idle:6} tick-to-quote {' '.join(quote) if quote else 'n/a'}")
         print(f"  {idle:6} tick-to-order {' '.join(order) if order else 'n/a'}")
+    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency):")
+    for step, (ours, theirs) in same.items():
+        print(f"  requote {step:5} ms   ours: {ours[0]:6} fills, volume {ours[1]:9.3f}, PnL {ours[2]:9.4f}"
+              + (f"   hftbacktest: {theirs[0]:6} fills, volume {theirs[1]:9.3f}, PnL {theirs[2]:9.4f}" if theirs else "   hftbacktest: absent"))
     print("allocations over the events beyond the first 20,000 lines: " + ", ".join(f"{k} {v}" for k, v in sorted(allocs.items())))
     order_block = modes["block"][1]
     hbt_field = "absent" if hbt == "absent" else f"{hbt:.0f}"

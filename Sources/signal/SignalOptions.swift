@@ -3,7 +3,7 @@ import IPC
 /// What `signal` was asked to do, validated: every parameter's range is checked, and an error
 /// names the flag.
 struct SignalOptions {
-    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed", momentum, pairs }
+    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed", volatilityBand = "band", momentum, pairs }
     enum Output: Equatable { case frames(Endpoint), json }
 
     var input: Endpoint = .standardStream
@@ -24,6 +24,9 @@ struct SignalOptions {
     var pairsHalfLifeSeconds = 60.0
     var entryZ = 2.0
     var exitZ = 0.5
+    var stepMs = 100
+    var volMultiplier = 2.0
+    var skewTicks = 5.0
     var idle: IdleStrategy.Mode = .block
     var readers = 1
     /// With --out: pass every input frame on, each ahead of the intents it causes (for exec).
@@ -37,9 +40,10 @@ struct SignalOptions {
 
     static let usage = """
         usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
-                      [--strategy as|fixed|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
+                      [--strategy as|fixed|band|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
+                      [--step-ms MS] [--vol-mult M] [--skew-ticks T]
                       [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
                       [--session NAME] [--positions shm:NAME] [--latency] [--config FILE]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
@@ -49,6 +53,10 @@ struct SignalOptions {
                   mid's volatility (estimated online) and kappa (set, or estimated from trades);
                   finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
           fixed   a fixed spread of --spread-ticks around the mid
+          band    hftbacktest's market-making example, to compare with it: every --step-ms, a half
+                  spread of max(1 tick, --vol-mult x the EWMA volatility of the mid per step + 1/2
+                  tick) around the mid skewed by --skew-ticks per unit of position, never inside
+                  the touch
           momentum  leans with a move of more than --threshold (a fraction) over --window seconds:
                   bids at the touch only after a rise, offers only after a fall, else quotes
                   --spread-ticks around the mid
@@ -92,7 +100,7 @@ struct SignalOptions {
         if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
         if let name = try flags.value("--strategy") {
             guard let parsed = Strategy(rawValue: name) else {
-                throw InvalidArgument("--strategy '\(name)': expected as, fixed, momentum or pairs")
+                throw InvalidArgument("--strategy '\(name)': expected as, fixed, band, momentum or pairs")
             }
             strategy = parsed
         }
@@ -121,6 +129,9 @@ struct SignalOptions {
         minRequoteMs = try flags.integer("--min-requote-ms", in: 0...3_600_000) ?? minRequoteMs
         minMoveTicks = Int64(try flags.integer("--min-move-ticks", in: 0...1_000_000) ?? Int(minMoveTicks))
         volatilityHalfLifeSeconds = try flags.decimal("--vol-half-life", in: 0.001...1e6) ?? volatilityHalfLifeSeconds
+        stepMs = try flags.integer("--step-ms", in: 1...3_600_000) ?? stepMs
+        volMultiplier = try flags.decimal("--vol-mult", in: 0...1_000) ?? volMultiplier
+        skewTicks = try flags.decimal("--skew-ticks", in: 0...1e6) ?? skewTicks
         windowSeconds = try flags.decimal("--window", in: 0.001...1e6) ?? windowSeconds
         thresholdFraction = try flags.decimal("--threshold", in: 1e-9...1) ?? thresholdFraction
         pairsHalfLifeSeconds = try flags.decimal("--half-life", in: 0.001...1e6) ?? pairsHalfLifeSeconds

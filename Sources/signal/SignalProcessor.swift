@@ -15,6 +15,7 @@ final class SignalProcessor<Output: SignalOutput> {
     enum Strategy {
         case avellanedaStoikov(AvellanedaStoikov)
         case fixedSpread(FixedSpread)
+        case volatilityBand(VolatilityBand)
         case momentum(Momentum)
         /// A leg of the pair: the quoting is the processor's `pairs`.
         case pairLeg
@@ -98,6 +99,11 @@ final class SignalProcessor<Output: SignalOutput> {
         case .fixedSpread:
             strategy = .fixedSpread(FixedSpread(parameters: FixedSpread.Parameters(
                 spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+        case .volatilityBand:
+            strategy = .volatilityBand(VolatilityBand(VolatilityBand.Parameters(
+                stepNs: Int64(options.stepMs) * 1_000_000, volMultiplier: options.volMultiplier,
+                skewTicksPerUnit: options.skewTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition,
+                lotsPerUnit: 1 / lot)))
         case .momentum:
             strategy = .momentum(Momentum(Momentum.Parameters(
                 windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
@@ -124,6 +130,9 @@ final class SignalProcessor<Output: SignalOutput> {
                 states[id]!.strategy = .avellanedaStoikov(strategy)
             case .fixedSpread(let strategy):
                 quote = strategy.quote(top, positionLots: states[id]!.positionLots)
+            case .volatilityBand(var strategy):
+                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
+                states[id]!.strategy = .volatilityBand(strategy)
             case .momentum(var strategy):
                 quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
                 states[id]!.strategy = .momentum(strategy)

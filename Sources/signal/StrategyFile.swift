@@ -15,7 +15,8 @@ import IPC
 struct StrategyFile {
     static let parameters: Set<String> = [
         "strategy", "quote-size", "max-position", "gamma", "kappa", "horizon", "vol-half-life", "spread-ticks",
-        "min-requote-ms", "min-move-ticks", "window", "threshold", "half-life", "entry-z", "exit-z",
+        "min-requote-ms", "min-move-ticks", "window", "threshold", "half-life", "entry-z", "exit-z", "step-ms",
+        "vol-mult", "skew-ticks",
     ]
     static let largestFile = 65_536
 

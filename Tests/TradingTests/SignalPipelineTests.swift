@@ -81,7 +81,7 @@ final class SignalPipelineTests: XCTestCase {
 
     func testBadStrategyParametersAreOneLineAndExitHundred() throws {
         for (arguments, message) in [
-            (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, momentum or pairs"),
+            (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, band, momentum or pairs"),
             (["--entry-z", "1", "--exit-z", "2"], "signal: --exit-z 2.0 must be below --entry-z 1.0"),
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
@@ -117,7 +117,7 @@ final class SignalPipelineTests: XCTestCase {
             ("strategy as\n", "signal: \(path):1: expected name = value, got 'strategy as'"),
             ("gamma = 0.1\ngamma = 0.2\n", "signal: \(path):2: gamma already set on line 1"),
             ("kappa =\n", "signal: \(path):1: kappa needs a value"),
-            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, momentum or pairs"),
+            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum or pairs"),
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let result = try ChildProcess("signal", ["--config", path]).finish()

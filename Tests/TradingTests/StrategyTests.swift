@@ -89,6 +89,33 @@ final class StrategyTests: XCTestCase {
         XCTAssertEqual(strategy.quote(top, positionLots: 1_000).bidSize, 0)
     }
 
+    /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
+    /// unit, 100 lots a side, at most 1000 lots.
+    func testVolatilityBandStepsLikeHftbacktestsExample() {
+        var band = VolatilityBand(VolatilityBand.Parameters(stepNs: 100_000_000, volMultiplier: 2, skewTicksPerUnit: 5,
+                                                            quoteSizeLots: 100, maxPositionLots: 1_000, lotsPerUnit: 1_000))
+        func top(_ bid: Int64) -> BookTop {
+            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 5, askPrice: bid + 1, askSize: 5)
+        }
+        // First step, no variance yet: half = max(1, 0 + 0.5) = 1 around 10000.5: 9999 / 10002.
+        XCTAssertEqual(band.quote(top(10_000), positionLots: 0, nowNs: 0),
+                       Quote(bidPrice: 9_999, bidSize: 100, askPrice: 10_002, askSize: 100))
+        // Within the step the quote stands, whatever the book did.
+        XCTAssertEqual(band.quote(top(10_004), positionLots: 0, nowNs: 50_000_000).bidPrice, 9_999)
+        // Next step: var = 0.01 × 4² = 0.16, half = max(1, 2 × 0.4 + 0.5) = 1.3; long 0.2 units:
+        // r = 10004.5 − 0.2 × 5 = 10003.5; bid ⌊10002.2⌋ = 10002, ask ⌈10004.8⌉ = 10005.
+        XCTAssertEqual(band.quote(top(10_004), positionLots: 200, nowNs: 100_000_000),
+                       Quote(bidPrice: 10_002, bidSize: 100, askPrice: 10_005, askSize: 100))
+        XCTAssertEqual(band.variance, 0.16, accuracy: 1e-12)
+        // 350 ms: the 200 ms step saw no top (× 0.99), the 300 ms one an unchanged mid (× 0.99
+        // + 0): var = 0.16 × 0.99² = 0.156816. At the long limit, no bid; r = 10004.5 − 5 =
+        // 9999.5 puts the ask inside the touch: it is held at the best ask, 10005.
+        let limited = band.quote(top(10_004), positionLots: 1_000, nowNs: 350_000_000)
+        XCTAssertEqual(band.variance, 0.156816, accuracy: 1e-12)
+        XCTAssertEqual(limited.bidSize, 0)
+        XCTAssertEqual(limited.askPrice, 10_005)
+    }
+
     func testRequoteRule() {
         let rule = RequoteRule(minIntervalNs: 100, minMoveTicks: 2)
         let last = Quote(bidPrice: 100, bidSize: 1, askPrice: 110, askSize: 1)
