@@ -13,7 +13,7 @@ usage() {
 usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
-                [--strategy as|fixed|momentum|pairs] [--config FILE] [--quote-size UNITS]
+                [--strategy as|fixed|band|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings. On a terminal a
