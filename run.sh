@@ -248,7 +248,9 @@ while [ "$core_left" -gt 0 ]; do
   for i in "${!pids[@]}"; do
     [ "${pids[$i]}" = "$done_pid" ] || continue
     if [ "$code" -ne 0 ]; then
-      failed="run.sh: ${names[$i]} (pid $done_pid) exited with status $code; stopping the session"
+      why=""
+      [ "$code" -le 128 ] || why=" (killed by SIG$(kill -l $((code - 128)) 2>/dev/null || echo "NAL $((code - 128))"))"
+      failed="run.sh: ${names[$i]} (pid $done_pid) exited with status $code$why; stopping the session"
       [ "$dashboard" = 1 ] || echo "$failed" >&2
       status=1
     fi

@@ -45,12 +45,6 @@ public final class LatencyHistogram {
         if nanoseconds > largest { largest = nanoseconds }
     }
 
-    /// `CLOCK_REALTIME` now minus a frame's receive time (when the market data reached the feed).
-    @inlinable
-    public func record(sinceReceiveNs receiveTimeNs: Int64) {
-        record(Clock.realtimeNanoseconds() - receiveTimeNs)
-    }
-
     public var count: UInt64 { samples }
     public var max: Int64 { largest }
 

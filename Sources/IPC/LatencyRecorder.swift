@@ -15,10 +15,6 @@ public final class LatencyRecorder {
 
     deinit { samples.deallocate() }
 
-    @inlinable public func record(sinceReceiveNs receiveTimeNs: Int64) {
-        record(Clock.realtimeNanoseconds() - receiveTimeNs)
-    }
-
     public func record(_ nanoseconds: Int64) {
         guard count < capacity else { overflow += 1; return }
         samples[count] = nanoseconds

@@ -1,11 +1,9 @@
 import CPlatform
 import Glibc
 
-/// Standard output as a terminal: whether it is one, its size, and the few ANSI escapes a
-/// full-screen display redraws with (cursor home, erase to the end of the line and screen).
+/// Standard output as a terminal: its size, and the few ANSI escapes a full-screen display
+/// redraws with (cursor home, erase to the end of the line and screen).
 public enum Terminal {
-    public static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
-
     /// Rows and columns of the terminal on `fd`, or nil if it is not one.
     public static func size(fd: Int32 = 1) -> (rows: Int, columns: Int)? {
         var rows: UInt16 = 0

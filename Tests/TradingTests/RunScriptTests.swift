@@ -208,6 +208,8 @@ final class RunScriptTests: XCTestCase {
             (["--config", config], "run.sh: signal: \(config):2: gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--config", config + ".absent"], "run.sh: cannot read config file \(config).absent"),
             (["--speed", "fast"], "run.sh: feed: --speed 'fast'"),
+            (["--replay", "/nonexistent/btcusdt.gz"], "run.sh: cannot read recording /nonexistent/btcusdt.gz"),
+            (["--live", "BTC/USDT"], "run.sh: feed: --live 'BTC/USDT': expected symbols like BTCUSDT,ETHUSDT"),
             (["--idle", "nap"], "run.sh: --idle 'nap': expected spin, yield or block"),
             (["--bogus"], "run.sh: unknown option --bogus"),
         ] {
@@ -253,7 +255,7 @@ final class RunScriptTests: XCTestCase {
             kill(pid, SIGKILL)
             let result = run.finish(timeout: 30)
             XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
-            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) exited with status 137; stopping the session"), result.err)
+            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) exited with status 137 (killed by SIGKILL); stopping the session"), result.err)
             if name != "risk" {
                 XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) died"), "\(name): \(result.err)")
             }

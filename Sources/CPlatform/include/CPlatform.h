@@ -13,10 +13,6 @@ static inline void cplatform_cpu_pause(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-/// `ioctl(fd, TIOCGWINSZ)`: the terminal's size in character cells (ioctl is variadic, which
-/// Swift cannot call). Returns 0, or -1 with errno (ENOTTY: not a terminal).
-int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns);
-
 #endif
 }
 
@@ -30,10 +26,6 @@ static inline uint64_t cplatform_rdtsc(void) {
     return v;
 #else
     return 0;
-/// `ioctl(fd, TIOCGWINSZ)`: the terminal's size in character cells (ioctl is variadic, which
-/// Swift cannot call). Returns 0, or -1 with errno (ENOTTY: not a terminal).
-int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns);
-
 #endif
 }
 
