@@ -20,8 +20,7 @@ final class RiskStage {
 
     func run() -> Int32 {
         let block = membership.controlBlock
-        // A local, not a property: mutated from the poll closures, a property would be read,
-        // changed and written back, copying its dictionary (an allocation) on every frame.
+        // Positions, marks and limits from exec's and the market's frames (the poll closures below).
         var monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
         var flattenSignals = SignalFlags.count(SIGUSR1)
         var flattenDeadline: Int64?
