@@ -108,6 +108,16 @@ def allocations(bin_dir, preload, data_file, short_file):
     return {name: full.get(name, 0) - short.get(name, 0) for name in full}
 
 
+def hftbacktest_mm(peers_py, shared, npz, arguments=()):
+    """Runs the peers' hftbacktest `mm` once: its RESULT fields (empty if it failed), the line, stderr."""
+    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1", *arguments],
+                          capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT"):
+            return dict(part.split("=", 1) for part in line.split()[1:] if "=" in part), line, done.stderr
+    return {}, None, done.stderr
+
+
 def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
     """Ours and hftbacktest's mm, one parameter set: (fills, volume, pnl) for each."""
     band = ["--strategy", "band", "--quote-size", "0.1", "--max-position", "5", "--step-ms", str(step_ms),
@@ -120,13 +130,8 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
         report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
         row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
         ours = (int(row("fills")), float(row("turnover (volume)")), float(row("total PnL")))
-    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1", "--requote-ms", str(step_ms),
-                           "--skew-ticks", "0", "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"],
-                          capture_output=True, text=True)
-    fields = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT"):
-            fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+    fields, _, _ = hftbacktest_mm(peers_py, shared, npz, ["--requote-ms", str(step_ms), "--skew-ticks", "0",
+                                                          "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"])
     theirs = (int(fields["fills"]), float(fields["volume"]), float(fields["pnl"])) if fields else None
     return ours, theirs
 
@@ -158,15 +163,10 @@ def main():
 
     events_per_s, fills = throughput(bin_dir, synth, 3)
 
-    hbt = "absent"
-    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1"], capture_output=True, text=True)
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT"):
-            fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
-            hbt = float(fields["events_per_s"])
-            hbt_line = line
+    fields, hbt_line, errors = hftbacktest_mm(peers_py, shared, npz)
+    hbt = float(fields["events_per_s"]) if fields else "absent"
     if hbt == "absent":
-        print(f"# hftbacktest mm failed: {done.stderr[-400:]}", file=sys.stderr)
+        print(f"# hftbacktest mm failed: {errors[-400:]}", file=sys.stderr)
 
     modes = {}
     for idle in ["block", "yield", "spin"]:
