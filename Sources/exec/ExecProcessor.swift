@@ -78,14 +78,18 @@ final class ExecProcessor<Output: ExecOutput> {
             }
             if !delta.header.flags.contains(.idOnly) { state.venue.level(delta.side, price: delta.price, size: delta.size) }
         case .bookTop:
-            guard id < states.count, let state = states[id] else { return }
+            // No `let state = states[id]`: a copy alive while drainReports books a fill would make
+            // the ledger's storage shared, and its next append would copy it (an allocation).
+            guard id < states.count, states[id] != nil else { return }
             let top = frame.pointee.as(BookTop.self)
-            state.venue.top(top)
+            states[id]!.venue.top(top, nowNs: now, into: &reports)
             states[id]!.top = top
             states[id]!.mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
+            drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
-            guard id < states.count, let state = states[id] else { return }
-            state.venue.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports)
+            guard id < states.count, states[id] != nil else { return }
+            states[id]!.venue.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports)
+            drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
             guard id < states.count, states[id] != nil else { return }
             var intent = frame.pointee.as(QuoteIntent.self)

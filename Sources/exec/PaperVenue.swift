@@ -9,7 +9,10 @@ import IPC
 ///   on arrival takes liquidity at the touch (taker), the rest rests. Market and IOC: take at the
 ///   touch, up to the touch's size; IOC cancels the rest.
 /// - A resting buy fills in full when a trade prints below its price (the market traded through
-///   it); at its price it waits its turn (`QueuePosition`), and fills by what reaches it.
+///   it); at its price it waits its turn (`QueuePosition`), and fills by what reaches it. It also
+///   fills in full when the best ask comes down to its price: on the venue that ask would have met
+///   our bid, a trade that data recorded without our order cannot show (hftbacktest's exchange
+///   models fill on such a crossing too).
 /// - Fees: maker and taker rates in millionths of the notional (100 = 1 bp; negative is a
 ///   rebate), charged in units of tick × lot, rounded to the nearest unit.
 final class PaperVenue {
@@ -164,12 +167,22 @@ final class PaperVenue {
         }
     }
 
-    func top(_ top: BookTop) {
+    /// The book's new top; resting orders it crosses fill (makers, at their own price).
+    func top(_ top: BookTop, nowNs: Int64, into reports: inout [ExecutionReport]) {
         guard top.isValid else {
             (bestBid, bestAsk, bestBidSize, bestAskSize) = (nil, nil, 0, 0)
             return
         }
         (bestBid, bestAsk, bestBidSize, bestAskSize) = (top.bidPrice, top.askPrice, top.bidSize, top.askSize)
+        var position = 0
+        while position < orders.count {
+            let order = orders[position]
+            let command = order.command
+            let crossed = command.side == .buy ? top.askPrice <= command.price : top.bidPrice >= command.price
+            guard order.queue != nil, crossed else { position += 1; continue }
+            orders.remove(at: position)
+            reports.append(fill(command, price: command.price, size: order.remaining, remaining: 0, maker: true, nowNs: nowNs))
+        }
     }
 
     /// A trade printed: resting orders it reaches fill (makers).

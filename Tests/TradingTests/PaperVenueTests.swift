@@ -9,7 +9,9 @@ final class PaperVenueTests: XCTestCase {
     func venue(makerFee: Int64 = 0, takerFee: Int64 = 0) -> PaperVenue {
         let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(
             entryLatencyNs: latency, makerFeeMillionths: makerFee, takerFeeMillionths: takerFee))
-        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101, askSize: 4_000))
+        var none: [ExecutionReport] = []
+        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101, askSize: 4_000),
+                  nowNs: 0, into: &none)
         venue.level(.bid, price: 100, size: 5_000)
         venue.level(.ask, price: 101, size: 4_000)
         return venue
@@ -46,6 +48,29 @@ final class PaperVenueTests: XCTestCase {
         venue.trade(trade(100, 1_000, aggressor: .sell), nowNs: latency + 3, into: &reports)
         XCTAssertEqual(summary(reports), ["partialFill 1 500@100", "fill 1 500@100"])
         XCTAssertNil(venue.order(1))
+    }
+
+    /// The best ask comes down to our resting bid without a trade (data recorded without our
+    /// order): on the venue that ask would have met us, so the bid fills in full, as a maker.
+    func testTheBookCrossingARestingOrderFillsIt() {
+        let venue = venue(makerFee: 100)
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.submit(order(2, .sell, 103, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        reports = []
+        let top = { (bid: Int64, ask: Int64) in
+            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: ask, askSize: 1)
+        }
+        venue.top(top(99, 101), nowNs: latency + 1, into: &reports)
+        XCTAssertEqual(summary(reports), [], "the ask at 101 is still above our bid at 100")
+        venue.top(top(99, 100), nowNs: latency + 2, into: &reports)
+        // Maker fee: 100 ppm of 100 × 1000 = 10 ticks × lots.
+        XCTAssertEqual(summary(reports), ["fill 1 1000@100 fee 10"], "the ask reached our bid")
+        XCTAssertNil(venue.order(1))
+        venue.top(top(104, 105), nowNs: latency + 3, into: &reports)
+        XCTAssertEqual(summary(reports).last, "fill 2 1000@103 fee 10", "the bid came up through our ask")
+        XCTAssertNil(venue.order(2))
     }
 
     func testCancelsAheadMoveTheOrderUpInProportion() {

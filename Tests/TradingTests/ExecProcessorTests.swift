@@ -1,0 +1,46 @@
+@testable import exec
+import IPC
+import XCTest
+
+/// exec's core in-process, with two instruments: each venue's fills are booked to its own
+/// instrument, whichever instrument's frame produced them.
+final class ExecProcessorTests: XCTestCase {
+    struct Recorded: ExecOutput {
+        var frames: [Frame] = []
+        mutating func record(_ frame: Frame) { frames.append(frame) }
+        mutating func report(_ problem: String) { XCTFail(problem) }
+    }
+
+    func testFillsAreBookedToTheirOwnInstrument() throws {
+        let processor = ExecProcessor(options: try ExecOptions(["--entry-latency-ms", "0"]), output: Recorded())
+        var receive: Int64 = 1_000
+        func feed(_ frame: Frame) {
+            var frame = frame
+            receive += 1_000
+            frame.header.receiveTimeNs = receive
+            withUnsafePointer(to: frame) { processor.handle($0) }
+        }
+        for (id, symbol) in [(UInt32(1), "AAAUSDT"), (2, "BBBUSDT")] {
+            let instrument = try Instrument(id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+                                            lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+            feed(Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: id))))
+            feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: id), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5)))
+        }
+        // A bid on each, then a trade through instrument 2's bid only, then the book crossing 1's.
+        for id: UInt32 in [1, 2] {
+            feed(Frame(QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: id), bidPrice: 100, bidSize: 7, askPrice: 0, askSize: 0)))
+        }
+        feed(Frame(Trade(header: FrameHeader(type: .trade, instrument: 2), price: 99, size: 50, tradeId: 1, aggressor: .sell)))
+        let ledgers = Dictionary(uniqueKeysWithValues: processor.instruments.map { ($0.instrument.id, $0.ledger) })
+        XCTAssertEqual(ledgers[2]?.position, 7, "instrument 2's bid filled")
+        XCTAssertEqual(ledgers[1]?.position, 0, "instrument 1 traded nothing")
+        feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 5, askPrice: 100, askSize: 5)))
+        let after = Dictionary(uniqueKeysWithValues: processor.instruments.map { ($0.instrument.id, $0.ledger) })
+        XCTAssertEqual(after[1]?.position, 7, "the ask came down to instrument 1's bid")
+        XCTAssertEqual(after[2]?.position, 7)
+        let fills = processor.output.frames.filter {
+            $0.header.messageType == .executionReport && $0.as(ExecutionReport.self).report == .fill
+        }
+        XCTAssertEqual(fills.map(\.header.instrument), [2, 1])
+    }
+}
