@@ -167,7 +167,7 @@ final class LiveBinanceTests: XCTestCase {
         let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: run.book.out)
         XCTAssertEqual(comparison.mismatches, [])
         XCTAssertEqual(comparison.invalidations, 1)
-        // Both files together hold 1,072 bookTicker points that meet a diff; this one about half.
+        // This file holds 555 bookTicker points that meet a book top (both files 1,072).
         // The gap comes at its 1,000th diff, and how many points the resync costs depends on how
         // far the stream ran while the snapshot was fetched (500 were left in one CI run, where
         // the floor was 500). Over 250: the book came back.
