@@ -15,6 +15,9 @@ let package = Package(
         .executable(name: "signal", targets: ["signal"]),
         .executable(name: "exec", targets: ["exec"]),
         .executable(name: "risk", targets: ["risk"]),
+        // System libraries feed links, for the benchmarks that compile feed's sources.
+        .library(name: "CZlib", targets: ["CZlib"]),
+        .library(name: "COpenSSL", targets: ["COpenSSL"]),
         // For tests and benchmarks only: a malloc interposer that counts per thread.
         .library(name: "CMallocCounter", targets: ["CMallocCounter"]),
     ],

@@ -56,6 +56,10 @@ public struct FrameHeader: Equatable, Sendable {
 }
 
 /// Bits of `FrameHeader.flags` that mean the same in every message type.
+///
+/// The constants here and in `FrameLayout` are inlinable computed properties, not stored
+/// `static let`s: another module reads a stored one through a call to its lazy accessor, once
+/// per use, on every frame.
 @frozen
 public struct FrameFlags: OptionSet, Equatable, Sendable {
     public var rawValue: UInt16
@@ -63,22 +67,22 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
 
     /// The last frame of one venue message (a depth update spans one frame per level):
     /// a reader applies the frames up to here as one change before it publishes.
-    public static let endOfMessage = FrameFlags(rawValue: 1 << 0)
+    @inlinable public static var endOfMessage: FrameFlags { FrameFlags(rawValue: 1 << 0) }
     /// The frame belongs to a full book snapshot rather than a diff.
-    public static let snapshot = FrameFlags(rawValue: 1 << 1)
+    @inlinable public static var snapshot: FrameFlags { FrameFlags(rawValue: 1 << 1) }
     /// A book delta that carries update ids and no level: a venue event whose bid and ask lists
     /// were both empty, still needed to keep the update-id chain unbroken.
-    public static let idOnly = FrameFlags(rawValue: 1 << 2)
+    @inlinable public static var idOnly: FrameFlags { FrameFlags(rawValue: 1 << 2) }
     /// Every bit a frame of this layout version may set.
-    public static let known: FrameFlags = [.endOfMessage, .snapshot, .idOnly]
+    @inlinable public static var known: FrameFlags { [.endOfMessage, .snapshot, .idOnly] }
 }
 
 /// Facts that hold for every frame.
 public enum FrameLayout {
     /// The layout version written into every header and every segment; bump on any change.
-    public static let version: UInt8 = 1
+    @inlinable public static var version: UInt8 { 1 }
     /// Every frame is exactly one 64-byte cache line.
-    public static let frameSize = 64
-    public static let headerSize = 32
-    public static let payloadSize = 32
+    @inlinable public static var frameSize: Int { 64 }
+    @inlinable public static var headerSize: Int { 32 }
+    @inlinable public static var payloadSize: Int { 32 }
 }

@@ -4,6 +4,26 @@
 /// Frames from a ring need no such check: the ring's attach validated the writer's layout
 /// version, and the writer is one of ours.
 public enum FrameValidator {
+    /// True if the frame is well-formed: the market-data messages that make up nearly every
+    /// frame of a stream are checked here in a few instructions, the rest by `defect(in:)`.
+    @inlinable
+    public static func isWellFormed(_ frame: UnsafeRawPointer) -> Bool {
+        let type = frame.load(fromByteOffset: 0, as: UInt8.self)
+        let version = frame.load(fromByteOffset: 1, as: UInt8.self)
+        let flags = frame.load(fromByteOffset: 2, as: UInt16.self)
+        guard version == FrameLayout.version && flags & ~FrameFlags.known.rawValue == 0 else { return false }
+        switch type {
+        case MessageType.bookDelta.rawValue:
+            return Side(rawValue: frame.load(fromByteOffset: 60, as: UInt8.self)) != nil
+        case MessageType.trade.rawValue:
+            return Side(rawValue: frame.load(fromByteOffset: 56, as: UInt8.self)) != nil
+        case MessageType.bookTop.rawValue:
+            return true
+        default:
+            return defect(in: frame) == nil
+        }
+    }
+
     /// Returns what is wrong with the frame, or nil if every field is well-formed.
     public static func defect(in frame: UnsafeRawPointer) -> String? {
         let type = frame.load(fromByteOffset: 0, as: UInt8.self)

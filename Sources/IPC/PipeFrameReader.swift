@@ -50,9 +50,10 @@ public final class PipeFrameReader {
                 var handed = 0
                 while handed < limit && filled - consumed >= FrameLayout.frameSize {
                     let frame = buffer + consumed
-                    if let defect = FrameValidator.defect(in: frame) {
+                    if !FrameValidator.isWellFormed(frame) {
                         throw FrameStreamError.badFrame(
-                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed, defect: defect)
+                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed,
+                            defect: FrameValidator.defect(in: frame) ?? "malformed")
                     }
                     let sequence = frame.load(fromByteOffset: RingDescriptor.slotSequenceOffset, as: UInt64.self)
                     if sequence != expectedSequence {

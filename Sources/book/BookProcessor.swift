@@ -15,10 +15,13 @@ protocol BookOutput {
 /// definitions and trades through.
 final class BookProcessor<Output: BookOutput> {
     @exclusivity(unchecked) private var books: [OrderBook?] = Array(repeating: nil, count: 65)
+    /// The same books, unretained, for the per-frame path: an `OrderBook?` read from `books`
+    /// costs a retain and a release on every frame.
+    @exclusivity(unchecked) private var bookReferences: [Unmanaged<OrderBook>?] = Array(repeating: nil, count: 65)
     @exclusivity(unchecked) private var lastTops: [BookTop?] = Array(repeating: nil, count: 65)
     @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: 65)
     /// The last trades per instrument, for the dump.
-    @exclusivity(unchecked) private(set) var recentTrades: [[Trade]] = Array(repeating: [], count: 65)
+    @exclusivity(unchecked) private(set) var recentTrades: [RecentTrades] = Array(repeating: RecentTrades(), count: 65)
 
     @exclusivity(unchecked) private(set) var topsPublished: UInt64 = 0
     @exclusivity(unchecked) private(set) var framesWithoutDefinition: UInt64 = 0
@@ -45,22 +48,25 @@ final class BookProcessor<Output: BookOutput> {
         let header = frame.pointee.header
         switch header.messageType {
         case .bookDelta:
-            guard let book = book(header.instrument) else { return missingDefinition(header) }
+            guard Int(header.instrument) < bookReferences.count, let reference = bookReferences[Int(header.instrument)] else {
+                return missingDefinition(header)
+            }
             if passDeltas { output.pass(frame) }
-            switch book.apply(frame.pointee.as(BookDelta.self)) {
-            case .none:
-                break
-            case .applied:
-                publishTopIfChanged(book, header: header)
-            case .invalidated(let reason):
-                invalidated(book, reason: reason, header: header)
-                output.requestResync(instrument: header.instrument)
+            reference._withUnsafeGuaranteedRef { book in
+                switch book.apply(frame.pointee.as(BookDelta.self)) {
+                case .none:
+                    break
+                case .applied:
+                    publishTopIfChanged(book, header: header)
+                case .invalidated(let reason):
+                    invalidated(book, reason: reason, header: header)
+                    output.requestResync(instrument: header.instrument)
+                }
             }
         case .trade:
             let id = Int(header.instrument)
-            guard book(header.instrument) != nil else { return missingDefinition(header) }
-            if recentTrades[id].count == 10 { recentTrades[id].removeFirst() }
-            recentTrades[id].append(frame.pointee.as(Trade.self))
+            guard id < bookReferences.count, bookReferences[id] != nil else { return missingDefinition(header) }
+            recentTrades[id].record(frame.pointee.as(Trade.self))
             output.pass(frame)
         case .control where frame.pointee.as(Control.self).command == .bookReset:
             guard let book = book(header.instrument) else { return missingDefinition(header) }
@@ -101,7 +107,9 @@ final class BookProcessor<Output: BookOutput> {
         }
         if let existing = books[id], existing.instrument == instrument { return }
         if books[id] != nil { output.report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again") }
-        books[id] = OrderBook(instrument: instrument)
+        let book = OrderBook(instrument: instrument)
+        books[id] = book
+        bookReferences[id] = Unmanaged.passUnretained(book)
         lastTops[id] = nil
     }
 

@@ -52,7 +52,7 @@ final class BookStage {
         for book in processor.activeBooks {
             let id = Int(book.instrument.id)
             print(BookPrinter.dump(book, levels: options.levels, sizes: options.sizes,
-                                   spreads: processor.spreadHistories[id], trades: processor.recentTrades[id]))
+                                   spreads: processor.spreadHistories[id], trades: processor.recentTrades[id].inOrder))
             print("")
         }
         fflush(nil)

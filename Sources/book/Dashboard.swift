@@ -49,7 +49,7 @@ struct Dashboard {
         for book in books {
             let id = Int(book.instrument.id)
             lines += BookPrinter.dump(book, levels: levels, sizes: sizes, spreads: processor.spreadHistories[id],
-                                      trades: processor.recentTrades[id]).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                                      trades: processor.recentTrades[id].inOrder).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             lines.append("")
         }
         if books.isEmpty { lines += ["waiting for market data...", ""] }

@@ -15,13 +15,11 @@ enum LiquidityAnalytics {
     static func vwap(_ side: BookSide, lots: Int64) -> Double? {
         var remaining = lots
         var notional = 0.0
-        var depth = 0
-        while remaining > 0 && depth < side.count {
-            let level = side.level(depth)
-            let taken = min(level.size, remaining)
-            notional += Double(level.price) * Double(taken)
+        side.forEachLevel { price, size in
+            let taken = min(size, remaining)
+            notional += Double(price) * Double(taken)
             remaining -= taken
-            depth += 1
+            return remaining > 0
         }
         return remaining > 0 ? nil : notional / Double(lots)
     }

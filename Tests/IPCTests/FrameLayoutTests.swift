@@ -139,6 +139,34 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertNil(FrameValidator.defect(in: withUnsafeBytes(of: frame) { $0.baseAddress! }))
     }
 
+    /// The reader's quick check and the full one agree on every frame: each byte of the
+    /// header's type, version and flags and of the enum fields set to every value in turn.
+    func testQuickAndFullFrameChecksAgree() {
+        let header = FrameHeader(type: .bookDelta, flags: .endOfMessage, instrument: 3)
+        var frames = [Frame(BookDelta(header: header, side: .ask, price: 1, size: 1, updateId: 1, updateIdSpan: 1))]
+        for type in MessageType.allCases {
+            var frame = frames[0]
+            frame.header.type = type.rawValue
+            frames.append(frame)
+        }
+        var checked = 0
+        for base in frames {
+            for offset in [0, 1, 2, 3, 32, 33, 34, 35, 56, 60] {
+                for value in 0...255 {
+                    var frame = base
+                    withUnsafeMutableBytes(of: &frame) { $0[offset] = UInt8(value) }
+                    withUnsafeBytes(of: frame) { bytes in
+                        let quick = FrameValidator.isWellFormed(bytes.baseAddress!)
+                        let full = FrameValidator.defect(in: bytes.baseAddress!)
+                        XCTAssertEqual(quick, full == nil, "byte \(offset) = \(value): \(full ?? "well-formed")")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, frames.count * 10 * 256)
+    }
+
     func testBookTopDerivedFields() {
         let top = BookTop(header: FrameHeader(type: .bookTop), bidPrice: 100, bidSize: 3, askPrice: 102, askSize: 1)
         XCTAssertEqual(top.midTwiceTicks, 202)

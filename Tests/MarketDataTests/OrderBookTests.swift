@@ -129,6 +129,72 @@ final class OrderBookTests: XCTestCase {
         XCTAssertEqual((0..<3).map { bids.level($0).price }, [9, 7, 5])
     }
 
+    /// The ladder and the sorted levels beyond it together, against a dictionary: seeded random
+    /// sets around a mid that wanders thousands of ticks and sometimes jumps past the ladder's
+    /// reach (so the ladder moves and levels pass between the two), most near the touch, some
+    /// far; a small capacity exercises the drops.
+    /// Every level is compared after every set.
+    func testSideAgreesWithAReferenceAsTheLadderMoves() {
+        for (side, capacity) in [(Side.bid, 100_000), (Side.ask, 100_000), (Side.bid, 150), (Side.ask, 150)] {
+            var book = BookSide(side: side, capacity: capacity)
+            defer { book.deallocate() }
+            var reference: [Int64: Int64] = [:]
+            var random: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(capacity)
+            func next() -> UInt64 {
+                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return random >> 20
+            }
+            var mid: Int64 = 1_000_000
+            var dropped: UInt64 = 0
+            for step in 0..<30_000 {
+                mid += Int64(next() % 121) - 60
+                // Now and then the market jumps past the ladder's reach, both ways.
+                if step % 1_000 == 999 { mid += next() % 2 == 0 ? 6_000 : -6_000 }
+                let distance = next() % 20 == 0 ? Int64(next() % 20_000) : Int64(next() % 30)
+                let price = side == .bid ? mid - distance : mid + distance
+                let size = next() % 3 == 0 ? 0 : Int64(next() % 50) + 1
+                book.set(price: price, size: size)
+                // The reference: a new level on a full side drops the farthest, or itself.
+                let farthest = { (a: Int64, b: Int64) in side == .bid ? a < b : a > b }
+                if size == 0 {
+                    reference[price] = nil
+                } else if reference[price] != nil || reference.count < capacity {
+                    reference[price] = size
+                } else {
+                    dropped += 1
+                    let worst = reference.keys.min(by: farthest)!
+                    if farthest(worst, price) {
+                        reference[worst] = nil
+                        reference[price] = size
+                    }
+                }
+                // The count after every set, the best after every fifth, every level every 100th.
+                guard book.count == reference.count else {
+                    return XCTFail("\(side) capacity \(capacity), step \(step): \(book.count) levels, expected \(reference.count)")
+                }
+                if reference.isEmpty || step % 5 != 0 { continue }
+                if step % 100 != 0 && step < 29_990 {
+                    let best = reference.keys.min(by: { farthest($1, $0) })
+                    if let best, book.bestPrice != best || book.bestSize != reference[best] {
+                        return XCTFail("\(side) capacity \(capacity), step \(step): best \(book.bestPrice), expected \(best)")
+                    }
+                    continue
+                }
+                let expected = reference.sorted { farthest($1.key, $0.key) }
+                var levels: [(Int64, Int64)] = []
+                book.forEachLevel { levels.append(($0, $1)); return true }
+                guard levels.count == expected.count,
+                      zip(levels, expected).allSatisfy({ $0.0 == $1.key && $0.1 == $1.value }),
+                      book.bestPrice == expected[0].key && book.bestSize == expected[0].value else {
+                    return XCTFail("\(side) capacity \(capacity), step \(step) (set \(price) to \(size)): \(book.count) levels, expected \(expected.count)")
+                }
+            }
+            XCTAssertEqual(book.droppedLevels, dropped, "\(side) capacity \(capacity)")
+            if capacity == 150 { XCTAssertGreaterThan(dropped, 100) }
+            XCTAssertGreaterThan(reference.count, 100)
+        }
+    }
+
     func testEffectiveSpreadIsTheVwapOfSweepingTheSize() {
         let book = synced()
         // Asks 101 x3, 103 x1; bids 100 x5, 99 x7.
