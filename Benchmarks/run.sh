@@ -2,7 +2,8 @@
 # Benchmarks/run.sh NAME: builds release and runs benchmark NAME; each prints its figures and
 # ends with one line `RESULT NAME key=value ...`. BENCHMARKS.md records what they printed.
 #   ipc          ring vs cache-line floor vs pipe: round-trip percentiles and streaming throughput
-#   marketdata   feed's decoder vs orjson, book vs NautilusTrader's order book, allocations
+#   marketdata   feed's decoder vs orjson, book vs NautilusTrader's order book (in memory and as
+#                whole processes), allocations
 #   pipeline     all five processes: events/s vs hftbacktest's mm, paced tick-to-order, allocations
 # The peers (NautilusTrader, hftbacktest) live in a venv under .build-peers/ (PEERS_VENV to move
 # it), made by ../shared/peers/setup.sh from PyPI on first use (about a minute, 1.4 GB).
@@ -41,12 +42,14 @@ case "$name" in
   marketdata)
     swift build -c release --package-path "$root" --product feed >&2
     swift build -c release --package-path "$root" --product book >&2
+    swift build -c release --package-path "$here" --product decode-bench >&2
+    swift build -c release --package-path "$here" --product book-bench >&2
     preload=$root/.build-peers/malloc_count_preload.so
     mkdir -p "$root/.build-peers"
     cc -O2 -shared -fPIC -o "$preload" "$here/marketdata/malloc_count_preload.c"
     py=$(peers_venv)
     data=$(peers_data "$py")
-    exec "$py" "$here/marketdata/bench_marketdata.py" "$root/.build/release" "$preload" "$py" "$data" "$shared/data" "$@"
+    exec "$py" "$here/marketdata/bench_marketdata.py" "$root/.build/release" "$here/.build/release" "$preload" "$py" "$data" "$shared/data" "$@"
     ;;
   pipeline)
     for product in feed book signal exec risk; do swift build -c release --package-path "$root" --product "$product" >&2; done

@@ -74,7 +74,10 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
     /// were both empty, still needed to keep the update-id chain unbroken.
     @inlinable public static var idOnly: FrameFlags { FrameFlags(rawValue: 1 << 2) }
     /// Every bit a frame of this layout version may set.
-    @inlinable public static var known: FrameFlags { [.endOfMessage, .snapshot, .idOnly] }
+    /// (Not an array literal: a debug build would allocate the array on every use.)
+    @inlinable public static var known: FrameFlags {
+        FrameFlags(rawValue: endOfMessage.rawValue | snapshot.rawValue | idOnly.rawValue)
+    }
 }
 
 /// Facts that hold for every frame.

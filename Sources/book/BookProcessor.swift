@@ -45,26 +45,30 @@ final class BookProcessor<Output: BookOutput> {
     }
 
     func handle(_ frame: UnsafePointer<Frame>) {
-        let header = frame.pointee.header
-        switch header.messageType {
-        case .bookDelta:
-            guard Int(header.instrument) < bookReferences.count, let reference = bookReferences[Int(header.instrument)] else {
-                return missingDefinition(header)
+        let id = Int(frame.pointee.header.instrument)
+        // Nearly every frame is a book delta: tested first, reading the header in place.
+        if frame.pointee.header.type == MessageType.bookDelta.rawValue {
+            guard id < bookReferences.count, let reference = bookReferences[id] else {
+                return missingDefinition(frame.pointee.header)
             }
             if passDeltas { output.pass(frame) }
             reference._withUnsafeGuaranteedRef { book in
-                switch book.apply(frame.pointee.as(BookDelta.self)) {
+                let event = UnsafeRawPointer(frame).withMemoryRebound(to: BookDelta.self, capacity: 1) { book.apply($0) }
+                switch event {
                 case .none:
                     break
                 case .applied:
-                    publishTopIfChanged(book, header: header)
-                case .invalidated(let reason):
-                    invalidated(book, reason: reason, header: header)
-                    output.requestResync(instrument: header.instrument)
+                    publishTopIfChanged(book, header: frame.pointee.header)
+                case .invalidated:
+                    invalidated(book, reason: book.problem, header: frame.pointee.header)
+                    output.requestResync(instrument: frame.pointee.header.instrument)
                 }
             }
+            return
+        }
+        let header = frame.pointee.header
+        switch header.messageType {
         case .trade:
-            let id = Int(header.instrument)
             guard id < bookReferences.count, bookReferences[id] != nil else { return missingDefinition(header) }
             recentTrades[id].record(frame.pointee.as(Trade.self))
             output.pass(frame)

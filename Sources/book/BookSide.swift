@@ -87,7 +87,7 @@ struct BookSide {
         let previous = slot.map { ladder[$0] } ?? far.size(at: key)
         if previous == 0 {
             guard size != 0 else { return }
-            guard makeRoom(for: key) else { return }
+            if count == capacity { guard makeRoom(for: key) else { return } }
         }
         if let slot {
             ladder[slot] = size
@@ -149,10 +149,9 @@ struct BookSide {
         return index >= 0 ? base &+ Int64(index) : far[far.count - 1].key
     }
 
-    /// Before a new level at `key`: if the side is full, drops the farthest level, or the new
-    /// one if it is the farthest. True if the new level may be added.
+    /// Before a new level at `key` on a full side: drops the farthest level, or the new one if
+    /// it is the farthest. True if the new level may be added.
     private mutating func makeRoom(for key: Int64) -> Bool {
-        guard count == capacity else { return true }
         droppedLevels &+= 1
         var lowestSlot = 0
         while lowestSlot < BookSide.ladderSlots && ladder[lowestSlot] == 0 { lowestSlot += 1 }

@@ -28,8 +28,9 @@ final class OrderBook {
         case applied
         /// Nothing to publish: mid-message, a stale or ignored message.
         case none
-        /// A gap or a crossed book: the book is invalid until the next snapshot.
-        case invalidated(String)
+        /// A gap or a crossed book: the book is invalid until the next snapshot (`problem`
+        /// says why).
+        case invalidated
     }
 
     let instrument: Instrument
@@ -38,6 +39,8 @@ final class OrderBook {
     @exclusivity(unchecked) private(set) var state: State = .awaitingSnapshot
     /// The venue update id of the last applied change.
     @exclusivity(unchecked) private(set) var updateId: UInt64 = 0
+    /// Why the book was last invalidated.
+    private(set) var problem = ""
     /// How the current message is being handled, decided on its first frame.
     @exclusivity(unchecked) private var applyingMessage = false
     @exclusivity(unchecked) private var inMessage = false
@@ -65,11 +68,16 @@ final class OrderBook {
 
     /// Applies one book-delta frame.
     func apply(_ delta: BookDelta) -> Event {
-        let flags = delta.header.flags
+        withUnsafePointer(to: delta) { apply($0) }
+    }
+
+    /// Applies the book-delta frame at `delta`, reading it in place.
+    func apply(_ delta: UnsafePointer<BookDelta>) -> Event {
+        let flags = delta.pointee.header.flags
         var event = Event.none
         if !inMessage {
             inMessage = true
-            switch judge(delta) {
+            switch judge(delta.pointee) {
             case .apply:
                 applyingMessage = true
             case .skip:
@@ -80,10 +88,10 @@ final class OrderBook {
             }
         }
         if applyingMessage && !flags.contains(.idOnly) {
-            if delta.sideRaw == Side.bid.rawValue {
-                bids.set(price: delta.price, size: delta.size)
+            if delta.pointee.sideRaw == Side.bid.rawValue {
+                bids.set(price: delta.pointee.price, size: delta.pointee.size)
             } else {
-                asks.set(price: delta.price, size: delta.size)
+                asks.set(price: delta.pointee.price, size: delta.pointee.size)
             }
         }
         guard flags.contains(.endOfMessage) else { return event }
@@ -96,10 +104,10 @@ final class OrderBook {
             state = .synced
             messagesApplied &+= 1
         }
-        updateId = delta.updateId
+        updateId = delta.pointee.updateId
         if !bids.isEmpty && !asks.isEmpty && bids.bestPrice >= asks.bestPrice {
             crossings &+= 1
-            return invalidate("crossed book after update \(delta.updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
+            return invalidate("crossed book after update \(delta.pointee.updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
         }
         return .applied
     }
@@ -137,9 +145,10 @@ final class OrderBook {
     }
 
     private func invalidate(_ reason: String) -> Event {
+        problem = reason
         state = .awaitingSnapshot
         bids.removeAll()
         asks.removeAll()
-        return .invalidated(reason)
+        return .invalidated
     }
 }

@@ -59,11 +59,17 @@ struct DecimalScale: Equatable {
                 value = value &* 10 &+ Int64(digit)
             }
             index += kept
-            // The tail beyond the increment's decimals: zeros only.
+            // The tail beyond the increment's decimals: zeros only, checked eight bytes at a
+            // time; the last few through a mask when eight bytes can be read from the message.
             while end - index >= 8 {
                 let eight = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 if eight != 0x3030_3030_3030_3030 { break }
                 index += 8
+            }
+            if index < end && end - index < 8 && bytes.count - index >= 8 {
+                let eight = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let mask: UInt64 = (1 << UInt64((end - index) * 8)) &- 1
+                if (eight ^ 0x3030_3030_3030_3030) & mask == 0 { index = end }
             }
             while index < end {
                 let digit = base[index] &- 0x30

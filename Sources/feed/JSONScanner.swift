@@ -73,7 +73,8 @@ struct JSONScanner {
     mutating func string() throws(Failure) -> Range<Int> {
         try expect(0x22)
         let start = offset
-        // Eight bytes at a time while none is a quote, a backslash or a control byte.
+        // Eight bytes at a time: the lowest flagged byte is the first quote, backslash or
+        // control byte (flags above it may be false, from the borrow; the lowest never is).
         if let base = bytes.baseAddress {
             while bytes.count - offset >= 8 {
                 let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
@@ -81,9 +82,16 @@ struct JSONScanner {
                 let highs: UInt64 = 0x8080_8080_8080_8080
                 let quote = word ^ (ones &* 0x22)
                 let backslash = word ^ (ones &* 0x5C)
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-                if special & highs != 0 { break }
-                offset += 8
+                let quotes = (quote &- ones) & ~quote & highs
+                let special = quotes | ((((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs)
+                if special == 0 {
+                    offset += 8
+                    continue
+                }
+                // The first special byte is the closing quote if its flag is also a quote's.
+                guard special & (0 &- special) & quotes != 0 else { break } // reported below
+                offset += (special.trailingZeroBitCount >> 3) + 1
+                return start..<(offset - 1)
             }
         }
         while offset < bytes.count {
