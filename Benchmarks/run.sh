@@ -53,12 +53,13 @@ case "$name" in
     ;;
   pipeline)
     for product in feed book signal exec risk; do swift build -c release --package-path "$root" --product "$product" >&2; done
+    swift build -c release --package-path "$here" --product ipc-bench >&2
     preload=$root/.build-peers/malloc_count_preload.so
     mkdir -p "$root/.build-peers"
     cc -O2 -shared -fPIC -o "$preload" "$here/marketdata/malloc_count_preload.c"
     py=$(peers_venv)
     data=$(peers_data "$py")
-    exec "$py" "$here/pipeline/bench_pipeline.py" "$root/.build/release" "$preload" "$py" "$data" "$shared" "$@"
+    exec "$py" "$here/pipeline/bench_pipeline.py" "$root/.build/release" "$here/.build/release" "$preload" "$py" "$data" "$shared" "$@"
     ;;
   *)
     echo "usage: Benchmarks/run.sh ipc|marketdata|pipeline [args]" >&2

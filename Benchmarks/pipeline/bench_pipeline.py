@@ -9,7 +9,10 @@ five processes; events/s = events / wall time from the feed's start to exec's ex
 
 Latency: the synthetic market live (real time) through the same processes for --paced-seconds,
 in each wait mode; tick-to-quote (signal) and tick-to-order (exec) are CLOCK_REALTIME at the
-intent / order minus the market data's receive time in the feed (frame timestamps).
+intent / order minus the market data's receive time in the feed (frame timestamps). The block
+mode's target is taken in the same run: `ipc-bench oneway-block` measures the one-way hand-off
+to a reader asleep on a ring's futex, and tick-to-order crosses three such hops (feed -> book ->
+signal -> exec): target p50 <= 1.5 x 3 x that.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
 with the same parameters on the same events, at max speed through our five processes: fills,
@@ -21,7 +24,7 @@ Allocations per event: every process under an LD_PRELOAD malloc counter, on the 
 lines and on the whole file; the difference over the difference in events, summed over the
 processes.
 
-Usage: python bench_pipeline.py BIN_DIR PRELOAD_SO PEERS_PY DATA_DIR SHARED [PACED_SECONDS]
+Usage: python bench_pipeline.py BIN_DIR BENCH_BIN_DIR PRELOAD_SO PEERS_PY DATA_DIR SHARED [PACED_SECONDS]
 """
 import os
 import re
@@ -147,8 +150,8 @@ def paced(bin_dir, seconds, idle):
 
 
 def main():
-    bin_dir, preload, peers_py, data_dir, shared = sys.argv[1:6]
-    paced_seconds = int(sys.argv[6]) if len(sys.argv) > 6 else 10
+    bin_dir, bench_dir, preload, peers_py, data_dir, shared = sys.argv[1:7]
+    paced_seconds = int(sys.argv[7]) if len(sys.argv) > 7 else 10
     synth_gz = f"{data_dir}/synth_2000000_42.gz"
     synth = f"{data_dir}/synth_2000000_42.txt"
     npz = f"{data_dir}/synth_2000000_42.npz"
@@ -171,6 +174,8 @@ def main():
     modes = {}
     for idle in ["block", "yield", "spin"]:
         modes[idle] = paced(bin_dir, paced_seconds, idle)
+    handoff = subprocess.run([f"{bench_dir}/ipc-bench", "oneway-block"], capture_output=True, text=True, check=True)
+    handoff_ns = int(re.search(r"p50_ns=(\d+)", handoff.stdout).group(1))
 
     same = {step: same_strategy(bin_dir, peers_py, shared, synth, npz, step) for step in [100, 1000]}
 
@@ -188,16 +193,20 @@ def main():
     for idle, (quote, order) in modes.items():
         print(f"  {idle:6} tick-to-quote {' '.join(quote) if quote else 'n/a'}")
         print(f"  {idle:6} tick-to-order {' '.join(order) if order else 'n/a'}")
+    order_block = modes["block"][1]
+    target_ns = 1.5 * 3 * handoff_ns
+    print(f"  block target: 1.5 x 3 hops x one-way hand-off {handoff_ns} ns (ipc-bench oneway-block, this run) = {target_ns:.0f} ns;"
+          f" tick-to-order p50 / target = {int(order_block[0]) / target_ns:.2f}" if order_block else "  block: n/a")
     print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency):")
     for step, (ours, theirs) in same.items():
         print(f"  requote {step:5} ms   ours: {ours[0]:6} fills, volume {ours[1]:9.3f}, PnL {ours[2]:9.4f}"
               + (f"   hftbacktest: {theirs[0]:6} fills, volume {theirs[1]:9.3f}, PnL {theirs[2]:9.4f}" if theirs else "   hftbacktest: absent"))
     print("allocations over the events beyond the first 20,000 lines: " + ", ".join(f"{k} {v}" for k, v in sorted(allocs.items())))
-    order_block = modes["block"][1]
     hbt_field = "absent" if hbt == "absent" else f"{hbt:.0f}"
     print(f"RESULT pipeline events_per_s={events_per_s:.0f} hbt_mm_events_per_s={hbt_field} "
           f"tick_to_order_p50_ns={order_block[0] if order_block else 'n/a'} "
-          f"tick_to_order_p99_ns={order_block[1] if order_block else 'n/a'} allocs_per_event={per_event:.4f}")
+          f"tick_to_order_p99_ns={order_block[1] if order_block else 'n/a'} allocs_per_event={per_event:.4f} "
+          f"block_handoff_ns={handoff_ns}")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,17 @@ import Glibc
 /// |-------|---------------------------------------------------|---------------|---------------|
 /// | spin  | `pause` and poll again                            | lowest        | one core, 100 % |
 /// | yield | spin 100 times, then `sched_yield` per poll       | low           | one core, shared |
-/// | block | spin up to 50 µs, then sleep on the ring's futex  | + a futex wake| none          |
+/// | block | poll once more, then sleep on the ring's futex    | + a futex wake| none          |
 ///
 /// Measured on this 2-core VM (see BENCHMARKS.md): a spinning hand-off is well under a
-/// microsecond, a futex wake-up across CPUs about 20 µs one way. Spinning is the fast path
-/// and needs a core per spinning process; `block` is the default wherever processes
-/// outnumber cores, since spinners then steal each other's time slices. Its spin phase is bounded
-/// in time, about a futex wake-up's worth: counted in polls (2,000 once), a stage whose poll does
-/// more than a ring's kept spinning for a millisecond or more after it published, holding the core
-/// its woken reader needed (the pipeline's paced tick-to-order median was 0.4 to 1 ms); with no
-/// spin at all, two processes answering each other both sleep every time (a 137 µs round trip
-/// instead of 31). BENCHMARKS.md has both.
+/// microsecond, a futex wake-up of a sleeping reader 20–30 µs one way. Spinning is the fast
+/// path and needs a core per spinning process; `block` is the default wherever processes
+/// outnumber cores, since spinners then steal each other's time slices. That is also why `block`
+/// does not spin before it sleeps: in the five-process pipeline on two cores, a stage spinning
+/// after it published held the core its woken reader needed. The paced tick-to-order median was
+/// 0.4–1 ms with a 2,000-poll spin, 0.18–0.23 ms with a 50 µs spin, and 0.10–0.14 ms with none
+/// (three hops of a sleeping reader's wake-up). The price: two processes answering each other
+/// both sleep every time, so a block round trip pays two wake-ups.
 public struct IdleStrategy: Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case spin, yield, block
@@ -24,11 +24,7 @@ public struct IdleStrategy: Sendable {
 
     public let mode: Mode
     @usableFromInline var idleCount = 0
-    /// block: when this idle spell began (monotonic ns).
-    @usableFromInline var idleSinceNs: Int64 = 0
-
     @usableFromInline static let spinsBeforeYield = 100
-    @usableFromInline static let blockSpinNs: Int64 = 50_000
 
     public init(_ mode: Mode) { self.mode = mode }
 
@@ -43,29 +39,21 @@ public struct IdleStrategy: Sendable {
     /// Call after a cycle that did work.
     @inlinable public mutating func reset() { idleCount = 0 }
 
-    /// True once a blocking strategy has spun long enough that it should sleep.
-    @inlinable public var isPastSpinning: Bool {
-        idleCount > 0 && Clock.monotonicNanoseconds() - idleSinceNs >= IdleStrategy.blockSpinNs
-    }
+    /// True when a blocking strategy should sleep: the poll before this one found nothing too.
+    @inlinable public var shouldSleep: Bool { mode == .block && idleCount > 0 }
 
-    /// Counts one idle poll; a blocking strategy notes when the spell began.
-    @inlinable mutating func count() {
-        if idleCount == 0 && mode == .block { idleSinceNs = Clock.monotonicNanoseconds() }
-        idleCount &+= 1
-    }
-
-    /// Idles once without a ring to sleep on: `block` sleeps 50 µs past the spin phase.
+    /// Idles once without a ring to sleep on: `block` sleeps 50 µs.
     @inlinable
     public mutating func idle() {
-        let pastSpinning = mode == .block && isPastSpinning
-        count()
+        let sleep = shouldSleep
+        idleCount &+= 1
         switch mode {
         case .spin:
             CPU.pause()
         case .yield:
             if idleCount < IdleStrategy.spinsBeforeYield { CPU.pause() } else { sched_yield() }
         case .block:
-            if pastSpinning { usleep(50) } else { CPU.pause() }
+            if sleep { usleep(50) } else { CPU.pause() }
         }
     }
 
@@ -73,7 +61,7 @@ public struct IdleStrategy: Sendable {
     /// producer publishes (or `maxSleepNs`, so the caller can run its timers and liveness checks).
     @inlinable
     public mutating func idle(on consumer: borrowing RingConsumer, maxSleepNs: Int64 = 100_000_000) {
-        if mode == .block && isPastSpinning {
+        if shouldSleep {
             consumer.awaitData(timeoutNs: maxSleepNs)
             return
         }

@@ -127,7 +127,7 @@ public struct RingProducer: @unchecked Sendable {
             refreshLimit()
             if nextPosition < cachedLimit { return true }
             if stop() { return false }
-            if idle == .block && strategy.isPastSpinning {
+            if strategy.shouldSleep {
                 let progress = segment.consumerProgress.pointee.load(ordering: .relaxed)
                 // Seq-cst: announce the sleep before the final re-check of the consumers.
                 segment.producerWaiting.pointee.store(1, ordering: .sequentiallyConsistent)

@@ -9,11 +9,19 @@ import IPC
 //                 <--- ring ".pong" ---
 //
 // In block mode ping waits `gapNs` between round trips, long enough for pong to finish spinning
-// and fall asleep on the futex: each round trip then pays one cross-process futex wake-up.
+// and fall asleep on the futex: each round trip then pays one cross-process futex wake-up (pong's),
+// while ping, which has just written, is still spinning when the answer comes.
+//
+// One way: ping stamps each frame (`eventTimeNs`, CLOCK_MONOTONIC, one clock for every process)
+// as it writes it and pong subtracts that from its clock when it reads the frame: in block mode,
+// the hand-off to a reader asleep on the futex, which is what each hop of a paced pipeline pays.
 
 enum RingPingPong {
     struct Result {
         var latencies: LatencySamples
+        /// ping -> pong, measured by pong.
+        var oneWayP50: Int64
+        var oneWayP99: Int64
         var allocations: UInt64
         var frames: UInt64
     }
@@ -39,6 +47,7 @@ enum RingPingPong {
             let before = malloc_counter_thread_allocations()
             header.sequence = UInt64(round)
             let start = Clock.monotonicNanoseconds()
+            header.eventTimeNs = start
             _ = out.write(Frame(header: header))
             idle.reset()
             while input.read(limit: 1, { _ in }) == 0 { idle.idle(on: input) }
@@ -51,8 +60,8 @@ enum RingPingPong {
         out.close()
         let pong = child.report()
         input.detach()
-        return Result(latencies: latencies, allocations: allocations + UInt64(pong["allocations"] ?? 0),
-                      frames: UInt64(samples) * 2)
+        return Result(latencies: latencies, oneWayP50: pong["oneway_p50"] ?? 0, oneWayP99: pong["oneway_p99"] ?? 0,
+                      allocations: allocations + UInt64(pong["allocations"] ?? 0), frames: UInt64(samples) * 2)
     }
 
     static func pong(_ arguments: [String]) throws {
@@ -68,9 +77,12 @@ enum RingPingPong {
         var echoed: UInt64 = 0
         var allocations: UInt64 = 0
         let warmup: UInt64 = 1_000
+        var oneWay = LatencySamples(capacity: 1_100_000)
         while true {
             let before = malloc_counter_thread_allocations()
             let handled = input.read(limit: 16) { frame in
+                let now = Clock.monotonicNanoseconds()
+                if echoed >= warmup { oneWay.record(now - frame.pointee.header.eventTimeNs) }
                 _ = out.write(frame.pointee)
             }
             if handled > 0 {
@@ -83,6 +95,7 @@ enum RingPingPong {
             idle.idle(on: input)
         }
         input.detach()
-        print("echoed=\(echoed) allocations=\(allocations)")
+        let summary = oneWay.summary()
+        print("echoed=\(echoed) allocations=\(allocations) oneway_p50=\(summary.p50) oneway_p99=\(summary.p99)")
     }
 }

@@ -8,14 +8,20 @@
 //
 // Every process pins itself to one CPU (0 for the measuring side, 1 for the peer).
 // Prints a table, the ratios, and ends with one `RESULT ipc ...` line.
+//
+// `ipc-bench oneway-block` measures only the block mode's one-way hand-off (2,000 frames, about
+// a second) and prints `RESULT ipc-oneway-block p50_ns=... p99_ns=...`: the pipeline benchmark's
+// baseline for its paced latency, taken in the same run.
 import Glibc
 import IPC
 
+/// A number right-aligned in ten columns.
+func cell(_ value: Int64) -> String {
+    let text = "\(value)"
+    return String(repeating: " ", count: max(0, 10 - text.count)) + text
+}
+
 func format(_ summary: LatencySamples.Summary) -> String {
-    func cell(_ value: Int64) -> String {
-        let text = "\(value)"
-        return String(repeating: " ", count: max(0, 10 - text.count)) + text
-    }
     return "\(cell(summary.p50))\(cell(summary.p99))\(cell(summary.p999))\(cell(summary.max))   n=\(summary.count)"
 }
 
@@ -51,6 +57,10 @@ func runAll() throws {
     print(label("ring, block") + format(blockSummary))
     print(label("pipe, 1 frame/write") + format(pipe))
     print("")
+    print("one way, ns (read - write)      p50       p99")
+    print(label("ring, spin") + cell(spin.oneWayP50) + cell(spin.oneWayP99))
+    print(label("ring, block") + cell(block.oneWayP50) + cell(block.oneWayP99) + "   (the reader asleep on the futex)")
+    print("")
     print("streaming, frames/s")
     print(label("ring, spin") + rate(ringStream.framesPerSecond))
     print(label("pipe, 1 frame/write") + rate(pipeSingle))
@@ -67,7 +77,7 @@ func runAll() throws {
     print(label("ring / 1-frame pipe") + ratio(ringStream.framesPerSecond / pipeSingle) + "  (streaming; target >= 20)")
     print(label("batched / 1-frame pipe") + ratio(pipeBatched / pipeSingle) + "  (streaming)")
     print(label("allocations") + "\(allocations) in \(frames) ring frames written and read (steady state)")
-    print("RESULT ipc floor_rtt_p50_ns=\(floor.p50) ring_rtt_p50_ns=\(spinSummary.p50) ring_block_rtt_p50_ns=\(blockSummary.p50) pipe_rtt_p50_ns=\(pipe.p50) ring_fps=\(Int(ringStream.framesPerSecond)) pipe_fps=\(Int(pipeSingle)) pipe_batched_fps=\(Int(pipeBatched)) allocs_per_frame=\(allocsPerFrame)")
+    print("RESULT ipc floor_rtt_p50_ns=\(floor.p50) ring_rtt_p50_ns=\(spinSummary.p50) ring_block_rtt_p50_ns=\(blockSummary.p50) pipe_rtt_p50_ns=\(pipe.p50) ring_oneway_p50_ns=\(spin.oneWayP50) ring_block_oneway_p50_ns=\(block.oneWayP50) ring_fps=\(Int(ringStream.framesPerSecond)) pipe_fps=\(Int(pipeSingle)) pipe_batched_fps=\(Int(pipeBatched)) allocs_per_frame=\(allocsPerFrame)")
 }
 
 signal(SIGPIPE, SIG_IGN)
@@ -80,8 +90,11 @@ do {
     case "ring-consume": try Streaming.ringConsume(Array(arguments.dropFirst()))
     case "pipe-consume": try Streaming.pipeConsume(Array(arguments.dropFirst()))
     case nil, "--quick": try runAll()
+    case "oneway-block":
+        let block = try RingPingPong.ping(mode: .block, samples: 2_000, warmup: 1_000, gapNs: 300_000)
+        print("RESULT ipc-oneway-block p50_ns=\(block.oneWayP50) p99_ns=\(block.oneWayP99)")
     default:
-        StandardError.line("usage: ipc-bench [--quick]")
+        StandardError.line("usage: ipc-bench [--quick | oneway-block]")
         exit(100)
     }
 } catch {
