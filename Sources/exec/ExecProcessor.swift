@@ -29,6 +29,8 @@ final class ExecProcessor<Output: ExecOutput> {
     let options: ExecOptions
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    /// The ids with a state, in id order: what the per-frame venue loop walks.
+    @exclusivity(unchecked) private var definedIds: [Int] = []
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
     @exclusivity(unchecked) private var commands: [OrderCommand] = []
     @exclusivity(unchecked) private(set) var now: Int64 = 0
@@ -41,8 +43,8 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private(set) var ordersPlaced: UInt64 = 0
     /// Flattening: every order cancelled, every position being closed with marketable orders.
     @exclusivity(unchecked) private(set) var flattening = false
-    /// Market time of the last frame, and when it arrived (monotonic), to extrapolate market
-    /// time while the input is quiet (a dead signal must not stop a flatten).
+    /// When the last input arrived (monotonic, set by the stage once per poll), to extrapolate
+    /// market time while the input is quiet (a dead signal must not stop a flatten).
     @exclusivity(unchecked) private var lastFrameWallNs: Int64 = 0
     /// Tick-to-order: from the market data's receive time to an order leaving for the venue.
     let latency: LatencyRecorder?
@@ -60,26 +62,29 @@ final class ExecProcessor<Output: ExecOutput> {
 
     var instruments: [InstrumentState] { states.compactMap { $0 } }
 
+    /// The stage read frames at `wallNs` (monotonic): once per poll, not per frame.
+    func inputArrived(atWallNs wallNs: Int64) { lastFrameWallNs = wallNs }
+
+    // The per-frame path reads and writes `states[id]!` in place and never binds a state to a
+    // local: a copy costs a retain and release of everything it holds, and while one is alive
+    // the ledger's storage is shared, so booking a fill would copy it (an allocation).
     func handle(_ frame: UnsafePointer<Frame>) {
         let header = frame.pointee.header
         let id = Int(header.instrument)
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
-        lastFrameWallNs = Clock.monotonicNanoseconds()
         if now >= nextMarkNs { mark() }
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
         case .bookDelta:
-            guard id < states.count, let state = states[id] else { return }
+            guard id < states.count, states[id] != nil else { return }
             let delta = frame.pointee.as(BookDelta.self)
             if delta.header.flags.contains(.snapshot) != states[id]!.inSnapshot {
                 states[id]!.inSnapshot.toggle()
-                if states[id]!.inSnapshot { state.venue.clearLevels() }
+                if states[id]!.inSnapshot { states[id]!.venue.clearLevels() }
             }
-            if !delta.header.flags.contains(.idOnly) { state.venue.level(delta.side, price: delta.price, size: delta.size) }
+            if !delta.header.flags.contains(.idOnly) { states[id]!.venue.level(delta.side, price: delta.price, size: delta.size) }
         case .bookTop:
-            // No `let state = states[id]`: a copy alive while drainReports books a fill would make
-            // the ledger's storage shared, and its next append would copy it (an allocation).
             guard id < states.count, states[id] != nil else { return }
             let top = frame.pointee.as(BookTop.self)
             states[id]!.venue.top(top, nowNs: now, into: &reports)
@@ -138,6 +143,7 @@ final class ExecProcessor<Output: ExecOutput> {
         limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
         limits.maxOpenOrders = options.maxOpenOrders
         limits.maxOrdersPerSecond = options.maxOrdersPerSecond
+        if states[id] == nil { definedIds = (definedIds + [id]).sorted() }
         states[id] = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
                                      venue: PaperVenue(instrument: UInt32(id), parameters: options.venue),
                                      maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
@@ -162,7 +168,7 @@ final class ExecProcessor<Output: ExecOutput> {
 
     /// Orders whose entry latency has passed reach the venue.
     private func advanceVenues() {
-        for id in states.indices where states[id] != nil {
+        for id in definedIds {
             states[id]!.venue.advance(to: now, into: &reports)
             drainReports(id)
         }

@@ -97,7 +97,9 @@ final class ExecStage {
                 }
             }
             switch polled {
-            case .frames: idle.reset()
+            case .frames:
+                idle.reset()
+                processor.inputArrived(atWallNs: now)
             case .endOfStream: break loop
             case .idle:
                 processor.idle()
