@@ -232,18 +232,31 @@ public struct ControlBlock: @unchecked Sendable {
 
     /// Every entry in use.
     public var processes: [ProcessEntry] {
-        (0..<ControlBlockDescriptor.maxProcesses).compactMap { index in
-            guard let state = ProcessState(rawValue: processState(index).pointee.load(ordering: .acquiring)),
-                  state != .free else { return nil }
+        var entries: [ProcessEntry] = []
+        forEachProcess { index, role, pid, state, heartbeatNs in
             let entry = processEntry(index)
-            return ProcessEntry(
-                index: index,
-                role: ProcessRole(rawValue: entry.load(fromByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)),
-                pid: entry.load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self),
-                state: state,
-                heartbeatNs: processHeartbeat(index).pointee.load(ordering: .relaxed),
+            entries.append(ProcessEntry(
+                index: index, role: role, pid: pid, state: state, heartbeatNs: heartbeatNs,
                 startedTimeNs: entry.load(fromByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self),
-                detail: loadText(at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize))
+                detail: loadText(at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize)))
+        }
+        return entries
+    }
+
+    /// Every entry in use, without its text: for a watchdog that runs every few milliseconds
+    /// and must not allocate.
+    public func forEachProcess(
+        _ body: (_ index: Int, _ role: ProcessRole?, _ pid: Int32, _ state: ProcessState, _ heartbeatNs: Int64) -> Void
+    ) {
+        for index in 0..<ControlBlockDescriptor.maxProcesses {
+            guard let state = ProcessState(rawValue: processState(index).pointee.load(ordering: .acquiring)),
+                  state != .free else { continue }
+            let entry = processEntry(index)
+            body(index,
+                 ProcessRole(rawValue: entry.load(fromByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)),
+                 entry.load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self),
+                 state,
+                 processHeartbeat(index).pointee.load(ordering: .relaxed))
         }
     }
 

@@ -12,16 +12,32 @@ public enum ProcessLiveness {
         return !isZombie(pid)
     }
 
-    /// Reads the state letter after the `(comm)` field of `/proc/<pid>/stat`.
+    /// Reads the state letter after the `(comm)` field of `/proc/<pid>/stat`. Allocates nothing:
+    /// risk's watchdog asks about every registered process every 20 ms.
     static func isZombie(_ pid: Int32) -> Bool {
-        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return false }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0, let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")),
-              close + 2 < count else { return false }
-        let state = buffer[close + 2]
-        return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 512) { buffer in
+            // The path "/proc/<pid>/stat", NUL-terminated, written into the buffer by hand.
+            var length = 0
+            for byte in "/proc/".utf8 { buffer[length] = byte; length += 1 }
+            let digitsStart = length
+            var rest = pid
+            repeat {
+                buffer[length] = UInt8(ascii: "0") + UInt8(rest % 10)
+                length += 1
+                rest /= 10
+            } while rest > 0
+            var low = digitsStart, high = length - 1
+            while low < high { buffer.swapAt(low, high); low += 1; high -= 1 }
+            for byte in "/stat".utf8 { buffer[length] = byte; length += 1 }
+            buffer[length] = 0
+            let fd = open(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+            if fd < 0 { return false }
+            defer { close(fd) }
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            guard count > 0, let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")),
+                  close + 2 < count else { return false }
+            let state = buffer[close + 2]
+            return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
+        }
     }
 }

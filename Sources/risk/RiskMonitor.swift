@@ -82,7 +82,7 @@ struct RiskMonitor {
     /// The first limit broken, as the reason trading halts.
     mutating func breach(nowNs: Int64) -> String? {
         peakPnl = max(peakPnl, totalPnl)
-        for risk in instruments {
+        for case let risk? in slots {
             let lot = risk.instrument.lotSize
             if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
                 return "max position \(max) \(risk.instrument.symbol) breached: position \(risk.instrument.formatSize(risk.position))"

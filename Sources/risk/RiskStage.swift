@@ -86,17 +86,21 @@ final class RiskStage {
         return ExitCode.success
     }
 
-    /// A registered process that died or whose heartbeat stopped halts trading.
+    /// A registered process that died or whose heartbeat stopped halts trading. Allocates only
+    /// the reason, when there is one.
     private func watchdog(_ block: ControlBlock, now: Int64) -> String? {
         let timeout = Int64(options.heartbeatTimeoutMs) * 1_000_000
-        for entry in block.processes where entry.state == .running && entry.pid != getpid() {
-            let role = entry.role?.name ?? "process"
-            if !ProcessLiveness.isAlive(entry.pid) { return "watchdog: \(role) pid \(entry.pid) died" }
-            if now - entry.heartbeatNs > timeout {
-                return "watchdog: \(role) pid \(entry.pid) silent for \((now - entry.heartbeatNs) / 1_000_000) ms"
+        let me = getpid()
+        var reason: String?
+        block.forEachProcess { _, role, pid, state, heartbeatNs in
+            guard reason == nil, state == .running, pid != me else { return }
+            if !ProcessLiveness.isAlive(pid) {
+                reason = "watchdog: \(role?.name ?? "process") pid \(pid) died"
+            } else if now - heartbeatNs > timeout {
+                reason = "watchdog: \(role?.name ?? "process") pid \(pid) silent for \((now - heartbeatNs) / 1_000_000) ms"
             }
         }
-        return nil
+        return reason
     }
 
     private func killExec(_ block: ControlBlock) {
