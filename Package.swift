@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "feed", dependencies: ["IPC", "CZlib", "COpenSSL"]),
         .executableTarget(name: "book", dependencies: ["IPC"]),
         .executableTarget(name: "signal", dependencies: ["IPC"]),
-        .executableTarget(name: "exec", dependencies: ["IPC", "CZlib"]),
+        .executableTarget(name: "exec", dependencies: ["IPC", "CPlatform"]),
         .executableTarget(name: "risk", dependencies: ["IPC"]),
 
         // Test-only parts: a malloc interposer linked only into the tests, and a
@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "IPCTests",
-            dependencies: ["IPC", "CMallocCounter", "RingPeer", "TestSupport"]
+            dependencies: ["IPC", "CPlatform", "CMallocCounter", "RingPeer", "TestSupport"]
         ),
         // feed and book: decoders, sequence rules, and real pipelines on the real recordings.
         .testTarget(

@@ -29,3 +29,38 @@ int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns) {
     *columns = size.ws_col;
     return 0;
 }
+
+uint32_t cplatform_crc32c_portable(const void *data, size_t length) {
+    const uint8_t *bytes = data;
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < length; i++) {
+        crc ^= bytes[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_sse42(const void *data, size_t length) {
+    const uint8_t *bytes = data;
+    uint64_t crc = 0xFFFFFFFFu;
+    for (; length >= 8; bytes += 8, length -= 8) {
+        uint64_t word;
+        __builtin_memcpy(&word, bytes, 8);
+        crc = __builtin_ia32_crc32di(crc, word);
+    }
+    uint32_t crc32 = (uint32_t)crc;
+    for (; length > 0; bytes++, length--) crc32 = __builtin_ia32_crc32qi(crc32, *bytes);
+    return crc32 ^ 0xFFFFFFFFu;
+}
+#endif
+
+uint32_t cplatform_crc32c(const void *data, size_t length) {
+#if defined(__x86_64__)
+    static int hardware = -1;
+    if (hardware < 0) hardware = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+    if (hardware) return crc32c_sse42(data, length);
+#endif
+    return cplatform_crc32c_portable(data, length);
+}

@@ -1,4 +1,4 @@
-import CZlib
+import CPlatform
 import Glibc
 import IPC
 
@@ -102,7 +102,7 @@ final class Journal {
         let record = buffer + buffered * JournalDescriptor.recordSize
         record.storeBytes(of: frame, as: Frame.self)
         record.storeBytes(of: nextSequence, toByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
-        let checksum = UInt32(truncatingIfNeeded: crc32(0, record.assumingMemoryBound(to: UInt8.self), UInt32(JournalDescriptor.checksumOffset)))
+        let checksum = cplatform_crc32c(record, JournalDescriptor.checksumOffset)
         record.storeBytes(of: checksum, toByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
         record.storeBytes(of: JournalDescriptor.marker, toByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
         buffered += 1
@@ -176,7 +176,7 @@ final class Journal {
                 let sequence = record.load(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
                 let stored = record.load(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
                 let marker = record.load(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
-                let computed = UInt32(truncatingIfNeeded: crc32(0, record.assumingMemoryBound(to: UInt8.self), UInt32(JournalDescriptor.checksumOffset)))
+                let computed = cplatform_crc32c(record, JournalDescriptor.checksumOffset)
                 if marker != JournalDescriptor.marker || stored != computed {
                     scan.damaged.append(Damage(record: scan.slots, offset: at, reason: marker != JournalDescriptor.marker ? "record marker missing" : "checksum mismatch"))
                 } else if sequence != scan.slots {

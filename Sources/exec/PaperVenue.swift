@@ -15,6 +15,8 @@ import IPC
 ///   models fill on such a crossing too).
 /// - Fees: maker and taker rates in millionths of the notional (100 = 1 bp; negative is a
 ///   rebate), charged in units of tick × lot, rounded to the nearest unit.
+///
+/// Used by one thread (exec's duty cycle): its state skips Swift's dynamic exclusivity checks.
 final class PaperVenue {
     struct Parameters: Equatable {
         var entryLatencyNs: Int64 = 5_000_000
@@ -33,18 +35,18 @@ final class PaperVenue {
     let instrument: UInt32
     /// Working orders in the order they were sent (client ids only grow, so also by id): a small
     /// array, searched linearly, kept in time priority without sorting.
-    private(set) var orders: [Order] = []
+    @exclusivity(unchecked) private(set) var orders: [Order] = []
     /// Orders sent but not yet arrived (their latency still running).
-    private var inFlight = 0
+    @exclusivity(unchecked) private var inFlight = 0
     /// Others' size at each price, as the market data says (bids and asks).
-    private var bidLevels: [Int64: Int64] = [:]
-    private var askLevels: [Int64: Int64] = [:]
+    private let bidLevels = PriceMap()
+    private let askLevels = PriceMap()
     /// Lots traded at each price since its last level update, to tell trades from cancels.
-    private var tradedSinceUpdate: [Int64: Int64] = [:]
-    private(set) var bestBid: Int64?
-    private(set) var bestAsk: Int64?
-    private(set) var bestBidSize: Int64 = 0
-    private(set) var bestAskSize: Int64 = 0
+    private let tradedSinceUpdate = PriceMap()
+    @exclusivity(unchecked) private(set) var bestBid: Int64?
+    @exclusivity(unchecked) private(set) var bestAsk: Int64?
+    @exclusivity(unchecked) private(set) var bestBidSize: Int64 = 0
+    @exclusivity(unchecked) private(set) var bestAskSize: Int64 = 0
 
     init(instrument: UInt32, parameters: Parameters) {
         self.instrument = instrument
@@ -142,7 +144,7 @@ final class PaperVenue {
             reports.append(report(.cancelled, command, price: command.price, size: order.remaining, nowNs: nowNs))
             return true
         }
-        order.queue = QueuePosition(levelSizeAtJoin: (buy ? bidLevels : askLevels)[command.price] ?? 0)
+        order.queue = QueuePosition(levelSizeAtJoin: (buy ? bidLevels : askLevels)[command.price])
         orders[position] = order
         return false
     }
@@ -151,16 +153,17 @@ final class PaperVenue {
 
     /// A snapshot replaces the book: forget the levels (queue positions stay as they were).
     func clearLevels() {
-        bidLevels.removeAll(keepingCapacity: true)
-        askLevels.removeAll(keepingCapacity: true)
-        tradedSinceUpdate.removeAll(keepingCapacity: true)
+        bidLevels.removeAll()
+        askLevels.removeAll()
+        tradedSinceUpdate.removeAll()
     }
 
     /// A level of the book changed to `size` (others' orders; 0 removes it).
     func level(_ side: Side, price: Int64, size: Int64) {
-        let before = (side == .bid ? bidLevels : askLevels)[price] ?? 0
-        let traded = tradedSinceUpdate.removeValue(forKey: price) ?? 0
-        if side == .bid { bidLevels[price] = size == 0 ? nil : size } else { askLevels[price] = size == 0 ? nil : size }
+        let levels = side == .bid ? bidLevels : askLevels
+        let before = levels[price]
+        let traded = tradedSinceUpdate.removeValue(at: price)
+        levels[price] = size
         for position in orders.indices where orders[position].queue != nil && orders[position].command.price == price
             && (orders[position].command.side == .buy) == (side == .bid) {
             orders[position].queue!.levelChanged(before: before, after: size, traded: traded)
@@ -187,7 +190,7 @@ final class PaperVenue {
 
     /// A trade printed: resting orders it reaches fill (makers).
     func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport]) {
-        tradedSinceUpdate[trade.price, default: 0] += trade.size
+        tradedSinceUpdate[trade.price] += trade.size
         // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
         let hitsBids = trade.aggressor == .sell
         var left = trade.size

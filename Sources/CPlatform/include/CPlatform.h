@@ -3,6 +3,7 @@
 #ifndef CPLATFORM_H
 #define CPLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -44,5 +45,13 @@ int cplatform_pin_to_cpu(int32_t cpu);
 /// `ioctl(fd, TIOCGWINSZ)`: the terminal's size in character cells (ioctl is variadic, which
 /// Swift cannot call). Returns 0, or -1 with errno (ENOTTY: not a terminal).
 int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns);
+
+/// CRC-32C (Castagnoli: polynomial 0x1EDC6F41, reflected, initial and final value 0xFFFFFFFF)
+/// of `length` bytes: "123456789" gives 0xE3069283. On x86-64 with SSE 4.2 (every CPU since
+/// 2008) the `crc32` instruction does eight bytes at a time; elsewhere a bitwise loop.
+uint32_t cplatform_crc32c(const void *data, size_t length);
+
+/// The same by the bitwise loop alone, to test the instruction's path against.
+uint32_t cplatform_crc32c_portable(const void *data, size_t length);
 
 #endif
