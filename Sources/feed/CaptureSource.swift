@@ -29,20 +29,23 @@ final class CaptureSource: MarketDataSource {
 
     func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
         var time: Int64 = 0
-        let result: PipeFrameReader.ReadResult
-        do {
-            // One venue message per batch: stop after a frame that ends a message.
-            result = try reader.read(limit: 1) { frame in
-                batch.append(frame.pointee)
-                frames &+= 1
-                time = frame.pointee.header.receiveTimeNs
+        var endOfMessage = false
+        // One venue message per batch: frames up to one that ends a message (or fills the batch).
+        while !endOfMessage && batch.count < batch.capacity {
+            let result: PipeFrameReader.ReadResult
+            do {
+                result = try reader.read(limit: 1) { frame in
+                    batch.append(frame.pointee)
+                    frames &+= 1
+                    time = frame.pointee.header.receiveTimeNs
+                    endOfMessage = frame.pointee.header.flags.contains(.endOfMessage)
+                }
+            } catch {
+                throw .data("feed: \(error)")
             }
-        } catch {
-            throw .data("feed: \(error)")
+            if case .frames = result { continue }
+            return batch.count > 0 ? .frames(at: time) : .end
         }
-        switch result {
-        case .frames: return .frames(at: time)
-        case .endOfStream, .nothingYet: return .end
-        }
+        return .frames(at: time)
     }
 }
