@@ -29,8 +29,11 @@ final class ExecProcessor<Output: ExecOutput> {
     let options: ExecOptions
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
-    /// The ids with a state, in id order: what the per-frame venue loop walks.
+    /// The ids with a state, in id order.
     @exclusivity(unchecked) private var definedIds: [Int] = []
+    /// The earliest time an order in flight reaches its venue, over all of them (`.max`: none):
+    /// until then a frame has no venue to advance.
+    @exclusivity(unchecked) private var nextArrivalNs: Int64 = .max
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
     @exclusivity(unchecked) private var commands: [OrderCommand] = []
     @exclusivity(unchecked) private(set) var now: Int64 = 0
@@ -113,7 +116,7 @@ final class ExecProcessor<Output: ExecOutput> {
         default:
             break
         }
-        advanceVenues()
+        if now >= nextArrivalNs { advanceVenues() }
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top
@@ -121,12 +124,12 @@ final class ExecProcessor<Output: ExecOutput> {
     /// dashboard's unrealized PnL between fills.
     private func mark() {
         nextMarkNs = (now / 1_000_000_000 + 1) * 1_000_000_000
-        for id in states.indices {
-            guard let state = states[id], var top = state.top else { continue }
+        for id in definedIds {
+            guard var top = states[id]!.top else { continue }
             top.header.receiveTimeNs = now
             output.record(Frame(top))
             let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
-            output.record(Frame(state.ledger.snapshot(header: header, mark: state.mid)))
+            output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
         }
     }
 
@@ -155,6 +158,7 @@ final class ExecProcessor<Output: ExecOutput> {
             command.header.receiveTimeNs = now
             output.record(Frame(command))
             states[id]!.venue.submit(command, nowNs: now, into: &reports)
+            nextArrivalNs = min(nextArrivalNs, states[id]!.venue.nextArrivalNs)
             commandsSent &+= 1
             if command.command != .cancel { ordersPlaced &+= 1 }
         }
@@ -168,9 +172,11 @@ final class ExecProcessor<Output: ExecOutput> {
 
     /// Orders whose entry latency has passed reach the venue.
     private func advanceVenues() {
+        nextArrivalNs = .max
         for id in definedIds {
             states[id]!.venue.advance(to: now, into: &reports)
             drainReports(id)
+            nextArrivalNs = min(nextArrivalNs, states[id]!.venue.nextArrivalNs)
         }
     }
 

@@ -38,6 +38,9 @@ final class PaperVenue {
     @exclusivity(unchecked) private(set) var orders: [Order] = []
     /// Orders sent but not yet arrived (their latency still running).
     @exclusivity(unchecked) private var inFlight = 0
+    /// The earliest time an order in flight reaches the venue (`.max`: none in flight). May be
+    /// early (its order was cancelled on the way), never late: `advance` before it does nothing.
+    @exclusivity(unchecked) private(set) var nextArrivalNs: Int64 = .max
     /// Others' size at each price, as the market data says (bids and asks).
     private let bidLevels = PriceMap()
     private let askLevels = PriceMap()
@@ -77,6 +80,7 @@ final class PaperVenue {
             orders.append(Order(command: command, remaining: command.size, queue: nil,
                                 arrivesAtNs: nowNs + parameters.entryLatencyNs))
             inFlight += 1
+            nextArrivalNs = min(nextArrivalNs, nowNs + parameters.entryLatencyNs)
         case .cancel:
             guard let position = index(command.origClientOrderId) else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
@@ -101,16 +105,22 @@ final class PaperVenue {
     /// Orders whose latency has passed arrive: acknowledged, and matched or queued.
     /// In the order they were sent, so a replay writes the same journal every time.
     func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
-        guard inFlight > 0 else { return }
+        guard nowNs >= nextArrivalNs else { return }
+        var next = Int64.max
         var position = 0
         while position < orders.count {
             let order = orders[position]
-            if order.queue == nil && order.arrivesAtNs <= nowNs {
-                inFlight -= 1
-                if arrive(order, at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
+            if order.queue == nil {
+                if order.arrivesAtNs <= nowNs {
+                    inFlight -= 1
+                    if arrive(order, at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
+                } else {
+                    next = min(next, order.arrivesAtNs)
+                }
             }
             position += 1
         }
+        nextArrivalNs = next
     }
 
     /// Returns true if the order left the book (filled, rejected, cancelled).
