@@ -15,7 +15,8 @@ in each wait mode; tick-to-quote (signal) and tick-to-order (exec) are CLOCK_REA
 intent / order minus the market data's receive time in the feed (frame timestamps). The block
 mode's target is taken in the same run: `ipc-bench oneway-block` measures the one-way hand-off
 to a reader asleep on a ring's futex, and tick-to-order crosses three such hops (feed -> book ->
-signal -> exec): target p50 <= 1.5 x 3 x that.
+signal -> exec): target p50 <= 1.5 x 3 x that. Like the ipc benchmark's two sides, the stages
+are pinned (`--cpu`) so that each hop goes from one CPU to the other.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
 with the same parameters on the same events, at max speed through our five processes: fills,
@@ -47,19 +48,22 @@ def start(argv, env=None, stderr=None):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr or subprocess.PIPE, env=env, text=True)
 
 
-def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False, strategy=None, exec_args=("--max-position", "1")):
-    """Starts the five processes over a session's rings; returns them, exec last but one."""
+def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False, strategy=None, exec_args=("--max-position", "1"),
+             pins=None):
+    """Starts the five processes over a session's rings; returns them, exec last but one.
+    `pins`: tool -> CPU (`--cpu`)."""
     ring = lambda part: f"shm:tickpipe.{session}.{part}"
+    pin = lambda tool: ["--cpu", str(pins[tool])] if pins and tool in pins else []
     common = ["--idle", idle, "--session", session]
     lat = ["--latency"] if latency else []
     procs = {}
     procs["risk"] = None
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--out", ring("exec"), "--readers", "0",
-                           "--journal", journal, *exec_args, *common, *lat], env)
+                           "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
-                             *(strategy or STRATEGY), *common, *lat], env)
-    procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--pass-deltas", *common], env)
-    procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), *feed_args, *common], env)
+                             *(strategy or STRATEGY), *common, *lat, *pin("signal")], env)
+    procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--pass-deltas", *common, *pin("book")], env)
+    procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), *feed_args, *common, *pin("feed")], env)
     procs["risk"] = start([f"{bin_dir}/risk", "--session", session, "--exec", ring("exec")], env)
     return procs
 
@@ -141,10 +145,16 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
     return ours, theirs
 
 
+# Paced runs pin the stages as the ipc benchmark pins its two sides, so each hop is a hand-off
+# from one CPU to the other: feed and signal on CPU 0, book and exec on CPU 1 (risk unpinned).
+PACED_PINS = {"feed": 0, "book": 1, "signal": 0, "exec": 1}
+
+
 def paced(bin_dir, seconds, idle):
     with tempfile.TemporaryDirectory() as scratch:
         session = f"paced{os.getpid()}{idle}"
-        procs = pipeline(bin_dir, ["--duration", str(seconds)], idle, session, f"{scratch}/journal", latency=True)
+        pins = PACED_PINS if os.cpu_count() >= 2 else None
+        procs = pipeline(bin_dir, ["--duration", str(seconds)], idle, session, f"{scratch}/journal", latency=True, pins=pins)
         results = finish(procs, timeout=seconds + 120)
         quote = re.search(r"tick-to-quote ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["signal"][1])
         order = re.search(r"tick-to-order ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["exec"][1])
@@ -198,7 +208,8 @@ def main():
         print(f"{'ratio pipeline / hftbacktest, JSON in':40}{events_per_s / hbt:10.2f}   (target >= 2)")
         print(f"{'ratio pipeline / hftbacktest, capture in':40}{capture_events_per_s / hbt:10.2f}   (target >= 2)")
         print(f"# {hbt_line}")
-    print(f"paced ({paced_seconds} s of the synthetic market in real time), ns: p50 p99 p99.9 max n")
+    print(f"paced ({paced_seconds} s of the synthetic market in real time; feed, signal on CPU 0, book, exec on CPU 1), "
+          "ns: p50 p99 p99.9 max n")
     for idle, (quote, order) in modes.items():
         print(f"  {idle:6} tick-to-quote {' '.join(quote) if quote else 'n/a'}")
         print(f"  {idle:6} tick-to-order {' '.join(order) if order else 'n/a'}")

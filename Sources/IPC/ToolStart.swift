@@ -5,11 +5,20 @@ import Glibc
 /// 100; `--check-options` stops there with 0 when they are valid, so a script can check every
 /// command line before it starts anything), and a failure is one line on stderr and its
 /// documented exit code.
+///
+/// One option every tool takes is handled here: `--cpu N` pins the process to CPU N
+/// (`sched_setaffinity`) before it starts work, as the ipc benchmark pins its two sides.
 public enum ToolStart {
+    /// What every tool's usage ends with.
+    public static let commonUsage = """
+          --cpu N        pin this process to CPU N (0 to the number of CPUs - 1); unpinned by default
+        """
+
     /// The options, parsed by `parse` from the command line.
     public static func options<Options>(
         tool: String, usage: String, _ parse: ([String]) throws(InvalidArgument) -> Options
     ) -> Options {
+        let usage = usage + "\n" + commonUsage
         var arguments = Array(CommandLine.arguments.dropFirst())
         let checkOnly = arguments.contains("--check-options")
         arguments.removeAll { $0 == "--check-options" }
@@ -19,12 +28,30 @@ public enum ToolStart {
         }
         SignalFlags.install([SIGINT, SIGTERM])
         do {
+            let cpu = try takeCPU(&arguments)
             let options = try parse(arguments)
             if checkOnly { exit(ExitCode.success) }
+            if let cpu {
+                do { try CPU.pin(to: cpu) } catch { fail("\(tool): --cpu \(cpu): \(error)", ExitCode.system) }
+            }
             return options
         } catch {
             fail("\(tool): \(error)\n\(usage)", ExitCode.usage)
         }
+    }
+
+    /// Removes `--cpu N` from the arguments and checks N against the CPUs online.
+    static func takeCPU(_ arguments: inout [String]) throws(InvalidArgument) -> Int? {
+        guard let index = arguments.firstIndex(of: "--cpu") else { return nil }
+        guard index + 1 < arguments.count else { throw InvalidArgument("--cpu needs a value") }
+        let text = arguments[index + 1]
+        arguments.removeSubrange(index...(index + 1))
+        guard !arguments.contains("--cpu") else { throw InvalidArgument("--cpu given twice") }
+        let last = CPU.onlineCount - 1
+        guard let cpu = Int(text), (0...last).contains(cpu) else {
+            throw InvalidArgument("--cpu '\(text)': expected a CPU number in 0...\(last) (this machine has \(last + 1))")
+        }
+        return cpu
     }
 
     public static func fail(_ message: String, _ code: Int32) -> Never {
