@@ -134,7 +134,7 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
     with tempfile.TemporaryDirectory() as scratch:
         journal = f"{scratch}/journal"
         procs = pipeline(bin_dir, ["--replay", synth, *INSTRUMENT], "block", f"same{os.getpid()}s{step_ms}", journal,
-                         strategy=band, exec_args=["--max-position", "5", "--entry-latency-ms", "5"])
+                         strategy=band, exec_args=["--max-position", "5", "--entry-latency-ms", "5", "--queue-power", "2"])
         finish(procs)
         report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
         row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
@@ -217,7 +217,7 @@ def main():
     target_ns = 1.5 * 3 * handoff_ns
     print(f"  block target: 1.5 x 3 hops x one-way hand-off {handoff_ns} ns (ipc-bench oneway-block, this run) = {target_ns:.0f} ns;"
           f" tick-to-order p50 / target = {int(order_block[0]) / target_ns:.2f}" if order_block else "  block: n/a")
-    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency):")
+    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency, queue power 2):")
     for step, (ours, theirs) in same.items():
         print(f"  requote {step:5} ms   ours: {ours[0]:6} fills, volume {ours[1]:9.3f}, PnL {ours[2]:9.4f}"
               + (f"   hftbacktest: {theirs[0]:6} fills, volume {theirs[1]:9.3f}, PnL {theirs[2]:9.4f}" if theirs else "   hftbacktest: absent"))

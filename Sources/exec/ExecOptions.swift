@@ -23,7 +23,7 @@ struct ExecOptions {
 
     static let usage = """
         usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
-                    [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
+                    [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--queue-power N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
@@ -34,7 +34,9 @@ struct ExecOptions {
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
-        past it, whatever the strategy asks. `exec journal FILE` prints a journal as CSV (only
+        past it, whatever the strategy asks. --queue-power: how cancels at a resting order's price
+        split between the size ahead of it and behind it: 1 (the default) in proportion, n > 1 the
+        share ahead is ahead^n / (ahead^n + behind^n), as hftbacktest's power_prob_queue_model(n). `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
@@ -54,6 +56,7 @@ struct ExecOptions {
         if let latency = try flags.decimal("--entry-latency-ms", in: 0...60_000) { venue.entryLatencyNs = Int64(latency * 1e6) }
         if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { venue.makerFeeMillionths = Int64(fee) }
         if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { venue.takerFeeMillionths = Int64(fee) }
+        if let power = try flags.decimal("--queue-power", in: 1...10) { venue.queuePower = power }
         maxOrderSize = try flags.decimal("--max-order-size", in: 1e-12...1e12)
         maxPosition = try flags.decimal("--max-position", in: 0...1e12)
         priceBandBps = try flags.integer("--price-band-bps", in: 1...100_000).map(Int64.init)

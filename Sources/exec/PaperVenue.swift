@@ -22,6 +22,8 @@ final class PaperVenue {
         var entryLatencyNs: Int64 = 5_000_000
         var makerFeeMillionths: Int64 = 0
         var takerFeeMillionths: Int64 = 0
+        /// The queue model's power (`QueuePosition`): 1 spreads cancels in proportion.
+        var queuePower: Double = 1
     }
 
     struct Order: Equatable {
@@ -176,7 +178,7 @@ final class PaperVenue {
         levels[price] = size
         for position in orders.indices where orders[position].queue != nil && orders[position].command.price == price
             && (orders[position].command.side == .buy) == (side == .bid) {
-            orders[position].queue!.levelChanged(before: before, after: size, traded: traded)
+            orders[position].queue!.levelChanged(before: before, after: size, traded: traded, power: parameters.queuePower)
         }
     }
 

@@ -1,10 +1,16 @@
+import Glibc
+
 /// Where a resting order stands in its price level's queue, in lots, after the queue model that
 /// hftbacktest and most paper venues use:
 ///
 /// - it joins behind everything resting at its price then (`ahead` = the level's size);
 /// - trades at its price eat the queue ahead first, then fill the order;
-/// - size that leaves the level without trading (cancels) leaves ahead of and behind the order in
-///   proportion to where it stands: `ahead -= cancelled × ahead / level` (others' size only).
+/// - size that leaves the level without trading (cancels) leaves ahead of and behind the order:
+///   with `power` 1 (the default) in proportion to where it stands,
+///   `ahead -= cancelled × ahead / level`; with a larger power the share ahead is
+///   `ahead^n / (ahead^n + behind^n)` (hftbacktest's `power_prob_queue_model(n)`: a cancel is
+///   likelier on the longer side of us), and what the share puts behind beyond the size behind
+///   comes from ahead. Others' size only, in every case.
 struct QueuePosition: Equatable {
     /// Lots resting ahead of the order at its price.
     private(set) var ahead: Int64
@@ -22,11 +28,19 @@ struct QueuePosition: Equatable {
 
     /// The level (others' orders only) went from `before` to `after` lots, `traded` of which
     /// left by trading (already applied through `trade`): the rest were cancels.
-    mutating func levelChanged(before: Int64, after: Int64, traded: Int64) {
+    mutating func levelChanged(before: Int64, after: Int64, traded: Int64, power: Double = 1) {
         let cancelled = before - after - traded
         guard cancelled > 0, before > 0 else { return }
-        // Cancels spread over the queue: the share ahead of us leaves in proportion.
-        let leavingAhead = cancelled * ahead / before // rounded down: the queue never shrinks faster than the book
+        let behind = max(0, before - ahead)
+        var leavingAhead: Int64
+        if power == 1 {
+            leavingAhead = cancelled * ahead / before // rounded down: the queue never shrinks faster than the book
+        } else {
+            let front = pow(Double(ahead), power), back = pow(Double(behind), power)
+            leavingAhead = Int64((Double(cancelled) * front / (front + back)).rounded(.down))
+        }
+        // More left behind us than stood there: the rest was ahead.
+        leavingAhead += max(0, cancelled - leavingAhead - behind)
         ahead = max(0, min(ahead - leavingAhead, after))
     }
 }

@@ -90,6 +90,27 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(venue.order(1)?.queue?.ahead, 500)
     }
 
+
+    /// `--queue-power 2` (hftbacktest's power_prob_queue_model(2)): the share of a cancel ahead
+    /// of us is ahead² / (ahead² + behind²), worked by hand; beyond the size behind, it was ahead.
+    func testQueuePowerTwoPutsCancelsOnTheLongerSide() {
+        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(entryLatencyNs: latency, queuePower: 2))
+        var reports: [ExecutionReport] = []
+        venue.level(.bid, price: 100, size: 5_000)
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        venue.level(.bid, price: 100, size: 6_000) // 1000 joined behind us: 5000 ahead, 1000 behind
+        venue.level(.bid, price: 100, size: 4_000) // 2000 cancelled: 25/26 of them ahead = 1923.07...
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 5_000 - 1_923)
+        // Proportional (power 1) the same cancel would have left 5000 - 2000 × 5/6 = 3334 ahead.
+        var proportional = QueuePosition(levelSizeAtJoin: 5_000)
+        proportional.levelChanged(before: 6_000, after: 4_000, traded: 0)
+        XCTAssertEqual(proportional.ahead, 3_334)
+        // 1 ahead, 3 behind, all 4 cancelled: the share puts 3.6 behind, only 3 stood there.
+        var short = QueuePosition(levelSizeAtJoin: 1)
+        short.levelChanged(before: 4, after: 0, traded: 0, power: 2)
+        XCTAssertEqual(short.ahead, 0)
+    }
     func testTradeThroughThePriceFillsTheWholeOrder() {
         let venue = venue()
         var reports: [ExecutionReport] = []
