@@ -19,7 +19,7 @@ signal -> exec): target p50 <= 1.5 x 3 x that. Like the ipc benchmark's two side
 are pinned (`--cpu`) so that each hop goes from one CPU to the other.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
-with the same parameters on the same events, at max speed through our five processes: fills,
+with the same parameters (and the same latencies and queue model) on the same events, at max speed through our five processes: fills,
 volume and PnL side by side, requoting every 100 ms and every 1 s. The inventory skew is 0 on
 both sides: at max speed our signal learns exec's position over a ring in wall time, hours of
 market time late, while hftbacktest's loop knows it at once.
@@ -134,7 +134,8 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
     with tempfile.TemporaryDirectory() as scratch:
         journal = f"{scratch}/journal"
         procs = pipeline(bin_dir, ["--replay", synth, *INSTRUMENT], "block", f"same{os.getpid()}s{step_ms}", journal,
-                         strategy=band, exec_args=["--max-position", "5", "--entry-latency-ms", "5", "--queue-power", "2"])
+                         strategy=band, exec_args=["--max-position", "5", "--entry-latency-ms", "5", "--queue-power", "2",
+                                                   "--md-latency-ms", "2.25"])
         finish(procs)
         report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
         row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
@@ -217,7 +218,8 @@ def main():
     target_ns = 1.5 * 3 * handoff_ns
     print(f"  block target: 1.5 x 3 hops x one-way hand-off {handoff_ns} ns (ipc-bench oneway-block, this run) = {target_ns:.0f} ns;"
           f" tick-to-order p50 / target = {int(order_block[0]) / target_ns:.2f}" if order_block else "  block: n/a")
-    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency, queue power 2):")
+    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency, queue power 2,\n"
+          "  market data 2.25 ms old: gen_market.py's receive times trail the exchange's by 2 + U(0, 0.5) ms):")
     for step, (ours, theirs) in same.items():
         print(f"  requote {step:5} ms   ours: {ours[0]:6} fills, volume {ours[1]:9.3f}, PnL {ours[2]:9.4f}"
               + (f"   hftbacktest: {theirs[0]:6} fills, volume {theirs[1]:9.3f}, PnL {theirs[2]:9.4f}" if theirs else "   hftbacktest: absent"))

@@ -23,7 +23,8 @@ struct ExecOptions {
 
     static let usage = """
         usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
-                    [--entry-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--queue-power N]
+                    [--entry-latency-ms MS] [--md-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
+                    [--queue-power N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
@@ -34,7 +35,9 @@ struct ExecOptions {
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
-        past it, whatever the strategy asks. --queue-power: how cancels at a resting order's price
+        past it, whatever the strategy asks. An order or cancel meets the book --entry-latency-ms
+        (5) after it was sent, plus --md-latency-ms (0): how old the market data is when it arrives
+        here. --queue-power: how cancels at a resting order's price
         split between the size ahead of it and behind it: 1 (the default) in proportion, n > 1 the
         share ahead is ahead^n / (ahead^n + behind^n), as hftbacktest's power_prob_queue_model(n). `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
@@ -54,6 +57,7 @@ struct ExecOptions {
             self.sync = policy
         }
         if let latency = try flags.decimal("--entry-latency-ms", in: 0...60_000) { venue.entryLatencyNs = Int64(latency * 1e6) }
+        if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) { venue.marketDataLatencyNs = Int64(latency * 1e6) }
         if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { venue.makerFeeMillionths = Int64(fee) }
         if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { venue.takerFeeMillionths = Int64(fee) }
         if let power = try flags.decimal("--queue-power", in: 1...10) { venue.queuePower = power }

@@ -249,7 +249,19 @@ final class ExecProcessor<Output: ExecOutput> {
         }
     }
 
-    /// Cancels every working order (a halt, the end of the stream) and lets the venue answer.
+    /// The end of the stream: every order cancelled, market time moved on (no frame will move it
+    /// any more) until the venues have answered every order and cancel in flight.
+    func cancelAllAtEnd() {
+        while true {
+            cancelAll()
+            guard nextArrivalNs != .max else { return }
+            now = max(now, nextArrivalNs)
+            advanceVenues()
+        }
+    }
+
+    /// Cancels every working order (a halt, a flatten, the end of the stream); the venue answers
+    /// when the cancels arrive.
     func cancelAll() {
         for id in states.indices where states[id] != nil {
             send(id, states[id]!.manager.cancelAll(nowNs: now))

@@ -112,7 +112,7 @@ final class ExecStage {
                 return (ExitCode.system, "exec: \(error)")
             }
         }
-        processor.cancelAll()
+        processor.cancelAllAtEnd()
         do {
             try processor.output.journal?.flush()
             try processor.output.sink?.close()

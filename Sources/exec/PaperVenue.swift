@@ -3,8 +3,11 @@ import IPC
 /// A simulated venue for one instrument: orders from the order manager, fills from the market's
 /// own trades, as on a real exchange's matching engine seen from outside.
 ///
-/// - An order reaches the venue `entryLatencyNs` after it was sent (market-data time); until
-///   then it is pending and cannot fill.
+/// - An order reaches the venue `entryLatencyNs` after it was sent, and meets the book as it
+///   was `marketDataLatencyNs` after that in the market data's receive times: the market data
+///   this process reads left the venue that long before (so a replay of data stamped on receipt
+///   models it this way). Until then it is pending and cannot fill. A cancel (or a replace's
+///   cancel) travels as long: until it arrives the order it cancels still rests, and can fill.
 /// - Post-only: rejected if it would cross the book when it arrives. Limit: an order that crosses
 ///   on arrival takes liquidity at the touch (taker), the rest rests. Market and IOC: take at the
 ///   touch, up to the touch's size; IOC cancels the rest.
@@ -20,6 +23,7 @@ import IPC
 final class PaperVenue {
     struct Parameters: Equatable {
         var entryLatencyNs: Int64 = 5_000_000
+        var marketDataLatencyNs: Int64 = 0
         var makerFeeMillionths: Int64 = 0
         var takerFeeMillionths: Int64 = 0
         /// The queue model's power (`QueuePosition`): 1 spreads cancels in proportion.
@@ -31,6 +35,8 @@ final class PaperVenue {
         var remaining: Int64
         var queue: QueuePosition?
         var arrivesAtNs: Int64
+        /// When a cancel sent for it reaches the venue, if one was sent.
+        var cancelArrivesAtNs: Int64?
     }
 
     let parameters: Parameters
@@ -38,10 +44,9 @@ final class PaperVenue {
     /// Working orders in the order they were sent (client ids only grow, so also by id): a small
     /// array, searched linearly, kept in time priority without sorting.
     @exclusivity(unchecked) private(set) var orders: [Order] = []
-    /// Orders sent but not yet arrived (their latency still running).
-    @exclusivity(unchecked) private var inFlight = 0
-    /// The earliest time an order in flight reaches the venue (`.max`: none in flight). May be
-    /// early (its order was cancelled on the way), never late: `advance` before it does nothing.
+    /// The earliest time an order or a cancel in flight reaches the venue (`.max`: none). May be
+    /// early (what it brings was overtaken: the order filled first), never late: `advance`
+    /// before it does nothing.
     @exclusivity(unchecked) private(set) var nextArrivalNs: Int64 = .max
     /// Others' size at each price, as the market data says (bids and asks).
     private let bidLevels = PriceMap()
@@ -64,11 +69,6 @@ final class PaperVenue {
 
     private func index(_ id: UInt32) -> Int? { orders.firstIndex { $0.command.clientOrderId == id } }
 
-    private func remove(at index: Int) -> Order {
-        if orders[index].queue == nil { inFlight -= 1 }
-        return orders.remove(at: index)
-    }
-
     // MARK: Orders in
 
     /// Accepts a command now; it reaches the venue after the entry latency (`advance`).
@@ -80,45 +80,61 @@ final class PaperVenue {
                                              reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
             }
             orders.append(Order(command: command, remaining: command.size, queue: nil,
-                                arrivesAtNs: nowNs + parameters.entryLatencyNs))
-            inFlight += 1
-            nextArrivalNs = min(nextArrivalNs, nowNs + parameters.entryLatencyNs)
+                                arrivesAtNs: nowNs + travelNs, cancelArrivesAtNs: nil))
+            nextArrivalNs = min(nextArrivalNs, nowNs + travelNs)
         case .cancel:
-            guard let position = index(command.origClientOrderId) else {
+            guard let position = index(command.origClientOrderId), orders[position].cancelArrivesAtNs == nil else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
             }
-            let order = remove(at: position)
-            reports.append(report(.cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
+            sendCancel(at: position, nowNs: nowNs)
         case .replace:
-            guard let position = index(command.origClientOrderId) else {
+            // A cancel of the old order and a new order, both on their way: the old one rests
+            // until the cancel arrives (and may fill meanwhile), the new one arrives just after.
+            guard let position = index(command.origClientOrderId), orders[position].cancelArrivesAtNs == nil else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
             }
-            let old = remove(at: position)
-            reports.append(report(.cancelled, old.command, price: old.command.price, size: old.remaining, nowNs: nowNs))
+            let old = orders[position].command
+            sendCancel(at: position, nowNs: nowNs)
             var replacement = command
             replacement.command = .new
-            replacement.sideRaw = old.command.sideRaw
-            replacement.orderTypeRaw = old.command.orderTypeRaw
-            replacement.timeInForceRaw = old.command.timeInForceRaw
+            replacement.sideRaw = old.sideRaw
+            replacement.orderTypeRaw = old.orderTypeRaw
+            replacement.timeInForceRaw = old.timeInForceRaw
             submit(replacement, nowNs: nowNs, into: &reports)
         }
     }
 
-    /// Orders whose latency has passed arrive: acknowledged, and matched or queued.
-    /// In the order they were sent, so a replay writes the same journal every time.
+    /// From sending to meeting the book, in the market data's receive times.
+    private var travelNs: Int64 { parameters.entryLatencyNs + parameters.marketDataLatencyNs }
+
+    private func sendCancel(at position: Int, nowNs: Int64) {
+        let arrives = nowNs + travelNs
+        orders[position].cancelArrivesAtNs = arrives
+        nextArrivalNs = min(nextArrivalNs, arrives)
+    }
+
+    /// Orders and cancels whose latency has passed arrive: an order is acknowledged, and matched
+    /// or queued; a cancel takes its order off the book. In the order they were sent, so a replay
+    /// writes the same journal every time.
     func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
         guard nowNs >= nextArrivalNs else { return }
         var next = Int64.max
         var position = 0
         while position < orders.count {
-            let order = orders[position]
-            if order.queue == nil {
-                if order.arrivesAtNs <= nowNs {
-                    inFlight -= 1
-                    if arrive(order, at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
+            if orders[position].queue == nil {
+                if orders[position].arrivesAtNs <= nowNs {
+                    if arrive(orders[position], at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
                 } else {
-                    next = min(next, order.arrivesAtNs)
+                    next = min(next, orders[position].arrivesAtNs)
                 }
+            }
+            if let cancelArrives = orders[position].cancelArrivesAtNs {
+                if cancelArrives <= nowNs && orders[position].queue != nil {
+                    let order = orders.remove(at: position)
+                    reports.append(report(.cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
+                    continue
+                }
+                next = min(next, cancelArrives)
             }
             position += 1
         }

@@ -150,6 +150,54 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(summary(reports), ["ack 1 6000@101", "partialFill 1 4000@101", "cancelled 1 2000@101"])
     }
 
+    /// A cancel travels as long as an order: until it arrives the order rests, and can fill.
+    func testACancelTakesTheEntryLatencyAndTheOrderCanFillMeanwhile() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        var cancel = order(2, .buy, 0, 0)
+        cancel.command = .cancel
+        cancel.origClientOrderId = 1
+        venue.submit(cancel, nowNs: latency, into: &reports)
+        XCTAssertNotNil(venue.order(1), "resting while the cancel is on its way")
+        // The best ask comes down to our bid before the cancel arrives: the order fills.
+        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 10, askPrice: 100, askSize: 10),
+                  nowNs: latency + 1, into: &reports)
+        venue.advance(to: 2 * latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 1 1000@100", "fill 1 1000@100"], "the cancel found nothing left")
+
+        reports = []
+        venue.submit(order(3, .sell, 105, 1_000), nowNs: 2 * latency, into: &reports)
+        venue.advance(to: 3 * latency, into: &reports)
+        cancel.origClientOrderId = 3
+        venue.submit(cancel, nowNs: 3 * latency, into: &reports)
+        venue.advance(to: 4 * latency - 1, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 3 1000@105"], "the cancel has not arrived")
+        venue.advance(to: 4 * latency, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 3 1000@105", "cancelled 3 1000@105"])
+        XCTAssertNil(venue.order(3))
+        XCTAssertEqual(venue.nextArrivalNs, .max, "nothing in flight")
+    }
+
+    /// With market data 2 ms old on arrival, an order sent now meets the book as the data will
+    /// show it entry + 2 ms from now; so does a cancel.
+    func testMarketDataLatencyAddsToTheTrip() {
+        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(entryLatencyNs: latency, marketDataLatencyNs: 2_000_000))
+        var reports: [ExecutionReport] = []
+        venue.level(.bid, price: 100, size: 5_000)
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency + 1_999_999, into: &reports)
+        XCTAssertEqual(summary(reports), [])
+        venue.advance(to: latency + 2_000_000, into: &reports)
+        XCTAssertEqual(summary(reports), ["ack 1 1000@100"])
+        var cancel = order(2, .buy, 0, 0)
+        cancel.command = .cancel
+        cancel.origClientOrderId = 1
+        venue.submit(cancel, nowNs: 10_000_000, into: &reports)
+        XCTAssertEqual(venue.nextArrivalNs, 10_000_000 + latency + 2_000_000)
+    }
+
     func testReplaceCancelsThenPlacesWithTheSameSide() {
         let venue = venue()
         var reports: [ExecutionReport] = []
