@@ -31,8 +31,8 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
     /// The ids with a state, in id order.
     @exclusivity(unchecked) private var definedIds: [Int] = []
-    /// The earliest time an order in flight reaches its venue, over all of them (`.max`: none):
-    /// until then a frame has no venue to advance.
+    /// The earliest time an order or cancel in flight reaches its venue, over all of them
+    /// (`.max`: none): until then a frame has no venue to advance.
     @exclusivity(unchecked) private var nextArrivalNs: Int64 = .max
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
     @exclusivity(unchecked) private var commands: [OrderCommand] = []
@@ -170,7 +170,7 @@ final class ExecProcessor<Output: ExecOutput> {
         drainReports(id)
     }
 
-    /// Orders whose entry latency has passed reach the venue.
+    /// Orders and cancels whose trip is over reach their venues.
     private func advanceVenues() {
         nextArrivalNs = .max
         for id in definedIds {

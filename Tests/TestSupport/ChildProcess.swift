@@ -42,6 +42,24 @@ public final class ChildProcess {
     /// What the child has written to stderr so far.
     public var errorsSoFar: String { errors.textSoFar() }
 
+    /// Waits until the child's stdout has not grown for `quietSeconds`, at most `timeout` seconds:
+    /// a pipeline that drains at its own pace (slower on a loaded machine) has caught up.
+    public func awaitQuietOutput(quietSeconds: Double, timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastCount = -1
+        var stillSince = Date()
+        while Date() < deadline {
+            let count = output?.byteCount ?? 0
+            if count != lastCount {
+                lastCount = count
+                stillSince = Date()
+            } else if Date().timeIntervalSince(stillSince) >= quietSeconds {
+                return
+            }
+            usleep(100_000)
+        }
+    }
+
     /// This child's stdout, to become the next child's stdin (start it with `handsOnStdout`).
     public var stdoutHandle: FileHandle {
         precondition(output == nil, "start the child with handsOnStdout: true to hand its stdout on")
@@ -79,6 +97,12 @@ final class DataCollector: @unchecked Sendable {
             }
             done.signal()
         }
+    }
+
+    var byteCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return data.count
     }
 
     func textSoFar() -> String {
