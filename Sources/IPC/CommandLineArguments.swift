@@ -3,7 +3,8 @@
 ///
 /// A tool declares what it accepts by asking for it; `finish()` then rejects whatever is left.
 public struct CommandLineArguments {
-    private var remaining: [String]
+    /// The arguments not yet asked for.
+    public private(set) var remaining: [String]
     public let tool: String
 
     public init(tool: String, _ arguments: [String]) {

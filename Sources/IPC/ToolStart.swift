@@ -28,7 +28,7 @@ public enum ToolStart {
         }
         SignalFlags.install([SIGINT, SIGTERM])
         do {
-            let cpu = try takeCPU(&arguments)
+            let cpu = try takeCPU(&arguments, tool: tool)
             let options = try parse(arguments)
             if checkOnly { exit(ExitCode.success) }
             if let cpu {
@@ -41,16 +41,10 @@ public enum ToolStart {
     }
 
     /// Removes `--cpu N` from the arguments and checks N against the CPUs online.
-    static func takeCPU(_ arguments: inout [String]) throws(InvalidArgument) -> Int? {
-        guard let index = arguments.firstIndex(of: "--cpu") else { return nil }
-        guard index + 1 < arguments.count else { throw InvalidArgument("--cpu needs a value") }
-        let text = arguments[index + 1]
-        arguments.removeSubrange(index...(index + 1))
-        guard !arguments.contains("--cpu") else { throw InvalidArgument("--cpu given twice") }
-        let last = CPU.onlineCount - 1
-        guard let cpu = Int(text), (0...last).contains(cpu) else {
-            throw InvalidArgument("--cpu '\(text)': expected a CPU number in 0...\(last) (this machine has \(last + 1))")
-        }
+    static func takeCPU(_ arguments: inout [String], tool: String) throws(InvalidArgument) -> Int? {
+        var common = CommandLineArguments(tool: tool, arguments)
+        let cpu = try common.integer("--cpu", in: 0...(CPU.onlineCount - 1))
+        arguments = common.remaining
         return cpu
     }
 

@@ -71,7 +71,7 @@ final class PaperVenue {
 
     // MARK: Orders in
 
-    /// Accepts a command now; it reaches the venue after the entry latency (`advance`).
+    /// Accepts a command now; it reaches the venue when its trip is over (`advance`).
     func submit(_ command: OrderCommand, nowNs: Int64, into reports: inout [ExecutionReport]) {
         switch command.command {
         case .new:

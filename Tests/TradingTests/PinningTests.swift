@@ -12,7 +12,7 @@ final class PinningTests: XCTestCase {
             for bad in ["\(cpus)", "-1", "one"] {
                 let result = try ChildProcess(tool, ["--cpu", bad, "--check-options"]).finish()
                 XCTAssertEqual(result.status, 100, "\(tool) --cpu \(bad)")
-                XCTAssertTrue(result.err.hasPrefix("\(tool): --cpu '\(bad)': expected a CPU number in 0...\(cpus - 1)"),
+                XCTAssertTrue(result.err.hasPrefix("\(tool): --cpu '\(bad)': expected an integer in 0...\(cpus - 1)"),
                               "\(tool) --cpu \(bad): \(result.err)")
             }
         }
