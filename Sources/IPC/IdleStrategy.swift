@@ -9,7 +9,7 @@ import Glibc
 /// | block | poll once more, then sleep on the ring's futex    | + a futex wake| none          |
 ///
 /// Measured on this 2-core VM (see BENCHMARKS.md): a spinning hand-off is well under a
-/// microsecond, a futex wake-up of a sleeping reader 20–30 µs one way. Spinning is the fast
+/// microsecond, a futex wake-up of a sleeping reader 20–50 µs one way. Spinning is the fast
 /// path and needs a core per spinning process; `block` is the default wherever processes
 /// outnumber cores, since spinners then steal each other's time slices. That is also why `block`
 /// does not spin before it sleeps: in the five-process pipeline on two cores, a stage spinning
