@@ -221,7 +221,7 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Sends a closing market order for every instrument still holding a position and none in flight.
     func continueFlatten() {
         guard flattening else { return }
-        for id in states.indices where states[id] != nil && states[id]!.flattenOrder == nil {
+        for id in definedIds where states[id]!.flattenOrder == nil {
             let position = states[id]!.ledger.position
             guard position != 0 else { continue }
             let order = OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
@@ -263,7 +263,7 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Cancels every working order (a halt, a flatten, the end of the stream); the venue answers
     /// when the cancels arrive.
     func cancelAll() {
-        for id in states.indices where states[id] != nil {
+        for id in definedIds {
             send(id, states[id]!.manager.cancelAll(nowNs: now))
         }
     }
