@@ -88,7 +88,7 @@ final class BookStage {
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {
-                polled = try source.poll(limit: 256) { processor.handle($0) }
+                polled = try source.poll(limit: 1_024) { processor.handle($0) }
             } catch {
                 result = (ExitCode.failure, "book: \(error)")
                 break

@@ -29,6 +29,9 @@ final class ExecProcessor<Output: ExecOutput> {
     let options: ExecOptions
     @exclusivity(unchecked) var output: Output
     @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    /// Each state's venue, unretained, for the per-frame path: a venue read from `states`
+    /// costs a retain and a release on every frame.
+    @exclusivity(unchecked) private var venues: [Unmanaged<PaperVenue>?] = Array(repeating: nil, count: 65)
     /// The ids with a state, in id order.
     @exclusivity(unchecked) private var definedIds: [Int] = []
     /// The earliest time an order or cancel in flight reaches its venue, over all of them
@@ -80,23 +83,25 @@ final class ExecProcessor<Output: ExecOutput> {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
         case .bookDelta:
-            guard id < states.count, states[id] != nil else { return }
+            guard id < venues.count, let venue = venues[id] else { return }
             let delta = frame.pointee.as(BookDelta.self)
-            if delta.header.flags.contains(.snapshot) != states[id]!.inSnapshot {
-                states[id]!.inSnapshot.toggle()
-                if states[id]!.inSnapshot { states[id]!.venue.clearLevels() }
+            venue._withUnsafeGuaranteedRef { venue in
+                if delta.header.flags.contains(.snapshot) != states[id]!.inSnapshot {
+                    states[id]!.inSnapshot.toggle()
+                    if states[id]!.inSnapshot { venue.clearLevels() }
+                }
+                if !delta.header.flags.contains(.idOnly) { venue.level(delta.side, price: delta.price, size: delta.size) }
             }
-            if !delta.header.flags.contains(.idOnly) { states[id]!.venue.level(delta.side, price: delta.price, size: delta.size) }
         case .bookTop:
-            guard id < states.count, states[id] != nil else { return }
+            guard id < venues.count, let venue = venues[id] else { return }
             let top = frame.pointee.as(BookTop.self)
-            states[id]!.venue.top(top, nowNs: now, into: &reports)
+            venue._withUnsafeGuaranteedRef { $0.top(top, nowNs: now, into: &reports) }
             states[id]!.top = top
             states[id]!.mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
             drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
-            guard id < states.count, states[id] != nil else { return }
-            states[id]!.venue.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports)
+            guard id < venues.count, let venue = venues[id] else { return }
+            venue._withUnsafeGuaranteedRef { $0.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports) }
             drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
             guard id < states.count, states[id] != nil else { return }
@@ -147,9 +152,10 @@ final class ExecProcessor<Output: ExecOutput> {
         limits.maxOpenOrders = options.maxOpenOrders
         limits.maxOrdersPerSecond = options.maxOrdersPerSecond
         if states[id] == nil { definedIds = (definedIds + [id]).sorted() }
+        let venue = PaperVenue(instrument: UInt32(id), parameters: options.venue)
         states[id] = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
-                                     venue: PaperVenue(instrument: UInt32(id), parameters: options.venue),
-                                     maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
+                                     venue: venue, maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
+        venues[id] = Unmanaged.passUnretained(venue)
     }
 
     private func send(_ id: Int, _ commands: [OrderCommand]) {

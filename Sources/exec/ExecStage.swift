@@ -52,10 +52,16 @@ final class ExecStage {
         var nextSummary = nextHeartbeat + summaryEveryNs
         var nextGauges = nextHeartbeat
         var flattensHandled = membership?.controlBlock.flattenRequests ?? 0
+        // How long the input took, first frame to last (monotonic): at full speed, the pipeline's
+        // throughput without the processes' start-up.
+        var framesIn = 0
+        var firstInputNs: Int64 = 0
+        var lastInputNs: Int64 = 0
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
+            let pollStartNs = framesIn == 0 ? Clock.monotonicNanoseconds() : 0
             do {
-                polled = try source.poll(limit: 256) { processor.handle($0) }
+                polled = try source.poll(limit: 1_024) { processor.handle($0) }
             } catch {
                 result = (ExitCode.failure, "exec: \(error)")
                 break
@@ -97,9 +103,12 @@ final class ExecStage {
                 }
             }
             switch polled {
-            case .frames:
+            case .frames(let count):
                 idle.reset()
                 processor.inputArrived(atWallNs: now)
+                if framesIn == 0 { firstInputNs = pollStartNs }
+                framesIn += count
+                lastInputNs = now
             case .endOfStream: break loop
             case .idle:
                 processor.idle()
@@ -124,6 +133,7 @@ final class ExecStage {
         membership?.leave()
         for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
+        StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return result
     }
 

@@ -12,18 +12,15 @@ protocol SignalOutput {
 /// quote intents out when the requote rule says so. An invalid top cancels the instrument's
 /// quotes at once.
 final class SignalProcessor<Output: SignalOutput> {
-    enum Strategy {
-        case avellanedaStoikov(AvellanedaStoikov)
-        case fixedSpread(FixedSpread)
-        case volatilityBand(VolatilityBand)
-        case momentum(Momentum)
-        /// A leg of the pair: the quoting is the processor's `pairs`.
-        case pairLeg
-    }
-
+    /// The strategy of `options.strategy`'s kind is set (a pair's legs have none: the quoting is
+    /// the processor's `pairs`). One optional per kind rather than an enum with payloads, so a
+    /// top or a trade updates the strategy in place: an enum's payload is copied out and back.
     struct InstrumentState {
         let instrument: Instrument
-        var strategy: Strategy
+        var avellanedaStoikov: AvellanedaStoikov?
+        var fixedSpread: FixedSpread?
+        var volatilityBand: VolatilityBand?
+        var momentum: Momentum?
         var positionLots: Int64 = 0
         var lastTop: BookTop?
         var lastQuote: Quote?
@@ -63,11 +60,9 @@ final class SignalProcessor<Output: SignalOutput> {
             guard id < states.count, states[id] != nil else { return }
             quote(id, top: frame.pointee.as(BookTop.self))
         case .trade:
-            guard id < states.count, states[id] != nil, let top = states[id]!.lastTop else { return }
-            if case .avellanedaStoikov(var strategy) = states[id]!.strategy {
-                strategy.observe(frame.pointee.as(Trade.self), mid: top.mid)
-                states[id]!.strategy = .avellanedaStoikov(strategy)
-            }
+            guard id < states.count, states[id] != nil, states[id]!.avellanedaStoikov != nil,
+                  let top = states[id]!.lastTop else { return }
+            states[id]!.avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
         case .positionSnapshot:
             guard id < states.count, states[id] != nil else { return }
             states[id]!.positionLots = frame.pointee.as(PositionSnapshot.self).position
@@ -85,7 +80,7 @@ final class SignalProcessor<Output: SignalOutput> {
         let lot = instrument.lotSize
         let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
         let maxPosition = Int64((options.maxPosition / lot).rounded())
-        let strategy: Strategy
+        var state = InstrumentState(instrument: instrument)
         switch options.strategy {
         case .avellanedaStoikov:
             var parameters = AvellanedaStoikov.Parameters()
@@ -95,27 +90,26 @@ final class SignalProcessor<Output: SignalOutput> {
             parameters.quoteSizeLots = quoteSize
             parameters.maxPositionLots = maxPosition
             parameters.volatilityHalfLifeSeconds = options.volatilityHalfLifeSeconds
-            strategy = .avellanedaStoikov(AvellanedaStoikov(parameters))
+            state.avellanedaStoikov = AvellanedaStoikov(parameters)
         case .fixedSpread:
-            strategy = .fixedSpread(FixedSpread(parameters: FixedSpread.Parameters(
-                spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+            state.fixedSpread = FixedSpread(parameters: FixedSpread.Parameters(
+                spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
         case .volatilityBand:
-            strategy = .volatilityBand(VolatilityBand(VolatilityBand.Parameters(
+            state.volatilityBand = VolatilityBand(VolatilityBand.Parameters(
                 stepNs: Int64(options.stepMs) * 1_000_000, volMultiplier: options.volMultiplier,
                 skewTicksPerUnit: options.skewTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition,
-                lotsPerUnit: 1 / lot)))
+                lotsPerUnit: 1 / lot))
         case .momentum:
-            strategy = .momentum(Momentum(Momentum.Parameters(
+            state.momentum = Momentum(Momentum.Parameters(
                 windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
-                neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition)))
+                neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
         case .pairs:
-            strategy = .pairLeg
             if pairs == nil {
                 pairs = PairsTrading(PairsTrading.Parameters(halfLifeSeconds: options.pairsHalfLifeSeconds, entryZ: options.entryZ,
                                                              exitZ: options.exitZ, legLots: quoteSize))
             }
         }
-        states[id] = InstrumentState(instrument: instrument, strategy: strategy)
+        states[id] = state
     }
 
     private func quote(_ id: Int, top: BookTop) {
@@ -123,20 +117,18 @@ final class SignalProcessor<Output: SignalOutput> {
         var quote: Quote
         if top.isValid {
             states[id]!.lastTop = top
-            switch states[id]!.strategy {
-            case .avellanedaStoikov(var strategy):
-                strategy.observe(top, nowNs: now)
-                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
-                states[id]!.strategy = .avellanedaStoikov(strategy)
-            case .fixedSpread(let strategy):
-                quote = strategy.quote(top, positionLots: states[id]!.positionLots)
-            case .volatilityBand(var strategy):
-                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
-                states[id]!.strategy = .volatilityBand(strategy)
-            case .momentum(var strategy):
-                quote = strategy.quote(top, positionLots: states[id]!.positionLots, nowNs: now)
-                states[id]!.strategy = .momentum(strategy)
-            case .pairLeg:
+            let position = states[id]!.positionLots
+            switch options.strategy {
+            case .avellanedaStoikov:
+                states[id]!.avellanedaStoikov!.observe(top, nowNs: now)
+                quote = states[id]!.avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
+            case .fixedSpread:
+                quote = states[id]!.fixedSpread!.quote(top, positionLots: position)
+            case .volatilityBand:
+                quote = states[id]!.volatilityBand!.quote(top, positionLots: position, nowNs: now)
+            case .momentum:
+                quote = states[id]!.momentum!.quote(top, positionLots: position, nowNs: now)
+            case .pairs:
                 return quotePair(now: now)
             }
         } else {

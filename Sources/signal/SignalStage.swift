@@ -67,11 +67,11 @@ final class SignalStage {
             let polled: FrameSource.Poll
             do {
                 if positions != nil {
-                    _ = try positions!.poll(limit: 256) { frame in
+                    _ = try positions!.poll(limit: 1_024) { frame in
                         if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
                     }
                 }
-                polled = try source.poll(limit: 256) { processor.handle($0) }
+                polled = try source.poll(limit: 1_024) { processor.handle($0) }
             } catch {
                 result = (ExitCode.failure, "signal: \(error)")
                 break
