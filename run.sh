@@ -188,16 +188,18 @@ trap cleanup EXIT
 [ "${#screen_args[@]}" -gt 0 ] || screen_args=(--levels 5)
 screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exec)" --logs "$run_dir"
   "${common[@]}" "${screen_args[@]}")
-book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas "${common[@]}")
+# exec reads the market from feed's ring itself and only tops and intents from signal's, merged
+# in causal order by book's progress frames (exec --help: --market).
+book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --progress "${common[@]}")
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)"
   "${signal_args[@]}" "${common[@]}")
-exec_cmd=("$bin/exec" --in "$(ring quotes)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
+exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" "${exec_args[@]}" "${common[@]}")
 # risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
 # something went wrong in between.
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
   --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')")
-feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((1 + dashboard)) "${common[@]}" "${feed_args[@]}")
+feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((2 + dashboard)) "${common[@]}" "${feed_args[@]}")
 # Nothing starts half-way: each command line is checked first (its own one-line error, exit 100).
 for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do
   declare -n cmd=$check

@@ -111,7 +111,8 @@ def main():
 
     # book: apply every frame of the synthetic file (captured once) and publish tops as frames.
     frames = f"{data_dir}/synth_2000000_42.frames"
-    if not os.path.exists(frames):
+    # Made again by every new feed: a capture holds frames of the layout version that wrote it.
+    if not os.path.exists(frames) or os.path.getmtime(frames) < os.path.getmtime(feed):
         subprocess.run([feed, "--replay", synth, *instrument, "--record", frames], stdout=subprocess.DEVNULL, check=True)
     level_updates = 2_000_007 + 40
     book_fields = result_fields([f"{bench_dir}/book-bench", frames, str(max(reps, 5))])

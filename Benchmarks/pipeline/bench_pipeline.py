@@ -53,20 +53,20 @@ def start(argv, env=None, stderr=None):
 
 def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False, strategy=None, exec_args=("--max-position", "1"),
              pins=None):
-    """Starts the five processes over a session's rings; returns them, exec last but one.
-    `pins`: tool -> CPU (`--cpu`)."""
+    """Starts the five processes over a session's rings, as run.sh does (exec reads the market from
+    feed's ring, tops and intents from signal's); returns them. `pins`: tool -> CPU (`--cpu`)."""
     ring = lambda part: f"shm:tickpipe.{session}.{part}"
     pin = lambda tool: ["--cpu", str(pins[tool])] if pins and tool in pins else []
     common = ["--idle", idle, "--session", session]
     lat = ["--latency"] if latency else []
     procs = {}
     procs["risk"] = None
-    procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--out", ring("exec"), "--readers", "0",
-                           "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
+    procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"),
+                           "--readers", "0", "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
                              *(strategy or STRATEGY), *common, *lat, *pin("signal")], env)
-    procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--pass-deltas", *common, *pin("book")], env)
-    procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), *feed_args, *common, *pin("feed")], env)
+    procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--progress", *common, *pin("book")], env)
+    procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), "--readers", "2", *feed_args, *common, *pin("feed")], env)
     procs["risk"] = start([f"{bin_dir}/risk", "--session", session, "--exec", ring("exec")], env)
     return procs
 
@@ -192,7 +192,8 @@ def main():
             writer.write(line)
 
     capture = f"{data_dir}/synth_2000000_42.frames"
-    if not os.path.exists(capture):
+    # Made again by every new feed: a capture holds frames of the layout version that wrote it.
+    if not os.path.exists(capture) or os.path.getmtime(capture) < os.path.getmtime(f"{bin_dir}/feed"):
         subprocess.run([f"{bin_dir}/feed", "--replay", synth, *INSTRUMENT, "--record", capture],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     events_per_s, events_span_per_s, fills = throughput(bin_dir, [synth, *INSTRUMENT], 5)

@@ -1,5 +1,5 @@
 /// Session-level signals between stages: heartbeat, halt, resume, flatten, resync, end of stream,
-/// book reset.
+/// book reset, progress.
 ///
 /// ```text
 ///  0                   1                   2                   3
@@ -20,7 +20,7 @@
 /// ```
 ///
 /// `value` is command-specific: the last update id a resync request saw, the frame count
-/// at end of stream.
+/// at end of stream, the receive time a progress frame vouches for.
 @frozen
 public struct Control: FrameMessage, Equatable {
     public static var messageType: MessageType { .control }
@@ -30,6 +30,10 @@ public struct Control: FrameMessage, Equatable {
         /// The feed lost the venue (a reconnect): the instrument's book is invalid until the
         /// next snapshot.
         case bookReset = 7
+        /// Every frame the sender will derive from market messages received at or before `value`
+        /// (ns, as in `receiveTimeNs`) was written before this one: `book --progress` writes one
+        /// after each batch, and exec, reading the market from feed's ring, merges by it.
+        case progress = 8
     }
 
     public var header: FrameHeader

@@ -53,6 +53,13 @@ public struct FrameHeader: Equatable, Sendable {
     /// The decoded type, or `nil` for a value no layout of this version defines.
     @inlinable
     public var messageType: MessageType? { MessageType(rawValue: type) }
+
+    /// True for the last frame of a message: one marked `endOfMessage`, or any frame but a book
+    /// delta (only a depth message spans several frames).
+    @inlinable
+    public var endsMessage: Bool {
+        flags.contains(.endOfMessage) || type != MessageType.bookDelta.rawValue
+    }
 }
 
 /// Bits of `FrameHeader.flags` that mean the same in every message type.
@@ -83,7 +90,7 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
 /// Facts that hold for every frame.
 public enum FrameLayout {
     /// The layout version written into every header and every segment; bump on any change.
-    @inlinable public static var version: UInt8 { 1 }
+    @inlinable public static var version: UInt8 { 2 }
     /// Every frame is exactly one 64-byte cache line.
     @inlinable public static var frameSize: Int { 64 }
     @inlinable public static var headerSize: Int { 32 }

@@ -65,6 +65,18 @@ public struct FrameSource {
         }
     }
 
+    /// A ring's read that stops at the first frame `admits` refuses and leaves it unread (see
+    /// `RingConsumer.read(limit:while:_:)`): for a reader merging two inputs. Rings only.
+    @inlinable
+    public mutating func poll(
+        limit: Int, while admits: (UnsafePointer<Frame>) -> Bool, _ handler: (UnsafePointer<Frame>) -> Void
+    ) -> Poll {
+        precondition(ring != nil, "poll(limit:while:_:) reads a ring")
+        let count = ring!.read(limit: limit, while: admits, handler)
+        if count > 0 { return .frames(count) }
+        return ring!.isAtEndOfStream ? .endOfStream : .idle
+    }
+
     /// Idles once after a poll that found nothing: on a ring, with the strategy (a blocking one
     /// sleeps on the ring's futex); a pipe already waited in `poll`.
     @inlinable

@@ -78,13 +78,33 @@ public struct RingConsumer: @unchecked Sendable {
 
     @inlinable
     mutating func readGating(limit: Int, _ handler: (UnsafePointer<Frame>) -> Void) -> Int {
+        readGating(limit: limit, while: { _ in true }, handler)
+    }
+
+    /// A gating consumer's read that stops at the first frame `admits` refuses, leaving it unread:
+    /// for a reader that merges this ring with another (exec: the market, admitted as far as
+    /// signal's output allows). Up to `limit` frames; returns how many were handed out.
+    @inlinable
+    public mutating func read(
+        limit: Int, while admits: (UnsafePointer<Frame>) -> Bool, _ handler: (UnsafePointer<Frame>) -> Void
+    ) -> Int {
+        precondition(mode == .gating, "read(limit:while:) needs a gating consumer: a lossy one copies before it looks")
+        return readGating(limit: limit, while: admits, handler)
+    }
+
+    @inlinable
+    mutating func readGating(
+        limit: Int, while admits: (UnsafePointer<Frame>) -> Bool, _ handler: (UnsafePointer<Frame>) -> Void
+    ) -> Int {
         var position = nextPosition
         var count = 0
         while count < limit {
             // Acquire: pairs with the release store of the slot's sequence in publish(); the
             // frame's bytes are visible. A gating consumer's slot is never rewritten under it.
             guard segment.slotSequence(position).pointee.load(ordering: .acquiring) == position else { break }
-            handler(UnsafePointer(segment.slot(position)))
+            let frame = UnsafePointer(segment.slot(position))
+            guard admits(frame) else { break }
+            handler(frame)
             position &+= 1
             count &+= 1
         }

@@ -39,17 +39,21 @@ struct BookOptions {
     var session: SessionName?
     /// With --out: pass the deltas on too.
     var passDeltas = false
+    /// With --out: a progress frame after each batch (for exec reading the market itself).
+    var progress = false
     /// Read the input ring as a lossy consumer: a display that never holds the feed back.
     var lossy = false
 
     static let usage = """
-        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas] | --dump | --json
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas|--progress] | --dump | --json
                     | --dashboard --session NAME [--exec shm:NAME] [--logs DIR]]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
                     [--session NAME] [--lossy]
         Local L2 books from feed's frames (stdin by default), kept by the venue's update-id rules.
           --out     book tops as frames, trades and definitions passed through (and the deltas,
-                    ahead of the tops they move, with --pass-deltas: exec's paper venue needs them)
+                    ahead of the tops they move, with --pass-deltas: exec's paper venue needs them,
+                    unless it reads feed's ring itself; then --progress: after each batch, a
+                    progress frame naming the last market message whose outputs are all out)
           --dump    the top levels and liquidity analytics as text (the default)
           --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
           --dashboard  the operator's screen for a terminal, redrawn every --interval (0.25 s): the
@@ -95,9 +99,10 @@ struct BookOptions {
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         passDeltas = flags.flag("--pass-deltas")
+        progress = flags.flag("--progress")
         lossy = flags.flag("--lossy")
-        if passDeltas {
-            guard case .frames = output else { throw InvalidArgument("--pass-deltas goes with --out") }
+        for (flag, given) in [("--pass-deltas", passDeltas), ("--progress", progress)] where given {
+            guard case .frames = output else { throw InvalidArgument("\(flag) goes with --out") }
         }
         if let logs = try flags.value("--logs") {
             guard dashboard else { throw InvalidArgument("--logs goes with --dashboard") }

@@ -28,6 +28,12 @@ final class BookStage {
 
         mutating func pass(_ frame: UnsafePointer<Frame>) { emit(frame.pointee) }
 
+        /// A progress frame: every output derived from messages received up to `through` is ahead of it.
+        mutating func progress(through: Int64) {
+            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through)
+            emit(Frame(Control(header: header, command: .progress, senderPid: getpid(), value: through)))
+        }
+
         func report(_ problem: String) { StandardError.line(problem) }
 
         func requestResync(instrument: UInt32) {
@@ -85,10 +91,29 @@ final class BookStage {
             case .timedOut(let reason): return (ExitCode.system, reason)
             }
         }
+        // With --progress: the last market frame handled, and the last progress frame written.
+        var lastInputTimeNs = Int64.min
+        var lastInputEndsMessage = true
+        var progressSentNs = Int64.min
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {
-                polled = try source.poll(limit: 1_024) { processor.handle($0) }
+                if options.progress {
+                    polled = try source.poll(limit: 1_024) { frame in
+                        processor.handle(frame)
+                        lastInputTimeNs = frame.pointee.header.receiveTimeNs
+                        lastInputEndsMessage = frame.pointee.header.endsMessage
+                    }
+                    // Receive times name messages (feed's `MessageTimeline`): every output of the
+                    // messages received up to `through` is staged, ahead of the progress frame.
+                    let through = lastInputEndsMessage ? lastInputTimeNs : lastInputTimeNs &- 1
+                    if through > progressSentNs {
+                        progressSentNs = through
+                        processor.output.progress(through: through)
+                    }
+                } else {
+                    polled = try source.poll(limit: 1_024) { processor.handle($0) }
+                }
             } catch {
                 result = (ExitCode.failure, "book: \(error)")
                 break

@@ -3,6 +3,8 @@ import IPC
 /// What `exec` was asked to do, validated.
 struct ExecOptions {
     var input: Endpoint = .standardStream
+    /// The market read from feed's ring itself, merged with `input` (signal's tops and intents).
+    var market: Endpoint?
     var output: Endpoint?
     var journalPath: String?
     var sync = Journal.SyncPolicy.batch
@@ -22,7 +24,8 @@ struct ExecOptions {
     var summaryEverySeconds = 0
 
     static let usage = """
-        usage: exec [--in shm:NAME|-] [--out shm:NAME|- [--readers N]] [--journal FILE] [--fsync none|batch|always]
+        usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N]] [--journal FILE]
+                    [--fsync none|batch|always]
                     [--entry-latency-ms MS] [--md-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
                     [--queue-power N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
@@ -31,7 +34,9 @@ struct ExecOptions {
                exec journal FILE [--orders|--fills]
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
-        (market data and intents in one stream, in causal order). Every order command, execution report
+        (market data and intents in one stream, in causal order); or, with --market, signal's ring
+        for tops and intents (book --progress, no --pass-deltas) and feed's ring for the market,
+        merged in the same order: every market frame then crosses two rings, not four. Every order command, execution report
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
@@ -49,6 +54,12 @@ struct ExecOptions {
         var flags = CommandLineArguments(tool: "exec", arguments)
         if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
         if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
+        if let market = try flags.value("--market") {
+            self.market = try Endpoint(parsing: market, flag: "--market")
+            guard self.market != .standardStream, input != .standardStream else {
+                throw InvalidArgument("--market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)")
+            }
+        }
         journalPath = try flags.value("--journal")
         if let sync = try flags.value("--fsync") {
             guard let policy = Journal.SyncPolicy(rawValue: sync) else {

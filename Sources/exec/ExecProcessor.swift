@@ -132,6 +132,7 @@ final class ExecProcessor<Output: ExecOutput> {
         for id in definedIds {
             guard var top = states[id]!.top else { continue }
             top.header.receiveTimeNs = now
+            top.header.sequence = 0 // its position on the ring it came by, which the journal must not depend on
             output.record(Frame(top))
             let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
             output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
@@ -206,12 +207,17 @@ final class ExecProcessor<Output: ExecOutput> {
         }
     }
 
-    /// The input is quiet: market time moves on with the wall clock from the last frame, so
-    /// orders in flight still reach the venue (a flatten with signal dead).
-    func idle() {
+    /// The input is quiet: once it has been for `quietNs` of wall time, market time moves on with
+    /// the wall clock from the last frame, so orders in flight still reach the venue (a live
+    /// market gone quiet, a flatten with signal dead). Not before: a replay at full speed
+    /// leaves gaps of microseconds between frames whenever exec outruns the stages ahead of it,
+    /// and market time taken from the wall clock there would make the journal differ run to run.
+    func idle(quietNs: Int64 = 100_000_000) {
         guard lastFrameWallNs > 0 else { return }
-        let extrapolated = now + (Clock.monotonicNanoseconds() - lastFrameWallNs)
-        lastFrameWallNs = Clock.monotonicNanoseconds()
+        let wall = Clock.monotonicNanoseconds()
+        guard wall - lastFrameWallNs >= quietNs else { return }
+        let extrapolated = now + (wall - lastFrameWallNs)
+        lastFrameWallNs = wall
         if extrapolated > now { now = extrapolated }
         advanceVenues()
     }

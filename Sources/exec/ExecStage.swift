@@ -26,15 +26,64 @@ final class ExecStage {
     }
 
     let options: ExecOptions
-    private var source: FrameSource
+    /// Signal's output: with `market`, its tops and intents; without, the market passed through too.
+    @exclusivity(unchecked) private var source: FrameSource
+    /// The market read from feed's ring itself (`--market`), merged with `source` by `merge`.
+    @exclusivity(unchecked) private var market: FrameSource?
+    @exclusivity(unchecked) private var merge = MarketMerge()
+    /// A top or intent read from signal, waiting for the market message that caused it.
+    @exclusivity(unchecked) private var pending: Frame?
     let processor: ExecProcessor<StageOutput>
     let membership: SessionMembership?
 
-    init(options: ExecOptions, source: FrameSource, sink: FrameSink?, journal: Journal?, membership: SessionMembership?) {
+    init(options: ExecOptions, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?, journal: Journal?,
+         membership: SessionMembership?) {
         self.options = options
         self.source = source
+        self.market = market
         self.membership = membership
         processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink))
+    }
+
+    /// Up to about `limit` frames from the market and signal's output, in `MarketMerge`'s order.
+    private func pollMerged(limit: Int) throws(FrameStreamError) -> FrameSource.Poll {
+        var count = 0
+        while count < limit {
+            // Signal's output, up to the first top or intent that has to wait for the market.
+            while pending == nil && !merge.signalEnded && count < limit {
+                var read: Frame?
+                switch try source.poll(limit: 1, { read = $0.pointee }) {
+                case .frames:
+                    merge.read(fromSignal: read!)
+                    if MarketMerge.isHandled(fromSignal: read!.header) { pending = read }
+                    count += 1
+                    continue
+                case .endOfStream:
+                    merge.signalEnded = true
+                case .idle:
+                    break
+                }
+                break
+            }
+            if pending != nil, merge.isDue(pending!.header) {
+                withUnsafePointer(to: pending!) { processor.handle($0) }
+                pending = nil
+                continue
+            }
+            let polled = market!.poll(limit: max(1, limit - count), while: { merge.admits($0.pointee.header) }) { frame in
+                merge.handledMarket(frame.pointee.header)
+                processor.handle(frame)
+            }
+            switch polled {
+            case .frames(let handled):
+                count += handled
+            case .endOfStream where !merge.marketEnded:
+                merge.marketEnded = true
+            case .endOfStream, .idle:
+                return count > 0 ? .frames(count) : merge.signalEnded && merge.marketEnded && pending == nil ? .endOfStream : .idle
+            }
+        }
+        return .frames(count)
     }
 
     func run() -> (code: Int32, message: String?) {
@@ -61,7 +110,11 @@ final class ExecStage {
             let polled: FrameSource.Poll
             let pollStartNs = framesIn == 0 ? Clock.monotonicNanoseconds() : 0
             do {
-                polled = try source.poll(limit: 1_024) { processor.handle($0) }
+                if market != nil {
+                    polled = try pollMerged(limit: 1_024)
+                } else {
+                    polled = try source.poll(limit: 1_024) { processor.handle($0) }
+                }
             } catch {
                 result = (ExitCode.failure, "exec: \(error)")
                 break
@@ -72,6 +125,7 @@ final class ExecStage {
                 nextHeartbeat = now + 100_000_000
                 membership?.heartbeat(now: now)
                 source.heartbeat(now: now)
+                market?.heartbeat(now: now)
                 processor.output.sink?.heartbeat(now: now)
                 if now >= nextGauges, let membership {
                     nextGauges = now + 1_000_000_000
@@ -112,7 +166,8 @@ final class ExecStage {
             case .endOfStream: break loop
             case .idle:
                 processor.idle()
-                source.idle(&idle)
+                // Merged, the market waits on signal's output: that is where progress comes from.
+                if let market, merge.signalEnded { market.idle(&idle) } else { source.idle(&idle) }
             }
             do {
                 try processor.output.journal?.flush()
@@ -130,6 +185,7 @@ final class ExecStage {
         }
         if let failure = processor.output.failure { return (ExitCode.system, failure) }
         source.close()
+        market?.close()
         membership?.leave()
         for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }

@@ -40,8 +40,9 @@ enum JournalDescriptor {
     /// "TPJRNL" followed by 0x00 0x01, read as a little-endian UInt64.
     static let magic: UInt64 = 0x0100_4C4E_524A_5054
     /// 2: CRC-32C (the `crc32` instruction: a fifth of exec's time went to zlib's CRC-32 in 1).
-    /// Records hold frames of layout `FrameLayout.version` (1): a change there bumps this too.
-    static let layoutVersion: UInt16 = 2
+    /// 3: frames of layout 2 (`Control.progress`).
+    /// Records hold frames of layout `FrameLayout.version` (2): a change there bumps this too.
+    static let layoutVersion: UInt16 = 3
     static let headerSize = 64
     static let recordSize = 80
     static let sequenceOffset = 64

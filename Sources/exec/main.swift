@@ -23,8 +23,10 @@ let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (argum
     try ExecOptions(arguments)
 }
 let source: FrameSource
+var market: FrameSource?
 do {
     source = try FrameSource(options.input, idle: options.idle)
+    if let endpoint = options.market { market = try FrameSource(endpoint, idle: options.idle) }
 } catch {
     ToolStart.fail("exec: \(error)", ExitCode.system)
 }
@@ -49,7 +51,7 @@ var membership: SessionMembership?
 if let session = options.session {
     do { membership = try SessionMembership(session, role: .exec, detail: "paper venue") } catch { ToolStart.fail("exec: \(error)", ExitCode.system) }
 }
-let result = ExecStage(options: options, source: source, sink: sink, journal: journal, membership: membership).run()
+let result = ExecStage(options: options, source: source, market: market, sink: sink, journal: journal, membership: membership).run()
 if let message = result.message { StandardError.line(message) }
 exit(result.code)
 

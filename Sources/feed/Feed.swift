@@ -15,6 +15,7 @@ struct Feed<Source: MarketDataSource> {
     let membership: SessionMembership?
     private var instrumentsPublished = 0
     private let batch = FrameBatch(capacity: 1 << 16)
+    private var timeline = MessageTimeline()
     private(set) var framesWritten: UInt64 = 0
     private var framesAtFlush: UInt64 = 0
     static var maxSpeedFlushFrames: UInt64 { 256 }
@@ -113,6 +114,8 @@ struct Feed<Source: MarketDataSource> {
 
     private mutating func write(_ frame: Frame) throws(FeedError) {
         let idle = self.idle
+        var frame = frame
+        timeline.stamp(&frame.header)
         do {
             try output.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested })
             try recorder?.write(frame, idle: idle)

@@ -153,8 +153,9 @@ final class PipeFramingTests: XCTestCase {
         bytes[64 + 56] = 9 // trade aggressor
         XCTAssertEqual("\(readAll(pipeCarrying(bytes)).error!)", "stdin: bad frame 0 at byte 64: trade aggressor 9 is not a side")
         bytes[64 + 56] = 1
-        bytes[64 + 1] = 2 // frame layout version
-        XCTAssertEqual("\(readAll(pipeCarrying(bytes)).error!)", "stdin: bad frame 0 at byte 64: layout version 2, expected 1")
+        bytes[64 + 1] = FrameLayout.version + 1 // frame layout version
+        XCTAssertEqual("\(readAll(pipeCarrying(bytes)).error!)",
+                       "stdin: bad frame 0 at byte 64: layout version \(FrameLayout.version + 1), expected \(FrameLayout.version)")
     }
 
     func testWritingToAClosedPipeThrowsNamingTheCall() throws {

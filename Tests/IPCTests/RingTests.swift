@@ -42,6 +42,23 @@ final class RingTests: XCTestCase {
         XCTAssertEqual(seen, Array(0..<9), "whatever sequence the writer set, the ring assigns positions")
     }
 
+    func testAReadThatStopsLeavesTheRefusedFrameForTheNextRead() throws {
+        let name = uniqueSegmentName("while")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4)
+        var consumer = try RingConsumer.attach(name, mode: .gating)
+        for sequence in 0..<4 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
+        var seen: [UInt64] = []
+        XCTAssertEqual(consumer.read(limit: 10, while: { $0.pointee.payload.0 < 2 }) { seen.append($0.pointee.payload.0) }, 2)
+        XCTAssertEqual(seen, [0, 1])
+        XCTAssertEqual(producer.write(frame(4)), .ok, "the two frames read are free")
+        XCTAssertEqual(producer.write(frame(5)), .ok)
+        XCTAssertEqual(producer.write(frame(6)), .full, "the refused frame is not: it is still unread")
+        XCTAssertEqual(consumer.read(limit: 10, while: { _ in false }) { _ in XCTFail("refused") }, 0)
+        XCTAssertEqual(consumer.read(limit: 10) { seen.append($0.pointee.payload.0) }, 4)
+        XCTAssertEqual(seen, [0, 1, 2, 3, 4, 5])
+    }
+
     func testFullRingIsAValueAndGatingConsumerHoldsTheProducerBack() throws {
         let name = uniqueSegmentName("full")
         defer { removeSegment(name) }

@@ -30,7 +30,7 @@ final class SegmentValidationTests: XCTestCase {
         }
         defer { removeSegment(name) }
         XCTAssertThrowsError(try RingConsumer.attach(name, mode: .gating)) { error in
-            XCTAssertEqual("\(error)", "segment \(name): layout version 9, this build speaks 1")
+            XCTAssertEqual("\(error)", "segment \(name): layout version 9, this build speaks \(RingDescriptor.layoutVersion)")
         }
     }
 

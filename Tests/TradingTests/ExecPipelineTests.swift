@@ -24,6 +24,42 @@ final class ExecPipelineTests: XCTestCase {
         return (result.status, result.err)
     }
 
+    /// The same replay over a session's rings, as run.sh wires it: exec reads the market from
+    /// feed's ring itself and only tops and intents from signal's.
+    func replayOverRings(journal: String, session: String) throws -> (status: Int32, err: String) {
+        let data = try sharedDataDirectory()
+        let ring = { (part: String) in "shm:tickpipe.\(session).\(part)" }
+        let exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--journal", journal,
+                                             "--max-position", "0.05", "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"])
+        let signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "as",
+                                                 "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001",
+                                                 "--kappa", "0.01"])
+        let book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress"])
+        let feed = try ChildProcess("feed", ["--out", ring("md"), "--readers", "2",
+                                             "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                                             "--exchange-info", "\(data)/cryptofeed/BINANCE.0"])
+        let result = exec.finish(timeout: 300)
+        for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
+        return (result.status, result.err)
+    }
+
+    func testExecReadingTheMarketItselfJournalsTheSameBytesAsTheSingleStream() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-merge-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let piped = directory.appendingPathComponent("piped.jrnl").path
+        XCTAssertEqual(try replay(journal: piped).status, 0)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: piped))
+        for run in 0..<2 {
+            let merged = directory.appendingPathComponent("merged\(run).jrnl").path
+            let result = try replayOverRings(journal: merged, session: "merge\(getpid())r\(run)")
+            XCTAssertEqual(result.status, 0, result.err)
+            XCTAssertTrue(result.err.contains(" fills, "), result.err)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: merged)), expected,
+                           "run \(run): the market from feed's ring, merged by book's progress frames, in the single stream's order")
+        }
+    }
+
     func testReplayIsJournaledDeterministicallyAndThePositionRebuildsFromTheJournal() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-exec-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

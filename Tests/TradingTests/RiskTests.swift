@@ -25,12 +25,13 @@ final class RiskTests: XCTestCase {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
             let ring = { (part: String) in "shm:tickpipe.\(self.name).\(part)" }
-            feed = try ChildProcess("feed", ["--out", ring("md"), "--session", name] + feedArguments)
-            book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--pass-deltas", "--session", name])
+            // Wired as run.sh wires it: exec reads the market from feed's ring beside signal's.
+            feed = try ChildProcess("feed", ["--out", ring("md"), "--readers", "2", "--session", name] + feedArguments)
+            book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress", "--session", name])
             signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "fixed",
                                                  "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
                                                  "--session", name, "--positions", ring("exec")] + signalArguments)
-            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--out", ring("exec"), "--readers", "\(execReaders)", "--journal", journal,
+            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"), "--readers", "\(execReaders)", "--journal", journal,
                                              "--session", name, "--max-position", "5"] + execArguments)
             // risk attaches to rings that exist: exec's, and book's (which a replay's feed makes later).
             for part in ["tops", "exec"] {
