@@ -20,7 +20,7 @@ public final class PipeFrameReader {
     @exclusivity(unchecked) @usableFromInline var reachedEnd = false
     @exclusivity(unchecked) @usableFromInline var expectedSequence: UInt64 = 0
     /// The stream header, once read.
-    public private(set) var streamHeader: FrameStreamHeader?
+    @exclusivity(unchecked) public private(set) var streamHeader: FrameStreamHeader?
 
     public init(fd: Int32, subject: String = "stdin") {
         self.fd = fd

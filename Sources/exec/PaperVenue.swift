@@ -188,10 +188,10 @@ final class PaperVenue {
 
     /// A level of the book changed to `size` (others' orders; 0 removes it).
     func level(_ side: Side, price: Int64, size: Int64) {
-        let levels = side == .bid ? bidLevels : askLevels
-        let before = levels[price]
+        // Each map named, not bound to a local: a local reference costs a retain and a release.
+        let before = side == .bid ? bidLevels[price] : askLevels[price]
         let traded = tradedSinceUpdate.removeValue(at: price)
-        levels[price] = size
+        if side == .bid { bidLevels[price] = size } else { askLevels[price] = size }
         for position in orders.indices where orders[position].queue != nil && orders[position].command.price == price
             && (orders[position].command.side == .buy) == (side == .bid) {
             orders[position].queue!.levelChanged(before: before, after: size, traded: traded, power: parameters.queuePower)

@@ -7,7 +7,7 @@ final class CaptureSource: MarketDataSource {
     private let reader: PipeFrameReader
     private let fd: Int32
     let instruments: [Instrument] = []
-    private var frames: UInt64 = 0
+    @exclusivity(unchecked) private var frames: UInt64 = 0
     var summary: String { "feed: replayed \(frames) frames of \(reader.subject)" }
 
     /// True if the file starts with a frame stream header.
