@@ -216,7 +216,7 @@ def main():
 
     allocs = allocations(bin_dir, preload, synth, short)
     short_events = 20_000 * EVENTS // 437_328  # the head holds about this share of the events
-    per_event = sum(allocs.values()) / (EVENTS - short_events)
+    per_event = round(sum(allocs.values()) / (EVENTS - short_events), 4) + 0.0  # no "-0.0000" from a count that went down
 
     print(f"throughput: {EVENTS} events, 5 processes over rings (idle block), median of 5; events/s over the whole\n"
           "  processes (start to exec's exit) and from exec's first input frame to its last (hftbacktest's figure\n"
