@@ -31,7 +31,7 @@ enum RingPingPong {
         let inName = try SegmentName("ipcbench.\(getpid()).\(mode).pong")
         var out = try RingProducer.create(outName, capacity: 1024)
         defer { try? out.unlink() }
-        let child = try Child(["ring-pong", outName.value, inName.value, mode.rawValue])
+        let child = try Child(["ring-pong", outName.value, inName.value, mode.rawValue, "\(warmup)"])
         var input = attachWhenCreated(inName, blocking: mode == .block)
         awaitConsumers(out, count: 1)
         pin(0)
@@ -76,7 +76,8 @@ enum RingPingPong {
         var idle = IdleStrategy(mode)
         var echoed: UInt64 = 0
         var allocations: UInt64 = 0
-        let warmup: UInt64 = 1_000
+        // The frames ping does not count either.
+        guard arguments.count == 4, let warmup = UInt64(arguments[3]) else { throw BenchmarkError("usage: ring-pong IN OUT MODE WARMUP") }
         var oneWay = LatencySamples(capacity: 1_100_000)
         while true {
             let before = malloc_counter_thread_allocations()

@@ -9,8 +9,9 @@
 // Every process pins itself to one CPU (0 for the measuring side, 1 for the peer).
 // Prints a table, the ratios, and ends with one `RESULT ipc ...` line.
 //
-// `ipc-bench oneway-block` measures only the block mode's one-way hand-off (2,000 frames, about
-// a second) and prints `RESULT ipc-oneway-block p50_ns=... p99_ns=...`: the pipeline benchmark's
+// `ipc-bench oneway-block [GAP_US]` measures only the block mode's one-way hand-off, one frame
+// every GAP_US (300 by default: 2,000 frames, about a second; a longer gap takes fewer, 3 s in
+// all) and prints `RESULT ipc-oneway-block p50_ns=... p99_ns=...`: the pipeline benchmark's
 // baseline for its paced latency, taken in the same run.
 import Glibc
 import IPC
@@ -91,10 +92,15 @@ do {
     case "pipe-consume": try Streaming.pipeConsume(Array(arguments.dropFirst()))
     case nil, "--quick": try runAll()
     case "oneway-block":
-        let block = try RingPingPong.ping(mode: .block, samples: 2_000, warmup: 1_000, gapNs: 300_000)
-        print("RESULT ipc-oneway-block p50_ns=\(block.oneWayP50) p99_ns=\(block.oneWayP99)")
+        guard arguments.count <= 2, let gapUs = arguments.count == 2 ? Int64(arguments[1]) : 300, (1...1_000_000).contains(gapUs) else {
+            StandardError.line("ipc-bench: oneway-block [GAP_US]: a gap of 1 to 1,000,000 µs")
+            exit(100)
+        }
+        let samples = Int(min(2_000, 3_000_000 / gapUs))
+        let block = try RingPingPong.ping(mode: .block, samples: samples, warmup: samples / 2, gapNs: gapUs * 1_000)
+        print("RESULT ipc-oneway-block p50_ns=\(block.oneWayP50) p99_ns=\(block.oneWayP99) gap_us=\(gapUs) n=\(samples)")
     default:
-        StandardError.line("usage: ipc-bench [--quick | oneway-block]")
+        StandardError.line("usage: ipc-bench [--quick | oneway-block [GAP_US]]")
         exit(100)
     }
 } catch {
