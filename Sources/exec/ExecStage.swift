@@ -46,24 +46,20 @@ final class ExecStage {
     }
 
     /// Up to about `limit` frames from the market and signal's output, in `MarketMerge`'s order.
-    private func pollMerged(limit: Int) throws(FrameStreamError) -> FrameSource.Poll {
+    private func pollMerged(limit: Int) -> FrameSource.Poll {
         var count = 0
         while count < limit {
             // Signal's output, up to the first top or intent that has to wait for the market.
-            while pending == nil && !merge.signalEnded && count < limit {
-                var read: Frame?
-                switch try source.poll(limit: 1, { read = $0.pointee }) {
-                case .frames:
-                    merge.read(fromSignal: read!)
-                    if MarketMerge.isHandled(fromSignal: read!.header) { pending = read }
-                    count += 1
-                    continue
-                case .endOfStream:
-                    merge.signalEnded = true
-                case .idle:
-                    break
+            if pending == nil && !merge.signalEnded {
+                let polled = source.poll(limit: limit - count, while: { _ in pending == nil }) { frame in
+                    merge.read(fromSignal: frame.pointee)
+                    if MarketMerge.isHandled(fromSignal: frame.pointee.header) { pending = frame.pointee }
                 }
-                break
+                switch polled {
+                case .frames(let read): count += read
+                case .endOfStream: merge.signalEnded = true
+                case .idle: break
+                }
             }
             if pending != nil, merge.isDue(pending!.header) {
                 withUnsafePointer(to: pending!) { processor.handle($0) }
@@ -111,7 +107,7 @@ final class ExecStage {
             let pollStartNs = framesIn == 0 ? Clock.monotonicNanoseconds() : 0
             do {
                 if market != nil {
-                    polled = try pollMerged(limit: 1_024)
+                    polled = pollMerged(limit: 1_024)
                 } else {
                     polled = try source.poll(limit: 1_024) { processor.handle($0) }
                 }
