@@ -24,10 +24,13 @@ pipeline's stages sleep between messages); a reader woken after a long sleep tak
 are pinned (`--cpu`) so that each hop goes from one CPU to the other.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
-with the same parameters (and the same latencies and queue model) on the same events, at max speed through our five processes: fills,
-volume and PnL side by side, requoting every 100 ms and every 1 s. The inventory skew is 0 on
-both sides: at max speed our signal learns exec's position over a ring in wall time, hours of
-market time late, while hftbacktest's loop knows it at once.
+with the same parameters (and the same latencies and queue model) on the same events, at max
+speed through our five processes: fills, volume and PnL side by side, requoting every 100 ms and
+every 1 s. The inventory skew is 0 on both sides: at max speed our signal learns exec's position
+over a ring in wall time, hours of market time late, while hftbacktest's loop knows it at once.
+hftbacktest runs twice: as its script is, stepping from the data's start (each decision falls
+just before a 100 ms depth diff arrives), and with its steps moved 5 ms later (hbt_mm_phase.py),
+just after the diff, where our signal decides.
 
 Allocations per event: every process under an LD_PRELOAD malloc counter, on the first 20,000
 lines and on the whole file; the difference over the difference in events, summed over the
@@ -127,10 +130,12 @@ def allocations(bin_dir, preload, data_file, short_file):
     return {name: full.get(name, 0) - short.get(name, 0) for name in full}
 
 
-def hftbacktest_mm(peers_py, shared, npz, arguments=()):
-    """Runs the peers' hftbacktest `mm` once: its RESULT fields (empty if it failed), the line, stderr."""
-    done = subprocess.run([peers_py, f"{shared}/peers/bench_hftbacktest.py", "mm", npz, "1", *arguments],
-                          capture_output=True, text=True)
+def hftbacktest_mm(peers_py, shared, npz, arguments=(), phase_ms=None):
+    """Runs the peers' hftbacktest `mm` once: its RESULT fields (empty if it failed), the line, stderr.
+    `phase_ms`: its steps moved that much later (hbt_mm_phase.py)."""
+    script = [f"{shared}/peers/bench_hftbacktest.py"] if phase_ms is None else \
+        [os.path.join(os.path.dirname(os.path.abspath(__file__)), "hbt_mm_phase.py"), shared, str(phase_ms)]
+    done = subprocess.run([peers_py, *script, "mm", npz, "1", *arguments], capture_output=True, text=True)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT"):
             return dict(part.split("=", 1) for part in line.split()[1:] if "=" in part), line, done.stderr
@@ -156,10 +161,12 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
         report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
         row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
         ours = (int(row("fills")), float(row("turnover (volume)")), float(row("total PnL")))
-    fields, _, _ = hftbacktest_mm(peers_py, shared, npz, ["--requote-ms", str(step_ms), "--skew-ticks", "0",
-                                                          "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"])
-    theirs = (int(fields["fills"]), float(fields["volume"]), float(fields["pnl"])) if fields else None
-    return ours, theirs
+    arguments = ["--requote-ms", str(step_ms), "--skew-ticks", "0", "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"]
+    outcome = lambda fields: (int(fields["fills"]), float(fields["volume"]), float(fields["pnl"])) if fields else None
+    theirs = outcome(hftbacktest_mm(peers_py, shared, npz, arguments)[0])
+    # Deciding 5 ms later: just after each 100 ms depth diff reaches the strategy, as ours does.
+    theirs_after_diff = outcome(hftbacktest_mm(peers_py, shared, npz, arguments, phase_ms=5)[0])
+    return ours, theirs, theirs_after_diff
 
 
 # Paced runs pin the stages as the ipc benchmark pins its two sides, so each hop is a hand-off
@@ -253,9 +260,13 @@ def main():
               + (f"{int(order_block[0]) / target_ns:.2f}" if order_block else "n/a"))
     print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency, queue power 2,\n"
           "  market data 2.25 ms old: gen_market.py's receive times trail the exchange's by 2 + U(0, 0.5) ms):")
-    for step, (ours, theirs) in same.items():
-        print(f"  requote {step:5} ms   ours: {ours[0]:6} fills, volume {ours[1]:9.3f}, PnL {ours[2]:9.4f}"
-              + (f"   hftbacktest: {theirs[0]:6} fills, volume {theirs[1]:9.3f}, PnL {theirs[2]:9.4f}" if theirs else "   hftbacktest: absent"))
+    print("  (hftbacktest's script steps just before each 100 ms depth diff arrives, ours decides on each diff;\n"
+          "  'after the diff' is the same script with its steps moved 5 ms later: Benchmarks/pipeline/hbt_mm_phase.py)")
+    row = lambda label, r: f"   {label}: {r[0]:6} fills, volume {r[1]:8.3f}, PnL {r[2]:8.4f}" if r else f"   {label}: absent"
+    for step, (ours, theirs, after) in same.items():
+        print(f"  requote {step:5} ms" + row("ours", ours))
+        print(" " * 18 + row("hftbacktest", theirs))
+        print(" " * 18 + row("hftbacktest after the diff", after))
     print("allocations over the events beyond the first 20,000 lines: " + ", ".join(f"{k} {v}" for k, v in sorted(allocs.items())))
     hbt_field = "absent" if hbt == "absent" else f"{hbt:.0f}"
     print(f"RESULT pipeline events_per_s={events_per_s:.0f} capture_events_per_s={capture_events_per_s:.0f} "

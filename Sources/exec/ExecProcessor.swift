@@ -79,6 +79,10 @@ final class ExecProcessor<Output: ExecOutput> {
         let id = Int(header.instrument)
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
         if now >= nextMarkNs { mark() }
+        // Orders and cancels that reached the venue by now are there before this frame acts on
+        // it: the market may be quiet for 100 ms, and the first trade after an order arrived
+        // must meet it.
+        if now >= nextArrivalNs { advanceVenues() }
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
@@ -121,7 +125,7 @@ final class ExecProcessor<Output: ExecOutput> {
         default:
             break
         }
-        if now >= nextArrivalNs { advanceVenues() }
+        if now >= nextArrivalNs { advanceVenues() } // what this frame sent with no latency
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top

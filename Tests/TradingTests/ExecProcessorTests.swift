@@ -44,3 +44,30 @@ final class ExecProcessorTests: XCTestCase {
         XCTAssertEqual(fills.map(\.header.instrument), [2, 1])
     }
 }
+
+extension ExecProcessorTests {
+    /// The market is quiet after an order is sent: the first trade after the order reached the
+    /// venue meets it, although that trade is also the first frame exec sees after the arrival.
+    func testAnOrderThatArrivedDuringAQuietMarketMeetsTheNextTrade() throws {
+        let processor = ExecProcessor(options: try ExecOptions(["--entry-latency-ms", "5"]), output: Recorded())
+        func feed(_ frame: Frame, at time: Int64) {
+            var frame = frame
+            frame.header.receiveTimeNs = time
+            withUnsafePointer(to: frame) { processor.handle($0) }
+        }
+        let instrument = try Instrument(id: 1, symbol: "AAAUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+                                        lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+        feed(Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))), at: 1_000)
+        feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5)),
+             at: 2_000)
+        // A bid one tick behind the best, at an empty level: nothing ahead of it once it is there.
+        feed(Frame(QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: 99, bidSize: 7, askPrice: 0, askSize: 0)),
+             at: 3_000)
+        // It arrives 5 ms later; the next frame is a sell sweeping to 98, 100 ms on.
+        feed(Frame(Trade(header: FrameHeader(type: .trade, instrument: 1), price: 98, size: 50, tradeId: 1, aggressor: .sell)),
+             at: 100_003_000)
+        XCTAssertEqual(processor.instruments.first?.ledger.position, 7, "the trade went through the bid resting since 5 ms")
+        let reports = processor.output.frames.filter { $0.header.messageType == .executionReport }.map { $0.as(ExecutionReport.self).report }
+        XCTAssertEqual(reports, [.ack, .fill], "acknowledged first, then filled")
+    }
+}
