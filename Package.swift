@@ -52,7 +52,7 @@ let package = Package(
         // signal (and, as they arrive, exec and risk): strategies against hand-worked values.
         .testTarget(
             name: "TradingTests",
-            dependencies: ["IPC", "signal", "exec", "feed", "book", "TestSupport"]
+            dependencies: ["IPC", "signal", "exec", "feed", "book", "TestSupport", "CMallocCounter"]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(

@@ -41,6 +41,8 @@ struct OrderManager {
         self.instrument = instrument
         self.limits = limits
         nextClientOrderId = firstClientOrderId
+        // Never more than the rate limit at once: allocated here, not as the rate first climbs.
+        recentSends.reserveCapacity(min(limits.maxOrdersPerSecond, 1_024))
     }
 
     var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }

@@ -49,10 +49,12 @@ final class PaperVenue {
     /// before it does nothing.
     @exclusivity(unchecked) private(set) var nextArrivalNs: Int64 = .max
     /// Others' size at each price, as the market data says (bids and asks).
-    private let bidLevels = PriceMap()
-    private let askLevels = PriceMap()
+    /// Room for 8,192 levels a side before a table first grows (Binance keeps 5,000 a side), so
+    /// the venue allocates nothing as the book's width moves.
+    private let bidLevels = PriceMap(capacity: 16_384)
+    private let askLevels = PriceMap(capacity: 16_384)
     /// Lots traded at each price since its last level update, to tell trades from cancels.
-    private let tradedSinceUpdate = PriceMap()
+    private let tradedSinceUpdate = PriceMap(capacity: 4_096)
     @exclusivity(unchecked) private(set) var bestBid: Int64?
     @exclusivity(unchecked) private(set) var bestAsk: Int64?
     @exclusivity(unchecked) private(set) var bestBidSize: Int64 = 0
@@ -218,9 +220,11 @@ final class PaperVenue {
 
     /// A trade printed: resting orders it reaches fill (makers).
     func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport]) {
-        tradedSinceUpdate[trade.price] += trade.size
         // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
         let hitsBids = trade.aggressor == .sell
+        // Counted against the level it traded at, until that level's next update; a price with no
+        // level there gets no update to clear it (and would grow the map for good).
+        if (hitsBids ? bidLevels[trade.price] : askLevels[trade.price]) != 0 { tradedSinceUpdate[trade.price] += trade.size }
         var left = trade.size
         var position = 0
         while position < orders.count {

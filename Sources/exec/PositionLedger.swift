@@ -34,7 +34,16 @@ struct PositionLedger: Equatable {
             if abs(first.lots) == closing { open.removeFirst() } else { open[0].lots -= sign * closing }
             remaining += remaining > 0 ? -closing : closing
         }
-        if remaining != 0 { open.append((report.price, remaining)) }
+        if remaining != 0 {
+            // Lots opened at the price of the newest one join it: the same FIFO matching, and the
+            // list stays as short as the distinct entry prices (no allocation as fills go on).
+            if let last = open.last, last.price == report.price, (last.lots > 0) == (remaining > 0) {
+                open[open.count - 1].lots += remaining
+            } else {
+                if open.capacity == 0 { open.reserveCapacity(64) }
+                open.append((report.price, remaining))
+            }
+        }
         position = open.reduce(0) { $0 + $1.lots }
     }
 

@@ -88,9 +88,11 @@ final class RiskTests: XCTestCase {
     /// reports at the end is what the journal rebuilds, to the tick × lot.
     func testRiskReportsThePnLTheJournalRebuildsOnTheRealRecording() throws {
         let data = try sharedDataDirectory()
+        // exec waits for its two readers, signal's position feed and risk: a release build
+        // replays the file before risk would otherwise have attached.
         let session = try Session("spot", risk: [], feedArguments: ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
                                                                      "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
-                                  execReaders: 1)
+                                  execReaders: 2)
         XCTAssertTrue(waitFor("exec: BTCUSDT: ", in: session.exec, timeout: 300), "exec reaches the end of the recording")
         let (risk, exec) = session.stop()
         let journaled = try session.journaledBook()

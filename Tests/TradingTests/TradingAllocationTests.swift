@@ -1,0 +1,96 @@
+@testable import book
+import CMallocCounter
+@testable import exec
+@testable import feed
+import IPC
+@testable import signal
+import TestSupport
+import XCTest
+
+/// The trading path allocates nothing per message in steady state: real Binance lines decoded,
+/// booked, quoted by Avellaneda–Stoikov and traded on the paper venue, every stage's core chained
+/// in one thread as the single stream of `feed | book --pass-deltas | signal --pass-through |
+/// exec` orders them. Counted by the malloc interposer after warm-up; `.ci/run` runs this in a
+/// release build (debug builds allocate in loops the optimiser cleans up).
+final class TradingAllocationTests: XCTestCase {
+    /// exec's records, counted: the journal and the ring behind it are measured elsewhere.
+    struct CountingRecords: ExecOutput {
+        var records = 0
+        var fills = 0
+        var problems = 0
+        mutating func record(_ frame: Frame) {
+            records += 1
+            if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill { fills += 1 }
+        }
+        mutating func report(_ problem: String) { problems += 1 }
+    }
+
+    struct ToExec: SignalOutput {
+        let exec: ExecProcessor<CountingRecords>
+        var intents = 0
+        mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
+            intents += 1
+            withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
+        }
+        mutating func pass(_ frame: UnsafePointer<Frame>) { exec.handle(frame) }
+        mutating func report(_ problem: String) { XCTFail(problem) }
+    }
+
+    struct ToSignal: BookOutput {
+        let signal: SignalProcessor<ToExec>
+        mutating func publish(_ top: BookTop, book: OrderBook) { withUnsafePointer(to: Frame(top)) { signal.handle($0) } }
+        mutating func pass(_ frame: UnsafePointer<Frame>) { signal.handle(frame) }
+        mutating func report(_ problem: String) { XCTFail(problem) }
+        mutating func requestResync(instrument: UInt32) { XCTFail("resync \(instrument)") }
+    }
+
+    var isDebugBuild: Bool {
+        #if DEBUG
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    func testDecodingBookingQuotingAndTradingRealMessagesDoesNotAllocate() throws {
+        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
+        var lines: [[UInt8]] = []
+        while let line = try reader.nextLine() { lines.append(Array(line)) }
+
+        var catalog = InstrumentCatalog()
+        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
+        let translator = BinanceTranslator(catalog: catalog)
+        let batch = FrameBatch(capacity: 1 << 16)
+        let exec = ExecProcessor(options: try ExecOptions(["--max-position", "0.05", "--entry-latency-ms", "5",
+                                                           "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"]),
+                                 output: CountingRecords())
+        let signal = SignalProcessor(options: try SignalOptions(["--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
+                                                                 "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"]),
+                                     output: ToExec(exec: exec))
+        let book = BookProcessor(output: ToSignal(signal: signal), passDeltas: true) // the translator defines the symbol on first sight
+
+        func run(_ range: Range<Int>) throws {
+            for index in range {
+                try lines[index].withUnsafeBufferPointer { line in
+                    let space = line.firstIndex(of: 0x20)!
+                    var receiveTimeNs: Int64 = 0
+                    for digit in line[..<space] { receiveTimeNs = receiveTimeNs * 10 + Int64(digit - 0x30) }
+                    batch.removeAll()
+                    try translator.translate(line, from: space + 1, receiveTimeNs: receiveTimeNs, snapshotSymbol: nil, into: batch)
+                    for position in 0..<batch.count {
+                        withUnsafePointer(to: batch.storage[position]) { book.handle($0) }
+                    }
+                }
+            }
+        }
+        try run(0..<5_000) // warm up: the snapshot, first quotes and orders, every array's growth
+        let before = malloc_counter_thread_allocations()
+        try run(5_000..<lines.count)
+        let allocations = malloc_counter_thread_allocations() - before
+        XCTAssertGreaterThan(signal.output.intents, 1_000, "the strategy quoted")
+        XCTAssertGreaterThan(exec.output.fills, 0, "the paper venue filled")
+        XCTAssertEqual(exec.output.problems, 0, "no order refused")
+        XCTAssertEqual(allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded, booked, quoted and traded")
+    }
+}
