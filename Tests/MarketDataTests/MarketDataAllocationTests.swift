@@ -18,14 +18,6 @@ final class MarketDataAllocationTests: XCTestCase {
         mutating func requestResync(instrument: UInt32) { problems.append("resync \(instrument)") }
     }
 
-    var isDebugBuild: Bool {
-        #if DEBUG
-        return true
-        #else
-        return false
-        #endif
-    }
-
     /// The first recording's lines, read into memory before anything is counted.
     func recordedLines() throws -> [[UInt8]] {
         let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")

@@ -44,14 +44,6 @@ final class TradingAllocationTests: XCTestCase {
         mutating func requestResync(instrument: UInt32) { XCTFail("resync \(instrument)") }
     }
 
-    var isDebugBuild: Bool {
-        #if DEBUG
-        return true
-        #else
-        return false
-        #endif
-    }
-
     func testDecodingBookingQuotingAndTradingRealMessagesDoesNotAllocate() throws {
         try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
