@@ -66,8 +66,9 @@ def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False
     lat = ["--latency"] if latency else []
     procs = {}
     procs["risk"] = None
+    # exec waits for risk, its reader: a fast run could otherwise end before risk attached.
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"),
-                           "--readers", "0", "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
+                           "--readers", "1", "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
                              *(strategy or STRATEGY), *common, *lat, *pin("signal")], env)
     procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--progress", *common, *pin("book")], env)
