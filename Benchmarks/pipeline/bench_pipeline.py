@@ -20,8 +20,9 @@ mode's target is taken in the same run: `ipc-bench oneway-block` measures the on
 to a reader asleep on a ring's futex, and tick-to-order crosses three such hops (feed -> book ->
 signal -> exec): target p50 <= 1.5 x 3 x that. Measured twice: with the reader asleep 300 us
 between frames (the ipc benchmark's spacing) and 10 ms (the paced market's step: how long the
-pipeline's stages sleep between messages); a reader woken after a long sleep takes longer. Like the ipc benchmark's two sides, the stages
-are pinned (`--cpu`) so that each hop goes from one CPU to the other.
+pipeline's stages sleep between messages); a reader woken after a long sleep takes longer. Like
+the ipc benchmark's two sides, the stages are pinned (`--cpu`) so that each hop goes from one
+CPU to the other.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
 with the same parameters (and the same latencies and queue model) on the same events, at max
@@ -152,7 +153,8 @@ def mm_strategy(step_ms):
 
 
 def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
-    """Ours and hftbacktest's mm, one parameter set: (fills, volume, pnl) for each."""
+    """Ours, hftbacktest's mm and hftbacktest's mm deciding after each diff, one parameter set:
+    (fills, volume, pnl) for each."""
     band, exec_args = mm_strategy(step_ms)
     with tempfile.TemporaryDirectory() as scratch:
         journal = f"{scratch}/journal"
