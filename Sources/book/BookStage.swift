@@ -91,28 +91,24 @@ final class BookStage {
             case .timedOut(let reason): return (ExitCode.system, reason)
             }
         }
-        // With --progress: the last market frame handled, and the last progress frame written.
+        // The last market frame handled, and (--progress) the last progress frame written.
         var lastInputTimeNs = Int64.min
         var lastInputEndsMessage = true
         var progressSentNs = Int64.min
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             do {
-                if options.progress {
-                    polled = try source.poll(limit: 1_024) { frame in
-                        processor.handle(frame)
-                        lastInputTimeNs = frame.pointee.header.receiveTimeNs
-                        lastInputEndsMessage = frame.pointee.header.endsMessage
-                    }
-                    // Receive times name messages (feed's `MessageTimeline`): every output of the
-                    // messages received up to `through` is staged, ahead of the progress frame.
-                    let through = lastInputEndsMessage ? lastInputTimeNs : lastInputTimeNs &- 1
-                    if through > progressSentNs {
-                        progressSentNs = through
-                        processor.output.progress(through: through)
-                    }
-                } else {
-                    polled = try source.poll(limit: 1_024) { processor.handle($0) }
+                polled = try source.poll(limit: 1_024) { frame in
+                    processor.handle(frame)
+                    lastInputTimeNs = frame.pointee.header.receiveTimeNs
+                    lastInputEndsMessage = frame.pointee.header.endsMessage
+                }
+                // Receive times name messages (feed's `MessageTimeline`): every output of the
+                // messages received up to `through` is staged, ahead of the progress frame.
+                let through = lastInputEndsMessage ? lastInputTimeNs : lastInputTimeNs &- 1
+                if options.progress && through > progressSentNs {
+                    progressSentNs = through
+                    processor.output.progress(through: through)
                 }
             } catch {
                 result = (ExitCode.failure, "book: \(error)")

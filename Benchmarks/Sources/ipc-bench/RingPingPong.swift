@@ -77,7 +77,9 @@ enum RingPingPong {
         var echoed: UInt64 = 0
         var allocations: UInt64 = 0
         // The frames ping does not count either.
-        guard arguments.count == 4, let warmup = UInt64(arguments[3]) else { throw BenchmarkError("usage: ring-pong IN OUT MODE WARMUP") }
+        guard arguments.count == 4, let warmup = UInt64(arguments[3]) else {
+            throw BenchmarkError("usage: ring-pong IN OUT MODE WARMUP")
+        }
         var oneWay = LatencySamples(capacity: 1_100_000)
         while true {
             let before = malloc_counter_thread_allocations()
