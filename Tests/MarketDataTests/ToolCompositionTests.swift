@@ -152,6 +152,9 @@ final class ToolCompositionTests: XCTestCase {
             ("book", ["--dashboard"], "book: --dashboard needs --session: it shows the session's processes and rings"),
             ("book", ["--dump", "--exec", "shm:x"], "book: --exec goes with --dashboard"),
             ("book", ["--in", "shm:../x"], "book: --in 'shm:../x': segment name '../x' may hold only letters, digits, '.', '_' and '-'"),
+            ("book", ["--dump", "--progress"], "book: --progress goes with --out"),
+            ("exec", ["--market", "shm:md"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
+            ("exec", ["--in", "shm:quotes", "--market", "-"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
         ] {
             let result = try ChildProcess(tool, arguments).finish()
             XCTAssertEqual(result.status, 100, "\(tool) \(arguments): \(result.err)")
