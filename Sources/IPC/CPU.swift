@@ -11,6 +11,11 @@ public enum CPU {
     @inlinable
     public static func timestampCounter() -> UInt64 { cplatform_rdtsc() }
 
+    /// Asks for the cache line at `address` ready to be written (`prefetchw`): a hint, never
+    /// a fault, whatever the address.
+    @inlinable
+    public static func prefetchForWrite(_ address: UnsafeRawPointer) { cplatform_prefetch_for_write(address) }
+
     /// Pins the calling thread to one CPU (`sched_setaffinity`).
     public static func pin(to cpu: Int) throws(SystemError) {
         _ = try retryingInterrupts("sched_setaffinity", "cpu \(cpu)") { cplatform_pin_to_cpu(Int32(cpu)) }

@@ -11,8 +11,9 @@
 public final class LatencyHistogram {
     @usableFromInline static let bucketCount = 16 + (62 - 4 + 1) * 8
     @usableFromInline let buckets: UnsafeMutablePointer<UInt64>
-    @usableFromInline var samples: UInt64 = 0
-    @usableFromInline var largest: Int64 = 0
+    // Written by one thread (its stage's duty cycle): no dynamic exclusivity checks.
+    @exclusivity(unchecked) @usableFromInline var samples: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var largest: Int64 = 0
 
     public init() {
         buckets = .allocate(capacity: LatencyHistogram.bucketCount)

@@ -5,12 +5,15 @@ import Glibc
 /// The stream header must come first (magic, layout version, frame size) and every frame must
 /// pass `FrameValidator` and carry its index in the stream as its sequence; anything else is a `FrameStreamError` naming the byte offset, and no
 /// frame at or after the defect is handed out. One `read` fills a 64 KiB buffer, so a busy
-/// stream costs one system call per 1024 frames.
+/// stream costs one system call per 1024 frames; a regular file can instead be mapped whole
+/// (`init(mapping:subject:)`): no system call and no kernel copy at all once it is open.
 public final class PipeFrameReader {
     public let fd: Int32
     public let subject: String
     @usableFromInline let buffer: UnsafeMutableRawPointer
-    @usableFromInline let bufferSize = PipeFrameWriter.batchFrames * FrameLayout.frameSize
+    @usableFromInline let bufferSize: Int
+    /// `buffer` is the file mapped read-only (`munmap` it), not an allocation read into.
+    private let isMapping: Bool
     /// Valid bytes in `buffer`, and how many of them have been handed out.
     @exclusivity(unchecked) @usableFromInline var filled = 0
     @exclusivity(unchecked) @usableFromInline var consumed = 0
@@ -25,10 +28,41 @@ public final class PipeFrameReader {
     public init(fd: Int32, subject: String = "stdin") {
         self.fd = fd
         self.subject = subject
-        buffer = .allocate(byteCount: PipeFrameWriter.batchFrames * FrameLayout.frameSize, alignment: 64)
+        bufferSize = PipeFrameWriter.batchFrames * FrameLayout.frameSize
+        buffer = .allocate(byteCount: bufferSize, alignment: 64)
+        isMapping = false
     }
 
-    deinit { buffer.deallocate() }
+    /// Reads the regular file open on `fd` through one read-only mapping of all of it, loaded
+    /// into memory up front (`MAP_POPULATE`) when it is at most `populateLimit` bytes: the
+    /// checks are the same, the bytes are never copied by the kernel. An empty file, or one
+    /// that cannot be mapped, is read with `read(2)` instead.
+    public convenience init(mapping fd: Int32, subject: String, populateLimit: Int = 1 << 30) {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+              let base = mmap(nil, Int(info.st_size), PROT_READ,
+                              MAP_PRIVATE | (Int(info.st_size) <= populateLimit ? MAP_POPULATE : 0), fd, 0),
+              base != MAP_FAILED else {
+            self.init(fd: fd, subject: subject)
+            return
+        }
+        madvise(base, Int(info.st_size), MADV_SEQUENTIAL)
+        self.init(fd: fd, subject: subject, mapped: base, length: Int(info.st_size))
+    }
+
+    private init(fd: Int32, subject: String, mapped: UnsafeMutableRawPointer, length: Int) {
+        self.fd = fd
+        self.subject = subject
+        buffer = mapped
+        bufferSize = length
+        isMapping = true
+        filled = length
+        reachedEnd = true // all of it is there: nothing to read
+    }
+
+    deinit {
+        if isMapping { munmap(buffer, bufferSize) } else { buffer.deallocate() }
+    }
 
     public enum ReadResult: Equatable, Sendable {
         /// This many frames were handed to the handler (at least one).

@@ -32,6 +32,10 @@ public struct RingProducer: @unchecked Sendable {
         self.segment = segment
     }
 
+    /// How many slots ahead of the write `offer` prefetches: each slot's cache line was last
+    /// read by consumers on other cores, and a store that waits for it stalls the producer.
+    @usableFromInline static let prefetchDistance: UInt64 = 8
+
     public enum WriteResult: Equatable, Sendable { case ok, full }
 
     /// Copies `frame` into the next slot, invisible to consumers until `publish()`, or returns
@@ -52,6 +56,9 @@ public struct RingProducer: @unchecked Sendable {
         copy.header.sequence = RingDescriptor.writingMarker
         segment.slot(nextPosition).pointee = copy
         nextPosition &+= 1
+        // The slot a few frames on, if its readers are done with it, starts on its way here.
+        let ahead = nextPosition &+ RingProducer.prefetchDistance
+        if ahead < cachedLimit { CPU.prefetchForWrite(segment.slot(ahead)) }
         return .ok
     }
 

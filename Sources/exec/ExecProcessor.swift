@@ -12,23 +12,14 @@ protocol ExecOutput {
 /// venue's reports move the orders' states and the position ledger. Time is the frames' receive
 /// time, so a replay is deterministic: the same input writes the same journal.
 final class ExecProcessor<Output: ExecOutput> {
-    struct InstrumentState {
-        let instrument: Instrument
-        var manager: OrderManager
-        let venue: PaperVenue
-        var ledger = PositionLedger()
-        var mid: Int64?
-        /// The last book top, journaled once a second of market time with a position snapshot.
-        var top: BookTop?
-        var inSnapshot = false
-        let maxPositionLots: Int64
-        /// A marketable order closing the position during a flatten, until the venue answers.
-        var flattenOrder: UInt32?
-    }
-
     let options: ExecOptions
     @exclusivity(unchecked) var output: Output
-    @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    /// Each defined instrument's state, in the order of definition, read and written in place
+    /// as `states[places[id]]`: never optional, since reading a field through an optional's `!`
+    /// copies the whole state (a retain and release of everything it holds) on every access.
+    @exclusivity(unchecked) private var states: [InstrumentState] = []
+    /// Each instrument id's index in `states` (-1: not defined).
+    @exclusivity(unchecked) private var places: [Int] = Array(repeating: -1, count: 65)
     /// Each state's venue, unretained, for the per-frame path: a venue read from `states`
     /// costs a retain and a release on every frame.
     @exclusivity(unchecked) private var venues: [Unmanaged<PaperVenue>?] = Array(repeating: nil, count: 65)
@@ -66,13 +57,13 @@ final class ExecProcessor<Output: ExecOutput> {
         commands.reserveCapacity(8)
     }
 
-    var instruments: [InstrumentState] { states.compactMap { $0 } }
+    var instruments: [InstrumentState] { definedIds.map { states[places[$0]] } }
 
     /// The stage read frames at `wallNs` (monotonic): once per poll, not per frame.
     func inputArrived(atWallNs wallNs: Int64) { lastFrameWallNs = wallNs }
 
-    // The per-frame path reads and writes `states[id]!` in place and never binds a state to a
-    // local: a copy costs a retain and release of everything it holds, and while one is alive
+    // The per-frame path reads and writes `states[places[id]]` in place and never binds a state
+    // to a local: a copy costs a retain and release of everything it holds, and while one is alive
     // the ledger's storage is shared, so booking a fill would copy it (an allocation).
     func handle(_ frame: UnsafePointer<Frame>) {
         let header = frame.pointee.header
@@ -88,34 +79,27 @@ final class ExecProcessor<Output: ExecOutput> {
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
         case .bookDelta:
             guard id < venues.count, let venue = venues[id] else { return }
-            let delta = frame.pointee.as(BookDelta.self)
-            venue._withUnsafeGuaranteedRef { venue in
-                if delta.header.flags.contains(.snapshot) != states[id]!.inSnapshot {
-                    states[id]!.inSnapshot.toggle()
-                    if states[id]!.inSnapshot { venue.clearLevels() }
-                }
-                if !delta.header.flags.contains(.idOnly) { venue.level(delta.side, price: delta.price, size: delta.size) }
-            }
+            venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookDelta.self)) }
         case .bookTop:
             guard id < venues.count, let venue = venues[id] else { return }
             let top = frame.pointee.as(BookTop.self)
             venue._withUnsafeGuaranteedRef { $0.top(top, nowNs: now, into: &reports) }
-            states[id]!.top = top
-            states[id]!.mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
+            states[places[id]].top = top
+            states[places[id]].mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
             drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
             guard id < venues.count, let venue = venues[id] else { return }
             venue._withUnsafeGuaranteedRef { $0.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports) }
             drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
-            guard id < states.count, states[id] != nil else { return }
+            guard id < places.count, places[id] >= 0 else { return }
             var intent = frame.pointee.as(QuoteIntent.self)
             // The position limit holds whatever the strategy asks (it may not know the position).
-            let position = states[id]!.ledger.position
-            if position >= states[id]!.maxPositionLots { intent.bidSize = 0 }
-            if position <= -states[id]!.maxPositionLots { intent.askSize = 0 }
+            let position = states[places[id]].ledger.position
+            if position >= states[places[id]].maxPositionLots { intent.bidSize = 0 }
+            if position <= -states[places[id]].maxPositionLots { intent.askSize = 0 }
             commands.removeAll(keepingCapacity: true)
-            states[id]!.manager.commands(for: intent, mid: states[id]!.mid, halted: halted || flattening, nowNs: now, into: &commands)
+            states[places[id]].manager.commands(for: intent, mid: states[places[id]].mid, halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
                 let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
@@ -134,21 +118,21 @@ final class ExecProcessor<Output: ExecOutput> {
     private func mark() {
         nextMarkNs = (now / 1_000_000_000 + 1) * 1_000_000_000
         for id in definedIds {
-            guard var top = states[id]!.top else { continue }
+            guard var top = states[places[id]].top else { continue }
             top.header.receiveTimeNs = now
             top.header.sequence = 0 // its position on the ring it came by, which the journal must not depend on
             output.record(Frame(top))
             let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
-            output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
+            output.record(Frame(states[places[id]].ledger.snapshot(header: header, mark: states[places[id]].mid)))
         }
     }
 
     private func define(_ definition: InstrumentDefinition, frame: Frame) {
         let id = Int(definition.header.instrument)
-        guard id >= 1, id < states.count, let instrument = try? definition.instrument() else {
+        guard id >= 1, id < places.count, let instrument = try? definition.instrument() else {
             return output.report("exec: bad instrument definition \(id); ignored")
         }
-        guard states[id]?.instrument != instrument else { return }
+        guard places[id] < 0 || states[places[id]].instrument != instrument else { return }
         output.record(frame) // the journal's CSV prints prices and sizes with it
         let lot = instrument.lotSize
         var limits = OrderManager.Limits()
@@ -156,10 +140,16 @@ final class ExecProcessor<Output: ExecOutput> {
         limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
         limits.maxOpenOrders = options.maxOpenOrders
         limits.maxOrdersPerSecond = options.maxOrdersPerSecond
-        if states[id] == nil { definedIds = (definedIds + [id]).sorted() }
         let venue = PaperVenue(instrument: UInt32(id), parameters: options.venue)
-        states[id] = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
+        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
                                      venue: venue, maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
+        if places[id] < 0 {
+            definedIds = (definedIds + [id]).sorted()
+            places[id] = states.count
+            states.append(state)
+        } else {
+            states[places[id]] = state
+        }
         venues[id] = Unmanaged.passUnretained(venue)
     }
 
@@ -168,14 +158,14 @@ final class ExecProcessor<Output: ExecOutput> {
             var command = commands[index]
             command.header.receiveTimeNs = now
             output.record(Frame(command))
-            states[id]!.venue.submit(command, nowNs: now, into: &reports)
-            nextArrivalNs = min(nextArrivalNs, states[id]!.venue.nextArrivalNs)
+            venues[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
+            nextArrivalNs = min(nextArrivalNs, venues[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
             commandsSent &+= 1
             if command.command != .cancel { ordersPlaced &+= 1 }
         }
-        let refusals = states[id]!.manager.refusals
+        let refusals = states[places[id]].manager.refusals
         while refusalsReported < refusals.count {
-            output.report("exec: \(states[id]!.instrument.symbol): order refused: \(refusals[refusalsReported])")
+            output.report("exec: \(states[places[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
             refusalsReported += 1
         }
         drainReports(id)
@@ -185,9 +175,9 @@ final class ExecProcessor<Output: ExecOutput> {
     private func advanceVenues() {
         nextArrivalNs = .max
         for id in definedIds {
-            states[id]!.venue.advance(to: now, into: &reports)
+            venues[id]!._withUnsafeGuaranteedRef { $0.advance(to: now, into: &reports) }
             drainReports(id)
-            nextArrivalNs = min(nextArrivalNs, states[id]!.venue.nextArrivalNs)
+            nextArrivalNs = min(nextArrivalNs, venues[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
         }
     }
 
@@ -196,18 +186,18 @@ final class ExecProcessor<Output: ExecOutput> {
         var filled = false
         for report in reports {
             output.record(Frame(report))
-            states[id]!.manager.apply(report)
-            states[id]!.ledger.book(report)
+            states[places[id]].manager.apply(report)
+            states[places[id]].ledger.book(report)
             filled = filled || report.report == .fill || report.report == .partialFill
         }
-        if let flattenOrder = states[id]!.flattenOrder,
+        if let flattenOrder = states[places[id]].flattenOrder,
            reports.contains(where: { $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill }) {
-            states[id]!.flattenOrder = nil
+            states[places[id]].flattenOrder = nil
         }
         reports.removeAll(keepingCapacity: true)
         if filled {
             let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
-            output.record(Frame(states[id]!.ledger.snapshot(header: header, mark: states[id]!.mid)))
+            output.record(Frame(states[places[id]].ledger.snapshot(header: header, mark: states[places[id]].mid)))
         }
     }
 
@@ -237,14 +227,14 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Sends a closing market order for every instrument still holding a position and none in flight.
     func continueFlatten() {
         guard flattening else { return }
-        for id in definedIds where states[id]!.flattenOrder == nil {
-            let position = states[id]!.ledger.position
+        for id in definedIds where states[places[id]].flattenOrder == nil {
+            let position = states[places[id]].ledger.position
             guard position != 0 else { continue }
             let order = OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
                                      command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
-                                     timeInForce: .immediateOrCancel, clientOrderId: states[id]!.manager.takeId(),
+                                     timeInForce: .immediateOrCancel, clientOrderId: states[places[id]].manager.takeId(),
                                      price: 0, size: abs(position))
-            states[id]!.flattenOrder = order.clientOrderId
+            states[places[id]].flattenOrder = order.clientOrderId
             send(id, [order])
         }
     }
@@ -252,17 +242,14 @@ final class ExecProcessor<Output: ExecOutput> {
     /// What the dashboard shows of exec: orders placed and working, fills, tick-to-order.
     func publishGauges(_ membership: SessionMembership) {
         membership.setGauge(.ordersPlaced, Double(ordersPlaced))
-        membership.setGauge(.openOrders, Double(states.reduce(0) { $0 + ($1?.manager.openOrders ?? 0) }))
-        membership.setGauge(.fills, Double(states.reduce(0) { $0 + ($1?.ledger.fills ?? 0) }))
+        membership.setGauge(.openOrders, Double(states.reduce(0) { $0 + $1.manager.openOrders }))
+        membership.setGauge(.fills, Double(states.reduce(0) { $0 + $1.ledger.fills }))
         membership.publishLatency(latencyWindow)
     }
 
     /// Flat: no position, no order working, nothing in flight.
     var isFlat: Bool {
-        states.allSatisfy { state in
-            guard let state else { return true }
-            return state.ledger.position == 0 && state.manager.openOrders == 0 && state.flattenOrder == nil
-        }
+        states.allSatisfy { $0.ledger.position == 0 && $0.manager.openOrders == 0 && $0.flattenOrder == nil }
     }
 
     /// The end of the stream: every order cancelled, market time moved on (no frame will move it
@@ -280,7 +267,7 @@ final class ExecProcessor<Output: ExecOutput> {
     /// when the cancels arrive.
     func cancelAll() {
         for id in definedIds {
-            send(id, states[id]!.manager.cancelAll(nowNs: now))
+            send(id, states[places[id]].manager.cancelAll(nowNs: now))
         }
     }
 }

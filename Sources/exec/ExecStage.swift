@@ -189,7 +189,7 @@ final class ExecStage {
         return result
     }
 
-    static func summary(_ state: ExecProcessor<StageOutput>.InstrumentState, commands: UInt64) -> String {
+    static func summary(_ state: InstrumentState, commands: UInt64) -> String {
         let ledger = state.ledger
         let instrument = state.instrument
         // One tick × lot in the quote currency, for the reader: the books themselves stay exact.

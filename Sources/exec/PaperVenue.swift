@@ -48,17 +48,17 @@ final class PaperVenue {
     /// early (what it brings was overtaken: the order filled first), never late: `advance`
     /// before it does nothing.
     @exclusivity(unchecked) private(set) var nextArrivalNs: Int64 = .max
-    /// Others' size at each price, as the market data says (bids and asks).
-    /// Room for 8,192 levels a side before a table first grows (Binance keeps 5,000 a side), so
-    /// the venue allocates nothing as the book's width moves.
-    private let bidLevels = PriceMap(capacity: 16_384)
-    private let askLevels = PriceMap(capacity: 16_384)
-    /// Lots traded at each price since its last level update, to tell trades from cancels.
-    private let tradedSinceUpdate = PriceMap(capacity: 4_096)
+    /// Others' size at each price, as the market data says, and the lots traded there since the
+    /// level's last update (to tell trades from cancels). Room for 16,384 levels before the
+    /// table first grows (Binance keeps 5,000 a side), so the venue allocates nothing as the
+    /// book's width moves.
+    private let levels = PriceLevels(capacity: 32_768)
     @exclusivity(unchecked) private(set) var bestBid: Int64?
     @exclusivity(unchecked) private(set) var bestAsk: Int64?
     @exclusivity(unchecked) private(set) var bestBidSize: Int64 = 0
     @exclusivity(unchecked) private(set) var bestAskSize: Int64 = 0
+    /// The deltas coming in are a snapshot's.
+    @exclusivity(unchecked) private var inSnapshot = false
 
     init(instrument: UInt32, parameters: Parameters) {
         self.instrument = instrument
@@ -174,7 +174,7 @@ final class PaperVenue {
             reports.append(report(.cancelled, command, price: command.price, size: order.remaining, nowNs: nowNs))
             return true
         }
-        order.queue = QueuePosition(levelSizeAtJoin: (buy ? bidLevels : askLevels)[command.price])
+        order.queue = QueuePosition(levelSizeAtJoin: buy ? levels[command.price].bid : levels[command.price].ask)
         orders[position] = order
         return false
     }
@@ -182,20 +182,34 @@ final class PaperVenue {
     // MARK: Market data in
 
     /// A snapshot replaces the book: forget the levels (queue positions stay as they were).
-    func clearLevels() {
-        bidLevels.removeAll()
-        askLevels.removeAll()
-        tradedSinceUpdate.removeAll()
+    private func clearLevels() {
+        levels.removeAll()
+    }
+
+    /// A delta from the market data: a level's new size; the first of a snapshot's deltas
+    /// clears the book, which the snapshot replaces.
+    func apply(_ delta: BookDelta) {
+        let snapshot = delta.header.flags.contains(.snapshot)
+        if snapshot != inSnapshot {
+            inSnapshot = snapshot
+            if snapshot { clearLevels() }
+        }
+        if !delta.header.flags.contains(.idOnly) { level(delta.side, price: delta.price, size: delta.size) }
     }
 
     /// A level of the book changed to `size` (others' orders; 0 removes it).
+    @inline(__always)
     func level(_ side: Side, price: Int64, size: Int64) {
-        // Each map named, not bound to a local: a local reference costs a retain and a release.
-        let before = side == .bid ? bidLevels[price] : askLevels[price]
-        let traded = tradedSinceUpdate.removeValue(at: price)
-        if side == .bid { bidLevels[price] = size } else { askLevels[price] = size }
-        for position in orders.indices where orders[position].queue != nil && orders[position].command.price == price
-            && (orders[position].command.side == .buy) == (side == .bid) {
+        let buy = side == .bid
+        let (before, traded) = levels.update(price) { level in
+            let before = buy ? level.bid : level.ask
+            let traded = level.traded
+            level.traded = 0
+            if buy { level.bid = size } else { level.ask = size }
+            return (before, traded)
+        }
+        for position in orders.indices where orders[position].command.price == price
+            && orders[position].queue != nil && (orders[position].command.side == .buy) == buy {
             orders[position].queue!.levelChanged(before: before, after: size, traded: traded, power: parameters.queuePower)
         }
     }
@@ -223,8 +237,10 @@ final class PaperVenue {
         // A sell aggressor hits bids at or above the trade price; a buy aggressor lifts asks.
         let hitsBids = trade.aggressor == .sell
         // Counted against the level it traded at, until that level's next update; a price with no
-        // level there gets no update to clear it (and would grow the map for good).
-        if (hitsBids ? bidLevels[trade.price] : askLevels[trade.price]) != 0 { tradedSinceUpdate[trade.price] += trade.size }
+        // level there gets no update to clear it (and would grow the table for good).
+        levels.update(trade.price) { level in
+            if (hitsBids ? level.bid : level.ask) != 0 { level.traded += trade.size }
+        }
         var left = trade.size
         var position = 0
         while position < orders.count {

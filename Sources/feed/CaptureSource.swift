@@ -3,6 +3,9 @@ import IPC
 
 /// A capture written by `feed --record`: the frames replayed exactly as recorded, bit for bit
 /// (the stream numbers them again, as it always does, from 0), paced by their receive times.
+/// The file is mapped and loaded before the first frame goes out (`PipeFrameReader(mapping:)`),
+/// as a backtester loads its data before it runs: a replay at full speed copies each frame
+/// once, from the page cache to the ring, with no system call.
 final class CaptureSource: MarketDataSource {
     private let reader: PipeFrameReader
     private let fd: Int32
@@ -22,7 +25,7 @@ final class CaptureSource: MarketDataSource {
     init(path: String) throws(FeedError) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .data("feed: cannot open \(path): \(String(cString: strerror(errno)))") }
-        reader = PipeFrameReader(fd: fd, subject: path)
+        reader = PipeFrameReader(mapping: fd, subject: path)
     }
 
     deinit { close(fd) }
