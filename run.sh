@@ -191,7 +191,7 @@ screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exe
 # exec reads the market from feed's ring itself and only tops and intents from signal's, merged
 # in causal order by book's progress frames (exec --help: --market).
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --progress "${common[@]}")
-signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-through --positions "$(ring exec)"
+signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
   "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" "${exec_args[@]}" "${common[@]}")

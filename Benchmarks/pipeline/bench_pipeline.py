@@ -70,7 +70,7 @@ def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False
     # exec waits for risk, its reader: a fast run could otherwise end before risk attached.
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"),
                            "--readers", "1", "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
-    procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-through",
+    procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-tops",
                              *(strategy or STRATEGY), *common, *lat, *pin("signal")], env)
     procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--progress", *common, *pin("book")], env)
     procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), "--readers", "2", *feed_args, *common, *pin("feed")], env)

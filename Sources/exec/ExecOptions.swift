@@ -35,7 +35,7 @@ struct ExecOptions {
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
-        for tops and intents (book --progress, no --pass-deltas) and feed's ring for the market,
+        for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring for the market,
         merged in the same order: every market frame then crosses two rings, not four. Every order command, execution report
         and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every

@@ -4,7 +4,7 @@ import IPC
 /// and only tops and quote intents from signal's output:
 ///
 /// ```text
-///   feed ──md──► book --progress ──tops──► signal --pass-through ──quotes──► exec
+///   feed ──md──► book --progress ──tops──► signal --pass-tops ──quotes──► exec
 ///     └──────────────────────────── md ────────────────────────────────────►┘
 /// ```
 ///

@@ -29,8 +29,18 @@ struct SignalOptions {
     var skewTicks = 5.0
     var idle: IdleStrategy.Mode = .block
     var readers = 1
-    /// With --out: pass every input frame on, each ahead of the intents it causes (for exec).
-    var passThrough = false
+    /// With --out, the input frames passed on, each ahead of the intents it causes (for exec).
+    var passing = Passing.nothing
+
+    enum Passing: Equatable {
+        case nothing
+        /// --pass-through: every frame, for exec reading the market and the quotes in one stream.
+        case everything
+        /// --pass-tops: book's tops and control frames (its progress), for exec reading the
+        /// rest of the market from feed's ring itself (`exec --market`): trades and definitions
+        /// would cross one more ring for nothing.
+        case topsAndControl
+    }
     /// The session to join (registry, heartbeat).
     var session: SessionName?
     /// Record tick-to-quote latency and print its percentiles at the end.
@@ -39,7 +49,7 @@ struct SignalOptions {
     var positions: Endpoint?
 
     static let usage = """
-        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through] | --json]
+        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through|--pass-tops] | --json]
                       [--strategy as|fixed|band|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
                       [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
@@ -48,7 +58,8 @@ struct SignalOptions {
                       [--session NAME] [--positions shm:NAME] [--latency] [--config FILE]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
-        each ahead of the intents it causes, so exec reads the market and the quotes in one stream.
+        each ahead of the intents it causes, so exec reads the market and the quotes in one stream;
+        --pass-tops only the tops and book's progress frames, for exec --market (feed's ring).
           as      Avellaneda-Stoikov: reservation price skewed by inventory, spread from gamma, the
                   mid's volatility (estimated online) and kappa (set, or estimated from trades);
                   finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
@@ -140,14 +151,19 @@ struct SignalOptions {
         guard exitZ < entryZ else { throw InvalidArgument("--exit-z \(exitZ) must be below --entry-z \(entryZ)") }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
-        passThrough = flags.flag("--pass-through")
+        switch (flags.flag("--pass-through"), flags.flag("--pass-tops")) {
+        case (true, true): throw InvalidArgument("--pass-through and --pass-tops: one or the other")
+        case (true, false): passing = .everything
+        case (false, true): passing = .topsAndControl
+        case (false, false): passing = .nothing
+        }
         latency = flags.flag("--latency")
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         if let positions = try flags.value("--positions") {
             self.positions = try Endpoint(parsing: positions, flag: "--positions")
             guard self.positions != .standardStream else { throw InvalidArgument("--positions reads a ring (shm:NAME)") }
         }
-        guard !passThrough || output != .json else { throw InvalidArgument("--pass-through goes with --out") }
+        guard passing == .nothing || output != .json else { throw InvalidArgument("--pass-through and --pass-tops go with --out") }
         try flags.finish()
     }
 }

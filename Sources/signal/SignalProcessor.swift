@@ -50,8 +50,13 @@ final class SignalProcessor<Output: SignalOutput> {
 
     func handle(_ frame: UnsafePointer<Frame>) {
         // Passed on first, so an intent always follows the market data that caused it.
-        if options.passThrough { output.pass(frame) }
         let header = frame.pointee.header
+        switch options.passing {
+        case .nothing: break
+        case .everything: output.pass(frame)
+        case .topsAndControl:
+            if header.type == MessageType.bookTop.rawValue || header.type == MessageType.control.rawValue { output.pass(frame) }
+        }
         let id = Int(header.instrument)
         switch header.messageType {
         case .instrumentDefinition:

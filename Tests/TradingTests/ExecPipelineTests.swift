@@ -31,7 +31,7 @@ final class ExecPipelineTests: XCTestCase {
         let ring = { (part: String) in "shm:tickpipe.\(session).\(part)" }
         let exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--journal", journal,
                                              "--max-position", "0.05", "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"])
-        let signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "as",
+        let signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "as",
                                                  "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001",
                                                  "--kappa", "0.01"])
         let book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress"])

@@ -28,7 +28,7 @@ final class RiskTests: XCTestCase {
             // Wired as run.sh wires it: exec reads the market from feed's ring beside signal's.
             feed = try ChildProcess("feed", ["--out", ring("md"), "--readers", "2", "--session", name] + feedArguments)
             book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress", "--session", name])
-            signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-through", "--strategy", "fixed",
+            signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "fixed",
                                                  "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
                                                  "--session", name, "--positions", ring("exec")] + signalArguments)
             exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"), "--readers", "\(execReaders)", "--journal", journal,

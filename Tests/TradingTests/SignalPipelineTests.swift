@@ -86,6 +86,8 @@ final class SignalPipelineTests: XCTestCase {
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
             (["--horizon", "0"], "signal: --horizon '0': expected seconds or inf"),
+            (["--out", "-", "--pass-through", "--pass-tops"], "signal: --pass-through and --pass-tops: one or the other"),
+            (["--pass-tops"], "signal: --pass-through and --pass-tops go with --out"),
         ] {
             let result = try ChildProcess("signal", arguments).finish()
             XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")
