@@ -65,7 +65,8 @@ public final class PipeFrameReader {
     }
 
     public enum ReadResult: Equatable, Sendable {
-        /// This many frames were handed to the handler (at least one).
+        /// This many frames were handed to the handler (at least one, unless `admits` refused
+        /// the first).
         case frames(Int)
         /// The stream ended cleanly after a whole frame.
         case endOfStream
@@ -73,10 +74,12 @@ public final class PipeFrameReader {
         case nothingYet
     }
 
-    /// Hands up to `limit` frames to `handler`. Waits for the first at most `timeoutMs`
-    /// (`poll(2)`; -1 waits for ever), then returns `.nothingYet`.
+    /// Hands up to `limit` frames to `handler`, stopping before the first that `admits` refuses
+    /// (it stays unread). Waits for the first at most `timeoutMs` (`poll(2)`; -1 waits for
+    /// ever), then returns `.nothingYet`.
     public func read(
-        limit: Int, timeoutMs: Int32 = -1, _ handler: (UnsafePointer<Frame>) -> Void
+        limit: Int, timeoutMs: Int32 = -1, while admits: (UnsafePointer<Frame>) -> Bool = { _ in true },
+        _ handler: (UnsafePointer<Frame>) -> Void
     ) throws(FrameStreamError) -> ReadResult {
         while true {
             if filled - consumed >= FrameLayout.frameSize {
@@ -95,8 +98,10 @@ public final class PipeFrameReader {
                             subject: subject, index: expectedSequence, offset: bufferOffset + consumed,
                             defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
                     }
+                    let typed = UnsafePointer(frame.assumingMemoryBound(to: Frame.self))
+                    if !admits(typed) { break }
                     expectedSequence &+= 1
-                    handler(UnsafePointer(frame.assumingMemoryBound(to: Frame.self)))
+                    handler(typed)
                     consumed += FrameLayout.frameSize
                     handed += 1
                 }

@@ -37,7 +37,7 @@ final class CaptureSource: MarketDataSource {
         while !endOfMessage && batch.count < batch.capacity {
             let result: PipeFrameReader.ReadResult
             do {
-                result = try reader.read(limit: 1) { frame in
+                result = try reader.read(limit: batch.capacity - batch.count, while: { _ in !endOfMessage }) { frame in
                     batch.append(frame.pointee)
                     frames &+= 1
                     time = frame.pointee.header.receiveTimeNs
