@@ -12,24 +12,14 @@ protocol SignalOutput {
 /// quote intents out when the requote rule says so. An invalid top cancels the instrument's
 /// quotes at once.
 final class SignalProcessor<Output: SignalOutput> {
-    /// The strategy of `options.strategy`'s kind is set (a pair's legs have none: the quoting is
-    /// the processor's `pairs`). One optional per kind rather than an enum with payloads, so a
-    /// top or a trade updates the strategy in place: an enum's payload is copied out and back.
-    struct InstrumentState {
-        let instrument: Instrument
-        var avellanedaStoikov: AvellanedaStoikov?
-        var fixedSpread: FixedSpread?
-        var volatilityBand: VolatilityBand?
-        var momentum: Momentum?
-        var positionLots: Int64 = 0
-        var lastTop: BookTop?
-        var lastQuote: Quote?
-        var lastSentNs: Int64 = 0
-    }
-
     let options: SignalOptions
     @exclusivity(unchecked) var output: Output
-    @exclusivity(unchecked) private var states: [InstrumentState?] = Array(repeating: nil, count: 65)
+    /// Each defined instrument's state, in the order of definition, read and written in place as
+    /// `states[places[id]]`: never optional, since a field read through an optional's `!` copies
+    /// the whole state (its strategy's too) on every access.
+    @exclusivity(unchecked) private var states: [InstrumentState] = []
+    /// Each instrument id's index in `states` (-1: not defined).
+    @exclusivity(unchecked) private var places: [Int] = Array(repeating: -1, count: 65)
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
     /// Tick-to-quote: from the market data's receive time to the intent leaving.
     let latency: LatencyRecorder?
@@ -45,7 +35,7 @@ final class SignalProcessor<Output: SignalOutput> {
     }
 
     func state(_ instrument: UInt32) -> InstrumentState? {
-        Int(instrument) < states.count ? states[Int(instrument)] : nil
+        Int(instrument) < places.count && places[Int(instrument)] >= 0 ? states[places[Int(instrument)]] : nil
     }
 
     func handle(_ frame: UnsafePointer<Frame>) {
@@ -62,15 +52,15 @@ final class SignalProcessor<Output: SignalOutput> {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
         case .bookTop:
-            guard id < states.count, states[id] != nil else { return }
+            guard id < places.count, places[id] >= 0 else { return }
             quote(id, top: frame.pointee.as(BookTop.self))
         case .trade:
-            guard id < states.count, states[id] != nil, states[id]!.avellanedaStoikov != nil,
-                  let top = states[id]!.lastTop else { return }
-            states[id]!.avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
+            guard id < places.count, places[id] >= 0, states[places[id]].avellanedaStoikov != nil,
+                  let top = states[places[id]].lastTop else { return }
+            states[places[id]].avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
         case .positionSnapshot:
-            guard id < states.count, states[id] != nil else { return }
-            states[id]!.positionLots = frame.pointee.as(PositionSnapshot.self).position
+            guard id < places.count, places[id] >= 0 else { return }
+            states[places[id]].positionLots = frame.pointee.as(PositionSnapshot.self).position
         default:
             break
         }
@@ -78,10 +68,10 @@ final class SignalProcessor<Output: SignalOutput> {
 
     private func define(_ definition: InstrumentDefinition) {
         let id = Int(definition.header.instrument)
-        guard id >= 1, id < states.count, let instrument = try? definition.instrument() else {
+        guard id >= 1, id < places.count, let instrument = try? definition.instrument() else {
             return output.report("signal: bad instrument definition \(id); ignored")
         }
-        if states[id]?.instrument == instrument { return }
+        if places[id] >= 0 && states[places[id]].instrument == instrument { return }
         let lot = instrument.lotSize
         let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
         let maxPosition = Int64((options.maxPosition / lot).rounded())
@@ -114,30 +104,35 @@ final class SignalProcessor<Output: SignalOutput> {
                                                              exitZ: options.exitZ, legLots: quoteSize))
             }
         }
-        states[id] = state
+        if places[id] < 0 {
+            places[id] = states.count
+            states.append(state)
+        } else {
+            states[places[id]] = state
+        }
     }
 
     private func quote(_ id: Int, top: BookTop) {
         let now = top.header.receiveTimeNs
         var quote: Quote
         if top.isValid {
-            states[id]!.lastTop = top
-            let position = states[id]!.positionLots
+            states[places[id]].lastTop = top
+            let position = states[places[id]].positionLots
             switch options.strategy {
             case .avellanedaStoikov:
-                states[id]!.avellanedaStoikov!.observe(top, nowNs: now)
-                quote = states[id]!.avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
+                states[places[id]].avellanedaStoikov!.observe(top, nowNs: now)
+                quote = states[places[id]].avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
             case .fixedSpread:
-                quote = states[id]!.fixedSpread!.quote(top, positionLots: position)
+                quote = states[places[id]].fixedSpread!.quote(top, positionLots: position)
             case .volatilityBand:
-                quote = states[id]!.volatilityBand!.quote(top, positionLots: position, nowNs: now)
+                quote = states[places[id]].volatilityBand!.quote(top, positionLots: position, nowNs: now)
             case .momentum:
-                quote = states[id]!.momentum!.quote(top, positionLots: position, nowNs: now)
+                quote = states[places[id]].momentum!.quote(top, positionLots: position, nowNs: now)
             case .pairs:
                 return quotePair(now: now)
             }
         } else {
-            states[id]!.lastTop = nil
+            states[places[id]].lastTop = nil
             quote = .none // the book went invalid: nothing may rest on a stale price
         }
         send(quote, id: id, top: top, now: now)
@@ -146,8 +141,9 @@ final class SignalProcessor<Output: SignalOutput> {
     /// Both legs of the pair, once both have a valid top: the z-score moves the targets, each
     /// leg works towards its own.
     private func quotePair(now: Int64) {
-        guard var strategy = pairs, states.count > 2, let a = states[1], let b = states[2],
-              let topA = a.lastTop, let topB = b.lastTop else { return }
+        guard var strategy = pairs, places[1] >= 0, places[2] >= 0 else { return }
+        let (a, b) = (states[places[1]], states[places[2]])
+        guard let topA = a.lastTop, let topB = b.lastTop else { return }
         _ = strategy.update(midA: topA.mid, midB: topB.mid, nowNs: now)
         pairs = strategy
         let targets = strategy.targets
@@ -157,14 +153,14 @@ final class SignalProcessor<Output: SignalOutput> {
 
     private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
         let rule = RequoteRule(minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
-        guard rule.shouldSend(quote, last: states[id]!.lastQuote, lastSentNs: states[id]!.lastSentNs, nowNs: now) else { return }
-        states[id]!.lastQuote = quote
-        states[id]!.lastSentNs = now
+        guard rule.shouldSend(quote, last: states[places[id]].lastQuote, lastSentNs: states[places[id]].lastSentNs, nowNs: now) else { return }
+        states[places[id]].lastQuote = quote
+        states[places[id]].lastSentNs = now
         var header = top.header
         header.type = MessageType.quoteIntent.rawValue
         header.flags = [.endOfMessage]
         intentsSent &+= 1
-        output.emit(quote.intent(header: header), instrument: states[id]!.instrument)
+        output.emit(quote.intent(header: header), instrument: states[places[id]].instrument)
         let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
         latencyWindow.record(elapsed)
         latency?.record(elapsed)
