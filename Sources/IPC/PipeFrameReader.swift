@@ -74,11 +74,11 @@ public final class PipeFrameReader {
         case nothingYet
     }
 
-    /// Hands up to `limit` frames to `handler`, stopping before the first that `admits` refuses
-    /// (it stays unread). Waits for the first at most `timeoutMs` (`poll(2)`; -1 waits for
+    /// Hands up to `limit` frames to `handler`, stopping before the first that `admits` (if
+    /// given) refuses: it stays unread. Waits for the first at most `timeoutMs` (`poll(2)`; -1 waits for
     /// ever), then returns `.nothingYet`.
     public func read(
-        limit: Int, timeoutMs: Int32 = -1, while admits: (UnsafePointer<Frame>) -> Bool = { _ in true },
+        limit: Int, timeoutMs: Int32 = -1, while admits: ((UnsafePointer<Frame>) -> Bool)? = nil,
         _ handler: (UnsafePointer<Frame>) -> Void
     ) throws(FrameStreamError) -> ReadResult {
         while true {
@@ -99,7 +99,7 @@ public final class PipeFrameReader {
                             defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
                     }
                     let typed = UnsafePointer(frame.assumingMemoryBound(to: Frame.self))
-                    if !admits(typed) { break }
+                    if let admits, !admits(typed) { break }
                     expectedSequence &+= 1
                     handler(typed)
                     consumed += FrameLayout.frameSize

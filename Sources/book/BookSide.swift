@@ -77,6 +77,7 @@ struct BookSide {
     var bestSize: Int64 { ladder[Int(bestKey &- base)] }
 
     /// Sets the size at `price`; 0 removes the level (removing an absent level is normal).
+    @inline(__always)
     mutating func set(price: Int64, size: Int64) {
         let key = key(price)
         if count == 0 {
