@@ -74,11 +74,27 @@ public final class PipeFrameReader {
         case nothingYet
     }
 
-    /// Hands up to `limit` frames to `handler`, stopping before the first that `admits` (if
-    /// given) refuses: it stays unread. Waits for the first at most `timeoutMs` (`poll(2)`; -1 waits for
-    /// ever), then returns `.nothingYet`.
+    /// Hands up to `limit` frames to `handler`. Waits for the first at most `timeoutMs`
+    /// (`poll(2)`; -1 waits for ever), then returns `.nothingYet`.
     public func read(
-        limit: Int, timeoutMs: Int32 = -1, while admits: ((UnsafePointer<Frame>) -> Bool)? = nil,
+        limit: Int, timeoutMs: Int32 = -1, _ handler: (UnsafePointer<Frame>) -> Void
+    ) throws(FrameStreamError) -> ReadResult {
+        try read(limit: limit, timeoutMs: timeoutMs, admitting: { _ in true }, handler)
+    }
+
+    /// The same, stopping before the first frame that `admits` refuses: it stays unread.
+    public func read(
+        limit: Int, timeoutMs: Int32 = -1, while admits: (UnsafePointer<Frame>) -> Bool,
+        _ handler: (UnsafePointer<Frame>) -> Void
+    ) throws(FrameStreamError) -> ReadResult {
+        try read(limit: limit, timeoutMs: timeoutMs, admitting: admits, handler)
+    }
+
+    // Both entry points inline this, so a read without a predicate calls none per frame. The
+    // closures stay non-escaping: an escaping one would box what it captures on the heap.
+    @inline(__always)
+    private func read(
+        limit: Int, timeoutMs: Int32, admitting admits: (UnsafePointer<Frame>) -> Bool,
         _ handler: (UnsafePointer<Frame>) -> Void
     ) throws(FrameStreamError) -> ReadResult {
         while true {
@@ -99,7 +115,7 @@ public final class PipeFrameReader {
                             defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
                     }
                     let typed = UnsafePointer(frame.assumingMemoryBound(to: Frame.self))
-                    if let admits, !admits(typed) { break }
+                    if !admits(typed) { break }
                     expectedSequence &+= 1
                     handler(typed)
                     consumed += FrameLayout.frameSize

@@ -57,4 +57,44 @@ final class MarketDataAllocationTests: XCTestCase {
         XCTAssertEqual(translator.depthMessages, 3_451)
         XCTAssertEqual(allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded and booked")
     }
+
+    func testReplayingACaptureDoesNotAllocate() throws {
+        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        // The recording decoded once into a capture file, as `feed --record` writes one.
+        let lines = try recordedLines()
+        var catalog = InstrumentCatalog()
+        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
+        let translator = BinanceTranslator(catalog: catalog)
+        let batch = FrameBatch(capacity: 1 << 16)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-capture-\(getpid()).frames").path
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let writer = try PipeFrameWriter(fd: fd, subject: path)
+        for line in lines {
+            try line.withUnsafeBufferPointer { line in
+                batch.removeAll()
+                try translator.translate(line, from: line.firstIndex(of: 0x20)! + 1, receiveTimeNs: 1, snapshotSymbol: nil, into: batch)
+                for position in 0..<batch.count { try writer.write(batch.storage[position]) }
+            }
+        }
+        try writer.flush()
+        close(fd)
+
+        let source = try CaptureSource(path: path)
+        var messages = 0
+        func step() throws -> Bool {
+            batch.removeAll()
+            guard case .frames = try source.next(into: batch) else { return false }
+            messages += 1
+            return true
+        }
+        for _ in 0..<1_000 { _ = try step() } // warm up
+        let before = malloc_counter_thread_allocations()
+        while try step() {}
+        let allocations = malloc_counter_thread_allocations() - before
+        XCTAssertGreaterThan(messages, 10_000, "the capture's messages, one per step")
+        XCTAssertEqual(allocations, 0, "allocations over \(messages - 1_000) messages replayed from a capture")
+    }
 }
+
