@@ -18,21 +18,21 @@ final class MarketDataAllocationTests: XCTestCase {
         mutating func requestResync(instrument: UInt32) { problems.append("resync \(instrument)") }
     }
 
-    /// The first recording's lines, read into memory before anything is counted.
-    func recordedLines() throws -> [[UInt8]] {
+    /// The first recording's lines, read into memory before anything is counted, and a
+    /// translator for its symbol.
+    func recording() throws -> (lines: [[UInt8]], translator: BinanceTranslator) {
         let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
         var lines: [[UInt8]] = []
         while let line = try reader.nextLine() { lines.append(Array(line)) }
-        return lines
+        var catalog = InstrumentCatalog()
+        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
+        return (lines, BinanceTranslator(catalog: catalog))
     }
 
     func testDecodingAndBookingRealMessagesDoesNotAllocate() throws {
         // Debug builds allocate in generic and closure-heavy loops that the optimiser removes.
         try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
-        let lines = try recordedLines()
-        var catalog = InstrumentCatalog()
-        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
-        let translator = BinanceTranslator(catalog: catalog)
+        let (lines, translator) = try recording()
         let batch = FrameBatch(capacity: 1 << 16)
         let processor = BookProcessor(output: CountingOutput())
 
@@ -61,10 +61,7 @@ final class MarketDataAllocationTests: XCTestCase {
     func testReplayingACaptureDoesNotAllocate() throws {
         try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         // The recording decoded once into a capture file, as `feed --record` writes one.
-        let lines = try recordedLines()
-        var catalog = InstrumentCatalog()
-        try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
-        let translator = BinanceTranslator(catalog: catalog)
+        let (lines, translator) = try recording()
         let batch = FrameBatch(capacity: 1 << 16)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-capture-\(getpid()).frames").path
         defer { unlink(path) }
