@@ -7,7 +7,7 @@ and snapshot levels, the same events hftbacktest's .npz holds) replayed at full 
 five processes, median of 5; events/s = events / wall time, taken two ways: from starting the
 processes to exec's exit, and from exec's first input frame to its last (exec prints that span),
 which is what hftbacktest's script times (its run call: JIT compilation, loading and set-up
-excluded). Three runs: Avellaneda-Stoikov requoting on every top, from the Binance JSON lines
+excluded; the median of its 5 runs). Three runs: Avellaneda-Stoikov requoting on every top, from the Binance JSON lines
 (feed decodes them) and from feed's own binary capture of the same file (`feed --record`, made
 once beforehand), which is what hftbacktest reads: its .npz is the same events converted to a
 binary array beforehand; and hftbacktest's `mm` strategy itself (our `band`, below) from the
@@ -132,12 +132,13 @@ def allocations(bin_dir, preload, data_file, short_file):
     return {name: full.get(name, 0) - short.get(name, 0) for name in full}
 
 
-def hftbacktest_mm(peers_py, shared, npz, arguments=(), phase_ms=None):
-    """Runs the peers' hftbacktest `mm` once: its RESULT fields (empty if it failed), the line, stderr.
-    `phase_ms`: its steps moved that much later (hbt_mm_phase.py)."""
+def hftbacktest_mm(peers_py, shared, npz, arguments=(), phase_ms=None, reps=1):
+    """Runs the peers' hftbacktest `mm` `reps` times (its script prints the median): its RESULT
+    fields (empty if it failed), the line, stderr. `phase_ms`: its steps moved that much later
+    (hbt_mm_phase.py)."""
     script = [f"{shared}/peers/bench_hftbacktest.py"] if phase_ms is None else \
         [os.path.join(os.path.dirname(os.path.abspath(__file__)), "hbt_mm_phase.py"), shared, str(phase_ms)]
-    done = subprocess.run([peers_py, *script, "mm", npz, "1", *arguments], capture_output=True, text=True)
+    done = subprocess.run([peers_py, *script, "mm", npz, str(reps), *arguments], capture_output=True, text=True)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT"):
             return dict(part.split("=", 1) for part in line.split()[1:] if "=" in part), line, done.stderr
@@ -213,7 +214,7 @@ def main():
     band, band_exec = mm_strategy(100)
     mm_events_per_s, mm_span_per_s, mm_fills = throughput(bin_dir, [capture], 5, band, band_exec)
 
-    fields, hbt_line, errors = hftbacktest_mm(peers_py, shared, npz)
+    fields, hbt_line, errors = hftbacktest_mm(peers_py, shared, npz, reps=5)  # the median of 5, as ours
     hbt = float(fields["events_per_s"]) if fields else "absent"
     if hbt == "absent":
         print(f"# hftbacktest mm failed: {errors[-400:]}", file=sys.stderr)
