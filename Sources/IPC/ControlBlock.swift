@@ -27,7 +27,7 @@ public struct ControlBlock: @unchecked Sendable {
         precondition(instruments.count <= ControlBlockDescriptor.maxInstruments, "at most 64 instruments")
         let mapping = try handshake.create(name, length: ControlBlockDescriptor.length)
         let block = ControlBlock(mapping: mapping)
-        mapping.base.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.createdTimeOffset, as: Int64.self)
+        mapping.base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.createdTimeOffset, as: Int64.self)
         for (index, instrument) in instruments.enumerated() { block.storeInstrument(instrument, at: index) }
         mapping.base.storeBytes(of: UInt32(instruments.count), toByteOffset: ControlBlockDescriptor.instrumentCountOffset, as: UInt32.self)
         handshake.markReady(mapping)
@@ -127,7 +127,7 @@ public struct ControlBlock: @unchecked Sendable {
             return false
         }
         base.storeBytes(of: getpid(), toByteOffset: ControlBlockDescriptor.haltPidOffset, as: Int32.self)
-        base.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.haltTimeOffset, as: Int64.self)
+        base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.haltTimeOffset, as: Int64.self)
         storeText(reason, at: base + ControlBlockDescriptor.haltReasonOffset, size: ControlBlockDescriptor.haltReasonSize)
         // Release: the reason, pid and time are visible to whoever acquires `halted == 1`.
         halted.pointee.store(1, ordering: .releasing)
@@ -201,9 +201,9 @@ public struct ControlBlock: @unchecked Sendable {
             let entry = processEntry(index)
             entry.storeBytes(of: role.rawValue, toByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)
             entry.storeBytes(of: getpid(), toByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self)
-            entry.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self)
+            entry.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self)
             storeText(detail, at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize)
-            processHeartbeat(index).pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
+            processHeartbeat(index).pointee.store(SystemClock.monotonicNanoseconds(), ordering: .relaxed)
             clearGauges(entry: index)
             return index
         }

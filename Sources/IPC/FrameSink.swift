@@ -74,10 +74,10 @@ public struct FrameSink {
     /// or stop.
     public func awaitReaders(_ count: Int, timeoutNs: Int64, stop: () -> Bool) -> Bool {
         guard let ring, count > 0 else { return true }
-        let deadline = Clock.monotonicNanoseconds() + timeoutNs
+        let deadline = SystemClock.monotonicNanoseconds() + timeoutNs
         while RingSnapshot(ring.segment).consumers.count < count {
-            if stop() || Clock.monotonicNanoseconds() > deadline { return false }
-            ring.heartbeat(now: Clock.monotonicNanoseconds())
+            if stop() || SystemClock.monotonicNanoseconds() > deadline { return false }
+            ring.heartbeat(now: SystemClock.monotonicNanoseconds())
             usleep(1_000)
         }
         return true
@@ -97,7 +97,7 @@ public struct FrameSink {
     /// the ring is closed (it goes), and the result says why.
     public mutating func awaitReadersOrClose(_ count: Int, membership: SessionMembership?, tool: String) -> ReaderWait {
         let attached = awaitReaders(count, timeoutNs: 60_000_000_000) {
-            membership?.heartbeat(now: Clock.monotonicNanoseconds())
+            membership?.heartbeat(now: SystemClock.monotonicNanoseconds())
             return SignalFlags.shutdownRequested
         }
         if attached { return .attached }

@@ -18,12 +18,12 @@ public struct FrameSource {
         self.endpoint = endpoint
         switch endpoint {
         case .ring(let name):
-            let deadline = Clock.monotonicNanoseconds() + waitNs
+            let deadline = SystemClock.monotonicNanoseconds() + waitNs
             while true {
                 do {
                     ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
                     break
-                } catch .notFound where Clock.monotonicNanoseconds() < deadline && !SignalFlags.shutdownRequested {
+                } catch .notFound where SystemClock.monotonicNanoseconds() < deadline && !SignalFlags.shutdownRequested {
                     usleep(5_000)
                 }
             }

@@ -22,7 +22,7 @@ public final class PipeFrameWriter {
     /// Writes the stream header at once. `batchFrames: 1` writes every frame on its own.
     public init(fd: Int32, subject: String = "stdout", batchFrames: Int = PipeFrameWriter.batchFrames) throws(SystemError) {
         precondition(batchFrames >= 1 && batchFrames <= PipeFrameWriter.batchFrames)
-        var header = FrameStreamHeader(writerPid: getpid(), createdTimeNs: Clock.realtimeNanoseconds())
+        var header = FrameStreamHeader(writerPid: getpid(), createdTimeNs: SystemClock.realtimeNanoseconds())
         try withUnsafeBytes(of: &header) { (bytes) throws(SystemError) in
             try FileDescriptorIO.writeAll(fd, bytes.baseAddress!, bytes.count, subject: subject)
         }

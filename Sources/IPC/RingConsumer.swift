@@ -43,7 +43,7 @@ public struct RingConsumer: @unchecked Sendable {
             expected = 0
             segment.consumerPid(index).pointee.store(getpid(), ordering: .relaxed)
             segment.consumerDrops(index).pointee.store(0, ordering: .relaxed)
-            segment.consumerHeartbeat(index).pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
+            segment.consumerHeartbeat(index).pointee.store(SystemClock.monotonicNanoseconds(), ordering: .relaxed)
             segment.consumerBlocking(index).pointee.store(blocking ? 1 : 0, ordering: .relaxed)
             if blocking { segment.blockingConsumers.pointee.add(1, ordering: .sequentiallyConsistent) }
             // Register at the last published position, then become visible to the producer.

@@ -129,7 +129,7 @@ public struct RingProducer: @unchecked Sendable {
     /// Returns false if `stop()` said to give up first.
     public mutating func awaitSpace(idle: IdleStrategy.Mode, stop: () -> Bool = { false }) -> Bool {
         var strategy = IdleStrategy(idle)
-        var nextLivenessCheck = Clock.monotonicNanoseconds() + 100_000_000
+        var nextLivenessCheck = SystemClock.monotonicNanoseconds() + 100_000_000
         while true {
             refreshLimit()
             if nextPosition < cachedLimit { return true }
@@ -147,7 +147,7 @@ public struct RingProducer: @unchecked Sendable {
             } else {
                 strategy.idle()
             }
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             if now >= nextLivenessCheck {
                 nextLivenessCheck = now + 100_000_000
                 heartbeat(now: now)

@@ -94,12 +94,12 @@ public struct RingSegment: @unchecked Sendable {
         base.storeBytes(of: UInt32(FrameLayout.frameSize), toByteOffset: RingDescriptor.slotSizeOffset, as: UInt32.self)
         base.storeBytes(of: UInt64(capacity), toByteOffset: RingDescriptor.capacityOffset, as: UInt64.self)
         base.storeBytes(of: UInt32(maxConsumers), toByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
-        base.storeBytes(of: Clock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
+        base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
         let segment = RingSegment(mapping: mapping, capacity: UInt64(capacity), maxConsumers: maxConsumers)
         for position in 0..<UInt64(capacity) {
             segment.slotSequence(position).pointee.store(RingDescriptor.writingMarker, ordering: .relaxed)
         }
-        segment.producerHeartbeat.pointee.store(Clock.monotonicNanoseconds(), ordering: .relaxed)
+        segment.producerHeartbeat.pointee.store(SystemClock.monotonicNanoseconds(), ordering: .relaxed)
         handshake.markReady(mapping)
         return segment
     }

@@ -22,7 +22,7 @@ public struct RingSnapshot: Sendable {
     public var producerHeartbeatAgeNs: Int64
     public var consumers: [Consumer]
 
-    public init(_ segment: RingSegment, now: Int64 = Clock.monotonicNanoseconds()) {
+    public init(_ segment: RingSegment, now: Int64 = SystemClock.monotonicNanoseconds()) {
         name = segment.name
         creatorPid = segment.creatorPid
         creatorAlive = ProcessLiveness.isAlive(creatorPid)

@@ -42,7 +42,7 @@ struct SegmentHandshake {
     /// not yet written: two processes joining a session at once): that is waited out for up to a
     /// second before the segment is called stale.
     private func existing(_ name: SegmentName) -> SegmentError {
-        let deadline = Clock.monotonicNanoseconds() + 1_000_000_000
+        let deadline = SystemClock.monotonicNanoseconds() + 1_000_000_000
         var pid: Int32 = 0
         repeat {
             if let mapping = try? SharedMemoryMapping.open(name), mapping.length >= headerLength {
@@ -50,18 +50,18 @@ struct SegmentHandshake {
                 if pid != 0 { break }
             }
             usleep(1_000)
-        } while Clock.monotonicNanoseconds() < deadline
+        } while SystemClock.monotonicNanoseconds() < deadline
         return pid != 0 && ProcessLiveness.isAlive(pid) ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
     }
 
     /// Opens the segment and validates size, magic, readiness and layout version.
     func attach(_ name: SegmentName, readyTimeoutMs: Int) throws(SegmentError) -> SharedMemoryMapping {
-        let deadline = Clock.monotonicNanoseconds() + Int64(readyTimeoutMs) * 1_000_000
+        let deadline = SystemClock.monotonicNanoseconds() + Int64(readyTimeoutMs) * 1_000_000
         var opened: SharedMemoryMapping?
         while opened == nil {
             do {
                 opened = try SharedMemoryMapping.open(name)
-            } catch where error.errno == EAGAIN && Clock.monotonicNanoseconds() < deadline {
+            } catch where error.errno == EAGAIN && SystemClock.monotonicNanoseconds() < deadline {
                 usleep(1_000) // created, not yet sized
             } catch where error.errno == EAGAIN {
                 throw SegmentError.notReady(name, waitedMs: readyTimeoutMs)
@@ -81,7 +81,7 @@ struct SegmentHandshake {
             if found != 0 && found != magic { throw SegmentError.wrongMagic(name, found: found, expected: magic) }
             // Acquire: pairs with the creator's release store in markReady.
             if ready.pointee.load(ordering: .acquiring) == SegmentHandshake.readyValue { break }
-            if Clock.monotonicNanoseconds() > deadline {
+            if SystemClock.monotonicNanoseconds() > deadline {
                 if found == 0 { throw SegmentError.wrongMagic(name, found: 0, expected: magic) }
                 throw SegmentError.notReady(name, waitedMs: readyTimeoutMs)
             }

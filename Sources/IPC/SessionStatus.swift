@@ -1,7 +1,7 @@
 /// The text `risk status SESSION` prints: the session's rings (producer position, each
 /// consumer's position, lag and drops) and its registered processes.
 public enum SessionStatus {
-    public static func render(_ session: SessionName, now: Int64 = Clock.monotonicNanoseconds()) -> String {
+    public static func render(_ session: SessionName, now: Int64 = SystemClock.monotonicNanoseconds()) -> String {
         var lines: [String] = []
         let segments = session.segments()
         if segments.isEmpty {

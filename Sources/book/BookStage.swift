@@ -79,8 +79,8 @@ final class BookStage {
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
         let intervalNs = Int64(options.intervalSeconds * 1e9)
-        var nextDump = Clock.monotonicNanoseconds() + intervalNs
-        var nextHeartbeat = Clock.monotonicNanoseconds()
+        var nextDump = SystemClock.monotonicNanoseconds() + intervalNs
+        var nextHeartbeat = SystemClock.monotonicNanoseconds()
         var quietSince = nextHeartbeat
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         if dashboard != nil { print(Terminal.clear + Terminal.hideCursor, terminator: "") }
@@ -115,7 +115,7 @@ final class BookStage {
                 break
             }
             if let error = processor.output.sinkError { return (ExitCode.system, "book: writing \(options.output): \(error)") }
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             if now >= nextHeartbeat {
                 nextHeartbeat = now + 100_000_000
                 processor.output.sink?.heartbeat(now: now)

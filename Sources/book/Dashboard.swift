@@ -18,7 +18,7 @@ struct Dashboard {
     private(set) var positions: [UInt32: PositionSnapshot] = [:]
     /// Rings attached once for reading their positions (never as a consumer).
     private var rings: [SegmentName: RingSegment] = [:]
-    private let startedNs = Clock.monotonicNanoseconds()
+    private let startedNs = SystemClock.monotonicNanoseconds()
 
     init(membership: SessionMembership, exec: FrameSource?, logDirectory: String?) {
         session = membership.session
@@ -43,7 +43,7 @@ struct Dashboard {
 
     /// The screen's lines, plain text: the caller cuts them to the terminal.
     mutating func lines(_ processor: BookProcessor<BookStage.StageOutput>, levels: Int, sizes: [Double]) -> [String] {
-        let now = Clock.monotonicNanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         var lines = [header(now: now), ""]
         let books = processor.activeBooks
         for book in books {
@@ -160,7 +160,7 @@ struct Dashboard {
 
     /// Wall-clock time of day, UTC, to the second.
     static func clockTime() -> String {
-        var seconds = time_t(Clock.realtimeNanoseconds() / 1_000_000_000)
+        var seconds = time_t(SystemClock.realtimeNanoseconds() / 1_000_000_000)
         var parts = tm()
         guard gmtime_r(&seconds, &parts) != nil else { return "" }
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -102,7 +102,7 @@ final class ExecProcessor<Output: ExecOutput> {
             states[places[id]].manager.commands(for: intent, mid: states[places[id]].mid, halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
-                let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
+                let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
                 latencyWindow.record(elapsed)
                 latency?.record(elapsed)
             }
@@ -208,7 +208,7 @@ final class ExecProcessor<Output: ExecOutput> {
     /// and market time taken from the wall clock there would make the journal differ run to run.
     func idle(quietNs: Int64 = 100_000_000) {
         guard lastFrameWallNs > 0 else { return }
-        let wall = Clock.monotonicNanoseconds()
+        let wall = SystemClock.monotonicNanoseconds()
         guard wall - lastFrameWallNs >= quietNs else { return }
         let extrapolated = now + (wall - lastFrameWallNs)
         lastFrameWallNs = wall

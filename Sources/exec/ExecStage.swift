@@ -92,7 +92,7 @@ final class ExecStage {
             }
         }
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
-        var nextHeartbeat = Clock.monotonicNanoseconds()
+        var nextHeartbeat = SystemClock.monotonicNanoseconds()
         let summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
         var nextSummary = nextHeartbeat + summaryEveryNs
         var nextGauges = nextHeartbeat
@@ -104,7 +104,7 @@ final class ExecStage {
         var lastInputNs: Int64 = 0
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
-            let pollStartNs = framesIn == 0 ? Clock.monotonicNanoseconds() : 0
+            let pollStartNs = framesIn == 0 ? SystemClock.monotonicNanoseconds() : 0
             do {
                 if market != nil {
                     polled = pollMerged(limit: 1_024)
@@ -116,7 +116,7 @@ final class ExecStage {
                 break
             }
             if let failure = processor.output.failure { return (ExitCode.system, failure) }
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             if now >= nextHeartbeat {
                 nextHeartbeat = now + 100_000_000
                 membership?.heartbeat(now: now)

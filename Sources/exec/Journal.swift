@@ -110,7 +110,7 @@ final class Journal {
     }
 
     /// Writes the buffered records, and syncs them to disk as the policy says.
-    func flush(now: Int64 = Clock.monotonicNanoseconds()) throws(JournalError) {
+    func flush(now: Int64 = SystemClock.monotonicNanoseconds()) throws(JournalError) {
         guard buffered > 0 else { return }
         let bytes = buffered * JournalDescriptor.recordSize
         var done = 0

@@ -43,13 +43,13 @@ struct Feed<Source: MarketDataSource> {
             membership?.leave()
             throw .system(reason)
         }
-        var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: Clock.realtimeNanoseconds())
+        var header = FrameHeader(type: .instrumentDefinition, receiveTimeNs: SystemClock.realtimeNanoseconds())
         for instrument in source.instruments {
             header.instrument = instrument.id
             try write(Frame(InstrumentDefinition(instrument, header: header)))
         }
         try flush()
-        let startWall = Clock.monotonicNanoseconds()
+        let startWall = SystemClock.monotonicNanoseconds()
         var firstSourceTime: Int64?
         var idleStrategy = IdleStrategy(idle)
         var steps: UInt64 = 0
@@ -58,7 +58,7 @@ struct Feed<Source: MarketDataSource> {
             // speed: a replay step takes well under a microsecond, and on this VM reading the
             // clock cost more than a step (a third of a capture replay's time).
             if speed != nil || steps & 63 == 0 {
-                let now = Clock.monotonicNanoseconds()
+                let now = SystemClock.monotonicNanoseconds()
                 if let durationNs, now - startWall >= durationNs { break }
                 output.heartbeat(now: now)
                 membership?.heartbeat(now: now)
@@ -86,7 +86,7 @@ struct Feed<Source: MarketDataSource> {
             }
             if source.receiveTimeIsRelease {
                 // The batch "arrives" now, after pacing: latency is measured from here.
-                let released = Clock.realtimeNanoseconds()
+                let released = SystemClock.realtimeNanoseconds()
                 for index in 0..<batch.count { batch.storage[index].header.receiveTimeNs = released }
             }
             for index in 0..<batch.count { try write(batch[index]) }

@@ -22,7 +22,7 @@ enum HTTPClient {
         let chunkSize = 1 << 16
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 8)
         defer { chunk.deallocate() }
-        let deadline = Clock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
+        let deadline = SystemClock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
         var headerEnd: Int?
         var contentLength: Int?
         var chunked = false
@@ -36,7 +36,7 @@ enum HTTPClient {
                     return Response(status: status, body: body)
                 }
             }
-            let remaining = deadline - Clock.monotonicNanoseconds()
+            let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: GET \(url): no complete response within \(timeoutMs) ms") }
             switch try socket.read(into: chunk, capacity: chunkSize, timeoutMs: Int32(remaining / 1_000_000) + 1) {
             case .bytes(let count):

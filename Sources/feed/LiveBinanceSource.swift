@@ -82,7 +82,7 @@ final class LiveBinanceSource: MarketDataSource {
     }
 
     func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
-        let now = Clock.monotonicNanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         guard let socket else {
             if now >= nextConnectAt { connect(now: now) }
             return .idle
@@ -105,8 +105,8 @@ final class LiveBinanceSource: MarketDataSource {
         case .closed(let reason):
             return disconnect(reason, now: now, into: batch, backoff: true)
         case .message(let bytes):
-            let receiveTime = Clock.realtimeNanoseconds()
-            lastMessageAt = Clock.monotonicNanoseconds()
+            let receiveTime = SystemClock.realtimeNanoseconds()
+            lastMessageAt = SystemClock.monotonicNanoseconds()
             messages &+= 1
             do {
                 try translator.translate(bytes, from: 0, receiveTimeNs: receiveTime, snapshotSymbol: nil, into: batch)
@@ -155,7 +155,7 @@ final class LiveBinanceSource: MarketDataSource {
             report("feed: \(reason)")
             nextConnectAt = now
         }
-        let receiveTime = Clock.realtimeNanoseconds()
+        let receiveTime = SystemClock.realtimeNanoseconds()
         translator.resetAll(receiveTimeNs: receiveTime, into: batch)
         return batch.count > 0 ? .frames(at: receiveTime) : .idle
     }
@@ -164,7 +164,7 @@ final class LiveBinanceSource: MarketDataSource {
     /// snapshot turns out older than the buffered diffs, fetch again after 250 ms.
     private func fetchSnapshotsIfDue(receiveTime: Int64, into batch: FrameBatch) {
         for index in translator.instruments.indices where translator.awaitingSnapshot(index) {
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             guard now >= snapshotNotBefore[index] else { continue }
             snapshotNotBefore[index] = now + 250_000_000
             let symbol = translator.instruments[index].symbol
@@ -177,7 +177,7 @@ final class LiveBinanceSource: MarketDataSource {
                     continue
                 }
                 snapshotsFetched &+= 1
-                let received = Clock.realtimeNanoseconds()
+                let received = SystemClock.realtimeNanoseconds()
                 let body = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(response.body.count, 1))
                 defer { body.deallocate() }
                 _ = body.initialize(from: response.body)

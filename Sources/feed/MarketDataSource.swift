@@ -62,10 +62,10 @@ struct SyntheticSource: MarketDataSource {
         let time = market.now
         if !snapshotSent {
             snapshotSent = true
-            market.snapshot(into: batch, receiveTimeNs: Clock.realtimeNanoseconds())
+            market.snapshot(into: batch, receiveTimeNs: SystemClock.realtimeNanoseconds())
             return .frames(at: time)
         }
-        market.step(into: batch, receiveTimeNs: Clock.realtimeNanoseconds())
+        market.step(into: batch, receiveTimeNs: SystemClock.realtimeNanoseconds())
         steps &+= 1
         return .frames(at: time)
     }

@@ -109,7 +109,7 @@ final class SecureSocket {
             copenssl_set_server_name(ssl, url.host)
             X509_VERIFY_PARAM_set1_host(parameters, url.host, 0)
         }
-        let deadline = Clock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
+        let deadline = SystemClock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
         while true {
             ERR_clear_error()
             let result = SSL_connect(ssl)
@@ -120,7 +120,7 @@ final class SecureSocket {
                 let reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : SecureSocket.tlsError()
                 throw .system("feed: TLS handshake with \(url.host):\(url.port) failed: \(reason)")
             }
-            let remaining = deadline - Clock.monotonicNanoseconds()
+            let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: TLS handshake with \(url.host):\(url.port) timed out") }
             var descriptor = pollfd(fd: fd, events: Int16(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), revents: 0)
             _ = poll(&descriptor, 1, Int32(remaining / 1_000_000) + 1)

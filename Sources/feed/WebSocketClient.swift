@@ -70,10 +70,10 @@ final class WebSocketClient {
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
             + "User-Agent: tickpipe-feed\r\n\r\n"
         try socket.write(Array(request.utf8))
-        let deadline = Clock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
+        let deadline = SystemClock.monotonicNanoseconds() + Int64(timeoutMs) * 1_000_000
         var headerEnd: Int?
         while headerEnd == nil {
-            let remaining = deadline - Clock.monotonicNanoseconds()
+            let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: WebSocket handshake with \(url.host) timed out") }
             switch try socket.read(into: buffer + end, capacity: 1 << 16, timeoutMs: Int32(remaining / 1_000_000) + 1) {
             case .bytes(let count): end += count

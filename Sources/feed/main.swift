@@ -44,7 +44,7 @@ func run<Source: MarketDataSource>(_ source: Source) -> Never {
 switch options.source {
 case .synthetic(let symbols, let seed):
     do {
-        run(try SyntheticSource(symbols: symbols, seed: seed, startTimeNs: Clock.realtimeNanoseconds()))
+        run(try SyntheticSource(symbols: symbols, seed: seed, startTimeNs: SystemClock.realtimeNanoseconds()))
     } catch {
         fail("feed: \(error)", ExitCode.usage)
     }

@@ -25,14 +25,14 @@ final class RiskStage {
         var flattenSignals = SignalFlags.count(SIGUSR1)
         var flattenDeadline: Int64?
         var flattenRequested: UInt32 = 0
-        var nextCheck = Clock.monotonicNanoseconds()
+        var nextCheck = SystemClock.monotonicNanoseconds()
         membership.setGauge(.maxPosition, options.maxPosition)
         membership.setGauge(.maxNotional, options.maxNotional)
         membership.setGauge(.maxDrawdown, options.maxDrawdown)
         membership.setGauge(.staleMs, options.staleMs.map(Double.init))
         StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens)")
         while !SignalFlags.shutdownRequested {
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             var frames = 0
             // Rings only (checked at start), which never throw; lossy, so risk never slows them.
             if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
@@ -75,7 +75,7 @@ final class RiskStage {
             if frames == 0 { usleep(1_000) }
         }
         // What exec published before the stop counts in the report.
-        let end = Clock.monotonicNanoseconds()
+        let end = SystemClock.monotonicNanoseconds()
         for _ in 0..<64 where exec != nil {
             guard case .frames = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: end) }) ?? .idle else { break }
         }

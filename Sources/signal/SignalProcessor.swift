@@ -161,7 +161,7 @@ final class SignalProcessor<Output: SignalOutput> {
         header.flags = [.endOfMessage]
         intentsSent &+= 1
         output.emit(quote.intent(header: header), instrument: states[places[id]].instrument)
-        let elapsed = Clock.realtimeNanoseconds() - header.receiveTimeNs
+        let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
         latencyWindow.record(elapsed)
         latency?.record(elapsed)
     }

@@ -52,7 +52,7 @@ final class SignalStage {
 
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
-        var quietSince = Clock.monotonicNanoseconds()
+        var quietSince = SystemClock.monotonicNanoseconds()
         var nextHeartbeat = quietSince
         var nextGauges = quietSince
         if var sink = processor.output.sink {
@@ -77,7 +77,7 @@ final class SignalStage {
                 break
             }
             if let error = processor.output.sinkError { return (ExitCode.system, "signal: writing quotes: \(error)") }
-            let now = Clock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             if now >= nextHeartbeat {
                 nextHeartbeat = now + 100_000_000
                 membership?.heartbeat(now: now)

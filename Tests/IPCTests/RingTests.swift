@@ -144,7 +144,7 @@ final class RingTests: XCTestCase {
         var consumer = try RingConsumer.attach(name, mode: .gating)
         _ = producer.write(frame(0))
         producer.close()
-        let now = Clock.monotonicNanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         XCTAssertEqual(consumer.producerHealth(now: now, heartbeatTimeoutNs: 1_000_000_000), .alive)
         XCTAssertEqual(consumer.read(limit: 10) { _ in }, 1)
         XCTAssertEqual(consumer.producerHealth(now: now, heartbeatTimeoutNs: 1_000_000_000), .endOfStream)
@@ -189,11 +189,11 @@ final class RingTests: XCTestCase {
         }
         thread.start()
         var received = 0
-        let start = Clock.monotonicNanoseconds()
+        let start = SystemClock.monotonicNanoseconds()
         while received < 10 {
             received += consumer.read(limit: 10) { _ in }
             if received < 10 { consumer.awaitData(timeoutNs: 5_000_000_000) }
         }
-        XCTAssertLessThan(Clock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
+        XCTAssertLessThan(SystemClock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
     }
 }

@@ -63,7 +63,7 @@ func produce(_ arguments: [String]) {
             guard producer.awaitSpace(idle: mode) else { fail(1, "gave up waiting for space") }
             _ = producer.write(frame)
         }
-        if sequence & 1023 == 0 { producer.heartbeat(now: Clock.monotonicNanoseconds()) }
+        if sequence & 1023 == 0 { producer.heartbeat(now: SystemClock.monotonicNanoseconds()) }
         if paceEvery > 0 && sequence % paceEvery == paceEvery - 1 { usleep(1_000) }
     }
     producer.close()
@@ -93,7 +93,7 @@ func consume(_ arguments: [String]) {
     var frames: UInt64 = 0
     var gaps: UInt64 = 0
     var problem: String?
-    var nextCheck = Clock.monotonicNanoseconds()
+    var nextCheck = SystemClock.monotonicNanoseconds()
     while true {
         let handled = consumer.read(limit: 256) { frame in
             let sequence = frame.pointee.header.sequence
@@ -114,7 +114,7 @@ func consume(_ arguments: [String]) {
         if let problem { fail(1, problem) }
         if stopAfter > 0 && frames >= stopAfter { break }
         if handled > 0 { strategy.reset(); continue }
-        let now = Clock.monotonicNanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         if now >= nextCheck {
             nextCheck = now + 10_000_000
             consumer.heartbeat(now: now)

@@ -49,7 +49,7 @@ for _ in 0..<reps {
     let translator = BinanceTranslator(catalog: catalog)
     var failures = 0
     frames = 0
-    let start = Clock.monotonicNanoseconds()
+    let start = SystemClock.monotonicNanoseconds()
     for line in lines {
         let bytes = UnsafeBufferPointer(rebasing: text[0..<line.end])
         do {
@@ -60,7 +60,7 @@ for _ in 0..<reps {
         frames &+= batch.count
         batch.removeAll()
     }
-    seconds.append(Double(Clock.monotonicNanoseconds() - start) / 1e9)
+    seconds.append(Double(SystemClock.monotonicNanoseconds() - start) / 1e9)
     guard failures == 0 else { fail("\(failures) lines failed to decode") }
 }
 let median = seconds.sorted()[seconds.count / 2]

@@ -41,17 +41,17 @@ enum RingPingPong {
         var header = FrameHeader(type: .control)
         for round in 0..<(samples + warmup) {
             if gapNs > 0 {
-                let until = Clock.monotonicNanoseconds() + gapNs
-                while Clock.monotonicNanoseconds() < until { usleep(50) }
+                let until = SystemClock.monotonicNanoseconds() + gapNs
+                while SystemClock.monotonicNanoseconds() < until { usleep(50) }
             }
             let before = malloc_counter_thread_allocations()
             header.sequence = UInt64(round)
-            let start = Clock.monotonicNanoseconds()
+            let start = SystemClock.monotonicNanoseconds()
             header.eventTimeNs = start
             _ = out.write(Frame(header: header))
             idle.reset()
             while input.read(limit: 1, { _ in }) == 0 { idle.idle(on: input) }
-            let end = Clock.monotonicNanoseconds()
+            let end = SystemClock.monotonicNanoseconds()
             if round >= warmup {
                 latencies.record(end - start)
                 allocations += malloc_counter_thread_allocations() - before
@@ -84,7 +84,7 @@ enum RingPingPong {
         while true {
             let before = malloc_counter_thread_allocations()
             let handled = input.read(limit: 16) { frame in
-                let now = Clock.monotonicNanoseconds()
+                let now = SystemClock.monotonicNanoseconds()
                 if echoed >= warmup { oneWay.record(now - frame.pointee.header.eventTimeNs) }
                 _ = out.write(frame.pointee)
             }

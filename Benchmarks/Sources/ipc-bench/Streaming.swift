@@ -55,12 +55,12 @@ enum Streaming {
                 if frame.pointee.header.sequence != expected { fatalError("sequence \(frame.pointee.header.sequence), expected \(expected)") }
                 expected &+= 1
             }
-            if received == 0 && handled > 0 { first = Clock.monotonicNanoseconds() }
+            if received == 0 && handled > 0 { first = SystemClock.monotonicNanoseconds() }
             if received < 100_000 && received + UInt64(handled) >= 100_000 { before = malloc_counter_thread_allocations() }
             received += UInt64(handled)
             if handled == 0 { idle.idle(on: consumer) } else { idle.reset() }
         }
-        let elapsed = Clock.monotonicNanoseconds() - first
+        let elapsed = SystemClock.monotonicNanoseconds() - first
         allocations = malloc_counter_thread_allocations() - before
         consumer.detach()
         print("ns=\(elapsed) allocations=\(allocations)")
@@ -89,10 +89,10 @@ enum Streaming {
         var received: UInt64 = 0
         var first: Int64 = 0
         while case .frames(let count) = try reader.read(limit: 1024, { _ in }) {
-            if received == 0 { first = Clock.monotonicNanoseconds() }
+            if received == 0 { first = SystemClock.monotonicNanoseconds() }
             received += UInt64(count)
         }
         guard received == frames else { throw BenchmarkError("received \(received) of \(frames) frames") }
-        print("ns=\(Clock.monotonicNanoseconds() - first)")
+        print("ns=\(SystemClock.monotonicNanoseconds() - first)")
     }
 }

@@ -1,7 +1,8 @@
+import CPlatform // its header includes <time.h>, so `timespec` may resolve through it
 import Glibc
 
 /// Nanosecond clocks through `clock_gettime`, which the vDSO answers without a system call.
-public enum Clock {
+public enum SystemClock {
     /// `CLOCK_MONOTONIC` in nanoseconds: for intervals, deadlines and latency.
     @inlinable
     public static func monotonicNanoseconds() -> Int64 {
