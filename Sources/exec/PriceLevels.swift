@@ -67,19 +67,10 @@ final class PriceLevels {
         return nil
     }
 
-    /// The level at `price` (empty if none); setting an empty level removes the entry.
+    /// The level at `price` (empty if none).
     subscript(price: Int64) -> Level {
-        get {
-            guard let slot = slot(price) else { return Level() }
-            return entries[slot].level
-        }
-        set {
-            if let slot = slot(price) {
-                if newValue.isEmpty { remove(at: slot) } else { entries[slot].level = newValue }
-            } else if !newValue.isEmpty {
-                insert(Entry(price: price, level: newValue))
-            }
-        }
+        guard let slot = slot(price) else { return Level() }
+        return entries[slot].level
     }
 
     /// Changes the level at `price` in place, with one lookup: `body` gets the level (empty if

@@ -29,7 +29,7 @@ final class PriceLevelsTests: XCTestCase {
                 let size = next() % 3 == 0 ? 0 : Int64(next() % 1_000) + 1
                 if next() % 2 == 0 { level.bid = size } else { level.ask = size }
             }
-            table[price] = level
+            table.update(price) { $0 = level }
             reference[price] = level.isEmpty ? nil : level
             XCTAssertEqual(table.count, reference.count, "step \(step)")
             if step % 500 == 0 {
