@@ -21,6 +21,8 @@ public final class PipeFrameReader {
     @exclusivity(unchecked) @usableFromInline var bufferOffset = 0
     @exclusivity(unchecked) @usableFromInline var headerChecked = false
     @exclusivity(unchecked) @usableFromInline var reachedEnd = false
+    /// Frames after `consumed` that `peek` has checked; the sequence the next one to check carries.
+    @exclusivity(unchecked) @usableFromInline var checked = 0
     @exclusivity(unchecked) @usableFromInline var expectedSequence: UInt64 = 0
     /// The stream header, once read.
     @exclusivity(unchecked) public private(set) var streamHeader: FrameStreamHeader?
@@ -65,8 +67,7 @@ public final class PipeFrameReader {
     }
 
     public enum ReadResult: Equatable, Sendable {
-        /// This many frames were handed to the handler (at least one, unless `admits` refused
-        /// the first).
+        /// This many frames were handed to the handler (at least one).
         case frames(Int)
         /// The stream ended cleanly after a whole frame.
         case endOfStream
@@ -79,49 +80,57 @@ public final class PipeFrameReader {
     public func read(
         limit: Int, timeoutMs: Int32 = -1, _ handler: (UnsafePointer<Frame>) -> Void
     ) throws(FrameStreamError) -> ReadResult {
-        try read(limit: limit, timeoutMs: timeoutMs, admitting: { _ in true }, handler)
+        switch try peek(limit: limit, timeoutMs: timeoutMs) {
+        case .frames(let frames):
+            for index in 0..<frames.count { handler(frames.baseAddress! + index) }
+            consume(frames.count)
+            return .frames(frames.count)
+        case .endOfStream:
+            return .endOfStream
+        case .nothingYet:
+            return .nothingYet
+        }
     }
 
-    /// The same, stopping before the first frame that `admits` refuses: it stays unread.
-    public func read(
-        limit: Int, timeoutMs: Int32 = -1, while admits: (UnsafePointer<Frame>) -> Bool,
-        _ handler: (UnsafePointer<Frame>) -> Void
-    ) throws(FrameStreamError) -> ReadResult {
-        try read(limit: limit, timeoutMs: timeoutMs, admitting: admits, handler)
+    public enum Peek {
+        /// Checked frames, in place.
+        case frames(UnsafeBufferPointer<Frame>)
+        case endOfStream
+        case nothingYet
     }
 
-    // Both entry points inline this, so a read without a predicate calls none per frame. The
-    // closures stay non-escaping: an escaping one would box what it captures on the heap.
-    @inline(__always)
-    private func read(
-        limit: Int, timeoutMs: Int32, admitting admits: (UnsafePointer<Frame>) -> Bool,
-        _ handler: (UnsafePointer<Frame>) -> Void
-    ) throws(FrameStreamError) -> ReadResult {
+    /// Up to `limit` frames after the last one consumed, checked and left in place: a view into
+    /// the mapping or the buffer, valid until the next call to this reader. `consume` hands
+    /// them out; peeking again without consuming sees them again (checked once). The frames
+    /// before a defect are peeked first; the defect is thrown once they are consumed.
+    public func peek(limit: Int, timeoutMs: Int32 = -1) throws(FrameStreamError) -> Peek {
         while true {
-            if filled - consumed >= FrameLayout.frameSize {
-                if !headerChecked { try checkHeader(); continue }
-                var handed = 0
-                while handed < limit && filled - consumed >= FrameLayout.frameSize {
-                    let frame = buffer + consumed
+            if !headerChecked && filled - consumed >= FrameLayout.frameSize { try checkHeader() }
+            if headerChecked {
+                var offset = consumed + checked * FrameLayout.frameSize
+                while checked < limit && filled - offset >= FrameLayout.frameSize {
+                    let frame = buffer + offset
                     if !FrameValidator.isWellFormed(frame) {
+                        if checked > 0 { break }
                         throw FrameStreamError.badFrame(
-                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed,
+                            subject: subject, index: expectedSequence, offset: bufferOffset + offset,
                             defect: FrameValidator.defect(in: frame) ?? "malformed")
                     }
                     let sequence = frame.load(fromByteOffset: RingDescriptor.slotSequenceOffset, as: UInt64.self)
                     if sequence != expectedSequence {
+                        if checked > 0 { break }
                         throw FrameStreamError.badFrame(
-                            subject: subject, index: expectedSequence, offset: bufferOffset + consumed,
+                            subject: subject, index: expectedSequence, offset: bufferOffset + offset,
                             defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
                     }
-                    let typed = UnsafePointer(frame.assumingMemoryBound(to: Frame.self))
-                    if !admits(typed) { break }
                     expectedSequence &+= 1
-                    handler(typed)
-                    consumed += FrameLayout.frameSize
-                    handed += 1
+                    checked += 1
+                    offset += FrameLayout.frameSize
                 }
-                return .frames(handed)
+                if checked > 0 {
+                    let first = (buffer + consumed).assumingMemoryBound(to: Frame.self)
+                    return .frames(UnsafeBufferPointer(start: first, count: min(checked, limit)))
+                }
             }
             if reachedEnd {
                 let partial = filled - consumed
@@ -137,6 +146,13 @@ public final class PipeFrameReader {
             if timeoutMs >= 0, try !awaitReadable(timeoutMs: timeoutMs) { return .nothingYet }
             try refill()
         }
+    }
+
+    /// Hands out the first `count` frames `peek` showed: the next peek starts after them.
+    public func consume(_ count: Int) {
+        precondition(count >= 0 && count <= checked, "consume(\(count)): only \(checked) frames were peeked")
+        consumed += count * FrameLayout.frameSize
+        checked -= count
     }
 
     /// `poll(2)` for input: true when a read will not block.

@@ -25,6 +25,13 @@ final class FrameBatch {
         count += 1
     }
 
+    /// Appends `frames` in one copy.
+    func append(contentsOf frames: UnsafeBufferPointer<Frame>) {
+        precondition(count + frames.count <= capacity, "frame batch overflow: a source step produced more than \(capacity) frames")
+        (storage + count).update(from: frames.baseAddress!, count: frames.count)
+        count += frames.count
+    }
+
     /// Sets `FrameFlags.endOfMessage` on the last frame appended.
     func endMessage() {
         guard count > 0 else { return }

@@ -64,7 +64,7 @@ case .replay(let files):
     let captures = files.filter(CaptureSource.isCapture)
     if !captures.isEmpty {
         guard files.count == 1 else { fail("feed: replay one --record capture at a time, without other files", ExitCode.usage) }
-        do { run(try CaptureSource(path: files[0])) } catch { fail(error.description, error.exitCode) }
+        do { run(try CaptureSource(path: files[0], paced: options.speed != nil)) } catch { fail(error.description, error.exitCode) }
     }
     var catalog = options.catalog
     do {

@@ -141,6 +141,39 @@ final class PipeFramingTests: XCTestCase {
         XCTAssertEqual("\(result.error!)", "stdin: bad frame 2 at byte 192: sequence 1, expected 2: a frame is missing or repeated")
     }
 
+    func testPeekShowsCheckedFramesInPlaceUntilConsumed() throws {
+        let sent = frames(10)
+        let path = "/tmp/tptest-\(getpid())-\(UUIDCounter.next()).frames"
+        defer { unlink(path) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(try streamBytes(sent))))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        for reader in [PipeFrameReader(mapping: fd, subject: path), PipeFrameReader(fd: pipeCarrying(try streamBytes(sent)))] {
+            func peeked(_ limit: Int) throws -> [UInt64] {
+                guard case .frames(let run) = try reader.peek(limit: limit) else { return [] }
+                return run.map(\.header.sequence)
+            }
+            XCTAssertEqual(try peeked(3), [0, 1, 2])
+            XCTAssertEqual(try peeked(2), [0, 1], "peeking again without consuming sees the same frames")
+            reader.consume(2)
+            XCTAssertEqual(try peeked(100), Array(2...9))
+            reader.consume(8)
+            guard case .endOfStream = try reader.peek(limit: 1) else { return XCTFail("expected the end of the stream") }
+        }
+    }
+
+    func testPeekShowsTheFramesBeforeADefectThenThrowsIt() throws {
+        var bytes = try streamBytes(frames(5))
+        bytes[64 * 3] = 0xEE // type of frame 2
+        let reader = PipeFrameReader(fd: pipeCarrying(bytes))
+        guard case .frames(let run) = try reader.peek(limit: 10) else { return XCTFail("expected frames") }
+        XCTAssertEqual(run.count, 2)
+        reader.consume(2)
+        XCTAssertThrowsError(try reader.peek(limit: 10)) { error in
+            XCTAssertEqual("\(error)", "stdin: bad frame 2 at byte 192: unknown message type 238")
+        }
+    }
+
     func testTheStreamNumbersFramesByIndex() throws {
         var sent = frames(3)
         for index in sent.indices { sent[index].header.sequence = 99 }

@@ -1,0 +1,88 @@
+@testable import feed
+import Glibc
+import IPC
+import XCTest
+
+/// A capture's steps: one message each when paced (each goes out at its own time), whole
+/// messages of at least `CaptureSource.unpacedStepFrames` frames at full speed; the same frames
+/// either way.
+final class CaptureSourceTests: XCTestCase {
+    /// A capture of messages of 1 to 50 frames, each frame's trade id its index.
+    func capture(messageSizes: [Int]) throws -> (path: String, frames: [Frame]) {
+        var frames: [Frame] = []
+        for size in messageSizes {
+            for index in 0..<size {
+                let header = FrameHeader(type: .trade, flags: index == size - 1 ? .endOfMessage : [], instrument: 1,
+                                         receiveTimeNs: Int64(frames.count))
+                frames.append(Frame(Trade(header: header, price: 100, size: 1, tradeId: UInt64(frames.count), aggressor: .buy)))
+            }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-steps-\(getpid()).frames").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let writer = try PipeFrameWriter(fd: fd, subject: path)
+        for frame in frames { try writer.write(frame) }
+        try writer.flush()
+        close(fd)
+        return (path, frames)
+    }
+
+    /// Each step's trade ids.
+    func steps(_ path: String, paced: Bool) throws -> [[UInt64]] {
+        let source = try CaptureSource(path: path, paced: paced)
+        let batch = FrameBatch(capacity: 1 << 16)
+        var steps: [[UInt64]] = []
+        while true {
+            batch.removeAll()
+            guard case .frames(let time) = try source.next(into: batch) else { return steps }
+            steps.append((0..<batch.count).map { batch[$0].as(Trade.self).tradeId })
+            XCTAssertEqual(time, batch[batch.count - 1].header.receiveTimeNs, "a step's time is its last frame's")
+        }
+    }
+
+    func testPacedStepsAreOneMessageAndFullSpeedStepsWholeMessages() throws {
+        let sizes = (0..<400).map { [1, 7, 3, 50, 2][$0 % 5] }
+        let (path, frames) = try capture(messageSizes: sizes)
+        defer { unlink(path) }
+        let all = frames.map { $0.as(Trade.self).tradeId }
+
+        let paced = try steps(path, paced: true)
+        XCTAssertEqual(paced.map(\.count), sizes)
+        XCTAssertEqual(Array(paced.joined()), all)
+
+        let unpaced = try steps(path, paced: false)
+        XCTAssertEqual(Array(unpaced.joined()), all)
+        var ends = Set<UInt64>()
+        var end = 0
+        for size in sizes { end += size; ends.insert(UInt64(end - 1)) }
+        for (index, step) in unpaced.enumerated() {
+            XCTAssertTrue(ends.contains(step.last!), "step \(index) ends mid-message")
+            if index < unpaced.count - 1 {
+                XCTAssertGreaterThanOrEqual(step.count, CaptureSource.unpacedStepFrames, "step \(index)")
+                XCTAssertLessThan(step.count, CaptureSource.unpacedStepFrames + 50, "step \(index) ran past the message that filled it")
+            }
+        }
+    }
+
+    func testADamagedCaptureStopsAtTheDamageNamingIt() throws {
+        let (path, _) = try capture(messageSizes: Array(repeating: 10, count: 100))
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY)
+        var garbage: UInt8 = 0xEE
+        XCTAssertEqual(pwrite(fd, &garbage, 1, off_t(64 * (1 + 555))), 1) // the type of frame 555
+        close(fd)
+        let source = try CaptureSource(path: path, paced: false)
+        let batch = FrameBatch(capacity: 1 << 16)
+        var replayed = 0
+        do {
+            while true {
+                batch.removeAll()
+                guard case .frames = try source.next(into: batch) else { return XCTFail("the damage went unnoticed") }
+                replayed += batch.count
+            }
+        } catch {
+            XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
+        }
+        XCTAssertEqual(replayed, 520, "the whole steps before the one holding the damage (each 26 messages)")
+    }
+}
