@@ -65,21 +65,35 @@ final class ExecProcessor<Output: ExecOutput> {
     // The per-frame path reads and writes `states[places[id]]` in place and never binds a state
     // to a local: a copy costs a retain and release of everything it holds, and while one is alive
     // the ledger's storage is shared, so booking a fill would copy it (an allocation).
+    @inline(__always)
     func handle(_ frame: UnsafePointer<Frame>) {
         let header = frame.pointee.header
-        let id = Int(header.instrument)
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
         if now >= nextMarkNs { mark() }
         // Orders and cancels that reached the venue by now are there before this frame acts on
         // it: the market may be quiet for 100 ms, and the first trade after an order arrived
         // must meet it.
         if now >= nextArrivalNs { advanceVenues() }
+        // Nearly every frame is a level of a book changing: straight to its venue, which sends
+        // nothing, so nothing arrives after it.
+        if header.type == MessageType.bookDelta.rawValue {
+            let id = Int(header.instrument)
+            guard id < venues.count, let venue = venues[id] else { return }
+            venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookDelta.self)) }
+            return
+        }
+        handleMessage(frame)
+        if now >= nextArrivalNs { advanceVenues() } // what this frame sent with no latency
+    }
+
+    /// Every frame but a book delta, in market time.
+    @inline(never)
+    private func handleMessage(_ frame: UnsafePointer<Frame>) {
+        let header = frame.pointee.header
+        let id = Int(header.instrument)
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
-        case .bookDelta:
-            guard id < venues.count, let venue = venues[id] else { return }
-            venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookDelta.self)) }
         case .bookTop:
             guard id < venues.count, let venue = venues[id] else { return }
             let top = frame.pointee.as(BookTop.self)
@@ -109,7 +123,6 @@ final class ExecProcessor<Output: ExecOutput> {
         default:
             break
         }
-        if now >= nextArrivalNs { advanceVenues() } // what this frame sent with no latency
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top

@@ -33,16 +33,19 @@ struct OrderManager {
     private(set) var bid: WorkingOrder?
     private(set) var ask: WorkingOrder?
     private(set) var nextClientOrderId: UInt32
-    /// Send times of the last orders, for the rate limit.
+    /// Send times of the last orders, for the rate limit: the window is `recentSends[recentStart...]`,
+    /// oldest first (market time only moves on, so sends leave it from the front).
     private var recentSends: [Int64] = []
+    private var recentStart = 0
     private(set) var refusals: [String] = []
 
     init(instrument: UInt32, limits: Limits, firstClientOrderId: UInt32 = 1) {
         self.instrument = instrument
         self.limits = limits
         nextClientOrderId = firstClientOrderId
-        // Never more than the rate limit at once: allocated here, not as the rate first climbs.
-        recentSends.reserveCapacity(min(limits.maxOrdersPerSecond, 1_024))
+        // The window never holds more than the rate limit, nor its dropped front more than the
+        // window: allocated here, not as the rate first climbs.
+        recentSends.reserveCapacity(min(limits.maxOrdersPerSecond, 1_024) * 2)
     }
 
     var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
@@ -98,7 +101,12 @@ struct OrderManager {
 
     /// The pre-trade checks; a refusal is kept for the operator and the order is not sent.
     private mutating func allowed(price: Int64, size: Int64, mid: Int64?, nowNs: Int64, replacing: Bool) -> Bool {
-        recentSends.removeAll { nowNs - $0 >= 1_000_000_000 }
+        while recentStart < recentSends.count && nowNs - recentSends[recentStart] >= 1_000_000_000 { recentStart += 1 }
+        if recentStart > 0 && recentStart * 2 >= recentSends.count {
+            recentSends.removeFirst(recentStart) // moves no more than it drops
+            recentStart = 0
+        }
+        let recentCount = recentSends.count - recentStart
         var refusal: String?
         if size > limits.maxOrderLots {
             refusal = "order size \(size) lots over the limit of \(limits.maxOrderLots)"
@@ -106,8 +114,8 @@ struct OrderManager {
             refusal = "price \(price) outside the band of \(limits.priceBandMillionths) millionths around the mid \(mid)"
         } else if !replacing && openOrders >= limits.maxOpenOrders {
             refusal = "\(openOrders) open orders, the limit is \(limits.maxOpenOrders)"
-        } else if recentSends.count >= limits.maxOrdersPerSecond {
-            refusal = "\(recentSends.count) orders in the last second, the limit is \(limits.maxOrdersPerSecond)"
+        } else if recentCount >= limits.maxOrdersPerSecond {
+            refusal = "\(recentCount) orders in the last second, the limit is \(limits.maxOrdersPerSecond)"
         }
         if let refusal { refusals.append(refusal) }
         return refusal == nil
