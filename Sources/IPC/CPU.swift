@@ -16,6 +16,10 @@ public enum CPU {
     @inlinable
     public static func prefetchForWrite(_ address: UnsafeRawPointer) { cplatform_prefetch_for_write(address) }
 
+    /// Asks for the cache line at `address` to be read (`prefetcht0`): a hint, never a fault.
+    @inlinable
+    public static func prefetchForRead(_ address: UnsafeRawPointer) { cplatform_prefetch_for_read(address) }
+
     /// Pins the calling thread to one CPU (`sched_setaffinity`).
     public static func pin(to cpu: Int) throws(SystemError) {
         _ = try retryingInterrupts("sched_setaffinity", "cpu \(cpu)") { cplatform_pin_to_cpu(Int32(cpu)) }

@@ -24,6 +24,8 @@ public struct RingConsumer: @unchecked Sendable {
     @usableFromInline var dropCount: UInt64 = 0
     /// A lossy consumer's private copy of the frame being handed out.
     @usableFromInline var copy = Frame(header: FrameHeader(type: .control))
+    /// How many slots ahead of the read a gating consumer prefetches.
+    @usableFromInline static let prefetchDistance: UInt64 = 8
 
     /// Attaches to ring `name`, starting at the next frame the producer writes.
     ///
@@ -98,10 +100,16 @@ public struct RingConsumer: @unchecked Sendable {
     ) -> Int {
         var position = nextPosition
         var count = 0
+        // Relaxed: only for prefetching; each slot's own sequence says whether it is published.
+        let published = segment.publishPosition.pointee.load(ordering: .relaxed)
         while count < limit {
             // Acquire: pairs with the release store of the slot's sequence in publish(); the
             // frame's bytes are visible. A gating consumer's slot is never rewritten under it.
             guard segment.slotSequence(position).pointee.load(ordering: .acquiring) == position else { break }
+            // A published slot a few frames on starts on its way from the producer's core; one
+            // not yet published is left alone (fetching it would take it from under the writer).
+            let ahead = position &+ RingConsumer.prefetchDistance
+            if ahead < published { CPU.prefetchForRead(segment.slot(ahead)) }
             let frame = UnsafePointer(segment.slot(position))
             guard admits(frame) else { break }
             handler(frame)
