@@ -8,7 +8,8 @@ import IPC
 ///
 /// Records gather in a fixed buffer and go to the file with one `write` per duty cycle
 /// (`flush`); `SyncPolicy` says when they are forced to disk: never by us, after every flush,
-/// or at most every `batchIntervalNs`.
+/// or every `batchIntervalNs` (by a `JournalSyncer` thread, so the writer never waits for the
+/// disk).
 final class Journal {
     enum SyncPolicy: String, CaseIterable { case none, batch, always }
 
@@ -40,19 +41,26 @@ final class Journal {
     @exclusivity(unchecked) private var buffered = 0
     /// The sequence the next record gets: the number of record slots in the file.
     @exclusivity(unchecked) private(set) var nextSequence: UInt64
-    @exclusivity(unchecked) private var lastSyncNs: Int64 = 0
+    private let syncer: JournalSyncer?
     static let batchIntervalNs: Int64 = 100_000_000
 
-    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64) {
+    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64) throws(JournalError) {
         self.path = path
         self.fd = fd
         self.policy = policy
         self.nextSequence = nextSequence
+        do {
+            syncer = policy == .batch ? try JournalSyncer(fd: fd, interval: Journal.batchIntervalNs) : nil
+        } catch {
+            close(fd)
+            throw JournalError(description: "journal \(path): \(error)")
+        }
         buffer = .allocate(byteCount: Journal.bufferRecords * JournalDescriptor.recordSize, alignment: 64)
     }
 
     deinit {
         try? flush()
+        syncer?.stop() // after a last sync of everything written
         buffer.deallocate()
         close(fd)
     }
@@ -77,7 +85,7 @@ final class Journal {
                 throw JournalError(description: "journal \(path): cannot write its header: \(String(cString: strerror(errno)))")
             }
             opening.created = true
-            return (Journal(path: path, fd: fd, policy: policy, nextSequence: 0), opening)
+            return (try Journal(path: path, fd: fd, policy: policy, nextSequence: 0), opening)
         }
         let scan: Scan
         do {
@@ -93,7 +101,7 @@ final class Journal {
         let end = off_t(JournalDescriptor.headerSize + Int(scan.slots) * JournalDescriptor.recordSize)
         if scan.tornTailBytes > 0 { ftruncate(fd, end) }
         lseek(fd, end, SEEK_SET)
-        return (Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots), opening)
+        return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots), opening)
     }
 
     /// Appends one frame as a record (buffered until `flush`).
@@ -110,7 +118,10 @@ final class Journal {
     }
 
     /// Writes the buffered records, and syncs them to disk as the policy says.
-    func flush(now: Int64 = SystemClock.monotonicNanoseconds()) throws(JournalError) {
+    func flush() throws(JournalError) {
+        if let code = syncer?.failure {
+            throw JournalError(description: "journal \(path): fdatasync failed: \(String(cString: strerror(code)))")
+        }
         guard buffered > 0 else { return }
         let bytes = buffered * JournalDescriptor.recordSize
         var done = 0
@@ -123,11 +134,11 @@ final class Journal {
             done += written
         }
         buffered = 0
-        if policy == .always || (policy == .batch && now - lastSyncNs >= Journal.batchIntervalNs) {
+        syncer?.wrote(upTo: nextSequence)
+        if policy == .always {
             guard fdatasync(fd) == 0 else {
                 throw JournalError(description: "journal \(path): fdatasync failed: \(String(cString: strerror(errno)))")
             }
-            lastSyncNs = now
         }
     }
 

@@ -56,6 +56,33 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(all.frames[10], frame(10))
     }
 
+    func testABatchSyncFailureOnTheSyncerThreadIsThrownByTheWritersNextFlush() throws {
+        // fdatasync on a pipe fails (EINVAL): the syncer keeps the failure for the writer.
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let syncer = try JournalSyncer(fd: fds[1], interval: 1_000_000)
+        XCTAssertNil(syncer.failure, "nothing written, nothing synced")
+        syncer.wrote(upTo: 1)
+        let deadline = SystemClock.monotonicNanoseconds() + 5_000_000_000
+        while syncer.failure == nil && SystemClock.monotonicNanoseconds() < deadline { usleep(1_000) }
+        XCTAssertEqual(syncer.failure, EINVAL)
+        syncer.stop()
+    }
+
+    func testABatchJournalKeepsEveryRecordThroughItsSyncerAndAClose() throws {
+        do {
+            let (journal, _) = try Journal.open(path, policy: .batch)
+            for n in 0..<5_000 {
+                try journal.append(frame(n))
+                if n % 100 == 99 { try journal.flush() }
+            }
+        } // deinit: the last flush, the syncer's last sync and its thread joined
+        let all = try readAll()
+        XCTAssertEqual(all.frames, (0..<5_000).map(frame))
+        XCTAssertEqual(all.scan.damaged, [])
+    }
+
     func testTornTailIsCutAndEveryWholeRecordKept() throws {
         try writeJournal(records: 10)
         // A crash mid-write: the last record only half there.
