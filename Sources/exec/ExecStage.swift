@@ -175,6 +175,7 @@ final class ExecStage {
         processor.cancelAllAtEnd()
         do {
             try processor.output.journal?.flush()
+            try processor.output.journal?.close()
             try processor.output.sink?.close()
         } catch {
             return (ExitCode.system, "exec: \(error)")

@@ -6,10 +6,14 @@ import IPC
 /// checksummed record (`JournalDescriptor`), so positions and PnL can be rebuilt from it and
 /// nothing that was journaled is lost.
 ///
-/// Records gather in a fixed buffer and go to the file with one `write` per duty cycle
-/// (`flush`); `SyncPolicy` says when they are forced to disk: never by us, after every flush,
-/// or every `batchIntervalNs` (by a `JournalSyncer` thread, so the writer never waits for the
-/// disk).
+/// The file is mapped (`MAP_SHARED`) and a record is written straight into the page cache as it
+/// is appended: it survives a crash of exec from that moment, with no system call per record.
+/// The file is allocated ahead in steps of `growthRecords` (`posix_fallocate`: a full disk is
+/// an error then, not a fault later) and cut back to its last record when it closes; a crash
+/// leaves the allocated rest as zeros, which opening recognizes and cuts. A `JournalWorker`
+/// thread maps the pages in ahead of the writer and, for `SyncPolicy.batch`, syncs.
+/// `SyncPolicy` says when records are forced to disk: never by us (`none`), at the end of every
+/// duty cycle before its output goes on (`always`), or every `batchIntervalNs` (`batch`).
 final class Journal {
     enum SyncPolicy: String, CaseIterable { case none, batch, always }
 
@@ -20,12 +24,14 @@ final class Journal {
         var description: String { "record \(record) at byte \(offset): \(reason)" }
     }
 
-    /// What opening found: intact records, damaged ones (skipped, left in place), and a torn
-    /// tail (cut off: a crash mid-write).
+    /// What opening found: intact records, damaged ones (skipped, left in place), a torn tail
+    /// (cut off: a crash mid-write) and space allocated but never written (cut off: a crash
+    /// before the journal was closed).
     struct Opening: Equatable {
         var intactRecords: UInt64 = 0
         var damaged: [Damage] = []
         var tornTailBytes = 0
+        var unusedTailBytes = 0
         var created = false
     }
 
@@ -36,38 +42,65 @@ final class Journal {
     let path: String
     let policy: SyncPolicy
     private let fd: Int32
-    private let buffer: UnsafeMutableRawPointer
-    private static let bufferRecords = 1_024
-    @exclusivity(unchecked) private var buffered = 0
+    /// The file mapped over `addressSpaceBytes`; only its first `fileBytes` are backed.
+    private let mapping: UnsafeMutableRawPointer
+    static let addressSpaceBytes = 1 << 36
+    private let growthBytes: Int
+    @exclusivity(unchecked) private var fileBytes: Int
     /// The sequence the next record gets: the number of record slots in the file.
     @exclusivity(unchecked) private(set) var nextSequence: UInt64
-    private let syncer: JournalSyncer?
+    @exclusivity(unchecked) private var flushedSequence: UInt64
+    /// Where the worker is woken next, to map pages in past the writer.
+    @exclusivity(unchecked) private var nextWakeBytes: Int
+    private let worker: JournalWorker
+    private var isClosed = false
     static let batchIntervalNs: Int64 = 100_000_000
+    /// Records allocated at a time: 62.5 MiB.
+    static let growthRecords = 819_200
 
-    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64) throws(JournalError) {
+    private var endBytes: Int { JournalDescriptor.headerSize + Int(nextSequence) * JournalDescriptor.recordSize }
+
+    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64, growthRecords: Int) throws(JournalError) {
         self.path = path
         self.fd = fd
         self.policy = policy
         self.nextSequence = nextSequence
-        do {
-            syncer = policy == .batch ? try JournalSyncer(fd: fd, interval: Journal.batchIntervalNs) : nil
-        } catch {
-            close(fd)
-            throw JournalError(description: "journal \(path): \(error)")
+        flushedSequence = nextSequence
+        growthBytes = growthRecords * JournalDescriptor.recordSize
+        let end = JournalDescriptor.headerSize + Int(nextSequence) * JournalDescriptor.recordSize
+        nextWakeBytes = end + JournalWorker.stepBytes
+        guard let base = mmap(nil, Journal.addressSpaceBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0),
+              base != MAP_FAILED else {
+            Glibc.close(fd)
+            throw JournalError(description: "journal \(path): mmap failed: \(String(cString: strerror(errno)))")
         }
-        buffer = .allocate(byteCount: Journal.bufferRecords * JournalDescriptor.recordSize, alignment: 64)
+        mapping = base
+        fileBytes = end
+        do {
+            try Journal.allocate(fd, from: end, bytes: growthBytes, path: path)
+            fileBytes = end + growthBytes
+            worker = try JournalWorker(fd: fd, mapping: base, writtenBytes: end, fileBytes: fileBytes,
+                                       syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
+        } catch {
+            munmap(base, Journal.addressSpaceBytes)
+            ftruncate(fd, off_t(end))
+            Glibc.close(fd)
+            throw error as? JournalError ?? JournalError(description: "journal \(path): \(error)")
+        }
     }
 
-    deinit {
-        try? flush()
-        syncer?.stop() // after a last sync of everything written
-        buffer.deallocate()
-        close(fd)
+    deinit { try? close() }
+
+    private static func allocate(_ fd: Int32, from offset: Int, bytes: Int, path: String) throws(JournalError) {
+        let status = posix_fallocate(fd, off_t(offset), off_t(bytes))
+        guard status == 0 else {
+            throw JournalError(description: "journal \(path): cannot allocate \(bytes) more bytes at \(offset): \(String(cString: strerror(status)))")
+        }
     }
 
     /// Opens `path` for appending, creating it if absent. An existing journal is checked record
     /// by record; a file that is not a journal of this layout is refused, never overwritten.
-    static func open(_ path: String, policy: SyncPolicy) throws(JournalError) -> (Journal, Opening) {
+    static func open(_ path: String, policy: SyncPolicy, growthRecords: Int = Journal.growthRecords) throws(JournalError) -> (Journal, Opening) {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError(description: "journal \(path): \(String(cString: strerror(errno)))") }
         var opening = Opening()
@@ -81,64 +114,86 @@ final class Journal {
                 raw.storeBytes(of: UInt16(JournalDescriptor.recordSize), toByteOffset: 10, as: UInt16.self)
             }
             guard header.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == JournalDescriptor.headerSize else {
-                close(fd)
+                Glibc.close(fd)
                 throw JournalError(description: "journal \(path): cannot write its header: \(String(cString: strerror(errno)))")
             }
             opening.created = true
-            return (try Journal(path: path, fd: fd, policy: policy, nextSequence: 0), opening)
+            return (try Journal(path: path, fd: fd, policy: policy, nextSequence: 0, growthRecords: growthRecords), opening)
         }
         let scan: Scan
         do {
             scan = try Journal.scan(fd: fd, path: path) { _ in }
         } catch {
-            close(fd)
+            Glibc.close(fd)
             throw error
         }
         opening.intactRecords = scan.intact
         opening.damaged = scan.damaged
         opening.tornTailBytes = scan.tornTailBytes
-        // Cut a torn tail off, so the next record starts on a record boundary.
+        opening.unusedTailBytes = scan.unusedTailBytes
+        // Cut a torn tail and unused space off, so the next record starts on a record boundary.
         let end = off_t(JournalDescriptor.headerSize + Int(scan.slots) * JournalDescriptor.recordSize)
-        if scan.tornTailBytes > 0 { ftruncate(fd, end) }
-        lseek(fd, end, SEEK_SET)
-        return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots), opening)
+        if scan.tornTailBytes > 0 || scan.unusedTailBytes > 0 { ftruncate(fd, end) }
+        return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots, growthRecords: growthRecords), opening)
     }
 
-    /// Appends one frame as a record (buffered until `flush`).
+    /// Appends one frame as a record, straight into the mapped file.
+    @inline(__always)
     func append(_ frame: Frame) throws(JournalError) {
-        if buffered == Journal.bufferRecords { try flush() }
-        let record = buffer + buffered * JournalDescriptor.recordSize
+        let offset = endBytes
+        if offset + JournalDescriptor.recordSize > fileBytes { try grow() }
+        let record = mapping + offset
         record.storeBytes(of: frame, as: Frame.self)
         record.storeBytes(of: nextSequence, toByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
         let checksum = cplatform_crc32c(record, JournalDescriptor.checksumOffset)
         record.storeBytes(of: checksum, toByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
         record.storeBytes(of: JournalDescriptor.marker, toByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
-        buffered += 1
         nextSequence &+= 1
+        if offset >= nextWakeBytes {
+            nextWakeBytes = offset + JournalWorker.stepBytes
+            worker.wrote(upTo: offset + JournalDescriptor.recordSize)
+            worker.wake()
+        }
     }
 
-    /// Writes the buffered records, and syncs them to disk as the policy says.
+    private func grow() throws(JournalError) {
+        guard fileBytes + growthBytes <= Journal.addressSpaceBytes else {
+            throw JournalError(description: "journal \(path): full (\(Journal.addressSpaceBytes >> 30) GiB); start a new one")
+        }
+        try Journal.allocate(fd, from: fileBytes, bytes: growthBytes, path: path)
+        fileBytes += growthBytes
+        worker.allocated(upTo: fileBytes)
+    }
+
+    /// The end of a duty cycle: the records appended so far are in the page cache already; this
+    /// syncs them to disk as the policy says, and reports a failed sync of the worker's.
     func flush() throws(JournalError) {
-        if let code = syncer?.failure {
+        if let code = worker.failure {
             throw JournalError(description: "journal \(path): fdatasync failed: \(String(cString: strerror(code)))")
         }
-        guard buffered > 0 else { return }
-        let bytes = buffered * JournalDescriptor.recordSize
-        var done = 0
-        while done < bytes {
-            let written = write(fd, buffer + done, bytes - done)
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                throw JournalError(description: "journal \(path): write failed: \(String(cString: strerror(errno)))")
-            }
-            done += written
-        }
-        buffered = 0
-        syncer?.wrote(upTo: nextSequence)
+        guard nextSequence != flushedSequence else { return }
+        worker.wrote(upTo: endBytes)
         if policy == .always {
             guard fdatasync(fd) == 0 else {
                 throw JournalError(description: "journal \(path): fdatasync failed: \(String(cString: strerror(errno)))")
             }
+        }
+        flushedSequence = nextSequence
+    }
+
+    /// Stops the worker, cuts the file back to its last record, syncs it unless the policy is
+    /// `none`, and closes it. Also on deinit; a crash skips it (opening cuts the rest then).
+    func close() throws(JournalError) {
+        guard !isClosed else { return }
+        isClosed = true
+        worker.stop()
+        munmap(mapping, Journal.addressSpaceBytes)
+        defer { Glibc.close(fd) }
+        guard ftruncate(fd, off_t(endBytes)) == 0 else {
+            throw JournalError(description: "journal \(path): ftruncate failed: \(String(cString: strerror(errno)))")
+        }
+        if policy != .none && fdatasync(fd) != 0 {
+            throw JournalError(description: "journal \(path): fdatasync failed: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -147,13 +202,15 @@ final class Journal {
         var intact: UInt64 = 0
         var damaged: [Damage] = []
         var tornTailBytes = 0
+        /// Whole zero records at the end: allocated ahead, never written.
+        var unusedTailBytes = 0
     }
 
     /// Reads a journal: every intact record's frame to `body`, in order, and what is damaged.
     static func read(_ path: String, _ body: (Frame, UInt64) -> Void) throws(JournalError) -> Scan {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw JournalError(description: "journal \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         return try scan(fd: fd, path: path) { body($0.frame, $0.sequence) }
     }
 
@@ -177,6 +234,9 @@ final class Journal {
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkRecords * JournalDescriptor.recordSize, alignment: 64)
         defer { chunk.deallocate() }
         var offset = JournalDescriptor.headerSize
+        // Zero records seen and not yet placed: the unused tail if nothing but zeros follows,
+        // damaged records (zeroed) if a written one does.
+        var zeros = 0
         while true {
             let count = pread(fd, chunk, chunkRecords * JournalDescriptor.recordSize, off_t(offset))
             guard count >= 0 else { throw JournalError(description: "journal \(path): read failed: \(String(cString: strerror(errno)))") }
@@ -184,6 +244,16 @@ final class Journal {
             for index in 0..<whole {
                 let record = chunk + index * JournalDescriptor.recordSize
                 let at = offset + index * JournalDescriptor.recordSize
+                if isZero(record) {
+                    zeros += 1
+                    continue
+                }
+                for zero in 0..<zeros {
+                    let zeroAt = at - (zeros - zero) * JournalDescriptor.recordSize
+                    scan.damaged.append(Damage(record: scan.slots, offset: zeroAt, reason: "zeroed, with written records after it"))
+                    scan.slots += 1
+                }
+                zeros = 0
                 let sequence = record.load(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
                 let stored = record.load(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
                 let marker = record.load(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
@@ -203,8 +273,15 @@ final class Journal {
             offset += whole * JournalDescriptor.recordSize
             if count < chunkRecords * JournalDescriptor.recordSize {
                 scan.tornTailBytes = count - whole * JournalDescriptor.recordSize
+                scan.unusedTailBytes = zeros * JournalDescriptor.recordSize
                 return scan
             }
         }
+    }
+
+    private static func isZero(_ record: UnsafeMutableRawPointer) -> Bool {
+        var bits: UInt64 = 0
+        for word in 0..<(JournalDescriptor.recordSize / 8) { bits |= record.load(fromByteOffset: word * 8, as: UInt64.self) }
+        return bits == 0
     }
 }

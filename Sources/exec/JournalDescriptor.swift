@@ -33,8 +33,10 @@ import IPC
 /// Nothing in the file depends on when it was written: replaying the same recording with the
 /// same parameters writes the same bytes.
 ///
-/// A crash mid-write leaves a short last record (a torn tail); a damaged disk or a stray write
-/// leaves a record whose CRC does not match. Opening finds both, keeps every intact record and
+/// The writer allocates the file ahead of its records and cuts it back when it closes: a crash
+/// leaves zero records after the last one written, which are no damage. A short last record (a
+/// torn tail) or a record whose CRC does not match (a damaged disk, a stray write; zeros with
+/// written records after them) is. Opening finds all of these, keeps every intact record and
 /// says what it found.
 enum JournalDescriptor {
     /// "TPJRNL" followed by 0x00 0x01, read as a little-endian UInt64.

@@ -42,6 +42,9 @@ if let path = options.journalPath {
         if opening.tornTailBytes > 0 {
             StandardError.line("exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
         }
+        if opening.unusedTailBytes > 0 {
+            StandardError.line("exec: journal \(path): \(opening.unusedTailBytes) bytes allocated after the last record and never written (exec stopped without closing it) were cut off")
+        }
         journal = opened
     } catch {
         ToolStart.fail("exec: \(error)", ExitCode.system)

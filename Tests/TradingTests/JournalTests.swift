@@ -56,31 +56,78 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(all.frames[10], frame(10))
     }
 
-    func testABatchSyncFailureOnTheSyncerThreadIsThrownByTheWritersNextFlush() throws {
-        // fdatasync on a pipe fails (EINVAL): the syncer keeps the failure for the writer.
+    func testABatchSyncFailureOnTheWorkerThreadIsThrownByTheWritersNextFlush() throws {
+        // fdatasync on a pipe fails (EINVAL): the worker keeps the failure for the writer.
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         defer { close(fds[0]); close(fds[1]) }
-        let syncer = try JournalSyncer(fd: fds[1], interval: 1_000_000)
-        XCTAssertNil(syncer.failure, "nothing written, nothing synced")
-        syncer.wrote(upTo: 1)
+        let page = mmap(nil, 4_096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+        defer { munmap(page, 4_096) }
+        let worker = try JournalWorker(fd: fds[1], mapping: page, writtenBytes: 0, fileBytes: 0, syncInterval: 1_000_000)
+        XCTAssertNil(worker.failure, "nothing written, nothing synced")
+        worker.wrote(upTo: 80)
         let deadline = SystemClock.monotonicNanoseconds() + 5_000_000_000
-        while syncer.failure == nil && SystemClock.monotonicNanoseconds() < deadline { usleep(1_000) }
-        XCTAssertEqual(syncer.failure, EINVAL)
-        syncer.stop()
+        while worker.failure == nil && SystemClock.monotonicNanoseconds() < deadline { usleep(1_000) }
+        XCTAssertEqual(worker.failure, EINVAL)
+        worker.stop()
     }
 
-    func testABatchJournalKeepsEveryRecordThroughItsSyncerAndAClose() throws {
-        do {
-            let (journal, _) = try Journal.open(path, policy: .batch)
+    func testEveryRecordSurvivesAllocationStepsTheWorkerAndAClose() throws {
+        for policy in Journal.SyncPolicy.allCases {
+            unlink(path)
+            let (journal, _) = try Journal.open(path, policy: policy, growthRecords: 100)
             for n in 0..<5_000 {
                 try journal.append(frame(n))
-                if n % 100 == 99 { try journal.flush() }
+                if n % 70 == 69 { try journal.flush() }
             }
-        } // deinit: the last flush, the syncer's last sync and its thread joined
+            try journal.flush()
+            try journal.close()
+            let all = try readAll()
+            XCTAssertEqual(all.frames, (0..<5_000).map(frame), "\(policy)")
+            XCTAssertEqual(all.scan.damaged, [], "\(policy)")
+            XCTAssertEqual(fileSize(), JournalDescriptor.headerSize + 5_000 * JournalDescriptor.recordSize,
+                           "\(policy): closed, the file ends at its last record")
+        }
+    }
+
+    func fileSize() -> Int {
+        var info = stat()
+        XCTAssertEqual(stat(path, &info), 0)
+        return Int(info.st_size)
+    }
+
+    func testSpaceAllocatedAndNeverWrittenIsCutNotReported() throws {
+        // What a crash leaves: records, then zeros up to where the file was allocated.
+        try writeJournal(records: 10)
+        let fd = open(path, O_WRONLY)
+        XCTAssertEqual(ftruncate(fd, off_t(fileSize() + 7 * JournalDescriptor.recordSize)), 0)
+        close(fd)
+        XCTAssertEqual(try readAll().frames.count, 10)
+        XCTAssertEqual(try readAll().scan.unusedTailBytes, 7 * JournalDescriptor.recordSize)
+        let (journal, opening) = try Journal.open(path, policy: .none)
+        XCTAssertEqual(opening, Journal.Opening(intactRecords: 10, damaged: [], tornTailBytes: 0,
+                                                unusedTailBytes: 7 * JournalDescriptor.recordSize, created: false))
+        XCTAssertEqual(journal.nextSequence, 10, "the next record follows the last written one")
+        try journal.append(frame(10))
+        try journal.close()
+        XCTAssertEqual(try readAll().frames.count, 11)
+        XCTAssertEqual(try readAll().scan.unusedTailBytes, 0)
+    }
+
+    func testZeroedRecordsWithWrittenOnesAfterThemAreDamage() throws {
+        try writeJournal(records: 10)
+        let fd = open(path, O_WRONLY)
+        let zeros = [UInt8](repeating: 0, count: 2 * JournalDescriptor.recordSize)
+        let at = JournalDescriptor.headerSize + 3 * JournalDescriptor.recordSize
+        XCTAssertEqual(zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(at)) }, zeros.count)
+        close(fd)
         let all = try readAll()
-        XCTAssertEqual(all.frames, (0..<5_000).map(frame))
-        XCTAssertEqual(all.scan.damaged, [])
+        XCTAssertEqual(all.frames.count, 8)
+        XCTAssertEqual(all.scan.damaged.map(\.description), [
+            "record 3 at byte \(at): zeroed, with written records after it",
+            "record 4 at byte \(at + JournalDescriptor.recordSize): zeroed, with written records after it",
+        ])
+        XCTAssertEqual(all.scan.unusedTailBytes, 0)
     }
 
     func testTornTailIsCutAndEveryWholeRecordKept() throws {

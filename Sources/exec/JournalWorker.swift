@@ -1,0 +1,122 @@
+import Glibc
+import IPC
+import Synchronization
+
+/// The journal's own thread, so the trading loop neither faults nor waits for the disk:
+///
+/// - it maps the file's pages in ahead of the writer (`madvise(MADV_POPULATE_WRITE)`, which
+///   makes them present and writable without changing a byte), so appending a record is a few
+///   stores into memory already there: the page-cache allocation and the file system's work
+///   for each page happen here, on whichever CPU is free;
+/// - for `Journal.SyncPolicy.batch` it forces what was written to disk (`fdatasync`) every
+///   `syncInterval`: what was appended before a sync began is on disk once it returns, so a
+///   crash of the machine loses at most the last interval. A failed sync is kept and thrown by
+///   the writer's next `Journal.flush`.
+///
+/// It never touches a record's bytes. A kernel without `MADV_POPULATE_WRITE` (before 5.14)
+/// refuses it; the writer then takes the page faults itself.
+final class JournalWorker: @unchecked Sendable {
+    /// How far past the writer pages are mapped in, and how much the writer appends between two
+    /// wake-ups (a `futex` call each: one per 26,000 records).
+    static let leadBytes = 8 << 20
+    static let stepBytes = 2 << 20
+
+    private let fd: Int32
+    private let mapping: UnsafeMutableRawPointer
+    private let syncInterval: Int64?
+    /// The writer's end when the thread was started: where it maps from, and what it counts as
+    /// synced (the file as it was opened).
+    private let startBytes: Int
+    /// The writer's end (bytes of the file in use) and how far the file is allocated.
+    private let writtenBytes: Atomic<Int>
+    private let fileBytes: Atomic<Int>
+    /// The errno of the first failed sync, 0 while none has failed.
+    private let failedErrno = Atomic<Int32>(0)
+    private let stopping = Atomic<Bool>(false)
+    /// Bumped by every wake-up; the thread sleeps on it (`futex`). `Atomic` has no address for
+    /// `futex(2)`: the word is both, as a ring's are.
+    private let wakeWord: UnsafeMutableRawPointer
+    private var wakeCounter: UnsafeMutablePointer<Atomic<UInt32>> { wakeWord.assumingMemoryBound(to: Atomic<UInt32>.self) }
+    private var wakeFutex: UnsafeMutablePointer<UInt32> { wakeWord.assumingMemoryBound(to: UInt32.self) }
+    private var thread = pthread_t()
+
+    /// Starts the thread for the file open on `fd` and mapped at `mapping`, in use up to
+    /// `writtenBytes` and allocated up to `fileBytes`.
+    init(fd: Int32, mapping: UnsafeMutableRawPointer, writtenBytes: Int, fileBytes: Int, syncInterval: Int64?) throws(SystemError) {
+        self.fd = fd
+        self.mapping = mapping
+        self.syncInterval = syncInterval
+        startBytes = writtenBytes
+        self.writtenBytes = Atomic(writtenBytes)
+        self.fileBytes = Atomic(fileBytes)
+        wakeWord = .allocate(byteCount: 4, alignment: 4)
+        wakeWord.storeBytes(of: 0, as: UInt32.self)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&thread, nil, { context in
+            let worker = Unmanaged<JournalWorker>.fromOpaque(context!).takeRetainedValue()
+            worker.run()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<JournalWorker>.fromOpaque(context).release() // deinit frees the word
+            throw SystemError(call: "pthread_create", subject: "journal worker", errno: status)
+        }
+    }
+
+    deinit { wakeWord.deallocate() }
+
+    /// The writer's end moved to `bytes` (cheap: a store).
+    func wrote(upTo bytes: Int) { writtenBytes.store(bytes, ordering: .releasing) }
+
+    /// The file is allocated up to `bytes` now.
+    func allocated(upTo bytes: Int) { fileBytes.store(bytes, ordering: .releasing) }
+
+    /// Wakes the thread to map pages in past the writer's end.
+    func wake() {
+        wakeCounter.pointee.add(1, ordering: .releasing)
+        Futex.wakeAll(wakeFutex)
+    }
+
+    /// The errno of a failed sync, if one failed.
+    var failure: Int32? {
+        let code = failedErrno.load(ordering: .acquiring)
+        return code == 0 ? nil : code
+    }
+
+    /// Stops the thread and waits for it (the journal syncs what is left as it closes).
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake()
+        pthread_join(thread, nil)
+    }
+
+    private func run() {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var mapped = startBytes / page * page
+        var populating = true
+        var synced = startBytes
+        var lastSync = SystemClock.monotonicNanoseconds()
+        while true {
+            let generation = wakeCounter.pointee.load(ordering: .acquiring)
+            if stopping.load(ordering: .acquiring) { return }
+            let written = writtenBytes.load(ordering: .acquiring)
+            let target = min(written + JournalWorker.leadBytes, fileBytes.load(ordering: .acquiring)) / page * page
+            while populating && mapped < target {
+                let length = min(JournalWorker.stepBytes, target - mapped)
+                if madvise(mapping + mapped, length, MADV_POPULATE_WRITE) != 0 && errno != EINTR {
+                    populating = false // an older kernel, or memory short: the writer faults pages in itself
+                } else {
+                    mapped += length
+                }
+            }
+            if let syncInterval {
+                let now = SystemClock.monotonicNanoseconds()
+                if now - lastSync >= syncInterval && written != synced && failure == nil {
+                    if fdatasync(fd) == 0 { synced = written } else { failedErrno.store(errno, ordering: .releasing) }
+                    lastSync = now
+                }
+            }
+            Futex.wait(wakeFutex, expected: generation, timeoutNs: syncInterval ?? 100_000_000)
+        }
+    }
+}
