@@ -58,7 +58,7 @@ final class Journal {
     /// Records allocated at a time: 62.5 MiB.
     static let growthRecords = 819_200
 
-    private var endBytes: Int { JournalDescriptor.headerSize + Int(nextSequence) * JournalDescriptor.recordSize }
+    private var endBytes: Int { JournalDescriptor.recordOffset(nextSequence) }
 
     private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64, growthRecords: Int) throws(JournalError) {
         self.path = path
@@ -67,7 +67,7 @@ final class Journal {
         self.nextSequence = nextSequence
         flushedSequence = nextSequence
         growthBytes = growthRecords * JournalDescriptor.recordSize
-        let end = JournalDescriptor.headerSize + Int(nextSequence) * JournalDescriptor.recordSize
+        let end = JournalDescriptor.recordOffset(nextSequence)
         nextWakeBytes = end + JournalWorker.stepBytes
         guard let base = mmap(nil, Journal.addressSpaceBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0),
               base != MAP_FAILED else {
@@ -75,11 +75,10 @@ final class Journal {
             throw JournalError(description: "journal \(path): mmap failed: \(String(cString: strerror(errno)))")
         }
         mapping = base
-        fileBytes = end
+        fileBytes = end + growthBytes
         do {
             try Journal.allocate(fd, from: end, bytes: growthBytes, path: path)
-            fileBytes = end + growthBytes
-            worker = try JournalWorker(fd: fd, mapping: base, writtenBytes: end, fileBytes: fileBytes,
+            worker = try JournalWorker(fd: fd, mapping: base, writtenBytes: end, fileBytes: end + growthBytes,
                                        syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
         } catch {
             munmap(base, Journal.addressSpaceBytes)
@@ -132,7 +131,7 @@ final class Journal {
         opening.tornTailBytes = scan.tornTailBytes
         opening.unusedTailBytes = scan.unusedTailBytes
         // Cut a torn tail and unused space off, so the next record starts on a record boundary.
-        let end = off_t(JournalDescriptor.headerSize + Int(scan.slots) * JournalDescriptor.recordSize)
+        let end = off_t(JournalDescriptor.recordOffset(scan.slots))
         if scan.tornTailBytes > 0 || scan.unusedTailBytes > 0 { ftruncate(fd, end) }
         return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots, growthRecords: growthRecords), opening)
     }

@@ -52,4 +52,7 @@ enum JournalDescriptor {
     static let markerOffset = 76
     /// "TPRC" as a little-endian UInt32.
     static let marker: UInt32 = 0x4352_5054
+
+    /// Where record `sequence` starts: also the file's length with `sequence` records in it.
+    static func recordOffset(_ sequence: UInt64) -> Int { headerSize + Int(sequence) * recordSize }
 }
