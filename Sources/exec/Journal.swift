@@ -78,8 +78,9 @@ final class Journal {
         fileBytes = end + growthBytes
         do {
             try Journal.allocate(fd, from: end, bytes: growthBytes, path: path)
+            let mapped = policy == .none ? Journal.pretouch(base, from: end, to: end + growthBytes) : end
             worker = try JournalWorker(fd: fd, mapping: base, writtenBytes: end, fileBytes: end + growthBytes,
-                                       syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
+                                       mappedBytes: mapped, syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
         } catch {
             munmap(base, Journal.addressSpaceBytes)
             ftruncate(fd, off_t(end))
@@ -89,6 +90,19 @@ final class Journal {
     }
 
     deinit { try? close() }
+
+    /// Maps the file's pages from `start` to `end` in now, before any record is appended (as
+    /// Aeron pre-touches its mapped files): the page-cache allocation for them (and, in a virtual
+    /// machine, the host's first touch of that memory) happens at start-up, not while trading.
+    /// Only with no sync of ours (`none`): the zeros ahead of the writer are dirty pages, which a
+    /// sync would write to disk and then write-protect, leaving the writer a fault per page; a
+    /// synced journal has its worker map pages in just ahead of the writer instead. Returns how
+    /// far the file is mapped in (`start` if the kernel refused: the worker then goes on from there).
+    private static func pretouch(_ mapping: UnsafeMutableRawPointer, from start: Int, to end: Int) -> Int {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = start / page * page
+        return madvise(mapping + first, end - first, MADV_POPULATE_WRITE) == 0 ? end : start
+    }
 
     private static func allocate(_ fd: Int32, from offset: Int, bytes: Int, path: String) throws(JournalError) {
         let status = posix_fallocate(fd, off_t(offset), off_t(bytes))

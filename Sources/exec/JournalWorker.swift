@@ -24,9 +24,12 @@ final class JournalWorker: @unchecked Sendable {
     private let fd: Int32
     private let mapping: UnsafeMutableRawPointer
     private let syncInterval: Int64?
-    /// The writer's end when the thread was started: where it maps from, and what it counts as
-    /// synced (the file as it was opened).
+    /// The writer's end when the thread was started: what it counts as synced (the file as it
+    /// was opened).
     private let startBytes: Int
+    /// Where the thread maps pages in from: the writer's end, or past it if the journal mapped
+    /// pages in itself at start (`Journal.pretouch`).
+    private let mappedBytes: Int
     /// The writer's end (bytes of the file in use) and how far the file is allocated.
     private let writtenBytes: Atomic<Int>
     private let fileBytes: Atomic<Int>
@@ -41,12 +44,14 @@ final class JournalWorker: @unchecked Sendable {
     private var thread = pthread_t()
 
     /// Starts the thread for the file open on `fd` and mapped at `mapping`, in use up to
-    /// `writtenBytes` and allocated up to `fileBytes`.
-    init(fd: Int32, mapping: UnsafeMutableRawPointer, writtenBytes: Int, fileBytes: Int, syncInterval: Int64?) throws(SystemError) {
+    /// `writtenBytes`, allocated up to `fileBytes` and mapped in up to `mappedBytes` (if more).
+    init(fd: Int32, mapping: UnsafeMutableRawPointer, writtenBytes: Int, fileBytes: Int, mappedBytes: Int = 0,
+         syncInterval: Int64?) throws(SystemError) {
         self.fd = fd
         self.mapping = mapping
         self.syncInterval = syncInterval
         startBytes = writtenBytes
+        self.mappedBytes = max(writtenBytes, mappedBytes)
         self.writtenBytes = Atomic(writtenBytes)
         self.fileBytes = Atomic(fileBytes)
         wakeWord = .allocate(byteCount: 4, alignment: 4)
@@ -92,7 +97,7 @@ final class JournalWorker: @unchecked Sendable {
 
     private func run() {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var mapped = startBytes / page * page
+        var mapped = mappedBytes / page * page
         var populating = true
         var synced = startBytes
         var lastSync = SystemClock.monotonicNanoseconds()

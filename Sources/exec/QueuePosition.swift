@@ -36,11 +36,14 @@ struct QueuePosition: Equatable {
         if power == 1 {
             leavingAhead = cancelled * ahead / before // rounded down: the queue never shrinks faster than the book
         } else {
-            let front = pow(Double(ahead), power), back = pow(Double(behind), power)
+            let front = QueuePosition.power(Double(ahead), power), back = QueuePosition.power(Double(behind), power)
             leavingAhead = Int64((Double(cancelled) * front / (front + back)).rounded(.down))
         }
         // More left behind us than stood there: the rest was ahead.
         leavingAhead += max(0, cancelled - leavingAhead - behind)
         ahead = max(0, min(ahead - leavingAhead, after))
     }
+
+    /// `x` to the `n`: a square (hftbacktest's usual power) is one multiplication, not a `pow` call.
+    private static func power(_ x: Double, _ n: Double) -> Double { n == 2 ? x * x : pow(x, n) }
 }

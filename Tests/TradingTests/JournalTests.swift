@@ -90,6 +90,31 @@ final class JournalTests: XCTestCase {
         }
     }
 
+    func testWithoutSyncTheFirstAllocationStepIsMappedInAtOpen() throws {
+        // 200,000 records: 16 MB, twice the worker's lead. Unsynced, all of it is in memory
+        // before the first record (synced, only what the worker maps in ahead of the writer).
+        for policy in [Journal.SyncPolicy.none, .batch] {
+            unlink(path)
+            let (journal, _) = try Journal.open(path, policy: policy, growthRecords: 200_000)
+            let length = fileSize()
+            XCTAssertEqual(length, JournalDescriptor.recordOffset(200_000))
+            let fd = open(path, O_RDONLY)
+            let view = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)!
+            defer { munmap(view, length); close(fd) }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            var resident = [UInt8](repeating: 0, count: (length + page - 1) / page)
+            XCTAssertEqual(mincore(view, length, &resident), 0)
+            if policy == .none {
+                XCTAssertEqual(resident.suffix(16).map { $0 & 1 }, Array(repeating: 1, count: 16),
+                               "the step's last pages are in memory at open")
+            }
+            try journal.append(frame(0))
+            try journal.close()
+            XCTAssertEqual(try readAll().frames, [frame(0)], "\(policy)")
+            XCTAssertEqual(fileSize(), JournalDescriptor.recordOffset(1), "\(policy): cut back to its last record")
+        }
+    }
+
     func fileSize() -> Int {
         var info = stat()
         XCTAssertEqual(stat(path, &info), 0)
