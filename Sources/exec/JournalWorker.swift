@@ -11,7 +11,9 @@ import Synchronization
 /// - for `Journal.SyncPolicy.batch` it forces what was written to disk (`fdatasync`) every
 ///   `syncInterval`: what was appended before a sync began is on disk once it returns, so a
 ///   crash of the machine loses at most the last interval. A failed sync is kept and thrown by
-///   the writer's next `Journal.flush`.
+///   the writer's next `Journal.flush`. The pages written since the last sync are unmapped
+///   before it (`MADV_DONTNEED`: the page cache keeps them) and those ahead of the writer mapped
+///   in again after it, so the sync does not stop the writer's CPU page by page.
 ///
 /// It never touches a record's bytes. A kernel without `MADV_POPULATE_WRITE` (before 5.14)
 /// refuses it; the writer then takes the page faults itself.
@@ -105,6 +107,21 @@ final class JournalWorker: @unchecked Sendable {
             let generation = wakeCounter.pointee.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
             let written = writtenBytes.load(ordering: .acquiring)
+            if let syncInterval {
+                let now = SystemClock.monotonicNanoseconds()
+                if now - lastSync >= syncInterval && written != synced && failure == nil {
+                    // A sync write-protects every mapped page it writes: a TLB shoot-down of the
+                    // writer's CPU per page. Every page dirtied since the last sync (records, and
+                    // the zeros mapped in ahead) is unmapped first, in one go: the page cache keeps
+                    // them. Those ahead of the writer are mapped in again below; it may fault on
+                    // a few meanwhile.
+                    let from = synced / page * page
+                    if mapped > from { madvise(mapping + from, mapped - from, MADV_DONTNEED) }
+                    if fdatasync(fd) == 0 { synced = written } else { failedErrno.store(errno, ordering: .releasing) }
+                    mapped = min(mapped, written / page * page)
+                    lastSync = now
+                }
+            }
             let target = min(written + JournalWorker.leadBytes, fileBytes.load(ordering: .acquiring)) / page * page
             while populating && mapped < target {
                 let length = min(JournalWorker.stepBytes, target - mapped)
@@ -112,13 +129,6 @@ final class JournalWorker: @unchecked Sendable {
                     populating = false // an older kernel, or memory short: the writer faults pages in itself
                 } else {
                     mapped += length
-                }
-            }
-            if let syncInterval {
-                let now = SystemClock.monotonicNanoseconds()
-                if now - lastSync >= syncInterval && written != synced && failure == nil {
-                    if fdatasync(fd) == 0 { synced = written } else { failedErrno.store(errno, ordering: .releasing) }
-                    lastSync = now
                 }
             }
             Futex.wait(wakeFutex, expected: generation, timeoutNs: syncInterval ?? 100_000_000)

@@ -90,6 +90,26 @@ final class JournalTests: XCTestCase {
         }
     }
 
+    func testRecordsWrittenWhileTheWorkerSyncsAreKept() throws {
+        // Batch syncs every 100 ms: over ~0.5 s the worker unmaps the pages written since its
+        // last sync, syncs, and maps those ahead in again, while records keep going in (into
+        // pages it has just unmapped, some of them).
+        let (journal, _) = try Journal.open(path, policy: .batch, growthRecords: 2_000)
+        var n = 0
+        let end = SystemClock.monotonicNanoseconds() + 500_000_000
+        while SystemClock.monotonicNanoseconds() < end {
+            for _ in 0..<400 { try journal.append(frame(n)); n += 1 }
+            try journal.flush()
+            usleep(2_000)
+        }
+        try journal.close()
+        let all = try readAll()
+        XCTAssertGreaterThan(n, 10_000, "records across several syncs")
+        XCTAssertEqual(all.frames.count, n)
+        XCTAssertEqual(all.frames, (0..<n).map(frame))
+        XCTAssertEqual(all.scan.damaged, [])
+    }
+
     func testWithoutSyncTheFirstAllocationStepIsMappedInAtOpen() throws {
         // 200,000 records: 16 MB, twice the worker's lead. Unsynced, all of it is in memory
         // before the first record (synced, only what the worker maps in ahead of the writer).
