@@ -6,7 +6,8 @@ import IPC
 /// The file is mapped and loaded before the first frame goes out (`PipeFrameReader(mapping:)`),
 /// as a backtester loads its data before it runs: at full speed a step checks a few hundred
 /// frames in place, copies them to the batch in one go (it stays in cache) and on to the ring,
-/// with no system call.
+/// with no system call. A damaged frame ends the replay with an error naming it, once every
+/// whole message before it has gone out (the message it is in does not).
 final class CaptureSource: MarketDataSource {
     private let reader: PipeFrameReader
     private let fd: Int32
@@ -16,6 +17,8 @@ final class CaptureSource: MarketDataSource {
     private let stepFrames: Int
     let instruments: [Instrument] = []
     @exclusivity(unchecked) private var frames: UInt64 = 0
+    /// A defect met after whole messages that went out in the step before it: thrown next.
+    private var failure: FeedError?
     var summary: String { "feed: replayed \(frames) frames of \(reader.subject)" }
 
     /// True if the file starts with a frame stream header.
@@ -40,19 +43,36 @@ final class CaptureSource: MarketDataSource {
     deinit { close(fd) }
 
     func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
+        if let failure { throw failure }
         var time: Int64 = 0
+        // The batch up to its last whole message, and that message's time.
+        var wholeFrames = 0
+        var wholeTime: Int64 = 0
         // Whole messages, up to the one that brings the batch to `stepFrames` (or fills it):
         // frames are checked in place and copied to the batch in one go.
         while batch.count < batch.capacity {
             // Checked just ahead of the copy, while the frames are still in cache.
             let limit = min(batch.capacity - batch.count, max(stepFrames - batch.count, 64))
             let peeked: PipeFrameReader.Peek
-            do { peeked = try reader.peek(limit: limit) } catch { throw .data("feed: \(error)") }
+            do {
+                peeked = try reader.peek(limit: limit)
+            } catch {
+                // The whole messages before the defect go out; the defect ends the next step.
+                guard wholeFrames > 0 else { throw .data("feed: \(error)") }
+                failure = .data("feed: \(error)")
+                frames &-= UInt64(batch.count - wholeFrames)
+                batch.truncate(to: wholeFrames)
+                return .frames(at: wholeTime)
+            }
             guard case .frames(let run) = peeked else { return batch.count > 0 ? .frames(at: time) : .end }
             var taken = 0
             var stepEnds = false
             while taken < run.count && !stepEnds {
-                stepEnds = run[taken].header.flags.contains(.endOfMessage) && batch.count + taken + 1 >= stepFrames
+                if run[taken].header.flags.contains(.endOfMessage) {
+                    wholeFrames = batch.count + taken + 1
+                    wholeTime = run[taken].header.receiveTimeNs
+                    stepEnds = wholeFrames >= stepFrames
+                }
                 taken += 1
             }
             let step = UnsafeBufferPointer(rebasing: run[..<taken])

@@ -66,7 +66,14 @@ struct Feed<Source: MarketDataSource> {
             steps &+= 1
             publishInstruments()
             batch.removeAll()
-            let step = try source.next(into: batch)
+            let step: SourceStep
+            do {
+                step = try source.next(into: batch)
+            } catch {
+                // Bad input ends the feed: what went out before it still reaches the readers.
+                try flush()
+                throw error
+            }
             switch step {
             case .end:
                 try close()

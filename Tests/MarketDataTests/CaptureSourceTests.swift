@@ -83,6 +83,29 @@ final class CaptureSourceTests: XCTestCase {
         } catch {
             XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
         }
-        XCTAssertEqual(replayed, 520, "the whole steps before the one holding the damage (each 26 messages)")
+        XCTAssertEqual(replayed, 550, "every whole message before the one holding the damage (frames 550 to 559)")
+    }
+
+    func testTheFeedPassesOnEveryWholeMessageBeforeTheDamageThenFails() throws {
+        let (path, frames) = try capture(messageSizes: Array(repeating: 10, count: 100))
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY)
+        var garbage: UInt8 = 0xEE
+        XCTAssertEqual(pwrite(fd, &garbage, 1, off_t(64 * (1 + 555))), 1)
+        close(fd)
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0) // 551 frames fit a pipe's 64 KiB: no reader needed meanwhile
+        var feed = Feed(source: try CaptureSource(path: path, paced: false), output: try FrameSink(fd: fds[1], subject: "pipe"),
+                        recorder: nil, speed: nil, durationSeconds: nil, idle: .block, membership: nil)
+        XCTAssertThrowsError(try feed.run(readers: 0)) { error in
+            XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
+        }
+        close(fds[1])
+        let reader = PipeFrameReader(fd: fds[0], subject: "pipe")
+        var received: [Frame] = []
+        while case .frames = try reader.read(limit: 1_024, { received.append($0.pointee) }) {}
+        close(fds[0])
+        XCTAssertEqual(received.map { $0.as(Trade.self).tradeId }, frames[..<550].map { $0.as(Trade.self).tradeId },
+                       "the 55 whole messages before the damaged one, flushed before the error")
     }
 }
