@@ -3,8 +3,10 @@ import Glibc
 /// A tool's frame output, a ring it creates or its standard output, behind one interface.
 ///
 /// `write` stages a frame; `flush` makes everything staged visible (publishes on a ring, one
-/// `write(2)` on a pipe). Tools flush at the end of each venue message or duty cycle. A full
-/// ring publishes what it has and waits for space: gating consumers hold the writer back.
+/// `write(2)` on a pipe). Tools flush at the end of each venue message or duty cycle; a busy
+/// duty cycle may defer waking the ring's sleeping readers to when it idles. A full ring
+/// publishes what it has, wakes its readers and waits for space: gating consumers hold the
+/// writer back.
 public struct FrameSink {
     @usableFromInline var ring: RingProducer?
     @usableFromInline let pipe: PipeFrameWriter?
@@ -59,14 +61,22 @@ public struct FrameSink {
         do { try pipe!.write(frame) } catch { throw .system(error) }
     }
 
-    /// Makes every staged frame visible to readers.
+    /// Makes every staged frame visible to readers. `deferringWake`: readers asleep on a ring
+    /// sleep on until a batch has gone out (`RingProducer.publishDeferringWake()`), for a duty
+    /// cycle that calls `wakeDeferred()` before it idles.
     @inlinable
-    public mutating func flush() throws(SinkError) {
+    public mutating func flush(deferringWake: Bool = false) throws(SinkError) {
         if ring != nil {
-            ring!.publish()
+            if deferringWake { ring!.publishDeferringWake() } else { ring!.publish() }
             return
         }
         do { try pipe!.flush() } catch { throw .system(error) }
+    }
+
+    /// Wakes readers asleep on the ring that `flush(deferringWake: true)` left asleep.
+    @inlinable
+    public mutating func wakeDeferred() {
+        if ring != nil { ring!.wakeDeferred() }
     }
 
     /// For a ring: waits until `count` consumers (gating or lossy) have attached, so none misses

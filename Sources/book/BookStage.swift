@@ -141,9 +141,10 @@ final class BookStage {
                         return (ExitCode.failure, "book: upstream producer pid \(pid) silent for \(forNs / 1_000_000) ms")
                     }
                 }
+                processor.output.sink?.wakeDeferred() // before this stage may sleep
                 source.idle(&idle)
             }
-            do { try processor.output.sink?.flush() } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
+            do { try processor.output.sink?.flush(deferringWake: true) } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
             if now >= nextDump {
                 nextDump = now + intervalNs
                 if options.output == .dump { printDump() }

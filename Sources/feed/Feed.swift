@@ -80,6 +80,7 @@ struct Feed<Source: MarketDataSource> {
                 return
             case .idle:
                 if framesWritten > framesAtFlush { try flush() }
+                output.wakeDeferred()
                 idleStrategy.idle()
                 steps = 0 // the clock again on the next step
                 continue
@@ -98,9 +99,12 @@ struct Feed<Source: MarketDataSource> {
             }
             for index in 0..<batch.count { try write(batch[index]) }
             // Paced, every batch goes out at once; at full speed, in batches of frames, so a
-            // replay costs one write (or one publish) per ~256 frames, not one per message.
-            if speed != nil || framesWritten - framesAtFlush >= Feed.maxSpeedFlushFrames {
+            // replay costs one write (or one publish) per ~256 frames, not one per message, and
+            // readers asleep on the ring wake for a batch of those (or when the feed idles).
+            if speed != nil {
                 try flush()
+            } else if framesWritten - framesAtFlush >= Feed.maxSpeedFlushFrames {
+                try flush(deferringWake: true)
             }
         }
         try close()
@@ -132,10 +136,10 @@ struct Feed<Source: MarketDataSource> {
         framesWritten &+= 1
     }
 
-    private mutating func flush() throws(FeedError) {
+    private mutating func flush(deferringWake: Bool = false) throws(FeedError) {
         framesAtFlush = framesWritten
         do {
-            try output.flush()
+            try output.flush(deferringWake: deferringWake)
             try recorder?.flush()
         } catch {
             throw .system("feed: writing \(output.endpoint): \(error)")

@@ -102,9 +102,10 @@ final class SignalStage {
                         return (ExitCode.failure, "signal: upstream producer pid \(pid) died without ending its stream")
                     }
                 }
+                processor.output.sink?.wakeDeferred() // before this stage may sleep
                 source.idle(&idle)
             }
-            do { try processor.output.sink?.flush() } catch { return (ExitCode.system, "signal: writing quotes: \(error)") }
+            do { try processor.output.sink?.flush(deferringWake: true) } catch { return (ExitCode.system, "signal: writing quotes: \(error)") }
         }
         fflush(nil)
         do { try processor.output.sink?.close() } catch { return (ExitCode.system, "signal: closing its output: \(error)") }

@@ -1,5 +1,7 @@
+import Foundation
 import Glibc
 import IPC
+import Synchronization
 import XCTest
 
 /// The ring's contract, driven in one process: order, back-pressure, wrap-around, lossy reads.
@@ -195,5 +197,70 @@ final class RingTests: XCTestCase {
             if received < 10 { consumer.awaitData(timeoutNs: 5_000_000_000) }
         }
         XCTAssertLessThan(SystemClock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
+    }
+
+    func testADeferredWakeWaitsForABatchOrForWakeDeferred() throws {
+        let name = uniqueSegmentName("defer")
+        defer { removeSegment(name) }
+        var producer = try RingProducer.create(name, capacity: 4_096)
+        var consumer = try RingConsumer.attach(name, mode: .gating, blocking: true)
+
+        // Fewer frames than a batch: visible, but the sleeper sleeps on until told.
+        let first = try Sleeper(on: consumer)
+        XCTAssertEqual(producer.offer(frame(0)), .ok)
+        producer.publishDeferringWake()
+        usleep(100_000)
+        XCTAssertFalse(first.isAwake, "woken before a batch or wakeDeferred()")
+        producer.wakeDeferred()
+        XCTAssertTrue(first.awaitWaking(), "wakeDeferred() did not wake the sleeper")
+
+        // A whole batch wakes it without being told (counted from the last wake).
+        XCTAssertEqual(consumer.read(limit: 10) { _ in }, 1)
+        let second = try Sleeper(on: consumer)
+        for sequence in 1..<RingProducer.deferredWakeFrames {
+            XCTAssertEqual(producer.offer(frame(sequence)), .ok)
+            producer.publishDeferringWake()
+        }
+        usleep(100_000)
+        XCTAssertFalse(second.isAwake, "woken one frame short of a batch")
+        XCTAssertEqual(producer.offer(frame(RingProducer.deferredWakeFrames)), .ok)
+        producer.publishDeferringWake()
+        XCTAssertTrue(second.awaitWaking(), "a whole batch did not wake the sleeper")
+    }
+}
+
+/// A thread asleep in `awaitData` on a consumer's ring (10 s at most), for tests of who wakes it.
+/// `init` returns once the thread sleeps in the kernel: its state in /proc is 'S'.
+private final class Sleeper: @unchecked Sendable {
+    private let tid = Atomic<Int32>(0)
+    private let awake = Atomic<Bool>(false)
+
+    init(on consumer: RingConsumer) throws {
+        let thread = Thread { [self] in
+            // "PID/task/TID": this thread's id, which Glibc's module does not export gettid for.
+            let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+            tid.store(Int32(link.split(separator: "/").last ?? "") ?? -1, ordering: .releasing)
+            consumer.awaitData(timeoutNs: 10_000_000_000)
+            awake.store(true, ordering: .releasing)
+        }
+        thread.start()
+        for _ in 0..<5_000 {
+            let id = tid.load(ordering: .acquiring)
+            XCTAssertNotEqual(id, -1, "no thread id in /proc/thread-self")
+            if id > 0, let stat = try? String(contentsOfFile: "/proc/self/task/\(id)/stat", encoding: .utf8),
+               let state = stat.split(separator: ")").last?.split(separator: " ").first, state == "S" {
+                return
+            }
+            usleep(1_000)
+        }
+        XCTFail("the sleeper never went to sleep")
+    }
+
+    var isAwake: Bool { awake.load(ordering: .acquiring) }
+
+    /// True once awake, well before its own 10 s timeout.
+    func awaitWaking() -> Bool {
+        for _ in 0..<5_000 where !isAwake { usleep(1_000) }
+        return isAwake
     }
 }
