@@ -7,7 +7,8 @@ import IPC
 /// as a backtester loads its data before it runs: at full speed a step checks a few hundred
 /// frames in place, copies them to the batch in one go (it stays in cache) and on to the ring,
 /// with no system call. A damaged frame ends the replay with an error naming it, once every
-/// whole message before it has gone out (the message it is in does not).
+/// whole message before it has gone out (the message it is in does not); so does a capture that
+/// ends inside a message.
 final class CaptureSource: MarketDataSource {
     private let reader: PipeFrameReader
     private let fd: Int32
@@ -57,14 +58,20 @@ final class CaptureSource: MarketDataSource {
             do {
                 peeked = try reader.peek(limit: limit)
             } catch {
-                // The whole messages before the defect go out; the defect ends the next step.
-                guard wholeFrames > 0 else { throw .data("feed: \(error)") }
-                failure = .data("feed: \(error)")
-                frames &-= UInt64(batch.count - wholeFrames)
-                batch.truncate(to: wholeFrames)
-                return .frames(at: wholeTime)
+                return try stop(.data("feed: \(error)"), batch: batch, wholeFrames: wholeFrames, wholeTime: wholeTime)
             }
-            guard case .frames(let run) = peeked else { return batch.count > 0 ? .frames(at: time) : .end }
+            guard case .frames(let run) = peeked else {
+                // The end. Book deltas up to one without its end-of-message flag are half a
+                // message (a recorder stopped mid-write): a book would apply them as a whole one.
+                var whole = batch.count
+                while whole > wholeFrames && !batch[whole - 1].header.endsMessage { whole -= 1 }
+                guard whole < batch.count else { return batch.count > 0 ? .frames(at: time) : .end }
+                let partial = batch.count - whole
+                let error = FeedError.data("feed: \(reader.subject): ends inside a message: its last \(partial) frames "
+                    + "(from frame \(frames - UInt64(partial))) have no end-of-message frame; not replayed")
+                return try stop(error, batch: batch, wholeFrames: whole,
+                                wholeTime: whole > wholeFrames ? batch[whole - 1].header.receiveTimeNs : wholeTime)
+            }
             var taken = 0
             var stepEnds = false
             while taken < run.count && !stepEnds {
@@ -83,5 +90,15 @@ final class CaptureSource: MarketDataSource {
             if stepEnds { break }
         }
         return .frames(at: time)
+    }
+
+    /// The replay stops at `error`: the whole messages before it go out in this step, the error
+    /// ends the next (or this one, if there are none).
+    private func stop(_ error: FeedError, batch: FrameBatch, wholeFrames: Int, wholeTime: Int64) throws(FeedError) -> SourceStep {
+        frames &-= UInt64(batch.count - wholeFrames)
+        batch.truncate(to: wholeFrames)
+        guard wholeFrames > 0 else { throw error }
+        failure = error
+        return .frames(at: wholeTime)
     }
 }

@@ -7,14 +7,16 @@ import XCTest
 /// messages of at least `CaptureSource.unpacedStepFrames` frames at full speed; the same frames
 /// either way.
 final class CaptureSourceTests: XCTestCase {
-    /// A capture of messages of 1 to 50 frames, each frame's trade id its index.
-    func capture(messageSizes: [Int]) throws -> (path: String, frames: [Frame]) {
+    /// A capture of messages of 1 to 50 frames, each frame's trade id (or update id) its index.
+    func capture(messageSizes: [Int], deltas: Bool = false) throws -> (path: String, frames: [Frame]) {
         var frames: [Frame] = []
         for size in messageSizes {
             for index in 0..<size {
                 let header = FrameHeader(type: .trade, flags: index == size - 1 ? .endOfMessage : [], instrument: 1,
                                          receiveTimeNs: Int64(frames.count))
-                frames.append(Frame(Trade(header: header, price: 100, size: 1, tradeId: UInt64(frames.count), aggressor: .buy)))
+                let id = UInt64(frames.count)
+                frames.append(deltas ? Frame(BookDelta(header: header, side: .bid, price: 100, size: 1, updateId: id, updateIdSpan: 0))
+                                     : Frame(Trade(header: header, price: 100, size: 1, tradeId: id, aggressor: .buy)))
             }
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-steps-\(getpid()).frames").path
@@ -84,6 +86,28 @@ final class CaptureSourceTests: XCTestCase {
             XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
         }
         XCTAssertEqual(replayed, 550, "every whole message before the one holding the damage (frames 550 to 559)")
+    }
+
+    func testACaptureThatEndsInsideAMessageStopsBeforeItNamingIt() throws {
+        let (path, _) = try capture(messageSizes: Array(repeating: 10, count: 100), deltas: true)
+        defer { unlink(path) }
+        XCTAssertEqual(truncate(path, off_t(64 * (1 + 555))), 0) // a recorder stopped 5 frames into message 55
+        for paced in [false, true] {
+            let source = try CaptureSource(path: path, paced: paced)
+            let batch = FrameBatch(capacity: 1 << 16)
+            var replayed = 0
+            do {
+                while true {
+                    batch.removeAll()
+                    guard case .frames = try source.next(into: batch) else { return XCTFail("the half message went out") }
+                    replayed += batch.count
+                }
+            } catch {
+                XCTAssertEqual("\(error)", "feed: \(path): ends inside a message: its last 5 frames (from frame 550) "
+                               + "have no end-of-message frame; not replayed")
+            }
+            XCTAssertEqual(replayed, 550, "paced \(paced): every whole message, none of the half one")
+        }
     }
 
     func testTheFeedPassesOnEveryWholeMessageBeforeTheDamageThenFails() throws {
