@@ -73,19 +73,25 @@ final class CaptureSourceTests: XCTestCase {
         var garbage: UInt8 = 0xEE
         XCTAssertEqual(pwrite(fd, &garbage, 1, off_t(64 * (1 + 555))), 1) // the type of frame 555
         close(fd)
-        let source = try CaptureSource(path: path, paced: false)
+        let (replayed, error) = try replayToTheError(path, paced: false)
+        XCTAssertEqual(error, "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
+        XCTAssertEqual(replayed, 550, "every whole message before the one holding the damage (frames 550 to 559)")
+    }
+
+    /// The frames a capture's steps hand out before the error that ends them, and the error.
+    func replayToTheError(_ path: String, paced: Bool) throws -> (frames: Int, error: String?) {
+        let source = try CaptureSource(path: path, paced: paced)
         let batch = FrameBatch(capacity: 1 << 16)
         var replayed = 0
         do {
             while true {
                 batch.removeAll()
-                guard case .frames = try source.next(into: batch) else { return XCTFail("the damage went unnoticed") }
+                guard case .frames = try source.next(into: batch) else { return (replayed, nil) }
                 replayed += batch.count
             }
         } catch {
-            XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
+            return (replayed, "\(error)")
         }
-        XCTAssertEqual(replayed, 550, "every whole message before the one holding the damage (frames 550 to 559)")
     }
 
     func testACaptureThatEndsInsideAMessageStopsBeforeItNamingIt() throws {
@@ -93,19 +99,9 @@ final class CaptureSourceTests: XCTestCase {
         defer { unlink(path) }
         XCTAssertEqual(truncate(path, off_t(64 * (1 + 555))), 0) // a recorder stopped 5 frames into message 55
         for paced in [false, true] {
-            let source = try CaptureSource(path: path, paced: paced)
-            let batch = FrameBatch(capacity: 1 << 16)
-            var replayed = 0
-            do {
-                while true {
-                    batch.removeAll()
-                    guard case .frames = try source.next(into: batch) else { return XCTFail("the half message went out") }
-                    replayed += batch.count
-                }
-            } catch {
-                XCTAssertEqual("\(error)", "feed: \(path): ends inside a message: its last 5 frames (from frame 550) "
-                               + "have no end-of-message frame; not replayed")
-            }
+            let (replayed, error) = try replayToTheError(path, paced: paced)
+            XCTAssertEqual(error, "feed: \(path): ends inside a message: its last 5 frames (from frame 550) "
+                           + "have no end-of-message frame; not replayed")
             XCTAssertEqual(replayed, 550, "paced \(paced): every whole message, none of the half one")
         }
     }
