@@ -79,6 +79,13 @@ public struct FrameSink {
         if ring != nil { ring!.wakeDeferred() }
     }
 
+    /// Wakes readers asleep on the ring ahead of the frames a stage just woken will write
+    /// (`RingProducer.wakeAhead()`).
+    @inlinable
+    public mutating func wakeAhead() {
+        if ring != nil { ring!.wakeAhead() }
+    }
+
     /// For a ring: waits until `count` consumers (gating or lossy) have attached, so none misses
     /// the start of the stream (instrument definitions, the snapshot). Returns false on timeout
     /// or stop.

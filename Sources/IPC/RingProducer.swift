@@ -97,6 +97,20 @@ public struct RingProducer: @unchecked Sendable {
         }
     }
 
+    /// Wakes consumers asleep on the ring before there is anything new for them: a stage woken
+    /// with work calls it before it starts, so that its readers' wake-up overlaps that work (a
+    /// reader finding nothing yet polls and sleeps again, and wakes faster the second time: on
+    /// this VM, a CPU that halted moments ago is woken in a fraction of the 30-70 µs it takes
+    /// after a long sleep). Paced, book and signal waking ahead took the pipeline's tick-to-order
+    /// p50 from 234 to 179 µs (median of five 5 s runs each).
+    @inlinable
+    public mutating func wakeAhead() {
+        wokenPosition = publishedPosition
+        if segment.blockingConsumers.pointee.load(ordering: .relaxed) != 0 {
+            wakeSleepingConsumers()
+        }
+    }
+
     /// How far `publishDeferringWake()` lets a busy producer run ahead of a sleeping reader.
     public static let deferredWakeFrames: UInt64 = 1_024
 

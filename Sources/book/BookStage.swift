@@ -142,7 +142,9 @@ final class BookStage {
                     }
                 }
                 processor.output.sink?.wakeDeferred() // before this stage may sleep
+                let sleeps = idle.shouldSleep
                 source.idle(&idle)
+                if sleeps { processor.output.sink?.wakeAhead() } // woken, most likely with work
             }
             do { try processor.output.sink?.flush(deferringWake: true) } catch { return (ExitCode.system, "book: writing \(options.output): \(error)") }
             if now >= nextDump {

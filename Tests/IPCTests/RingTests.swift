@@ -199,7 +199,7 @@ final class RingTests: XCTestCase {
         XCTAssertLessThan(SystemClock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
     }
 
-    func testADeferredWakeWaitsForABatchOrForWakeDeferred() throws {
+    func testADeferredWakeWaitsForABatchOrForWakeDeferredAndWakeAheadNeedsNoFrame() throws {
         let name = uniqueSegmentName("defer")
         defer { removeSegment(name) }
         var producer = try RingProducer.create(name, capacity: 4_096)
@@ -226,6 +226,12 @@ final class RingTests: XCTestCase {
         XCTAssertEqual(producer.offer(frame(RingProducer.deferredWakeFrames)), .ok)
         producer.publishDeferringWake()
         XCTAssertTrue(second.awaitWaking(), "a whole batch did not wake the sleeper")
+
+        // Woken ahead of any frame.
+        XCTAssertEqual(consumer.read(limit: 2_000) { _ in }, Int(RingProducer.deferredWakeFrames))
+        let third = try Sleeper(on: consumer)
+        producer.wakeAhead()
+        XCTAssertTrue(third.awaitWaking(), "wakeAhead() did not wake the sleeper")
     }
 }
 
