@@ -1,7 +1,8 @@
-/// One price level of an order book changed: the new size at a price (0 removes the level).
+/// One price level of an order book changed: the new size at a price (0 removes the level);
+/// the frame that opens a venue depth message, with the message's update ids.
 ///
-/// A venue depth message of n levels becomes n frames with the same update ids; the last
-/// carries `FrameFlags.endOfMessage`. Snapshot levels carry `FrameFlags.snapshot`.
+/// The message's further levels follow two to a `BookLevels` frame; its last frame carries
+/// `FrameFlags.endOfMessage`. A snapshot's frames carry `FrameFlags.snapshot`.
 ///
 /// ```text
 ///  0                   1                   2                   3

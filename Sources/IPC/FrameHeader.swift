@@ -55,14 +55,21 @@ public struct FrameHeader: Equatable, Sendable {
     public var messageType: MessageType? { MessageType(rawValue: type) }
 
     /// True for the last frame of a message: one marked `endOfMessage`, or any frame but a book
-    /// delta (only a depth message spans several frames).
+    /// delta or levels (only a depth message spans several frames).
     @inlinable
     public var endsMessage: Bool {
-        flags.contains(.endOfMessage) || type != MessageType.bookDelta.rawValue
+        flags.contains(.endOfMessage) || !isBookChange
+    }
+
+    /// A `BookDelta` or `BookLevels` frame: part of a depth message.
+    @inlinable
+    public var isBookChange: Bool {
+        type == MessageType.bookDelta.rawValue || type == MessageType.bookLevels.rawValue
     }
 }
 
-/// Bits of `FrameHeader.flags` that mean the same in every message type.
+/// Bits of `FrameHeader.flags`: the first three mean the same in every message type, the
+/// level bits only in `BookLevels` (any other frame with one set is malformed).
 ///
 /// The constants here and in `FrameLayout` are inlinable computed properties, not stored
 /// `static let`s: another module reads a stored one through a call to its lazy accessor, once
@@ -80,17 +87,27 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
     /// A book delta that carries update ids and no level: a venue event whose bid and ask lists
     /// were both empty, still needed to keep the update-id chain unbroken.
     @inlinable public static var idOnly: FrameFlags { FrameFlags(rawValue: 1 << 2) }
-    /// Every bit a frame of this layout version may set.
+    /// `BookLevels` only: its first level is an ask (else a bid).
+    @inlinable public static var firstLevelAsk: FrameFlags { FrameFlags(rawValue: 1 << 3) }
+    /// `BookLevels` only: its second level is an ask (else a bid).
+    @inlinable public static var secondLevelAsk: FrameFlags { FrameFlags(rawValue: 1 << 4) }
+    /// `BookLevels` only: it holds a second level.
+    @inlinable public static var secondLevel: FrameFlags { FrameFlags(rawValue: 1 << 5) }
+    /// Every bit any frame of this layout version may set.
     /// (Not an array literal: a debug build would allocate the array on every use.)
     @inlinable public static var known: FrameFlags {
-        FrameFlags(rawValue: endOfMessage.rawValue | snapshot.rawValue | idOnly.rawValue)
+        FrameFlags(rawValue: endOfMessage.rawValue | snapshot.rawValue | idOnly.rawValue | levelBits.rawValue)
+    }
+    /// The bits only a `BookLevels` frame may set.
+    @inlinable public static var levelBits: FrameFlags {
+        FrameFlags(rawValue: firstLevelAsk.rawValue | secondLevelAsk.rawValue | secondLevel.rawValue)
     }
 }
 
 /// Facts that hold for every frame.
 public enum FrameLayout {
     /// The layout version written into every header and every segment; bump on any change.
-    @inlinable public static var version: UInt8 { 2 }
+    @inlinable public static var version: UInt8 { 3 }
     /// Every frame is exactly one 64-byte cache line.
     @inlinable public static var frameSize: Int { 64 }
     @inlinable public static var headerSize: Int { 32 }

@@ -12,6 +12,8 @@ public enum FrameValidator {
         let version = frame.load(fromByteOffset: 1, as: UInt8.self)
         let flags = frame.load(fromByteOffset: 2, as: UInt16.self)
         guard version == FrameLayout.version && flags & ~FrameFlags.known.rawValue == 0 else { return false }
+        if type == MessageType.bookLevels.rawValue { return levelsDefect(in: frame, flags: flags) == nil }
+        guard flags & FrameFlags.levelBits.rawValue == 0 else { return false }
         switch type {
         case MessageType.bookDelta.rawValue:
             return Side(rawValue: frame.load(fromByteOffset: 60, as: UInt8.self)) != nil
@@ -38,6 +40,10 @@ public enum FrameValidator {
         guard flags & ~FrameFlags.known.rawValue == 0 else {
             return "unknown flag bits 0x\(String(flags, radix: 16))"
         }
+        if messageType == .bookLevels { return levelsDefect(in: frame, flags: flags) }
+        guard flags & FrameFlags.levelBits.rawValue == 0 else {
+            return "\(messageType) with book-level flag bits 0x\(String(flags & FrameFlags.levelBits.rawValue, radix: 16))"
+        }
         func byte(_ offset: Int) -> UInt8 { frame.load(fromByteOffset: offset, as: UInt8.self) }
         func side(_ offset: Int, _ field: String) -> String? {
             Side(rawValue: byte(offset)) == nil ? "\(messageType) \(field) \(byte(offset)) is not a side" : nil
@@ -45,6 +51,8 @@ public enum FrameValidator {
         switch messageType {
         case .bookDelta:
             return side(60, "side")
+        case .bookLevels:
+            return nil // checked above
         case .trade:
             return side(56, "aggressor")
         case .bookTop, .quoteIntent, .positionSnapshot, .instrumentDefinition:
@@ -65,5 +73,14 @@ public enum FrameValidator {
             let command = frame.load(fromByteOffset: 32, as: UInt16.self)
             return Control.Command(rawValue: command) == nil ? "control command \(command) is unknown" : nil
         }
+    }
+
+    /// A `BookLevels` frame without a second level has neither its side nor its price and size.
+    @usableFromInline
+    static func levelsDefect(in frame: UnsafeRawPointer, flags: UInt16) -> String? {
+        guard flags & FrameFlags.secondLevel.rawValue == 0 else { return nil }
+        if flags & FrameFlags.secondLevelAsk.rawValue != 0 { return "bookLevels with a second side but no second level" }
+        let price = frame.load(fromByteOffset: 48, as: Int64.self), size = frame.load(fromByteOffset: 56, as: Int64.self)
+        return price != 0 || size != 0 ? "bookLevels with a second price or size but no second level" : nil
     }
 }

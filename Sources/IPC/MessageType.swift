@@ -10,6 +10,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case positionSnapshot = 7
     case control = 8
     case instrumentDefinition = 9
+    case bookLevels = 10
 }
 
 /// Buy or sell; for book levels, bid or ask.

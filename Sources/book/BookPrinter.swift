@@ -25,7 +25,7 @@ enum BookPrinter {
         let instrument = book.instrument
         var lines: [String] = []
         let state = book.isValid ? "valid" : "INVALID (\(book.state))"
-        lines.append("\(instrument.symbol)  update \(book.updateId)  \(state)  applied \(book.messagesApplied)  snapshots \(book.snapshots)  stale \(book.staleMessages)  gaps \(book.gaps)  crossed \(book.crossings)")
+        lines.append("\(instrument.symbol)  update \(book.updateId)  \(state)  applied \(book.messagesApplied)  snapshots \(book.snapshots)  stale \(book.staleMessages)  gaps \(book.gaps)  crossed \(book.crossings)  incomplete \(book.incompleteMessages)")
         lines.append(column("bid size", 16) + column("bid", 18) + "   " + column("ask", 18, left: true) + column("ask size", 16))
         for depth in 0..<levels {
             let bid = depth < book.bids.count ? book.bids.level(depth) : nil

@@ -28,7 +28,7 @@ final class BookProcessor<Output: BookOutput> {
     @exclusivity(unchecked) private(set) var invalidations: UInt64 = 0
 
     @exclusivity(unchecked) var output: Output
-    /// Also pass the book deltas on (exec's paper venue needs the levels for queue positions),
+    /// Also pass the depth messages on (exec's paper venue needs the levels for queue positions),
     /// each ahead of the top it moved.
     let passDeltas: Bool
 
@@ -46,14 +46,16 @@ final class BookProcessor<Output: BookOutput> {
 
     func handle(_ frame: UnsafePointer<Frame>) {
         let id = Int(frame.pointee.header.instrument)
-        // Nearly every frame is a book delta: tested first, reading the header in place.
-        if frame.pointee.header.type == MessageType.bookDelta.rawValue {
+        // Nearly every frame is part of a depth message: tested first, reading the header in place.
+        if frame.pointee.header.isBookChange {
             guard id < bookReferences.count, let reference = bookReferences[id] else {
                 return missingDefinition(frame.pointee.header)
             }
             if passDeltas { output.pass(frame) }
             reference._withUnsafeGuaranteedRef { book in
-                let event = UnsafeRawPointer(frame).withMemoryRebound(to: BookDelta.self, capacity: 1) { book.apply($0) }
+                let event = frame.pointee.header.type == MessageType.bookLevels.rawValue
+                    ? UnsafeRawPointer(frame).withMemoryRebound(to: BookLevels.self, capacity: 1) { book.apply($0) }
+                    : UnsafeRawPointer(frame).withMemoryRebound(to: BookDelta.self, capacity: 1) { book.apply($0) }
                 switch event {
                 case .none:
                     break

@@ -13,8 +13,8 @@ import IPC
 ///   published until a fresh snapshot bridges again.
 /// - A diff that leaves the book crossed (best bid >= best ask) also invalidates it.
 ///
-/// A message (frames up to `FrameFlags.endOfMessage`) is judged on its first frame and applied
-/// whole or not at all.
+/// A message (a `BookDelta`, then `BookLevels` frames up to `FrameFlags.endOfMessage`) is
+/// judged on its first frame and applied whole or not at all.
 final class OrderBook {
     enum State: Equatable {
         case awaitingSnapshot
@@ -44,12 +44,16 @@ final class OrderBook {
     /// How the current message is being handled, decided on its first frame.
     @exclusivity(unchecked) private var applyingMessage = false
     @exclusivity(unchecked) private var inMessage = false
+    /// The update id of the message being applied.
+    @exclusivity(unchecked) private var messageUpdateId: UInt64 = 0
 
     // Counters for the operator.
     @exclusivity(unchecked) private(set) var messagesApplied: UInt64 = 0
     @exclusivity(unchecked) private(set) var staleMessages: UInt64 = 0
     @exclusivity(unchecked) private(set) var messagesWhileUnsynced: UInt64 = 0
     @exclusivity(unchecked) private(set) var gaps: UInt64 = 0
+    /// Messages that lost their first or last frame (a lossy reader was lapped).
+    @exclusivity(unchecked) private(set) var incompleteMessages: UInt64 = 0
     @exclusivity(unchecked) private(set) var crossings: UInt64 = 0
     @exclusivity(unchecked) private(set) var snapshots: UInt64 = 0
 
@@ -71,32 +75,66 @@ final class OrderBook {
         withUnsafePointer(to: delta) { apply($0) }
     }
 
-    /// Applies the book-delta frame at `delta`, reading it in place.
+    /// Applies the book-delta frame at `delta` (the first of a message), reading it in place.
     func apply(_ delta: UnsafePointer<BookDelta>) -> Event {
         let flags = delta.pointee.header.flags
         var event = Event.none
-        if !inMessage {
-            inMessage = true
-            switch judge(delta.pointee) {
-            case .apply:
-                applyingMessage = true
-            case .skip:
-                applyingMessage = false
-            case .gap(let reason):
-                applyingMessage = false
-                event = invalidate(reason)
-            }
+        if inMessage {
+            // The last message lost its end (a lossy reader was lapped): what it applied stands alone.
+            incompleteMessages &+= 1
+            if applyingMessage { event = invalidate("the depth message before update \(delta.pointee.updateId) lost its last frame") }
+        }
+        inMessage = true
+        switch judge(delta.pointee) {
+        case .apply:
+            applyingMessage = true
+            messageUpdateId = delta.pointee.updateId
+        case .skip:
+            applyingMessage = false
+        case .gap(let reason):
+            applyingMessage = false
+            event = invalidate(reason)
         }
         if applyingMessage && !flags.contains(.idOnly) {
-            if delta.pointee.sideRaw == Side.bid.rawValue {
-                bids.set(price: delta.pointee.price, size: delta.pointee.size)
-            } else {
-                asks.set(price: delta.pointee.price, size: delta.pointee.size)
-            }
+            set(delta.pointee.sideRaw == Side.bid.rawValue, price: delta.pointee.price, size: delta.pointee.size)
         }
         guard flags.contains(.endOfMessage) else { return event }
         inMessage = false
-        guard applyingMessage else { return event }
+        return applyingMessage ? finishMessage() : event
+    }
+
+    /// Applies one book-levels frame.
+    func apply(_ levels: BookLevels) -> Event {
+        withUnsafePointer(to: levels) { apply($0) }
+    }
+
+    /// Applies the book-levels frame at `levels`, in place: part of the message a delta opened.
+    func apply(_ levels: UnsafePointer<BookLevels>) -> Event {
+        let flags = levels.pointee.header.flags
+        if !inMessage {
+            // Its opening delta was lost (a lossy reader was lapped): skipped to its end.
+            inMessage = true
+            applyingMessage = false
+            incompleteMessages &+= 1
+        }
+        if applyingMessage {
+            set(!flags.contains(.firstLevelAsk), price: levels.pointee.firstPrice, size: levels.pointee.firstSize)
+            if flags.contains(.secondLevel) {
+                set(!flags.contains(.secondLevelAsk), price: levels.pointee.secondPrice, size: levels.pointee.secondSize)
+            }
+        }
+        guard flags.contains(.endOfMessage) else { return .none }
+        inMessage = false
+        return applyingMessage ? finishMessage() : .none
+    }
+
+    @inline(__always)
+    private func set(_ bid: Bool, price: Int64, size: Int64) {
+        if bid { bids.set(price: price, size: size) } else { asks.set(price: price, size: size) }
+    }
+
+    /// The last frame of the message being applied was: the book moves on to its update id.
+    private func finishMessage() -> Event {
         if state == .loadingSnapshot {
             state = .bridging
             snapshots &+= 1
@@ -104,10 +142,10 @@ final class OrderBook {
             state = .synced
             messagesApplied &+= 1
         }
-        updateId = delta.pointee.updateId
+        updateId = messageUpdateId
         if !bids.isEmpty && !asks.isEmpty && bids.bestPrice >= asks.bestPrice {
             crossings &+= 1
-            return invalidate("crossed book after update \(delta.pointee.updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
+            return invalidate("crossed book after update \(updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
         }
         return .applied
     }

@@ -76,17 +76,21 @@ final class ExecProcessor<Output: ExecOutput> {
         if now >= nextArrivalNs { advanceVenues() }
         // Nearly every frame is a level of a book changing: straight to its venue, which sends
         // nothing, so nothing arrives after it.
-        if header.type == MessageType.bookDelta.rawValue {
+        if header.isBookChange {
             let id = Int(header.instrument)
             guard id < venues.count, let venue = venues[id] else { return }
-            venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookDelta.self)) }
+            if header.type == MessageType.bookLevels.rawValue {
+                venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookLevels.self)) }
+            } else {
+                venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookDelta.self)) }
+            }
             return
         }
         handleMessage(frame)
         if now >= nextArrivalNs { advanceVenues() } // what this frame sent with no latency
     }
 
-    /// Every frame but a book delta, in market time.
+    /// Every frame but a depth message's, in market time.
     @inline(never)
     private func handleMessage(_ frame: UnsafePointer<Frame>) {
         let header = frame.pointee.header

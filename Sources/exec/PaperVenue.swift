@@ -186,8 +186,8 @@ final class PaperVenue {
         levels.removeAll()
     }
 
-    /// A delta from the market data: a level's new size; the first of a snapshot's deltas
-    /// clears the book, which the snapshot replaces.
+    /// A delta from the market data, the first frame of a depth message: a level's new size; the
+    /// first of a snapshot's clears the book, which the snapshot replaces.
     func apply(_ delta: BookDelta) {
         let snapshot = delta.header.flags.contains(.snapshot)
         if snapshot != inSnapshot {
@@ -195,6 +195,12 @@ final class PaperVenue {
             if snapshot { clearLevels() }
         }
         if !delta.header.flags.contains(.idOnly) { level(delta.side, price: delta.price, size: delta.size) }
+    }
+
+    /// The further levels of a depth message, one or two.
+    func apply(_ levels: BookLevels) {
+        level(levels.firstSide, price: levels.firstPrice, size: levels.firstSize)
+        if levels.hasSecond { level(levels.secondSide, price: levels.secondPrice, size: levels.secondSize) }
     }
 
     /// A level of the book changed to `size` (others' orders; 0 removes it).

@@ -192,8 +192,7 @@ final class BinanceTranslator {
         return lastUpdateId
     }
 
-    /// One frame per level, bids then asks; the last marked end of message. No levels at all:
-    /// one id-only frame, so the update-id chain has no hole.
+    /// The message's levels, bids then asks, in the fewest frames (`DepthMessageWriter`).
     private func levels(
         _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, header: FrameHeader,
         updateId: UInt64, span: UInt32, into batch: FrameBatch
@@ -207,25 +206,20 @@ final class BinanceTranslator {
         let instrument = instruments[index]
         let tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
         let lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
-        let start = batch.count
+        var message = DepthMessageWriter(into: batch, header: header)
         do throws(JSONScanner.Failure) {
             for side in BinanceTranslator.sides {
                 for index in side == .bid ? bids : asks {
                     let (price, size) = levelList[index]
                     let ticks = try convert(bytes, price, tick, "price", instrument: instrument)
                     let lots = try convert(bytes, size, lot, "quantity", instrument: instrument)
-                    batch.append(BookDelta(header: header, side: side, price: ticks, size: lots, updateId: updateId, updateIdSpan: span))
+                    message.add(side, price: ticks, size: lots)
                 }
             }
         } catch {
             throw Failure(offset: error.offset, message: error.message)
         }
-        if batch.count == start {
-            var idOnly = header
-            idOnly.flags.insert(.idOnly)
-            batch.append(BookDelta(header: idOnly, side: .bid, price: 0, size: 0, updateId: updateId, updateIdSpan: span))
-        }
-        batch.endMessage()
+        message.end(updateId: updateId, span: span)
     }
 
     private func trade(

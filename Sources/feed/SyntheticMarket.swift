@@ -82,11 +82,9 @@ struct SyntheticMarket {
             }
             let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: states[index].id,
                                      eventTimeNs: now, receiveTimeNs: receiveTimeNs)
-            let updateId = states[index].updateId
-            books[index].drainChanges { side, price, size in
-                batch.append(BookDelta(header: header, side: side, price: price, size: size, updateId: updateId, updateIdSpan: 0))
-            }
-            batch.endMessage()
+            var message = DepthMessageWriter(into: batch, header: header)
+            books[index].drainChanges { side, price, size in message.add(side, price: price, size: size) }
+            message.end(updateId: states[index].updateId, span: 0)
         }
     }
 
@@ -176,21 +174,11 @@ struct SyntheticMarket {
     /// One depth message with every level that changed this step; ids as Binance numbers them.
     private mutating func emitDiff(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
         guard books[index].hasChanges else { return }
-        let start = batch.count
         let header = FrameHeader(type: .bookDelta, instrument: states[index].id, eventTimeNs: now, receiveTimeNs: receiveTimeNs)
-        books[index].drainChanges { side, price, size in
-            batch.append(BookDelta(header: header, side: side, price: price, size: size, updateId: 0, updateIdSpan: 0))
-        }
-        let count = UInt64(batch.count - start)
-        let last = states[index].updateId + count
-        for position in start..<batch.count {
-            batch.storage[position].header.flags = []
-            var delta = batch.storage[position].as(BookDelta.self)
-            delta.updateId = last
-            delta.updateIdSpan = UInt32(count)
-            batch.storage[position] = Frame(delta)
-        }
+        var message = DepthMessageWriter(into: batch, header: header)
+        books[index].drainChanges { side, price, size in message.add(side, price: price, size: size) }
+        let last = states[index].updateId + UInt64(message.levels)
         states[index].updateId = last
-        batch.endMessage()
+        message.end(updateId: last, span: UInt32(message.levels))
     }
 }

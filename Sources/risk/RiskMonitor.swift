@@ -62,7 +62,7 @@ struct RiskMonitor {
             guard let index = slot(header.instrument) else { return }
             let top = frame.pointee.as(BookTop.self)
             if top.isValid { slots[index]!.mark = (top.bidPrice + top.askPrice) / 2 }
-        case .bookDelta, .trade:
+        case .bookDelta, .bookLevels, .trade:
             lastMarketDataNs = nowNs
         default:
             break

@@ -15,7 +15,7 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testEveryMessageIsOneCacheLine() {
-        for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<Trade>.size,
+        for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<BookLevels>.size, MemoryLayout<Trade>.size,
                      MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
                      MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size,
                      MemoryLayout<Control>.size, MemoryLayout<InstrumentDefinition>.size,
@@ -32,6 +32,37 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateId), 48)
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.updateIdSpan), 56)
         XCTAssertEqual(MemoryLayout<BookDelta>.offset(of: \.sideRaw), 60)
+    }
+
+    func testBookLevelsMatchesDiagram() {
+        XCTAssertEqual(MemoryLayout<BookLevels>.offset(of: \.header), 0)
+        XCTAssertEqual(MemoryLayout<BookLevels>.offset(of: \.firstPrice), 32)
+        XCTAssertEqual(MemoryLayout<BookLevels>.offset(of: \.firstSize), 40)
+        XCTAssertEqual(MemoryLayout<BookLevels>.offset(of: \.secondPrice), 48)
+        XCTAssertEqual(MemoryLayout<BookLevels>.offset(of: \.secondSize), 56)
+    }
+
+    /// Sides and the second level live in the header's flags; only a book-levels frame may set them.
+    func testBookLevelsCarryTheirSidesInTheFlags() {
+        let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: 2)
+        var levels = BookLevels(header: header, side: .ask, price: 7, size: 3)
+        XCTAssertEqual(levels.header.messageType, .bookLevels)
+        XCTAssertEqual(levels.header.flags, [.snapshot, .firstLevelAsk])
+        XCTAssertFalse(levels.hasSecond)
+        levels.add(.bid, price: 5, size: 0)
+        XCTAssertEqual([levels.firstSide, levels.secondSide], [.ask, .bid])
+        XCTAssertEqual(levels.header.flags, [.snapshot, .firstLevelAsk, .secondLevel])
+        func defect(_ frame: Frame) -> String? { withUnsafeBytes(of: frame) { FrameValidator.defect(in: $0.baseAddress!) } }
+        XCTAssertNil(defect(Frame(levels)))
+        var stray = Frame(BookDelta(header: header, side: .bid, price: 1, size: 1, updateId: 1, updateIdSpan: 1))
+        stray.header.flags.insert(.secondLevel)
+        XCTAssertEqual(defect(stray), "bookDelta with book-level flag bits 0x20")
+        var oneLevel = Frame(BookLevels(header: header, side: .bid, price: 1, size: 1))
+        oneLevel.header.flags.insert(.secondLevelAsk)
+        XCTAssertEqual(defect(oneLevel), "bookLevels with a second side but no second level")
+        oneLevel.header.flags.remove(.secondLevelAsk)
+        oneLevel.payload.3 = 9
+        XCTAssertEqual(defect(oneLevel), "bookLevels with a second price or size but no second level")
     }
 
     func testTradeMatchesDiagram() {
@@ -149,9 +180,13 @@ final class FrameLayoutTests: XCTestCase {
             frame.header.type = type.rawValue
             frames.append(frame)
         }
+        var levels = BookLevels(header: header, side: .ask, price: 1, size: 1)
+        frames.append(Frame(levels))
+        levels.add(.ask, price: 2, size: 2)
+        frames.append(Frame(levels))
         var checked = 0
         for base in frames {
-            for offset in [0, 1, 2, 3, 32, 33, 34, 35, 56, 60] {
+            for offset in [0, 1, 2, 3, 32, 33, 34, 35, 48, 56, 60] {
                 for value in 0...255 {
                     var frame = base
                     withUnsafeMutableBytes(of: &frame) { $0[offset] = UInt8(value) }
@@ -164,7 +199,7 @@ final class FrameLayoutTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, frames.count * 10 * 256)
+        XCTAssertEqual(checked, frames.count * 11 * 256)
     }
 
     func testBookTopDerivedFields() {

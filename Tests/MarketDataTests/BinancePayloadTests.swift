@@ -41,19 +41,26 @@ final class BinancePayloadTests: XCTestCase {
 
     let spotDepth = #"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":50093239189,"u":50093239202,"b":[["61737.63000000","0.00000000"]],"a":[["61837.64000000","1.54698000"],["61839.85000000","0.00000000"]]}}"#
 
-    func testSpotDepthBecomesOneFramePerLevel() throws {
+    func testSpotDepthOpensWithADeltaAndPacksTheRestTwoToAFrame() throws {
         let result = try translate(spotDepth)
         XCTAssertNil(result.failure)
-        XCTAssertEqual(result.frames.count, 3)
-        let deltas = result.frames.map { $0.as(BookDelta.self) }
-        XCTAssertEqual(deltas.map(\.side), [.bid, .ask, .ask])
-        XCTAssertEqual(deltas.map(\.price), [6_173_763, 6_183_764, 6_183_985])
-        XCTAssertEqual(deltas.map(\.size), [0, 154_698_000, 0])
-        XCTAssertEqual(deltas[0].updateId, 50_093_239_202)
-        XCTAssertEqual(deltas[0].prevUpdateId, 50_093_239_188, "spot: U - 1")
-        XCTAssertEqual(deltas.map { $0.header.flags.contains(.endOfMessage) }, [false, false, true])
-        XCTAssertEqual(deltas[0].header.eventTimeNs, 1_723_161_255_208_000_000)
-        XCTAssertEqual(deltas[0].header.receiveTimeNs, 5)
+        XCTAssertEqual(result.frames.map(\.header.messageType), [.bookDelta, .bookLevels])
+        let delta = result.frames[0].as(BookDelta.self)
+        XCTAssertEqual(delta.side, .bid)
+        XCTAssertEqual(delta.price, 6_173_763)
+        XCTAssertEqual(delta.size, 0)
+        XCTAssertEqual(delta.updateId, 50_093_239_202)
+        XCTAssertEqual(delta.prevUpdateId, 50_093_239_188, "spot: U - 1")
+        XCTAssertEqual(delta.header.eventTimeNs, 1_723_161_255_208_000_000)
+        XCTAssertEqual(delta.header.receiveTimeNs, 5)
+        let levels = result.frames[1].as(BookLevels.self)
+        XCTAssertEqual([levels.firstSide, levels.secondSide], [.ask, .ask])
+        XCTAssertEqual([levels.firstPrice, levels.secondPrice], [6_183_764, 6_183_985])
+        XCTAssertEqual([levels.firstSize, levels.secondSize], [154_698_000, 0])
+        XCTAssertEqual(levels.header.eventTimeNs, delta.header.eventTimeNs)
+        XCTAssertEqual(levels.header.receiveTimeNs, 5)
+        XCTAssertEqual(result.frames.map { $0.header.flags.contains(.endOfMessage) }, [false, true])
+        XCTAssertTrue(result.frames.allSatisfy { FrameValidator.defect(in: withUnsafeBytes(of: $0) { $0.baseAddress! }) == nil })
     }
 
     func testFuturesDepthChainsByPu() throws {
@@ -98,7 +105,8 @@ final class BinancePayloadTests: XCTestCase {
         let snapshot = try translate(#"{"lastUpdateId":50093239218,"bids":[["61837.63000000","3.78826000"]],"asks":[["61837.64000000","1.54698000"]]}"#,
                                      translator: translator)
         XCTAssertNil(snapshot.failure)
-        XCTAssertEqual(snapshot.frames.count, 3, "two snapshot levels, then the one buffered diff newer than the snapshot")
+        XCTAssertEqual(snapshot.frames.map(\.header.messageType), [.bookDelta, .bookLevels, .bookDelta],
+                       "two snapshot levels, then the one buffered diff newer than the snapshot")
         XCTAssertEqual(snapshot.frames[0...1].map { $0.header.flags.contains(.snapshot) }, [true, true])
         XCTAssertEqual(snapshot.frames[2].as(BookDelta.self).updateId, 50_093_239_220)
         XCTAssertEqual(translator.notices, [])
@@ -113,7 +121,7 @@ final class BinancePayloadTests: XCTestCase {
         XCTAssertTrue(translator.notices[0].contains("snapshot 50093239100 is older than the first buffered diff (50093239189...50093239202)"))
         // A newer snapshot then bridges the same buffered diff.
         let fresh = try translate(#"{"lastUpdateId":50093239195,"bids":[],"asks":[]}"#, translator: translator)
-        XCTAssertEqual(fresh.frames.count, 1 + 3)
+        XCTAssertEqual(fresh.frames.count, 1 + 2, "the id-only snapshot, then the diff's three levels in two frames")
     }
 
     /// Each bad message: its failure text, and where it points.

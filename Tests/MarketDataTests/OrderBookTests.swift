@@ -1,4 +1,5 @@
 @testable import book
+@testable import feed
 import IPC
 import XCTest
 
@@ -7,20 +8,24 @@ final class OrderBookTests: XCTestCase {
     let instrument = try! Instrument(id: 1, symbol: "TEST", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
                                      lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
 
-    /// One message: levels (side, price, size), all with the same ids.
-    func message(_ levels: [(Side, Int64, Int64)], id: UInt64, span: UInt32, snapshot: Bool = false) -> [BookDelta] {
-        levels.enumerated().map { index, level in
-            var flags: FrameFlags = snapshot ? .snapshot : []
-            if index == levels.count - 1 { flags.insert(.endOfMessage) }
-            return BookDelta(header: FrameHeader(type: .bookDelta, flags: flags, instrument: 1),
-                             side: level.0, price: level.1, size: level.2, updateId: id, updateIdSpan: span)
-        }
+    /// One message: levels (side, price, size), in the frames feed writes (a delta with the ids,
+    /// then two levels to a frame).
+    func message(_ levels: [(Side, Int64, Int64)], id: UInt64, span: UInt32, snapshot: Bool = false) -> [Frame] {
+        let batch = FrameBatch(capacity: 64)
+        var writer = DepthMessageWriter(into: batch, header: FrameHeader(type: .bookDelta, flags: snapshot ? .snapshot : [], instrument: 1))
+        for (side, price, size) in levels { writer.add(side, price: price, size: size) }
+        writer.end(updateId: id, span: span)
+        return (0..<batch.count).map { batch[$0] }
     }
 
-    func apply(_ book: OrderBook, _ deltas: [BookDelta]) -> OrderBook.Event {
+    func apply(_ book: OrderBook, _ frame: Frame) -> OrderBook.Event {
+        frame.header.type == MessageType.bookLevels.rawValue ? book.apply(frame.as(BookLevels.self)) : book.apply(frame.as(BookDelta.self))
+    }
+
+    func apply(_ book: OrderBook, _ frames: [Frame]) -> OrderBook.Event {
         var last = OrderBook.Event.none
-        for delta in deltas {
-            let event = book.apply(delta)
+        for frame in frames {
+            let event = apply(book, frame)
             if event != .none { last = event }
         }
         return last
@@ -96,15 +101,47 @@ final class OrderBookTests: XCTestCase {
 
     func testMessageIsAppliedWholeOrNotAtAll() {
         let book = synced()
-        let deltas = message([(.bid, 100, 1), (.bid, 99, 1), (.ask, 101, 1)], id: 1_010, span: 2)
-        for delta in deltas { _ = book.apply(delta) }
+        let frames = message([(.bid, 100, 1), (.bid, 99, 1), (.ask, 101, 1)], id: 1_010, span: 2)
+        XCTAssertEqual(frames.map(\.header.messageType), [.bookDelta, .bookLevels])
+        for frame in frames { _ = apply(book, frame) }
         XCTAssertTrue(book.bids.isEmpty, "the gap was found on the first frame; no frame of it was applied")
+    }
+
+    func testEveryLevelOfAPackedMessageIsApplied() {
+        let book = synced()
+        // Five levels: a delta, then two frames of levels, the last with a second level too.
+        let frames = message([(.bid, 100, 2), (.ask, 101, 0), (.bid, 98, 4), (.ask, 104, 6), (.ask, 103, 0)], id: 1_004, span: 10)
+        XCTAssertEqual(frames.map(\.header.messageType), [.bookDelta, .bookLevels, .bookLevels])
+        XCTAssertEqual(frames.map { apply(book, $0) }, [.none, .none, .applied], "published once, on the last frame")
+        XCTAssertEqual((0..<3).map { book.bids.level($0).price }, [100, 99, 98])
+        XCTAssertEqual((0..<3).map { book.bids.level($0).size }, [2, 7, 4])
+        XCTAssertEqual(book.asks.count, 1)
+        XCTAssertEqual(book.asks.level(0).price, 104)
+        XCTAssertEqual(book.updateId, 1_004, "the ids of the delta that opened it")
+    }
+
+    /// A lossy reader lapped by its producer can see a message without its opening or its end:
+    /// levels without an opening are skipped; an opening while the last message is still open
+    /// turns the book invalid rather than leave half a message in it.
+    func testAMessageMissingItsFirstOrLastFrameIsNotTakenForWhole() {
+        let book = synced()
+        let lostOpening = message([(.bid, 100, 1), (.bid, 97, 1), (.bid, 96, 1)], id: 1_004, span: 10)
+        XCTAssertEqual(apply(book, Array(lostOpening.dropFirst())), .none)
+        XCTAssertEqual(book.bids.count, 2, "no level of it applied")
+        XCTAssertEqual(book.incompleteMessages, 1)
+        let lostEnd = message([(.bid, 100, 1), (.bid, 97, 1), (.bid, 96, 1)], id: 1_004, span: 10)
+        XCTAssertEqual(apply(book, lostEnd[0]), .none)
+        guard case .invalidated = apply(book, message([(.bid, 100, 3)], id: 1_006, span: 2)) else {
+            return XCTFail("a message that never ended must not stand as applied")
+        }
+        XCTAssertTrue(book.problem.contains("lost its last frame"), book.problem)
+        XCTAssertEqual(book.incompleteMessages, 2)
     }
 
     func testIdOnlyMessageKeepsTheChain() {
         let book = synced()
-        var idOnly = message([(.bid, 0, 0)], id: 1_003, span: 3)
-        idOnly[0].header.flags.insert(.idOnly)
+        let idOnly = message([], id: 1_003, span: 3)
+        XCTAssertEqual(idOnly.map(\.header.flags), [[.idOnly, .endOfMessage]])
         XCTAssertEqual(apply(book, idOnly), .applied)
         XCTAssertEqual(book.bids.count, 2, "no level touched")
         XCTAssertEqual(apply(book, message([(.bid, 100, 2)], id: 1_004, span: 1)), .applied)

@@ -73,6 +73,23 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertNil(venue.order(2))
     }
 
+    /// A depth message as the market sends it: a delta, then levels two to a frame; each level
+    /// moves the queue of an order resting at its price and side.
+    func testEveryLevelOfAPackedDepthMessageReachesTheQueues() {
+        let venue = venue()
+        var reports: [ExecutionReport] = []
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.submit(order(2, .sell, 101, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        let header = FrameHeader(type: .bookDelta, instrument: 1)
+        venue.apply(BookDelta(header: header, side: .bid, price: 99, size: 7_000, updateId: 9, updateIdSpan: 3))
+        var levels = BookLevels(header: header, side: .bid, price: 100, size: 3_000)
+        levels.add(.ask, price: 101, size: 1_000)
+        venue.apply(levels)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 3_000, "the first level: 2000 cancelled ahead of the bid")
+        XCTAssertEqual(venue.order(2)?.queue?.ahead, 1_000, "the second level: 3000 cancelled ahead of the ask")
+    }
+
     func testCancelsAheadMoveTheOrderUpInProportion() {
         let venue = venue()
         var reports: [ExecutionReport] = []

@@ -43,7 +43,13 @@ do {
     fail("\(error)")
 }
 close(fd)
-let levelUpdates = frames.reduce(0) { $0 + ($1.header.messageType == .bookDelta && !$1.header.flags.contains(.idOnly) ? 1 : 0) }
+let levelUpdates = frames.reduce(0) { count, frame in
+    switch frame.header.messageType {
+    case .bookDelta: count + (frame.header.flags.contains(.idOnly) ? 0 : 1)
+    case .bookLevels: count + (frame.header.flags.contains(.secondLevel) ? 2 : 1)
+    default: count
+    }
+}
 
 var seconds: [Double] = []
 var tops = 0
