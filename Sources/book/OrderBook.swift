@@ -133,7 +133,7 @@ final class OrderBook {
         if bid { bids.set(price: price, size: size) } else { asks.set(price: price, size: size) }
     }
 
-    /// The last frame of the message being applied was: the book moves on to its update id.
+    /// The message being applied is whole: the book moves on to its update id.
     private func finishMessage() -> Event {
         if state == .loadingSnapshot {
             state = .bridging
