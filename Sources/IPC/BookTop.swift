@@ -56,6 +56,9 @@ public struct BookTop: FrameMessage, Equatable {
 
     /// Twice the mid price in ticks (`bid + ask`): exact in integers.
     @inlinable public var midTwiceTicks: Int64 { bidPrice &+ askPrice }
+    /// The mid price in whole ticks, rounded towards zero (a sum of two prices in 128 bits: no
+    /// frame can make it overflow).
+    @inlinable public var midPrice: Int64 { Int64((Int128(bidPrice) + Int128(askPrice)) / 2) }
     /// The mid price in ticks.
     @inlinable public var mid: Double { Double(bidPrice &+ askPrice) * 0.5 }
     /// `ask - bid` in ticks.

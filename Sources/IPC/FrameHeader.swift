@@ -55,10 +55,11 @@ public struct FrameHeader: Equatable, Sendable {
     public var messageType: MessageType? { MessageType(rawValue: type) }
 
     /// True for the last frame of a message: one marked `endOfMessage`, or any frame but a book
-    /// delta or levels (only a depth message spans several frames).
+    /// delta or levels or a position snapshot (only a depth message and a position snapshot,
+    /// with its `PositionPnl`, span several frames).
     @inlinable
     public var endsMessage: Bool {
-        flags.contains(.endOfMessage) || !isBookChange
+        flags.contains(.endOfMessage) || !(isBookChange || type == MessageType.positionSnapshot.rawValue)
     }
 
     /// A `BookDelta` or `BookLevels` frame: part of a depth message.
@@ -107,9 +108,17 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
 /// Facts that hold for every frame.
 public enum FrameLayout {
     /// The layout version written into every header and every segment; bump on any change.
-    @inlinable public static var version: UInt8 { 3 }
+    @inlinable public static var version: UInt8 { 4 }
     /// Every frame is exactly one 64-byte cache line.
     @inlinable public static var frameSize: Int { 64 }
     @inlinable public static var headerSize: Int { 32 }
     @inlinable public static var payloadSize: Int { 32 }
+    /// The largest price (ticks) and size (lots) a frame carries, 10^18 - 1: under 2^63 / 9, so
+    /// a sum of a few never overflows 64 bits, and a product of two (a notional, ticks × lots)
+    /// always fits the 128 bits money is kept in. feed refuses anything larger.
+    @inlinable public static var maxQuantity: Int64 { 999_999_999_999_999_999 }
+    /// The latest time a frame carries, 2100-01-01T00:00:00Z in Unix epoch ns: a receive time
+    /// past it is refused where it enters, so times plus any interval the stages add (a second,
+    /// a latency) stay far from Int64's end (2262).
+    @inlinable public static var maxTimeNs: Int64 { 4_102_444_800_000_000_000 }
 }

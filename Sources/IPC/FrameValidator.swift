@@ -12,6 +12,8 @@ public enum FrameValidator {
         let version = frame.load(fromByteOffset: 1, as: UInt8.self)
         let flags = frame.load(fromByteOffset: 2, as: UInt16.self)
         guard version == FrameLayout.version && flags & ~FrameFlags.known.rawValue == 0 else { return false }
+        // 0 ... maxTimeNs in one unsigned comparison: a negative time is a huge unsigned one.
+        guard frame.load(fromByteOffset: 24, as: UInt64.self) <= UInt64(FrameLayout.maxTimeNs) else { return false }
         if type == MessageType.bookLevels.rawValue { return levelsDefect(in: frame, flags: flags) == nil }
         guard flags & FrameFlags.levelBits.rawValue == 0 else { return false }
         switch type {
@@ -40,6 +42,10 @@ public enum FrameValidator {
         guard flags & ~FrameFlags.known.rawValue == 0 else {
             return "unknown flag bits 0x\(String(flags, radix: 16))"
         }
+        let receiveTime = frame.load(fromByteOffset: 24, as: Int64.self)
+        guard receiveTime >= 0 && receiveTime <= FrameLayout.maxTimeNs else {
+            return "receive time \(receiveTime) ns outside 0 ... \(FrameLayout.maxTimeNs) (1970 to 2100)"
+        }
         if messageType == .bookLevels { return levelsDefect(in: frame, flags: flags) }
         guard flags & FrameFlags.levelBits.rawValue == 0 else {
             return "\(messageType) with book-level flag bits 0x\(String(flags & FrameFlags.levelBits.rawValue, radix: 16))"
@@ -55,7 +61,7 @@ public enum FrameValidator {
             return nil // checked above
         case .trade:
             return side(56, "aggressor")
-        case .bookTop, .quoteIntent, .positionSnapshot, .instrumentDefinition:
+        case .bookTop, .quoteIntent, .positionSnapshot, .positionPnl, .instrumentDefinition:
             return nil
         case .orderCommand:
             if OrderCommand.Command(rawValue: byte(32)) == nil { return "orderCommand command \(byte(32)) is unknown" }

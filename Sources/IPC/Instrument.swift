@@ -41,11 +41,16 @@ public struct Instrument: Equatable, Sendable {
 
     /// A price in ticks as the venue prints it, e.g. 6123401 ticks of 0.01 → "61234.01000000".
     public func formatPrice(_ ticks: Int64) -> String {
-        Instrument.format(ticks, mantissa: tickMantissa, decimals: tickDecimals, display: priceDisplayDecimals)
+        Instrument.format(Int128(ticks), mantissa: tickMantissa, decimals: tickDecimals, display: priceDisplayDecimals)
     }
 
     /// A size in lots as the venue prints it.
     public func formatSize(_ lots: Int64) -> String {
+        Instrument.format(Int128(lots), mantissa: lotMantissa, decimals: lotDecimals, display: sizeDisplayDecimals)
+    }
+
+    /// A sum of sizes (a volume) in lots as the venue prints it.
+    public func formatVolume(_ lots: Int128) -> String {
         Instrument.format(lots, mantissa: lotMantissa, decimals: lotDecimals, display: sizeDisplayDecimals)
     }
 
@@ -62,16 +67,16 @@ public struct Instrument: Equatable, Sendable {
     }
 
     /// `count × mantissa × 10^-decimals`, printed with `display` decimals, exactly (no floats).
-    static func format(_ count: Int64, mantissa: Int64, decimals: UInt8, display: UInt8) -> String {
-        let (value, overflow) = count.multipliedReportingOverflow(by: mantissa)
+    static func format(_ count: Int128, mantissa: Int64, decimals: UInt8, display: UInt8) -> String {
+        let (value, overflow) = count.multipliedReportingOverflow(by: Int128(mantissa))
         if overflow { return "overflow" }
         let magnitude = value.magnitude
-        var scale: UInt64 = 1
+        var scale: UInt128 = 1
         for _ in 0..<decimals { scale *= 10 }
         let whole = magnitude / scale
         var fraction = decimals == 0 ? "" : String(magnitude % scale)
-        fraction = String(repeating: "0", count: Int(decimals) - fraction.count) + fraction
-        fraction += String(repeating: "0", count: Int(display - decimals))
+        fraction = String(repeating: "0", count: max(0, Int(decimals) - fraction.count)) + fraction
+        fraction += String(repeating: "0", count: max(0, Int(display) - Int(decimals)))
         let sign = value < 0 ? "-" : ""
         return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }

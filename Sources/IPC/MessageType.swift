@@ -11,6 +11,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case control = 8
     case instrumentDefinition = 9
     case bookLevels = 10
+    case positionPnl = 11
 }
 
 /// Buy or sell; for book levels, bid or ask.

@@ -15,7 +15,8 @@ struct Dashboard {
     let controlBlock: ControlBlock
     private var exec: FrameSource?
     private let logs: LogTail?
-    private(set) var positions: [UInt32: PositionSnapshot] = [:]
+    private(set) var positions: [UInt32: PositionReport] = [:]
+    private var positionReader = PositionReportReader()
     /// Rings attached once for reading their positions (never as a consumer).
     private var rings: [SegmentName: RingSegment] = [:]
     private let startedNs = SystemClock.monotonicNanoseconds()
@@ -31,9 +32,7 @@ struct Dashboard {
     mutating func pollExec() {
         guard exec != nil else { return }
         while case .frames = (try? exec!.poll(limit: 1_024) { frame in
-            if frame.pointee.header.messageType == .positionSnapshot {
-                positions[frame.pointee.header.instrument] = frame.pointee.as(PositionSnapshot.self)
-            }
+            if let report = positionReader.add(frame.pointee) { positions[report.instrument] = report }
         }) ?? .idle {}
     }
 
@@ -81,13 +80,12 @@ struct Dashboard {
             let unit = instrument.tickSize * instrument.lotSize
             let book = books.first { $0.instrument.id == id }
             let mid = book.flatMap { $0.isValid && !$0.bids.isEmpty && !$0.asks.isEmpty
-                ? Double($0.bids.bestPrice + $0.asks.bestPrice) / 2 : nil }
-            let exposure = mid.map { Dashboard.money(Double(abs(snapshot.position)) * $0 * unit, 2) } ?? "-"
+                ? (Double($0.bids.bestPrice) + Double($0.asks.bestPrice)) / 2 : nil }
+            let exposure = mid.map { Dashboard.money(Double(snapshot.position.magnitude) * $0 * unit, 2) } ?? "-"
             lines.append(Dashboard.row([
                 "  " + instrument.symbol, instrument.formatSize(snapshot.position),
                 Dashboard.money(Double(snapshot.realizedPnl) * unit), Dashboard.money(Double(snapshot.unrealizedPnl) * unit),
-                Dashboard.money(Double(snapshot.fees) * unit),
-                Dashboard.money(Double(snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees) * unit), exposure,
+                Dashboard.money(Double(snapshot.fees) * unit), Dashboard.money(Double(snapshot.pnl) * unit), exposure,
             ], [12, 14, 13, 13, 11, 13, 14]))
         }
         if positions.isEmpty { lines.append("  no position yet (exec publishes one on every fill and every second)") }

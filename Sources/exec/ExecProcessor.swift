@@ -35,7 +35,6 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private var nextMarkNs: Int64 = 0
     /// Set from the session's control block: no new orders, cancel what is working.
     @exclusivity(unchecked) var halted = false
-    @exclusivity(unchecked) private(set) var commandsSent: UInt64 = 0
     /// New and replace orders: the fill ratio's denominator, as the report counts them.
     @exclusivity(unchecked) private(set) var ordersPlaced: UInt64 = 0
     /// Flattening: every order cancelled, every position being closed with marketable orders.
@@ -103,7 +102,7 @@ final class ExecProcessor<Output: ExecOutput> {
             let top = frame.pointee.as(BookTop.self)
             venue._withUnsafeGuaranteedRef { $0.top(top, nowNs: now, into: &reports) }
             states[places[id]].top = top
-            states[places[id]].mid = top.isValid ? (top.bidPrice + top.askPrice) / 2 : nil
+            states[places[id]].mid = top.isValid ? top.midPrice : nil
             drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
             guard id < venues.count, let venue = venues[id] else { return }
@@ -111,13 +110,11 @@ final class ExecProcessor<Output: ExecOutput> {
             drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
             guard id < places.count, places[id] >= 0 else { return }
-            var intent = frame.pointee.as(QuoteIntent.self)
-            // The position limit holds whatever the strategy asks (it may not know the position).
-            let position = states[places[id]].ledger.position
-            if position >= states[places[id]].maxPositionLots { intent.bidSize = 0 }
-            if position <= -states[places[id]].maxPositionLots { intent.askSize = 0 }
+            let intent = frame.pointee.as(QuoteIntent.self)
             commands.removeAll(keepingCapacity: true)
-            states[places[id]].manager.commands(for: intent, mid: states[places[id]].mid, halted: halted || flattening, nowNs: now, into: &commands)
+            // The position limit holds whatever the strategy asks (it may not know the position).
+            states[places[id]].manager.commands(for: intent, mid: states[places[id]].mid, position: states[places[id]].ledger.position,
+                                                halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
                 let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
@@ -139,9 +136,16 @@ final class ExecProcessor<Output: ExecOutput> {
             top.header.receiveTimeNs = now
             top.header.sequence = 0 // its position on the ring it came by, which the journal must not depend on
             output.record(Frame(top))
-            let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
-            output.record(Frame(states[places[id]].ledger.snapshot(header: header, mark: states[places[id]].mid)))
+            recordPosition(id)
         }
+    }
+
+    /// The instrument's position and money, marked at its mid: the two frames of a snapshot.
+    private func recordPosition(_ id: Int) {
+        let report = states[places[id]].ledger.report(instrument: UInt32(id), timeNs: now, mark: states[places[id]].mid)
+        let (snapshot, money) = report.frames
+        output.record(Frame(snapshot))
+        output.record(Frame(money))
     }
 
     private func define(_ definition: InstrumentDefinition, frame: Frame) {
@@ -157,9 +161,10 @@ final class ExecProcessor<Output: ExecOutput> {
         limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
         limits.maxOpenOrders = options.maxOpenOrders
         limits.maxOrdersPerSecond = options.maxOrdersPerSecond
+        limits.feeMillionths = Int64(max(options.venue.makerFeeMillionths.magnitude, options.venue.takerFeeMillionths.magnitude))
+        limits.maxPositionLots = options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? FrameLayout.maxQuantity
         let venue = PaperVenue(instrument: UInt32(id), parameters: options.venue)
-        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits),
-                                     venue: venue, maxPositionLots: options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? .max)
+        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits), venue: venue)
         if places[id] < 0 {
             definedIds = (definedIds + [id]).sorted()
             places[id] = states.count
@@ -177,7 +182,7 @@ final class ExecProcessor<Output: ExecOutput> {
             output.record(Frame(command))
             venues[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
             nextArrivalNs = min(nextArrivalNs, venues[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
-            commandsSent &+= 1
+            states[places[id]].commandsSent &+= 1
             if command.command != .cancel { ordersPlaced &+= 1 }
         }
         let refusals = states[places[id]].manager.refusals
@@ -212,10 +217,7 @@ final class ExecProcessor<Output: ExecOutput> {
             states[places[id]].flattenOrder = nil
         }
         reports.removeAll(keepingCapacity: true)
-        if filled {
-            let header = FrameHeader(type: .positionSnapshot, flags: .endOfMessage, instrument: UInt32(id), receiveTimeNs: now)
-            output.record(Frame(states[places[id]].ledger.snapshot(header: header, mark: states[places[id]].mid)))
-        }
+        if filled { recordPosition(id) }
     }
 
     /// The input is quiet: once it has been for `quietNs` of wall time, market time moves on with

@@ -129,7 +129,7 @@ final class ExecStage {
                 }
                 if summaryEveryNs > 0, now >= nextSummary {
                     nextSummary = now + summaryEveryNs
-                    for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
+                    for state in processor.instruments { StandardError.line(ExecStage.summary(state)) }
                 }
                 if let block = membership?.controlBlock, block.isHalted, !processor.halted {
                     processor.halted = true
@@ -184,20 +184,20 @@ final class ExecStage {
         source.close()
         market?.close()
         membership?.leave()
-        for state in processor.instruments { StandardError.line(ExecStage.summary(state, commands: processor.commandsSent)) }
+        for state in processor.instruments { StandardError.line(ExecStage.summary(state)) }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
         StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return result
     }
 
-    static func summary(_ state: InstrumentState, commands: UInt64) -> String {
+    static func summary(_ state: InstrumentState) -> String {
         let ledger = state.ledger
         let instrument = state.instrument
         // One tick × lot in the quote currency, for the reader: the books themselves stay exact.
         let unit = instrument.tickSize * instrument.lotSize
-        func quote(_ units: Int64) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
-        return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatSize(ledger.volume)), "
+        func quote(_ units: Int128) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
+        return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatVolume(ledger.volume)), "
             + "position \(instrument.formatSize(ledger.position)), realized \(ledger.realizedPnl) and fees \(ledger.fees) "
-            + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), \(commands) order commands"
+            + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), \(state.commandsSent) order commands"
     }
 }

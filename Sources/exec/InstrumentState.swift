@@ -12,7 +12,8 @@ struct InstrumentState {
     var mid: Int64?
     /// The last book top, journaled once a second of market time with a position snapshot.
     var top: BookTop?
-    let maxPositionLots: Int64
     /// A marketable order closing the position during a flatten, until the venue answers.
     var flattenOrder: UInt32?
+    /// Order commands (new, replace, cancel) sent for this instrument.
+    var commandsSent: UInt64 = 0
 }

@@ -43,8 +43,11 @@ enum JournalDescriptor {
     static let magic: UInt64 = 0x0100_4C4E_524A_5054
     /// 2: CRC-32C (the `crc32` instruction: a fifth of exec's time went to zlib's CRC-32 in 1).
     /// 3: frames of layout 2 (`Control.progress`).
-    /// Records hold frames of layout `FrameLayout.version` (2): a change there bumps this too.
-    static let layoutVersion: UInt16 = 3
+    /// 4: frames of layout 4 (a position snapshot in two frames, money in 128 bits).
+    /// Records hold frames of layout `frameLayoutVersion`: a test fails when
+    /// `FrameLayout.version` moves without it, and a change there bumps this too.
+    static let layoutVersion: UInt16 = 4
+    static let frameLayoutVersion: UInt8 = 4
     static let headerSize = 64
     static let recordSize = 80
     static let sequenceOffset = 64

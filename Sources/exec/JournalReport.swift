@@ -17,7 +17,7 @@ struct JournalReport {
         var rejects: UInt64 = 0
         var maxPosition: Int64 = 0
         /// The last unrealized PnL exec reported (at its mark), in ticks × lots.
-        var unrealizedPnl: Int64 = 0
+        var unrealizedPnl: Int128 = 0
         var peakPnl = 0.0
         var maxDrawdown = 0.0
         var bids: [Point] = []
@@ -32,8 +32,10 @@ struct JournalReport {
 
     private(set) var runs: [UInt32: InstrumentRun] = [:]
     private(set) var firstTimeNs: Int64?
+    private var positions = PositionReportReader()
 
-    mutating func add(_ frame: Frame) {
+    /// Takes in journal record `record`.
+    mutating func add(_ frame: Frame, record: UInt64) {
         let header = frame.header
         let time = header.receiveTimeNs
         if firstTimeNs == nil, time > 0 { firstTimeNs = time }
@@ -62,10 +64,10 @@ struct JournalReport {
         case .bookTop:
             let top = frame.as(BookTop.self)
             guard top.isValid else { break }
-            run.mids.append(Point(timeNs: time, value: price(top.bidPrice + top.askPrice) / 2))
-            run.spreads.append(Point(timeNs: time, value: price(top.askPrice - top.bidPrice)))
-        case .positionSnapshot:
-            let snapshot = frame.as(PositionSnapshot.self)
+            run.mids.append(Point(timeNs: time, value: (price(top.bidPrice) + price(top.askPrice)) / 2))
+            run.spreads.append(Point(timeNs: time, value: price(top.askPrice) - price(top.bidPrice)))
+        case .positionSnapshot, .positionPnl:
+            guard let snapshot = positions.add(frame, at: record) else { break }
             run.unrealizedPnl = snapshot.unrealizedPnl
             let unit = run.instrument.map { $0.tickSize * $0.lotSize } ?? 1
             let total = Double(run.ledger.realizedPnl + snapshot.unrealizedPnl - run.ledger.fees) * unit
@@ -82,7 +84,7 @@ struct JournalReport {
     func metrics(_ run: InstrumentRun) -> [(String, String)] {
         let ledger = run.ledger
         let unit = run.instrument.map { $0.tickSize * $0.lotSize } ?? 1
-        func quote(_ units: Int64) -> String { format(Double(units) * unit) }
+        func quote(_ units: Int128) -> String { format(Double(units) * unit) }
         func lots(_ value: Int64) -> String { run.instrument?.formatSize(value) ?? "\(value)" }
         let fillRatio = run.placedOrders == 0 ? 0 : Double(ledger.fills) / Double(run.placedOrders)
         return [
@@ -91,7 +93,7 @@ struct JournalReport {
             ("fill ratio (fills / orders placed)", format(fillRatio)),
             ("order commands", "\(run.commands)"),
             ("rejects", "\(run.rejects)"),
-            ("turnover (volume)", lots(ledger.volume)),
+            ("turnover (volume)", run.instrument?.formatVolume(ledger.volume) ?? "\(ledger.volume)"),
             ("max position", lots(run.maxPosition)),
             ("final position", lots(ledger.position)),
             ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"),

@@ -26,6 +26,11 @@ struct OrderManager {
         var priceBandMillionths: Int64 = .max
         var maxOpenOrders = Int.max
         var maxOrdersPerSecond = Int.max
+        /// The venue's larger fee rate, in millionths: a fill's fee must fit its report's 64 bits.
+        var feeMillionths: Int64 = 0
+        /// The largest position either way, in lots, that fills of every order working could make
+        /// (10^18 unless set: a position stays a size a frame can carry).
+        var maxPositionLots: Int64 = FrameLayout.maxQuantity
     }
 
     let instrument: UInt32
@@ -51,21 +56,29 @@ struct OrderManager {
     var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
 
     /// The commands that bring the working orders to `intent` (or, halted, to nothing).
-    mutating func commands(for intent: QuoteIntent, mid: Int64?, halted: Bool, nowNs: Int64) -> [OrderCommand] {
+    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64 = 0, halted: Bool, nowNs: Int64) -> [OrderCommand] {
         var result: [OrderCommand] = []
-        self.commands(for: intent, mid: mid, halted: halted, nowNs: nowNs, into: &result)
+        self.commands(for: intent, mid: mid, position: position, halted: halted, nowNs: nowNs, into: &result)
         return result
     }
 
     /// The same, appended to a buffer the caller reuses (no allocation per intent).
-    mutating func commands(for intent: QuoteIntent, mid: Int64?, halted: Bool, nowNs: Int64, into commands: inout [OrderCommand]) {
-        let wantBid = halted ? 0 : intent.bidSize
-        let wantAsk = halted ? 0 : intent.askSize
+    ///
+    /// The position limit counts what is working: an order is sized so that the position, plus
+    /// everything on its side that may still fill (a replaced order fills until its replace
+    /// arrives), stays within `maxPositionLots`, and is not sent when no room is left.
+    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, nowNs: Int64,
+                           into commands: inout [OrderCommand]) {
+        let wantBid = halted ? 0 : max(0, intent.bidSize)
+        let wantAsk = halted ? 0 : max(0, intent.askSize)
+        let limit = Int128(limits.maxPositionLots)
         var working = bid
-        reconcile(&working, side: .buy, price: intent.bidPrice, size: wantBid, mid: mid, nowNs: nowNs, into: &commands)
+        reconcile(&working, side: .buy, price: intent.bidPrice, size: wantBid, room: limit - Int128(position), mid: mid,
+                  nowNs: nowNs, into: &commands)
         bid = working
         working = ask
-        reconcile(&working, side: .sell, price: intent.askPrice, size: wantAsk, mid: mid, nowNs: nowNs, into: &commands)
+        reconcile(&working, side: .sell, price: intent.askPrice, size: wantAsk, room: limit + Int128(position), mid: mid,
+                  nowNs: nowNs, into: &commands)
         ask = working
     }
 
@@ -75,16 +88,18 @@ struct OrderManager {
                  mid: nil, halted: true, nowNs: nowNs)
     }
 
-    private mutating func reconcile(_ order: inout WorkingOrder?, side: Side, price: Int64, size: Int64, mid: Int64?,
-                                    nowNs: Int64, into commands: inout [OrderCommand]) {
+    /// `room`: how far the position may still move this way, before what is working.
+    private mutating func reconcile(_ order: inout WorkingOrder?, side: Side, price: Int64, size wanted: Int64, room: Int128,
+                                    mid: Int64?, nowNs: Int64, into commands: inout [OrderCommand]) {
         if let working = order {
             guard working.state == .live || working.state == .partiallyFilled else { return } // wait for the venue
-            if size == 0 {
+            let size = Int64(clamping: min(Int128(wanted), room - Int128(working.remaining)))
+            if wanted == 0 || (size <= 0 && working.price != price) {
                 commands.append(command(.cancel, side: side, price: 0, size: 0, orig: working.clientOrderId))
                 order!.state = .pendingCancel
                 return
             }
-            guard working.price != price || working.size != size else { return }
+            guard size > 0, working.price != price || working.size != size else { return }
             guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
             let id = takeId()
             commands.append(command(.replace, side: side, price: price, size: size, orig: working.clientOrderId, id: id))
@@ -92,6 +107,7 @@ struct OrderManager {
             recentSends.append(nowNs)
             return
         }
+        let size = Int64(clamping: min(Int128(wanted), room))
         guard size > 0, allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: false) else { return }
         let id = takeId()
         commands.append(command(.new, side: side, price: price, size: size, orig: 0, id: id))
@@ -110,8 +126,12 @@ struct OrderManager {
         var refusal: String?
         if size > limits.maxOrderLots {
             refusal = "order size \(size) lots over the limit of \(limits.maxOrderLots)"
-        } else if let mid, limits.priceBandMillionths != .max, abs(price - mid) * 1_000_000 > limits.priceBandMillionths * mid {
+        } else if price <= 0 || price > FrameLayout.maxQuantity {
+            refusal = "price \(price) ticks outside 1 ... \(FrameLayout.maxQuantity)"
+        } else if let mid, limits.priceBandMillionths != .max, outsideBand(price, mid: mid) {
             refusal = "price \(price) outside the band of \(limits.priceBandMillionths) millionths around the mid \(mid)"
+        } else if largestFee(price: price, size: size) > Int128(Int64.max) {
+            refusal = "the fee on \(size) lots at \(price) ticks would pass 2^63 ticks × lots, the most an execution report holds"
         } else if !replacing && openOrders >= limits.maxOpenOrders {
             refusal = "\(openOrders) open orders, the limit is \(limits.maxOpenOrders)"
         } else if recentCount >= limits.maxOrdersPerSecond {
@@ -119,6 +139,20 @@ struct OrderManager {
         }
         if let refusal { refusals.append(refusal) }
         return refusal == nil
+    }
+
+    /// |price − mid| > band × mid, in 128 bits (both sides are products of two 64-bit numbers).
+    private func outsideBand(_ price: Int64, mid: Int64) -> Bool {
+        let difference: Int128 = Int128(price) - Int128(mid)
+        let distance: Int128 = difference < 0 ? -difference : difference
+        let band: Int128 = Int128(limits.priceBandMillionths) * Int128(mid)
+        return distance * 1_000_000 > band
+    }
+
+    /// The fee, in ticks × lots, of the order filled whole at the venue's larger rate.
+    private func largestFee(price: Int64, size: Int64) -> Int128 {
+        let notional: Int128 = Int128(price) * Int128(size)
+        return notional * Int128(limits.feeMillionths) / 1_000_000
     }
 
     /// The next client order id (also for orders the manager does not keep, like a flatten's).

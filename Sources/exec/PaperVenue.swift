@@ -274,10 +274,18 @@ final class PaperVenue {
 
     private func fill(_ command: OrderCommand, price: Int64, size: Int64, remaining: Int64, maker: Bool, nowNs: Int64) -> ExecutionReport {
         let rate = maker ? parameters.makerFeeMillionths : parameters.takerFeeMillionths
-        let notional = price * size
-        // Rounded to the nearest unit, halves away from zero.
-        let fee = (notional * rate + (rate >= 0 ? 500_000 : -500_000)) / 1_000_000
+        // Rounded to the nearest unit, halves away from zero, in 128 bits (a notional reaches
+        // 10^36). The order manager refuses an order whose fee could pass the report's 64 bits;
+        // only a flatten's market order, filled at a price it could not check, could reach it.
+        let fee = PaperVenue.fee(price: price, size: size, millionths: rate)
         return report(remaining == 0 ? .fill : .partialFill, command, price: price, size: size, fee: fee, nowNs: nowNs)
+    }
+
+    /// `price × size × millionths / 10^6` rounded half away from zero, held to 64 bits.
+    static func fee(price: Int64, size: Int64, millionths: Int64) -> Int64 {
+        let scaled = Int128(price) * Int128(size) * Int128(millionths)
+        let fee = (scaled + (scaled >= 0 ? 500_000 : -500_000)) / 1_000_000
+        return Int64(clamping: fee)
     }
 
     private func report(_ kind: ExecutionReport.Report, _ command: OrderCommand, price: Int64, size: Int64,

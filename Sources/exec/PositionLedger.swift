@@ -3,14 +3,18 @@ import IPC
 /// Position and PnL of one instrument, booked from fills, exactly: lots matched first in, first
 /// out, so realized PnL is a sum of (exit − entry) × lots in units of tick × lot, no averages.
 /// Rebuilding it from a journal's fills gives the same figures as booking them live.
+///
+/// Money and volume are 128-bit: a price and a size each reach 10^18 (`FrameLayout.maxQuantity`),
+/// so one fill's notional reaches 10^36 and their sums grow from there; 128 bits hold 1.7 × 10^38.
+/// The position is a size, bounded by exec's position limit (`OrderManager`).
 struct PositionLedger: Equatable {
     /// Open lots in the order they were opened: (price, lots), lots > 0 long, < 0 short.
     private(set) var open: [(price: Int64, lots: Int64)] = []
     private(set) var position: Int64 = 0
-    private(set) var realizedPnl: Int64 = 0
-    private(set) var fees: Int64 = 0
+    private(set) var realizedPnl: Int128 = 0
+    private(set) var fees: Int128 = 0
     private(set) var fills: UInt64 = 0
-    private(set) var volume: Int64 = 0
+    private(set) var volume: Int128 = 0
 
     static func == (lhs: PositionLedger, rhs: PositionLedger) -> Bool {
         lhs.position == rhs.position && lhs.realizedPnl == rhs.realizedPnl && lhs.fees == rhs.fees
@@ -22,14 +26,15 @@ struct PositionLedger: Equatable {
     mutating func book(_ report: ExecutionReport) {
         guard report.report == .fill || report.report == .partialFill, report.size > 0 else { return }
         fills &+= 1
-        volume &+= report.size
-        fees &+= report.fee
+        volume += Int128(report.size)
+        fees += Int128(report.fee)
         var remaining = report.side == .buy ? report.size : -report.size
         // Close against the oldest opposite lots first.
         while remaining != 0, let first = open.first, (first.lots > 0) != (remaining > 0) {
             let closing = min(abs(first.lots), abs(remaining))
             // A long closed by a sale gains (exit − entry); a short closed by a purchase, (entry − exit).
-            realizedPnl &+= first.lots > 0 ? (report.price - first.price) * closing : (first.price - report.price) * closing
+            let gain = first.lots > 0 ? Int128(report.price) - Int128(first.price) : Int128(first.price) - Int128(report.price)
+            realizedPnl += gain * Int128(closing)
             let sign: Int64 = first.lots > 0 ? 1 : -1
             if abs(first.lots) == closing { open.removeFirst() } else { open[0].lots -= sign * closing }
             remaining += remaining > 0 ? -closing : closing
@@ -48,12 +53,12 @@ struct PositionLedger: Equatable {
     }
 
     /// The open position valued at `mark` (ticks), in ticks × lots.
-    func unrealizedPnl(mark: Int64) -> Int64 {
-        open.reduce(0) { $0 + (mark - $1.price) * $1.lots }
+    func unrealizedPnl(mark: Int64) -> Int128 {
+        open.reduce(0) { $0 + (Int128(mark) - Int128($1.price)) * Int128($1.lots) }
     }
 
-    func snapshot(header: FrameHeader, mark: Int64?) -> PositionSnapshot {
-        PositionSnapshot(header: header, position: position, realizedPnl: realizedPnl,
-                         unrealizedPnl: mark.map(unrealizedPnl) ?? 0, fees: fees)
+    func report(instrument: UInt32, timeNs: Int64, mark: Int64?) -> PositionReport {
+        PositionReport(instrument: instrument, timeNs: timeNs, position: position, markPrice: mark,
+                       unrealizedPnl: mark.map(unrealizedPnl) ?? 0, realizedPnl: realizedPnl, fees: fees)
     }
 }

@@ -29,15 +29,23 @@ struct QueuePosition: Equatable {
     /// The level (others' orders only) went from `before` to `after` lots, `traded` of which
     /// left by trading (already applied through `trade`): the rest were cancels.
     mutating func levelChanged(before: Int64, after: Int64, traded: Int64, power: Double = 1) {
-        let cancelled = before - after - traded
-        guard cancelled > 0, before > 0 else { return }
+        let wide = Int128(before) - Int128(after) - Int128(traded) // three sizes: no 64-bit overflow
+        guard wide > 0, before > 0 else { return }
+        let cancelled = Int64(min(wide, Int128(before)))
         let behind = max(0, before - ahead)
         var leavingAhead: Int64
         if power == 1 {
-            leavingAhead = cancelled * ahead / before // rounded down: the queue never shrinks faster than the book
+            // Rounded down: the queue never shrinks faster than the book. The product of two
+            // sizes needs 128 bits (10^17 lots of a 1e-8 lot squared is 10^34); the quotient is
+            // at most `cancelled`.
+            leavingAhead = Int64(Int128(cancelled) * Int128(ahead) / Int128(before))
         } else {
             let front = QueuePosition.power(Double(ahead), power), back = QueuePosition.power(Double(behind), power)
-            leavingAhead = Int64((Double(cancelled) * front / (front + back)).rounded(.down))
+            var share = front / (front + back)
+            // Both powers past Double's range (inf / inf): the share the sizes themselves give.
+            if !share.isFinite { share = Double(ahead) / Double(before) }
+            let leaving = (Double(cancelled) * share).rounded(.down)
+            leavingAhead = leaving < Double(cancelled) ? Int64(leaving) : cancelled
         }
         // More left behind us than stood there: the rest was ahead.
         leavingAhead += max(0, cancelled - leavingAhead - behind)

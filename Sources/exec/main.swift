@@ -61,15 +61,12 @@ exit(result.code)
 /// `exec journal FILE`: the journal as CSV, its damage on stderr.
 func printJournal(_ path: String, rows: JournalCSV.Rows) -> Never {
     print(JournalCSV.header)
-    var instruments: [UInt32: Instrument] = [:]
+    var csv = JournalCSV()
     let scan: Journal.Scan
     do {
         scan = try Journal.read(path) { frame, record in
-            if frame.header.messageType == .instrumentDefinition, let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
-                instruments[instrument.id] = instrument
-            }
-            guard rows.includes(frame) else { return }
-            if let line = JournalCSV.line(frame, record: record, instruments: instruments) { print(line) }
+            guard let line = csv.line(frame, record: record), rows.includes(frame) else { return }
+            print(line)
         }
     } catch {
         ToolStart.fail("exec: \(error)", ExitCode.system)
@@ -81,7 +78,7 @@ func printReport(_ path: String) -> Never {
     var report = JournalReport()
     let scan: Journal.Scan
     do {
-        scan = try Journal.read(path) { frame, _ in report.add(frame) }
+        scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }
     } catch {
         ToolStart.fail("exec: \(error)", ExitCode.system)
     }

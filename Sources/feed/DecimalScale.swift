@@ -1,9 +1,11 @@
+import IPC
+
 /// Turns a venue's decimal string into an exact integer count of increments (ticks or lots),
 /// never through a floating-point number: "61737.63000000" with a 0.01 tick is 6173763.
 ///
 /// The increment is `mantissa × 10^-decimals`. A value with a non-zero digit beyond `decimals`,
-/// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and numbers too
-/// large for 64 bits: nothing is rounded silently. `decimals` is at most 18.
+/// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and counts over
+/// `FrameLayout.maxQuantity` (10^18 - 1): nothing is rounded silently. `decimals` is at most 18.
 struct DecimalScale: Equatable {
     let mantissa: Int64
     let decimals: Int
@@ -34,7 +36,8 @@ struct DecimalScale: Equatable {
 
     /// The count of increments in `bytes[range]`: the integer digits, then at most `decimals`
     /// fraction digits, then a tail that must be zeros (checked eight at a time). With at most
-    /// 18 digits kept nothing can overflow, so the loops carry no overflow checks.
+    /// 18 digits kept nothing can overflow, and the count is below 10^18, so the loops carry no
+    /// overflow checks.
     func count(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
         guard !range.isEmpty, let base = bytes.baseAddress else { throw .notADecimal }
         var index = range.lowerBound
@@ -108,6 +111,7 @@ struct DecimalScale: Equatable {
         let (scaled, overflow) = value.multipliedReportingOverflow(by: DecimalScale.powerOfTen(decimals - fractionDigits))
         guard !overflow else { throw .tooLarge }
         guard scaled % mantissa == 0 else { throw .notAMultiple }
+        guard scaled / mantissa <= FrameLayout.maxQuantity else { throw .tooLarge }
         return scaled / mantissa
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import IPC
 
 /// One recorded file as a stream of timestamped messages, whatever its format:
 ///
@@ -44,6 +45,7 @@ final class RecordedFile {
                     onBadLine(reader.lineNumber, "expected '<receive time ns> <json>'")
                     continue
                 }
+                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: space + 1, snapshotSymbol: nil)
                 return
             case .cryptofeedWebSocket:
@@ -52,6 +54,7 @@ final class RecordedFile {
                     onBadLine(reader.lineNumber, "expected '<epoch seconds>: <json>'")
                     continue
                 }
+                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: colon + 2, snapshotSymbol: nil)
                 return
             case .cryptofeedHTTP:
@@ -60,6 +63,7 @@ final class RecordedFile {
                     onBadLine(reader.lineNumber, "expected '<url> -> <epoch seconds>: <json>'")
                     continue
                 }
+                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
                 let url = String(decoding: UnsafeBufferPointer(rebasing: line[0..<arrow]), as: UTF8.self)
                 guard url.contains("/depth"), let symbol = query(url, "symbol") else { continue }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: colon + 2, snapshotSymbol: symbol)
@@ -71,6 +75,10 @@ final class RecordedFile {
             }
         }
         head = nil
+    }
+
+    private func tooLate(_ time: Int64) {
+        onBadLine(reader.lineNumber, "receive time \(time) ns is past 2100-01-01, the latest a frame carries")
     }
 
     private func detect(_ line: UnsafeBufferPointer<UInt8>) -> Format? {
@@ -124,7 +132,8 @@ final class RecordedFile {
     /// Seconds with an optional fraction ("1633998512.0633569") as nanoseconds, exactly.
     private func seconds(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
         let point = range.first { line[$0] == 0x2E } ?? range.upperBound
-        guard let whole = integer(line, range.lowerBound..<point), whole < 10_000_000_000 else { return nil }
+        // Up to 10^10 s (year 2286): the nanoseconds fit 64 bits, and the caller checks the range.
+        guard let whole = integer(line, range.lowerBound..<point), whole < 9_000_000_000 else { return nil }
         var nanoseconds: Int64 = 0
         var digits = 0
         if point < range.upperBound {

@@ -7,10 +7,10 @@ struct RiskMonitor {
         let instrument: Instrument
         var position: Int64 = 0
         /// From exec's last position snapshot, in ticks × lots: exact, as the journal rebuilds them.
-        var realizedPnl: Int64 = 0
-        var fees: Int64 = 0
+        var realizedPnl: Int128 = 0
+        var fees: Int128 = 0
         /// realized + unrealized (at exec's mark) − fees.
-        var pnl: Int64 = 0
+        var pnl: Int128 = 0
         var mark: Int64?
         /// One tick × lot in the quote currency.
         var unit: Double
@@ -25,6 +25,8 @@ struct RiskMonitor {
     var instruments: [InstrumentRisk] { slots.compactMap { $0 } }
     private(set) var peakPnl = 0.0
     private(set) var lastMarketDataNs: Int64?
+    /// Joins exec's two-frame position snapshots (risk reads exec's ring lossy).
+    private var positions = PositionReportReader()
 
     init(options: RiskOptions, lookup: @escaping (UInt32) -> Instrument? = { _ in nil }) {
         self.options = options
@@ -50,18 +52,17 @@ struct RiskMonitor {
         switch header.messageType {
         case .instrumentDefinition:
             if let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument() { learn(instrument) }
-        case .positionSnapshot:
-            guard let index = slot(header.instrument) else { return }
-            let snapshot = frame.pointee.as(PositionSnapshot.self)
-            slots[index]!.position = snapshot.position
-            slots[index]!.realizedPnl = snapshot.realizedPnl
-            slots[index]!.fees = snapshot.fees
-            slots[index]!.pnl = snapshot.realizedPnl + snapshot.unrealizedPnl - snapshot.fees
+        case .positionSnapshot, .positionPnl:
+            guard let report = positions.add(frame.pointee), let index = slot(header.instrument) else { return }
+            slots[index]!.position = report.position
+            slots[index]!.realizedPnl = report.realizedPnl
+            slots[index]!.fees = report.fees
+            slots[index]!.pnl = report.pnl
         case .bookTop:
             lastMarketDataNs = nowNs
             guard let index = slot(header.instrument) else { return }
             let top = frame.pointee.as(BookTop.self)
-            if top.isValid { slots[index]!.mark = (top.bidPrice + top.askPrice) / 2 }
+            if top.isValid { slots[index]!.mark = top.midPrice }
         case .bookDelta, .bookLevels, .trade:
             lastMarketDataNs = nowNs
         default:
@@ -71,11 +72,11 @@ struct RiskMonitor {
 
     var totalPnl: Double { slots.reduce(0) { total, risk in total + (risk.map { Double($0.pnl) * $0.unit } ?? 0) } }
 
-    /// Σ |position| × mark, in the quote currency.
+    /// Σ |position| × mark, in the quote currency (each instrument's exact in ticks × lots first).
     var exposure: Double {
         slots.reduce(0.0) { total, risk in
             guard let risk else { return total }
-            return total + Double(abs(risk.position)) * Double(risk.mark ?? 0) * risk.unit
+            return total + Double(Int128(risk.position).magnitude * Int128(risk.mark ?? 0).magnitude) * risk.unit
         }
     }
 

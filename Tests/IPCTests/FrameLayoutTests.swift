@@ -17,7 +17,7 @@ final class FrameLayoutTests: XCTestCase {
     func testEveryMessageIsOneCacheLine() {
         for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<BookLevels>.size, MemoryLayout<Trade>.size,
                      MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
-                     MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size,
+                     MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size, MemoryLayout<PositionPnl>.size,
                      MemoryLayout<Control>.size, MemoryLayout<InstrumentDefinition>.size,
                      MemoryLayout<FrameStreamHeader>.size] {
             XCTAssertEqual(size, 64)
@@ -106,9 +106,14 @@ final class FrameLayoutTests: XCTestCase {
 
     func testPositionSnapshotAndControlMatchDiagram() {
         XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.position), 32)
-        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.realizedPnl), 40)
-        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.unrealizedPnl), 48)
-        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.fees), 56)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.markPrice), 40)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.unrealizedPnlLow), 48)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.offset(of: \.unrealizedPnlHigh), 56)
+        XCTAssertEqual(MemoryLayout<PositionSnapshot>.alignment, 8)
+        XCTAssertEqual(MemoryLayout<PositionPnl>.offset(of: \.realizedPnlLow), 32)
+        XCTAssertEqual(MemoryLayout<PositionPnl>.offset(of: \.realizedPnlHigh), 40)
+        XCTAssertEqual(MemoryLayout<PositionPnl>.offset(of: \.feesLow), 48)
+        XCTAssertEqual(MemoryLayout<PositionPnl>.offset(of: \.feesHigh), 56)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.commandRaw), 32)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.reason), 34)
         XCTAssertEqual(MemoryLayout<Control>.offset(of: \.senderPid), 36)
@@ -186,7 +191,7 @@ final class FrameLayoutTests: XCTestCase {
         frames.append(Frame(levels))
         var checked = 0
         for base in frames {
-            for offset in [0, 1, 2, 3, 32, 33, 34, 35, 48, 56, 60] {
+            for offset in [0, 1, 2, 3, 31, 32, 33, 34, 35, 48, 56, 60] {
                 for value in 0...255 {
                     var frame = base
                     withUnsafeMutableBytes(of: &frame) { $0[offset] = UInt8(value) }
@@ -199,7 +204,38 @@ final class FrameLayoutTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, frames.count * 11 * 256)
+        XCTAssertEqual(checked, frames.count * 12 * 256)
+    }
+
+    /// A receive time outside 1970 ... 2100 is a defect: stages add intervals to it.
+    func testAReceiveTimeOutOfRangeIsADefect() {
+        for (time, ok) in [(Int64(0), true), (FrameLayout.maxTimeNs, true), (FrameLayout.maxTimeNs + 1, false), (-1, false), (.max, false)] {
+            let frame = Frame(Trade(header: FrameHeader(type: .trade, instrument: 1, receiveTimeNs: time), price: 1, size: 1, tradeId: 1, aggressor: .buy))
+            withUnsafeBytes(of: frame) { bytes in
+                XCTAssertEqual(FrameValidator.isWellFormed(bytes.baseAddress!), ok, "\(time)")
+                XCTAssertEqual(FrameValidator.defect(in: bytes.baseAddress!)?.hasPrefix("receive time \(time) ns outside"), ok ? nil : true)
+            }
+        }
+    }
+
+    /// A position snapshot spans two frames; a reader joins them only when they are adjacent.
+    func testAPositionReportIsJoinedFromAdjacentFramesOnly() {
+        let report = PositionReport(instrument: 2, timeNs: 9, position: -5, markPrice: 100, unrealizedPnl: Int128(Int64.max) * 3,
+                                    realizedPnl: -Int128(Int64.max) * 5, fees: 7)
+        let (snapshot, money) = report.frames
+        XCTAssertFalse(snapshot.header.endsMessage)
+        XCTAssertTrue(money.header.endsMessage)
+        var reader = PositionReportReader()
+        XCTAssertNil(reader.add(Frame(snapshot), at: 4))
+        XCTAssertEqual(reader.add(Frame(money), at: 5), report)
+        XCTAssertNil(reader.add(Frame(snapshot), at: 6))
+        XCTAssertNil(reader.add(Frame(money), at: 8), "a frame lost between the halves")
+        XCTAssertNil(reader.add(Frame(money), at: 9), "money without its snapshot")
+        var other = money
+        other.header.instrument = 3
+        XCTAssertNil(reader.add(Frame(snapshot), at: 10))
+        XCTAssertNil(reader.add(Frame(other), at: 11), "another instrument's money")
+        XCTAssertEqual(reader.incomplete, 3)
     }
 
     func testBookTopDerivedFields() {

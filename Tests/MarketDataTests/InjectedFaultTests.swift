@@ -117,6 +117,23 @@ final class InjectedFaultTests: XCTestCase {
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline, "lines that carried no book data cost nothing")
     }
 
+    /// A receive time at Int64's end used to overflow the feed's timeline on the next line.
+    func testAReceiveTimePastTheLatestAFrameCarriesIsSkippedNotCrashed() throws {
+        var lines = try lines()
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        let trade = lines.firstIndex { $0.contains("@trade") }!
+        let json = lines[trade][lines[trade].firstIndex(of: " ")!...]
+        lines.insert("9223372036854775807" + json, at: snapshot + 5)
+        lines.insert("4102444800000000001" + json, at: snapshot + 6)
+        let path = try write(lines, "late.txt")
+        let result = try replay(path)
+        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 6): receive time 9223372036854775807 ns is past 2100-01-01, the latest a frame carries"),
+                      result.run.firstErrors)
+        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 7): receive time 4102444800000000001 ns is past"),
+                      result.run.firstErrors)
+        XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
+    }
+
     func testTruncatedGzipIsReportedNotCrashed() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: try original()))
         let path = directory.appendingPathComponent("truncated.gz").path

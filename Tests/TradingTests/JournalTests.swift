@@ -215,6 +215,12 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(journal.nextSequence, 10, "the damaged record keeps its slot")
     }
 
+    /// Records hold frames: the journal's version moves with the frame layout's.
+    func testTheJournalVersionFollowsTheFrameLayout() {
+        XCTAssertEqual(JournalDescriptor.frameLayoutVersion, FrameLayout.version,
+                       "FrameLayout.version moved: bump JournalDescriptor.layoutVersion and frameLayoutVersion with it")
+    }
+
     func testAFileThatIsNotAJournalIsRefusedAndLeftAlone() throws {
         try "not a journal at all, but someone's notes\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Journal.open(path, policy: .always)) { error in

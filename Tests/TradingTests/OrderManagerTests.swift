@@ -115,4 +115,69 @@ final class PositionLedgerTests: XCTestCase {
         XCTAssertEqual(ledger.realizedPnl, -400)
         XCTAssertEqual(ledger.unrealizedPnl(mark: 50), 0)
     }
+
+    /// The extremes a frame carries: a price of 10^15 ticks (10^7 at a 1e-8 tick) and 10^17 lots
+    /// (10^9 units of a 1e-8 lot). Every product is exact in 128 bits, where 64 would trap.
+    func testMoneyAtTheExtremesIsExact() {
+        var ledger = PositionLedger()
+        let price: Int64 = 1_000_000_000_000_000, lots: Int64 = 100_000_000_000_000_000
+        ledger.book(fill(.buy, lots, at: price, fee: Int64.max))
+        ledger.book(fill(.buy, lots, at: price + 7, fee: Int64.max))
+        ledger.book(fill(.sell, 2 * lots, at: price - 3, fee: Int64.max))
+        // −3 × 10^17 − 10 × 10^17, and three fees of 2^63 − 1.
+        XCTAssertEqual(ledger.realizedPnl, -1_300_000_000_000_000_000)
+        XCTAssertEqual(ledger.fees, 3 * Int128(Int64.max))
+        XCTAssertEqual(ledger.volume, 4 * Int128(lots))
+        ledger.book(fill(.sell, lots, at: price, fee: 0))
+        XCTAssertEqual(ledger.unrealizedPnl(mark: FrameLayout.maxQuantity), -Int128(FrameLayout.maxQuantity - price) * Int128(lots))
+        let (snapshot, money) = ledger.report(instrument: 1, timeNs: 5, mark: FrameLayout.maxQuantity).frames
+        var reader = PositionReportReader()
+        XCTAssertNil(reader.add(Frame(snapshot), at: 10))
+        let report = reader.add(Frame(money), at: 11)
+        XCTAssertEqual(report?.realizedPnl, ledger.realizedPnl)
+        XCTAssertEqual(report?.fees, ledger.fees)
+        XCTAssertEqual(report?.unrealizedPnl, ledger.unrealizedPnl(mark: FrameLayout.maxQuantity))
+        XCTAssertEqual(report?.position, -lots)
+    }
+}
+
+/// The position limit counts the orders working, not only the position.
+final class PositionLimitTests: XCTestCase {
+    func intent(bid: Int64, ask: Int64, size: Int64) -> QuoteIntent {
+        QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: size, askPrice: ask, askSize: size)
+    }
+
+    func ack(_ command: OrderCommand) -> ExecutionReport {
+        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: .ack, side: command.side,
+                        clientOrderId: command.clientOrderId, price: command.price, size: command.size, fee: 0)
+    }
+
+    func testAnOrderIsSizedSoThatEveryFillStaysWithinTheLimit() {
+        var limits = OrderManager.Limits()
+        limits.maxPositionLots = 1_000
+        var manager = OrderManager(instrument: 1, limits: limits)
+        // 950 long: a bid of 100 would take it to 1050; it goes out as 50.
+        let first = manager.commands(for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 0)
+        XCTAssertEqual(first.map { "\($0.command) \($0.side) \($0.size)" }, ["new buy 50", "new sell 100"])
+        first.forEach { manager.apply(ack($0)) }
+        // Moving the bid while 50 may still fill before the replace arrives: nothing left to add,
+        // so the bid is cancelled rather than replaced.
+        let second = manager.commands(for: intent(bid: 98, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 1)
+        XCTAssertEqual(second.map { "\($0.command) \($0.side)" }, ["cancel buy"])
+        // At the limit no bid goes out at all; the ask still may.
+        var fresh = OrderManager(instrument: 1, limits: limits)
+        let atLimit = fresh.commands(for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 1_000, halted: false, nowNs: 0)
+        XCTAssertEqual(atLimit.map { "\($0.command) \($0.side) \($0.size)" }, ["new sell 100"])
+    }
+
+    func testAnOrderWhoseFeeCouldNotBeReportedIsRefused() {
+        var limits = OrderManager.Limits()
+        limits.feeMillionths = 1_000
+        var manager = OrderManager(instrument: 1, limits: limits)
+        let commands = manager.commands(for: intent(bid: 1_000_000_000_000_000, ask: 1_000_000_000_000_001, size: 100_000_000_000_000),
+                                        mid: nil, halted: false, nowNs: 0)
+        XCTAssertEqual(commands, [])
+        XCTAssertEqual(manager.refusals.count, 2)
+        XCTAssertTrue(manager.refusals[0].contains("would pass 2^63 ticks × lots"), manager.refusals[0])
+    }
 }

@@ -234,4 +234,26 @@ final class PaperVenueTests: XCTestCase {
         venue.submit(cancel, nowNs: 2 * latency, into: &reports)
         XCTAssertEqual(summary(reports), ["reject 3 0@0 unknownOrder"])
     }
+
+    /// Sizes of 10^17 lots (10^9 units of a 1e-8 lot): the cancel share multiplies two sizes,
+    /// which trapped in 64 bits on the project's own cryptofeed recordings.
+    func testTheQueueModelTakesTheLargestSizes() {
+        let lots: Int64 = 100_000_000_000_000_000
+        for power in [1.0, 2.0, 10.0] {
+            var queue = QueuePosition(levelSizeAtJoin: 4 * lots)
+            queue.levelChanged(before: 8 * lots, after: 4 * lots, traded: 0, power: power)
+            XCTAssertLessThanOrEqual(queue.ahead, 4 * lots, "power \(power)")
+            XCTAssertGreaterThanOrEqual(queue.ahead, 0, "power \(power)")
+            queue.levelChanged(before: FrameLayout.maxQuantity, after: 0, traded: FrameLayout.maxQuantity, power: power)
+            queue.levelChanged(before: Int64.max, after: 0, traded: 0, power: power)
+            XCTAssertEqual(queue.ahead, 0)
+        }
+        var queue = QueuePosition(levelSizeAtJoin: 6 * lots)
+        queue.levelChanged(before: 9 * lots, after: 6 * lots, traded: 0) // 3/9 of the cancels were ahead of us (6 of 9)
+        XCTAssertEqual(queue.ahead, 4 * lots)
+        XCTAssertEqual(PaperVenue.fee(price: FrameLayout.maxQuantity, size: FrameLayout.maxQuantity, millionths: 1),
+                       Int64.max, "past 64 bits a fee is held there; the order manager refuses such orders")
+        XCTAssertEqual(PaperVenue.fee(price: 1_000_000_000_000_000, size: 1_000, millionths: -100), -100_000_000_000_000)
+        XCTAssertEqual(PaperVenue.fee(price: 3, size: 5, millionths: 100_000), 2, "1.5 rounds away from zero")
+    }
 }

@@ -51,7 +51,7 @@ final class RiskTests: XCTestCase {
         }
 
         /// The position, PnL and working orders rebuilt from the journal.
-        func journaledBook() throws -> (position: Int64, fills: UInt64, realizedPnl: Int64, fees: Int64, openOrders: Int) {
+        func journaledBook() throws -> (position: Int64, fills: UInt64, realizedPnl: Int128, fees: Int128, openOrders: Int) {
             var ledger = PositionLedger()
             var open = Set<UInt32>()
             _ = try Journal.read(journal) { frame, _ in
