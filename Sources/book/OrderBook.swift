@@ -5,7 +5,8 @@ import IPC
 /// The rules, one form for every venue (`BookDelta` normalises them: `prevUpdateId` is spot's
 /// `U - 1` and futures' `pu`):
 ///
-/// - A snapshot replaces the book; its id is `lastUpdateId`. The book is *bridging*.
+/// - A snapshot replaces the book; its id is `lastUpdateId`. The book is *bridging*. A snapshot
+///   older than the last update applied is stale: ignored.
 /// - A diff with `updateId <= id` is stale (already in the book): ignored.
 /// - Bridging, the first diff must have `prevUpdateId <= id` (spot: `U <= id + 1`; futures:
 ///   `pu <= id`, which `U <= id <= u` implies); afterwards `prevUpdateId == id` exactly.
@@ -155,6 +156,12 @@ final class OrderBook {
     /// What to do with the message that `first` opens; a snapshot resets the book here.
     private func judge(_ first: BookDelta) -> Judgement {
         if first.header.flags.contains(.snapshot) {
+            // Older than what the book has applied (a snapshot repeated late): applying it would
+            // take the book, and its published top, back in time.
+            if first.updateId < updateId {
+                staleMessages &+= 1
+                return .skip
+            }
             bids.removeAll()
             asks.removeAll()
             state = .loadingSnapshot

@@ -64,10 +64,13 @@ struct BinancePayload {
     ) throws(JSONScanner.Failure) {
         try scanner.expect(UInt8(ascii: "{"))
         if scanner.consume(UInt8(ascii: "}")) { return }
+        var sawData = false
         repeat {
             let key = try scanner.string()
             try scanner.expect(UInt8(ascii: ":"))
             if depth == 0 && scanner.equals(key, "data") {
+                guard !sawData else { throw scanner.failure("duplicate key \"data\" (the message gives its field twice)") }
+                sawData = true
                 self = BinancePayload()
                 sawEventType = false
                 snapshotKey = false
@@ -86,10 +89,19 @@ struct BinancePayload {
         key: Range<Int>, from scanner: inout JSONScanner, levels: LevelList, sawEventType: inout Bool, snapshotKey: inout Bool
     ) throws(JSONScanner.Failure) {
         func decimal(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Range<Int> { try scanner.string() }
+        // Each field is read once: a second key for it ("b" and "bids", "u" and "lastUpdateId",
+        // or one key twice) is an error naming it, never last-wins.
+        func once(_ field: Bool) throws(JSONScanner.Failure) {
+            guard !field else {
+                let name = String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[key]), as: UTF8.self)
+                throw scanner.failure("duplicate key \"\(name)\" (the message gives its field twice)")
+            }
+        }
         switch key.count {
         case 1:
             switch scanner.bytes[key.lowerBound] {
             case UInt8(ascii: "e"):
+                try once(sawEventType)
                 let value = try scanner.string()
                 sawEventType = true
                 if scanner.equals(value, "depthUpdate") { kind = .depthUpdate }
@@ -97,32 +109,33 @@ struct BinancePayload {
                 else if scanner.equals(value, "aggTrade") { kind = .aggTrade }
                 else if scanner.equals(value, "bookTicker") { kind = .bookTicker }
                 else { kind = .other }
-            case UInt8(ascii: "E"): eventTimeMs = try scanner.unsigned()
-            case UInt8(ascii: "s"): symbol = try scanner.string()
-            case UInt8(ascii: "U"): firstUpdateId = try scanner.unsigned()
-            case UInt8(ascii: "u"): lastUpdateId = try scanner.unsigned()
-            case UInt8(ascii: "t"): tradeId = try scanner.unsigned()
-            case UInt8(ascii: "p"): price = try decimal(&scanner)
-            case UInt8(ascii: "q"): quantity = try decimal(&scanner)
-            case UInt8(ascii: "m"): buyerIsMaker = try scanner.bool()
-            case UInt8(ascii: "B"): bestBidSize = try decimal(&scanner)
-            case UInt8(ascii: "A"): bestAskSize = try decimal(&scanner)
+            case UInt8(ascii: "E"): try once(eventTimeMs != nil); eventTimeMs = try scanner.unsigned()
+            case UInt8(ascii: "s"): try once(symbol != nil); symbol = try scanner.string()
+            case UInt8(ascii: "U"): try once(firstUpdateId != nil); firstUpdateId = try scanner.unsigned()
+            case UInt8(ascii: "u"): try once(lastUpdateId != nil); lastUpdateId = try scanner.unsigned()
+            case UInt8(ascii: "t"): try once(tradeId != nil); tradeId = try scanner.unsigned()
+            case UInt8(ascii: "p"): try once(price != nil); price = try decimal(&scanner)
+            case UInt8(ascii: "q"): try once(quantity != nil); quantity = try decimal(&scanner)
+            case UInt8(ascii: "m"): try once(buyerIsMaker != nil); buyerIsMaker = try scanner.bool()
+            case UInt8(ascii: "B"): try once(bestBidSize != nil); bestBidSize = try decimal(&scanner)
+            case UInt8(ascii: "A"): try once(bestAskSize != nil); bestAskSize = try decimal(&scanner)
             case UInt8(ascii: "b"):
+                try once(bids != nil || bestBid != nil)
                 if scanner.peek() == UInt8(ascii: "[") { bids = try levels.read(&scanner) } else { bestBid = try decimal(&scanner) }
             case UInt8(ascii: "a"):
                 // Depth: the asks; bookTicker: the best ask; aggTrade: the aggregate trade id.
                 switch scanner.peek() {
-                case UInt8(ascii: "["): asks = try levels.read(&scanner)
-                case UInt8(ascii: "\""): bestAsk = try decimal(&scanner)
-                default: tradeId = try scanner.unsigned()
+                case UInt8(ascii: "["): try once(asks != nil); asks = try levels.read(&scanner)
+                case UInt8(ascii: "\""): try once(bestAsk != nil); bestAsk = try decimal(&scanner)
+                default: try once(tradeId != nil); tradeId = try scanner.unsigned()
                 }
             default: try scanner.skipValue()
             }
         default:
-            if scanner.equals(key, "pu") { previousUpdateId = try scanner.unsigned() }
-            else if scanner.equals(key, "lastUpdateId") { lastUpdateId = try scanner.unsigned(); snapshotKey = true }
-            else if scanner.equals(key, "bids") { bids = try levels.read(&scanner) }
-            else if scanner.equals(key, "asks") { asks = try levels.read(&scanner) }
+            if scanner.equals(key, "pu") { try once(previousUpdateId != nil); previousUpdateId = try scanner.unsigned() }
+            else if scanner.equals(key, "lastUpdateId") { try once(lastUpdateId != nil); lastUpdateId = try scanner.unsigned(); snapshotKey = true }
+            else if scanner.equals(key, "bids") { try once(bids != nil || bestBid != nil); bids = try levels.read(&scanner) }
+            else if scanner.equals(key, "asks") { try once(asks != nil || bestAsk != nil); asks = try levels.read(&scanner) }
             else { try scanner.skipValue() }
         }
     }

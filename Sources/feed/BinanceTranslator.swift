@@ -30,6 +30,9 @@ final class BinanceTranslator {
     /// A REST snapshot that came before any message named its symbol (a collector file starts
     /// with one): kept until the first symbol appears, then applied ahead of that message.
     @exclusivity(unchecked) private var pendingSnapshot: (bytes: [UInt8], offset: Int, receiveTimeNs: Int64)?
+    /// The end of the last instrument definition in the batch being filled: a failing message
+    /// is cut back to its start, never before a definition.
+    @exclusivity(unchecked) private var definitionsEnd = 0
 
     private let levelList = LevelList()
 
@@ -49,13 +52,18 @@ final class BinanceTranslator {
         _ bytes: UnsafeBufferPointer<UInt8>, from offset: Int, receiveTimeNs: Int64, snapshotSymbol: String?,
         into batch: FrameBatch
     ) throws(Failure) {
-        let start = batch.count
-        let payload: BinancePayload
-        do {
-            payload = try BinancePayload.decode(bytes, from: offset, levels: levelList)
-        } catch {
-            throw Failure(offset: error.offset, message: error.message)
+        var payload = try decode(bytes, from: offset)
+        if pendingSnapshot != nil, payload.kind != .snapshot, let symbol = payload.symbol {
+            // The first message that names a symbol: the recording's opening snapshot is its, and
+            // goes ahead of it. Translating it reuses the level list, so this message is decoded again.
+            try flushPendingSnapshot(String(decoding: UnsafeBufferPointer(rebasing: bytes[symbol]), as: UTF8.self),
+                                     at: symbol.lowerBound, into: batch)
+            payload = try decode(bytes, from: offset)
         }
+        // An instrument's definition, once appended, stays even if the rest of its first message
+        // fails: the instrument is registered, and the book must know it for the messages after.
+        definitionsEnd = batch.count
+        let start = batch.count
         do {
             switch payload.kind {
             case .depthUpdate:
@@ -89,10 +97,33 @@ final class BinanceTranslator {
                 otherMessages &+= 1
             }
         } catch {
-            batch.truncate(to: start)
+            batch.truncate(to: max(start, definitionsEnd))
             throw error
         }
     }
+
+    private func decode(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) throws(Failure) -> BinancePayload {
+        do {
+            return try BinancePayload.decode(bytes, from: offset, levels: levelList)
+        } catch {
+            throw Failure(offset: error.offset, message: error.message)
+        }
+    }
+
+    /// Registers `symbol` and applies the snapshot a collector file opened with to it.
+    private func flushPendingSnapshot(_ symbol: String, at offset: Int, into batch: FrameBatch) throws(Failure) {
+        guard let pending = pendingSnapshot else { return }
+        pendingSnapshot = nil
+        if !symbols.contains(where: { $0.elementsEqual(symbol.utf8) }) {
+            _ = try register(symbol, at: offset, receiveTimeNs: pending.receiveTimeNs, into: batch)
+        }
+        try pending.bytes.withUnsafeBufferPointer { (buffer) throws(Failure) in
+            try translate(buffer, from: pending.offset, receiveTimeNs: pending.receiveTimeNs, snapshotSymbol: symbol, into: batch)
+        }
+    }
+
+    /// Snapshots older than the diffs already passed on, ignored.
+    var staleSnapshots: UInt64 { syncs.reduce(0) { $0 + $1.staleSnapshots } }
 
     /// Instruments (by index) whose diffs wait for a REST snapshot.
     func awaitingSnapshot(_ index: Int) -> Bool { syncs[index].awaitingSnapshot }
@@ -154,12 +185,7 @@ final class BinanceTranslator {
         symbols.append(Array(symbol.utf8))
         syncs.append(DepthSnapshotSync(instrument: instrument, resyncOnGap: resyncOnGap))
         batch.append(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
-        if let pending = pendingSnapshot {
-            pendingSnapshot = nil
-            try pending.bytes.withUnsafeBufferPointer { (buffer) throws(Failure) in
-                try translate(buffer, from: pending.offset, receiveTimeNs: pending.receiveTimeNs, snapshotSymbol: symbol, into: batch)
-            }
-        }
+        definitionsEnd = batch.count
         return instruments.count - 1
     }
 
@@ -211,7 +237,7 @@ final class BinanceTranslator {
             for side in BinanceTranslator.sides {
                 for index in side == .bid ? bids : asks {
                     let (price, size) = levelList[index]
-                    let ticks = try convert(bytes, price, tick, "price", instrument: instrument)
+                    let ticks = try convert(bytes, price, tick, "price", instrument: instrument, positive: true)
                     let lots = try convert(bytes, size, lot, "quantity", instrument: instrument)
                     message.add(side, price: ticks, size: lots)
                 }
@@ -233,9 +259,9 @@ final class BinanceTranslator {
         let instrument = instruments[index]
         do {
             let ticks = try convert(bytes, price, DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals)),
-                                    "price", instrument: instrument)
+                                    "price", instrument: instrument, positive: true)
             let lots = try convert(bytes, quantity, DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals)),
-                                   "quantity", instrument: instrument)
+                                   "quantity", instrument: instrument, positive: true)
             let header = FrameHeader(type: .trade, flags: .endOfMessage, instrument: instrument.id,
                                      eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
             // "m": the buyer was the maker, so the seller took liquidity.
@@ -251,14 +277,19 @@ final class BinanceTranslator {
     }
 
     private func convert(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scale: DecimalScale, _ field: String, instrument: Instrument
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scale: DecimalScale, _ field: String, instrument: Instrument,
+        positive: Bool = false
     ) throws(JSONScanner.Failure) -> Int64 {
+        let count: Int64
         do {
-            return try scale.count(bytes, range)
+            count = try scale.count(bytes, range)
         } catch {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 40)]), as: UTF8.self)
             let increment = field == "price" ? instrument.formatPrice(1) : instrument.formatSize(1)
             throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) \"\(text)\" \(error) (\(instrument.symbol) \(field == "price" ? "tick" : "lot") \(increment))")
         }
+        // A price, or a trade's size, of zero is no market (a level's size of 0 removes it).
+        guard count > 0 || !positive else { throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) 0 for \(instrument.symbol)") }
+        return count
     }
 }

@@ -27,6 +27,9 @@ final class DepthSnapshotSync {
     @exclusivity(unchecked) private var bridging = false
     @exclusivity(unchecked) private(set) var staleDropped: UInt64 = 0
     @exclusivity(unchecked) private(set) var overflows: UInt64 = 0
+    /// The newest update id passed on since the last snapshot (a snapshot older is stale).
+    @exclusivity(unchecked) private var newestPassed: UInt64 = 0
+    @exclusivity(unchecked) private(set) var staleSnapshots: UInt64 = 0
 
     init(instrument: Instrument, resyncOnGap: Bool) {
         self.instrument = instrument
@@ -37,8 +40,10 @@ final class DepthSnapshotSync {
     /// live feed, chained), else moved into the buffer.
     func diff(_ batch: FrameBatch, from start: Int) -> DiffResult {
         if synced {
-            guard resyncOnGap, start < batch.count else { return .passed }
+            guard start < batch.count else { return .passed }
             let first = batch[start].as(BookDelta.self)
+            newestPassed = max(newestPassed, first.updateId)
+            guard resyncOnGap else { return .passed }
             if first.updateId <= lastUpdateId { return .passed } // stale: the book ignores it
             if first.prevUpdateId == lastUpdateId || (bridging && first.prevUpdateId <= lastUpdateId) {
                 lastUpdateId = first.updateId
@@ -69,6 +74,13 @@ final class DepthSnapshotSync {
     /// diffs it does not contain, or, if it cannot be bridged, takes it back out of the batch
     /// and keeps the diffs for the next one. Returns a problem to report, or nil.
     func snapshot(lastUpdateId: UInt64, into batch: FrameBatch, snapshotStart: Int) -> String? {
+        if synced && lastUpdateId < newestPassed {
+            // A snapshot older than the diffs already passed on (a repeated or late REST
+            // answer): the book has moved past it.
+            batch.truncate(to: snapshotStart)
+            staleSnapshots &+= 1
+            return "\(instrument.symbol): snapshot \(lastUpdateId) is older than update \(newestPassed) already passed on: ignored"
+        }
         // The first buffered message the snapshot does not contain must start inside it.
         var index = 0
         while index < pending.count {
@@ -98,6 +110,12 @@ final class DepthSnapshotSync {
             position = messageEnd(from: position) + 1
         }
         self.lastUpdateId = chained
+        newestPassed = lastUpdateId
+        var opening = index
+        while opening < pending.count {
+            newestPassed = max(newestPassed, pending[opening].as(BookDelta.self).updateId)
+            opening = messageEnd(from: opening) + 1
+        }
         bridging = index >= pending.count
         for position in index..<pending.count { batch.append(pending[position]) }
         pending.removeAll()

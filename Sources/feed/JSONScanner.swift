@@ -83,7 +83,9 @@ struct JSONScanner {
                 let quote = word ^ (ones &* 0x22)
                 let backslash = word ^ (ones &* 0x5C)
                 let quotes = (quote &- ones) & ~quote & highs
+                // Quotes, backslashes, control bytes, and bytes of multi-byte UTF-8 (checked below).
                 let special = quotes | ((((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs)
+                    | (word & highs)
                 if special == 0 {
                     offset += 8
                     continue
@@ -102,9 +104,36 @@ struct JSONScanner {
             }
             if byte == 0x5C { throw failure("unexpected escape in a string") }
             if byte < 0x20 { throw failure("control byte \(byte) in a string") }
+            if byte >= 0x80 {
+                guard let length = JSONScanner.utf8SequenceLength(bytes, at: offset) else {
+                    throw failure("invalid UTF-8 in a string")
+                }
+                offset += length
+                continue
+            }
             offset += 1
         }
         throw failure("unterminated string")
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `index` (a lead byte >= 0x80), or nil:
+    /// no overlong forms, surrogates or code points past U+10FFFF (RFC 3629).
+    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        let lead = bytes[index]
+        let length: Int, low: UInt8, high: UInt8 // the allowed range of the second byte
+        switch lead {
+        case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+        case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+        case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+        case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+        case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+        case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+        default: return nil
+        }
+        guard index + length <= bytes.count, (low...high).contains(bytes[index + 1]) else { return nil }
+        for next in (index + 2)..<(index + length) where bytes[next] & 0xC0 != 0x80 { return nil }
+        return length
     }
 
     /// Compares a range of the message with an ASCII literal.
@@ -166,10 +195,19 @@ struct JSONScanner {
         guard let byte = peek() else { throw failure("expected a value, found the end of the message") }
         switch byte {
         case 0x22:
+            // A skipped string is still checked: no raw control byte, well-formed UTF-8.
             offset += 1
             while offset < bytes.count {
                 let current = bytes[offset]
                 if current == 0x5C { offset += 2; continue }
+                if current < 0x20 { throw failure("control byte \(current) in a string") }
+                if current >= 0x80 {
+                    guard let length = JSONScanner.utf8SequenceLength(bytes, at: offset) else {
+                        throw failure("invalid UTF-8 in a string")
+                    }
+                    offset += length
+                    continue
+                }
                 offset += 1
                 if current == 0x22 { return }
             }

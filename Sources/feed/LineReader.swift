@@ -6,9 +6,12 @@ import IPC
 /// handed out as byte buffers without copying or allocating per line.
 ///
 /// Decompression streams through zlib with fixed buffers; a file of several gzip members (as
-/// `cat a.gz b.gz` makes) is read to its end. A line longer than `maxLineBytes` is an error.
+/// `cat a.gz b.gz` makes) is read to its end. A line longer than `maxLineBytes` is skipped and
+/// reported through `onOverlongLine`.
 final class LineReader {
     static let maxLineBytes = 4 << 20
+    /// Called with the number of a line skipped for its length.
+    var onOverlongLine: (Int) -> Void = { _ in }
 
     let path: String
     private let fd: Int32
@@ -95,9 +98,29 @@ final class LineReader {
                 end = pending
                 scanned = pending
             }
-            guard end < LineReader.maxLineBytes else {
-                throw .data("feed: \(path): line \(lineNumber + 1) is longer than \(LineReader.maxLineBytes) bytes")
+            if end >= LineReader.maxLineBytes {
+                // Longer than any message: its bytes are dropped up to its newline, and it is
+                // reported as a bad line of its own.
+                try skipRestOfLine()
+                lineNumber += 1
+                onOverlongLine(lineNumber)
+                scanned = start
+                continue
             }
+            try fill()
+        }
+    }
+
+    /// Drops the buffered part of a line and reads on past its newline (or to the end).
+    private func skipRestOfLine() throws(FeedError) {
+        while true {
+            if let newline = memchr(buffer + start, 0x0A, end - start) {
+                start = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                return
+            }
+            start = 0
+            end = 0
+            if streamEnded { return }
             try fill()
         }
     }

@@ -30,6 +30,9 @@ final class RecordedFile {
     init(path: String) throws(FeedError) {
         self.path = path
         reader = try LineReader(path: path)
+        reader.onOverlongLine = { [unowned self] line in
+            onBadLine(line, "longer than \(LineReader.maxLineBytes) bytes, more than any message: skipped")
+        }
     }
 
     var lineNumber: Int { reader.lineNumber }

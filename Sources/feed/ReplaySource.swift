@@ -72,5 +72,6 @@ final class ReplaySource: MarketDataSource {
         "feed: replayed \(messages) messages: \(translator.depthMessages) depth, \(translator.snapshots) snapshots, "
             + "\(translator.trades) trades, \(translator.bookTickers) bookTicker, \(translator.otherMessages) other; "
             + "\(malformedLines) malformed lines skipped"
+            + (translator.staleSnapshots > 0 ? "; \(translator.staleSnapshots) stale snapshots ignored" : "")
     }
 }

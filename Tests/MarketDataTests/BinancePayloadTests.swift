@@ -25,9 +25,15 @@ final class BinancePayloadTests: XCTestCase {
     /// Translates `json` and returns the frames, or the failure's message and offset.
     func translate(_ json: String, translator: BinanceTranslator? = nil, snapshotSymbol: String? = nil)
         throws -> (frames: [Frame], failure: BinanceTranslator.Failure?) {
+        try translate(bytes: Array(json.utf8), translator: translator, snapshotSymbol: snapshotSymbol)
+    }
+
+    /// The same for any bytes, well-formed UTF-8 or not.
+    func translate(bytes json: [UInt8], translator: BinanceTranslator? = nil, snapshotSymbol: String? = nil)
+        throws -> (frames: [Frame], failure: BinanceTranslator.Failure?) {
         let translator = try translator ?? syncedTranslator()
         let batch = FrameBatch(capacity: 1 << 16)
-        var bytes = Array(json.utf8)
+        var bytes = json
         var failure: BinanceTranslator.Failure?
         bytes.withUnsafeMutableBufferPointer { buffer in
             do {
@@ -156,5 +162,31 @@ final class BinancePayloadTests: XCTestCase {
         try assertFails(deep, "nesting deeper than 32")
         let long = #"{"e":"depthUpdate","s":""# + String(repeating: "A", count: 1_000_000) + #"","U":1,"u":2,"b":[],"a":[]}"#
         try assertFails(long, "no tick and lot size for AAAA")
+    }
+
+    /// Each field once, strings of well-formed UTF-8 without control bytes, prices above zero,
+    /// counts below 10^18: anything else is named, and nothing of the message is sent.
+    func testDuplicateKeysBadStringsAndImpossibleNumbersAreRefused() throws {
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["1.00","1"]],"bids":[["2.00","1"]],"a":[]}"#, #"duplicate key "bids""#)
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"a":[],"b":[],"asks":[["2.00","1"]]}"#, #"duplicate key "asks""#)
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"u":3,"b":[],"a":[]}"#, #"duplicate key "u""#)
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","s":"SUSHIUSDT","U":1,"u":2,"b":[],"a":[]}"#, #"duplicate key "s""#)
+        try assertFails(#"{"stream":"x","data":{"e":"trade"},"data":{"e":"trade"}}"#, #"duplicate key "data""#)
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["0.00","1"]],"a":[]}"#, "price 0 for BTCUSDT")
+        try assertFails(#"{"e":"trade","s":"BTCUSDT","t":1,"p":"0","q":"1","m":true}"#, "price 0 for BTCUSDT")
+        try assertFails(#"{"e":"trade","s":"BTCUSDT","t":1,"p":"1.00","q":"0","m":true}"#, "quantity 0 for BTCUSDT")
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["10000000000000000.00","1"]],"a":[]}"#, "is too large")
+        try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["1.00","10000000000"]],"a":[]}"#, "is too large")
+        try assertFails(#"{"stream":"btc\#u{01}","data":{}}"#, "control byte 1 in a string")
+        // Well-formed UTF-8 passes (Binance lists symbols that are not ASCII); broken UTF-8 does not.
+        try assertFails(#"{"e":"depthUpdate","s":"币安人生USDT","U":1,"u":2,"b":[],"a":[]}"#, "no tick and lot size for 币安人生USDT")
+        let prefix = Array(#"{"e":"depthUpdate","s":"BTC"#.utf8), suffix = Array(#"USDT","U":1,"u":2,"b":[],"a":[]}"#.utf8)
+        for bad: [UInt8] in [[0xFF], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE4, 0xB8]] {
+            for (json, label) in [(prefix + bad + suffix, "a read string"), (Array(#"{"stream":""#.utf8) + bad + Array(#"","data":{}}"#.utf8), "a skipped string")] {
+                let result = try translate(bytes: json)
+                XCTAssertTrue(result.frames.isEmpty)
+                XCTAssertEqual(result.failure?.message, "invalid UTF-8 in a string", "\(bad) in \(label)")
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 @testable import feed
+import IPC
 import XCTest
 
 /// Decimal strings become integer ticks and lots exactly, or fail saying why; never rounded.
@@ -28,7 +29,9 @@ final class DecimalScaleTests: XCTestCase {
         XCTAssertEqual(try count("0.00000000", DecimalScale(mantissa: 1, decimals: 8)), 0)
         XCTAssertEqual(try count("25.42618900", DecimalScale(mantissa: 1, decimals: 8)), 2_542_618_900)
         XCTAssertEqual(try count("7.6150", DecimalScale(mantissa: 5, decimals: 3)), 1_523)
-        XCTAssertEqual(try count("92233720368547758.07", cent), Int64.max)
+        XCTAssertEqual(try count("9999999999999999.99", cent), FrameLayout.maxQuantity)
+        XCTAssertEqual(failure("10000000000000000.00", cent), .tooLarge, "10^18 ticks: past the largest a frame carries")
+        XCTAssertEqual(failure("92233720368547758.07", cent), .tooLarge)
     }
 
     func testNothingIsRounded() {

@@ -117,6 +117,68 @@ final class InjectedFaultTests: XCTestCase {
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline, "lines that carried no book data cost nothing")
     }
 
+    /// The first message of a symbol fails: its definition still reaches the book, which syncs
+    /// on the snapshot as if the message had never been recorded.
+    func testABadFirstMessageKeepsTheInstrumentsDefinition() throws {
+        var lines = try lines()
+        lines[0] = lines[0].replacingOccurrences(of: #""U":50093239189"#, with: #""U":60093239189"#)
+        let path = try write(lines, "bad-first.txt")
+        let result = try replay(path)
+        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):1: depthUpdate with U 60093239189 > u 50093239202"), result.run.firstErrors)
+        XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
+    }
+
+    /// A recording that opens with its snapshot: the snapshot goes to the first symbol named,
+    /// ahead of that message, and the book says why it cannot go on (the diffs that bridged it
+    /// were before the cut), never a garbled error.
+    func testARecordingThatOpensWithItsSnapshot() throws {
+        let lines = try lines()
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        let path = try write(Array(lines[snapshot...]), "opens-with-snapshot.txt")
+        let result = try replay(path)
+        XCTAssertFalse(result.run.firstErrors.contains("malformed lines skipped") && !result.run.firstErrors.contains("0 malformed lines skipped"),
+                       result.run.firstErrors)
+        XCTAssertEqual(result.comparison.tops, 1, "the snapshot's own top, then no more")
+        XCTAssertTrue(result.run.secondErrors.contains("book: BTCUSDT: gap: update 50093239237 follows 50093239224, the book is at 50093239218"),
+                      result.run.secondErrors)
+    }
+
+    /// A depth update that gives its bids twice ("bids" and "b"): an error naming the key, the
+    /// message dropped as a gap, never last-wins.
+    func testADuplicateKeyIsNamedAndTheBookNeverWrong() throws {
+        var lines = try lines()
+        let depth = depthLinesAfterSnapshot(lines)[3]
+        lines[depth] = lines[depth].replacingOccurrences(of: #""b":["#, with: #""bids":[["1.00000000","5.00000000"]],"b":["#)
+        let path = try write(lines, "duplicate-key.txt")
+        let result = try replay(path)
+        XCTAssertTrue(result.run.firstErrors.contains(#"duplicate key "b" (the message gives its field twice)"#), result.run.firstErrors)
+    }
+
+    /// The opening snapshot repeated 2000 lines on: ignored with a warning and counted.
+    func testAnOldSnapshotRepeatedMidStreamIsIgnored() throws {
+        var lines = try lines()
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        let time = Int64(lines[snapshot + 2000].prefix { $0 != " " })! + 1
+        lines.insert("\(time)" + lines[snapshot][lines[snapshot].firstIndex(of: " ")!...], at: snapshot + 2001)
+        let result = try replay(try write(lines, "old-snapshot-again.txt"))
+        XCTAssertTrue(result.run.firstErrors.contains("feed: BTCUSDT: snapshot 50093239218 is older than update"), result.run.firstErrors)
+        XCTAssertTrue(result.run.firstErrors.contains("1 stale snapshots ignored"), result.run.firstErrors)
+        XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
+    }
+
+    /// A line longer than any message is skipped and counted like any bad line.
+    func testAnOverlongLineIsSkippedAndCounted() throws {
+        var lines = try lines()
+        let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
+        lines.insert("1723161254300000000 {\"x\":\"" + String(repeating: "x", count: 5 << 20) + "\"}", at: snapshot + 5)
+        let path = try write(lines, "long-line.txt")
+        let result = try replay(path)
+        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 6): longer than 4194304 bytes, more than any message: skipped"),
+                      result.run.firstErrors)
+        XCTAssertTrue(result.run.firstErrors.contains("1 malformed lines skipped"), result.run.firstErrors)
+        XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
+    }
+
     /// A receive time at Int64's end used to overflow the feed's timeline on the next line.
     func testAReceiveTimePastTheLatestAFrameCarriesIsSkippedNotCrashed() throws {
         var lines = try lines()

@@ -58,6 +58,19 @@ final class OrderBookTests: XCTestCase {
         XCTAssertEqual(book.staleMessages, 2)
     }
 
+    /// A snapshot older than the book (a REST answer repeated late) would take its top back in time.
+    func testASnapshotOlderThanTheBookIsIgnored() {
+        let book = synced()
+        XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_004, span: 10)), .applied)
+        XCTAssertEqual(apply(book, message([(.bid, 90, 1), (.ask, 95, 1)], id: 1_000, span: 0, snapshot: true)), .none)
+        XCTAssertEqual(book.updateId, 1_004)
+        XCTAssertEqual(book.bids.bestPrice, 100)
+        XCTAssertEqual(book.staleMessages, 1)
+        XCTAssertEqual(apply(book, message([(.bid, 100, 7)], id: 1_005, span: 1)), .applied, "the chain goes on")
+        XCTAssertEqual(apply(book, message([(.bid, 98, 1), (.ask, 99, 1)], id: 1_005, span: 0, snapshot: true)), .applied,
+                       "a snapshot at the book's own id is applied")
+    }
+
     func testGapInvalidatesUntilTheNextSnapshot() {
         let book = synced()
         XCTAssertEqual(apply(book, message([(.bid, 100, 6)], id: 1_004, span: 4)), .applied)
