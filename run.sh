@@ -7,6 +7,8 @@
 #                   \-> book --dashboard --lossy (on a terminal) <- exec ring -> risk (limits, watchdog)
 set -euo pipefail
 cd "$(dirname "$0")"
+# A run's journal, logs, report and CSVs are its owner's only: files 0600, directories 0700.
+umask 077
 
 usage() {
   cat <<'USAGE'
@@ -138,7 +140,12 @@ for product in feed book signal exec risk; do
   [ -x "$bin/$product" ] || { echo "run.sh: no $product in $bin (TICKPIPE_BIN)" >&2; exit 100; }
 done
 run_dir="runs/$session"
+if [ -s "$run_dir/journal" ]; then
+  echo "run.sh: $run_dir holds the journal of an earlier run; a run never appends to another's: choose another --session or move $run_dir away" >&2
+  exit 100
+fi
 mkdir -p "$run_dir"
+chmod 700 runs "$run_dir"
 ring() { echo "shm:tickpipe.$session.$1"; }
 common=(--idle "$idle" --session "$session")
 

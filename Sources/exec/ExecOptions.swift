@@ -7,6 +7,8 @@ struct ExecOptions {
     var market: Endpoint?
     var output: Endpoint?
     var journalPath: String?
+    /// Continue a journal that holds records (this run's, after exec stopped); else refused.
+    var appendJournal = false
     var sync = Journal.SyncPolicy.batch
     var venue = PaperVenue.Parameters()
     /// Pre-trade limits; sizes in units of the base asset, converted per instrument.
@@ -25,7 +27,7 @@ struct ExecOptions {
 
     static let usage = """
         usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N]] [--journal FILE]
-                    [--fsync none|batch|always]
+                    [--append] [--fsync none|batch|always]
                     [--entry-latency-ms MS] [--md-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
                     [--queue-power N]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
@@ -37,7 +39,8 @@ struct ExecOptions {
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring for the market,
         merged in the same order: every market frame then crosses two rings, not four. Every order command, execution report
-        and position snapshot goes to the journal and, with --out, to the next stage. At the end of the
+        and position snapshot goes to the journal (a new file, mode 0600; one that holds records is
+        another run's and refused, unless --append continues it) and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
         past it, whatever the strategy asks. An order or cancel meets the book --entry-latency-ms
@@ -61,6 +64,8 @@ struct ExecOptions {
             }
         }
         journalPath = try flags.value("--journal")
+        appendJournal = flags.flag("--append")
+        if appendJournal && journalPath == nil { throw InvalidArgument("--append continues a --journal FILE; none given") }
         if let sync = try flags.value("--fsync") {
             guard let policy = Journal.SyncPolicy(rawValue: sync) else {
                 throw InvalidArgument("--fsync '\(sync)': expected none, batch or always")

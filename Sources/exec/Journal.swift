@@ -17,11 +17,18 @@ import IPC
 final class Journal {
     enum SyncPolicy: String, CaseIterable { case none, batch, always }
 
+    /// Bytes that are not intact records, from `offset` (`length` 0: records missing there).
     struct Damage: Equatable, CustomStringConvertible {
+        /// The sequence the first record there should have had.
         var record: UInt64
         var offset: Int
+        var length = JournalDescriptor.recordSize
         var reason: String
-        var description: String { "record \(record) at byte \(offset): \(reason)" }
+        var description: String {
+            if length == JournalDescriptor.recordSize { return "record \(record) at byte \(offset): \(reason)" }
+            if length == 0 { return "before byte \(offset): \(reason)" }
+            return "bytes \(offset)..<\(offset + length) (\(length) bytes, from record \(record) on): \(reason); read on from the next intact record"
+        }
     }
 
     /// What opening found: intact records, damaged ones (skipped, left in place), a torn tail
@@ -37,6 +44,9 @@ final class Journal {
 
     struct JournalError: Error, CustomStringConvertible {
         let description: String
+        /// The file named is not what it should be (missing, not a journal, another run's):
+        /// the user's input, not a failed system call.
+        var isBadInput = false
     }
 
     let path: String
@@ -58,16 +68,19 @@ final class Journal {
     /// Records allocated at a time: 62.5 MiB.
     static let growthRecords = 819_200
 
-    private var endBytes: Int { JournalDescriptor.recordOffset(nextSequence) }
+    /// Where the next record goes: after the last one, which is at `recordOffset(sequence)` in a
+    /// journal written in one go, and wherever a damaged journal's last intact record ended.
+    @exclusivity(unchecked) private var endBytes: Int
 
-    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64, growthRecords: Int) throws(JournalError) {
+    private init(path: String, fd: Int32, policy: SyncPolicy, nextSequence: UInt64, endBytes end: Int,
+                 growthRecords: Int) throws(JournalError) {
         self.path = path
         self.fd = fd
         self.policy = policy
         self.nextSequence = nextSequence
         flushedSequence = nextSequence
+        endBytes = end
         growthBytes = growthRecords * JournalDescriptor.recordSize
-        let end = JournalDescriptor.recordOffset(nextSequence)
         nextWakeBytes = end + JournalWorker.stepBytes
         guard let base = mmap(nil, Journal.addressSpaceBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0),
               base != MAP_FAILED else {
@@ -111,14 +124,24 @@ final class Journal {
         }
     }
 
-    /// Opens `path` for appending, creating it if absent. An existing journal is checked record
-    /// by record; a file that is not a journal of this layout is refused, never overwritten.
-    static func open(_ path: String, policy: SyncPolicy, growthRecords: Int = Journal.growthRecords) throws(JournalError) -> (Journal, Opening) {
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Opens the journal at `path`, creating it (mode 0600) if it is new. One that already holds
+    /// records is another run's unless `appending` (exec after a crash, continuing its own run):
+    /// it is refused and left untouched, so no run ever mixes its records into another's.
+    static func open(_ path: String, policy: SyncPolicy, appending: Bool,
+                     growthRecords: Int = Journal.growthRecords) throws(JournalError) -> (Journal, Opening) {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError(description: "journal \(path): \(String(cString: strerror(errno)))") }
         var opening = Opening()
         var info = stat()
-        fstat(fd, &info)
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw JournalError(description: "journal \(path): fstat: \(reason)")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            Glibc.close(fd)
+            throw JournalError(description: "journal \(path): not a regular file", isBadInput: true)
+        }
         if info.st_size == 0 {
             var header = [UInt8](repeating: 0, count: JournalDescriptor.headerSize)
             header.withUnsafeMutableBytes { raw in
@@ -131,7 +154,8 @@ final class Journal {
                 throw JournalError(description: "journal \(path): cannot write its header: \(String(cString: strerror(errno)))")
             }
             opening.created = true
-            return (try Journal(path: path, fd: fd, policy: policy, nextSequence: 0, growthRecords: growthRecords), opening)
+            return (try Journal(path: path, fd: fd, policy: policy, nextSequence: 0, endBytes: JournalDescriptor.headerSize,
+                                growthRecords: growthRecords), opening)
         }
         let scan: Scan
         do {
@@ -140,14 +164,24 @@ final class Journal {
             Glibc.close(fd)
             throw error
         }
+        guard appending || (scan.intact == 0 && scan.damaged.isEmpty) else {
+            Glibc.close(fd)
+            throw JournalError(description: "journal \(path) already holds \(scan.intact) records of an earlier run; a run never appends to another's: give a new journal (or session), or --append to continue this one", isBadInput: true)
+        }
         opening.intactRecords = scan.intact
         opening.damaged = scan.damaged
         opening.tornTailBytes = scan.tornTailBytes
         opening.unusedTailBytes = scan.unusedTailBytes
-        // Cut a torn tail and unused space off, so the next record starts on a record boundary.
-        let end = off_t(JournalDescriptor.recordOffset(scan.slots))
-        if scan.tornTailBytes > 0 || scan.unusedTailBytes > 0 { ftruncate(fd, end) }
-        return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.slots, growthRecords: growthRecords), opening)
+        // Cut a torn tail and unused space off: the next record follows the last whole one.
+        if scan.tornTailBytes > 0 || scan.unusedTailBytes > 0 {
+            guard ftruncate(fd, off_t(scan.endOffset)) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw JournalError(description: "journal \(path): ftruncate: \(reason)")
+            }
+        }
+        return (try Journal(path: path, fd: fd, policy: policy, nextSequence: scan.nextSequence, endBytes: scan.endOffset,
+                            growthRecords: growthRecords), opening)
     }
 
     /// Appends one frame as a record, straight into the mapped file.
@@ -162,6 +196,7 @@ final class Journal {
         record.storeBytes(of: checksum, toByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
         record.storeBytes(of: JournalDescriptor.marker, toByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
         nextSequence &+= 1
+        endBytes = offset + JournalDescriptor.recordSize
         if offset >= nextWakeBytes {
             nextWakeBytes = offset + JournalWorker.stepBytes
             worker.wrote(upTo: offset + JournalDescriptor.recordSize)
@@ -210,91 +245,139 @@ final class Journal {
         }
     }
 
+    /// What reading a journal found. Records are found where they are, not only where they
+    /// should be: after bytes that are not a record (a flipped byte, a record inserted or cut
+    /// out, a stray write) reading resynchronises on the next intact record, one whose marker and
+    /// checksum hold and whose sequence comes after the last one read.
     struct Scan {
-        var slots: UInt64 = 0
         var intact: UInt64 = 0
         var damaged: [Damage] = []
         var tornTailBytes = 0
         /// Whole zero records at the end: allocated ahead, never written.
         var unusedTailBytes = 0
+        /// The sequence after the last intact record's: the next record's.
+        var nextSequence: UInt64 = 0
+        /// Where the records end (a torn or unused tail starts): where the next one is written.
+        var endOffset = JournalDescriptor.headerSize
     }
 
     /// Reads a journal: every intact record's frame to `body`, in order, and what is damaged.
     static func read(_ path: String, _ body: (Frame, UInt64) -> Void) throws(JournalError) -> Scan {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError(description: "journal \(path): \(String(cString: strerror(errno)))") }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            throw JournalError(description: "journal \(path): \(String(cString: strerror(code)))", isBadInput: code == ENOENT || code == ENOTDIR)
+        }
         defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw JournalError(description: "journal \(path): fstat: \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let kind = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw JournalError(description: "journal \(path): \(kind), not a journal", isBadInput: true)
+        }
         return try scan(fd: fd, path: path) { body($0.frame, $0.sequence) }
     }
 
     private static func scan(fd: Int32, path: String, _ body: ((frame: Frame, sequence: UInt64)) -> Void) throws(JournalError) -> Scan {
         var header = [UInt8](repeating: 0, count: JournalDescriptor.headerSize)
         let got = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard got >= 0 else { throw JournalError(description: "journal \(path): read failed: \(String(cString: strerror(errno)))") }
         let (magic, version, recordSize) = header.withUnsafeBytes {
             ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt16.self), $0.load(fromByteOffset: 10, as: UInt16.self))
         }
         guard got < 8 || magic == JournalDescriptor.magic else {
-            throw JournalError(description: "journal \(path): not a tickpipe journal (wrong magic); refusing to touch it")
+            throw JournalError(description: "journal \(path): not a tickpipe journal (wrong magic); refusing to touch it", isBadInput: true)
         }
         guard got == JournalDescriptor.headerSize else {
-            throw JournalError(description: "journal \(path): \(got) bytes, shorter than its \(JournalDescriptor.headerSize)-byte header")
+            throw JournalError(description: "journal \(path): \(got) bytes, shorter than its \(JournalDescriptor.headerSize)-byte header", isBadInput: true)
         }
         guard version == JournalDescriptor.layoutVersion, Int(recordSize) == JournalDescriptor.recordSize else {
-            throw JournalError(description: "journal \(path): layout version \(version), record size \(recordSize); this build writes \(JournalDescriptor.layoutVersion), \(JournalDescriptor.recordSize)")
+            throw JournalError(description: "journal \(path): layout version \(version), record size \(recordSize); this build writes \(JournalDescriptor.layoutVersion), \(JournalDescriptor.recordSize)", isBadInput: true)
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw JournalError(description: "journal \(path): fstat: \(String(cString: strerror(errno)))") }
+        let size = Int(info.st_size)
         var scan = Scan()
-        let chunkRecords = 4_096
-        let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkRecords * JournalDescriptor.recordSize, alignment: 64)
-        defer { chunk.deallocate() }
-        var offset = JournalDescriptor.headerSize
-        // Zero records seen and not yet placed: the unused tail if nothing but zeros follows,
-        // damaged records (zeroed) if a written one does.
-        var zeros = 0
-        while true {
-            let count = pread(fd, chunk, chunkRecords * JournalDescriptor.recordSize, off_t(offset))
-            guard count >= 0 else { throw JournalError(description: "journal \(path): read failed: \(String(cString: strerror(errno)))") }
-            let whole = count / JournalDescriptor.recordSize
-            for index in 0..<whole {
-                let record = chunk + index * JournalDescriptor.recordSize
-                let at = offset + index * JournalDescriptor.recordSize
-                if isZero(record) {
-                    zeros += 1
-                    continue
-                }
-                for zero in 0..<zeros {
-                    let zeroAt = at - (zeros - zero) * JournalDescriptor.recordSize
-                    scan.damaged.append(Damage(record: scan.slots, offset: zeroAt, reason: "zeroed, with written records after it"))
-                    scan.slots += 1
-                }
-                zeros = 0
-                let sequence = record.load(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
-                let stored = record.load(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
-                let marker = record.load(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
-                let computed = cplatform_crc32c(record, JournalDescriptor.checksumOffset)
-                if marker != JournalDescriptor.marker || stored != computed {
-                    scan.damaged.append(Damage(record: scan.slots, offset: at, reason: marker != JournalDescriptor.marker ? "record marker missing" : "checksum mismatch"))
-                } else if sequence != scan.slots {
-                    scan.damaged.append(Damage(record: scan.slots, offset: at, reason: "sequence \(sequence) in slot \(scan.slots)"))
-                } else if FrameValidator.defect(in: UnsafeRawPointer(record)) != nil {
-                    scan.damaged.append(Damage(record: scan.slots, offset: at, reason: "not a valid frame"))
-                } else {
-                    scan.intact += 1
-                    body((record.load(as: Frame.self), sequence))
-                }
-                scan.slots += 1
+        guard size > JournalDescriptor.headerSize else { return scan }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw JournalError(description: "journal \(path): mmap failed: \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(mapped, size) }
+        let base = UnsafeRawPointer(mapped)
+        let recordBytes = JournalDescriptor.recordSize
+        /// The frame at `offset`, copied out (a record found by resynchronising may be anywhere).
+        func frame(at offset: Int) -> Frame {
+            var frame = Frame(header: FrameHeader(type: .control))
+            withUnsafeMutableBytes(of: &frame) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + offset, count: FrameLayout.frameSize)) }
+            return frame
+        }
+        func validFrame(at offset: Int) -> Bool {
+            withUnsafeBytes(of: frame(at: offset)) { FrameValidator.defect(in: $0.baseAddress!) == nil }
+        }
+        /// The record at `offset`, if it is one: marker, checksum, a valid frame; its sequence.
+        func record(at offset: Int) -> UInt64? {
+            let record = base + offset
+            guard record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self) == JournalDescriptor.marker,
+                  record.loadUnaligned(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
+                    == cplatform_crc32c(record, JournalDescriptor.checksumOffset),
+                  validFrame(at: offset) else { return nil }
+            return record.loadUnaligned(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
+        }
+        func why(_ offset: Int) -> String {
+            let record = base + offset
+            if isZero(record) { return "zeroed, with written records after it" }
+            if record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self) != JournalDescriptor.marker {
+                return "record marker missing"
             }
-            offset += whole * JournalDescriptor.recordSize
-            if count < chunkRecords * JournalDescriptor.recordSize {
-                scan.tornTailBytes = count - whole * JournalDescriptor.recordSize
-                scan.unusedTailBytes = zeros * JournalDescriptor.recordSize
+            if record.loadUnaligned(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
+                != cplatform_crc32c(record, JournalDescriptor.checksumOffset) { return "checksum mismatch" }
+            if !validFrame(at: offset) { return "not a valid frame" }
+            return "sequence \(record.loadUnaligned(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)) out of place"
+        }
+        var offset = JournalDescriptor.headerSize
+        /// Damage was just reported: the records it held are not missing twice.
+        var afterDamage = false
+        while size - offset >= recordBytes {
+            if let sequence = record(at: offset), sequence >= scan.nextSequence {
+                if sequence > scan.nextSequence && !afterDamage {
+                    scan.damaged.append(Damage(record: scan.nextSequence, offset: offset, length: 0,
+                                               reason: "records \(scan.nextSequence) to \(sequence - 1) missing"))
+                }
+                afterDamage = false
+                body((frame(at: offset), sequence))
+                scan.intact += 1
+                scan.nextSequence = sequence + 1
+                offset += recordBytes
+                continue
+            }
+            // Zeros to the end (in whole records, and a zero rest): allocated, never written.
+            var zeros = offset
+            while size - zeros >= recordBytes && isZero(base + zeros) { zeros += recordBytes }
+            if zeros > offset && (zeros == size || (size - zeros < recordBytes && isZero(base + zeros, count: size - zeros))) {
+                scan.endOffset = offset
+                scan.unusedTailBytes = zeros - offset
+                scan.tornTailBytes = size - zeros
                 return scan
             }
+            // Not a record: read on to the next intact one.
+            var next = offset + 1
+            while size - next >= recordBytes, !(record(at: next).map { $0 >= scan.nextSequence } ?? false) { next += 1 }
+            if size - next < recordBytes && size - offset < recordBytes {
+                break // less than a record left: a torn tail
+            }
+            let end = size - next >= recordBytes ? next : size
+            scan.damaged.append(Damage(record: scan.nextSequence, offset: offset, length: end - offset, reason: why(offset)))
+            afterDamage = true
+            offset = end
         }
+        scan.endOffset = offset
+        scan.tornTailBytes = size - offset
+        return scan
     }
 
-    private static func isZero(_ record: UnsafeMutableRawPointer) -> Bool {
-        var bits: UInt64 = 0
-        for word in 0..<(JournalDescriptor.recordSize / 8) { bits |= record.load(fromByteOffset: word * 8, as: UInt64.self) }
+    private static func isZero(_ bytes: UnsafeRawPointer, count: Int = JournalDescriptor.recordSize) -> Bool {
+        var bits: UInt8 = 0
+        for index in 0..<count { bits |= bytes.load(fromByteOffset: index, as: UInt8.self) }
         return bits == 0
     }
 }

@@ -35,9 +35,12 @@ import IPC
 ///
 /// The writer allocates the file ahead of its records and cuts it back when it closes: a crash
 /// leaves zero records after the last one written, which are no damage. A short last record (a
-/// torn tail) or a record whose CRC does not match (a damaged disk, a stray write; zeros with
-/// written records after them) is. Opening finds all of these, keeps every intact record and
-/// says what it found.
+/// torn tail) or bytes that are not a record (a damaged disk, a stray write, bytes inserted or
+/// cut out; zeros with written records after them) are. Reading finds all of these: after
+/// damage it resynchronises on the next intact record (its marker and CRC hold, its sequence
+/// follows the last one read), keeps every intact record and names each damaged byte range and
+/// each run of missing sequence numbers. A file that already holds records is only appended to
+/// by the run that wrote it (`exec --append`); the file is created 0600.
 enum JournalDescriptor {
     /// "TPJRNL" followed by 0x00 0x01, read as a little-endian UInt64.
     static let magic: UInt64 = 0x0100_4C4E_524A_5054

@@ -37,7 +37,7 @@ if let output = options.output {
 var journal: Journal?
 if let path = options.journalPath {
     do {
-        let (opened, opening) = try Journal.open(path, policy: options.sync)
+        let (opened, opening) = try Journal.open(path, policy: options.sync, appending: options.appendJournal)
         for damage in opening.damaged { StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)") }
         if opening.tornTailBytes > 0 {
             StandardError.line("exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
@@ -47,7 +47,7 @@ if let path = options.journalPath {
         }
         journal = opened
     } catch {
-        ToolStart.fail("exec: \(error)", ExitCode.system)
+        ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
     }
 }
 var membership: SessionMembership?
@@ -69,7 +69,7 @@ func printJournal(_ path: String, rows: JournalCSV.Rows) -> Never {
             print(line)
         }
     } catch {
-        ToolStart.fail("exec: \(error)", ExitCode.system)
+        ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
     }
     exitReportingDamage(scan, path)
 }
@@ -80,7 +80,7 @@ func printReport(_ path: String) -> Never {
     do {
         scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }
     } catch {
-        ToolStart.fail("exec: \(error)", ExitCode.system)
+        ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
     }
     print(report.html(title: "tickpipe run: \(path)"), terminator: "")
     exitReportingDamage(scan, path)

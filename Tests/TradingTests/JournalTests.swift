@@ -31,7 +31,7 @@ final class JournalTests: XCTestCase {
     }
 
     func writeJournal(records: Int) throws {
-        let (journal, opening) = try Journal.open(path, policy: .always)
+        let (journal, opening) = try Journal.open(path, policy: .always, appending: true)
         XCTAssertTrue(opening.created)
         try journal.append(Frame(InstrumentDefinition(instrument)))
         for n in 1..<records { try journal.append(frame(n)) }
@@ -46,7 +46,7 @@ final class JournalTests: XCTestCase {
 
     func testRecordsSurviveReopeningAndAppendingContinuesTheSequence() throws {
         try writeJournal(records: 10)
-        let (journal, opening) = try Journal.open(path, policy: .batch)
+        let (journal, opening) = try Journal.open(path, policy: .batch, appending: true)
         XCTAssertEqual(opening, Journal.Opening(intactRecords: 10, damaged: [], tornTailBytes: 0, created: false))
         XCTAssertEqual(journal.nextSequence, 10)
         try journal.append(frame(10))
@@ -75,7 +75,7 @@ final class JournalTests: XCTestCase {
     func testEveryRecordSurvivesAllocationStepsTheWorkerAndAClose() throws {
         for policy in Journal.SyncPolicy.allCases {
             unlink(path)
-            let (journal, _) = try Journal.open(path, policy: policy, growthRecords: 100)
+            let (journal, _) = try Journal.open(path, policy: policy, appending: true, growthRecords: 100)
             for n in 0..<5_000 {
                 try journal.append(frame(n))
                 if n % 70 == 69 { try journal.flush() }
@@ -94,7 +94,7 @@ final class JournalTests: XCTestCase {
         // Batch syncs every 100 ms: over ~0.5 s the worker unmaps the pages written since its
         // last sync, syncs, and maps those ahead in again, while records keep going in (into
         // pages it has just unmapped, some of them).
-        let (journal, _) = try Journal.open(path, policy: .batch, growthRecords: 2_000)
+        let (journal, _) = try Journal.open(path, policy: .batch, appending: true, growthRecords: 2_000)
         var n = 0
         let end = SystemClock.monotonicNanoseconds() + 500_000_000
         while SystemClock.monotonicNanoseconds() < end {
@@ -115,7 +115,7 @@ final class JournalTests: XCTestCase {
         // before the first record (synced, only what the worker maps in ahead of the writer).
         for policy in [Journal.SyncPolicy.none, .batch] {
             unlink(path)
-            let (journal, _) = try Journal.open(path, policy: policy, growthRecords: 200_000)
+            let (journal, _) = try Journal.open(path, policy: policy, appending: true, growthRecords: 200_000)
             let length = fileSize()
             XCTAssertEqual(length, JournalDescriptor.recordOffset(200_000))
             let fd = open(path, O_RDONLY)
@@ -149,7 +149,7 @@ final class JournalTests: XCTestCase {
         close(fd)
         XCTAssertEqual(try readAll().frames.count, 10)
         XCTAssertEqual(try readAll().scan.unusedTailBytes, 7 * JournalDescriptor.recordSize)
-        let (journal, opening) = try Journal.open(path, policy: .none)
+        let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
         XCTAssertEqual(opening, Journal.Opening(intactRecords: 10, damaged: [], tornTailBytes: 0,
                                                 unusedTailBytes: 7 * JournalDescriptor.recordSize, created: false))
         XCTAssertEqual(journal.nextSequence, 10, "the next record follows the last written one")
@@ -169,8 +169,7 @@ final class JournalTests: XCTestCase {
         let all = try readAll()
         XCTAssertEqual(all.frames.count, 8)
         XCTAssertEqual(all.scan.damaged.map(\.description), [
-            "record 3 at byte \(at): zeroed, with written records after it",
-            "record 4 at byte \(at + JournalDescriptor.recordSize): zeroed, with written records after it",
+            "bytes \(at)..<\(at + 160) (160 bytes, from record 3 on): zeroed, with written records after it; read on from the next intact record",
         ])
         XCTAssertEqual(all.scan.unusedTailBytes, 0)
     }
@@ -183,7 +182,7 @@ final class JournalTests: XCTestCase {
         let before = try readAll()
         XCTAssertEqual(before.frames.count, 9)
         XCTAssertEqual(before.scan.tornTailBytes, JournalDescriptor.recordSize - 30)
-        let (journal, opening) = try Journal.open(path, policy: .always)
+        let (journal, opening) = try Journal.open(path, policy: .always, appending: true)
         XCTAssertEqual(opening.intactRecords, 9)
         XCTAssertEqual(opening.tornTailBytes, 50)
         XCTAssertEqual(journal.nextSequence, 9, "the torn record's slot is reused, nothing is invented")
@@ -210,9 +209,76 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(all.scan.damaged, [Journal.Damage(record: 4, offset: JournalDescriptor.headerSize + 4 * JournalDescriptor.recordSize,
                                                          reason: "checksum mismatch")])
         XCTAssertEqual(all.frames[4], frame(5), "the records after the damage are all there")
-        let (journal, opening) = try Journal.open(path, policy: .none)
+        let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
         XCTAssertEqual(opening.damaged.count, 1)
         XCTAssertEqual(journal.nextSequence, 10, "the damaged record keeps its slot")
+    }
+
+    /// A record cut out or one inserted, even a few bytes, used to make every later record
+    /// unreadable: reading resynchronises on the next intact record and names the damage.
+    func testReadingResynchronisesAfterBytesInsertedOrRemoved() throws {
+        try writeJournal(records: 900)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let record = JournalDescriptor.recordSize, header = JournalDescriptor.headerSize
+        func reread(_ data: Data) throws -> (frames: [Frame], scan: Journal.Scan) {
+            try data.write(to: URL(fileURLWithPath: path))
+            return try readAll()
+        }
+        // One whole record removed: every other kept, the gap in the sequence named.
+        var removed = original
+        removed.removeSubrange((header + 100 * record)..<(header + 101 * record))
+        var result = try reread(removed)
+        XCTAssertEqual(result.frames.count, 899)
+        XCTAssertEqual(result.scan.damaged.map(\.description), ["before byte \(header + 100 * record): records 100 to 100 missing"])
+        // A copy of an earlier record inserted: skipped as out of place, every record kept.
+        var inserted = original
+        inserted.insert(contentsOf: original[(header + 3 * record)..<(header + 4 * record)], at: header + 500 * record)
+        result = try reread(inserted)
+        XCTAssertEqual(result.frames.count, 900)
+        XCTAssertEqual(result.scan.damaged.map(\.description), ["record 500 at byte \(header + 500 * record): sequence 3 out of place"])
+        // Seven stray bytes in the middle and 13 cut from a record: only the record they hit is lost.
+        var shifted = original
+        shifted.insert(contentsOf: [1, 2, 3, 4, 5, 6, 7], at: header + 200 * record + 10)
+        shifted.removeSubrange((header + 600 * record + 20)..<(header + 600 * record + 33))
+        result = try reread(shifted)
+        XCTAssertEqual(result.frames.count, 898, "records 200 and 600 damaged, the 777 after them intact")
+        XCTAssertEqual(result.scan.damaged.count, 2)
+        XCTAssertEqual(result.frames.last, frame(899))
+        XCTAssertEqual(result.scan.tornTailBytes, 0)
+        // Appending to it continues after the last record with the next sequence.
+        let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
+        XCTAssertEqual(opening.intactRecords, 898)
+        XCTAssertEqual(journal.nextSequence, 900)
+        try journal.append(frame(900))
+        try journal.close()
+        XCTAssertEqual(try readAll().frames.last, frame(900))
+        XCTAssertEqual(try readAll().frames.count, 899)
+    }
+
+    /// Opening a journal that holds records without `appending` refuses it and leaves it as it
+    /// was: a run never mixes its records into another's.
+    func testAnotherRunsJournalIsRefusedUnlessAppending() throws {
+        try writeJournal(records: 5)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Journal.open(path, policy: .none, appending: false)) { error in
+            XCTAssertTrue("\(error)".contains("already holds 5 records of an earlier run"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        var info = stat()
+        XCTAssertEqual(stat(path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600, "a journal is its owner's only")
+    }
+
+    /// A directory or a FIFO named as a journal is said to be one, at once.
+    func testADirectoryOrAFIFOIsNotAJournal() throws {
+        let fifo = path + ".fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        defer { unlink(fifo) }
+        for (file, kind) in [(FileManager.default.temporaryDirectory.path, "a directory"), (fifo, "not a regular file")] {
+            let run = try ChildProcess("exec", ["journal", file]).finish(timeout: 10)
+            XCTAssertEqual(run.status, 1, run.err)
+            XCTAssertEqual(run.err, "exec: journal \(file): \(kind), not a journal\n")
+        }
     }
 
     /// Records hold frames: the journal's version moves with the frame layout's.
@@ -223,7 +289,7 @@ final class JournalTests: XCTestCase {
 
     func testAFileThatIsNotAJournalIsRefusedAndLeftAlone() throws {
         try "not a journal at all, but someone's notes\n".write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try Journal.open(path, policy: .always)) { error in
+        XCTAssertThrowsError(try Journal.open(path, policy: .always, appending: true)) { error in
             XCTAssertTrue("\(error)".hasSuffix("not a tickpipe journal (wrong magic); refusing to touch it"), "\(error)")
         }
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "not a journal at all, but someone's notes\n")

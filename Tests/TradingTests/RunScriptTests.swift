@@ -48,6 +48,21 @@ final class RunScriptTests: XCTestCase {
         XCTAssertTrue(report.contains("<h2>SYNUSDT</h2>") && report.contains("<polyline "), String(report.prefix(500)))
         let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
         XCTAssertEqual(pids.split(separator: "\n").count, 6, "the session and five processes: \(pids)")
+        // The run's files are its owner's only.
+        let directory = root.appendingPathComponent("runs/\(session)").path
+        for (path, mode) in [(directory, 0o700), (directory + "/..", 0o700)]
+            + ["journal", "report.html", "orders.csv", "fills.csv", "exec.log", "pids"].map({ (directory + "/" + $0, 0o600) }) {
+            var info = stat()
+            XCTAssertEqual(stat(path, &info), 0, path)
+            XCTAssertEqual(Int(info.st_mode & 0o777), mode, path)
+        }
+        // The same session again: refused before anything starts, the journal untouched.
+        let journal = try Data(contentsOf: URL(fileURLWithPath: directory + "/journal"))
+        let again = try runScript(["--duration", "3", "--session", session]).finish(timeout: 60)
+        XCTAssertEqual(again.status, 100, again.err)
+        XCTAssertTrue(again.err.contains("runs/\(session) holds the journal of an earlier run; a run never appends to another's"), again.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/journal")), journal)
+        XCTAssertEqual(segments(of: session), [])
     }
 
     /// As the issue says a person would: `./run.sh --duration 20` in a terminal (tmux), the
