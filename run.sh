@@ -50,6 +50,7 @@ strategy=""
 config=""
 exec_args=(--summary-every 30)
 max_position=1
+max_position_given=0
 session="run$$"
 idle=block
 replaying=0
@@ -82,7 +83,7 @@ while [ $# -gt 0 ]; do
       signal_args+=(--quote-size "$2"); shift 2 ;;
     --max-position)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      max_position="$2"; signal_args+=(--max-position "$2"); shift 2 ;;
+      max_position="$2"; max_position_given=1; signal_args+=(--max-position "$2"); shift 2 ;;
     --session)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       session="$2"; shift 2 ;;
@@ -95,6 +96,12 @@ while [ $# -gt 0 ]; do
 done
 case "$session" in *[!A-Za-z0-9_-]*|"") echo "run.sh: --session '$session': letters, digits, '_' or '-'" >&2; exit 100 ;; esac
 if [ -n "$config" ]; then
+  # One position limit for signal, exec and risk: the command line's, else the file's, else 1.
+  if [ "$max_position_given" = 0 ]; then
+    from_file=$(sed 's/#.*//' "$config" | awk -F= '{ name = $1; gsub(/[ \t]/, "", name)
+      if (name == "max-position") { value = $2; gsub(/^[ \t]+|[ \t\r]+$/, "", value); print value } }')
+    if [ -n "$from_file" ]; then max_position=$from_file; else signal_args+=(--max-position "$max_position"); fi
+  fi
   signal_args=(--config "$config" "${signal_args[@]}")
 else
   # Without a strategy file: 0.1 a side within the position limit, unless given; and by default

@@ -30,7 +30,10 @@ final class RiskStage {
         membership.setGauge(.maxNotional, options.maxNotional)
         membership.setGauge(.maxDrawdown, options.maxDrawdown)
         membership.setGauge(.staleMs, options.staleMs.map(Double.init))
-        StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens)")
+        func limit(_ value: Double?, _ unit: String = "") -> String { value.map { "\($0)\(unit)" } ?? "none" }
+        StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens); "
+                           + "limits: max position \(limit(options.maxPosition)), max notional \(limit(options.maxNotional)), "
+                           + "max drawdown \(limit(options.maxDrawdown)), stale data \(limit(options.staleMs.map(Double.init), " ms"))")
         while !SignalFlags.shutdownRequested {
             let now = SystemClock.monotonicNanoseconds()
             var frames = 0

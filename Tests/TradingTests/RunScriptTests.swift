@@ -150,6 +150,33 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
+    /// A strategy file's max-position binds signal, exec and risk alike (it reached only signal),
+    /// and exec's limit counts the orders working: the position never passes it.
+    func testTheStrategyFilesPositionLimitHoldsForExecAndRisk() throws {
+        let data = try sharedDataDirectory()
+        let session = "runshlimit\(getpid())"
+        defer { cleanUp(session) }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-limit-\(getpid()).conf").path
+        defer { unlink(config) }
+        try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.02\nmax-position = 0.03  # BTC\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try runScript(["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--speed", "max", "--session", session,
+                                 "--config", config]).finish(timeout: 300)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertTrue(run.err.contains("limits: max position 0.06,"), "risk's limit is twice exec's: \(run.err)")
+        var ledger = PositionLedger()
+        var largest: Int64 = 0
+        var lot = 0.0
+        _ = try Journal.read(root.appendingPathComponent("runs/\(session)/journal").path) { frame, _ in
+            if frame.header.messageType == .instrumentDefinition { lot = (try? frame.as(InstrumentDefinition.self).instrument())?.lotSize ?? 0 }
+            guard frame.header.messageType == .executionReport else { return }
+            ledger.book(frame.as(ExecutionReport.self))
+            largest = max(largest, abs(ledger.position))
+        }
+        XCTAssertGreaterThan(ledger.fills, 10, run.err)
+        XCTAssertGreaterThanOrEqual(Double(largest) * lot, 0.02 - 1e-12, "the limit was reached")
+        XCTAssertLessThanOrEqual(Double(largest) * lot, 0.03 + 1e-12, "and never passed")
+    }
+
     /// The cryptofeed captures, spot and futures, each its WebSocket file with its REST snapshots:
     /// fine lots and large sizes (a queue share of 10^17-lot levels trapped in 64 bits) run to
     /// the end, every instrument traded and reported.
