@@ -5,6 +5,7 @@ import Glibc
 public enum SegmentError: Error, CustomStringConvertible, Equatable {
     case notFound(SegmentName)
     case permissionDenied(SegmentName)
+    case untrusted(SegmentName, ownerUid: uid_t, mode: mode_t)
     case tooSmall(SegmentName, length: Int, needed: Int)
     case wrongMagic(SegmentName, found: UInt64, expected: UInt64)
     case wrongVersion(SegmentName, found: UInt32, expected: UInt32)
@@ -23,6 +24,9 @@ public enum SegmentError: Error, CustomStringConvertible, Equatable {
             return "segment \(name): no such segment (\(name.devShmPath)); is its producer running?"
         case .permissionDenied(let name):
             return "segment \(name): permission denied opening \(name.devShmPath) (segments are 0600, owned by their creator)"
+        case .untrusted(let name, let uid, let mode):
+            return "segment \(name): \(name.devShmPath) is owned by uid \(uid) with mode \(String(mode, radix: 8)); "
+                + "only a segment of this user (uid \(geteuid())) with mode 600 is attached"
         case .tooSmall(let name, let length, let needed):
             return "segment \(name): segment is \(length) bytes, its header needs \(needed)"
         case .wrongMagic(let name, let found, let expected):

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// The creator makes the segment exclusive and 0600, writes every header field, then stores
 /// the `ready` word last with release. An attacher waits for `ready` with acquire, then
-/// checks magic and layout version. A name that already exists is never reused: its creator
+/// checks that the segment is its own user's and 0600, then magic and layout version. A name that already exists is never reused: its creator
 /// is alive (`inUse`) or dead (`staleSegment`), and either way the creator is told.
 struct SegmentHandshake {
     let magic: UInt64
@@ -70,6 +70,11 @@ struct SegmentHandshake {
             }
         }
         let mapping = opened!
+        // Another user's segment is never trusted: its frames, its halt flags and its instrument
+        // table would be theirs to write. Ours are always our user's and 0600.
+        guard mapping.ownerUid == geteuid(), mapping.mode == 0o600 else {
+            throw SegmentError.untrusted(name, ownerUid: mapping.ownerUid, mode: mapping.mode)
+        }
         guard mapping.length >= headerLength else {
             throw SegmentError.tooSmall(name, length: mapping.length, needed: headerLength)
         }

@@ -9,11 +9,16 @@ public final class SharedMemoryMapping: @unchecked Sendable {
     public let name: SegmentName
     public let base: UnsafeMutableRawPointer
     public let length: Int
+    /// The segment file's owner and permission bits, as `fstat` gave them when it was opened.
+    public let ownerUid: uid_t
+    public let mode: mode_t
 
-    private init(name: SegmentName, base: UnsafeMutableRawPointer, length: Int) {
+    private init(name: SegmentName, base: UnsafeMutableRawPointer, length: Int, ownerUid: uid_t, mode: mode_t) {
         self.name = name
         self.base = base
         self.length = length
+        self.ownerUid = ownerUid
+        self.mode = mode
     }
 
     deinit { munmap(base, length) }
@@ -28,7 +33,7 @@ public final class SharedMemoryMapping: @unchecked Sendable {
         defer { close(fd) }
         do {
             _ = try retryingInterrupts("ftruncate", name.shmPath) { ftruncate(fd, off_t(length)) }
-            return try map(fd: fd, name: name, length: length)
+            return try map(fd: fd, name: name, length: length, ownerUid: geteuid(), mode: 0o600)
         } catch {
             shm_unlink(name.shmPath)
             throw error
@@ -47,7 +52,7 @@ public final class SharedMemoryMapping: @unchecked Sendable {
             // Its creator has not sized it yet (between shm_open and ftruncate): try again.
             throw SystemError(call: "fstat", subject: name.shmPath + " (empty segment)", errno: EAGAIN)
         }
-        return try map(fd: fd, name: name, length: Int(info.st_size))
+        return try map(fd: fd, name: name, length: Int(info.st_size), ownerUid: info.st_uid, mode: info.st_mode & 0o7777)
     }
 
     /// `shm_unlink`: removes the name; mappings that exist stay valid until unmapped.
@@ -55,11 +60,11 @@ public final class SharedMemoryMapping: @unchecked Sendable {
         _ = try retryingInterrupts("shm_unlink", name.shmPath) { shm_unlink(name.shmPath) }
     }
 
-    private static func map(fd: Int32, name: SegmentName, length: Int) throws(SystemError) -> SharedMemoryMapping {
+    private static func map(fd: Int32, name: SegmentName, length: Int, ownerUid: uid_t, mode: mode_t) throws(SystemError) -> SharedMemoryMapping {
         guard let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
               base != MAP_FAILED else {
             throw SystemError(call: "mmap", subject: name.shmPath, errno: errno)
         }
-        return SharedMemoryMapping(name: name, base: base, length: length)
+        return SharedMemoryMapping(name: name, base: base, length: length, ownerUid: ownerUid, mode: mode)
     }
 }

@@ -143,4 +143,43 @@ final class SegmentValidationTests: XCTestCase {
         XCTAssertEqual(result.status, 5)
         XCTAssertTrue(result.err.contains("segment \(name): permission denied opening /dev/shm/\(name)"), result.err)
     }
+
+    /// A segment whose mode is not 0600 (anyone could have written it) is not attached: a ring
+    /// or a control block alike.
+    func testASegmentOpenToOthersIsNotTrusted() throws {
+        let ring = uniqueSegmentName("open")
+        defer { removeSegment(ring) }
+        _ = try RingProducer.create(ring, capacity: 8)
+        XCTAssertEqual(chmod(ring.devShmPath, 0o644), 0)
+        XCTAssertThrowsError(try RingConsumer.attach(ring, mode: .lossy)) { error in
+            XCTAssertEqual(error as? SegmentError, .untrusted(ring, ownerUid: geteuid(), mode: 0o644))
+            XCTAssertTrue("\(error)".contains("is owned by uid \(geteuid()) with mode 644; only a segment of this user"), "\(error)")
+        }
+        let block = uniqueSegmentName("openblock")
+        defer { removeSegment(block) }
+        _ = try ControlBlock.create(block, instruments: [])
+        XCTAssertEqual(chmod(block.devShmPath, 0o660), 0)
+        XCTAssertThrowsError(try ControlBlock.attach(block)) { error in
+            XCTAssertEqual(error as? SegmentError, .untrusted(block, ownerUid: geteuid(), mode: 0o660))
+        }
+    }
+
+    /// Another user's segment, even 0600, is not attached: as root, a ring nobody made.
+    func testASegmentOfAnotherUserIsNotTrusted() throws {
+        guard geteuid() == 0 else { throw XCTSkip("making a segment as another user needs root") }
+        let setpriv = "/usr/bin/setpriv"
+        guard access(setpriv, X_OK) == 0 else { throw XCTSkip("setpriv (util-linux) is needed to drop root") }
+        let name = uniqueSegmentName("foreign")
+        defer { removeSegment(name) }
+        let peer = productsDirectory().appendingPathComponent("RingPeer").path
+        let child = try ChildProcess(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", peer, "produce", name.value, "10", "--wait-gating", "1"])
+        defer { kill(child.pid, SIGKILL); _ = child.finish() }
+        var waited = 0
+        while access(name.devShmPath, F_OK) != 0 && waited < 5_000 { usleep(1_000); waited += 1 }
+        guard access(name.devShmPath, F_OK) == 0 else { throw XCTSkip("nobody could not create a segment here") }
+        usleep(50_000)
+        XCTAssertThrowsError(try RingConsumer.attach(name, mode: .lossy)) { error in
+            XCTAssertEqual(error as? SegmentError, .untrusted(name, ownerUid: 65534, mode: 0o600))
+        }
+    }
 }
