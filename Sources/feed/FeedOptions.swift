@@ -41,6 +41,7 @@ struct FeedOptions {
         usage: feed [--synthetic] [--symbols A,B] [--seed N]
                     [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                     [--live SYMBOLS] [--venue spot|usdm] [--ws-url URL] [--rest-url URL] [--ca-file PEM]
+                    [--allow-plaintext]
                     [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--readers N] [--record FILE]
                     [--idle spin|yield|block] [--session NAME]
         Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
@@ -49,7 +50,8 @@ struct FeedOptions {
         and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers readers
         (default 1) before the first frame, so none misses the snapshot. With --session, feed joins
         the session's control block: its registry, its instrument table, and the books' resync
-        requests (live sources fetch a new snapshot when a book asks).
+        requests (live sources fetch a new snapshot when a book asks). Endpoints are wss:// and
+        https://: plain ws:// or http:// only with --allow-plaintext (a test server of your own).
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 
@@ -65,6 +67,18 @@ struct FeedOptions {
         streamURL = try flags.value("--ws-url") ?? environment("TICKPIPE_BINANCE_WS_URL")
         restURL = try flags.value("--rest-url") ?? environment("TICKPIPE_BINANCE_REST_URL")
         caFile = try flags.value("--ca-file") ?? environment("TICKPIPE_CA_FILE")
+        let allowPlaintext = flags.flag("--allow-plaintext")
+        for (url, name) in [(streamURL, "--ws-url (TICKPIPE_BINANCE_WS_URL)"), (restURL, "--rest-url (TICKPIPE_BINANCE_REST_URL)")] {
+            guard let url else { continue }
+            let parsed: NetworkURL
+            do { parsed = try NetworkURL(url) } catch {
+                let text = "\(error)"
+                throw InvalidArgument("\(name): " + (text.hasPrefix("feed: ") ? String(text.dropFirst(6)) : text))
+            }
+            guard parsed.secure || allowPlaintext else {
+                throw InvalidArgument("\(name) '\(url)': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own")
+            }
+        }
         if let speed = try flags.value("--speed") {
             if speed == "max" {
                 self.speed = nil

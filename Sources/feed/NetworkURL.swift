@@ -1,6 +1,8 @@
 /// A `wss://`, `ws://`, `https://` or `http://` URL split into what a connection needs. Checked
 /// where it enters (a flag or an environment variable); the error names the URL.
 struct NetworkURL: Equatable, CustomStringConvertible {
+    /// "wss", "https", "ws" or "http".
+    let scheme: String
     let secure: Bool
     let host: String
     let port: UInt16
@@ -12,6 +14,7 @@ struct NetworkURL: Equatable, CustomStringConvertible {
         guard let (prefix, secure, defaultPort) = schemes.first(where: { text.hasPrefix($0.0) }) else {
             throw .data("feed: URL '\(text)': expected wss://, ws://, https:// or http://")
         }
+        scheme = String(prefix.dropLast(3))
         let rest = text.dropFirst(prefix.count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
@@ -33,14 +36,16 @@ struct NetworkURL: Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    var description: String { "\(secure ? "s" : ""):\(host):\(port)\(target)" }
+    /// The URL whole, as it would be typed: scheme, host, port and target.
+    var description: String { "\(scheme)://\(host):\(port)\(target)" }
 
     /// The same server with another path and query.
     func with(target: String) -> NetworkURL {
-        NetworkURL(secure: secure, host: host, port: port, target: target)
+        NetworkURL(scheme: scheme, secure: secure, host: host, port: port, target: target)
     }
 
-    private init(secure: Bool, host: String, port: UInt16, target: String) {
+    private init(scheme: String, secure: Bool, host: String, port: UInt16, target: String) {
+        self.scheme = scheme
         self.secure = secure
         self.host = host
         self.port = port

@@ -92,7 +92,7 @@ final class SecureSocket {
             }
             close(fd)
         }
-        throw .system("feed: connect to \(url.host):\(url.port) failed: \(lastError)")
+        throw .system("feed: connect to \(url) failed: \(lastError)")
     }
 
     private func startTLS(_ tls: TLSContext, timeoutMs: Int32) throws(FeedError) {

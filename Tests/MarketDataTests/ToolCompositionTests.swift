@@ -155,11 +155,25 @@ final class ToolCompositionTests: XCTestCase {
             ("book", ["--dump", "--progress"], "book: --progress goes with --out"),
             ("exec", ["--market", "shm:md"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
             ("exec", ["--in", "shm:quotes", "--market", "-"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
+            ("exec", ["--append"], "exec: --append continues a --journal FILE; none given"),
+            ("feed", ["--live", "BTCUSDT", "--ws-url", "ws://127.0.0.1:9/ws"],
+             "feed: --ws-url (TICKPIPE_BINANCE_WS_URL) 'ws://127.0.0.1:9/ws': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"),
+            ("feed", ["--live", "BTCUSDT", "--rest-url", "http://127.0.0.1:9"],
+             "feed: --rest-url (TICKPIPE_BINANCE_REST_URL) 'http://127.0.0.1:9': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"),
+            ("feed", ["--live", "BTCUSDT", "--rest-url", "https://bad host"], "feed: --rest-url (TICKPIPE_BINANCE_REST_URL): URL 'https://bad host': bad host"),
         ] {
             let result = try ChildProcess(tool, arguments).finish()
             XCTAssertEqual(result.status, 100, "\(tool) \(arguments): \(result.err)")
             XCTAssertTrue(result.err.hasPrefix(message + "\nusage: \(tool) "), "\(tool) \(arguments): \(result.err)")
         }
+    }
+
+    /// A connection that fails names its URL whole (it used to print ":127.0.0.1:9/...").
+    func testAFailedConnectionNamesItsURLWhole() throws {
+        let result = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:9/ws", "--rest-url", "https://127.0.0.1:9"])
+            .finish(timeout: 30)
+        XCTAssertEqual(result.status, 111, result.err)
+        XCTAssertTrue(result.err.contains("feed: connect to https://127.0.0.1:9/api/v3/exchangeInfo failed: Connection refused"), result.err)
     }
 
     func testUnreadableRecordingIsNamed() throws {
