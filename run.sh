@@ -117,6 +117,14 @@ if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exc
   if [ -r ../shared/data/cryptofeed/BINANCE.0 ]; then feed_args+=(--exchange-info ../shared/data/cryptofeed/BINANCE.0); fi
 fi
 
+# Claim the session: one run.sh per name at a time (the lock goes with run.sh and its processes).
+mkdir -p runs
+chmod 700 runs
+exec 9>"runs/.$session.lock"
+if ! flock -n 9; then
+  echo "run.sh: session $session is being run by another run.sh; choose another --session" >&2
+  exit 100
+fi
 for stale in /dev/shm/tickpipe."$session".*; do
   [ -e "$stale" ] || continue
   echo "run.sh: session $session already has $stale; choose another --session or remove it" >&2
@@ -152,7 +160,7 @@ if [ -s "$run_dir/journal" ]; then
   exit 100
 fi
 mkdir -p "$run_dir"
-chmod 700 runs "$run_dir"
+chmod 700 "$run_dir"
 ring() { echo "shm:tickpipe.$session.$1"; }
 common=(--idle "$idle" --session "$session")
 
@@ -160,10 +168,11 @@ pids=()
 names=()
 cleanup() {
   trap - INT TERM EXIT
-  # exec first, so it cancels its orders while the others still run
-  for i in "${!pids[@]}"; do [ "${names[$i]}" = exec ] && kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  # exec first, so it cancels its orders while the others still run; a stopped process is
+  # continued, so that it can end.
+  for i in "${!pids[@]}"; do [ "${names[$i]}" = exec ] && kill -TERM "${pids[$i]}" 2>/dev/null && kill -CONT "${pids[$i]}" 2>/dev/null || true; done
   sleep 0.3
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -f /dev/shm/tickpipe."$session".*
   [ "$dashboard" = 0 ] || printf '\033[?25h' # the cursor, whatever became of the dashboard
@@ -248,8 +257,84 @@ for i in "${!pids[@]}"; do printf 'run.sh: %s pid %s\n' "${names[$i]}" "${pids[$
 risk_pid=${pids[${#pids[@]}-2]}
 echo "run.sh: session $session; kill -USR1 $risk_pid flattens; files in $run_dir" >&2
 
+# A process's state letter from /proc (R, S, D running or sleeping; T stopped; Z exited and
+# not yet reaped), or nothing once it is gone.
+state_of() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true; }
+# Why the session failed, first cause first: a stopped process, else the process furthest
+# upstream that has exited with a failure, else the one that was seen to fail ($1 name, $2 pid,
+# $3 status). risk's own failure is the watchdog's halt, whose reason its log gives.
+describe_failure() {
+  local name pid i state code why
+  for name in feed book signal exec screen risk; do
+    for i in "${!pids[@]}"; do
+      [ "${names[$i]}" = "$name" ] || continue
+      pid=${pids[$i]}
+      state=$(state_of "$pid")
+      if [ "$state" = T ] || [ "$state" = t ]; then
+        echo "run.sh: $name (pid $pid) is stopped (SIGSTOP, or a debugger): the session cannot go on; stopping it"
+        return
+      fi
+      code=
+      if [ "$pid" = "$2" ]; then code=$3
+      elif [ "$state" = Z ]; then set +e; wait "$pid"; code=$?; set -e
+      fi
+      [ -n "$code" ] && [ "$code" -ne 0 ] || continue
+      why=""
+      [ "$code" -le 128 ] || why=" (killed by SIG$(kill -l $((code - 128)) 2>/dev/null || echo "NAL $((code - 128))"))"
+      if [ "$name" = risk ]; then
+        halt=$(grep -a 'risk: HALT: ' "$run_dir/risk.log" 2>/dev/null | tail -n 1 | sed 's/^risk: HALT: //')
+        [ -z "$halt" ] || why=" after halting trading ($halt)"
+      fi
+      echo "run.sh: $name (pid $pid) exited with status $code$why; stopping the session"
+      return
+    done
+  done
+  echo "run.sh: $1 (pid $2) exited with status $3; stopping the session"
+}
+# Trading halts on a failure; what is open is closed while exec can close it: a flatten through
+# the session (exec confirms it), before the processes are stopped.
+flatten_before_stopping() {
+  local exec_pid="" risk_pid_now="" i
+  for i in "${!pids[@]}"; do
+    case "${names[$i]}" in exec) exec_pid=${pids[$i]} ;; risk) risk_pid_now=${pids[$i]} ;; esac
+  done
+  case "$(state_of "$exec_pid")" in
+    R|S|D) ;;
+    *)
+      if grep -aq 'exec: flat: no order working, no position' "$run_dir/exec.log" 2>/dev/null; then
+        echo "run.sh: flat: exec closed every order and position before it stopped" >&2
+      else
+        echo "run.sh: exec is not running: no flatten; the journal and report show what stays open" >&2
+      fi
+      return ;;
+  esac
+  if [ -z "$risk_pid_now" ] || ! case "$(state_of "$risk_pid_now")" in R|S|D) true ;; *) false ;; esac; then
+    if "$bin/risk" flatten "$session" >&2; then
+      echo "run.sh: flat: exec closed every order and position before the session stopped" >&2
+    else
+      echo "run.sh: the flatten was not confirmed (see $run_dir/exec.log); the report shows what stays open" >&2
+    fi
+    return
+  fi
+  # risk flattens by itself when its watchdog saw the failure; a request on top is harmless.
+  local seen
+  seen=$(wc -l < "$run_dir/risk.log" 2>/dev/null || echo 0)
+  kill -USR1 "$risk_pid_now" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    if tail -n +$((seen + 1)) "$run_dir/risk.log" 2>/dev/null | grep -aq -e 'risk: flat: ' -e 'did not confirm the flatten'; then break; fi
+    case "$(state_of "$exec_pid")" in R|S|D) ;; *) break ;; esac
+    sleep 0.05
+  done
+  if grep -aq 'risk: flat: ' "$run_dir/risk.log" 2>/dev/null; then
+    echo "run.sh: flat: exec closed every order and position before the session stopped" >&2
+  else
+    echo "run.sh: the flatten was not confirmed (see $run_dir/risk.log and exec.log); the report shows what stays open" >&2
+  fi
+}
+
 # Supervise: the run is over when feed, the book(s), signal and exec have ended (a replay's end
-# flows down the rings); one failing stops them all.
+# flows down the rings); one failing (risk among them: its watchdog saw a process die or hang)
+# stops them all, after a flatten.
 status=0
 live=("${pids[@]}")
 core_left=$((${#pids[@]} - 1))
@@ -264,9 +349,7 @@ while [ "$core_left" -gt 0 ]; do
   for i in "${!pids[@]}"; do
     [ "${pids[$i]}" = "$done_pid" ] || continue
     if [ "$code" -ne 0 ]; then
-      why=""
-      [ "$code" -le 128 ] || why=" (killed by SIG$(kill -l $((code - 128)) 2>/dev/null || echo "NAL $((code - 128))"))"
-      failed="run.sh: ${names[$i]} (pid $done_pid) exited with status $code$why; stopping the session"
+      failed=$(describe_failure "${names[$i]}" "$done_pid" "$code")
       [ "$dashboard" = 1 ] || echo "$failed" >&2
       status=1
     fi
@@ -274,4 +357,5 @@ while [ "$core_left" -gt 0 ]; do
   done
   [ "$status" -eq 0 ] || break
 done
+[ "$status" -eq 0 ] || flatten_before_stopping
 finish "$status"

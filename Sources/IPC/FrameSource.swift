@@ -95,8 +95,10 @@ public struct FrameSource {
         ring?.heartbeat(now: now)
     }
 
-    /// Gives a ring's consumer record back.
+    /// Gives a ring's consumer record back, and removes a ring whose producer died without
+    /// ending its stream (nobody else would).
     public func close() {
         ring?.detach()
+        ring?.unlinkIfAbandoned()
     }
 }

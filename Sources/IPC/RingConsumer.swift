@@ -254,6 +254,15 @@ public struct RingConsumer: @unchecked Sendable {
         return silence > heartbeatTimeoutNs ? .silent(pid: pid, forNs: silence) : .alive
     }
 
+    /// Removes the ring's name if its producer died without ending the stream: no process is
+    /// left to remove it (a consumer leaving such a ring calls this). True if it did.
+    @discardableResult
+    public func unlinkIfAbandoned() -> Bool {
+        let closed = segment.endOfStream.pointee.load(ordering: .acquiring) & RingDescriptor.endOfStreamFlag != 0
+        guard !closed, !ProcessLiveness.isAlive(segment.creatorPid) else { return false }
+        return (try? SharedMemoryMapping.unlink(segment.name)) != nil
+    }
+
     /// Gives the consumer record back; the producer stops gating on it.
     public func detach() {
         RingConsumer.release(segment, recordIndex)

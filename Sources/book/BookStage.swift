@@ -81,7 +81,7 @@ final class BookStage {
         let intervalNs = Int64(options.intervalSeconds * 1e9)
         var nextDump = SystemClock.monotonicNanoseconds() + intervalNs
         var nextHeartbeat = SystemClock.monotonicNanoseconds()
-        var quietSince = nextHeartbeat
+        var upstream = UpstreamWatch(tool: "book", now: nextHeartbeat)
         var result: (code: Int32, message: String?) = (ExitCode.success, nil)
         if dashboard != nil { print(Terminal.clear + Terminal.hideCursor, terminator: "") }
         if var sink = processor.output.sink {
@@ -126,20 +126,15 @@ final class BookStage {
             switch polled {
             case .frames:
                 idle.reset()
-                quietSince = now
+                upstream.inputArrived(now: now)
             case .endOfStream:
                 break loop
             case .idle:
-                // Quiet for a while: is the producer still there?
-                if now - quietSince > 100_000_000 {
-                    quietSince = now
-                    switch source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
-                    case .alive, .endOfStream: break
-                    case .dead(let pid):
-                        return (ExitCode.failure, "book: upstream producer pid \(pid) died without ending its stream")
-                    case .silent(let pid, let forNs):
-                        return (ExitCode.failure, "book: upstream producer pid \(pid) silent for \(forNs / 1_000_000) ms")
-                    }
+                // Quiet for a while: is the producer still there? If not, the stage ends as at
+                // the end of its stream, its own output closed, with the reason.
+                if let problem = upstream.problem(with: source, now: now) {
+                    result = (ExitCode.failure, problem)
+                    break loop
                 }
                 processor.output.sink?.wakeDeferred() // before this stage may sleep
                 let sleeps = idle.shouldSleep

@@ -102,6 +102,11 @@ final class ExecStage {
         var framesIn = 0
         var firstInputNs: Int64 = 0
         var lastInputNs: Int64 = 0
+        // An input whose producer died or went silent ends the run, after a flatten: the
+        // position is not left open because a stage upstream failed.
+        var signalWatch = UpstreamWatch(tool: "exec", now: nextHeartbeat)
+        var marketWatch = UpstreamWatch(tool: "exec", now: nextHeartbeat)
+        var upstreamFailure: (problem: String, deadline: Int64)?
         loop: while !SignalFlags.shutdownRequested {
             let polled: FrameSource.Poll
             let pollStartNs = framesIn == 0 ? SystemClock.monotonicNanoseconds() : 0
@@ -144,17 +149,13 @@ final class ExecStage {
                     StandardError.line("exec: flatten requested: cancelling every order, closing every position")
                     processor.flatten()
                 }
-                if processor.flattening {
-                    processor.continueFlatten()
-                    if processor.isFlat && block.flattensDone != flattensHandled {
-                        block.flattenDone(upTo: flattensHandled)
-                        StandardError.line("exec: flat: no order working, no position")
-                    }
-                }
             }
+            if processor.flattening { processor.continueFlatten() }
             switch polled {
             case .frames(let count):
                 idle.reset()
+                signalWatch.inputArrived(now: now)
+                marketWatch.inputArrived(now: now)
                 processor.inputArrived(atWallNs: now)
                 if framesIn == 0 { firstInputNs = pollStartNs }
                 framesIn += count
@@ -162,6 +163,16 @@ final class ExecStage {
             case .endOfStream: break loop
             case .idle:
                 processor.idle()
+                if upstreamFailure == nil,
+                   let problem = signalWatch.problem(with: source, now: now) ?? market.flatMap({ marketWatch.problem(with: $0, now: now) }) {
+                    StandardError.line("\(problem): flattening, then stopping")
+                    processor.flatten()
+                    upstreamFailure = (problem, now + 1_000_000_000)
+                }
+                if let (problem, deadline) = upstreamFailure, processor.isFlat || now > deadline {
+                    result = (ExitCode.failure, problem + (processor.isFlat ? "; flat, stopped" : "; not flat within 1 s, stopped"))
+                    break loop
+                }
                 // Merged, the market waits on signal's output: that is where progress comes from.
                 if let market, merge.signalEnded { market.idle(&idle) } else { source.idle(&idle) }
             }
@@ -171,6 +182,8 @@ final class ExecStage {
             } catch {
                 return (ExitCode.system, "exec: \(error)")
             }
+            // Confirmed once the closing fills and positions are out, for risk to read first.
+            if let block = membership?.controlBlock { confirmFlat(block, upTo: flattensHandled) }
         }
         processor.cancelAllAtEnd()
         do {
@@ -180,6 +193,7 @@ final class ExecStage {
         } catch {
             return (ExitCode.system, "exec: \(error)")
         }
+        if let block = membership?.controlBlock { confirmFlat(block, upTo: block.flattenRequests) }
         if let failure = processor.output.failure { return (ExitCode.system, failure) }
         source.close()
         market?.close()
@@ -188,6 +202,13 @@ final class ExecStage {
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
         StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return result
+    }
+
+    /// Flattening and flat: the session's flatten requests up to `requests` are done.
+    private func confirmFlat(_ block: ControlBlock, upTo requests: UInt32) {
+        guard processor.flattening, processor.isFlat, block.flattensDone != requests else { return }
+        block.flattenDone(upTo: requests)
+        StandardError.line("exec: flat: no order working, no position")
     }
 
     static func summary(_ state: InstrumentState) -> String {

@@ -20,14 +20,18 @@ struct RiskOptions {
                     [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                risk status SESSION
+               risk flatten SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
         a limit is breached: a position over --max-position, exposure over --max-notional, a loss of
-        --max-drawdown from the peak PnL, no market data for --stale-ms, a registered process whose
-        heartbeat stopped (the watchdog). kill -USR1 <risk pid> flattens: exec cancels every order and
-        closes every position with marketable orders, and trading stays halted; if exec has not
-        confirmed within --flatten-deadline-ms, risk kills it and says so. On exit it prints, per
-        instrument, the position, realized PnL and fees it last had from exec.
-        exit codes: 0 done, 100 usage, 111 system call failed
+        --max-drawdown from the peak PnL, no market data for --stale-ms. kill -USR1 <risk pid> flattens:
+        exec cancels every order and closes every position with marketable orders, and trading stays
+        halted; if exec has not confirmed within --flatten-deadline-ms, risk kills it and says so.
+        The watchdog: a registered process that died, or whose heartbeat is older than
+        --heartbeat-timeout-ms (2000; stopped, hung), fails the session: trading halts, exec
+        flattens (if it is running), and risk exits 1. On exit it prints, per instrument, the
+        position, realized PnL and fees it last had from exec. `risk flatten SESSION` does what
+        kill -USR1 does without a risk process: halt, flatten, wait up to 2 s for exec (exit 0 flat, 1 not).
+        exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 
     init(_ arguments: [String]) throws(InvalidArgument) {

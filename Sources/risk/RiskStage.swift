@@ -26,6 +26,8 @@ final class RiskStage {
         var flattenDeadline: Int64?
         var flattenRequested: UInt32 = 0
         var nextCheck = SystemClock.monotonicNanoseconds()
+        var sessionFailure: String?
+        var result = ExitCode.success
         membership.setGauge(.maxPosition, options.maxPosition)
         membership.setGauge(.maxNotional, options.maxNotional)
         membership.setGauge(.maxDrawdown, options.maxDrawdown)
@@ -61,14 +63,32 @@ final class RiskStage {
                     killExec(block)
                 }
             }
+            // The session failed (the watchdog's halt): once the flatten is over, risk stops too,
+            // so whoever supervises the session sees the failure.
+            if let failure = sessionFailure, flattenDeadline == nil {
+                StandardError.line("risk: the session failed (\(failure)); trading stays halted; stopping")
+                result = ExitCode.failure
+                break
+            }
             if now >= nextCheck {
                 nextCheck = now + 20_000_000
                 membership.heartbeat(now: now)
                 exec?.heartbeat(now: now)
                 market?.heartbeat(now: now)
                 if !block.isHalted {
-                    if let reason = monitor.breach(nowNs: now) ?? watchdog(block, now: now) {
+                    if let reason = monitor.breach(nowNs: now) {
                         if block.halt(reason: reason) { StandardError.line("risk: HALT: \(reason)") }
+                    } else if let reason = watchdog(block, now: now), block.halt(reason: reason) {
+                        // A process died or hung: nothing more is traded, and what is open is closed
+                        // while exec is there to close it.
+                        StandardError.line("risk: HALT: \(reason)")
+                        sessionFailure = reason
+                        if block.processes.contains(where: { $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid) }) {
+                            block.requestFlatten()
+                            flattenRequested = block.flattenRequests
+                            flattenDeadline = now + Int64(options.flattenDeadlineMs) * 1_000_000
+                            StandardError.line("risk: flatten requested: exec closes every order and position")
+                        }
                     }
                 }
                 membership.setGauge(.exposure, monitor.exposure)
@@ -86,7 +106,7 @@ final class RiskStage {
         exec?.close()
         market?.close()
         membership.leave()
-        return ExitCode.success
+        return result
     }
 
     /// A registered process that died or whose heartbeat stopped halts trading. Allocates only

@@ -1,4 +1,5 @@
-// risk: limits, watchdog and kill switch for a session; and `risk status SESSION`. See RiskOptions.usage.
+// risk: limits, watchdog and kill switch for a session; `risk status SESSION`, `risk flatten SESSION`.
+// See RiskOptions.usage.
 import Glibc
 import IPC
 
@@ -8,6 +9,15 @@ if arguments.first == "status" {
     do {
         print(SessionStatus.render(try SessionName(arguments[1])), terminator: "")
         exit(ExitCode.success)
+    } catch {
+        ToolStart.fail("risk: \(error)", ExitCode.usage)
+    }
+}
+
+if arguments.first == "flatten" {
+    guard arguments.count == 2 else { ToolStart.fail("risk: flatten needs a SESSION\n\(RiskOptions.usage)", ExitCode.usage) }
+    do {
+        exit(SessionFlatten.run(try SessionName(arguments[1]), deadlineMs: 2_000))
     } catch {
         ToolStart.fail("risk: \(error)", ExitCode.usage)
     }

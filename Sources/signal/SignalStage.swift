@@ -52,9 +52,9 @@ final class SignalStage {
 
     func run() -> (code: Int32, message: String?) {
         var idle = IdleStrategy(options.idle)
-        var quietSince = SystemClock.monotonicNanoseconds()
-        var nextHeartbeat = quietSince
-        var nextGauges = quietSince
+        var nextHeartbeat = SystemClock.monotonicNanoseconds()
+        var nextGauges = nextHeartbeat
+        var upstream = UpstreamWatch(tool: "signal", now: nextHeartbeat)
         if var sink = processor.output.sink {
             switch sink.awaitReadersOrClose(options.readers, membership: membership, tool: "signal") {
             case .attached: break
@@ -92,15 +92,13 @@ final class SignalStage {
             switch polled {
             case .frames:
                 idle.reset()
-                quietSince = now
+                upstream.inputArrived(now: now)
             case .endOfStream:
                 break loop
             case .idle:
-                if now - quietSince > 100_000_000 {
-                    quietSince = now
-                    if case .dead(let pid) = source.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
-                        return (ExitCode.failure, "signal: upstream producer pid \(pid) died without ending its stream")
-                    }
+                if let problem = upstream.problem(with: source, now: now) {
+                    result = (ExitCode.failure, problem)
+                    break loop
                 }
                 processor.output.sink?.wakeDeferred() // before this stage may sleep
                 let sleeps = idle.shouldSleep

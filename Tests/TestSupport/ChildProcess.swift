@@ -111,8 +111,10 @@ final class DataCollector: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Everything, once the pipe has closed (may be asked again: a finished child's text stays).
     public func text() -> String {
         done.wait()
+        done.signal()
         return textSoFar()
     }
 }

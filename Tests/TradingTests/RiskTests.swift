@@ -134,6 +134,22 @@ final class RiskTests: XCTestCase {
         XCTAssertEqual(try session.journaledBook().openOrders, 0)
     }
 
+    /// Wired by hand, no run.sh: signal killed, exec notices its input's producer is dead,
+    /// flattens, stops with the reason, and removes the ring nobody else will.
+    func testExecStopsFlatWhenItsUpstreamDies() throws {
+        let session = try Session("upstream", risk: [])
+        usleep(3_000_000)
+        kill(session.signal.pid, SIGKILL)
+        let exec = session.exec.finish(timeout: 10)
+        XCTAssertEqual(exec.status, 1, exec.err)
+        XCTAssertTrue(exec.err.contains("exec: upstream shm:tickpipe.\(session.name).quotes producer pid \(session.signal.pid) died without ending its stream; flat, stopped"),
+                      exec.err)
+        XCTAssertEqual(try session.journaledBook().position, 0)
+        XCTAssertEqual(try session.journaledBook().openOrders, 0)
+        XCTAssertNotEqual(access("/dev/shm/tickpipe.\(session.name).quotes", F_OK), 0, "the dead producer's ring is removed")
+        _ = session.stop()
+    }
+
     func testSignalKnowsThePositionFromExecAndStopsAtItsLimit() throws {
         // signal's limit (1 unit) binds before exec's (5): it must be reading exec's positions.
         let session = try Session("inventory", risk: [], signalArguments: ["--max-position", "1"])

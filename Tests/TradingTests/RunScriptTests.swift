@@ -28,6 +28,7 @@ final class RunScriptTests: XCTestCase {
 
     func cleanUp(_ session: String) {
         try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)"))
+        unlink(root.appendingPathComponent("runs/.\(session).lock").path)
     }
 
     func testAShortRunEndsCleanlyWithWhatExecTradedAndRiskSaw() throws {
@@ -314,13 +315,7 @@ final class RunScriptTests: XCTestCase {
         for name in ["feed", "book", "signal", "exec", "risk"] {
             let session = "runshkill\(name)\(getpid())"
             defer { cleanUp(session) }
-            let run = try runScript(["--duration", "60", "--session", session])
-            let deadline = Date().addingTimeInterval(30)
-            while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
-            usleep(500_000)
-            let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
-            let line = try XCTUnwrap(pids.split(separator: "\n").first { $0.hasPrefix(name + " ") }, pids)
-            let pid = try XCTUnwrap(Int32(line.dropFirst(name.count + 1)))
+            let (run, pid) = try startedRun(session, stage: name, settleMs: 500)
             kill(pid, SIGKILL)
             let result = run.finish(timeout: 30)
             XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
@@ -329,6 +324,67 @@ final class RunScriptTests: XCTestCase {
                 XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) died"), "\(name): \(result.err)")
             }
             XCTAssertEqual(segments(of: session), [], "\(name): no segment left behind")
+            // Trading halted on the failure, and what was open was closed before the session
+            // stopped, while exec was there to close it.
+            if name != "exec" {
+                XCTAssertTrue(result.err.contains("run.sh: flat: exec closed every order and position before"), "\(name): \(result.err)")
+                XCTAssertEqual(try journaledPosition(session), 0, "\(name): flat in the journal")
+            }
         }
+    }
+
+    /// A 60-second run of `session`, trading for `settleMs`, and the pid of its `stage`.
+    func startedRun(_ session: String, stage: String, settleMs: UInt32) throws -> (ChildProcess, Int32) {
+        let run = try runScript(["--duration", "60", "--session", session])
+        let deadline = Date().addingTimeInterval(30)
+        while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
+        usleep(settleMs * 1_000)
+        let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
+        let line = try XCTUnwrap(pids.split(separator: "\n").first { $0.hasPrefix(stage + " ") }, pids)
+        return (run, try XCTUnwrap(Int32(line.dropFirst(stage.count + 1))))
+    }
+
+    /// The position rebuilt from a run's journal, in lots.
+    func journaledPosition(_ session: String) throws -> Int64 {
+        var ledger = PositionLedger()
+        _ = try Journal.read(root.appendingPathComponent("runs/\(session)/journal").path) { frame, _ in
+            if frame.header.messageType == .executionReport { ledger.book(frame.as(ExecutionReport.self)) }
+        }
+        return ledger.position
+    }
+
+    /// A stage stopped with SIGSTOP used to hang run.sh (and, continued, it exited 0): now the
+    /// watchdog's halt fails the run, named by its first cause, flattened, the stopped stage killed.
+    func testAStoppedStageFailsTheRunNamedAndFlattened() throws {
+        for name in ["feed", "signal"] {
+            let session = "runshstop\(name)\(getpid())"
+            defer { cleanUp(session) }
+            let (run, pid) = try startedRun(session, stage: name, settleMs: 1_500)
+            kill(pid, SIGSTOP)
+            let result = run.finish(timeout: 30)
+            XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
+            XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) silent for "), result.err)
+            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) is stopped (SIGSTOP, or a debugger): the session cannot go on"), result.err)
+            XCTAssertTrue(result.err.contains("run.sh: flat: exec closed every order and position before"), result.err)
+            XCTAssertEqual(try journaledPosition(session), 0)
+            XCTAssertNotEqual(kill(pid, 0), 0, "\(name): the stopped process is gone")
+            XCTAssertEqual(segments(of: session), [])
+        }
+    }
+
+    /// Two run.sh with one session name at once: one runs, the other is refused at once and
+    /// touches nothing of the first's (each used to remove the other's segments).
+    func testTheSameSessionStartedTwiceAtOnceRunsOnce() throws {
+        let session = "runshtwice\(getpid())"
+        defer { cleanUp(session) }
+        let first = try runScript(["--duration", "3", "--session", session, "--speed", "4"])
+        let second = try runScript(["--duration", "3", "--session", session, "--speed", "4"])
+        let results = [first.finish(timeout: 60), second.finish(timeout: 60)]
+        let refused = results.filter { $0.status == 100 }
+        XCTAssertEqual(refused.count, 1, results.map(\.err).joined(separator: "\n---\n"))
+        XCTAssertTrue(refused.first?.err.contains("run.sh: session \(session) is being run by another run.sh") ?? false,
+                      refused.first?.err ?? "")
+        XCTAssertEqual(results.filter { $0.status == 0 }.count, 1, results.map(\.err).joined(separator: "\n---\n"))
+        XCTAssertEqual(segments(of: session), [])
     }
 }
