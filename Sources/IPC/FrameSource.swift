@@ -11,19 +11,27 @@ public struct FrameSource {
 
     /// Attaches to `endpoint`: a ring as a consumer (blocking if the process idles by blocking),
     /// waiting up to `waitNs` for a ring that does not exist yet, so that processes can start in
-    /// any order; or standard input.
+    /// any order (saying so on standard error every `noticeEveryNs`, as `tool`); or standard input.
     public init(
-        _ endpoint: Endpoint, idle: IdleStrategy.Mode, mode: RingConsumer.Mode = .gating, waitNs: Int64 = 10_000_000_000
+        _ endpoint: Endpoint, tool: String, idle: IdleStrategy.Mode, mode: RingConsumer.Mode = .gating,
+        waitNs: Int64 = 10_000_000_000, noticeEveryNs: Int64 = 2_000_000_000
     ) throws(SegmentError) {
         self.endpoint = endpoint
         switch endpoint {
         case .ring(let name):
-            let deadline = SystemClock.monotonicNanoseconds() + waitNs
+            let start = SystemClock.monotonicNanoseconds()
+            var nextNotice = start + noticeEveryNs
             while true {
                 do {
                     ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
                     break
-                } catch .notFound where SystemClock.monotonicNanoseconds() < deadline && !SignalFlags.shutdownRequested {
+                } catch .notFound where SystemClock.monotonicNanoseconds() - start < waitNs && !SignalFlags.shutdownRequested {
+                    let now = SystemClock.monotonicNanoseconds()
+                    if now >= nextNotice {
+                        nextNotice += noticeEveryNs
+                        StandardError.line("\(tool): waiting for \(endpoint): no such ring yet (its producer makes it); "
+                            + "\((now - start) / 1_000_000_000) s of \(waitNs / 1_000_000_000)")
+                    }
                     usleep(5_000)
                 }
             }

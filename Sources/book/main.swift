@@ -10,7 +10,7 @@ func fail(_ message: String, _ code: Int32) -> Never { ToolStart.fail(message, c
 
 let source: FrameSource
 do {
-    source = try FrameSource(options.input, idle: options.idle, mode: options.lossy ? .lossy : .gating)
+    source = try FrameSource(options.input, tool: "book", idle: options.idle, mode: options.lossy ? .lossy : .gating)
 } catch {
     fail("book: \(error)", ExitCode.system)
 }
@@ -26,7 +26,7 @@ var dashboard: Dashboard?
 if options.output == .dashboard, let membership {
     var exec: FrameSource?
     if let endpoint = options.execOutput {
-        do { exec = try FrameSource(endpoint, idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { fail("book: \(error)", ExitCode.system) }
+        do { exec = try FrameSource(endpoint, tool: "book", idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { fail("book: \(error)", ExitCode.system) }
     }
     dashboard = Dashboard(membership: membership, exec: exec, logDirectory: options.logDirectory)
 }

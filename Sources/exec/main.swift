@@ -25,8 +25,8 @@ let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (argum
 let source: FrameSource
 var market: FrameSource?
 do {
-    source = try FrameSource(options.input, idle: options.idle)
-    if let endpoint = options.market { market = try FrameSource(endpoint, idle: options.idle) }
+    source = try FrameSource(options.input, tool: "exec", idle: options.idle)
+    if let endpoint = options.market { market = try FrameSource(endpoint, tool: "exec", idle: options.idle) }
 } catch {
     ToolStart.fail("exec: \(error)", ExitCode.system)
 }

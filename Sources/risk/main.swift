@@ -36,7 +36,7 @@ do {
 func lossy(_ endpoint: Endpoint?) -> FrameSource? {
     guard let endpoint else { return nil }
     do {
-        return try FrameSource(endpoint, idle: .yield, mode: .lossy)
+        return try FrameSource(endpoint, tool: "risk", idle: .yield, mode: .lossy)
     } catch {
         ToolStart.fail("risk: \(error)", ExitCode.system)
     }

@@ -8,7 +8,7 @@ let options = ToolStart.options(tool: "signal", usage: SignalOptions.usage) { (a
 
 let source: FrameSource
 do {
-    source = try FrameSource(options.input, idle: options.idle)
+    source = try FrameSource(options.input, tool: "signal", idle: options.idle)
 } catch {
     ToolStart.fail("signal: \(error)", ExitCode.system)
 }
@@ -23,7 +23,7 @@ if let session = options.session {
 // exec creates its ring after signal's: wait for it (FrameSource waits up to 10 s).
 var positions: FrameSource?
 if let endpoint = options.positions {
-    do { positions = try FrameSource(endpoint, idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
+    do { positions = try FrameSource(endpoint, tool: "signal", idle: .yield, mode: .lossy, waitNs: 60_000_000_000) } catch { ToolStart.fail("signal: \(error)", ExitCode.system) }
 }
 let result = SignalStage(options: options, source: source, sink: sink, membership: membership, positions: positions).run()
 if let message = result.message { StandardError.line(message) }

@@ -25,9 +25,11 @@ final class ToolCompositionTests: XCTestCase {
     func testToolsComposeThroughRingsStartedInEitherOrder() throws {
         let ring = "tickpipe.compose\(getpid()).md"
         defer { unlink("/dev/shm/\(ring)") }
-        // The reader first: it waits for the ring; the feed waits for its reader.
+        // The reader first: it waits for the ring, saying so every 2 s; the feed waits for its reader.
         let book = try ChildProcess("book", ["--in", "shm:\(ring)", "--json"])
-        usleep(100_000)
+        usleep(2_500_000)
+        XCTAssertTrue(book.errorsSoFar.contains("book: waiting for shm:\(ring): no such ring yet (its producer makes it); 2 s of 10"),
+                      book.errorsSoFar)
         let feed = try ChildProcess("feed", ["--out", "shm:\(ring)", "--duration", "1", "--symbols", "AAA,BBB"])
         let fed = feed.finish()
         let booked = book.finish()
