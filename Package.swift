@@ -15,7 +15,8 @@ let package = Package(
         .executable(name: "signal", targets: ["signal"]),
         .executable(name: "exec", targets: ["exec"]),
         .executable(name: "risk", targets: ["risk"]),
-        // System libraries feed links, for the benchmarks that compile feed's sources.
+        // What feed and exec link, for the benchmarks and fuzz targets that compile their sources.
+        .library(name: "CPlatform", targets: ["CPlatform"]),
         .library(name: "CZlib", targets: ["CZlib"]),
         .library(name: "COpenSSL", targets: ["COpenSSL"]),
         // For tests and benchmarks only: a malloc interposer that counts per thread.

@@ -14,10 +14,11 @@ usage() {
   cat <<'USAGE'
 usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
-                [--symbols A,B] [--seed N] [--speed N|max] [--duration SECONDS]
+                [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
+                [--speed N|max] [--duration SECONDS]
                 [--strategy as|fixed|band|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
-                [--summary-every SECONDS]
+                [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings. On a terminal a
   dashboard shows the book, trades, liquidity, position and PnL, orders, risk, every process's
   health and latency and every ring's lag (--levels N book levels, default 5), and the processes'
@@ -48,7 +49,8 @@ dashboard=0
 signal_args=()
 strategy=""
 config=""
-exec_args=(--summary-every 30)
+exec_args=()
+summary_every=30
 max_position=1
 max_position_given=0
 session="run$$"
@@ -62,12 +64,15 @@ while [ $# -gt 0 ]; do
         [ -r "$1" ] || { echo "run.sh: cannot read recording $1" >&2; exit 100; }
         feed_args+=("$1"); shift
       done ;;
-    --exchange-info|--instrument|--symbols|--seed|--speed|--duration|--live|--venue)
+    --exchange-info|--instrument|--symbols|--seed|--start-price|--median-size|--speed|--duration|--live|--venue)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       feed_args+=("$1" "$2"); shift 2 ;;
     --summary-every)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
-      exec_args=(--summary-every "$2"); shift 2 ;;
+      summary_every=$2; shift 2 ;;
+    --maker-fee-ppm|--taker-fee-ppm)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      exec_args+=("$1" "$2"); shift 2 ;;
     --levels)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       screen_args+=("$1" "$2"); shift 2 ;;
@@ -217,7 +222,7 @@ book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --progress "${commo
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
   "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
-  --max-position "$max_position" "${exec_args[@]}" "${common[@]}")
+  --max-position "$max_position" --summary-every "$summary_every" "${exec_args[@]}" "${common[@]}")
 # risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
 # something went wrong in between.
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"

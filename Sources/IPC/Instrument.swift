@@ -54,6 +54,14 @@ public struct Instrument: Equatable, Sendable {
         Instrument.format(lots, mantissa: lotMantissa, decimals: lotDecimals, display: sizeDisplayDecimals)
     }
 
+    /// Money in ticks × lots (PnL, fees, a notional) in the quote currency, exactly: one tick × lot
+    /// is `tick × lot`, so every decimal of both is kept (16 for a tick and a lot of 10^-8).
+    public func formatMoney(_ ticksTimesLots: Int128) -> String {
+        let (count, overflow) = ticksTimesLots.multipliedReportingOverflow(by: Int128(tickMantissa))
+        if overflow { return "overflow" }
+        return Instrument.format(count, mantissa: lotMantissa, decimals: tickDecimals + lotDecimals, display: 0)
+    }
+
     /// One tick in the quote currency, as a Double: for charts and summaries, never for the books.
     public var tickSize: Double { Double(tickMantissa) / Instrument.powerOfTen(tickDecimals) }
 

@@ -83,8 +83,7 @@ struct JournalReport {
     /// The metrics, in order, as label and value: also what the tests compare with the journal.
     func metrics(_ run: InstrumentRun) -> [(String, String)] {
         let ledger = run.ledger
-        let unit = run.instrument.map { $0.tickSize * $0.lotSize } ?? 1
-        func quote(_ units: Int128) -> String { format(Double(units) * unit) }
+        func quote(_ units: Int128) -> String { run.instrument?.formatMoney(units) ?? "\(units)" }
         func lots(_ value: Int64) -> String { run.instrument?.formatSize(value) ?? "\(value)" }
         let fillRatio = run.placedOrders == 0 ? 0 : Double(ledger.fills) / Double(run.placedOrders)
         return [

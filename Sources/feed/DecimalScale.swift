@@ -115,6 +115,14 @@ struct DecimalScale: Equatable {
         return scaled / mantissa
     }
 
+    /// The count of increments in `text` (a flag's value), or why not.
+    func count(_ text: String) throws(Failure) -> Int64 {
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { bytes = [0] }
+        let count = bytes.count
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> Int64 in try self.count(buffer, 0..<count) }
+    }
+
     /// Parses an increment written as a decimal ("0.01000000" → mantissa 1, decimals 2), and
     /// how many decimals it was written with (8 here): the venue's display precision.
     static func parse(_ text: String) -> (scale: DecimalScale, written: Int)? {

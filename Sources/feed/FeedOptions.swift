@@ -4,14 +4,15 @@ import IPC
 /// What `feed` was asked to do, validated: every problem is an `InvalidArgument` naming the flag.
 struct FeedOptions {
     enum Source: Equatable {
-        case synthetic(symbols: [String], seed: UInt64)
+        /// `startPrice` and `medianSize` as written (decimals), nil for the defaults.
+        case synthetic(symbols: [String], seed: UInt64, startPrice: String? = nil, medianSize: String? = nil)
         case replay(files: [String])
         case live(symbols: [String], venue: LiveBinanceSource.Venue)
 
         /// A few words for the session registry.
         var summary: String {
             switch self {
-            case .synthetic(let symbols, _): return "synthetic " + symbols.joined(separator: ",")
+            case .synthetic(let symbols, _, _, _): return "synthetic " + symbols.joined(separator: ",")
             case .replay(let files): return "replay of \(files.count) file\(files.count == 1 ? "" : "s")"
             case .live(let symbols, let venue): return "live \(venue.rawValue) " + symbols.joined(separator: ",")
             }
@@ -38,13 +39,16 @@ struct FeedOptions {
     var caFile: String?
 
     static let usage = """
-        usage: feed [--synthetic] [--symbols A,B] [--seed N]
+        usage: feed [--synthetic] [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                     [--replay FILE...] [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                     [--live SYMBOLS] [--venue spot|usdm] [--ws-url URL] [--rest-url URL] [--ca-file PEM]
                     [--allow-plaintext]
                     [--speed N|max] [--duration SECONDS] [--out shm:NAME|-] [--readers N] [--record FILE]
                     [--idle spin|yield|block] [--session NAME]
-        Market data in, frames out (stdout by default). Sources: a synthetic market (the default),
+        Market data in, frames out (stdout by default). Sources: a synthetic market (the default;
+        ticks of 0.01 and lots of 0.001 unless --instrument gives a symbol's, the first symbol opening
+        at --start-price (100.00) and the others at 0.5, 2 and 0.25 times it, resting orders of
+        --median-size units (0.4) in the median),
         a replay of recorded files (Binance collector lines, gzip or plain; cryptofeed captures;
         feed's own --record captures), or live Binance (--live BTCUSDT,ETHUSDT: WebSocket streams
         and REST snapshots; spot or USD-M futures). With --out shm:NAME, feed waits for --readers readers
@@ -60,6 +64,8 @@ struct FeedOptions {
         let synthetic = flags.flag("--synthetic")
         let symbols = try flags.value("--symbols")
         let seed = try flags.value("--seed")
+        let startPrice = try flags.value("--start-price")
+        let medianSize = try flags.value("--median-size")
         let replay = flags.flag("--replay")
         let live = try flags.value("--live")
         let venue = try flags.value("--venue")
@@ -102,6 +108,11 @@ struct FeedOptions {
         let files = flags.positionals()
         try flags.finish()
 
+        if !(live == nil && !replay) {
+            for (value, flag) in [(startPrice, "--start-price"), (medianSize, "--median-size")] where value != nil {
+                throw InvalidArgument("\(flag) goes with the synthetic market")
+            }
+        }
         if let live {
             guard !replay, !synthetic, symbols == nil, seed == nil, files.isEmpty else {
                 throw InvalidArgument("--live cannot be combined with --replay, --synthetic, --symbols, --seed or files")
@@ -137,7 +148,7 @@ struct FeedOptions {
             let names = symbols.map { $0.split(separator: ",").map(String.init) } ?? ["SYNUSDT"]
             guard (1...8).contains(names.count) else { throw InvalidArgument("--symbols: 1 to 8 symbols, comma-separated") }
             guard Set(names).count == names.count else { throw InvalidArgument("--symbols '\(symbols!)': a symbol is repeated") }
-            source = .synthetic(symbols: names, seed: seedValue)
+            source = .synthetic(symbols: names, seed: seedValue, startPrice: startPrice, medianSize: medianSize)
         }
     }
 }

@@ -50,12 +50,50 @@ struct SyntheticSource: MarketDataSource {
     var summary: String { "feed: synthetic market, \(steps) steps of \(market.parameters.stepNs / 1_000_000) ms" }
     var receiveTimeIsRelease: Bool { true }
 
-    init(symbols: [String], seed: UInt64, startTimeNs: Int64) throws(InvalidArgument) {
-        instruments = try SyntheticMarket.instruments(symbols)
+    /// Each symbol's tick and lot come from `catalog` (`--instrument`, `--exchange-info`) when it
+    /// has them, else they are the synthetic default (0.01, 0.001). `startPrice` (the leader's
+    /// opening price; the others keep their default ratios to it) and `medianSize` (a resting
+    /// order's median, in units) are decimals as the user wrote them.
+    init(symbols: [String], seed: UInt64, startTimeNs: Int64, catalog: InstrumentCatalog = InstrumentCatalog(),
+         startPrice: String? = nil, medianSize: String? = nil) throws(InvalidArgument) {
+        var instruments: [Instrument] = []
+        for (index, symbol) in symbols.enumerated() {
+            let id = UInt32(index + 1)
+            if catalog.entries[symbol] != nil {
+                do { instruments.append(try catalog.instrument(symbol, id: id)) } catch { throw InvalidArgument(error.description) }
+            } else {
+                instruments.append(try SyntheticMarket.defaultInstrument(symbol, id: id))
+            }
+        }
+        self.instruments = instruments
         var parameters = SyntheticMarket.Parameters()
         parameters.seed = seed
         parameters.symbols = symbols
+        for (index, instrument) in instruments.enumerated() {
+            // The leader opens at the start price, the others at their default ratios to it.
+            let price = try SyntheticSource.quantity(startPrice ?? "100.00", instrument.tickMantissa, instrument.tickDecimals, "--start-price")
+            let ticks = Int128(price) * Int128(SyntheticMarket.defaultStartTicks(index)) / Int128(SyntheticMarket.defaultStartTicks(0))
+            guard ticks >= 1_000, ticks <= Int128(FrameLayout.maxQuantity / 2) else {
+                throw InvalidArgument("--start-price: \(instrument.symbol) would open at \(ticks) ticks of \(instrument.formatPrice(1)); "
+                    + "the synthetic market needs 1000 to \(FrameLayout.maxQuantity / 2)")
+            }
+            parameters.startTicks.append(Int64(ticks))
+            let lots = try SyntheticSource.quantity(medianSize ?? "0.4", instrument.lotMantissa, instrument.lotDecimals, "--median-size")
+            parameters.limitMedianLots.append(Double(lots))
+        }
         market = SyntheticMarket(parameters, startTimeNs: startTimeNs)
+    }
+
+    /// `text` (a decimal) in increments of `mantissa × 10^-decimals`, positive, or a usage error
+    /// naming `flag`.
+    static func quantity(_ text: String, _ mantissa: Int64, _ decimals: UInt8, _ flag: String) throws(InvalidArgument) -> Int64 {
+        let scale = DecimalScale(mantissa: mantissa, decimals: Int(decimals))
+        let count: Int64
+        do { count = try scale.count(text) } catch {
+            throw InvalidArgument("\(flag) '\(text)' \(error) (an increment of \(mantissa)e-\(decimals))")
+        }
+        guard count > 0 else { throw InvalidArgument("\(flag) '\(text)': must be positive") }
+        return count
     }
 
     mutating func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {

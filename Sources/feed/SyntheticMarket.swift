@@ -23,23 +23,30 @@ struct SyntheticMarket {
         var limitRate = 150.0
         var cancelRate = 120.0
         var marketRate = 15.0
-        /// Median sizes in lots.
-        var limitMedianLots = 400.0
-        var marketMedianLots = 250.0
+        /// Each instrument's opening fair value in its ticks (the default: 100.00, 50.00, 200.00,
+        /// 25.00 at a tick of 0.01, then again ×2, ×3, ...).
+        var startTicks: [Int64] = []
+        /// Each instrument's median resting order size in its lots (400: 0.4 at a lot of 0.001);
+        /// a market order's median is 5/8 of it.
+        var limitMedianLots: [Double] = []
         /// Levels farther than this from the fair value are removed.
         var depthTicks: Int64 = 100
         var firstUpdateId: UInt64 = 1_000
     }
 
-    /// tick 0.01, lot 0.001; the leader starts at 100.00, the others at 50.00, 200.00, ...
-    static func instruments(_ symbols: [String]) throws(InvalidArgument) -> [Instrument] {
-        try symbols.enumerated().map { (index, symbol) throws(InvalidArgument) in
-            try Instrument(id: UInt32(index + 1), symbol: symbol, tickMantissa: 1, tickDecimals: 2,
-                           lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
-        }
+    /// An instrument of the synthetic market unless told otherwise: tick 0.01, lot 0.001.
+    static func defaultInstrument(_ symbol: String, id: UInt32) throws(InvalidArgument) -> Instrument {
+        try Instrument(id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2,
+                       lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
     }
 
     static let startPrices: [Int64] = [10_000, 5_000, 20_000, 2_500]
+    static let defaultMedianLots = 400.0
+
+    /// The default opening fair value of instrument `index` (0-based), in ticks of 0.01.
+    static func defaultStartTicks(_ index: Int) -> Int64 {
+        startPrices[index % startPrices.count] * Int64(1 + index / 4)
+    }
     static let sides: [Side] = [.bid, .ask]
 
     /// What moves an instrument's quotes, apart from its book.
@@ -65,9 +72,10 @@ struct SyntheticMarket {
         rng = SplitMix64(seed: parameters.seed)
         now = startTimeNs
         for index in parameters.symbols.indices {
-            let start = SyntheticMarket.startPrices[index % SyntheticMarket.startPrices.count] * Int64(1 + index / 4)
+            let start = index < parameters.startTicks.count ? parameters.startTicks[index] : SyntheticMarket.defaultStartTicks(index)
+            let leader = parameters.startTicks.first ?? SyntheticMarket.defaultStartTicks(0)
             books.append(SyntheticBook(centre: start))
-            states.append(InstrumentState(id: UInt32(index + 1), ratio: Double(start) / Double(SyntheticMarket.startPrices[0]),
+            states.append(InstrumentState(id: UInt32(index + 1), ratio: Double(start) / Double(leader),
                                       fairValue: Double(start), updateId: parameters.firstUpdateId))
         }
     }
@@ -77,8 +85,8 @@ struct SyntheticMarket {
         for index in states.indices {
             let centre = Int64(states[index].fairValue.rounded())
             for distance in 1...20 {
-                books[index].set(.bid, price: centre - Int64(distance), size: limitSize())
-                books[index].set(.ask, price: centre + Int64(distance), size: limitSize())
+                books[index].set(.bid, price: centre - Int64(distance), size: limitSize(index))
+                books[index].set(.ask, price: centre + Int64(distance), size: limitSize(index))
             }
             let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: states[index].id,
                                      eventTimeNs: now, receiveTimeNs: receiveTimeNs)
@@ -104,8 +112,8 @@ struct SyntheticMarket {
             }
             let centre = Int64(states[index].fairValue.rounded())
             books[index].trim(around: centre, depth: parameters.depthTicks)
-            if books[index].bestBid == .min { books[index].set(.bid, price: min(centre - 1, books[index].bestAsk - 1), size: limitSize()) }
-            if books[index].bestAsk == .max { books[index].set(.ask, price: max(centre + 1, books[index].bestBid + 1), size: limitSize()) }
+            if books[index].bestBid == .min { books[index].set(.bid, price: min(centre - 1, books[index].bestAsk - 1), size: limitSize(index)) }
+            if books[index].bestAsk == .max { books[index].set(.ask, price: max(centre + 1, books[index].bestBid + 1), size: limitSize(index)) }
             emitDiff(index, receiveTimeNs: receiveTimeNs, into: batch)
         }
         now += parameters.stepNs
@@ -122,8 +130,19 @@ struct SyntheticMarket {
         states[index].fairValue = states[0].fairValue * states[index].ratio + states[index].spread
     }
 
-    private mutating func limitSize() -> Int64 {
-        max(1, Int64(rng.logNormal(median: parameters.limitMedianLots, sigma: 0.9)))
+    /// Instrument `index`'s median resting order size, in lots.
+    private func medianLots(_ index: Int) -> Double {
+        index < parameters.limitMedianLots.count ? parameters.limitMedianLots[index] : SyntheticMarket.defaultMedianLots
+    }
+
+    /// A size drawn around `median` lots: at least 1, at most what the wire holds (a log-normal
+    /// tail of a large median would pass Int64's end).
+    private mutating func lots(median: Double, sigma: Double) -> Int64 {
+        min(Int64(min(max(1, rng.logNormal(median: median, sigma: sigma)), 1e18)), FrameLayout.maxQuantity)
+    }
+
+    private mutating func limitSize(_ index: Int) -> Int64 {
+        lots(median: medianLots(index), sigma: 0.9)
     }
 
     private mutating func limitOrder(_ index: Int, side: Side) {
@@ -133,7 +152,9 @@ struct SyntheticMarket {
         var price = side == .bid ? Int64((fair - 0.5).rounded(.down)) - distance + 1 : Int64((fair + 0.5).rounded(.up)) + distance - 1
         // Never cross: a bid stays below the best ask, an ask above the best bid.
         if side == .bid { price = min(price, books[index].bestAsk - 1) } else { price = max(price, books[index].bestBid + 1) }
-        books[index].set(side, price: price, size: books[index].size(side, at: price) + limitSize())
+        // A level holds at most what the wire does: orders joining a full level are not added.
+        let joined = books[index].size(side, at: price) + limitSize(index)
+        books[index].set(side, price: price, size: min(joined, FrameLayout.maxQuantity))
     }
 
     private mutating func cancel(_ index: Int, side: Side) {
@@ -155,7 +176,7 @@ struct SyntheticMarket {
         guard bid != .min && ask != .max else { return }
         let mid = Double(bid + ask) / 2
         let buy = rng.unit() < 1 / (1 + exp(-(states[index].fairValue - mid) / 2))
-        var remaining = max(1, Int64(rng.logNormal(median: parameters.marketMedianLots, sigma: 1.0)))
+        var remaining = lots(median: medianLots(index) * 5 / 8, sigma: 1.0)
         let side: Side = buy ? .ask : .bid
         for _ in 0..<10 where remaining > 0 {
             let price = buy ? books[index].bestAsk : books[index].bestBid

@@ -4,28 +4,9 @@ import IPC
 
 /// An RFC 6455 WebSocket client over a `SecureSocket`: the upgrade handshake (with the
 /// `Sec-WebSocket-Accept` check), masked client frames, ping answered with pong, close
-/// answered with close, fragmented messages reassembled. Messages are handed out in place from
-/// fixed buffers, valid until the next call: no allocation per message.
-///
-/// ```text
-///   0                   1                   2                   3
-///   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-///  +-+-+-+-+-------+-+-------------+-------------------------------+
-///  |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
-///  |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
-///  |N|V|V|V|       |S|             |   (if payload len==126/127)   |
-///  | |1|2|3|       |K|             |                               |
-///  +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
-///  |     Extended payload length continued, if payload len == 127  |
-///  + - - - - - - - - - - - - - - - +-------------------------------+
-///  |                               |Masking-key, if MASK set to 1  |
-///  +-------------------------------+-------------------------------+
-///  | Masking-key (continued)       |          Payload Data         |
-///  +-------------------------------- - - - - - - - - - - - - - - - +
-/// ```
+/// answered with close; frames are read by `WebSocketFrameReader` (messages handed out in
+/// place, no allocation per message).
 final class WebSocketClient {
-    static let maxMessageBytes = 8 << 20
-
     enum Event {
         /// A text or binary message; the bytes are valid until the next call.
         case message(UnsafeBufferPointer<UInt8>)
@@ -35,14 +16,7 @@ final class WebSocketClient {
     }
 
     private let socket: SecureSocket
-    private let buffer: UnsafeMutablePointer<UInt8>
-    private let bufferSize = WebSocketClient.maxMessageBytes + (1 << 16)
-    @exclusivity(unchecked) private var start = 0
-    @exclusivity(unchecked) private var end = 0
-    /// A fragmented message being put together.
-    private let assembly: UnsafeMutablePointer<UInt8>
-    @exclusivity(unchecked) private var assembled = 0
-    @exclusivity(unchecked) private var assembling = false
+    private let frames = WebSocketFrameReader()
     @exclusivity(unchecked) private var closeSent = false
     private var random = SystemRandomNumberGenerator()
     /// Pings answered, for the operator and the tests.
@@ -51,15 +25,7 @@ final class WebSocketClient {
     /// Connects and upgrades: the handshake must answer 101 with the right accept key.
     init(_ url: NetworkURL, tls: TLSContext?, timeoutMs: Int32 = 10_000) throws(FeedError) {
         socket = try SecureSocket(url, tls: tls, timeoutMs: timeoutMs)
-        buffer = .allocate(capacity: bufferSize)
-        assembly = .allocate(capacity: WebSocketClient.maxMessageBytes)
-        // On failure deinit (which runs for a fully initialised object) frees the buffers.
         try handshake(url, timeoutMs: timeoutMs)
-    }
-
-    deinit {
-        buffer.deallocate()
-        assembly.deallocate()
     }
 
     private func handshake(_ url: NetworkURL, timeoutMs: Int32) throws(FeedError) {
@@ -75,16 +41,16 @@ final class WebSocketClient {
         while headerEnd == nil {
             let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: WebSocket handshake with \(url.host) timed out") }
-            switch try socket.read(into: buffer + end, capacity: 1 << 16, timeoutMs: Int32(remaining / 1_000_000) + 1) {
-            case .bytes(let count): end += count
+            let space = try frames.freeSpace()
+            switch try socket.read(into: space.baseAddress!, capacity: min(space.count, 1 << 16), timeoutMs: Int32(remaining / 1_000_000) + 1) {
+            case .bytes(let count): frames.received(count)
             case .nothingYet: continue
             case .closed: throw .system("feed: \(url.host) closed the connection during the WebSocket handshake")
             }
-            let received = Array(UnsafeBufferPointer(start: buffer, count: end))
-            headerEnd = HTTPClient.find(received, [13, 10, 13, 10])
-            guard headerEnd != nil || end < 1 << 15 else { throw .data("feed: WebSocket handshake response headers too long") }
+            headerEnd = HTTPResponseReader.find(Array(frames.unread)[...], [13, 10, 13, 10])
+            guard headerEnd != nil || frames.unread.count < 1 << 15 else { throw .data("feed: WebSocket handshake response headers too long") }
         }
-        let head = String(decoding: UnsafeBufferPointer(start: buffer, count: headerEnd!), as: UTF8.self)
+        let head = String(decoding: UnsafeBufferPointer(rebasing: frames.unread[0..<headerEnd!]), as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         guard let status = lines.first, status.hasPrefix("HTTP/1.1 101") else {
             throw .data("feed: WebSocket handshake with \(url.host) refused: \(lines.first.map(String.init) ?? "no status line")")
@@ -97,7 +63,7 @@ final class WebSocketClient {
         guard accept == expected else {
             throw .data("feed: WebSocket handshake with \(url.host): Sec-WebSocket-Accept '\(accept ?? "missing")', expected '\(expected)'")
         }
-        start = headerEnd! + 4 // frames may already follow the headers
+        frames.skip(headerEnd! + 4) // frames may already follow the headers
     }
 
     static func sha1(_ bytes: [UInt8]) -> [UInt8] {
@@ -111,98 +77,30 @@ final class WebSocketClient {
     func next(timeoutMs: Int32) throws(FeedError) -> Event {
         var waited = false
         while true {
-            if let event = try parseFrame() { return event }
-            if waited { return .nothingYet }
-            // Need more bytes: make room, then read.
-            if start > 0 {
-                memmove(buffer, buffer + start, end - start)
-                end -= start
-                start = 0
+            while let frame = try frames.next() {
+                switch frame {
+                case .message(let bytes):
+                    return .message(bytes)
+                case .ping(let payload):
+                    try send(opcode: 0xA, payload: payload)
+                    pongsSent &+= 1
+                case .close(let reason, let echo):
+                    if !closeSent { try? send(opcode: 0x8, payload: echo) }
+                    closeSent = true
+                    return .closed("the server closed the connection (\(reason))")
+                }
             }
-            guard end < bufferSize else { throw .data("feed: WebSocket frame larger than \(WebSocketClient.maxMessageBytes) bytes") }
-            switch try socket.read(into: buffer + end, capacity: bufferSize - end, timeoutMs: timeoutMs) {
+            if waited { return .nothingYet }
+            let space = try frames.freeSpace()
+            switch try socket.read(into: space.baseAddress!, capacity: space.count, timeoutMs: timeoutMs) {
             case .bytes(let count):
-                end += count
+                frames.received(count)
             case .nothingYet:
                 waited = true
             case .closed:
                 return .closed("the connection closed without a close frame")
             }
         }
-    }
-
-    /// One frame from the buffer, or nil if it is not all there. Returns an event for a data
-    /// message or a close; control frames it handles itself return `.nothingYet`-free loops.
-    private func parseFrame() throws(FeedError) -> Event? {
-        while end - start >= 2 {
-            let first = buffer[start]
-            let second = buffer[start + 1]
-            let fin = first & 0x80 != 0
-            let opcode = first & 0x0F
-            guard first & 0x70 == 0 else { throw .data("feed: WebSocket frame with reserved bits set (no extension was negotiated)") }
-            guard second & 0x80 == 0 else { throw .data("feed: WebSocket server frame is masked (RFC 6455 5.1 forbids it)") }
-            var length = Int(second & 0x7F)
-            var headerLength = 2
-            if length == 126 {
-                guard end - start >= 4 else { return nil }
-                length = Int(buffer[start + 2]) << 8 | Int(buffer[start + 3])
-                headerLength = 4
-            } else if length == 127 {
-                guard end - start >= 10 else { return nil }
-                var value: UInt64 = 0
-                for index in 0..<8 { value = value << 8 | UInt64(buffer[start + 2 + index]) }
-                guard value <= UInt64(WebSocketClient.maxMessageBytes) else {
-                    throw .data("feed: WebSocket frame of \(value) bytes, the limit is \(WebSocketClient.maxMessageBytes)")
-                }
-                length = Int(value)
-                headerLength = 10
-            }
-            guard end - start >= headerLength + length else { return nil }
-            let payload = UnsafeBufferPointer(start: buffer + start + headerLength, count: length)
-            start += headerLength + length
-            switch opcode {
-            case 0x1, 0x2:
-                guard !assembling else { throw .data("feed: WebSocket data frame inside a fragmented message") }
-                if fin { return .message(payload) }
-                try append(payload)
-                assembling = true
-            case 0x0:
-                guard assembling else { throw .data("feed: WebSocket continuation frame with no message to continue") }
-                try append(payload)
-                if fin {
-                    assembling = false
-                    let message = UnsafeBufferPointer(start: assembly, count: assembled)
-                    assembled = 0
-                    return .message(message)
-                }
-            case 0x9:
-                guard fin, length <= 125 else { throw .data("feed: WebSocket ping frame fragmented or longer than 125 bytes") }
-                try send(opcode: 0xA, payload: payload)
-                pongsSent &+= 1
-            case 0xA:
-                break // an unsolicited pong: allowed, ignored
-            case 0x8:
-                var reason = "no status"
-                if length >= 2 {
-                    let code = Int(payload[0]) << 8 | Int(payload[1])
-                    reason = "code \(code)" + (length > 2 ? " " + String(decoding: UnsafeBufferPointer(rebasing: payload[2...]), as: UTF8.self) : "")
-                }
-                if !closeSent { try? send(opcode: 0x8, payload: UnsafeBufferPointer(rebasing: payload[0..<min(length, 2)])) }
-                closeSent = true
-                return .closed("the server closed the connection (\(reason))")
-            default:
-                throw .data("feed: WebSocket frame with unknown opcode \(opcode)")
-            }
-        }
-        return nil
-    }
-
-    private func append(_ payload: UnsafeBufferPointer<UInt8>) throws(FeedError) {
-        guard assembled + payload.count <= WebSocketClient.maxMessageBytes else {
-            throw .data("feed: fragmented WebSocket message larger than \(WebSocketClient.maxMessageBytes) bytes")
-        }
-        (assembly + assembled).update(from: payload.baseAddress!, count: payload.count)
-        assembled += payload.count
     }
 
     /// A masked client frame (control frames only: ≤ 125 bytes).

@@ -42,9 +42,10 @@ func run<Source: MarketDataSource>(_ source: Source) -> Never {
 }
 
 switch options.source {
-case .synthetic(let symbols, let seed):
+case .synthetic(let symbols, let seed, let startPrice, let medianSize):
     do {
-        run(try SyntheticSource(symbols: symbols, seed: seed, startTimeNs: SystemClock.realtimeNanoseconds()))
+        run(try SyntheticSource(symbols: symbols, seed: seed, startTimeNs: SystemClock.realtimeNanoseconds(),
+                                catalog: options.catalog, startPrice: startPrice, medianSize: medianSize))
     } catch {
         fail("feed: \(error)", ExitCode.usage)
     }

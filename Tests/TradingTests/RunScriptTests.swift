@@ -344,6 +344,46 @@ final class RunScriptTests: XCTestCase {
         return (run, try XCTUnwrap(Int32(line.dropFirst(stage.count + 1))))
     }
 
+    /// Instruments at the extremes of real ones (docs/limits.md) traded through the whole
+    /// pipeline for a full synthetic session: a lot of 10^-8 with orders of 10^9 units, and a
+    /// price of 10^7 at a tick of 10^-8. No trap, and the report's position, realized PnL and
+    /// fees equal a Python `Decimal` rebuild from fills.csv (Tests/ReportCheck/rebuild_pnl.py).
+    func testInstrumentsAtTheExtremesTradeWithThePnLPythonRebuilds() throws {
+        let instruments: [(symbol: String, flags: [String])] = [
+            ("MEMEUSDT", ["--start-price", "0.0001", "--median-size", "1000000000", "--quote-size", "300000000",
+                          "--max-position", "1000000000", "--maker-fee-ppm", "200"]),
+            ("BIGUSDT", ["--start-price", "10000000", "--median-size", "0.05", "--quote-size", "0.02", "--max-position", "0.1"]),
+        ]
+        var checker = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { checker.deleteLastPathComponent() }
+        checker.appendPathComponent("ReportCheck/rebuild_pnl.py")
+        for (symbol, flags) in instruments {
+            let session = "runshextreme\(symbol.lowercased())\(getpid())"
+            defer { cleanUp(session) }
+            let run = try runScript(["--symbols", symbol, "--instrument", "\(symbol):0.00000001:0.00000001", "--strategy", "fixed",
+                                     "--duration", "6", "--speed", "4", "--session", session] + flags).finish(timeout: 90)
+            XCTAssertEqual(run.status, 0, "\(symbol): \(run.err)")
+            let directory = root.appendingPathComponent("runs/\(session)")
+            let report = try String(contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)
+            func metric(_ label: String) -> Decimal? {
+                guard let start = report.range(of: "<tr><td>\(label)</td><td class=\"v\">") else { return nil }
+                return Decimal(string: String(report[start.upperBound...].prefix { $0 != "<" }))
+            }
+            let rebuilt = try ChildProcess("/usr/bin/python3", [checker.path, directory.appendingPathComponent("fills.csv").path,
+                                                                "0.00000001", "0.00000001"]).finish(timeout: 60)
+            XCTAssertEqual(rebuilt.status, 0, rebuilt.err)
+            let figures = Dictionary(uniqueKeysWithValues: rebuilt.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { pair in
+                let parts = pair.split(separator: "=")
+                return parts.count == 2 ? (String(parts[0]), Decimal(string: String(parts[1]))) : nil
+            })
+            XCTAssertGreaterThan(metric("fills") ?? 0, 20, "\(symbol) trades: \(run.err)")
+            XCTAssertEqual(metric("final position"), figures["position"] ?? nil, "\(symbol): \(rebuilt.out)")
+            XCTAssertEqual(metric("realized PnL"), figures["realized"] ?? nil, "\(symbol): \(rebuilt.out)")
+            XCTAssertEqual(metric("fees"), figures["fees"] ?? nil, "\(symbol): \(rebuilt.out)")
+            if symbol == "MEMEUSDT" { XCTAssertGreaterThan(metric("fees") ?? 0, 0, "the maker fee is booked") }
+        }
+    }
+
     /// The position rebuilt from a run's journal, in lots.
     func journaledPosition(_ session: String) throws -> Int64 {
         var ledger = PositionLedger()

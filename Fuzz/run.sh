@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Fuzz/run.sh TARGET [SECONDS]: coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of
+# one parser that reads input from outside, for SECONDS (60 by default); `all` runs each target.
+#   recording      feed's replay of a recorded file (collector lines, cryptofeed captures, gzip)
+#                  into book: frames well-formed, valid tops never crossed
+#   exchange-info  the exchangeInfo file reader (`feed --exchange-info`: tick and lot sizes)
+#   frames         the frame-stream reader (stream header, layout, sequences) into book
+#   journal        the journal reader (resync over damage) into the report and the CSV export
+#   websocket      the WebSocket frame reader, bytes arriving in pieces
+#   http           the HTTP response reader (Content-Length, chunked, to close)
+# Seeds come from the recordings in ../shared/data (read in place) and from the tools' own
+# output; new inputs collect in .build-fuzz/corpus/TARGET, crashes in .build-fuzz/crashes.
+# Every input in Fuzz/Regressions/TARGET (past crashes) runs first. Ends with
+# `RESULT fuzz-TARGET runs=N seconds=S crashes=0`; exit 1 if any input crashed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+shared=${SHARED_DATA:-$root/../shared}
+work=$root/.build-fuzz
+targets=(recording exchange-info frames journal websocket http)
+target=${1:-}
+seconds=${2:-60}
+if [ -z "$target" ]; then
+  echo "usage: Fuzz/run.sh TARGET|all [SECONDS]   targets: ${targets[*]}" >&2
+  exit 100
+fi
+if [ "$target" = all ]; then
+  for name in "${targets[@]}"; do "$0" "$name" "$seconds"; done
+  exit 0
+fi
+[[ " ${targets[*]} " == *" $target "* ]] || { echo "Fuzz/run.sh: no target '$target' (${targets[*]})" >&2; exit 100; }
+[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "Fuzz/run.sh: SECONDS '$seconds' is not a whole number" >&2; exit 100; }
+
+swift build -c release --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
+fuzz=$here/.build/release/tickpipe-fuzz
+export TICKPIPE_FUZZ_EXCHANGE_INFO=$shared/data/cryptofeed/BINANCE.0
+# A crash is reported by libFuzzer and ASan; Swift's own backtracer would only slow it down.
+export SWIFT_BACKTRACE=enable=no
+tools=${TICKPIPE_BIN:-$root/.build/release}
+
+seeds=$work/seeds/$target
+if [ ! -d "$seeds" ]; then
+  mkdir -p "$seeds.partial"
+  cd "$seeds.partial"
+  case "$target" in
+    recording)
+      # The first lines of each recording (snapshots cut to 20 levels a side), plain and gzip.
+      python3 - "$shared/data" <<'PY'
+import gzip, itertools, json, sys
+data = sys.argv[1]
+def cut(line):
+    for sep in (" ", ": "):
+        head, found, body = line.partition(sep)
+        if found and body.startswith("{"):
+            try:
+                message = json.loads(body)
+            except ValueError:
+                return line
+            for side in ("bids", "asks"):
+                if side in message: message[side] = message[side][:20]
+            return head + sep + json.dumps(message, separators=(",", ":")) + "\n"
+    return line
+sources = {
+    "collector": gzip.open(f"{data}/binance-spot/btcusdt_20240808.gz", "rt"),
+    "spot-ws": open(f"{data}/cryptofeed/BINANCE.ws.1.0"),
+    "spot-http": open(f"{data}/cryptofeed/BINANCE.http.0.0"),
+    "futures-ws": open(f"{data}/cryptofeed/BINANCE_FUTURES.ws.1.0"),
+    "futures-http": open(f"{data}/cryptofeed/BINANCE_FUTURES.http.0.0"),
+}
+for name, lines in sources.items():
+    text = "".join(cut(line) for line in itertools.islice(lines, 40))
+    open(name, "w").write(text)
+    if name == "collector":
+        gzip.open("collector.gz", "wt").write(text[:8000])
+PY
+      ;;
+    exchange-info)
+      python3 - "$shared/data/cryptofeed/BINANCE.0" <<'PY'
+import json, sys
+head, _, body = open(sys.argv[1]).readline().partition(": ")
+info = json.loads(body)
+for n in range(4):
+    part = dict(info, symbols=info["symbols"][3 * n:3 * n + 3])
+    text = json.dumps(part, separators=(",", ":"))
+    open(f"exchange-info.{n}", "w").write((head + ": " + text + "\n") if n % 2 else text)
+PY
+      ;;
+    frames|journal)
+      [ -x "$tools/feed" ] || swift build -c release --package-path "$root" >&2
+      # (head ends each feed early: the broken pipe is expected.)
+      { "$tools/feed" --duration 0.3 --symbols AAA,BBB --out - 2>/dev/null || true; } | head -c 49152 > synthetic.frames
+      { "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" --out - 2>/dev/null || true; } \
+        | head -c 49152 > btcusdt.frames
+      if [ "$target" = journal ]; then
+        rm -f ./*.frames
+        "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" 2>/dev/null \
+          | "$tools/book" --out - --pass-deltas 2>/dev/null | "$tools/signal" --out - --pass-through 2>/dev/null \
+          | "$tools/exec" --journal "$PWD/run.jrnl" >/dev/null 2>&1 || true
+        head -c $((64 + 80 * 150)) run.jrnl > start.jrnl
+        { head -c 64 run.jrnl; tail -c $((80 * 150)) run.jrnl; } > end.jrnl
+        rm -f run.jrnl
+      fi
+      ;;
+    websocket)
+      # A text message, a fragmented one (text + continuation), a ping, a 126-length frame, a close.
+      python3 - <<'PY'
+import struct
+def frame(opcode, payload, fin=True):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    if n < 126: head += bytes([n])
+    elif n < 65536: head += bytes([126]) + struct.pack(">H", n)
+    else: head += bytes([127]) + struct.pack(">Q", n)
+    return head + payload
+message = b'{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1.0","2.0"]],"a":[]}}'
+seeds = {
+    "message": bytes([7]) + frame(1, message),
+    "fragments": bytes([3]) + frame(1, message[:40], fin=False) + frame(0, message[40:]),
+    "ping": bytes([0]) + frame(9, b"hi") + frame(1, message),
+    "long": bytes([200]) + frame(2, message * 3),
+    "close": bytes([1]) + frame(1, message) + frame(8, struct.pack(">H", 1000) + b"bye"),
+}
+for name, data in seeds.items(): open(name, "wb").write(data)
+PY
+      ;;
+    http)
+      printf '\x0fHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"symbols":[]}' > length
+      printf '\x04HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7;x=y\r\n{"a":1,\r\n6\r\n"b":2}\r\n0\r\n\r\n' > chunked
+      printf '\xffHTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\n\r\n{"code":-1003}' > close
+      ;;
+  esac
+  cd "$root"
+  mv "$seeds.partial" "$seeds"
+fi
+
+corpus=$work/corpus/$target
+crashes=$work/crashes
+mkdir -p "$corpus" "$crashes"
+regressions=$here/Regressions/$target
+if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+  "$fuzz" --target="$target" -runs=1 "$regressions"/* >/dev/null 2>&1 \
+    || { "$fuzz" --target="$target" "$regressions"/* 2>&1 | tail -n 30 >&2; echo "Fuzz/run.sh: $target: a past crash came back" >&2; exit 1; }
+fi
+dict=()
+case "$target" in recording|exchange-info) dict=(-dict="$here/binance.dict") ;; esac
+max_len=65536
+case "$target" in websocket|http) max_len=16384 ;; esac
+log=$work/$target.log
+status=0
+"$fuzz" --target="$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=4096 \
+  -print_final_stats=1 -artifact_prefix="$crashes/$target-" "${dict[@]}" "$corpus" "$seeds" >"$log" 2>&1 || status=$?
+runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$log")
+if [ "$status" -ne 0 ]; then
+  tail -n 40 "$log" >&2
+  echo "Fuzz/run.sh: $target: crashed (input in $crashes; add it to Fuzz/Regressions/$target once fixed)" >&2
+  echo "RESULT fuzz-$target runs=${runs:-0} seconds=$seconds crashes=1"
+  exit 1
+fi
+echo "RESULT fuzz-$target runs=${runs:-0} seconds=$seconds crashes=0 corpus=$(ls "$corpus" | wc -l)"
