@@ -89,11 +89,12 @@ PY
       [ -x "$tools/feed" ] || swift build -c release --package-path "$root" >&2
       # (head ends each feed early: the broken pipe is expected.)
       { "$tools/feed" --duration 0.3 --symbols AAA,BBB --out - 2>/dev/null || true; } | head -c 49152 > synthetic.frames
-      { "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" --out - 2>/dev/null || true; } \
+      info=(--exchange-info "$shared/data/cryptofeed/BINANCE.0")
+      { "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" "${info[@]}" --out - 2>/dev/null || true; } \
         | head -c 49152 > btcusdt.frames
       if [ "$target" = journal ]; then
         rm -f ./*.frames
-        "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" 2>/dev/null \
+        "$tools/feed" --replay "$shared/data/binance-spot/btcusdt_20240808.gz" "${info[@]}" 2>/dev/null \
           | "$tools/book" --out - --pass-deltas 2>/dev/null | "$tools/signal" --out - --pass-through 2>/dev/null \
           | "$tools/exec" --journal "$PWD/run.jrnl" >/dev/null 2>&1 || true
         head -c $((64 + 80 * 150)) run.jrnl > start.jrnl

@@ -19,8 +19,10 @@ public enum FrameValidator {
         switch type {
         case MessageType.bookDelta.rawValue:
             return Side(rawValue: frame.load(fromByteOffset: 60, as: UInt8.self)) != nil
+                && (flags & FrameFlags.idOnly.rawValue != 0 || level(in: frame, at: 32))
         case MessageType.trade.rawValue:
             return Side(rawValue: frame.load(fromByteOffset: 56, as: UInt8.self)) != nil
+                && level(in: frame, at: 32) && frame.load(fromByteOffset: 40, as: Int64.self) != 0
         case MessageType.bookTop.rawValue:
             return true
         default:
@@ -54,13 +56,19 @@ public enum FrameValidator {
         func side(_ offset: Int, _ field: String) -> String? {
             Side(rawValue: byte(offset)) == nil ? "\(messageType) \(field) \(byte(offset)) is not a side" : nil
         }
+        func quantities(_ offset: Int, _ what: String) -> String? {
+            level(in: frame, at: offset) ? nil
+                : "\(messageType) \(what) price \(frame.load(fromByteOffset: offset, as: Int64.self)) ticks or size "
+                + "\(frame.load(fromByteOffset: offset + 8, as: Int64.self)) lots outside 1 ... \(FrameLayout.maxQuantity) and 0 ... \(FrameLayout.maxQuantity)"
+        }
         switch messageType {
         case .bookDelta:
-            return side(60, "side")
+            return side(60, "side") ?? (flags & FrameFlags.idOnly.rawValue != 0 ? nil : quantities(32, "level"))
         case .bookLevels:
             return nil // checked above
         case .trade:
-            return side(56, "aggressor")
+            if let problem = side(56, "aggressor") ?? quantities(32, "trade") { return problem }
+            return frame.load(fromByteOffset: 40, as: Int64.self) == 0 ? "trade of size 0" : nil
         case .bookTop, .quoteIntent, .positionSnapshot, .positionPnl, .instrumentDefinition:
             return nil
         case .orderCommand:
@@ -81,10 +89,24 @@ public enum FrameValidator {
         }
     }
 
-    /// A `BookLevels` frame without a second level has neither its side nor its price and size.
+    /// The price at `offset` is in 1 ... `maxQuantity` ticks and the size after it in
+    /// 0 ... `maxQuantity` lots: what feed makes, so a book never holds a negative size or a
+    /// price of zero. Unsigned comparisons: a negative number is a huge unsigned one.
+    @inlinable
+    static func level(in frame: UnsafeRawPointer, at offset: Int) -> Bool {
+        let price = UInt64(bitPattern: frame.load(fromByteOffset: offset, as: Int64.self))
+        let size = UInt64(bitPattern: frame.load(fromByteOffset: offset + 8, as: Int64.self))
+        return price &- 1 < UInt64(FrameLayout.maxQuantity) && size <= UInt64(FrameLayout.maxQuantity)
+    }
+
+    /// A `BookLevels` frame carries one level (price and size in range) or two; without a
+    /// second level it has neither its side nor its price and size.
     @usableFromInline
     static func levelsDefect(in frame: UnsafeRawPointer, flags: UInt16) -> String? {
-        guard flags & FrameFlags.secondLevel.rawValue == 0 else { return nil }
+        guard level(in: frame, at: 32) else { return "bookLevels first level price or size outside what the wire holds" }
+        guard flags & FrameFlags.secondLevel.rawValue == 0 else {
+            return level(in: frame, at: 48) ? nil : "bookLevels second level price or size outside what the wire holds"
+        }
         if flags & FrameFlags.secondLevelAsk.rawValue != 0 { return "bookLevels with a second side but no second level" }
         let price = frame.load(fromByteOffset: 48, as: Int64.self), size = frame.load(fromByteOffset: 56, as: Int64.self)
         return price != 0 || size != 0 ? "bookLevels with a second price or size but no second level" : nil

@@ -191,7 +191,7 @@ final class FrameLayoutTests: XCTestCase {
         frames.append(Frame(levels))
         var checked = 0
         for base in frames {
-            for offset in [0, 1, 2, 3, 31, 32, 33, 34, 35, 48, 56, 60] {
+            for offset in [0, 1, 2, 3, 31, 32, 33, 34, 35, 39, 40, 47, 48, 55, 56, 60, 63] {
                 for value in 0...255 {
                     var frame = base
                     withUnsafeMutableBytes(of: &frame) { $0[offset] = UInt8(value) }
@@ -204,7 +204,29 @@ final class FrameLayoutTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, frames.count * 12 * 256)
+        XCTAssertEqual(checked, frames.count * 17 * 256)
+    }
+
+    /// A level or trade from a pipe holds what feed would make: a price in 1 ... 10^18 - 1 ticks
+    /// and a size in 0 ... 10^18 - 1 lots (a trade's at least 1). The fuzzer found a book
+    /// publishing a valid top with a negative size read from a pipe.
+    func testPricesAndSizesOutsideTheWireRangeAreDefects() {
+        let header = FrameHeader(type: .bookDelta, flags: .endOfMessage, instrument: 1)
+        let limit = FrameLayout.maxQuantity
+        for (price, size, ok) in [(Int64(1), Int64(0), true), (limit, limit, true), (0, 1, false), (-1, 1, false),
+                                  (limit + 1, 1, false), (1, -1, false), (1, limit + 1, false), (.min, 1, false)] {
+            var levels = BookLevels(header: header, side: .bid, price: 1, size: 1)
+            levels.add(.ask, price: price, size: size)
+            let trade = Trade(header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: .buy)
+            for frame in [Frame(BookDelta(header: header, side: .bid, price: price, size: size, updateId: 1, updateIdSpan: 1)),
+                          Frame(BookLevels(header: header, side: .ask, price: price, size: size)), Frame(levels), Frame(trade)] {
+                let expected = ok && !(frame.header.messageType == .trade && size == 0)
+                withUnsafeBytes(of: frame) { bytes in
+                    XCTAssertEqual(FrameValidator.isWellFormed(bytes.baseAddress!), expected, "\(frame.header.messageType) \(price) \(size)")
+                    XCTAssertEqual(FrameValidator.defect(in: bytes.baseAddress!) == nil, expected, "\(frame.header.messageType) \(price) \(size)")
+                }
+            }
+        }
     }
 
     /// A receive time outside 1970 ... 2100 is a defect: stages add intervals to it.
