@@ -25,7 +25,9 @@ if [ -z "$target" ]; then
   exit 100
 fi
 if [ "$target" = all ]; then
-  for name in "${targets[@]}"; do "$0" "$name" "$seconds"; done
+  failed=()
+  for name in "${targets[@]}"; do "$0" "$name" "$seconds" || failed+=("$name"); done
+  [ ${#failed[@]} -eq 0 ] || { echo "Fuzz/run.sh: crashed: ${failed[*]}" >&2; exit 1; }
   exit 0
 fi
 [[ " ${targets[*]} " == *" $target "* ]] || { echo "Fuzz/run.sh: no target '$target' (${targets[*]})" >&2; exit 100; }

@@ -56,18 +56,18 @@ public enum FrameValidator {
         func side(_ offset: Int, _ field: String) -> String? {
             Side(rawValue: byte(offset)) == nil ? "\(messageType) \(field) \(byte(offset)) is not a side" : nil
         }
-        func quantities(_ offset: Int, _ what: String) -> String? {
+        func quantities(_ offset: Int) -> String? {
             level(in: frame, at: offset) ? nil
-                : "\(messageType) \(what) price \(frame.load(fromByteOffset: offset, as: Int64.self)) ticks or size "
+                : "\(messageType) price \(frame.load(fromByteOffset: offset, as: Int64.self)) ticks or size "
                 + "\(frame.load(fromByteOffset: offset + 8, as: Int64.self)) lots outside 1 ... \(FrameLayout.maxQuantity) and 0 ... \(FrameLayout.maxQuantity)"
         }
         switch messageType {
         case .bookDelta:
-            return side(60, "side") ?? (flags & FrameFlags.idOnly.rawValue != 0 ? nil : quantities(32, "level"))
+            return side(60, "side") ?? (flags & FrameFlags.idOnly.rawValue != 0 ? nil : quantities(32))
         case .bookLevels:
             return nil // checked above
         case .trade:
-            if let problem = side(56, "aggressor") ?? quantities(32, "trade") { return problem }
+            if let problem = side(56, "aggressor") ?? quantities(32) { return problem }
             return frame.load(fromByteOffset: 40, as: Int64.self) == 0 ? "trade of size 0" : nil
         case .bookTop, .quoteIntent, .positionSnapshot, .positionPnl, .instrumentDefinition:
             return nil

@@ -45,7 +45,7 @@ final class PipeFramingTests: XCTestCase {
     func frames(_ count: Int) -> [Frame] {
         (0..<count).map { index in
             Frame(Trade(header: FrameHeader(type: .trade, instrument: 1, sequence: UInt64(index)),
-                        price: Int64(index), size: 1, tradeId: UInt64(index), aggressor: .buy))
+                        price: Int64(index) + 1, size: 1, tradeId: UInt64(index), aggressor: .buy))
         }
     }
 
