@@ -166,6 +166,7 @@ if [ -s "$run_dir/journal" ]; then
 fi
 mkdir -p "$run_dir"
 chmod 700 "$run_dir"
+rm -f "$run_dir"/*.log
 ring() { echo "shm:tickpipe.$session.$1"; }
 common=(--idle "$idle" --session "$session")
 
@@ -297,43 +298,40 @@ describe_failure() {
   echo "run.sh: $1 (pid $2) exited with status $3; stopping the session"
 }
 # Trading halts on a failure; what is open is closed while exec can close it: a flatten through
-# the session (exec confirms it), before the processes are stopped.
+# the session (exec confirms it), before the processes are stopped. A halt is never lifted within
+# a session, so once exec has said it is flat it stays flat.
+running() { case "$(state_of "$1")" in R|S|D) true ;; *) false ;; esac; }
+exec_is_flat() { grep -aq 'exec: flat: no order working, no position' "$run_dir/exec.log" 2>/dev/null; }
 flatten_before_stopping() {
   local exec_pid="" risk_pid_now="" i
   for i in "${!pids[@]}"; do
     case "${names[$i]}" in exec) exec_pid=${pids[$i]} ;; risk) risk_pid_now=${pids[$i]} ;; esac
   done
-  case "$(state_of "$exec_pid")" in
-    R|S|D) ;;
-    *)
-      if grep -aq 'exec: flat: no order working, no position' "$run_dir/exec.log" 2>/dev/null; then
-        echo "run.sh: flat: exec closed every order and position before it stopped" >&2
-      else
-        echo "run.sh: exec is not running: no flatten; the journal and report show what stays open" >&2
-      fi
-      return ;;
-  esac
-  if [ -z "$risk_pid_now" ] || ! case "$(state_of "$risk_pid_now")" in R|S|D) true ;; *) false ;; esac; then
-    if "$bin/risk" flatten "$session" >&2; then
-      echo "run.sh: flat: exec closed every order and position before the session stopped" >&2
-    else
-      echo "run.sh: the flatten was not confirmed (see $run_dir/exec.log); the report shows what stays open" >&2
-    fi
-    return
-  fi
-  # risk flattens by itself when its watchdog saw the failure; a request on top is harmless.
-  local seen
-  seen=$(wc -l < "$run_dir/risk.log" 2>/dev/null || echo 0)
-  kill -USR1 "$risk_pid_now" 2>/dev/null || true
-  for _ in $(seq 1 40); do
-    if tail -n +$((seen + 1)) "$run_dir/risk.log" 2>/dev/null | grep -aq -e 'risk: flat: ' -e 'did not confirm the flatten'; then break; fi
-    case "$(state_of "$exec_pid")" in R|S|D) ;; *) break ;; esac
+  # risk's watchdog sees a dead process within 20 ms and flattens by itself; a moment for it,
+  # so that its log names the cause, before run.sh asks.
+  for _ in $(seq 1 20); do
+    [ -n "$risk_pid_now" ] && running "$risk_pid_now" || break
+    ! grep -aq 'risk: HALT: ' "$run_dir/risk.log" 2>/dev/null || break
     sleep 0.05
   done
-  if grep -aq 'risk: flat: ' "$run_dir/risk.log" 2>/dev/null; then
+  if ! exec_is_flat && running "$exec_pid"; then
+    if [ -n "$risk_pid_now" ] && running "$risk_pid_now"; then
+      kill -USR1 "$risk_pid_now" 2>/dev/null || true
+      for _ in $(seq 1 40); do
+        ! exec_is_flat || break
+        running "$exec_pid" || break
+        sleep 0.05
+      done
+    else
+      "$bin/risk" flatten "$session" >&2 || true
+    fi
+  fi
+  if exec_is_flat; then
     echo "run.sh: flat: exec closed every order and position before the session stopped" >&2
-  else
+  elif running "$exec_pid"; then
     echo "run.sh: the flatten was not confirmed (see $run_dir/risk.log and exec.log); the report shows what stays open" >&2
+  else
+    echo "run.sh: exec is not running: no flatten; the journal and report show what stays open" >&2
   fi
 }
 
