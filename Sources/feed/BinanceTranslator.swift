@@ -157,7 +157,20 @@ final class BinanceTranslator {
         guard let symbol else { throw Failure(offset: nil, message: "message has no symbol (\"s\")") }
         let name = UnsafeBufferPointer(rebasing: bytes[symbol])
         for (index, known) in symbols.enumerated() where known.elementsEqual(name) { return index }
+        // A new name: one a byte flip made is a damaged message, not an instrument to ask for.
+        guard BinanceTranslator.isSymbol(name) else {
+            throw Failure(offset: symbol.lowerBound, message: "the symbol (\"s\") is not a Binance symbol: A-Z 0-9 - _ . or non-ASCII, 1 to 20 characters")
+        }
         return try register(String(decoding: name, as: UTF8.self), at: symbol.lowerBound, receiveTimeNs: receiveTimeNs, into: batch)
+    }
+
+    /// Binance's symbol pattern, `^[A-Z0-9-_.]{1,20}$`, widened to the non-ASCII names it also
+    /// lists (already checked to be UTF-8): at most 20 characters of up to 4 bytes.
+    static func isSymbol(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        (1...80).contains(name.count) && name.allSatisfy { byte in
+            byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
     }
 
     private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
@@ -176,7 +189,7 @@ final class BinanceTranslator {
         do {
             instrument = try catalog.instrument(symbol, id: UInt32(instruments.count + 1))
         } catch {
-            throw Failure(offset: offset, message: error.description, isConfiguration: true)
+            throw Failure(offset: offset, message: String(error.description.trimmingPrefix("feed: ")), isConfiguration: true)
         }
         guard instruments.count < ControlBlockDescriptor.maxInstruments else {
             throw Failure(offset: offset, message: "more than \(ControlBlockDescriptor.maxInstruments) symbols")

@@ -111,7 +111,7 @@ final class LiveBinanceSource: MarketDataSource {
             do {
                 try translator.translate(bytes, from: 0, receiveTimeNs: receiveTime, snapshotSymbol: nil, into: batch)
             } catch {
-                if error.isConfiguration { throw .data(error.message) }
+                if error.isConfiguration { throw .data("feed: stream message \(messages): \(error.message)") }
                 malformed &+= 1
                 report("feed: stream message \(messages): \(error.offset.map { "byte \($0 + 1): " } ?? "")\(error.message)")
             }

@@ -54,7 +54,7 @@ final class ReplaySource: MarketDataSource {
                 try translator.translate(message.line, from: message.jsonOffset, receiveTimeNs: message.receiveTimeNs,
                                          snapshotSymbol: message.snapshotSymbol, into: batch)
             } catch {
-                if error.isConfiguration { throw .data(error.message) }
+                if error.isConfiguration { throw .data("feed: \(file.path):\(file.lineNumber): \(error.message)") }
                 let place = error.offset.map { "byte \($0 - message.jsonOffset + 1) of the JSON: " } ?? ""
                 malformed("\(file.path):\(file.lineNumber): \(place)\(error.message)")
             }

@@ -156,12 +156,19 @@ final class BinancePayloadTests: XCTestCase {
         try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","u":2,"b":[],"a":[]}"#, "without \"U\" and \"u\"")
         try assertFails(#"{"e":"trade","s":"BTCUSDT","t":1,"p":"1.00","q":"1","m":"yes"}"#, "expected true or false")
         try assertFails(#"{"e":"depthUpdate","s":"ETHUSDT","U":1,"u":2,"b":[],"a":[]}"#, "no tick and lot size for ETHUSDT")
+        XCTAssertEqual(try translate(#"{"e":"depthUpdate","s":"ETHUSDT","U":1,"u":2,"b":[],"a":[]}"#).failure?.isConfiguration, true)
         try assertFails(#"{"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[["1","1\#u{01}"]],"a":[]}"#, "control byte 1 in a string")
         try assertFails(#"{"e":"depthUpdate","s":"BTC\"USDT","U":1}"#, "unexpected escape in a string")
         let deep = #"{"x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
         try assertFails(deep, "nesting deeper than 32")
         let long = #"{"e":"depthUpdate","s":""# + String(repeating: "A", count: 1_000_000) + #"","U":1,"u":2,"b":[],"a":[]}"#
-        try assertFails(long, "no tick and lot size for AAAA")
+        try assertFails(long, "the symbol (\"s\") is not a Binance symbol")
+        // A new name that no venue would list is a damaged message, not an instrument to ask for.
+        for damaged in ["BTC USDT", "B]CUSDT", "BTC:USDT", "btcusdt", ""] {
+            let json = #"{"e":"depthUpdate","s":""# + damaged + #"","U":1,"u":2,"b":[],"a":[]}"#
+            try assertFails(json, "is not a Binance symbol")
+            XCTAssertEqual(try translate(json).failure?.isConfiguration, false, damaged)
+        }
     }
 
     /// Each field once, strings of well-formed UTF-8 without control bytes, prices above zero,

@@ -53,9 +53,10 @@ final class ReplayAgainstVenueTests: XCTestCase {
     }
 
     func testReplayWithoutInstrumentSizesSaysWhatToPass() throws {
-        let run = try runPipeline("feed", ["--replay", try spotFiles()[0]], "book", ["--json"])
+        let recording = try spotFiles()[0]
+        let run = try runPipeline("feed", ["--replay", recording], "book", ["--json"])
         XCTAssertEqual(run.firstStatus, 1)
-        XCTAssertTrue(run.firstErrors.hasPrefix("feed: no tick and lot size for BTCUSDT: no --instrument or --exchange-info was given; pass --instrument BTCUSDT:TICK:LOT or --exchange-info FILE"), run.firstErrors)
+        XCTAssertTrue(run.firstErrors.hasPrefix("feed: \(recording):1: no tick and lot size for BTCUSDT: no --instrument or --exchange-info was given; pass --instrument BTCUSDT:TICK:LOT or --exchange-info FILE"), run.firstErrors)
         XCTAssertEqual(run.output, "")
     }
 }

@@ -52,8 +52,9 @@ struct TopOfBookOracle {
 
     /// Compares `book --json` output with the oracle: at each oracle id, the last top the book
     /// published at or before that id (a top is published only when it changes) must equal it.
-    /// Ids before the book's first top, or after it said it turned invalid, are not compared.
-    func compare(bookJSON: String) throws -> Comparison {
+    /// Ids before the book's first top, or after it said it turned invalid, are not compared;
+    /// nor are ids after `lastId`, the last update the book was sent when its stream ended early.
+    func compare(bookJSON: String, through lastId: UInt64 = .max) throws -> Comparison {
         var topsBySymbol: [String: [(UInt64, Ticker?)]] = [:]
         var result = Comparison()
         for line in bookJSON.split(separator: "\n") {
@@ -73,7 +74,7 @@ struct TopOfBookOracle {
         }
         for (symbol, byId) in tickers {
             let tops = topsBySymbol[symbol] ?? []
-            for (id, ticker) in byId {
+            for (id, ticker) in byId where id <= lastId {
                 // The last top at or before `id`.
                 var low = 0
                 var high = tops.count
