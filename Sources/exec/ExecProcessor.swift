@@ -39,6 +39,9 @@ final class ExecProcessor<Output: ExecOutput> {
     @exclusivity(unchecked) private(set) var ordersPlaced: UInt64 = 0
     /// Flattening: every order cancelled, every position being closed with marketable orders.
     @exclusivity(unchecked) private(set) var flattening = false
+    /// How far market time may be from the wall clock for the market to count as live: a replay
+    /// of data a minute old is a replay.
+    static var liveClockToleranceNs: UInt64 { 60_000_000_000 }
     /// When the last input arrived (monotonic, set by the stage once per poll), to extrapolate
     /// market time while the input is quiet (a dead signal must not stop a flatten).
     @exclusivity(unchecked) private var lastFrameWallNs: Int64 = 0
@@ -222,13 +225,15 @@ final class ExecProcessor<Output: ExecOutput> {
 
     /// The input is quiet: once it has been for `quietNs` of wall time, market time moves on with
     /// the wall clock from the last frame, so orders in flight still reach the venue (a live
-    /// market gone quiet, a flatten with signal dead). Not before: a replay at full speed
-    /// leaves gaps of microseconds between frames whenever exec outruns the stages ahead of it,
-    /// and market time taken from the wall clock there would make the journal differ run to run.
+    /// market gone quiet, a flatten with signal dead). Only where market time is the wall
+    /// clock's (a live or synthetic market stamps frames as they arrive): a replay's market time
+    /// comes from its data alone, or a stage held up for 100 ms (a loaded machine, a sanitizer)
+    /// would put wall time into the journal and the same recording would journal differently.
     func idle(quietNs: Int64 = 100_000_000) {
         guard lastFrameWallNs > 0 else { return }
         let wall = SystemClock.monotonicNanoseconds()
         guard wall - lastFrameWallNs >= quietNs else { return }
+        guard (SystemClock.realtimeNanoseconds() - now).magnitude < ExecProcessor.liveClockToleranceNs else { return }
         let extrapolated = now + (wall - lastFrameWallNs)
         lastFrameWallNs = wall
         if extrapolated > now { now = extrapolated }

@@ -80,9 +80,9 @@ struct InstrumentCatalog {
                     if scanner.equals(key, "symbol") {
                         symbol = text(scanner, try scanner.string())
                     } else if scanner.equals(key, "quotePrecision") || scanner.equals(key, "pricePrecision") {
-                        pricePrecision = Int(try scanner.unsigned())
+                        pricePrecision = try decimals(&scanner)
                     } else if scanner.equals(key, "baseAssetPrecision") || scanner.equals(key, "quantityPrecision") {
-                        sizePrecision = Int(try scanner.unsigned())
+                        sizePrecision = try decimals(&scanner)
                     } else if scanner.equals(key, "filters") {
                         try scanner.array { (scanner) throws(JSONScanner.Failure) in
                             var type: String?
@@ -112,6 +112,14 @@ struct InstrumentCatalog {
         }
         for (symbol, entry) in parsed where entries[symbol] == nil { entries[symbol] = entry }
         return found
+    }
+
+    /// A precision: a count of decimals, at most 18 (what a price or size on the wire holds).
+    private func decimals(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Int {
+        let start = scanner.offset
+        let value = try scanner.unsigned()
+        guard value <= 18 else { throw JSONScanner.Failure(offset: start, message: "a precision of \(value) decimals; at most 18") }
+        return Int(value)
     }
 
     private func text(_ scanner: JSONScanner, _ range: Range<Int>) -> String {

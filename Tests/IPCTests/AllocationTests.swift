@@ -7,6 +7,10 @@ import XCTest
 /// into this test binary. Counts are per thread, so XCTest's own threads do not disturb them.
 /// `.ci/run` runs these in a release build too, which is what the tools ship as.
 final class AllocationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+    }
+
     static let frames = 200_000
 
     func allocations(during body: () throws -> Void) rethrows -> UInt64 {

@@ -71,3 +71,23 @@ extension ExecProcessorTests {
         XCTAssertEqual(reports, [.ack, .fill], "acknowledged first, then filled")
     }
 }
+
+extension ExecProcessorTests {
+    /// Market time follows the wall clock through a quiet input only where it is the wall
+    /// clock's: a live or synthetic market. A replay's stays at its data's, however long exec
+    /// waits, so a stage held up on a loaded machine cannot change the journal.
+    func testQuietInputMovesMarketTimeOnALiveMarketOnly() throws {
+        for (label, start, moves) in [("live", SystemClock.realtimeNanoseconds(), true),
+                                      ("replay of 2024-08-08", Int64(1_723_161_254_206_652_067), false)] {
+            let processor = ExecProcessor(options: try ExecOptions([]), output: Recorded())
+            var frame = Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5))
+            frame.header.receiveTimeNs = start
+            withUnsafePointer(to: frame) { processor.handle($0) }
+            processor.inputArrived(atWallNs: SystemClock.monotonicNanoseconds())
+            usleep(20_000)
+            processor.idle(quietNs: 10_000_000)
+            XCTAssertEqual(processor.now > start, moves, label)
+            if moves { XCTAssertGreaterThanOrEqual(processor.now - start, 20_000_000, label) }
+        }
+    }
+}

@@ -13,6 +13,10 @@ import XCTest
 /// exec` orders them. Counted by the malloc interposer after warm-up; `.ci/run` runs this in a
 /// release build (debug builds allocate in loops the optimiser cleans up).
 final class TradingAllocationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+    }
+
     /// exec's records, counted: the journal and the ring behind it are measured elsewhere.
     struct CountingRecords: ExecOutput {
         var records = 0

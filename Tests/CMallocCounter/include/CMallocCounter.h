@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+/// 1 when this counter owns malloc; 0 in a sanitizer build, where the sanitizer's runtime does
+/// and nothing is counted.
+int malloc_counter_is_counting(void);
+
 /// Allocations (malloc, calloc, realloc, memalign family) made by the calling thread so far.
 uint64_t malloc_counter_thread_allocations(void);
 
