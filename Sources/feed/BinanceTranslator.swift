@@ -165,12 +165,15 @@ final class BinanceTranslator {
     }
 
     /// Binance's symbol pattern, `^[A-Z0-9-_.]{1,20}$`, widened to the non-ASCII names it also
-    /// lists (already checked to be UTF-8): at most 20 characters of up to 4 bytes.
+    /// lists (the decoder has checked they are UTF-8): 1 to 20 characters.
     static func isSymbol(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...80).contains(name.count) && name.allSatisfy { byte in
-            byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        var characters = 0
+        for byte in name {
+            if byte & 0xC0 != 0x80 { characters += 1 } // not a UTF-8 continuation byte
+            guard byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "."), characters <= 20 else { return false }
         }
+        return characters > 0
     }
 
     private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {

@@ -163,8 +163,10 @@ final class BinancePayloadTests: XCTestCase {
         try assertFails(deep, "nesting deeper than 32")
         let long = #"{"e":"depthUpdate","s":""# + String(repeating: "A", count: 1_000_000) + #"","U":1,"u":2,"b":[],"a":[]}"#
         try assertFails(long, "the symbol (\"s\") is not a Binance symbol")
+        try assertFails(#"{"e":"depthUpdate","s":""# + String(repeating: "A", count: 20) + #"","U":1,"u":2,"b":[],"a":[]}"#,
+                        "no tick and lot size for AAAAAAAAAAAAAAAAAAAA")
         // A new name that no venue would list is a damaged message, not an instrument to ask for.
-        for damaged in ["BTC USDT", "B]CUSDT", "BTC:USDT", "btcusdt", ""] {
+        for damaged in ["BTC USDT", "B]CUSDT", "BTC:USDT", "btcusdt", "", String(repeating: "A", count: 21)] {
             let json = #"{"e":"depthUpdate","s":""# + damaged + #"","U":1,"u":2,"b":[],"a":[]}"#
             try assertFails(json, "is not a Binance symbol")
             XCTAssertEqual(try translate(json).failure?.isConfiguration, false, damaged)
