@@ -169,11 +169,13 @@ final class BinanceTranslator {
     static func isSymbol(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         var characters = 0
         for byte in name {
+            let allowed = byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            guard allowed else { return false }
             if byte & 0xC0 != 0x80 { characters += 1 } // not a UTF-8 continuation byte
-            guard byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "."), characters <= 20 else { return false }
         }
-        return characters > 0
+        return (1...20).contains(characters)
     }
 
     private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
@@ -192,7 +194,7 @@ final class BinanceTranslator {
         do {
             instrument = try catalog.instrument(symbol, id: UInt32(instruments.count + 1))
         } catch {
-            throw Failure(offset: offset, message: String(error.description.trimmingPrefix("feed: ")), isConfiguration: true)
+            throw Failure(offset: offset, message: error.description, isConfiguration: true)
         }
         guard instruments.count < ControlBlockDescriptor.maxInstruments else {
             throw Failure(offset: offset, message: "more than \(ControlBlockDescriptor.maxInstruments) symbols")

@@ -126,20 +126,17 @@ struct InstrumentCatalog {
         String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[range]), as: UTF8.self)
     }
 
-    /// The instrument for `symbol` with id `id`, or an error saying how to provide it.
-    func instrument(_ symbol: String, id: UInt32) throws(FeedError) -> Instrument {
+    /// The instrument for `symbol` with id `id`, or an error saying how to provide it (without
+    /// the tool's name: the caller says where the symbol came from).
+    func instrument(_ symbol: String, id: UInt32) throws(InvalidArgument) -> Instrument {
         guard let entry = entries[symbol] else {
             let known = sources.isEmpty ? "no --instrument or --exchange-info was given"
                                         : "it is not in \(sources.joined(separator: ", "))"
-            throw .data("feed: no tick and lot size for \(symbol): \(known); pass --instrument \(symbol):TICK:LOT or --exchange-info FILE")
+            throw InvalidArgument("no tick and lot size for \(symbol): \(known); pass --instrument \(symbol):TICK:LOT or --exchange-info FILE")
         }
-        do {
-            return try Instrument(
-                id: id, symbol: symbol, tickMantissa: entry.tick.mantissa, tickDecimals: UInt8(entry.tick.decimals),
-                lotMantissa: entry.lot.mantissa, lotDecimals: UInt8(entry.lot.decimals),
-                priceDisplayDecimals: UInt8(entry.priceDisplayDecimals), sizeDisplayDecimals: UInt8(entry.sizeDisplayDecimals))
-        } catch {
-            throw .data("feed: \(symbol): \(error)")
-        }
+        return try Instrument(
+            id: id, symbol: symbol, tickMantissa: entry.tick.mantissa, tickDecimals: UInt8(entry.tick.decimals),
+            lotMantissa: entry.lot.mantissa, lotDecimals: UInt8(entry.lot.decimals),
+            priceDisplayDecimals: UInt8(entry.priceDisplayDecimals), sizeDisplayDecimals: UInt8(entry.sizeDisplayDecimals))
     }
 }

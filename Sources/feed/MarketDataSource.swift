@@ -60,7 +60,7 @@ struct SyntheticSource: MarketDataSource {
         for (index, symbol) in symbols.enumerated() {
             let id = UInt32(index + 1)
             if catalog.entries[symbol] != nil {
-                do { instruments.append(try catalog.instrument(symbol, id: id)) } catch { throw InvalidArgument(error.description) }
+                instruments.append(try catalog.instrument(symbol, id: id))
             } else {
                 instruments.append(try SyntheticMarket.defaultInstrument(symbol, id: id))
             }

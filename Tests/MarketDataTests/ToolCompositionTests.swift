@@ -170,6 +170,13 @@ final class ToolCompositionTests: XCTestCase {
         }
     }
 
+    /// An instrument the wire cannot hold is named once, by the tool (it said "feed: feed: AAAUSDT: ...").
+    func testASyntheticInstrumentTheWireCannotHoldIsNamedOnce() throws {
+        let result = try ChildProcess("feed", ["--symbols", "AAAUSDT", "--instrument", "AAAUSDT:99999999999:1", "--duration", "1"]).finish()
+        XCTAssertEqual(result.status, 100, result.err)
+        XCTAssertEqual(result.err, "feed: instrument AAAUSDT: tick 99999999999e-0 and lot 1e-0 must be positive with at most 18 decimals, displayed with at least as many\n")
+    }
+
     /// A connection that fails names its URL whole (it used to print ":127.0.0.1:9/...").
     func testAFailedConnectionNamesItsURLWhole() throws {
         let result = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:9/ws", "--rest-url", "https://127.0.0.1:9"])
