@@ -43,6 +43,18 @@ final class ExecPipelineTests: XCTestCase {
         return (result.status, result.err)
     }
 
+    /// The SHA-256 of the journal this replay writes, over pipes and over rings, as of commit
+    /// 92254ff (before the stages moved into library cores and onto one agent runner): a change of
+    /// shape must not change one byte a backtest writes. A change of behaviour that moves it on
+    /// purpose says why in its commit and updates this value.
+    static let pinnedJournalSHA256 = "4c3777111653e0574f06f26a41b16f72826a651dc5e0db03a3c1b0f947e16f5d"
+
+    func sha256(_ path: String) throws -> String {
+        let digest = try ChildProcess("/usr/bin/sha256sum", [path]).finish()
+        XCTAssertEqual(digest.status, 0, digest.err)
+        return String(digest.out.prefix { $0 != " " })
+    }
+
     func testExecReadingTheMarketItselfJournalsTheSameBytesAsTheSingleStream() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-merge-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -50,6 +62,7 @@ final class ExecPipelineTests: XCTestCase {
         let piped = directory.appendingPathComponent("piped.jrnl").path
         XCTAssertEqual(try replay(journal: piped).status, 0)
         let expected = try Data(contentsOf: URL(fileURLWithPath: piped))
+        XCTAssertEqual(try sha256(piped), Self.pinnedJournalSHA256, "the piped replay's journal, byte for byte as pinned")
         for run in 0..<2 {
             let merged = directory.appendingPathComponent("merged\(run).jrnl").path
             let result = try replayOverRings(journal: merged, session: "merge\(getpid())r\(run)")
@@ -57,6 +70,7 @@ final class ExecPipelineTests: XCTestCase {
             XCTAssertTrue(result.err.contains(" fills, "), result.err)
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: merged)), expected,
                            "run \(run): the market from feed's ring, merged by book's progress frames, in the single stream's order")
+            XCTAssertEqual(try sha256(merged), Self.pinnedJournalSHA256, "run \(run): the journal over rings, as pinned")
         }
     }
 
