@@ -5,20 +5,24 @@ import PackageDescription
 ///
 /// No package dependencies: Glibc, the standard library, Synchronization and
 /// small C targets of our own (`CPlatform` for what Swift cannot say itself).
+/// The tests start the tools as processes: `swift build --build-tests` (what `swift test` runs)
+/// builds every executable here beside the test bundle.
 let package = Package(
     name: "tickpipe",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPC", targets: ["IPC"]),
+        // Each stage's core, for tests, benchmarks, fuzz targets and packages of your own.
+        .library(name: "FeedCore", targets: ["FeedCore"]),
+        .library(name: "BookCore", targets: ["BookCore"]),
+        .library(name: "SignalCore", targets: ["SignalCore"]),
+        .library(name: "ExecCore", targets: ["ExecCore"]),
+        .library(name: "RiskCore", targets: ["RiskCore"]),
         .executable(name: "feed", targets: ["feed"]),
         .executable(name: "book", targets: ["book"]),
         .executable(name: "signal", targets: ["signal"]),
         .executable(name: "exec", targets: ["exec"]),
         .executable(name: "risk", targets: ["risk"]),
-        // What feed and exec link, for the benchmarks and fuzz targets that compile their sources.
-        .library(name: "CPlatform", targets: ["CPlatform"]),
-        .library(name: "CZlib", targets: ["CZlib"]),
-        .library(name: "COpenSSL", targets: ["COpenSSL"]),
         // For tests and benchmarks only: a malloc interposer that counts per thread.
         .library(name: "CMallocCounter", targets: ["CMallocCounter"]),
     ],
@@ -29,12 +33,21 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL from the system (libssl-dev): TLS to the venue, SHA-1 for the WebSocket handshake.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // Frames, rings, pipes, the session's control block, the agent runner, the syscall layer.
         .target(name: "IPC", dependencies: ["CPlatform"]),
-        .executableTarget(name: "feed", dependencies: ["IPC", "CZlib", "COpenSSL"]),
-        .executableTarget(name: "book", dependencies: ["IPC"]),
-        .executableTarget(name: "signal", dependencies: ["IPC"]),
-        .executableTarget(name: "exec", dependencies: ["IPC", "CPlatform"]),
-        .executableTarget(name: "risk", dependencies: ["IPC"]),
+
+        // Each stage: a library core (Sources/<stage>/Core) and a thin executable over it
+        // (Sources/<stage>/Tool: main.swift, wiring the options to the core).
+        .target(name: "FeedCore", dependencies: ["IPC", "CZlib", "COpenSSL"], path: "Sources/feed/Core"),
+        .executableTarget(name: "feed", dependencies: ["FeedCore", "IPC"], path: "Sources/feed/Tool"),
+        .target(name: "BookCore", dependencies: ["IPC"], path: "Sources/book/Core"),
+        .executableTarget(name: "book", dependencies: ["BookCore", "IPC"], path: "Sources/book/Tool"),
+        .target(name: "SignalCore", dependencies: ["IPC"], path: "Sources/signal/Core"),
+        .executableTarget(name: "signal", dependencies: ["SignalCore", "IPC"], path: "Sources/signal/Tool"),
+        .target(name: "ExecCore", dependencies: ["IPC", "CPlatform"], path: "Sources/exec/Core"),
+        .executableTarget(name: "exec", dependencies: ["ExecCore", "IPC"], path: "Sources/exec/Tool"),
+        .target(name: "RiskCore", dependencies: ["IPC"], path: "Sources/risk/Core"),
+        .executableTarget(name: "risk", dependencies: ["RiskCore", "IPC"], path: "Sources/risk/Tool"),
 
         // Test-only parts: a malloc interposer linked only into the tests, and a
         // small peer executable the multi-process ring tests start as real processes.
@@ -48,12 +61,13 @@ let package = Package(
         // feed and book: decoders, sequence rules, and real pipelines on the real recordings.
         .testTarget(
             name: "MarketDataTests",
-            dependencies: ["IPC", "feed", "book", "TestSupport", "CMallocCounter"]
+            dependencies: ["IPC", "FeedCore", "BookCore", "TestSupport", "CMallocCounter"]
         ),
-        // signal (and, as they arrive, exec and risk): strategies against hand-worked values.
+        // signal, exec and risk: strategies against hand-worked values, the trading path as processes.
         .testTarget(
             name: "TradingTests",
-            dependencies: ["IPC", "signal", "exec", "feed", "book", "TestSupport", "CMallocCounter"]
+            dependencies: ["IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "TestSupport",
+                           "CMallocCounter"]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(

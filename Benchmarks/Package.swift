@@ -11,21 +11,20 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
-        // book's and feed's cores measured in memory, like the peers' own figures: each target
-        // compiles the tool's sources (a symlink to ../Sources/<tool>) with its own main.
+        // book's and feed's cores measured in memory, like the peers' own figures.
         .executableTarget(
             name: "book-bench",
-            dependencies: [.product(name: "IPC", package: root.lastPathComponent)],
-            exclude: ["book/main.swift"]
+            dependencies: [
+                .product(name: "IPC", package: root.lastPathComponent),
+                .product(name: "BookCore", package: root.lastPathComponent),
+            ]
         ),
         .executableTarget(
             name: "decode-bench",
             dependencies: [
                 .product(name: "IPC", package: root.lastPathComponent),
-                .product(name: "CZlib", package: root.lastPathComponent),
-                .product(name: "COpenSSL", package: root.lastPathComponent),
-            ],
-            exclude: ["feed/main.swift"]
+                .product(name: "FeedCore", package: root.lastPathComponent),
+            ]
         ),
         .executableTarget(
             name: "ipc-bench",

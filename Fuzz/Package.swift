@@ -13,17 +13,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
-        // One binary, every target (picked by --target=NAME): it compiles feed's, book's and
-        // exec's sources (symlinks to ../Sources/<tool>, as the benchmarks do) without their mains;
-        // libFuzzer supplies main.
+        // One binary, every target (picked by --target=NAME), over feed's, book's and exec's
+        // cores; libFuzzer supplies main. Fuzz/run.sh builds with -enable-testing: the targets
+        // drive the parsers' internal entry points, as the unit tests do (`@testable import`).
         .executableTarget(
             name: "tickpipe-fuzz",
             dependencies: [
                 .product(name: "IPC", package: root.lastPathComponent),
-                .product(name: "CZlib", package: root.lastPathComponent),
-                .product(name: "COpenSSL", package: root.lastPathComponent),
-            ],
-            exclude: ["feed/main.swift", "book/main.swift", "exec/main.swift"]
+                .product(name: "FeedCore", package: root.lastPathComponent),
+                .product(name: "BookCore", package: root.lastPathComponent),
+                .product(name: "ExecCore", package: root.lastPathComponent),
+            ]
         ),
     ]
 )

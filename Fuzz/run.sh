@@ -33,7 +33,7 @@ fi
 [[ " ${targets[*]} " == *" $target "* ]] || { echo "Fuzz/run.sh: no target '$target' (${targets[*]})" >&2; exit 100; }
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "Fuzz/run.sh: SECONDS '$seconds' is not a whole number" >&2; exit 100; }
 
-swift build -c release --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
+swift build -c release -Xswiftc -enable-testing --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
 fuzz=$here/.build/release/tickpipe-fuzz
 export TICKPIPE_FUZZ_EXCHANGE_INFO=$shared/data/cryptofeed/BINANCE.0
 # A crash is reported by libFuzzer and ASan; Swift's own backtracer would only slow it down.

@@ -1,4 +1,4 @@
-@testable import feed
+@testable import FeedCore
 import Glibc
 import IPC
 import XCTest
@@ -115,11 +115,10 @@ final class CaptureSourceTests: XCTestCase {
         close(fd)
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0) // 551 frames fit a pipe's 64 KiB: no reader needed meanwhile
-        var feed = Feed(source: try CaptureSource(path: path, paced: false), output: try FrameSink(fd: fds[1], subject: "pipe"),
-                        recorder: nil, speed: nil, durationSeconds: nil, idle: .block, membership: nil)
-        XCTAssertThrowsError(try feed.run(readers: 0)) { error in
-            XCTAssertEqual("\(error)", "feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238")
-        }
+        var feed = FeedAgent(source: try CaptureSource(path: path, paced: false), output: try FrameSink(fd: fds[1], subject: "pipe"),
+                             recorder: nil, speed: nil, durationSeconds: nil, idle: .block, readers: 0, membership: nil)
+        let stop = AgentRunner(idle: .block).run(&feed)
+        XCTAssertEqual(stop, .failure("feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238"))
         close(fds[1])
         let reader = PipeFrameReader(fd: fds[0], subject: "pipe")
         var received: [Frame] = []

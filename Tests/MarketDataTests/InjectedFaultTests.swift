@@ -1,4 +1,4 @@
-@testable import feed
+@testable import FeedCore
 import Foundation
 import TestSupport
 import XCTest

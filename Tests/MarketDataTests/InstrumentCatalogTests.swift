@@ -1,4 +1,4 @@
-@testable import feed
+@testable import FeedCore
 import XCTest
 
 /// exchangeInfo as the venue sends it, and as damage or a hostile server could.

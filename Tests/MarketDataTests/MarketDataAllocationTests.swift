@@ -1,6 +1,6 @@
-@testable import book
+@testable import BookCore
 import CMallocCounter
-@testable import feed
+@testable import FeedCore
 import IPC
 import TestSupport
 import XCTest

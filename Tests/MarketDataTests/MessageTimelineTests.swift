@@ -1,4 +1,4 @@
-@testable import feed
+@testable import FeedCore
 import IPC
 import XCTest
 

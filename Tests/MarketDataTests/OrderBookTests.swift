@@ -1,5 +1,5 @@
-@testable import book
-@testable import feed
+@testable import BookCore
+@testable import FeedCore
 import IPC
 import XCTest
 

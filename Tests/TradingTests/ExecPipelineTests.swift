@@ -1,4 +1,4 @@
-@testable import exec
+@testable import ExecCore
 import Foundation
 import Glibc
 import IPC

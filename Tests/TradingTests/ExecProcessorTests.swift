@@ -1,4 +1,4 @@
-@testable import exec
+@testable import ExecCore
 import IPC
 import XCTest
 

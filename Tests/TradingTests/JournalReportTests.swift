@@ -1,4 +1,4 @@
-@testable import exec
+@testable import ExecCore
 import XCTest
 
 /// The report's Sharpe ratio against a curve worked out by hand.

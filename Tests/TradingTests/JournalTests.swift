@@ -1,4 +1,4 @@
-@testable import exec
+@testable import ExecCore
 import Foundation
 import Glibc
 import IPC
@@ -63,12 +63,12 @@ final class JournalTests: XCTestCase {
         defer { close(fds[0]); close(fds[1]) }
         let page = mmap(nil, 4_096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
         defer { munmap(page, 4_096) }
-        let worker = try JournalWorker(fd: fds[1], mapping: page, writtenBytes: 0, fileBytes: 0, syncInterval: 1_000_000)
+        let worker = try JournalWorker(file: FileDescriptor(rawValue: fds[1], subject: "pipe"), mapping: page, writtenBytes: 0, fileBytes: 0, syncInterval: 1_000_000)
         XCTAssertNil(worker.failure, "nothing written, nothing synced")
         worker.wrote(upTo: 80)
         let deadline = SystemClock.monotonicNanoseconds() + 5_000_000_000
         while worker.failure == nil && SystemClock.monotonicNanoseconds() < deadline { usleep(1_000) }
-        XCTAssertEqual(worker.failure, EINVAL)
+        XCTAssertEqual(worker.failure, SystemError(call: "fdatasync", subject: "pipe", errno: EINVAL))
         worker.stop()
     }
 

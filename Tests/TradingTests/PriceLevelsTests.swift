@@ -1,4 +1,4 @@
-@testable import exec
+@testable import ExecCore
 import XCTest
 
 /// The paper venue's level table against a Dictionary: seeded random sets, removals and trades

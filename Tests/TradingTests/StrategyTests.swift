@@ -1,5 +1,5 @@
 import IPC
-@testable import signal
+@testable import SignalCore
 import XCTest
 
 /// The strategies against values worked out by hand from their formulas (the numbers in the

@@ -1,9 +1,9 @@
-@testable import book
+@testable import BookCore
 import CMallocCounter
-@testable import exec
-@testable import feed
+@testable import ExecCore
+@testable import FeedCore
 import IPC
-@testable import signal
+@testable import SignalCore
 import TestSupport
 import XCTest
 

@@ -5,6 +5,7 @@
 // L2 sides, the top published whenever the best bid or ask changes) and times the loop alone.
 // Prints the median rep and ends with `RESULT book-bench level_updates_per_s=... ns_per_frame=...`.
 import Glibc
+import BookCore
 import IPC
 
 /// Keeps the last top and counts the rest, so that nothing the processor does can be elided.

@@ -7,6 +7,7 @@
 // times the loop alone. Prints the median rep and ends with
 // `RESULT decode-bench mb_per_s=... messages_per_s=... frames=...`.
 import Glibc
+import FeedCore
 import IPC
 
 func fail(_ message: String) -> Never {

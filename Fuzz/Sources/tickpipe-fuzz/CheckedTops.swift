@@ -1,4 +1,5 @@
 import IPC
+@testable import BookCore
 
 /// A book's output that checks what the book publishes: a top published as valid comes from
 /// a valid book, is not crossed, and holds prices and sizes the wire allows.

@@ -1,4 +1,5 @@
 import IPC
+@testable import BookCore
 
 /// A frame stream from outside (`book` reading a pipe or a `feed --record` capture): the pipe
 /// reader's checks (stream header, layout, sequence, every field) and then book's processor

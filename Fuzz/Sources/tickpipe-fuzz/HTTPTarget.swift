@@ -1,3 +1,5 @@
+@testable import FeedCore
+
 /// Bytes from an HTTP server (the REST snapshot and exchangeInfo answers): the response reader
 /// takes them in pieces of the sizes the input's first byte gives, then the connection closes;
 /// a body it returns is never longer than what arrived.

@@ -1,5 +1,6 @@
 import CPlatform
 import IPC
+@testable import ExecCore
 
 /// A journal file (`exec journal`, `exec report`, `exec csv` read one a user names): the reader
 /// resynchronises over damage and hands over only intact records, which the report and the

@@ -1,5 +1,7 @@
 import Glibc
 import IPC
+@testable import BookCore
+@testable import FeedCore
 
 /// A recorded file (Binance collector lines, a cryptofeed WebSocket or HTTP capture; plain or
 /// gzip) replayed by feed's `ReplaySource` into book's `BookProcessor`, as `feed --replay F |

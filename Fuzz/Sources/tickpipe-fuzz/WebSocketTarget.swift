@@ -1,3 +1,5 @@
+@testable import FeedCore
+
 /// Bytes from a WebSocket server (the live feed's connection): the frame reader takes them in
 /// pieces of the sizes the input's first byte gives, as a socket hands them over, and every
 /// message it hands out lies inside its own buffers and under the size limit.

@@ -1,0 +1,253 @@
+import Glibc
+import IPC
+
+/// The exec stage on the agent runner: polls signal's output (and, with `--market`, feed's ring,
+/// merged in market order), hands frames to the processor, flushes the journal, obeys the
+/// session's halt and flatten requests, and at the end cancels everything and says where the
+/// books stand.
+public final class ExecAgent: Agent {
+    struct StageOutput: ExecOutput {
+        let journal: Journal?
+        let idle: IdleStrategy.Mode
+        var sink: FrameSink?
+        var failure: String?
+
+        mutating func record(_ frame: Frame) {
+            guard failure == nil else { return }
+            do {
+                try journal?.append(frame)
+            } catch {
+                failure = "\(error)"
+            }
+            guard sink != nil else { return }
+            do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { failure = "exec: writing its output: \(error)" }
+        }
+
+        func report(_ problem: String) { StandardError.line(problem) }
+    }
+
+    public let name = "exec"
+    let options: ExecOptions
+    /// Signal's output: with `market`, its tops and intents; without, the market passed through too.
+    @exclusivity(unchecked) private var source: FrameSource
+    /// The market read from feed's ring itself (`--market`), merged with `source` by `merge`.
+    @exclusivity(unchecked) private var market: FrameSource?
+    @exclusivity(unchecked) private var merge = MarketMerge()
+    /// A top or intent read from signal, waiting for the market message that caused it.
+    @exclusivity(unchecked) private var pending: Frame?
+    let processor: ExecProcessor<StageOutput>
+    public let membership: SessionMembership?
+    @exclusivity(unchecked) private var flattensHandled: UInt32
+    private let summaryEveryNs: Int64
+    @exclusivity(unchecked) private var nextSummary: Int64
+    /// How long the input took, first frame to last (monotonic): at full speed, the pipeline's
+    /// throughput without the processes' start-up.
+    @exclusivity(unchecked) private var framesIn = 0
+    @exclusivity(unchecked) private var firstInputNs: Int64 = 0
+    @exclusivity(unchecked) private var lastInputNs: Int64 = 0
+    /// An input whose producer died or went silent ends the run, after a flatten: the position
+    /// is not left open because a stage upstream failed.
+    @exclusivity(unchecked) private var upstreamFailure: (problem: String, deadline: Int64)?
+
+    /// Opens what `options` name: the inputs, the output, the journal (reporting what its
+    /// opening found) and the session.
+    public convenience init(_ options: ExecOptions) throws(AgentStop) {
+        let source: FrameSource
+        var market: FrameSource?
+        var sink: FrameSink?
+        var membership: SessionMembership?
+        do {
+            source = try FrameSource(options.input, tool: "exec", idle: options.idle)
+            if let endpoint = options.market { market = try FrameSource(endpoint, tool: "exec", idle: options.idle) }
+            if let output = options.output { sink = try FrameSink(output) }
+            if let session = options.session { membership = try SessionMembership(session, role: .exec, detail: "paper venue") }
+        } catch {
+            throw .system("exec: \(error)")
+        }
+        var journal: Journal?
+        if let path = options.journalPath {
+            do {
+                let (opened, opening) = try Journal.open(path, policy: options.sync, appending: options.appendJournal)
+                for damage in opening.damaged { StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)") }
+                if opening.tornTailBytes > 0 {
+                    StandardError.line("exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
+                }
+                if opening.unusedTailBytes > 0 {
+                    StandardError.line("exec: journal \(path): \(opening.unusedTailBytes) bytes allocated after the last record "
+                                       + "and never written (exec stopped without closing it) were cut off")
+                }
+                journal = opened
+            } catch {
+                throw AgentStop(code: error.isBadInput ? ExitCode.failure : ExitCode.system, message: "exec: \(error)")
+            }
+        }
+        self.init(options: options, source: source, market: market, sink: sink, journal: journal, membership: membership)
+    }
+
+    init(options: ExecOptions, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?, journal: Journal?,
+         membership: SessionMembership?) {
+        self.options = options
+        self.source = source
+        self.market = market
+        self.membership = membership
+        processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink))
+        flattensHandled = membership?.controlBlock.flattenRequests ?? 0
+        summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
+        nextSummary = SystemClock.monotonicNanoseconds() + summaryEveryNs
+    }
+
+    public var readers: Int { options.readers }
+    public var output: FrameSink? {
+        get { processor.output.sink }
+        _modify { yield &processor.output.sink }
+    }
+
+    public func forEachInput(_ body: (FrameSource) -> Void) {
+        body(source)
+        if let market { body(market) }
+    }
+
+    public func doWork(now: Int64) throws(AgentStop) -> Int {
+        let polled: FrameSource.Poll
+        let pollStartNs = framesIn == 0 ? SystemClock.monotonicNanoseconds() : 0
+        do {
+            polled = market != nil ? pollMerged(limit: 1_024) : try source.poll(limit: 1_024) { processor.handle($0) }
+        } catch {
+            throw .failure("exec: \(error)")
+        }
+        if let failure = processor.output.failure { throw .system(failure) }
+        if let block = membership?.controlBlock {
+            let requests = block.flattenRequests
+            if requests != flattensHandled {
+                flattensHandled = requests
+                StandardError.line("exec: flatten requested: cancelling every order, closing every position")
+                processor.flatten()
+            }
+        }
+        if processor.flattening { processor.continueFlatten() }
+        var work = 0
+        switch polled {
+        case .frames(let count):
+            let wall = SystemClock.monotonicNanoseconds()
+            processor.inputArrived(atWallNs: wall)
+            if framesIn == 0 { firstInputNs = pollStartNs }
+            framesIn += count
+            lastInputNs = wall
+            work = count
+        case .endOfStream:
+            throw .endOfStream
+        case .idle:
+            processor.idle()
+            if let (problem, deadline) = upstreamFailure, processor.isFlat || now > deadline {
+                throw .failure(problem + (processor.isFlat ? "; flat, stopped" : "; not flat within 1 s, stopped"))
+            }
+        }
+        do { try processor.output.journal?.flush() } catch { throw .system("exec: \(error)") }
+        // Confirmed once the closing fills and positions are out, for risk to read first.
+        if let block = membership?.controlBlock, processor.flattening, processor.isFlat, block.flattensDone != flattensHandled {
+            do { try processor.output.sink?.flush() } catch { throw .system("exec: \(error)") }
+            confirmFlat(block, upTo: flattensHandled)
+        }
+        return work
+    }
+
+    /// Merged, the market waits on signal's output: that is where progress comes from.
+    public func idle(_ strategy: inout IdleStrategy) {
+        if let market, merge.signalEnded { market.idle(&strategy) } else { source.idle(&strategy) }
+    }
+
+    public func housekeeping(now: Int64) {
+        if summaryEveryNs > 0, now >= nextSummary {
+            nextSummary = now + summaryEveryNs
+            for state in processor.instruments { StandardError.line(ExecAgent.summary(state)) }
+        }
+        if let block = membership?.controlBlock, block.isHalted, !processor.halted {
+            processor.halted = true
+            StandardError.line("exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
+            processor.cancelAll()
+        }
+    }
+
+    public func publishGauges(_ membership: SessionMembership) { processor.publishGauges(membership) }
+
+    /// Flattens first, then stops from `doWork` once flat (or after a second).
+    public func upstreamFailed(_ problem: String, now: Int64) -> AgentStop? {
+        guard upstreamFailure == nil else { return nil }
+        StandardError.line("\(problem): flattening, then stopping")
+        processor.flatten()
+        upstreamFailure = (problem, now + 1_000_000_000)
+        return nil
+    }
+
+    public func finish(_ stop: AgentStop) -> AgentStop {
+        processor.cancelAllAtEnd()
+        do {
+            try processor.output.journal?.flush()
+            try processor.output.journal?.close()
+            try processor.output.sink?.flush()
+        } catch {
+            return .system("exec: \(error)")
+        }
+        if let block = membership?.controlBlock { confirmFlat(block, upTo: block.flattenRequests) }
+        if let failure = processor.output.failure { return .system(failure) }
+        for state in processor.instruments { StandardError.line(ExecAgent.summary(state)) }
+        if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
+        StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
+        return stop
+    }
+
+    /// Up to about `limit` frames from the market and signal's output, in `MarketMerge`'s order.
+    private func pollMerged(limit: Int) -> FrameSource.Poll {
+        var count = 0
+        while count < limit {
+            // Signal's output, up to the first top or intent that has to wait for the market.
+            if pending == nil && !merge.signalEnded {
+                let polled = source.poll(limit: limit - count, while: { _ in pending == nil }) { frame in
+                    merge.read(fromSignal: frame.pointee)
+                    if MarketMerge.isHandled(fromSignal: frame.pointee.header) { pending = frame.pointee }
+                }
+                switch polled {
+                case .frames(let read): count += read
+                case .endOfStream: merge.signalEnded = true
+                case .idle: break
+                }
+            }
+            if pending != nil, merge.isDue(pending!.header) {
+                withUnsafePointer(to: pending!) { processor.handle($0) }
+                pending = nil
+                continue
+            }
+            let polled = market!.poll(limit: max(1, limit - count), while: { merge.admits($0.pointee.header) }) { frame in
+                merge.handledMarket(frame.pointee.header)
+                processor.handle(frame)
+            }
+            switch polled {
+            case .frames(let handled):
+                count += handled
+            case .endOfStream where !merge.marketEnded:
+                merge.marketEnded = true
+            case .endOfStream, .idle:
+                return count > 0 ? .frames(count) : merge.signalEnded && merge.marketEnded && pending == nil ? .endOfStream : .idle
+            }
+        }
+        return .frames(count)
+    }
+
+    /// Flattening and flat: the session's flatten requests up to `requests` are done.
+    private func confirmFlat(_ block: ControlBlock, upTo requests: UInt32) {
+        guard processor.flattening, processor.isFlat, block.flattensDone != requests else { return }
+        block.flattenDone(upTo: requests)
+        StandardError.line("exec: flat: no order working, no position")
+    }
+
+    static func summary(_ state: InstrumentState) -> String {
+        let ledger = state.ledger
+        let instrument = state.instrument
+        // One tick × lot in the quote currency, for the reader: the books themselves stay exact.
+        let unit = instrument.tickSize * instrument.lotSize
+        func quote(_ units: Int128) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
+        return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatVolume(ledger.volume)), "
+            + "position \(instrument.formatSize(ledger.position)), realized \(ledger.realizedPnl) and fees \(ledger.fees) "
+            + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), \(state.commandsSent) order commands"
+    }
+}

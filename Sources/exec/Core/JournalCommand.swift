@@ -1,0 +1,57 @@
+import Glibc
+import IPC
+
+/// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
+/// and `exec report FILE` (the run's report, HTML with SVG charts, from the journal alone).
+public enum JournalCommand {
+    /// Runs the command `arguments` name and exits; returns if they name none.
+    public static func runIfNamed(_ arguments: [String]) {
+        if arguments.first == "journal" {
+            let rows = arguments.count == 3 ? JournalCSV.Rows.allCases.first { "--\($0.rawValue)" == arguments[2] && $0 != .all } : .all
+            guard arguments.count == 2 || arguments.count == 3, let rows else {
+                ToolStart.fail("exec: journal needs one FILE, then --orders or --fills or nothing\n\(ExecOptions.usage)", ExitCode.usage)
+            }
+            printCSV(arguments[1], rows: rows)
+        }
+        if arguments.first == "report" {
+            guard arguments.count == 2 else { ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
+            printReport(arguments[1])
+        }
+    }
+
+    static func printCSV(_ path: String, rows: JournalCSV.Rows) -> Never {
+        print(JournalCSV.header)
+        var csv = JournalCSV()
+        let scan: Journal.Scan
+        do {
+            scan = try Journal.read(path) { frame, record in
+                guard let line = csv.line(frame, record: record), rows.includes(frame) else { return }
+                print(line)
+            }
+        } catch {
+            ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
+        }
+        exitReportingDamage(scan, path)
+    }
+
+    static func printReport(_ path: String) -> Never {
+        var report = JournalReport()
+        let scan: Journal.Scan
+        do {
+            scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }
+        } catch {
+            ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
+        }
+        print(report.html(title: "tickpipe run: \(path)"), terminator: "")
+        exitReportingDamage(scan, path)
+    }
+
+    /// A journal's damage on stderr, one line each; exit 1 if there was any.
+    static func exitReportingDamage(_ scan: Journal.Scan, _ path: String) -> Never {
+        for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
+        if scan.tornTailBytes > 0 {
+            StandardError.line("exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a crash mid-write)")
+        }
+        exit(scan.damaged.isEmpty && scan.tornTailBytes == 0 ? ExitCode.success : ExitCode.failure)
+    }
+}

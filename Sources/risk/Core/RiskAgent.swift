@@ -1,0 +1,173 @@
+import Glibc
+import IPC
+
+/// The risk stage on the agent runner: reads exec's and the market's rings (as a lossy
+/// consumer, so risk never slows them), checks the limits and the watchdog every 20 ms, acts on
+/// SIGUSR1. It only ever acts through the control block — the halt and flatten flags — and, when
+/// exec does not confirm a flatten in time, by killing exec.
+public final class RiskAgent: Agent {
+    /// Limits and the watchdog, between polls.
+    public static let checkIntervalNs: Int64 = 20_000_000
+    /// Idle, between polls: risk's inputs are lossy, and no producer wakes a lossy reader.
+    public static let idleSleepNs: Int64 = 1_000_000
+
+    public let name = "risk"
+    let options: RiskOptions
+    let session: SessionMembership
+    @exclusivity(unchecked) private var exec: FrameSource?
+    @exclusivity(unchecked) private var market: FrameSource?
+    /// Positions, marks and limits from exec's and the market's frames.
+    @exclusivity(unchecked) private var monitor: RiskMonitor
+    @exclusivity(unchecked) private var flattenSignals = SignalFlags.count(SIGUSR1)
+    @exclusivity(unchecked) private var flattenDeadline: Int64?
+    @exclusivity(unchecked) private var flattenRequested: UInt32 = 0
+    @exclusivity(unchecked) private var nextCheck = SystemClock.monotonicNanoseconds()
+    @exclusivity(unchecked) private var sessionFailure: String?
+
+    /// Joins `options.session` and attaches to the rings it names, as a lossy reader.
+    public convenience init(_ options: RiskOptions) throws(AgentStop) {
+        SignalFlags.install([SIGUSR1])
+        do {
+            let membership = try SessionMembership(options.session, role: .risk, detail: "limits, watchdog")
+            func lossy(_ endpoint: Endpoint?) throws(SegmentError) -> FrameSource? {
+                try endpoint.map { (endpoint) throws(SegmentError) in try FrameSource(endpoint, tool: "risk", idle: .yield, mode: .lossy) }
+            }
+            self.init(options: options, membership: membership, exec: try lossy(options.execOutput), market: try lossy(options.market))
+        } catch {
+            throw .system("risk: \(error)")
+        }
+    }
+
+    init(options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?) {
+        self.options = options
+        self.session = membership
+        self.exec = exec
+        self.market = market
+        let block = membership.controlBlock
+        monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
+        membership.setGauge(.maxPosition, options.maxPosition)
+        membership.setGauge(.maxNotional, options.maxNotional)
+        membership.setGauge(.maxDrawdown, options.maxDrawdown)
+        membership.setGauge(.staleMs, options.staleMs.map(Double.init))
+        func limit(_ value: Double?, _ unit: String = "") -> String { value.map { "\($0)\(unit)" } ?? "none" }
+        StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens); "
+                           + "limits: max position \(limit(options.maxPosition)), max notional \(limit(options.maxNotional)), "
+                           + "max drawdown \(limit(options.maxDrawdown)), stale data \(limit(options.staleMs.map(Double.init), " ms"))")
+    }
+
+    public var membership: SessionMembership? { session }
+    public var output: FrameSink? {
+        get { nil }
+        set {}
+    }
+
+    public func forEachInput(_ body: (FrameSource) -> Void) {
+        if let exec { body(exec) }
+        if let market { body(market) }
+    }
+
+    public func doWork(now: Int64) throws(AgentStop) -> Int {
+        let block = session.controlBlock
+        var frames = 0
+        // Rings only (checked at start), which never throw; lossy, so risk never slows them.
+        if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
+            frames += count
+        }
+        if market != nil, case .frames(let count) = (try? market!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
+            frames += count
+        }
+        if SignalFlags.count(SIGUSR1) != flattenSignals {
+            flattenSignals = SignalFlags.count(SIGUSR1)
+            block.halt(reason: "flatten requested (SIGUSR1 to risk pid \(getpid()))")
+            requestFlatten(block, now: now)
+            StandardError.line("risk: flatten requested: trading halted, exec closes every order and position")
+        }
+        if let deadline = flattenDeadline {
+            if block.flattensDone >= flattenRequested {
+                StandardError.line("risk: flat: exec confirmed within \(options.flattenDeadlineMs) ms")
+                flattenDeadline = nil
+            } else if now > deadline {
+                flattenDeadline = nil
+                killExec(block)
+            }
+        }
+        // The session failed (the watchdog's halt): once the flatten is over, risk stops too,
+        // so whoever supervises the session sees the failure.
+        if let failure = sessionFailure, flattenDeadline == nil {
+            StandardError.line("risk: the session failed (\(failure)); trading stays halted; stopping")
+            throw AgentStop(code: ExitCode.failure, message: nil)
+        }
+        if now >= nextCheck {
+            nextCheck = now + RiskAgent.checkIntervalNs
+            check(block, now: now)
+        }
+        return frames
+    }
+
+    public func idle(_ strategy: inout IdleStrategy) { strategy.idle(sleepNs: RiskAgent.idleSleepNs) }
+
+    /// Risk's watchdog covers every process of the session, its inputs' producers included.
+    public func upstreamFailed(_ problem: String, now: Int64) -> AgentStop? { nil }
+
+    public func finish(_ stop: AgentStop) -> AgentStop {
+        // What exec published before the stop counts in the report.
+        let end = SystemClock.monotonicNanoseconds()
+        for _ in 0..<64 where exec != nil {
+            guard case .frames = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: end) }) ?? .idle else { break }
+        }
+        for line in monitor.report { StandardError.line(line) }
+        return stop
+    }
+
+    /// The limits, then the watchdog; the gauges.
+    private func check(_ block: ControlBlock, now: Int64) {
+        if !block.isHalted {
+            if let reason = monitor.breach(nowNs: now) {
+                if block.halt(reason: reason) { StandardError.line("risk: HALT: \(reason)") }
+            } else if let reason = watchdog(block, now: now), block.halt(reason: reason) {
+                // A process died or hung: nothing more is traded, and what is open is closed
+                // while exec is there to close it.
+                StandardError.line("risk: HALT: \(reason)")
+                sessionFailure = reason
+                if block.processes.contains(where: { $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid) }) {
+                    requestFlatten(block, now: now)
+                    StandardError.line("risk: flatten requested: exec closes every order and position")
+                }
+            }
+        }
+        session.setGauge(.exposure, monitor.exposure)
+        session.setGauge(.pnl, monitor.totalPnl)
+        session.setGauge(.peakPnl, monitor.peakPnl)
+    }
+
+    private func requestFlatten(_ block: ControlBlock, now: Int64) {
+        block.requestFlatten()
+        flattenRequested = block.flattenRequests
+        flattenDeadline = now + Int64(options.flattenDeadlineMs) * 1_000_000
+    }
+
+    /// A registered process that died or whose heartbeat stopped halts trading. Allocates only
+    /// the reason, when there is one.
+    private func watchdog(_ block: ControlBlock, now: Int64) -> String? {
+        let timeout = Int64(options.heartbeatTimeoutMs) * 1_000_000
+        let me = getpid()
+        var reason: String?
+        block.forEachProcess { _, role, pid, state, heartbeatNs in
+            guard reason == nil, state == .running, pid != me else { return }
+            if !ProcessLiveness.isAlive(pid) {
+                reason = "watchdog: \(role?.name ?? "process") pid \(pid) died"
+            } else if now - heartbeatNs > timeout {
+                reason = "watchdog: \(role?.name ?? "process") pid \(pid) silent for \((now - heartbeatNs) / 1_000_000) ms"
+            }
+        }
+        return reason
+    }
+
+    private func killExec(_ block: ControlBlock) {
+        guard let exec = block.processes.first(where: { $0.role == .exec && $0.state == .running }) else {
+            return StandardError.line("risk: no running exec confirmed the flatten, and none is registered to stop")
+        }
+        kill(exec.pid, SIGKILL)
+        StandardError.line("risk: exec pid \(exec.pid) did not confirm the flatten within \(options.flattenDeadlineMs) ms: killed it; trading stays halted")
+    }
+}

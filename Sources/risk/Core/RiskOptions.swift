@@ -1,0 +1,54 @@
+import IPC
+
+/// What `risk` watches and its limits, validated. Sizes in units of the base asset, money in the
+/// quote currency.
+public struct RiskOptions {
+    var session: SessionName
+    /// exec's output (position snapshots), read as a lossy consumer: risk never holds exec back.
+    var execOutput: Endpoint?
+    /// Market data (tops), lossy, for marks and staleness.
+    var market: Endpoint?
+    var maxPosition: Double?
+    var maxNotional: Double?
+    var maxDrawdown: Double?
+    var staleMs: Int?
+    var heartbeatTimeoutMs = 2_000
+    var flattenDeadlineMs = 1_000
+
+    public static let usage = """
+        usage: risk --session NAME [--exec shm:NAME] [--market shm:NAME]
+                    [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
+                    [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
+               risk status SESSION
+               risk flatten SESSION
+        Watches a session and halts its trading (the control block's halt flag, with the reason) when
+        a limit is breached: a position over --max-position, exposure over --max-notional, a loss of
+        --max-drawdown from the peak PnL, no market data for --stale-ms. kill -USR1 <risk pid> flattens:
+        exec cancels every order and closes every position with marketable orders, and trading stays
+        halted; if exec has not confirmed within --flatten-deadline-ms, risk kills it and says so.
+        The watchdog: a registered process that died, or whose heartbeat is older than
+        --heartbeat-timeout-ms (2000; stopped, hung), fails the session: trading halts, exec
+        flattens (if it is running), and risk exits 1. On exit it prints, per instrument, the
+        position, realized PnL and fees it last had from exec. `risk flatten SESSION` does what
+        kill -USR1 does without a risk process: halt, flatten, wait up to 2 s for exec (exit 0 flat, 1 not).
+        exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
+        """
+
+    public init(_ arguments: [String]) throws(InvalidArgument) {
+        var flags = CommandLineArguments(tool: "risk", arguments)
+        guard let session = try flags.value("--session") else { throw InvalidArgument("--session is required") }
+        self.session = try SessionName(session)
+        if let exec = try flags.value("--exec") { execOutput = try Endpoint(parsing: exec, flag: "--exec") }
+        if let market = try flags.value("--market") { self.market = try Endpoint(parsing: market, flag: "--market") }
+        guard execOutput != .standardStream, market != .standardStream else {
+            throw InvalidArgument("risk reads rings (shm:NAME), never standard input")
+        }
+        maxPosition = try flags.decimal("--max-position", in: 0...1e12)
+        maxNotional = try flags.decimal("--max-notional", in: 0...1e15)
+        maxDrawdown = try flags.decimal("--max-drawdown", in: 0...1e15)
+        staleMs = try flags.integer("--stale-ms", in: 1...86_400_000)
+        heartbeatTimeoutMs = try flags.integer("--heartbeat-timeout-ms", in: 10...600_000) ?? heartbeatTimeoutMs
+        flattenDeadlineMs = try flags.integer("--flatten-deadline-ms", in: 10...600_000) ?? flattenDeadlineMs
+        try flags.finish()
+    }
+}

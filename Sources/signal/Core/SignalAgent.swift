@@ -1,0 +1,117 @@
+import Glibc
+import IPC
+
+/// The signal stage on the agent runner: polls exec's positions (lossy) and its input, hands
+/// frames to the processor, which writes the strategy's intents to the output.
+public final class SignalAgent: Agent {
+    struct StageOutput: SignalOutput {
+        let json: Bool
+        let idle: IdleStrategy.Mode
+        var sink: FrameSink?
+        var sinkError: FrameSink.SinkError?
+
+        mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
+            if json {
+                print(SignalAgent.json(intent, instrument: instrument))
+                return
+            }
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(Frame(intent), idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        }
+
+        mutating func pass(_ frame: UnsafePointer<Frame>) {
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(frame.pointee, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+        }
+
+        func report(_ problem: String) { StandardError.line(problem) }
+    }
+
+    static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
+        func side(_ price: Int64, _ size: Int64) -> String {
+            size == 0 ? "null" : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
+        }
+        return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(intent.header.receiveTimeNs)"
+            + ",\"bid\":\(side(intent.bidPrice, intent.bidSize)),\"ask\":\(side(intent.askPrice, intent.askSize))}"
+    }
+
+    public let name = "signal"
+    @exclusivity(unchecked) private var source: FrameSource
+    /// exec's output, polled each cycle for position snapshots (lossy: signal never slows exec).
+    @exclusivity(unchecked) private var positions: FrameSource?
+    let processor: SignalProcessor<StageOutput>
+    let options: SignalOptions
+    public let membership: SessionMembership?
+
+    /// Opens what `options` name: the input, the output, the session and exec's positions.
+    public convenience init(_ options: SignalOptions) throws(AgentStop) {
+        do {
+            let source = try FrameSource(options.input, tool: "signal", idle: options.idle)
+            var sink: FrameSink?
+            if case .frames(let endpoint) = options.output { sink = try FrameSink(endpoint) }
+            let membership = try options.session.map { (session) throws(SegmentError) in
+                try SessionMembership(session, role: .signal, detail: options.strategy.rawValue)
+            }
+            // exec creates its ring after signal's: wait for it.
+            let positions = try options.positions.map { (endpoint) throws(SegmentError) in
+                try FrameSource(endpoint, tool: "signal", idle: .yield, mode: .lossy, waitNs: 60_000_000_000)
+            }
+            self.init(options: options, source: source, sink: sink, membership: membership, positions: positions)
+        } catch {
+            throw .system("signal: \(error)")
+        }
+    }
+
+    init(options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?, positions: FrameSource?) {
+        self.options = options
+        self.source = source
+        self.positions = positions
+        self.membership = membership
+        processor = SignalProcessor(options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
+    }
+
+    public var readers: Int { options.readers }
+    public var output: FrameSink? {
+        get { processor.output.sink }
+        _modify { yield &processor.output.sink }
+    }
+
+    public func forEachInput(_ body: (FrameSource) -> Void) {
+        body(source)
+        if let positions { body(positions) }
+    }
+
+    public func doWork(now: Int64) throws(AgentStop) -> Int {
+        let polled: FrameSource.Poll
+        do {
+            if positions != nil {
+                _ = try positions!.poll(limit: 1_024) { frame in
+                    if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+                }
+            }
+            polled = try source.poll(limit: 1_024) { processor.handle($0) }
+        } catch {
+            throw .failure("signal: \(error)")
+        }
+        if let error = processor.output.sinkError { throw .system("signal: writing quotes: \(error)") }
+        switch polled {
+        case .frames(let count): return count
+        case .idle: return 0
+        case .endOfStream: throw .endOfStream
+        }
+    }
+
+    public func idle(_ strategy: inout IdleStrategy) { source.idle(&strategy) }
+
+    public func publishGauges(_ membership: SessionMembership) {
+        membership.setGauge(.quotes, Double(processor.intentsSent))
+        membership.publishLatency(processor.latencyWindow)
+    }
+
+    public func finish(_ stop: AgentStop) -> AgentStop {
+        fflush(nil)
+        StandardError.line("signal: \(processor.intentsSent) quote intents")
+        if let latency = processor.latency { StandardError.line("signal: tick-to-quote ns \(latency.summary())") }
+        return stop
+    }
+}

@@ -1,0 +1,9 @@
+// signal: strategies that turn book tops and trades into quote intents. See SignalOptions.usage
+// and docs/signal.md.
+import IPC
+import SignalCore
+
+let options = ToolStart.options(tool: "signal", usage: SignalOptions.usage) { (arguments) throws(InvalidArgument) in
+    try SignalOptions(arguments)
+}
+ToolStart.run(idle: options.idle) { () throws(AgentStop) in try SignalAgent(options) }
