@@ -12,7 +12,8 @@ final class ExecProcessorTests: XCTestCase {
     }
 
     func testFillsAreBookedToTheirOwnInstrument() throws {
-        let processor = ExecProcessor(options: try ExecOptions(["--entry-latency-ms", "0"]), output: Recorded())
+        let options = try ExecOptions(["--entry-latency-ms", "0"])
+        let processor = ExecProcessor(options: options, output: Recorded(), venues: defaultVenues(options))
         var receive: Int64 = 1_000
         func feed(_ frame: Frame) {
             var frame = frame
@@ -49,7 +50,8 @@ extension ExecProcessorTests {
     /// The market is quiet after an order is sent: the first trade after the order reached the
     /// venue meets it, although that trade is also the first frame exec sees after the arrival.
     func testAnOrderThatArrivedDuringAQuietMarketMeetsTheNextTrade() throws {
-        let processor = ExecProcessor(options: try ExecOptions(["--entry-latency-ms", "5"]), output: Recorded())
+        let options = try ExecOptions(["--entry-latency-ms", "5"])
+        let processor = ExecProcessor(options: options, output: Recorded(), venues: defaultVenues(options))
         func feed(_ frame: Frame, at time: Int64) {
             var frame = frame
             frame.header.receiveTimeNs = time
@@ -79,7 +81,8 @@ extension ExecProcessorTests {
     func testQuietInputMovesMarketTimeOnALiveMarketOnly() throws {
         for (label, start, moves) in [("live", SystemClock.realtimeNanoseconds(), true),
                                       ("replay of 2024-08-08", Int64(1_723_161_254_206_652_067), false)] {
-            let processor = ExecProcessor(options: try ExecOptions([]), output: Recorded())
+            let options = try ExecOptions([])
+            let processor = ExecProcessor(options: options, output: Recorded(), venues: defaultVenues(options))
             var frame = Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5))
             frame.header.receiveTimeNs = start
             withUnsafePointer(to: frame) { processor.handle($0) }
@@ -90,4 +93,13 @@ extension ExecProcessorTests {
             if moves { XCTAssertGreaterThanOrEqual(processor.now - start, 20_000_000, label) }
         }
     }
+}
+
+typealias DefaultPaperVenues = PaperVenues<ConstantLatency, ProportionalQueue, NotionalFees>
+
+/// The paper venues `exec` makes for `options` without model flags: a constant latency, the
+/// proportional queue, maker and taker rates.
+func defaultVenues(_ options: ExecOptions) -> DefaultPaperVenues {
+    PaperVenues(latency: ConstantLatency(latencyNs: options.entryLatencyNs), marketDataLatencyNs: options.marketDataLatencyNs,
+                queue: ProportionalQueue(), fees: options.fees)
 }

@@ -2,13 +2,17 @@
 import IPC
 import XCTest
 
-/// The paper venue's queue model, order types and fees, step by step.
+/// The paper venue with exec's default models: a constant latency, the proportional queue,
+/// maker and taker rates.
+typealias DefaultPaperVenue = PaperVenue<ConstantLatency, ProportionalQueue, NotionalFees>
+
+/// The paper venue's queue models, order types and fees, step by step.
 final class PaperVenueTests: XCTestCase {
     let latency: Int64 = 5_000_000
 
-    func venue(makerFee: Int64 = 0, takerFee: Int64 = 0) -> PaperVenue {
-        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(
-            entryLatencyNs: latency, makerFeeMillionths: makerFee, takerFeeMillionths: takerFee))
+    func venue(makerFee: Int64 = 0, takerFee: Int64 = 0) -> DefaultPaperVenue {
+        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: ProportionalQueue(),
+                               fees: NotionalFees(makerMillionths: makerFee, takerMillionths: takerFee))
         var none: [ExecutionReport] = []
         venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101, askSize: 4_000),
                   nowNs: 0, into: &none)
@@ -111,7 +115,8 @@ final class PaperVenueTests: XCTestCase {
     /// `--queue-power 2` (hftbacktest's power_prob_queue_model(2)): the share of a cancel ahead
     /// of us is ahead² / (ahead² + behind²), worked by hand; beyond the size behind, it was ahead.
     func testQueuePowerTwoPutsCancelsOnTheLongerSide() {
-        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(entryLatencyNs: latency, queuePower: 2))
+        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: PowerQueue(power: 2),
+                               fees: NotionalFees())
         var reports: [ExecutionReport] = []
         venue.level(.bid, price: 100, size: 5_000)
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
@@ -121,12 +126,35 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(venue.order(1)?.queue?.ahead, 5_000 - 1_923)
         // Proportional (power 1) the same cancel would have left 5000 - 2000 × 5/6 = 3334 ahead.
         var proportional = QueuePosition(levelSizeAtJoin: 5_000)
-        proportional.levelChanged(before: 6_000, after: 4_000, traded: 0)
+        proportional.levelChanged(before: 6_000, after: 4_000, traded: 0, model: ProportionalQueue())
         XCTAssertEqual(proportional.ahead, 3_334)
         // 1 ahead, 3 behind, all 4 cancelled: the share puts 3.6 behind, only 3 stood there.
         var short = QueuePosition(levelSizeAtJoin: 1)
-        short.levelChanged(before: 4, after: 0, traded: 0, power: 2)
+        short.levelChanged(before: 4, after: 0, traded: 0, model: PowerQueue(power: 2))
         XCTAssertEqual(short.ahead, 0)
+    }
+
+    /// `--queue-model risk-averse` (hftbacktest's RiskAverseQueueModel): cancels never move us
+    /// up, only trades do; the queue ahead is cut only when the level is shorter than it.
+    func testTheRiskAverseQueueMovesOnlyOnTrades() {
+        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: RiskAverseQueue(),
+                               fees: NotionalFees())
+        var reports: [ExecutionReport] = []
+        venue.level(.bid, price: 100, size: 5_000)
+        venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
+        venue.advance(to: latency, into: &reports)
+        venue.level(.bid, price: 100, size: 6_000) // 1000 joined behind us
+        venue.level(.bid, price: 100, size: 4_500) // 1500 cancelled: 1000 behind us, so 500 were ahead
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 4_500)
+        venue.trade(trade(100, 4_000, aggressor: .sell), nowNs: latency, into: &reports)
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 500, "a trade eats the queue ahead")
+        venue.level(.bid, price: 100, size: 500) // the 4000 traded, and nothing cancelled
+        venue.level(.bid, price: 100, size: 200) // 300 cancelled, none behind: all ahead
+        XCTAssertEqual(venue.order(1)?.queue?.ahead, 200)
+        // The proportional queue would have moved us up on the first cancel: 1500 × 5/6 = 1250.
+        var proportional = QueuePosition(levelSizeAtJoin: 5_000)
+        proportional.levelChanged(before: 6_000, after: 4_500, traded: 0, model: ProportionalQueue())
+        XCTAssertEqual(proportional.ahead, 3_750)
     }
     func testTradeThroughThePriceFillsTheWholeOrder() {
         let venue = venue()
@@ -200,7 +228,8 @@ final class PaperVenueTests: XCTestCase {
     /// With market data 2 ms old on arrival, an order sent now meets the book as the data will
     /// show it entry + 2 ms from now; so does a cancel.
     func testMarketDataLatencyAddsToTheTrip() {
-        let venue = PaperVenue(instrument: 1, parameters: PaperVenue.Parameters(entryLatencyNs: latency, marketDataLatencyNs: 2_000_000))
+        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), marketDataLatencyNs: 2_000_000,
+                               queue: ProportionalQueue(), fees: NotionalFees())
         var reports: [ExecutionReport] = []
         venue.level(.bid, price: 100, size: 5_000)
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
@@ -239,21 +268,25 @@ final class PaperVenueTests: XCTestCase {
     /// which trapped in 64 bits on the project's own cryptofeed recordings.
     func testTheQueueModelTakesTheLargestSizes() {
         let lots: Int64 = 100_000_000_000_000_000
-        for power in [1.0, 2.0, 10.0] {
+        func check<Model: QueueModel>(_ model: Model) {
             var queue = QueuePosition(levelSizeAtJoin: 4 * lots)
-            queue.levelChanged(before: 8 * lots, after: 4 * lots, traded: 0, power: power)
-            XCTAssertLessThanOrEqual(queue.ahead, 4 * lots, "power \(power)")
-            XCTAssertGreaterThanOrEqual(queue.ahead, 0, "power \(power)")
-            queue.levelChanged(before: FrameLayout.maxQuantity, after: 0, traded: FrameLayout.maxQuantity, power: power)
-            queue.levelChanged(before: Int64.max, after: 0, traded: 0, power: power)
+            queue.levelChanged(before: 8 * lots, after: 4 * lots, traded: 0, model: model)
+            XCTAssertLessThanOrEqual(queue.ahead, 4 * lots, "\(model)")
+            XCTAssertGreaterThanOrEqual(queue.ahead, 0, "\(model)")
+            queue.levelChanged(before: FrameLayout.maxQuantity, after: 0, traded: FrameLayout.maxQuantity, model: model)
+            queue.levelChanged(before: Int64.max, after: 0, traded: 0, model: model)
             XCTAssertEqual(queue.ahead, 0)
         }
+        check(ProportionalQueue())
+        check(PowerQueue(power: 2))
+        check(PowerQueue(power: 10))
+        check(RiskAverseQueue())
         var queue = QueuePosition(levelSizeAtJoin: 6 * lots)
-        queue.levelChanged(before: 9 * lots, after: 6 * lots, traded: 0) // 3/9 of the cancels were ahead of us (6 of 9)
+        queue.levelChanged(before: 9 * lots, after: 6 * lots, traded: 0, model: ProportionalQueue()) // 3/9 of the cancels were ahead of us (6 of 9)
         XCTAssertEqual(queue.ahead, 4 * lots)
-        XCTAssertEqual(PaperVenue.fee(price: FrameLayout.maxQuantity, size: FrameLayout.maxQuantity, millionths: 1),
+        XCTAssertEqual(NotionalFees.fee(price: FrameLayout.maxQuantity, size: FrameLayout.maxQuantity, millionths: 1),
                        Int64.max, "past 64 bits a fee is held there; the order manager refuses such orders")
-        XCTAssertEqual(PaperVenue.fee(price: 1_000_000_000_000_000, size: 1_000, millionths: -100), -100_000_000_000_000)
-        XCTAssertEqual(PaperVenue.fee(price: 3, size: 5, millionths: 100_000), 2, "1.5 rounds away from zero")
+        XCTAssertEqual(NotionalFees.fee(price: 1_000_000_000_000_000, size: 1_000, millionths: -100), -100_000_000_000_000)
+        XCTAssertEqual(NotionalFees.fee(price: 3, size: 5, millionths: 100_000), 2, "1.5 rounds away from zero")
     }
 }

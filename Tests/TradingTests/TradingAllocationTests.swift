@@ -30,7 +30,7 @@ final class TradingAllocationTests: XCTestCase {
     }
 
     struct ToExec: SignalOutput {
-        let exec: ExecProcessor<CountingRecords>
+        let exec: ExecProcessor<CountingRecords, DefaultPaperVenues>
         var intents = 0
         mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
             intents += 1
@@ -58,9 +58,9 @@ final class TradingAllocationTests: XCTestCase {
         try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
         let translator = BinanceTranslator(catalog: catalog)
         let batch = FrameBatch(capacity: 1 << 16)
-        let exec = ExecProcessor(options: try ExecOptions(["--max-position", "0.05", "--entry-latency-ms", "5",
-                                                           "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"]),
-                                 output: CountingRecords())
+        let execOptions = try ExecOptions(["--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
+                                           "--taker-fee-ppm", "400"])
+        let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: defaultVenues(execOptions))
         let signal = SignalProcessor(options: try SignalOptions(["--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
                                                                  "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"]),
                                      output: ToExec(exec: exec))

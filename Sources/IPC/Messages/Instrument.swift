@@ -3,6 +3,10 @@
 public struct Instrument: Equatable, Sendable {
     /// The id frames carry in `FrameHeader.instrument`; 1-based.
     public var id: UInt32
+
+    /// Slots in a table indexed by instrument id: ids run from 1 to the session's table size
+    /// (`ControlBlockDescriptor.maxInstruments`), and slot 0 stays empty.
+    public static var idSlots: Int { ControlBlockDescriptor.maxInstruments + 1 }
     /// The venue's symbol, e.g. "BTCUSDT": 1 to 20 printable ASCII characters.
     public var symbol: String
     /// The price increment: `tickMantissa × 10^-tickDecimals` (0.01 = 1, 2).

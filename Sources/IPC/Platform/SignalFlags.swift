@@ -4,10 +4,12 @@ import Synchronization
 /// Signals as counters: handlers only bump a counter (async-signal-safe), and a tool's duty
 /// cycle reads them at the top of its next cycle and acts there.
 public enum SignalFlags {
-    /// One counter per signal number (Linux has 64).
+    /// Signal numbers run from 1 to 64 on Linux (`SIGRTMAX`).
+    static let signalSlots = 65
+    /// One counter per signal number.
     nonisolated(unsafe) static let counters: UnsafeMutablePointer<Atomic<UInt32>> = {
-        let pointer = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 65)
-        for index in 0..<65 { (pointer + index).initialize(to: Atomic<UInt32>(0)) }
+        let pointer = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: signalSlots)
+        for index in 0..<signalSlots { (pointer + index).initialize(to: Atomic<UInt32>(0)) }
         return pointer
     }()
 

@@ -14,14 +14,14 @@ public protocol BookOutput {
 /// per instrument, publishes a top whenever a valid book's best bid or ask changes, and passes
 /// definitions and trades through.
 public final class BookProcessor<Output: BookOutput> {
-    @exclusivity(unchecked) private var books: [OrderBook?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private var books: [OrderBook?] = Array(repeating: nil, count: Instrument.idSlots)
     /// The same books, unretained, for the per-frame path: an `OrderBook?` read from `books`
     /// costs a retain and a release on every frame.
-    @exclusivity(unchecked) private var bookReferences: [Unmanaged<OrderBook>?] = Array(repeating: nil, count: 65)
-    @exclusivity(unchecked) private var lastTops: [BookTop?] = Array(repeating: nil, count: 65)
-    @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: 65)
+    @exclusivity(unchecked) private var bookReferences: [Unmanaged<OrderBook>?] = Array(repeating: nil, count: Instrument.idSlots)
+    @exclusivity(unchecked) private var lastTops: [BookTop?] = Array(repeating: nil, count: Instrument.idSlots)
+    @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: Instrument.idSlots)
     /// The last trades per instrument, for the dump.
-    @exclusivity(unchecked) private(set) var recentTrades: [RecentTrades] = Array(repeating: RecentTrades(), count: 65)
+    @exclusivity(unchecked) private(set) var recentTrades: [RecentTrades] = Array(repeating: RecentTrades(), count: Instrument.idSlots)
 
     @exclusivity(unchecked) private(set) var topsPublished: UInt64 = 0
     @exclusivity(unchecked) private(set) var framesWithoutDefinition: UInt64 = 0

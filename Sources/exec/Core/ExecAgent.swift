@@ -5,7 +5,7 @@ import IPC
 /// merged in market order), hands frames to the processor, flushes the journal, obeys the
 /// session's halt and flatten requests, and at the end cancels everything and says where the
 /// books stand.
-public final class ExecAgent: Agent {
+final class ExecAgent<Venues: VenueFactory>: Agent {
     struct StageOutput: ExecOutput {
         let journal: Journal?
         let idle: IdleStrategy.Mode
@@ -35,7 +35,7 @@ public final class ExecAgent: Agent {
     @exclusivity(unchecked) private var merge = MarketMerge()
     /// A top or intent read from signal, waiting for the market message that caused it.
     @exclusivity(unchecked) private var pending: Frame?
-    let processor: ExecProcessor<StageOutput>
+    let processor: ExecProcessor<StageOutput, Venues>
     public let membership: SessionMembership?
     @exclusivity(unchecked) private var flattensHandled: UInt32
     private let summaryEveryNs: Int64
@@ -50,8 +50,8 @@ public final class ExecAgent: Agent {
     @exclusivity(unchecked) private var upstreamFailure: (problem: String, deadline: Int64)?
 
     /// Opens what `options` name: the inputs, the output, the journal (reporting what its
-    /// opening found) and the session.
-    public convenience init(_ options: ExecOptions) throws(AgentStop) {
+    /// opening found) and the session; orders go to the venues `venues` makes.
+    convenience init(_ options: ExecOptions, venues: Venues) throws(AgentStop) {
         let source: FrameSource
         var market: FrameSource?
         var sink: FrameSink?
@@ -81,16 +81,18 @@ public final class ExecAgent: Agent {
                 throw AgentStop(code: error.isBadInput ? ExitCode.failure : ExitCode.system, message: "exec: \(error)")
             }
         }
-        self.init(options: options, source: source, market: market, sink: sink, journal: journal, membership: membership)
+        self.init(options: options, venues: venues, source: source, market: market, sink: sink, journal: journal,
+                  membership: membership)
     }
 
-    init(options: ExecOptions, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?, journal: Journal?,
-         membership: SessionMembership?) {
+    init(options: ExecOptions, venues: Venues, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?,
+         journal: Journal?, membership: SessionMembership?) {
         self.options = options
         self.source = source
         self.market = market
         self.membership = membership
-        processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink))
+        processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink),
+                                  venues: venues)
         flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
         nextSummary = SystemClock.monotonicNanoseconds() + summaryEveryNs
@@ -159,7 +161,7 @@ public final class ExecAgent: Agent {
     public func housekeeping(now: Int64) {
         if summaryEveryNs > 0, now >= nextSummary {
             nextSummary = now + summaryEveryNs
-            for state in processor.instruments { StandardError.line(ExecAgent.summary(state)) }
+            for state in processor.instruments { StandardError.line(ExecSummary.line(state)) }
         }
         if let block = membership?.controlBlock, block.isHalted, !processor.halted {
             processor.halted = true
@@ -190,7 +192,7 @@ public final class ExecAgent: Agent {
         }
         if let block = membership?.controlBlock { confirmFlat(block, upTo: block.flattenRequests) }
         if let failure = processor.output.failure { return .system(failure) }
-        for state in processor.instruments { StandardError.line(ExecAgent.summary(state)) }
+        for state in processor.instruments { StandardError.line(ExecSummary.line(state)) }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
         StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return stop
@@ -238,16 +240,5 @@ public final class ExecAgent: Agent {
         guard processor.flattening, processor.isFlat, block.flattensDone != requests else { return }
         block.flattenDone(upTo: requests)
         StandardError.line("exec: flat: no order working, no position")
-    }
-
-    static func summary(_ state: InstrumentState) -> String {
-        let ledger = state.ledger
-        let instrument = state.instrument
-        // One tick × lot in the quote currency, for the reader: the books themselves stay exact.
-        let unit = instrument.tickSize * instrument.lotSize
-        func quote(_ units: Int128) -> String { "\((Double(units) * unit * 1e6).rounded() / 1e6)" }
-        return "exec: \(instrument.symbol): \(ledger.fills) fills, volume \(instrument.formatVolume(ledger.volume)), "
-            + "position \(instrument.formatSize(ledger.position)), realized \(ledger.realizedPnl) and fees \(ledger.fees) "
-            + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), \(state.commandsSent) order commands"
     }
 }

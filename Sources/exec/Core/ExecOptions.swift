@@ -10,7 +10,19 @@ public struct ExecOptions {
     /// Continue a journal that holds records (this run's, after exec stopped); else refused.
     var appendJournal = false
     var sync = Journal.SyncPolicy.batch
-    var venue = PaperVenue.Parameters()
+    /// The paper venue's models (docs/models.md): latency, queue, fees.
+    var entryLatencyNs: Int64 = 5_000_000
+    var latencyFile: String?
+    var marketDataLatencyNs: Int64 = 0
+    var queue = QueueChoice.proportional
+    var fees = NotionalFees()
+    var feeSchedule: String?
+
+    enum QueueChoice: Equatable {
+        case proportional
+        case power(Double)
+        case riskAverse
+    }
     /// Pre-trade limits; sizes in units of the base asset, converted per instrument.
     var maxOrderSize: Double?
     var maxPosition: Double?
@@ -28,8 +40,9 @@ public struct ExecOptions {
     public static let usage = """
         usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N]] [--journal FILE]
                     [--append] [--fsync none|batch|always]
-                    [--entry-latency-ms MS] [--md-latency-ms MS] [--maker-fee-ppm N] [--taker-fee-ppm N]
-                    [--queue-power N]
+                    [--entry-latency-ms MS | --latency-file FILE] [--md-latency-ms MS]
+                    [--queue-model proportional|power|risk-averse] [--queue-power N]
+                    [--maker-fee-ppm N] [--taker-fee-ppm N] [--fee-schedule FILE]
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
@@ -42,12 +55,16 @@ public struct ExecOptions {
         and position snapshot goes to the journal (a new file, mode 0600; one that holds records is
         another run's and refused, unless --append continues it) and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
-        seconds while it runs). Fees in millionths of the notional (100 = 1 bp, negative = rebate). --max-position stops the side that would grow the position
-        past it, whatever the strategy asks. An order or cancel meets the book --entry-latency-ms
-        (5) after it was sent, plus --md-latency-ms (0): how old the market data is when it arrives
-        here. --queue-power: how cancels at a resting order's price
-        split between the size ahead of it and behind it: 1 (the default) in proportion, n > 1 the
-        share ahead is ahead^n / (ahead^n + behind^n), as hftbacktest's power_prob_queue_model(n). `exec journal FILE` prints a journal as CSV (only
+        seconds while it runs). --max-position stops the side that would grow the position past it,
+        whatever the strategy asks. The paper venue's models (docs/models.md): an order or cancel
+        meets the book --entry-latency-ms (5) after it was sent, or the latency recorded orders had
+        (--latency-file, interpolated), plus --md-latency-ms (0): how old the market data is when it
+        arrives here. --queue-model: where cancels at a resting order's price were: in proportion
+        to the size ahead and behind (proportional, the default), ahead^n / (ahead^n + behind^n)
+        of them ahead (power, n = --queue-power, 2 by default), or all behind: only trades move the
+        order up (risk-averse). Fees in millionths of the notional (100 = 1 bp, negative = rebate):
+        --maker-fee-ppm and --taker-fee-ppm (0), or per instrument from --fee-schedule FILE.
+        `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
@@ -72,11 +89,27 @@ public struct ExecOptions {
             }
             self.sync = policy
         }
-        if let latency = try flags.decimal("--entry-latency-ms", in: 0...60_000) { venue.entryLatencyNs = Int64(latency * 1e6) }
-        if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) { venue.marketDataLatencyNs = Int64(latency * 1e6) }
-        if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { venue.makerFeeMillionths = Int64(fee) }
-        if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { venue.takerFeeMillionths = Int64(fee) }
-        if let power = try flags.decimal("--queue-power", in: 1...10) { venue.queuePower = power }
+        let entryLatency = try flags.decimal("--entry-latency-ms", in: 0...60_000)
+        if let entryLatency { entryLatencyNs = Int64(entryLatency * 1e6) }
+        latencyFile = try flags.value("--latency-file")
+        if latencyFile != nil && entryLatency != nil {
+            throw InvalidArgument("--latency-file and --entry-latency-ms both say what the entry latency is: give one")
+        }
+        if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) { marketDataLatencyNs = Int64(latency * 1e6) }
+        if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { fees.makerMillionths = Int64(fee) }
+        if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { fees.takerMillionths = Int64(fee) }
+        feeSchedule = try flags.value("--fee-schedule")
+        let power = try flags.decimal("--queue-power", in: 1...10)
+        switch try flags.value("--queue-model") {
+        case nil, "power" where power != nil:
+            // --queue-power alone picks the power model; a power of 1 is the proportional one.
+            queue = power.map { $0 == 1 ? .proportional : .power($0) } ?? .proportional
+        case "power": queue = .power(2)
+        case "proportional" where power == nil: queue = .proportional
+        case "risk-averse" where power == nil: queue = .riskAverse
+        case "proportional", "risk-averse": throw InvalidArgument("--queue-power is the power model's; not with --queue-model proportional or risk-averse")
+        case let other?: throw InvalidArgument("--queue-model '\(other)': expected proportional, power or risk-averse")
+        }
         maxOrderSize = try flags.decimal("--max-order-size", in: 1e-12...1e12)
         maxPosition = try flags.decimal("--max-position", in: 0...1e12)
         priceBandBps = try flags.integer("--price-band-bps", in: 1...100_000).map(Int64.init)

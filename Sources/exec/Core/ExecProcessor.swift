@@ -11,18 +11,21 @@ protocol ExecOutput {
 /// paper venue; quote intents go through the order manager's pre-trade checks to the venue; the
 /// venue's reports move the orders' states and the position ledger. Time is the frames' receive
 /// time, so a replay is deterministic: the same input writes the same journal.
-final class ExecProcessor<Output: ExecOutput> {
+final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     let options: ExecOptions
+    /// Makes each instrument's venue as its definition arrives.
+    let venueFactory: Venues
     @exclusivity(unchecked) var output: Output
     /// Each defined instrument's state, in the order of definition, read and written in place
-    /// as `states[places[id]]`: never optional, since reading a field through an optional's `!`
+    /// as `states[stateIndex[id]]`: never optional, since reading a field through an optional's `!`
     /// copies the whole state (a retain and release of everything it holds) on every access.
     @exclusivity(unchecked) private var states: [InstrumentState] = []
     /// Each instrument id's index in `states` (-1: not defined).
-    @exclusivity(unchecked) private var places: [Int] = Array(repeating: -1, count: 65)
-    /// Each state's venue, unretained, for the per-frame path: a venue read from `states`
-    /// costs a retain and a release on every frame.
-    @exclusivity(unchecked) private var venues: [Unmanaged<PaperVenue>?] = Array(repeating: nil, count: 65)
+    @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
+    /// Each instrument's venue, by id; and the same unretained, for the per-frame path (a
+    /// reference read from an array costs a retain and a release on every frame).
+    @exclusivity(unchecked) private var venues: [Venues.Made?] = Array(repeating: nil, count: Instrument.idSlots)
+    @exclusivity(unchecked) private var venueById: [Unmanaged<Venues.Made>?] = Array(repeating: nil, count: Instrument.idSlots)
     /// The ids with a state, in id order.
     @exclusivity(unchecked) private var definedIds: [Int] = []
     /// The earliest time an order or cancel in flight reaches its venue, over all of them
@@ -51,20 +54,21 @@ final class ExecProcessor<Output: ExecOutput> {
     let latencyWindow = LatencyHistogram()
     @exclusivity(unchecked) private(set) var refusalsReported = 0
 
-    init(options: ExecOptions, output: Output) {
+    init(options: ExecOptions, output: Output, venues: Venues) {
         self.options = options
+        venueFactory = venues
         self.output = output
         latency = options.latency ? LatencyRecorder() : nil
         reports.reserveCapacity(64)
         commands.reserveCapacity(8)
     }
 
-    var instruments: [InstrumentState] { definedIds.map { states[places[$0]] } }
+    var instruments: [InstrumentState] { definedIds.map { states[stateIndex[$0]] } }
 
     /// The stage read frames at `wallNs` (monotonic): once per poll, not per frame.
     func inputArrived(atWallNs wallNs: Int64) { lastFrameWallNs = wallNs }
 
-    // The per-frame path reads and writes `states[places[id]]` in place and never binds a state
+    // The per-frame path reads and writes `states[stateIndex[id]]` in place and never binds a state
     // to a local: a copy costs a retain and release of everything it holds, and while one is alive
     // the ledger's storage is shared, so booking a fill would copy it (an allocation).
     @inline(__always)
@@ -80,7 +84,7 @@ final class ExecProcessor<Output: ExecOutput> {
         // nothing, so nothing arrives after it.
         if header.isBookChange {
             let id = Int(header.instrument)
-            guard id < venues.count, let venue = venues[id] else { return }
+            guard id < venueById.count, let venue = venueById[id] else { return }
             if header.type == MessageType.bookLevels.rawValue {
                 venue._withUnsafeGuaranteedRef { $0.apply(frame.pointee.as(BookLevels.self)) }
             } else {
@@ -101,22 +105,22 @@ final class ExecProcessor<Output: ExecOutput> {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self), frame: frame.pointee)
         case .bookTop:
-            guard id < venues.count, let venue = venues[id] else { return }
+            guard id < venueById.count, let venue = venueById[id] else { return }
             let top = frame.pointee.as(BookTop.self)
             venue._withUnsafeGuaranteedRef { $0.top(top, nowNs: now, into: &reports) }
-            states[places[id]].top = top
-            states[places[id]].mid = top.isValid ? top.midPrice : nil
+            states[stateIndex[id]].top = top
+            states[stateIndex[id]].mid = top.isValid ? top.midPrice : nil
             drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
-            guard id < venues.count, let venue = venues[id] else { return }
+            guard id < venueById.count, let venue = venueById[id] else { return }
             venue._withUnsafeGuaranteedRef { $0.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports) }
             drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
-            guard id < places.count, places[id] >= 0 else { return }
+            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
             let intent = frame.pointee.as(QuoteIntent.self)
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
-            states[places[id]].manager.commands(for: intent, mid: states[places[id]].mid, position: states[places[id]].ledger.position,
+            states[stateIndex[id]].manager.commands(for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
                                                 halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
@@ -135,7 +139,7 @@ final class ExecProcessor<Output: ExecOutput> {
     private func mark() {
         nextMarkNs = (now / 1_000_000_000 + 1) * 1_000_000_000
         for id in definedIds {
-            guard var top = states[places[id]].top else { continue }
+            guard var top = states[stateIndex[id]].top else { continue }
             top.header.receiveTimeNs = now
             top.header.sequence = 0 // its position on the ring it came by, which the journal must not depend on
             output.record(Frame(top))
@@ -145,7 +149,7 @@ final class ExecProcessor<Output: ExecOutput> {
 
     /// The instrument's position and money, marked at its mid: the two frames of a snapshot.
     private func recordPosition(_ id: Int) {
-        let report = states[places[id]].ledger.report(instrument: UInt32(id), timeNs: now, mark: states[places[id]].mid)
+        let report = states[stateIndex[id]].ledger.report(instrument: UInt32(id), timeNs: now, mark: states[stateIndex[id]].mid)
         let (snapshot, money) = report.frames
         output.record(Frame(snapshot))
         output.record(Frame(money))
@@ -153,10 +157,10 @@ final class ExecProcessor<Output: ExecOutput> {
 
     private func define(_ definition: InstrumentDefinition, frame: Frame) {
         let id = Int(definition.header.instrument)
-        guard id >= 1, id < places.count, let instrument = try? definition.instrument() else {
+        guard id >= 1, id < stateIndex.count, let instrument = try? definition.instrument() else {
             return output.report("exec: bad instrument definition \(id); ignored")
         }
-        guard places[id] < 0 || states[places[id]].instrument != instrument else { return }
+        guard stateIndex[id] < 0 || states[stateIndex[id]].instrument != instrument else { return }
         output.record(frame) // the journal's CSV prints prices and sizes with it
         let lot = instrument.lotSize
         var limits = OrderManager.Limits()
@@ -164,18 +168,19 @@ final class ExecProcessor<Output: ExecOutput> {
         limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
         limits.maxOpenOrders = options.maxOpenOrders
         limits.maxOrdersPerSecond = options.maxOrdersPerSecond
-        limits.feeMillionths = Int64(max(options.venue.makerFeeMillionths.magnitude, options.venue.takerFeeMillionths.magnitude))
         limits.maxPositionLots = options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? FrameLayout.maxQuantity
-        let venue = PaperVenue(instrument: UInt32(id), parameters: options.venue)
-        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits), venue: venue)
-        if places[id] < 0 {
+        let venue = venueFactory.venue(for: instrument)
+        limits.feeMillionths = venue.maxFeeMillionths
+        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits))
+        if stateIndex[id] < 0 {
             definedIds = (definedIds + [id]).sorted()
-            places[id] = states.count
+            stateIndex[id] = states.count
             states.append(state)
         } else {
-            states[places[id]] = state
+            states[stateIndex[id]] = state
         }
-        venues[id] = Unmanaged.passUnretained(venue)
+        venues[id] = venue
+        venueById[id] = Unmanaged.passUnretained(venue)
     }
 
     private func send(_ id: Int, _ commands: [OrderCommand]) {
@@ -183,14 +188,14 @@ final class ExecProcessor<Output: ExecOutput> {
             var command = commands[index]
             command.header.receiveTimeNs = now
             output.record(Frame(command))
-            venues[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
-            nextArrivalNs = min(nextArrivalNs, venues[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
-            states[places[id]].commandsSent &+= 1
+            venueById[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
+            nextArrivalNs = min(nextArrivalNs, venueById[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
+            states[stateIndex[id]].commandsSent &+= 1
             if command.command != .cancel { ordersPlaced &+= 1 }
         }
-        let refusals = states[places[id]].manager.refusals
+        let refusals = states[stateIndex[id]].manager.refusals
         while refusalsReported < refusals.count {
-            output.report("exec: \(states[places[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
+            output.report("exec: \(states[stateIndex[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
             refusalsReported += 1
         }
         drainReports(id)
@@ -200,9 +205,9 @@ final class ExecProcessor<Output: ExecOutput> {
     private func advanceVenues() {
         nextArrivalNs = .max
         for id in definedIds {
-            venues[id]!._withUnsafeGuaranteedRef { $0.advance(to: now, into: &reports) }
+            venueById[id]!._withUnsafeGuaranteedRef { $0.advance(to: now, into: &reports) }
             drainReports(id)
-            nextArrivalNs = min(nextArrivalNs, venues[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
+            nextArrivalNs = min(nextArrivalNs, venueById[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
         }
     }
 
@@ -211,13 +216,13 @@ final class ExecProcessor<Output: ExecOutput> {
         var filled = false
         for report in reports {
             output.record(Frame(report))
-            states[places[id]].manager.apply(report)
-            states[places[id]].ledger.book(report)
+            states[stateIndex[id]].manager.apply(report)
+            states[stateIndex[id]].ledger.book(report)
             filled = filled || report.report == .fill || report.report == .partialFill
         }
-        if let flattenOrder = states[places[id]].flattenOrder,
+        if let flattenOrder = states[stateIndex[id]].flattenOrder,
            reports.contains(where: { $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill }) {
-            states[places[id]].flattenOrder = nil
+            states[stateIndex[id]].flattenOrder = nil
         }
         reports.removeAll(keepingCapacity: true)
         if filled { recordPosition(id) }
@@ -251,14 +256,14 @@ final class ExecProcessor<Output: ExecOutput> {
     /// Sends a closing market order for every instrument still holding a position and none in flight.
     func continueFlatten() {
         guard flattening else { return }
-        for id in definedIds where states[places[id]].flattenOrder == nil {
-            let position = states[places[id]].ledger.position
+        for id in definedIds where states[stateIndex[id]].flattenOrder == nil {
+            let position = states[stateIndex[id]].ledger.position
             guard position != 0 else { continue }
             let order = OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
                                      command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
-                                     timeInForce: .immediateOrCancel, clientOrderId: states[places[id]].manager.takeId(),
+                                     timeInForce: .immediateOrCancel, clientOrderId: states[stateIndex[id]].manager.takeId(),
                                      price: 0, size: abs(position))
-            states[places[id]].flattenOrder = order.clientOrderId
+            states[stateIndex[id]].flattenOrder = order.clientOrderId
             send(id, [order])
         }
     }
@@ -291,7 +296,7 @@ final class ExecProcessor<Output: ExecOutput> {
     /// when the cancels arrive.
     func cancelAll() {
         for id in definedIds {
-            send(id, states[places[id]].manager.cancelAll(nowNs: now))
+            send(id, states[stateIndex[id]].manager.cancelAll(nowNs: now))
         }
     }
 }

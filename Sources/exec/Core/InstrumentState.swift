@@ -1,13 +1,12 @@
 import IPC
 
-/// exec's state for one instrument: its orders, its paper venue, its position and PnL, and the
+/// exec's state for one instrument: its orders, its position and PnL, and the
 /// last of its market data that the orders and the marks need. A struct at module level, not
 /// nested in the generic `ExecProcessor`: nested, its layout would depend on the processor's
 /// output type, and every copy and access would go through runtime value witnesses.
 struct InstrumentState {
     let instrument: Instrument
     var manager: OrderManager
-    let venue: PaperVenue
     var ledger = PositionLedger()
     var mid: Int64?
     /// The last book top, journaled once a second of market time with a position snapshot.

@@ -11,4 +11,4 @@ JournalCommand.runIfNamed(Array(CommandLine.arguments.dropFirst()))
 let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (arguments) throws(InvalidArgument) in
     try ExecOptions(arguments)
 }
-ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options) }
+ExecTool.run(options)

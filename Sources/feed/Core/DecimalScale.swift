@@ -6,7 +6,7 @@ import IPC
 /// The increment is `mantissa × 10^-decimals`. A value with a non-zero digit beyond `decimals`,
 /// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and counts over
 /// `FrameLayout.maxQuantity` (10^18 - 1): nothing is rounded silently. `decimals` is at most 18.
-struct DecimalScale: Equatable {
+struct DecimalScale: Equatable, Sendable {
     let mantissa: Int64
     let decimals: Int
 

@@ -9,8 +9,8 @@ import IPC
 /// the venue prints (`baseAssetPrecision`, futures `quantityPrecision` decimals), not LOT_SIZE's
 /// stepSize: the book's level sizes aggregate many orders and are not multiples of the order
 /// step (BTCUSDT prints levels of 25.426189 with a step of 0.00001). The step constrains orders.
-public struct InstrumentCatalog {
-    struct Entry: Equatable {
+public struct InstrumentCatalog: Sendable {
+    struct Entry: Equatable, Sendable {
         var tick: DecimalScale
         var lot: DecimalScale
         var priceDisplayDecimals: Int

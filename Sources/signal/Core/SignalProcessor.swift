@@ -15,11 +15,11 @@ final class SignalProcessor<Output: SignalOutput> {
     let options: SignalOptions
     @exclusivity(unchecked) var output: Output
     /// Each defined instrument's state, in the order of definition, read and written in place as
-    /// `states[places[id]]`: never optional, since a field read through an optional's `!` copies
+    /// `states[stateIndex[id]]`: never optional, since a field read through an optional's `!` copies
     /// the whole state (its strategy's too) on every access.
     @exclusivity(unchecked) private var states: [InstrumentState] = []
     /// Each instrument id's index in `states` (-1: not defined).
-    @exclusivity(unchecked) private var places: [Int] = Array(repeating: -1, count: 65)
+    @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
     /// Tick-to-quote: from the market data's receive time to the intent leaving.
     let latency: LatencyRecorder?
@@ -35,7 +35,7 @@ final class SignalProcessor<Output: SignalOutput> {
     }
 
     func state(_ instrument: UInt32) -> InstrumentState? {
-        Int(instrument) < places.count && places[Int(instrument)] >= 0 ? states[places[Int(instrument)]] : nil
+        Int(instrument) < stateIndex.count && stateIndex[Int(instrument)] >= 0 ? states[stateIndex[Int(instrument)]] : nil
     }
 
     func handle(_ frame: UnsafePointer<Frame>) {
@@ -52,15 +52,15 @@ final class SignalProcessor<Output: SignalOutput> {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
         case .bookTop:
-            guard id < places.count, places[id] >= 0 else { return }
+            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
             quote(id, top: frame.pointee.as(BookTop.self))
         case .trade:
-            guard id < places.count, places[id] >= 0, states[places[id]].avellanedaStoikov != nil,
-                  let top = states[places[id]].lastTop else { return }
-            states[places[id]].avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
+            guard id < stateIndex.count, stateIndex[id] >= 0, states[stateIndex[id]].avellanedaStoikov != nil,
+                  let top = states[stateIndex[id]].lastTop else { return }
+            states[stateIndex[id]].avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
         case .positionSnapshot:
-            guard id < places.count, places[id] >= 0 else { return }
-            states[places[id]].positionLots = frame.pointee.as(PositionSnapshot.self).position
+            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
+            states[stateIndex[id]].positionLots = frame.pointee.as(PositionSnapshot.self).position
         default:
             break
         }
@@ -68,10 +68,10 @@ final class SignalProcessor<Output: SignalOutput> {
 
     private func define(_ definition: InstrumentDefinition) {
         let id = Int(definition.header.instrument)
-        guard id >= 1, id < places.count, let instrument = try? definition.instrument() else {
+        guard id >= 1, id < stateIndex.count, let instrument = try? definition.instrument() else {
             return output.report("signal: bad instrument definition \(id); ignored")
         }
-        if places[id] >= 0 && states[places[id]].instrument == instrument { return }
+        if stateIndex[id] >= 0 && states[stateIndex[id]].instrument == instrument { return }
         let lot = instrument.lotSize
         let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
         let maxPosition = Int64((options.maxPosition / lot).rounded())
@@ -104,11 +104,11 @@ final class SignalProcessor<Output: SignalOutput> {
                                                              exitZ: options.exitZ, legLots: quoteSize))
             }
         }
-        if places[id] < 0 {
-            places[id] = states.count
+        if stateIndex[id] < 0 {
+            stateIndex[id] = states.count
             states.append(state)
         } else {
-            states[places[id]] = state
+            states[stateIndex[id]] = state
         }
     }
 
@@ -116,23 +116,23 @@ final class SignalProcessor<Output: SignalOutput> {
         let now = top.header.receiveTimeNs
         var quote: Quote
         if top.isValid {
-            states[places[id]].lastTop = top
-            let position = states[places[id]].positionLots
+            states[stateIndex[id]].lastTop = top
+            let position = states[stateIndex[id]].positionLots
             switch options.strategy {
             case .avellanedaStoikov:
-                states[places[id]].avellanedaStoikov!.observe(top, nowNs: now)
-                quote = states[places[id]].avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
+                states[stateIndex[id]].avellanedaStoikov!.observe(top, nowNs: now)
+                quote = states[stateIndex[id]].avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
             case .fixedSpread:
-                quote = states[places[id]].fixedSpread!.quote(top, positionLots: position)
+                quote = states[stateIndex[id]].fixedSpread!.quote(top, positionLots: position)
             case .volatilityBand:
-                quote = states[places[id]].volatilityBand!.quote(top, positionLots: position, nowNs: now)
+                quote = states[stateIndex[id]].volatilityBand!.quote(top, positionLots: position, nowNs: now)
             case .momentum:
-                quote = states[places[id]].momentum!.quote(top, positionLots: position, nowNs: now)
+                quote = states[stateIndex[id]].momentum!.quote(top, positionLots: position, nowNs: now)
             case .pairs:
                 return quotePair(now: now)
             }
         } else {
-            states[places[id]].lastTop = nil
+            states[stateIndex[id]].lastTop = nil
             quote = .none // the book went invalid: nothing may rest on a stale price
         }
         send(quote, id: id, top: top, now: now)
@@ -141,8 +141,8 @@ final class SignalProcessor<Output: SignalOutput> {
     /// Both legs of the pair, once both have a valid top: the z-score moves the targets, each
     /// leg works towards its own.
     private func quotePair(now: Int64) {
-        guard var strategy = pairs, places[1] >= 0, places[2] >= 0 else { return }
-        let (a, b) = (states[places[1]], states[places[2]])
+        guard var strategy = pairs, stateIndex[1] >= 0, stateIndex[2] >= 0 else { return }
+        let (a, b) = (states[stateIndex[1]], states[stateIndex[2]])
         guard let topA = a.lastTop, let topB = b.lastTop else { return }
         _ = strategy.update(midA: topA.mid, midB: topB.mid, nowNs: now)
         pairs = strategy
@@ -153,14 +153,14 @@ final class SignalProcessor<Output: SignalOutput> {
 
     private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
         let rule = RequoteRule(minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
-        guard rule.shouldSend(quote, last: states[places[id]].lastQuote, lastSentNs: states[places[id]].lastSentNs, nowNs: now) else { return }
-        states[places[id]].lastQuote = quote
-        states[places[id]].lastSentNs = now
+        guard rule.shouldSend(quote, last: states[stateIndex[id]].lastQuote, lastSentNs: states[stateIndex[id]].lastSentNs, nowNs: now) else { return }
+        states[stateIndex[id]].lastQuote = quote
+        states[stateIndex[id]].lastSentNs = now
         var header = top.header
         header.type = MessageType.quoteIntent.rawValue
         header.flags = [.endOfMessage]
         intentsSent &+= 1
-        output.emit(quote.intent(header: header), instrument: states[places[id]].instrument)
+        output.emit(quote.intent(header: header), instrument: states[stateIndex[id]].instrument)
         let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
         latencyWindow.record(elapsed)
         latency?.record(elapsed)

@@ -63,23 +63,7 @@ struct StrategyFile {
     }
 
     private static func contents(of path: String) throws(InvalidArgument) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw InvalidArgument("--config \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: largestFile + 1)
-        var count = 0
-        while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw InvalidArgument("--config \(path): read: \(String(cString: strerror(errno)))") }
-            if got == 0 { break }
-            count += got
-        }
-        guard count <= largestFile else { throw InvalidArgument("--config \(path): larger than \(largestFile) bytes") }
-        guard let text = String(validating: bytes[..<count], as: UTF8.self) else {
-            throw InvalidArgument("--config \(path): not UTF-8 text")
-        }
-        return text
+        do { return try TextFile.read(path, limit: largestFile) } catch { throw InvalidArgument("--config \(path): \(error)") }
     }
 }
 

@@ -3,8 +3,8 @@ import IPC
 /// A simulated venue for one instrument: orders from the order manager, fills from the market's
 /// own trades, as on a real exchange's matching engine seen from outside.
 ///
-/// - An order reaches the venue `entryLatencyNs` after it was sent, and meets the book as it
-///   was `marketDataLatencyNs` after that in the market data's receive times: the market data
+/// - An order reaches the venue the latency model's time after it was sent, and meets the book
+///   as it was `marketDataLatencyNs` after that in the market data's receive times: the market data
 ///   this process reads left the venue that long before (so a replay of data stamped on receipt
 ///   models it this way). Until then it is pending and cannot fill. A cancel (or a replace's
 ///   cancel) travels as long: until it arrives the order it cancels still rests, and can fill.
@@ -12,24 +12,15 @@ import IPC
 ///   on arrival takes liquidity at the touch (taker), the rest rests. Market and IOC: take at the
 ///   touch, up to the touch's size; IOC cancels the rest.
 /// - A resting buy fills in full when a trade prints below its price (the market traded through
-///   it); at its price it waits its turn (`QueuePosition`), and fills by what reaches it. It also
+///   it); at its price it waits its turn (`QueuePosition`, moved up by the queue model), and
+///   fills by what reaches it. It also
 ///   fills in full when the best ask comes down to its price: on the venue that ask would have met
 ///   our bid, a trade that data recorded without our order cannot show (hftbacktest's exchange
 ///   models fill on such a crossing too).
-/// - Fees: maker and taker rates in millionths of the notional (100 = 1 bp; negative is a
-///   rebate), charged in units of tick × lot, rounded to the nearest unit.
+/// - Fees: the fee model's, in units of tick × lot.
 ///
 /// Used by one thread (exec's duty cycle): its state skips Swift's dynamic exclusivity checks.
-final class PaperVenue {
-    struct Parameters: Equatable {
-        var entryLatencyNs: Int64 = 5_000_000
-        var marketDataLatencyNs: Int64 = 0
-        var makerFeeMillionths: Int64 = 0
-        var takerFeeMillionths: Int64 = 0
-        /// The queue model's power (`QueuePosition`): 1 spreads cancels in proportion.
-        var queuePower: Double = 1
-    }
-
+final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>: Venue {
     struct Order: Equatable {
         var command: OrderCommand
         var remaining: Int64
@@ -39,7 +30,10 @@ final class PaperVenue {
         var cancelArrivesAtNs: Int64?
     }
 
-    let parameters: Parameters
+    @exclusivity(unchecked) private var latency: Latency
+    let marketDataLatencyNs: Int64
+    let queue: Queue
+    let fees: Fees
     let instrument: UInt32
     /// Working orders in the order they were sent (client ids only grow, so also by id): a small
     /// array, searched linearly, kept in time priority without sorting.
@@ -60,11 +54,16 @@ final class PaperVenue {
     /// The deltas coming in are a snapshot's.
     @exclusivity(unchecked) private var inSnapshot = false
 
-    init(instrument: UInt32, parameters: Parameters) {
+    init(instrument: UInt32, latency: Latency, marketDataLatencyNs: Int64 = 0, queue: Queue, fees: Fees) {
         self.instrument = instrument
-        self.parameters = parameters
+        self.latency = latency
+        self.marketDataLatencyNs = marketDataLatencyNs
+        self.queue = queue
+        self.fees = fees
         orders.reserveCapacity(16)
     }
+
+    var maxFeeMillionths: Int64 { fees.maxRateMillionths }
 
     /// The working order with client id `id`.
     func order(_ id: UInt32) -> Order? { orders.first { $0.command.clientOrderId == id } }
@@ -81,9 +80,9 @@ final class PaperVenue {
                 return reports.append(report(.reject, command, price: command.price, size: command.size,
                                              reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
             }
-            orders.append(Order(command: command, remaining: command.size, queue: nil,
-                                arrivesAtNs: nowNs + travelNs, cancelArrivesAtNs: nil))
-            nextArrivalNs = min(nextArrivalNs, nowNs + travelNs)
+            let arrives = nowNs + travelNs(sentAtNs: nowNs)
+            orders.append(Order(command: command, remaining: command.size, queue: nil, arrivesAtNs: arrives, cancelArrivesAtNs: nil))
+            nextArrivalNs = min(nextArrivalNs, arrives)
         case .cancel:
             guard let position = index(command.origClientOrderId), orders[position].cancelArrivesAtNs == nil else {
                 return reports.append(report(.reject, command, price: 0, size: 0, reason: .unknownOrder, nowNs: nowNs))
@@ -107,10 +106,10 @@ final class PaperVenue {
     }
 
     /// From sending to meeting the book, in the market data's receive times.
-    private var travelNs: Int64 { parameters.entryLatencyNs + parameters.marketDataLatencyNs }
+    private func travelNs(sentAtNs: Int64) -> Int64 { latency.entryLatency(sentAtNs: sentAtNs) + marketDataLatencyNs }
 
     private func sendCancel(at position: Int, nowNs: Int64) {
-        let arrives = nowNs + travelNs
+        let arrives = nowNs + travelNs(sentAtNs: nowNs)
         orders[position].cancelArrivesAtNs = arrives
         nextArrivalNs = min(nextArrivalNs, arrives)
     }
@@ -216,7 +215,7 @@ final class PaperVenue {
         }
         for position in orders.indices where orders[position].command.price == price
             && orders[position].queue != nil && (orders[position].command.side == .buy) == buy {
-            orders[position].queue!.levelChanged(before: before, after: size, traded: traded, power: parameters.queuePower)
+            orders[position].queue!.levelChanged(before: before, after: size, traded: traded, model: queue)
         }
     }
 
@@ -273,19 +272,8 @@ final class PaperVenue {
     // MARK: Reports
 
     private func fill(_ command: OrderCommand, price: Int64, size: Int64, remaining: Int64, maker: Bool, nowNs: Int64) -> ExecutionReport {
-        let rate = maker ? parameters.makerFeeMillionths : parameters.takerFeeMillionths
-        // Rounded to the nearest unit, halves away from zero, in 128 bits (a notional reaches
-        // 10^36). The order manager refuses an order whose fee could pass the report's 64 bits;
-        // only a flatten's market order, filled at a price it could not check, could reach it.
-        let fee = PaperVenue.fee(price: price, size: size, millionths: rate)
+        let fee = fees.fee(price: price, size: size, maker: maker)
         return report(remaining == 0 ? .fill : .partialFill, command, price: price, size: size, fee: fee, nowNs: nowNs)
-    }
-
-    /// `price × size × millionths / 10^6` rounded half away from zero, held to 64 bits.
-    static func fee(price: Int64, size: Int64, millionths: Int64) -> Int64 {
-        let scaled = Int128(price) * Int128(size) * Int128(millionths)
-        let fee = (scaled + (scaled >= 0 ? 500_000 : -500_000)) / 1_000_000
-        return Int64(clamping: fee)
     }
 
     private func report(_ kind: ExecutionReport.Report, _ command: OrderCommand, price: Int64, size: Int64,
