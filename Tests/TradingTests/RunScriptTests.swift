@@ -205,10 +205,10 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
-    /// The README's lines that load a run's orders.csv and fills.csv into PostgreSQL, run as they
-    /// are written against a real server (a throwaway cluster on a Unix socket); the tables then
+    /// docs/exec.md's lines that load a run's orders.csv and fills.csv into PostgreSQL, run as
+    /// they are written against a real server (a throwaway cluster on a Unix socket); the tables then
     /// hold what exec said it traded.
-    func testTheOrdersAndFillsLoadIntoPostgreSQLWithTheREADMEsLines() throws {
+    func testTheOrdersAndFillsLoadIntoPostgreSQLWithTheDocsLines() throws {
         guard let bin = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().last
             .map({ "/usr/lib/postgresql/\($0)/bin" }), access(bin + "/initdb", X_OK) == 0, access("/usr/bin/psql", X_OK) == 0 else {
             throw XCTSkip("no PostgreSQL server: apt-get install postgresql (.ci/run does) to load the CSV exports")
@@ -242,9 +242,9 @@ final class RunScriptTests: XCTestCase {
         XCTAssertEqual(started, 0, (try? String(contentsOfFile: cluster + "/pg_ctl.log", encoding: .utf8)) ?? "")
         defer { _ = try? owner([bin + "/pg_ctl", "-D", cluster + "/data", "-m", "immediate", "stop"]) }
 
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let marker = try XCTUnwrap(readme.range(of: "<!-- the CSV exports into PostgreSQL: RunScriptTests runs this block -->"))
-        let block = readme[marker.upperBound...].drop { $0 != "\n" }.dropFirst()
+        let page = try String(contentsOf: root.appendingPathComponent("docs/exec.md"), encoding: .utf8)
+        let marker = try XCTUnwrap(page.range(of: "<!-- the CSV exports into PostgreSQL: RunScriptTests runs this block -->"))
+        let block = page[marker.upperBound...].drop { $0 != "\n" }.dropFirst()
         XCTAssertTrue(block.hasPrefix("```sql\n"))
         let sql = try XCTUnwrap(block.dropFirst(7).components(separatedBy: "```").first)
             .replacingOccurrences(of: "'runs/SESSION/", with: "'\(root.path)/runs/\(session)/")
