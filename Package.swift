@@ -24,7 +24,7 @@ let package = Package(
         .executable(name: "exec", targets: ["exec"]),
         .executable(name: "risk", targets: ["risk"]),
         // For tests and benchmarks only: a malloc interposer that counts per thread.
-        .library(name: "CMallocCounter", targets: ["CMallocCounter"]),
+        .library(name: "CMallocCounter", targets: ["CMallocCounter"])
     ],
     targets: [
         // pause hint, rdtsc, futex, CPU affinity: the few things Swift has no words for.
@@ -66,13 +66,15 @@ let package = Package(
         // signal, exec and risk: strategies against hand-worked values, the trading path as processes.
         .testTarget(
             name: "TradingTests",
-            dependencies: ["IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "TestSupport",
-                           "CMallocCounter"]
+            dependencies: [
+                "IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "TestSupport",
+                "CMallocCounter"
+            ]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.
         .testTarget(
             name: "IPCStressTests",
             dependencies: ["IPC", "RingPeer", "TestSupport"]
-        ),
+        )
     ]
 )

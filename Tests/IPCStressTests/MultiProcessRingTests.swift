@@ -17,7 +17,8 @@ final class MultiProcessRingTests: XCTestCase {
                 if pair.count == 2, let value = UInt64(pair[1]) { fields[String(pair[0])] = value }
             }
             guard let first = fields["first"], let last = fields["last"], let frames = fields["frames"],
-                  let gaps = fields["gaps"], let drops = fields["drops"] else {
+                let gaps = fields["gaps"], let drops = fields["drops"]
+            else {
                 throw Unparseable(line: line)
             }
             (self.first, self.last, self.frames, self.gaps, self.drops) = (first, last, frames, gaps, drops)
@@ -38,8 +39,12 @@ final class MultiProcessRingTests: XCTestCase {
         let total: UInt64 = 10_000_000
         // 4096 slots: the stream wraps the ring 2441 times. The producer pauses 1 ms every 50,000
         // frames so that the late consumer joins mid-stream.
-        let producer = try ChildProcess("RingPeer", ["produce", ring, "\(total)", "--capacity", "4096",
-                                                      "--wait-gating", "1", "--wait-lossy", "1", "--pace-every", "50000"])
+        let producer = try ChildProcess(
+            "RingPeer",
+            [
+                "produce", ring, "\(total)", "--capacity", "4096",
+                "--wait-gating", "1", "--wait-lossy", "1", "--pace-every", "50000"
+            ])
         waitForSegment(ring)
         let gating = try ChildProcess("RingPeer", ["consume", ring, "gating"])
         let lossy = try ChildProcess("RingPeer", ["consume", ring, "lossy"])
@@ -75,8 +80,12 @@ final class MultiProcessRingTests: XCTestCase {
     func testConsumersNoticeAProducerKilledMidStream() throws {
         let ring = name("killed")
         defer { unlink("/dev/shm/\(ring)") }
-        let producer = try ChildProcess("RingPeer", ["produce", ring, "100000000", "--capacity", "1024",
-                                                      "--wait-gating", "1", "--wait-lossy", "1", "--pace-every", "10000"])
+        let producer = try ChildProcess(
+            "RingPeer",
+            [
+                "produce", ring, "100000000", "--capacity", "1024",
+                "--wait-gating", "1", "--wait-lossy", "1", "--pace-every", "10000"
+            ])
         waitForSegment(ring)
         let gating = try ChildProcess("RingPeer", ["consume", ring, "gating", "--idle", "block"])
         let lossy = try ChildProcess("RingPeer", ["consume", ring, "lossy"])
@@ -86,16 +95,21 @@ final class MultiProcessRingTests: XCTestCase {
         for consumer in [gating, lossy] {
             let result = consumer.finish(timeout: 10)
             XCTAssertEqual(result.status, 3, result.err)
-            XCTAssertTrue(result.err.hasPrefix("RingPeer: producer pid \(producer.pid) died without closing the stream after "),
-                          result.err)
+            XCTAssertTrue(
+                result.err.hasPrefix("RingPeer: producer pid \(producer.pid) died without closing the stream after "),
+                result.err)
         }
     }
 
     func testGatingConsumerKilledIsReleasedSoTheProducerFinishes() throws {
         let ring = name("dead-consumer")
         defer { unlink("/dev/shm/\(ring)") }
-        let producer = try ChildProcess("RingPeer", ["produce", ring, "2000000", "--capacity", "256",
-                                                      "--wait-gating", "2", "--pace-every", "100000"])
+        let producer = try ChildProcess(
+            "RingPeer",
+            [
+                "produce", ring, "2000000", "--capacity", "256",
+                "--wait-gating", "2", "--pace-every", "100000"
+            ])
         waitForSegment(ring)
         let survivor = try ChildProcess("RingPeer", ["consume", ring, "gating"])
         let victim = try ChildProcess("RingPeer", ["consume", ring, "gating", "--stop-after", "1000000000"])

@@ -8,7 +8,8 @@ import XCTest
 /// `.ci/run` runs these in a release build too, which is what the tools ship as.
 final class AllocationTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+        try XCTSkipUnless(
+            malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
     }
 
     static let frames = 200_000
@@ -57,7 +58,7 @@ final class AllocationTests: XCTestCase {
         defer { unlink(path) }
         let fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0o600)
         defer { close(fd) }
-        let writer = try PipeFrameWriter(fd: fd, subject: path)
+        let writer = try FrameStreamWriter(fd: fd, subject: path)
         var frame = Frame(Control(header: FrameHeader(type: .control), command: .heartbeat, senderPid: getpid()))
         func write(_ count: Int) throws {
             for index in 0..<count {
@@ -71,7 +72,7 @@ final class AllocationTests: XCTestCase {
         XCTAssertEqual(written, 0)
 
         XCTAssertEqual(lseek(fd, 0, SEEK_SET), 0)
-        let reader = PipeFrameReader(fd: fd, subject: path)
+        let reader = FrameStreamReader(fd: fd, subject: path)
         var seen = 0
         func read(_ count: Int) throws {
             let target = seen + count

@@ -21,8 +21,9 @@ final class CRC32CTests: XCTestCase {
             for offset in 0..<8 {
                 for length in 0...200 {
                     let start = raw.baseAddress! + offset
-                    XCTAssertEqual(cplatform_crc32c(start, length), cplatform_crc32c_portable(start, length),
-                                   "offset \(offset), length \(length)")
+                    XCTAssertEqual(
+                        cplatform_crc32c(start, length), cplatform_crc32c_portable(start, length),
+                        "offset \(offset), length \(length)")
                 }
             }
         }

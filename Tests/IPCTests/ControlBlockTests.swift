@@ -5,8 +5,9 @@ import XCTest
 
 final class ControlBlockTests: XCTestCase {
     func btc() throws -> Instrument {
-        try Instrument(id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
-                       priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        try Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
     }
 
     func session() throws -> SessionName {
@@ -16,8 +17,9 @@ final class ControlBlockTests: XCTestCase {
     func testInstrumentTableRoundTrips() throws {
         let session = try session()
         defer { removeSegment(session.controlBlock) }
-        let eth = try Instrument(id: 2, symbol: "ETHUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                 lotDecimals: 4, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        let eth = try Instrument(
+            id: 2, symbol: "ETHUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+            lotDecimals: 4, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
         _ = try ControlBlock.create(session.controlBlock, instruments: [try btc(), eth])
         let attached = try ControlBlock.attach(session.controlBlock)
         XCTAssertEqual(attached.instruments, [try btc(), eth])
@@ -28,21 +30,29 @@ final class ControlBlockTests: XCTestCase {
         XCTAssertEqual(instrument.formatPrice(6_123_401), "61234.01000000")
         XCTAssertEqual(instrument.formatSize(12_345), "0.12345000")
         XCTAssertEqual(instrument.formatPrice(-5), "-0.05000000")
-        let half = try Instrument(id: 3, symbol: "X", tickMantissa: 5, tickDecimals: 1, lotMantissa: 1,
-                                  lotDecimals: 0, priceDisplayDecimals: 1, sizeDisplayDecimals: 0)
+        let half = try Instrument(
+            id: 3, symbol: "X", tickMantissa: 5, tickDecimals: 1, lotMantissa: 1,
+            lotDecimals: 0, priceDisplayDecimals: 1, sizeDisplayDecimals: 0)
         XCTAssertEqual(half.formatPrice(3), "1.5")
         XCTAssertEqual(half.formatSize(42), "42")
     }
 
     func testBadInstrumentsAreRefusedWithTheReason() {
-        XCTAssertThrowsError(try Instrument(id: 1, symbol: "", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                            lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)) {
+        XCTAssertThrowsError(
+            try Instrument(
+                id: 1, symbol: "", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+                lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        ) {
             XCTAssertEqual("\($0)", "instrument symbol '' must be 1 to 20 printable ASCII characters")
         }
-        XCTAssertThrowsError(try Instrument(id: 1, symbol: "BTC", tickMantissa: 0, tickDecimals: 2, lotMantissa: 1,
-                                            lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8))
-        XCTAssertThrowsError(try Instrument(id: 1, symbol: "BTC", tickMantissa: 1, tickDecimals: 9, lotMantissa: 1,
-                                            lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8))
+        XCTAssertThrowsError(
+            try Instrument(
+                id: 1, symbol: "BTC", tickMantissa: 0, tickDecimals: 2, lotMantissa: 1,
+                lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8))
+        XCTAssertThrowsError(
+            try Instrument(
+                id: 1, symbol: "BTC", tickMantissa: 1, tickDecimals: 9, lotMantissa: 1,
+                lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8))
     }
 
     func testFirstHaltWinsAndIsVisibleToOtherMappings() throws {
@@ -74,14 +84,19 @@ final class ControlBlockTests: XCTestCase {
     func testProcessRegistryAndStatus() throws {
         let session = try session()
         let ring = try session.ring("md")
-        defer { removeSegment(session.controlBlock); removeSegment(ring) }
+        defer {
+            removeSegment(session.controlBlock)
+            removeSegment(ring)
+        }
         let block = try ControlBlock.create(session.controlBlock, instruments: [try btc()])
         let entry = try block.register(role: .feed, detail: "synthetic")
         block.setState(.running, entry: entry)
         var producer = try RingProducer.create(ring, capacity: 16)
         var gating = try RingConsumer.attach(ring, mode: .gating)
         let lossy = try RingConsumer.attach(ring, mode: .lossy)
-        for sequence in 0..<40 { _ = producer.write(Frame(header: FrameHeader(type: .control, sequence: UInt64(sequence)))) }
+        for sequence in 0..<40 {
+            _ = producer.write(Frame(header: FrameHeader(type: .control, sequence: UInt64(sequence))))
+        }
         _ = gating.read(limit: 10) { _ in }
         _ = lossy
 
@@ -93,7 +108,8 @@ final class ControlBlockTests: XCTestCase {
         XCTAssertEqual(processes.first?.detail, "synthetic")
 
         let text = SessionStatus.render(session)
-        XCTAssertTrue(text.contains("session \(session): control block created by pid \(getpid()) (alive); trading"), text)
+        XCTAssertTrue(
+            text.contains("session \(session): control block created by pid \(getpid()) (alive); trading"), text)
         XCTAssertTrue(text.contains("instruments: 1=BTCUSDT"), text)
         XCTAssertTrue(text.contains("feed"), text)
         let lines = text.split(separator: "\n").map(String.init)
@@ -105,7 +121,9 @@ final class ControlBlockTests: XCTestCase {
     }
 
     func testStatusOfANonexistentSession() throws {
-        XCTAssertEqual(SessionStatus.render(try SessionName("nosuchsession")), "session nosuchsession: no segments in /dev/shm (not running)\n")
+        XCTAssertEqual(
+            SessionStatus.render(try SessionName("nosuchsession")),
+            "session nosuchsession: no segments in /dev/shm (not running)\n")
     }
 
     func testRegistryReclaimsEntriesOfDeadProcesses() throws {
@@ -114,7 +132,8 @@ final class ControlBlockTests: XCTestCase {
         let block = try ControlBlock.create(session.controlBlock, instruments: [])
         for _ in 0..<16 { _ = try block.register(role: .tool) }
         XCTAssertThrowsError(try block.register(role: .tool)) {
-            XCTAssertEqual("\($0)", "segment \(session.controlBlock): all 16 process registry entries are taken by live processes")
+            XCTAssertEqual(
+                "\($0)", "segment \(session.controlBlock): all 16 process registry entries are taken by live processes")
         }
         block.setState(.exited, entry: 3)
         XCTAssertEqual(try block.register(role: .risk), 3)
@@ -138,7 +157,9 @@ final class ControlBlockTests: XCTestCase {
             defer { removeSegment(session.controlBlock) }
             let failures = Failures()
             DispatchQueue.concurrentPerform(iterations: 6) { _ in
-                do { _ = try SessionMembership(session, role: .tool, detail: "joining") } catch { failures.add("\(error)") }
+                do { _ = try SessionMembership(session, role: .tool, detail: "joining") } catch {
+                    failures.add("\(error)")
+                }
             }
             XCTAssertEqual(failures.all, [], "round \(round)")
             XCTAssertEqual(try ControlBlock.attach(session.controlBlock).processes.count, 6)
@@ -150,6 +171,14 @@ final class ControlBlockTests: XCTestCase {
 final class Failures: @unchecked Sendable {
     private var list: [String] = []
     private let lock = NSLock()
-    func add(_ failure: String) { lock.lock(); list.append(failure); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return list }
+    func add(_ failure: String) {
+        lock.lock()
+        list.append(failure)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return list
+    }
 }

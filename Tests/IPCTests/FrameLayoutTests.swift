@@ -15,11 +15,14 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testEveryMessageIsOneCacheLine() {
-        for size in [MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<BookLevels>.size, MemoryLayout<Trade>.size,
-                     MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
-                     MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size, MemoryLayout<PositionPnl>.size,
-                     MemoryLayout<Control>.size, MemoryLayout<InstrumentDefinition>.size,
-                     MemoryLayout<FrameStreamHeader>.size] {
+        for size in [
+            MemoryLayout<Frame>.size, MemoryLayout<BookDelta>.size, MemoryLayout<BookLevels>.size,
+            MemoryLayout<Trade>.size,
+            MemoryLayout<BookTop>.size, MemoryLayout<QuoteIntent>.size, MemoryLayout<OrderCommand>.size,
+            MemoryLayout<ExecutionReport>.size, MemoryLayout<PositionSnapshot>.size, MemoryLayout<PositionPnl>.size,
+            MemoryLayout<Control>.size, MemoryLayout<InstrumentDefinition>.size,
+            MemoryLayout<FrameStreamHeader>.size
+        ] {
             XCTAssertEqual(size, 64)
         }
         XCTAssertEqual(MemoryLayout<Frame>.stride, 64)
@@ -52,7 +55,9 @@ final class FrameLayoutTests: XCTestCase {
         levels.add(.bid, price: 5, size: 0)
         XCTAssertEqual([levels.firstSide, levels.secondSide], [.ask, .bid])
         XCTAssertEqual(levels.header.flags, [.snapshot, .firstLevelAsk, .secondLevel])
-        func defect(_ frame: Frame) -> String? { withUnsafeBytes(of: frame) { FrameValidator.defect(in: $0.baseAddress!) } }
+        func defect(_ frame: Frame) -> String? {
+            withUnsafeBytes(of: frame) { FrameValidator.defect(in: $0.baseAddress!) }
+        }
         XCTAssertNil(defect(Frame(levels)))
         var stray = Frame(BookDelta(header: header, side: .bid, price: 1, size: 1, updateId: 1, updateIdSpan: 1))
         stray.header.flags.insert(.secondLevel)
@@ -126,8 +131,9 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.tickDecimals), 40)
         XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.sizeDisplayDecimals), 43)
         XCTAssertEqual(MemoryLayout<InstrumentDefinition>.offset(of: \.symbol), 44)
-        let instrument = try Instrument(id: 7, symbol: "BTCUSDT_240927", tickMantissa: 1, tickDecimals: 1,
-                                        lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 1, sizeDisplayDecimals: 3)
+        let instrument = try Instrument(
+            id: 7, symbol: "BTCUSDT_240927", tickMantissa: 1, tickDecimals: 1,
+            lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 1, sizeDisplayDecimals: 3)
         let frame = Frame(InstrumentDefinition(instrument))
         XCTAssertEqual(frame.header.instrument, 7)
         XCTAssertEqual(try frame.as(InstrumentDefinition.self).instrument(), instrument)
@@ -151,22 +157,26 @@ final class FrameLayoutTests: XCTestCase {
     }
 
     func testRingDescriptorKeepsWritersOnSeparateBlocks() {
-        let blocks = [RingDescriptor.magicOffset, RingDescriptor.publishPositionOffset,
-                      RingDescriptor.producerHeartbeatOffset, RingDescriptor.consumersOffset].map { $0 / 128 }
+        let blocks = [
+            RingDescriptor.magicOffset, RingDescriptor.publishPositionOffset,
+            RingDescriptor.producerHeartbeatOffset, RingDescriptor.consumersOffset
+        ].map { $0 / 128 }
         XCTAssertEqual(blocks, [0, 1, 2, 3])
         XCTAssertLessThan(RingDescriptor.readyOffset + 4, RingDescriptor.publishPositionOffset)
         XCTAssertLessThan(RingDescriptor.consumerProgressOffset + 4, RingDescriptor.consumersOffset)
         XCTAssertEqual(RingDescriptor.slotSequenceOffset, MemoryLayout<FrameHeader>.offset(of: \.sequence))
         XCTAssertLessThan(RingDescriptor.consumerBlockingOffset + 4, RingDescriptor.consumerRecordSize)
         XCTAssertEqual(RingDescriptor.slotsOffset(maxConsumers: 8) % 64, 0)
-        XCTAssertEqual(ControlBlockDescriptor.haltReasonOffset + ControlBlockDescriptor.haltReasonSize,
-                       248)
+        XCTAssertEqual(
+            ControlBlockDescriptor.haltReasonOffset + ControlBlockDescriptor.haltReasonSize,
+            248)
         XCTAssertLessThanOrEqual(248, ControlBlockDescriptor.instrumentsOffset)
     }
 
     func testTypedMessagesRoundTripThroughFrame() {
-        let header = FrameHeader(type: .bookDelta, flags: .endOfMessage, instrument: 3, sequence: 9,
-                                 eventTimeNs: 11, receiveTimeNs: 12)
+        let header = FrameHeader(
+            type: .bookDelta, flags: .endOfMessage, instrument: 3, sequence: 9,
+            eventTimeNs: 11, receiveTimeNs: 12)
         let delta = BookDelta(header: header, side: .ask, price: 6_123_401, size: 250, updateId: 1_000, updateIdSpan: 3)
         let frame = Frame(delta)
         XCTAssertEqual(frame.header.messageType, .bookDelta)
@@ -213,17 +223,26 @@ final class FrameLayoutTests: XCTestCase {
     func testPricesAndSizesOutsideTheWireRangeAreDefects() {
         let header = FrameHeader(type: .bookDelta, flags: .endOfMessage, instrument: 1)
         let limit = FrameLayout.maxQuantity
-        for (price, size, ok) in [(Int64(1), Int64(0), true), (limit, limit, true), (0, 1, false), (-1, 1, false),
-                                  (limit + 1, 1, false), (1, -1, false), (1, limit + 1, false), (.min, 1, false)] {
+        for (price, size, ok) in [
+            (Int64(1), Int64(0), true), (limit, limit, true), (0, 1, false), (-1, 1, false),
+            (limit + 1, 1, false), (1, -1, false), (1, limit + 1, false), (.min, 1, false)
+        ] {
             var levels = BookLevels(header: header, side: .bid, price: 1, size: 1)
             levels.add(.ask, price: price, size: size)
-            let trade = Trade(header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: .buy)
-            for frame in [Frame(BookDelta(header: header, side: .bid, price: price, size: size, updateId: 1, updateIdSpan: 1)),
-                          Frame(BookLevels(header: header, side: .ask, price: price, size: size)), Frame(levels), Frame(trade)] {
+            let trade = Trade(
+                header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: .buy)
+            for frame in [
+                Frame(BookDelta(header: header, side: .bid, price: price, size: size, updateId: 1, updateIdSpan: 1)),
+                Frame(BookLevels(header: header, side: .ask, price: price, size: size)), Frame(levels), Frame(trade)
+            ] {
                 let expected = ok && !(frame.header.messageType == .trade && size == 0)
                 withUnsafeBytes(of: frame) { bytes in
-                    XCTAssertEqual(FrameValidator.isWellFormed(bytes.baseAddress!), expected, "\(frame.header.messageType) \(price) \(size)")
-                    XCTAssertEqual(FrameValidator.defect(in: bytes.baseAddress!) == nil, expected, "\(frame.header.messageType) \(price) \(size)")
+                    XCTAssertEqual(
+                        FrameValidator.isWellFormed(bytes.baseAddress!), expected,
+                        "\(frame.header.messageType) \(price) \(size)")
+                    XCTAssertEqual(
+                        FrameValidator.defect(in: bytes.baseAddress!) == nil, expected,
+                        "\(frame.header.messageType) \(price) \(size)")
                 }
             }
         }
@@ -231,19 +250,28 @@ final class FrameLayoutTests: XCTestCase {
 
     /// A receive time outside 1970 ... 2100 is a defect: stages add intervals to it.
     func testAReceiveTimeOutOfRangeIsADefect() {
-        for (time, ok) in [(Int64(0), true), (FrameLayout.maxTimeNs, true), (FrameLayout.maxTimeNs + 1, false), (-1, false), (.max, false)] {
-            let frame = Frame(Trade(header: FrameHeader(type: .trade, instrument: 1, receiveTimeNs: time), price: 1, size: 1, tradeId: 1, aggressor: .buy))
+        for (time, ok) in [
+            (Int64(0), true), (FrameLayout.maxTimeNs, true), (FrameLayout.maxTimeNs + 1, false), (-1, false),
+            (.max, false)
+        ] {
+            let frame = Frame(
+                Trade(
+                    header: FrameHeader(type: .trade, instrument: 1, receiveTimeNs: time), price: 1, size: 1,
+                    tradeId: 1, aggressor: .buy))
             withUnsafeBytes(of: frame) { bytes in
                 XCTAssertEqual(FrameValidator.isWellFormed(bytes.baseAddress!), ok, "\(time)")
-                XCTAssertEqual(FrameValidator.defect(in: bytes.baseAddress!)?.hasPrefix("receive time \(time) ns outside"), ok ? nil : true)
+                XCTAssertEqual(
+                    FrameValidator.defect(in: bytes.baseAddress!)?.hasPrefix("receive time \(time) ns outside"),
+                    ok ? nil : true)
             }
         }
     }
 
     /// A position snapshot spans two frames; a reader joins them only when they are adjacent.
     func testAPositionReportIsJoinedFromAdjacentFramesOnly() {
-        let report = PositionReport(instrument: 2, timeNs: 9, position: -5, markPrice: 100, unrealizedPnl: Int128(Int64.max) * 3,
-                                    realizedPnl: -Int128(Int64.max) * 5, fees: 7)
+        let report = PositionReport(
+            instrument: 2, timeNs: 9, position: -5, markPrice: 100, unrealizedPnl: Int128(Int64.max) * 3,
+            realizedPnl: -Int128(Int64.max) * 5, fees: 7)
         let (snapshot, money) = report.frames
         XCTAssertFalse(snapshot.header.endsMessage)
         XCTAssertTrue(money.header.endsMessage)

@@ -26,12 +26,12 @@ final class PipeFramingTests: XCTestCase {
         return fds[0]
     }
 
-    /// The bytes a PipeFrameWriter produces for `frames`.
-    func streamBytes(_ frames: [Frame], batchFrames: Int = PipeFrameWriter.batchFrames) throws -> [UInt8] {
+    /// The bytes a FrameStreamWriter produces for `frames`.
+    func streamBytes(_ frames: [Frame], batchFrames: Int = FrameStreamWriter.batchFrames) throws -> [UInt8] {
         let path = "/tmp/tptest-\(getpid())-\(UUIDCounter.next()).frames"
         defer { unlink(path) }
         let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
-        let writer = try PipeFrameWriter(fd: fd, subject: path, batchFrames: batchFrames)
+        let writer = try FrameStreamWriter(fd: fd, subject: path, batchFrames: batchFrames)
         for frame in frames { try writer.write(frame) }
         try writer.flush()
         close(fd)
@@ -44,18 +44,22 @@ final class PipeFramingTests: XCTestCase {
 
     func frames(_ count: Int) -> [Frame] {
         (0..<count).map { index in
-            Frame(Trade(header: FrameHeader(type: .trade, instrument: 1, sequence: UInt64(index)),
-                        price: Int64(index) + 1, size: 1, tradeId: UInt64(index), aggressor: .buy))
+            Frame(
+                Trade(
+                    header: FrameHeader(type: .trade, instrument: 1, sequence: UInt64(index)),
+                    price: Int64(index) + 1, size: 1, tradeId: UInt64(index), aggressor: .buy))
         }
     }
 
     func readAll(_ fd: Int32) -> (frames: [Frame], error: FrameStreamError?) {
-        let reader = PipeFrameReader(fd: fd, subject: "stdin")
+        let reader = FrameStreamReader(fd: fd, subject: "stdin")
         var received: [Frame] = []
         defer { close(fd) }
         do {
             while true {
-                if try reader.read(limit: 100, { received.append($0.pointee) }) == .endOfStream { return (received, nil) }
+                if try reader.read(limit: 100, { received.append($0.pointee) }) == .endOfStream {
+                    return (received, nil)
+                }
             }
         } catch {
             return (received, error)
@@ -77,8 +81,11 @@ final class PipeFramingTests: XCTestCase {
     func testWriterBatchesUntilFlush() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
-        defer { close(fds[0]); close(fds[1]) }
-        let writer = try PipeFrameWriter(fd: fds[1])
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
+        let writer = try FrameStreamWriter(fd: fds[1])
         for frame in frames(10) { try writer.write(frame) }
         XCTAssertEqual(writer.pending, 10)
         var available: Int32 = 0
@@ -94,18 +101,22 @@ final class PipeFramingTests: XCTestCase {
         let result = readAll(pipeCarrying(Array(bytes.dropLast(10))))
         XCTAssertEqual(result.frames.count, 2, "whole frames before the damage are delivered")
         XCTAssertEqual(result.error, .truncated(subject: "stdin", offset: 64 * 3, have: 54, need: 64))
-        XCTAssertEqual("\(result.error!)", "stdin: truncated frame at byte 192: stream ended 54 bytes into a 64-byte frame")
+        XCTAssertEqual(
+            "\(result.error!)", "stdin: truncated frame at byte 192: stream ended 54 bytes into a 64-byte frame")
     }
 
     func testGarbageOnStdinIsNotAFrameStream() {
         let result = readAll(pipeCarrying(Array("{\"stream\":\"btcusdt@trade\"}\n".utf8)))
         XCTAssertTrue(result.frames.isEmpty)
-        XCTAssertEqual("\(result.error!)", "stdin: not a tickpipe frame stream (first bytes '{\"stream', expected 'TPSTRM..')")
+        XCTAssertEqual(
+            "\(result.error!)", "stdin: not a tickpipe frame stream (first bytes '{\"stream', expected 'TPSTRM..')")
     }
 
     func testShortGarbageIsATruncatedHeader() {
         let result = readAll(pipeCarrying(Array("hi\n".utf8)))
-        XCTAssertEqual("\(result.error!)", "stdin: truncated stream header at byte 0: stream ended 3 bytes into a 64-byte stream header")
+        XCTAssertEqual(
+            "\(result.error!)",
+            "stdin: truncated stream header at byte 0: stream ended 3 bytes into a 64-byte stream header")
     }
 
     func testEmptyInputIsReported() {
@@ -138,7 +149,9 @@ final class PipeFramingTests: XCTestCase {
         let repeated = Array(bytes[0..<(64 * 3)] + bytes[(64 * 2)..<(64 * 5)])
         let result = readAll(pipeCarrying(repeated))
         XCTAssertEqual(result.frames.count, 2)
-        XCTAssertEqual("\(result.error!)", "stdin: bad frame 2 at byte 192: sequence 1, expected 2: a frame is missing or repeated")
+        XCTAssertEqual(
+            "\(result.error!)", "stdin: bad frame 2 at byte 192: sequence 1, expected 2: a frame is missing or repeated"
+        )
     }
 
     func testPeekShowsCheckedFramesInPlaceUntilConsumed() throws {
@@ -148,7 +161,9 @@ final class PipeFramingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(try streamBytes(sent))))
         let fd = open(path, O_RDONLY)
         defer { close(fd) }
-        for reader in [PipeFrameReader(mapping: fd, subject: path), PipeFrameReader(fd: pipeCarrying(try streamBytes(sent)))] {
+        for reader in [
+            FrameStreamReader(mapping: fd, subject: path), FrameStreamReader(fd: pipeCarrying(try streamBytes(sent)))
+        ] {
             func peeked(_ limit: Int) throws -> [UInt64] {
                 guard case .frames(let run) = try reader.peek(limit: limit) else { return [] }
                 return run.map(\.header.sequence)
@@ -158,14 +173,16 @@ final class PipeFramingTests: XCTestCase {
             reader.consume(2)
             XCTAssertEqual(try peeked(100), Array(2...9))
             reader.consume(8)
-            guard case .endOfStream = try reader.peek(limit: 1) else { return XCTFail("expected the end of the stream") }
+            guard case .endOfStream = try reader.peek(limit: 1) else {
+                return XCTFail("expected the end of the stream")
+            }
         }
     }
 
     func testPeekShowsTheFramesBeforeADefectThenThrowsIt() throws {
         var bytes = try streamBytes(frames(5))
         bytes[64 * 3] = 0xEE // type of frame 2
-        let reader = PipeFrameReader(fd: pipeCarrying(bytes))
+        let reader = FrameStreamReader(fd: pipeCarrying(bytes))
         guard case .frames(let run) = try reader.peek(limit: 10) else { return XCTFail("expected frames") }
         XCTAssertEqual(run.count, 2)
         reader.consume(2)
@@ -184,11 +201,13 @@ final class PipeFramingTests: XCTestCase {
     func testInvalidEnumFieldIsCaughtBeforeATypedView() throws {
         var bytes = try streamBytes(frames(1))
         bytes[64 + 56] = 9 // trade aggressor
-        XCTAssertEqual("\(readAll(pipeCarrying(bytes)).error!)", "stdin: bad frame 0 at byte 64: trade aggressor 9 is not a side")
+        XCTAssertEqual(
+            "\(readAll(pipeCarrying(bytes)).error!)", "stdin: bad frame 0 at byte 64: trade aggressor 9 is not a side")
         bytes[64 + 56] = 1
         bytes[64 + 1] = FrameLayout.version + 1 // frame layout version
-        XCTAssertEqual("\(readAll(pipeCarrying(bytes)).error!)",
-                       "stdin: bad frame 0 at byte 64: layout version \(FrameLayout.version + 1), expected \(FrameLayout.version)")
+        XCTAssertEqual(
+            "\(readAll(pipeCarrying(bytes)).error!)",
+            "stdin: bad frame 0 at byte 64: layout version \(FrameLayout.version + 1), expected \(FrameLayout.version)")
     }
 
     func testWritingToAClosedPipeThrowsNamingTheCall() throws {
@@ -197,7 +216,7 @@ final class PipeFramingTests: XCTestCase {
         close(fds[0])
         defer { close(fds[1]) }
         do {
-            _ = try PipeFrameWriter(fd: fds[1], subject: "stdout")
+            _ = try FrameStreamWriter(fd: fds[1], subject: "stdout")
             XCTFail("writing to a pipe without a reader must fail")
         } catch {
             XCTAssertEqual(error, SystemError(call: "write", subject: "stdout", errno: EPIPE))

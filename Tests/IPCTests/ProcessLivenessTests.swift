@@ -1,6 +1,7 @@
 import Foundation
-@testable import IPC
 import XCTest
+
+@testable import IPC
 
 /// `ProcessLiveness`, on real processes: this one, a child running, the same child exited but
 /// not yet reaped (a zombie: `kill(pid, 0)` still finds it), and the child once reaped.

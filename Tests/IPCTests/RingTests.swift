@@ -21,7 +21,10 @@ final class RingTests: XCTestCase {
             var expected: UInt64 = 0
             while expected < 200 {
                 var written = 0
-                while written < batch, producer.write(frame(next)) == .ok { next += 1; written += 1 }
+                while written < batch, producer.write(frame(next)) == .ok {
+                    next += 1
+                    written += 1
+                }
                 _ = consumer.read(limit: 3) { slot in
                     XCTAssertEqual(slot.pointee, frame(expected))
                     expected += 1
@@ -51,7 +54,8 @@ final class RingTests: XCTestCase {
         var consumer = try RingConsumer.attach(name, mode: .gating)
         for sequence in 0..<4 { XCTAssertEqual(producer.write(frame(UInt64(sequence))), .ok) }
         var seen: [UInt64] = []
-        XCTAssertEqual(consumer.read(limit: 10, while: { $0.pointee.payload.0 < 2 }) { seen.append($0.pointee.payload.0) }, 2)
+        XCTAssertEqual(
+            consumer.read(limit: 10, while: { $0.pointee.payload.0 < 2 }) { seen.append($0.pointee.payload.0) }, 2)
         XCTAssertEqual(seen, [0, 1])
         XCTAssertEqual(producer.write(frame(4)), .ok, "the two frames read are free")
         XCTAssertEqual(producer.write(frame(5)), .ok)
@@ -196,7 +200,8 @@ final class RingTests: XCTestCase {
             received += consumer.read(limit: 10) { _ in }
             if received < 10 { consumer.awaitData(timeoutNs: 5_000_000_000) }
         }
-        XCTAssertLessThan(SystemClock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
+        XCTAssertLessThan(
+            SystemClock.monotonicNanoseconds() - start, 4_000_000_000, "woken by the futex, not the timeout")
     }
 
     func testADeferredWakeWaitsForABatchOrForWakeDeferredAndWakeAheadNeedsNoFrame() throws {
@@ -254,7 +259,8 @@ private final class Sleeper: @unchecked Sendable {
             let id = tid.load(ordering: .acquiring)
             XCTAssertNotEqual(id, -1, "no thread id in /proc/thread-self")
             if id > 0, let stat = try? String(contentsOfFile: "/proc/self/task/\(id)/stat", encoding: .utf8),
-               let state = stat.split(separator: ")").last?.split(separator: " ").first, state == "S" {
+                let state = stat.split(separator: ")").last?.split(separator: " ").first, state == "S"
+            {
                 return
             }
             usleep(1_000)

@@ -19,7 +19,8 @@ final class SegmentValidationTests: XCTestCase {
         let name = try damagedRing("magic") { $0.storeBytes(of: UInt64(0x4142_4344), as: UInt64.self) }
         defer { removeSegment(name) }
         XCTAssertThrowsError(try RingConsumer.attach(name, mode: .gating)) { error in
-            XCTAssertEqual(error as? SegmentError, .wrongMagic(name, found: 0x4142_4344, expected: RingDescriptor.magic))
+            XCTAssertEqual(
+                error as? SegmentError, .wrongMagic(name, found: 0x4142_4344, expected: RingDescriptor.magic))
             XCTAssertTrue("\(error)".contains("wrong magic 0x41424344"), "\(error)")
         }
     }
@@ -30,7 +31,8 @@ final class SegmentValidationTests: XCTestCase {
         }
         defer { removeSegment(name) }
         XCTAssertThrowsError(try RingConsumer.attach(name, mode: .gating)) { error in
-            XCTAssertEqual("\(error)", "segment \(name): layout version 9, this build speaks \(RingDescriptor.layoutVersion)")
+            XCTAssertEqual(
+                "\(error)", "segment \(name): layout version 9, this build speaks \(RingDescriptor.layoutVersion)")
         }
     }
 
@@ -105,7 +107,10 @@ final class SegmentValidationTests: XCTestCase {
         // A producer that is killed before it can clean up leaves its segment behind.
         let child = try ChildProcess("RingPeer", ["produce", name.value, "1000", "--wait-gating", "1"])
         var waited = 0
-        while access(name.devShmPath, F_OK) != 0 && waited < 5_000 { usleep(1_000); waited += 1 }
+        while access(name.devShmPath, F_OK) != 0 && waited < 5_000 {
+            usleep(1_000)
+            waited += 1
+        }
         usleep(20_000)
         kill(child.pid, SIGKILL)
         let result = child.finish()
@@ -135,7 +140,8 @@ final class SegmentValidationTests: XCTestCase {
         let setpriv = "/usr/bin/setpriv"
         guard access(setpriv, X_OK) == 0 else { throw XCTSkip("setpriv (util-linux) is needed to drop root") }
         let peer = productsDirectory().appendingPathComponent("RingPeer").path
-        let child = try ChildProcess(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", peer, "attach", name.value])
+        let child = try ChildProcess(
+            setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", peer, "attach", name.value])
         let result = child.finish()
         guard !result.err.contains("Permission denied") || result.err.contains("segment") else {
             throw XCTSkip("nobody cannot run \(peer): \(result.err)")
@@ -153,7 +159,9 @@ final class SegmentValidationTests: XCTestCase {
         XCTAssertEqual(chmod(ring.devShmPath, 0o644), 0)
         XCTAssertThrowsError(try RingConsumer.attach(ring, mode: .lossy)) { error in
             XCTAssertEqual(error as? SegmentError, .untrusted(ring, ownerUid: geteuid(), mode: 0o644))
-            XCTAssertTrue("\(error)".contains("is owned by uid \(geteuid()) with mode 644; only a segment of this user"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("is owned by uid \(geteuid()) with mode 644; only a segment of this user"),
+                "\(error)")
         }
         let block = uniqueSegmentName("openblock")
         defer { removeSegment(block) }
@@ -172,10 +180,21 @@ final class SegmentValidationTests: XCTestCase {
         let name = uniqueSegmentName("foreign")
         defer { removeSegment(name) }
         let peer = productsDirectory().appendingPathComponent("RingPeer").path
-        let child = try ChildProcess(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", peer, "produce", name.value, "10", "--wait-gating", "1"])
-        defer { kill(child.pid, SIGKILL); _ = child.finish() }
+        let child = try ChildProcess(
+            setpriv,
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", peer, "produce", name.value, "10", "--wait-gating",
+                "1"
+            ])
+        defer {
+            kill(child.pid, SIGKILL)
+            _ = child.finish()
+        }
         var waited = 0
-        while access(name.devShmPath, F_OK) != 0 && waited < 5_000 { usleep(1_000); waited += 1 }
+        while access(name.devShmPath, F_OK) != 0 && waited < 5_000 {
+            usleep(1_000)
+            waited += 1
+        }
         guard access(name.devShmPath, F_OK) == 0 else { throw XCTSkip("nobody could not create a segment here") }
         usleep(50_000)
         XCTAssertThrowsError(try RingConsumer.attach(name, mode: .lossy)) { error in

@@ -11,7 +11,10 @@ func uniqueSegmentName(_ label: String) -> SegmentName {
 /// A process-wide counter for unique names; tests run on one thread.
 enum UUIDCounter {
     nonisolated(unsafe) static var value = 0
-    static func next() -> Int { value += 1; return value }
+    static func next() -> Int {
+        value += 1
+        return value
+    }
 }
 
 /// Tests write to pipes whose readers may have gone: EPIPE must be an error, not a signal.

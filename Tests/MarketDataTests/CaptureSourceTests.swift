@@ -1,7 +1,8 @@
-@testable import FeedCore
 import Glibc
 import IPC
 import XCTest
+
+@testable import FeedCore
 
 /// A capture's steps: one message each when paced (each goes out at its own time), whole
 /// messages of at least `CaptureSource.unpacedStepFrames` frames at full speed; the same frames
@@ -12,17 +13,22 @@ final class CaptureSourceTests: XCTestCase {
         var frames: [Frame] = []
         for size in messageSizes {
             for index in 0..<size {
-                let header = FrameHeader(type: .trade, flags: index == size - 1 ? .endOfMessage : [], instrument: 1,
-                                         receiveTimeNs: Int64(frames.count))
+                let header = FrameHeader(
+                    type: .trade, flags: index == size - 1 ? .endOfMessage : [], instrument: 1,
+                    receiveTimeNs: Int64(frames.count))
                 let id = UInt64(frames.count)
-                frames.append(deltas ? Frame(BookDelta(header: header, side: .bid, price: 100, size: 1, updateId: id, updateIdSpan: 0))
-                                     : Frame(Trade(header: header, price: 100, size: 1, tradeId: id, aggressor: .buy)))
+                frames.append(
+                    deltas
+                        ? Frame(
+                            BookDelta(header: header, side: .bid, price: 100, size: 1, updateId: id, updateIdSpan: 0))
+                        : Frame(Trade(header: header, price: 100, size: 1, tradeId: id, aggressor: .buy)))
             }
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-steps-\(getpid()).frames").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-steps-\(getpid()).frames")
+            .path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         XCTAssertGreaterThanOrEqual(fd, 0)
-        let writer = try PipeFrameWriter(fd: fd, subject: path)
+        let writer = try FrameStreamWriter(fd: fd, subject: path)
         for frame in frames { try writer.write(frame) }
         try writer.flush()
         close(fd)
@@ -56,12 +62,17 @@ final class CaptureSourceTests: XCTestCase {
         XCTAssertEqual(Array(unpaced.joined()), all)
         var ends = Set<UInt64>()
         var end = 0
-        for size in sizes { end += size; ends.insert(UInt64(end - 1)) }
+        for size in sizes {
+            end += size
+            ends.insert(UInt64(end - 1))
+        }
         for (index, step) in unpaced.enumerated() {
             XCTAssertTrue(ends.contains(step.last!), "step \(index) ends mid-message")
             if index < unpaced.count - 1 {
                 XCTAssertGreaterThanOrEqual(step.count, CaptureSource.unpacedStepFrames, "step \(index)")
-                XCTAssertLessThan(step.count, CaptureSource.unpacedStepFrames + 50, "step \(index) ran past the message that filled it")
+                XCTAssertLessThan(
+                    step.count, CaptureSource.unpacedStepFrames + 50,
+                    "step \(index) ran past the message that filled it")
             }
         }
     }
@@ -100,8 +111,10 @@ final class CaptureSourceTests: XCTestCase {
         XCTAssertEqual(truncate(path, off_t(64 * (1 + 555))), 0) // a recorder stopped 5 frames into message 55
         for paced in [false, true] {
             let (replayed, error) = try replayToTheError(path, paced: paced)
-            XCTAssertEqual(error, "feed: \(path): ends inside a message: its last 5 frames (from frame 550) "
-                           + "have no end-of-message frame; not replayed")
+            XCTAssertEqual(
+                error,
+                "feed: \(path): ends inside a message: its last 5 frames (from frame 550) "
+                    + "have no end-of-message frame; not replayed")
             XCTAssertEqual(replayed, 550, "paced \(paced): every whole message, none of the half one")
         }
     }
@@ -115,16 +128,18 @@ final class CaptureSourceTests: XCTestCase {
         close(fd)
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0) // 551 frames fit a pipe's 64 KiB: no reader needed meanwhile
-        var feed = FeedAgent(source: try CaptureSource(path: path, paced: false), output: try FrameSink(fd: fds[1], subject: "pipe"),
-                             recorder: nil, speed: nil, durationSeconds: nil, idle: .block, readers: 0, membership: nil)
+        var feed = FeedAgent(
+            source: try CaptureSource(path: path, paced: false), output: try FrameSink(fd: fds[1], subject: "pipe"),
+            recorder: nil, speed: nil, durationSeconds: nil, idle: .block, readers: 0, membership: nil)
         let stop = AgentRunner(idle: .block).run(&feed)
         XCTAssertEqual(stop, .failure("feed: \(path): bad frame 555 at byte \(64 * 556): unknown message type 238"))
         close(fds[1])
-        let reader = PipeFrameReader(fd: fds[0], subject: "pipe")
+        let reader = FrameStreamReader(fd: fds[0], subject: "pipe")
         var received: [Frame] = []
         while case .frames = try reader.read(limit: 1_024, { received.append($0.pointee) }) {}
         close(fds[0])
-        XCTAssertEqual(received.map { $0.as(Trade.self).tradeId }, frames[..<550].map { $0.as(Trade.self).tradeId },
-                       "the 55 whole messages before the damaged one, flushed before the error")
+        XCTAssertEqual(
+            received.map { $0.as(Trade.self).tradeId }, frames[..<550].map { $0.as(Trade.self).tradeId },
+            "the 55 whole messages before the damaged one, flushed before the error")
     }
 }

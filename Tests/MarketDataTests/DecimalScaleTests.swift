@@ -1,6 +1,7 @@
-@testable import FeedCore
 import IPC
 import XCTest
+
+@testable import FeedCore
 
 /// Decimal strings become integer ticks and lots exactly, or fail saying why; never rounded.
 final class DecimalScaleTests: XCTestCase {
@@ -30,7 +31,8 @@ final class DecimalScaleTests: XCTestCase {
         XCTAssertEqual(try count("25.42618900", DecimalScale(mantissa: 1, decimals: 8)), 2_542_618_900)
         XCTAssertEqual(try count("7.6150", DecimalScale(mantissa: 5, decimals: 3)), 1_523)
         XCTAssertEqual(try count("9999999999999999.99", cent), FrameLayout.maxQuantity)
-        XCTAssertEqual(failure("10000000000000000.00", cent), .tooLarge, "10^18 ticks: past the largest a frame carries")
+        XCTAssertEqual(
+            failure("10000000000000000.00", cent), .tooLarge, "10^18 ticks: past the largest a frame carries")
         XCTAssertEqual(failure("92233720368547758.07", cent), .tooLarge)
     }
 
@@ -41,7 +43,8 @@ final class DecimalScaleTests: XCTestCase {
     }
 
     func testAdversarialTextIsRejected() {
-        for text in ["", ".", "1.", ".5", "1..2", "-1", "+1", "1e5", "NaN", "nan", "Infinity", "0x10", " 1", "1 ", "١"] {
+        for text in ["", ".", "1.", ".5", "1..2", "-1", "+1", "1e5", "NaN", "nan", "Infinity", "0x10", " 1", "1 ", "١"]
+        {
             XCTAssertEqual(failure(text, cent), .notADecimal, "'\(text)'")
         }
         XCTAssertEqual(failure("92233720368547758.08", cent), .tooLarge)

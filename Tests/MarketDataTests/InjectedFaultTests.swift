@@ -1,7 +1,8 @@
-@testable import FeedCore
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import FeedCore
 
 /// Faults injected into a copy of the real recording (written to a temporary directory, never
 /// into the repository): each is caught with its documented behaviour, and whatever the book
@@ -10,7 +11,8 @@ final class InjectedFaultTests: XCTestCase {
     var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-faults-\(getpid())-\(name.hashValue)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tickpipe-faults-\(getpid())-\(name.hashValue)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -72,7 +74,8 @@ final class InjectedFaultTests: XCTestCase {
         XCTAssertTrue(result.run.secondErrors.contains("book invalid until the next snapshot"))
         XCTAssertEqual(result.comparison.invalidations, 1, "book --json says the book turned invalid")
         XCTAssertGreaterThan(result.comparison.matches["BTCUSDT"] ?? 0, 0)
-        XCTAssertLessThan(result.comparison.matches["BTCUSDT"] ?? 0, InjectedFaultTests.baseline, "no top after the gap")
+        XCTAssertLessThan(
+            result.comparison.matches["BTCUSDT"] ?? 0, InjectedFaultTests.baseline, "no top after the gap")
     }
 
     func testDuplicatedDiffIsIgnoredAsStale() throws {
@@ -96,25 +99,37 @@ final class InjectedFaultTests: XCTestCase {
     func testSnapshotOlderThanTheFirstBufferedDiffIsNeverApplied() throws {
         var lines = try lines()
         let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
-        lines[snapshot] = lines[snapshot].replacingOccurrences(of: "\"lastUpdateId\":50093239218", with: "\"lastUpdateId\":50093239100")
+        lines[snapshot] = lines[snapshot].replacingOccurrences(
+            of: "\"lastUpdateId\":50093239218", with: "\"lastUpdateId\":50093239100")
         let result = try replay(try write(lines, "old-snapshot.txt"))
-        XCTAssertTrue(result.run.firstErrors.contains("feed: BTCUSDT: snapshot 50093239100 is older than the first buffered diff (50093239189...50093239202): waiting for a newer snapshot"),
-                      result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(
+                "feed: BTCUSDT: snapshot 50093239100 is older than the first buffered diff "
+                    + "(50093239189...50093239202): waiting for a newer snapshot"
+            ),
+            result.run.firstErrors)
         XCTAssertEqual(result.run.output, "", "no snapshot, no book, no top")
     }
 
     func testGarbageLineIsReportedWithItsPlaceAndSkipped() throws {
         var lines = try lines()
         let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
-        lines.insert("1723161254300000000 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"p\":", at: snapshot + 5)
+        lines.insert(
+            "1723161254300000000 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"p\":", at: snapshot + 5)
         lines.insert("garbage", at: snapshot + 6)
         let path = try write(lines, "garbage.txt")
         let result = try replay(path)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 6): byte 51 of the JSON: expected '\"', found the end of the message"),
-                      result.run.firstErrors)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 7): expected '<receive time ns> <json>'"), result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(
+                "feed: \(path):\(snapshot + 6): byte 51 of the JSON: expected '\"', found the end of the message"),
+            result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains("feed: \(path):\(snapshot + 7): expected '<receive time ns> <json>'"),
+            result.run.firstErrors)
         XCTAssertTrue(result.run.firstErrors.contains("2 malformed lines skipped"), result.run.firstErrors)
-        XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline, "lines that carried no book data cost nothing")
+        XCTAssertEqual(
+            result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline,
+            "lines that carried no book data cost nothing")
     }
 
     /// The first message of a symbol fails: its definition still reaches the book, which syncs
@@ -124,7 +139,9 @@ final class InjectedFaultTests: XCTestCase {
         lines[0] = lines[0].replacingOccurrences(of: #""U":50093239189"#, with: #""U":60093239189"#)
         let path = try write(lines, "bad-first.txt")
         let result = try replay(path)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):1: depthUpdate with U 60093239189 > u 50093239202"), result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains("feed: \(path):1: depthUpdate with U 60093239189 > u 50093239202"),
+            result.run.firstErrors)
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
     }
 
@@ -136,11 +153,15 @@ final class InjectedFaultTests: XCTestCase {
         let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
         let path = try write(Array(lines[snapshot...]), "opens-with-snapshot.txt")
         let result = try replay(path)
-        XCTAssertFalse(result.run.firstErrors.contains("malformed lines skipped") && !result.run.firstErrors.contains("0 malformed lines skipped"),
-                       result.run.firstErrors)
+        XCTAssertFalse(
+            result.run.firstErrors.contains("malformed lines skipped")
+                && !result.run.firstErrors.contains("0 malformed lines skipped"),
+            result.run.firstErrors)
         XCTAssertEqual(result.comparison.tops, 1, "the snapshot's own top, then no more")
-        XCTAssertTrue(result.run.secondErrors.contains("book: BTCUSDT: gap: update 50093239237 follows 50093239224, the book is at 50093239218"),
-                      result.run.secondErrors)
+        XCTAssertTrue(
+            result.run.secondErrors.contains(
+                "book: BTCUSDT: gap: update 50093239237 follows 50093239224, the book is at 50093239218"),
+            result.run.secondErrors)
     }
 
     /// A depth update that gives its bids twice ("bids" and "b"): an error naming the key, the
@@ -148,10 +169,13 @@ final class InjectedFaultTests: XCTestCase {
     func testADuplicateKeyIsNamedAndTheBookNeverWrong() throws {
         var lines = try lines()
         let depth = depthLinesAfterSnapshot(lines)[3]
-        lines[depth] = lines[depth].replacingOccurrences(of: #""b":["#, with: #""bids":[["1.00000000","5.00000000"]],"b":["#)
+        lines[depth] = lines[depth].replacingOccurrences(
+            of: #""b":["#, with: #""bids":[["1.00000000","5.00000000"]],"b":["#)
         let path = try write(lines, "duplicate-key.txt")
         let result = try replay(path)
-        XCTAssertTrue(result.run.firstErrors.contains(#"duplicate key "b" (the message gives its field twice)"#), result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(#"duplicate key "b" (the message gives its field twice)"#),
+            result.run.firstErrors)
     }
 
     /// The opening snapshot repeated 2000 lines on: ignored with a warning and counted.
@@ -161,7 +185,9 @@ final class InjectedFaultTests: XCTestCase {
         let time = Int64(lines[snapshot + 2000].prefix { $0 != " " })! + 1
         lines.insert("\(time)" + lines[snapshot][lines[snapshot].firstIndex(of: " ")!...], at: snapshot + 2001)
         let result = try replay(try write(lines, "old-snapshot-again.txt"))
-        XCTAssertTrue(result.run.firstErrors.contains("feed: BTCUSDT: snapshot 50093239218 is older than update"), result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains("feed: BTCUSDT: snapshot 50093239218 is older than update"),
+            result.run.firstErrors)
         XCTAssertTrue(result.run.firstErrors.contains("1 stale snapshots ignored"), result.run.firstErrors)
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
     }
@@ -173,8 +199,10 @@ final class InjectedFaultTests: XCTestCase {
         lines.insert("1723161254300000000 {\"x\":\"" + String(repeating: "x", count: 5 << 20) + "\"}", at: snapshot + 5)
         let path = try write(lines, "long-line.txt")
         let result = try replay(path)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 6): longer than 4194304 bytes, more than any message: skipped"),
-                      result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(
+                "feed: \(path):\(snapshot + 6): longer than 4194304 bytes, more than any message: skipped"),
+            result.run.firstErrors)
         XCTAssertTrue(result.run.firstErrors.contains("1 malformed lines skipped"), result.run.firstErrors)
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
     }
@@ -189,10 +217,16 @@ final class InjectedFaultTests: XCTestCase {
         lines.insert("4102444800000000001" + json, at: snapshot + 6)
         let path = try write(lines, "late.txt")
         let result = try replay(path)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 6): receive time 9223372036854775807 ns is past 2100-01-01, the latest a frame carries"),
-                      result.run.firstErrors)
-        XCTAssertTrue(result.run.firstErrors.contains("feed: \(path):\(snapshot + 7): receive time 4102444800000000001 ns is past"),
-                      result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(
+                "feed: \(path):\(snapshot + 6): receive time 9223372036854775807 ns is past 2100-01-01, the latest a "
+                    + "frame carries"
+            ),
+            result.run.firstErrors)
+        XCTAssertTrue(
+            result.run.firstErrors.contains(
+                "feed: \(path):\(snapshot + 7): receive time 4102444800000000001 ns is past"),
+            result.run.firstErrors)
         XCTAssertEqual(result.comparison.matches["BTCUSDT"], InjectedFaultTests.baseline)
     }
 

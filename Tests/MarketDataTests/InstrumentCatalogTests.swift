@@ -1,11 +1,14 @@
-@testable import FeedCore
 import XCTest
+
+@testable import FeedCore
 
 /// exchangeInfo as the venue sends it, and as damage or a hostile server could.
 final class InstrumentCatalogTests: XCTestCase {
     func body(_ precision: String) -> [UInt8] {
-        Array(#"{"symbols":[{"symbol":"BTCUSDT","baseAssetPrecision":"#.utf8) + Array(precision.utf8)
-            + Array(#","quotePrecision":8,"filters":[{"filterType":"PRICE_FILTER","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","stepSize":"0.00001000"}]}]}"#.utf8)
+        let head: String = #"{"symbols":[{"symbol":"BTCUSDT","baseAssetPrecision":"#
+        let filters: String = #","quotePrecision":8,"filters":[{"filterType":"PRICE_FILTER","tickSize":"0.01000000"},"#
+        let lot: String = #"{"filterType":"LOT_SIZE","stepSize":"0.00001000"}]}]}"#
+        return Array((head + precision + filters + lot).utf8)
     }
 
     func testAPrecisionIsACountOfDecimalsUpTo18() throws {

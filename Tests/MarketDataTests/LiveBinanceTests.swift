@@ -36,9 +36,13 @@ final class LiveBinanceTests: XCTestCase {
     func makeCertificate() throws -> (cert: String, key: String) {
         let cert = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let status = try run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                                         "-days", "1", "-subj", "/CN=localhost",
-                                         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        let status = try run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"
+            ])
         guard status == 0 else { throw XCTSkip("the openssl command is needed to make a test certificate") }
         return (cert, key)
     }
@@ -77,14 +81,18 @@ final class LiveBinanceTests: XCTestCase {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("LivePeer/binance_server.py").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "--recording"] + recordings + [
-                "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", certificate.cert, "--key", certificate.key] + extra
+            process.arguments =
+                ["python3", script, "--recording"] + recordings + [
+                    "--exchange-info", "\(data)/cryptofeed/BINANCE.0", "--cert", certificate.cert, "--key",
+                    certificate.key
+                ] + extra
             let output = Pipe()
             process.standardOutput = output
             try process.run()
             lines = LineReader(output.fileHandleForReading)
             guard let ready = lines.line(timeout: 30),
-                  let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int] else {
+                let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int]
+            else {
                 process.terminate()
                 throw XCTSkip("the loopback Binance stand-in did not start")
             }
@@ -108,10 +116,19 @@ final class LiveBinanceTests: XCTestCase {
     /// the server has sent everything and the book's output has been still for 1.5 s (a fixed
     /// pause lost the last seconds of the stream when the machine was busy: the book's last tops
     /// then trailed the venue's).
-    func liveRun(_ server: LiveServer, certificate: String, feedArguments: [String] = [],
-                 whileRunning: () throws -> Void = {}) throws -> (counters: [String: Any], feed: (status: Int32, out: String, err: String), book: (status: Int32, out: String, err: String)) {
-        let feed = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL,
-                                             "--ca-file", certificate] + feedArguments, handsOnStdout: true)
+    func liveRun(
+        _ server: LiveServer, certificate: String, feedArguments: [String] = [],
+        whileRunning: () throws -> Void = {}
+    ) throws -> (
+        counters: [String: Any], feed: (status: Int32, out: String, err: String),
+        book: (status: Int32, out: String, err: String)
+    ) {
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL,
+                "--ca-file", certificate
+            ] + feedArguments, handsOnStdout: true)
         let book = try ChildProcess("book", ["--json"], stdin: feed.stdoutHandle)
         try whileRunning()
         let counters = try server.finished()
@@ -131,8 +148,9 @@ final class LiveBinanceTests: XCTestCase {
         let data = try sharedDataDirectory()
         let recordings = ["\(data)/binance-spot/btcusdt_20240808.gz", "\(data)/binance-spot/btcusdt_20240809.gz"]
         let certificate = try makeCertificate()
-        let server = try LiveServer(recordings: recordings, certificate: certificate,
-                                    extra: ["--disconnect-after", "20000", "--ping-interval", "0.2"])
+        let server = try LiveServer(
+            recordings: recordings, certificate: certificate,
+            extra: ["--disconnect-after", "20000", "--ping-interval", "0.2"])
         let run = try liveRun(server, certificate: certificate.cert)
 
         XCTAssertEqual(run.feed.status, 0, run.feed.err)
@@ -141,7 +159,11 @@ final class LiveBinanceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(run.counters["pongs"] as? Int ?? 0, 1, "the feed answered the server's pings")
         XCTAssertGreaterThanOrEqual(run.counters["snapshots"] as? Int ?? 0, 2, "a snapshot per connection")
         XCTAssertEqual(run.counters["exchange_info"] as? Int, 1, "tick and lot sizes from the venue's exchangeInfo")
-        XCTAssertTrue(run.feed.err.contains("feed: stream lost: the server closed the connection (code 1001 going away); books reset, reconnecting in 500 ms"), run.feed.err)
+        XCTAssertTrue(
+            run.feed.err.contains(
+                "feed: stream lost: the server closed the connection (code 1001 going away); books reset, "
+                    + "reconnecting in 500 ms"
+            ), run.feed.err)
         XCTAssertEqual(run.feed.err.components(separatedBy: "feed: connected to 127.0.0.1:").count - 1, 2, run.feed.err)
         XCTAssertTrue(run.feed.err.contains("0 malformed messages skipped"), run.feed.err)
         XCTAssertTrue(run.book.err.contains("book: BTCUSDT: the feed lost the venue and resyncs"), run.book.err)
@@ -187,11 +209,13 @@ final class LiveBinanceTests: XCTestCase {
         let server = try LiveServer(recordings: recordings, certificate: certificate)
         let run = try liveRun(server, certificate: certificate.cert, feedArguments: ["--session", session.value]) {
             usleep(2_000_000)
-            XCTAssertEqual(block.instruments.map(\.symbol), ["BTCUSDT"], "the feed put its instrument in the session's table")
+            XCTAssertEqual(
+                block.instruments.map(\.symbol), ["BTCUSDT"], "the feed put its instrument in the session's table")
             block.requestResync(instrument: 1) // what a book does when it finds a gap
         }
         XCTAssertEqual(run.feed.status, 0, run.feed.err)
-        XCTAssertTrue(run.feed.err.contains("feed: BTCUSDT: a book asked for a resync; fetching a new snapshot"), run.feed.err)
+        XCTAssertTrue(
+            run.feed.err.contains("feed: BTCUSDT: a book asked for a resync; fetching a new snapshot"), run.feed.err)
         XCTAssertEqual(run.counters["snapshots"] as? Int, 2)
         let comparison = try TopOfBookOracle(files: recordings).compare(bookJSON: run.book.out)
         XCTAssertEqual(comparison.mismatches, [])
@@ -201,13 +225,18 @@ final class LiveBinanceTests: XCTestCase {
     func testUntrustedCertificateIsRefusedWithTheReason() throws {
         try requireWebsockets()
         let certificate = try makeCertificate()
-        let server = try LiveServer(recordings: [try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz"],
-                                    certificate: certificate)
+        let server = try LiveServer(
+            recordings: [try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz"],
+            certificate: certificate)
         // No --ca-file: the system's CA store does not know the test's certificate.
-        let result = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL])
-            .finish(timeout: 30)
+        let result = try ChildProcess(
+            "feed", ["--live", "BTCUSDT", "--ws-url", server.wsURL, "--rest-url", server.restURL]
+        )
+        .finish(timeout: 30)
         XCTAssertEqual(result.status, 111)
-        XCTAssertTrue(result.err.hasPrefix("feed: TLS handshake with \(server.restURL.dropFirst(8)) failed: self-signed certificate"), result.err)
+        XCTAssertTrue(
+            result.err.hasPrefix(
+                "feed: TLS handshake with \(server.restURL.dropFirst(8)) failed: self-signed certificate"), result.err)
     }
 }
 
@@ -223,20 +252,33 @@ extension LiveBinanceTests {
         for _ in 0..<3 { root.deleteLastPathComponent() }
         let session = "runshlive\(getpid())"
         defer { try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)")) }
-        for (name, value) in [("TICKPIPE_BIN", productsDirectory().path), ("TICKPIPE_BINANCE_WS_URL", server.wsURL),
-                              ("TICKPIPE_BINANCE_REST_URL", server.restURL), ("TICKPIPE_CA_FILE", certificate.cert)] {
+        for (name, value) in [
+            ("TICKPIPE_BIN", productsDirectory().path), ("TICKPIPE_BINANCE_WS_URL", server.wsURL),
+            ("TICKPIPE_BINANCE_REST_URL", server.restURL), ("TICKPIPE_CA_FILE", certificate.cert)
+        ] {
             setenv(name, value, 1)
         }
-        defer { for name in ["TICKPIPE_BIN", "TICKPIPE_BINANCE_WS_URL", "TICKPIPE_BINANCE_REST_URL", "TICKPIPE_CA_FILE"] { unsetenv(name) } }
-        let run = try ChildProcess(root.appendingPathComponent("run.sh").path,
-                                   ["--live", "BTCUSDT", "--duration", "8", "--session", session, "--quote-size", "0.01",
-                                    "--max-position", "0.05"]).finish(timeout: 120)
+        defer {
+            for name in ["TICKPIPE_BIN", "TICKPIPE_BINANCE_WS_URL", "TICKPIPE_BINANCE_REST_URL", "TICKPIPE_CA_FILE"] {
+                unsetenv(name)
+            }
+        }
+        let run = try ChildProcess(
+            root.appendingPathComponent("run.sh").path,
+            [
+                "--live", "BTCUSDT", "--duration", "8", "--session", session, "--quote-size", "0.01",
+                "--max-position", "0.05"
+            ]
+        ).finish(timeout: 120)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertTrue(run.err.contains("feed: connected to 127.0.0.1:"), run.err)
         let exec = try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
         XCTAssertFalse(exec.hasPrefix("exec: BTCUSDT: 0 fills"), "it traded on the live stream: \(exec)")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
-        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("tickpipe.\(session).") }
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter {
+            $0.hasPrefix("tickpipe.\(session).")
+        }
         XCTAssertEqual(left, [])
     }
 }

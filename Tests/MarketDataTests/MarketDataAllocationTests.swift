@@ -1,16 +1,18 @@
-@testable import BookCore
 import CMallocCounter
-@testable import FeedCore
 import IPC
 import TestSupport
 import XCTest
+
+@testable import BookCore
+@testable import FeedCore
 
 /// The market-data hot path allocates nothing per message in steady state: decoding real
 /// Binance lines into frames, and applying them to the book and publishing tops. Counted by the
 /// malloc interposer on this thread after warm-up; `.ci/run` runs this in a release build too.
 final class MarketDataAllocationTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+        try XCTSkipUnless(
+            malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
     }
 
     struct CountingOutput: BookOutput {
@@ -35,7 +37,9 @@ final class MarketDataAllocationTests: XCTestCase {
 
     func testDecodingAndBookingRealMessagesDoesNotAllocate() throws {
         // Debug builds allocate in generic and closure-heavy loops that the optimiser removes.
-        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         let (lines, translator) = try recording()
         let batch = FrameBatch(capacity: 1 << 16)
         let processor = BookProcessor(output: CountingOutput())
@@ -63,19 +67,23 @@ final class MarketDataAllocationTests: XCTestCase {
     }
 
     func testReplayingACaptureDoesNotAllocate() throws {
-        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         // The recording decoded once into a capture file, as `feed --record` writes one.
         let (lines, translator) = try recording()
         let batch = FrameBatch(capacity: 1 << 16)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-capture-\(getpid()).frames").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-capture-\(getpid()).frames")
+            .path
         defer { unlink(path) }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         XCTAssertGreaterThanOrEqual(fd, 0)
-        let writer = try PipeFrameWriter(fd: fd, subject: path)
+        let writer = try FrameStreamWriter(fd: fd, subject: path)
         for line in lines {
             try line.withUnsafeBufferPointer { line in
                 batch.removeAll()
-                try translator.translate(line, from: line.firstIndex(of: 0x20)! + 1, receiveTimeNs: 1, snapshotSymbol: nil, into: batch)
+                try translator.translate(
+                    line, from: line.firstIndex(of: 0x20)! + 1, receiveTimeNs: 1, snapshotSymbol: nil, into: batch)
                 for position in 0..<batch.count { try writer.write(batch.storage[position]) }
             }
         }
@@ -97,8 +105,9 @@ final class MarketDataAllocationTests: XCTestCase {
             while try step() {}
             let allocations = malloc_counter_thread_allocations() - before
             XCTAssertGreaterThan(steps, minimumSteps, "paced \(paced): the capture's steps")
-            XCTAssertEqual(allocations, 0, "paced \(paced): allocations over \(steps - minimumSteps / 10) steps replayed from a capture")
+            XCTAssertEqual(
+                allocations, 0,
+                "paced \(paced): allocations over \(steps - minimumSteps / 10) steps replayed from a capture")
         }
     }
 }
-

@@ -1,25 +1,29 @@
-@testable import BookCore
-@testable import FeedCore
 import IPC
 import XCTest
 
+@testable import BookCore
+@testable import FeedCore
+
 /// The book's update-id rules and its refusal to publish a crossed or invalid book.
 final class OrderBookTests: XCTestCase {
-    let instrument = try! Instrument(id: 1, symbol: "TEST", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                     lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+    let instrument = try! Instrument(
+        id: 1, symbol: "TEST", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+        lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
 
     /// One message: levels (side, price, size), in the frames feed writes (a delta with the ids,
     /// then two levels to a frame).
     func message(_ levels: [(Side, Int64, Int64)], id: UInt64, span: UInt32, snapshot: Bool = false) -> [Frame] {
         let batch = FrameBatch(capacity: 64)
-        var writer = DepthMessageWriter(into: batch, header: FrameHeader(type: .bookDelta, flags: snapshot ? .snapshot : [], instrument: 1))
+        var writer = DepthMessageWriter(
+            into: batch, header: FrameHeader(type: .bookDelta, flags: snapshot ? .snapshot : [], instrument: 1))
         for (side, price, size) in levels { writer.add(side, price: price, size: size) }
         writer.end(updateId: id, span: span)
         return (0..<batch.count).map { batch[$0] }
     }
 
     func apply(_ book: OrderBook, _ frame: Frame) -> OrderBook.Event {
-        frame.header.type == MessageType.bookLevels.rawValue ? book.apply(frame.as(BookLevels.self)) : book.apply(frame.as(BookDelta.self))
+        frame.header.type == MessageType.bookLevels.rawValue
+            ? book.apply(frame.as(BookLevels.self)) : book.apply(frame.as(BookDelta.self))
     }
 
     func apply(_ book: OrderBook, _ frames: [Frame]) -> OrderBook.Event {
@@ -33,7 +37,12 @@ final class OrderBookTests: XCTestCase {
 
     func synced() -> OrderBook {
         let book = OrderBook(instrument: instrument)
-        XCTAssertEqual(apply(book, message([(.bid, 100, 5), (.bid, 99, 7), (.ask, 101, 3), (.ask, 103, 1)], id: 1_000, span: 0, snapshot: true)), .applied)
+        XCTAssertEqual(
+            apply(
+                book,
+                message(
+                    [(.bid, 100, 5), (.bid, 99, 7), (.ask, 101, 3), (.ask, 103, 1)], id: 1_000, span: 0, snapshot: true)
+            ), .applied)
         return book
     }
 
@@ -67,8 +76,9 @@ final class OrderBookTests: XCTestCase {
         XCTAssertEqual(book.bids.bestPrice, 100)
         XCTAssertEqual(book.staleMessages, 1)
         XCTAssertEqual(apply(book, message([(.bid, 100, 7)], id: 1_005, span: 1)), .applied, "the chain goes on")
-        XCTAssertEqual(apply(book, message([(.bid, 98, 1), (.ask, 99, 1)], id: 1_005, span: 0, snapshot: true)), .applied,
-                       "a snapshot at the book's own id is applied")
+        XCTAssertEqual(
+            apply(book, message([(.bid, 98, 1), (.ask, 99, 1)], id: 1_005, span: 0, snapshot: true)), .applied,
+            "a snapshot at the book's own id is applied")
     }
 
     func testGapInvalidatesUntilTheNextSnapshot() {
@@ -80,8 +90,10 @@ final class OrderBookTests: XCTestCase {
         XCTAssertEqual(book.problem, "gap: update 1010 follows 1008, the book is at 1004")
         XCTAssertFalse(book.isValid)
         XCTAssertTrue(book.bids.isEmpty)
-        XCTAssertEqual(apply(book, message([(.bid, 100, 1)], id: 1_012, span: 2)), .none, "nothing applies until a snapshot")
-        XCTAssertEqual(apply(book, message([(.bid, 50, 1), (.ask, 60, 1)], id: 2_000, span: 0, snapshot: true)), .applied)
+        XCTAssertEqual(
+            apply(book, message([(.bid, 100, 1)], id: 1_012, span: 2)), .none, "nothing applies until a snapshot")
+        XCTAssertEqual(
+            apply(book, message([(.bid, 50, 1), (.ask, 60, 1)], id: 2_000, span: 0, snapshot: true)), .applied)
         XCTAssertTrue(book.isValid)
     }
 
@@ -123,7 +135,8 @@ final class OrderBookTests: XCTestCase {
     func testEveryLevelOfAPackedMessageIsApplied() {
         let book = synced()
         // Five levels: a delta, then two frames of levels, the last with a second level too.
-        let frames = message([(.bid, 100, 2), (.ask, 101, 0), (.bid, 98, 4), (.ask, 104, 6), (.ask, 103, 0)], id: 1_004, span: 10)
+        let frames = message(
+            [(.bid, 100, 2), (.ask, 101, 0), (.bid, 98, 4), (.ask, 104, 6), (.ask, 103, 0)], id: 1_004, span: 10)
         XCTAssertEqual(frames.map(\.header.messageType), [.bookDelta, .bookLevels, .bookLevels])
         XCTAssertEqual(frames.map { apply(book, $0) }, [.none, .none, .applied], "published once, on the last frame")
         XCTAssertEqual((0..<3).map { book.bids.level($0).price }, [100, 99, 98])
@@ -169,7 +182,8 @@ final class OrderBookTests: XCTestCase {
         XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 104], "105, the farthest, made room")
         XCTAssertEqual(side.droppedLevels, 1)
         side.set(price: 110, size: 1)
-        XCTAssertEqual((0..<4).map { side.level($0).price }, [101, 102, 103, 104], "a level beyond a full side is dropped")
+        XCTAssertEqual(
+            (0..<4).map { side.level($0).price }, [101, 102, 103, 104], "a level beyond a full side is dropped")
         side.set(price: 102, size: 0)
         side.set(price: 999, size: 0)
         XCTAssertEqual((0..<3).map { side.level($0).price }, [101, 103, 104])
@@ -220,23 +234,32 @@ final class OrderBookTests: XCTestCase {
                 }
                 // The count after every set, the best after every fifth, every level every 100th.
                 guard book.count == reference.count else {
-                    return XCTFail("\(side) capacity \(capacity), step \(step): \(book.count) levels, expected \(reference.count)")
+                    return XCTFail(
+                        "\(side) capacity \(capacity), step \(step): \(book.count) levels, expected \(reference.count)")
                 }
                 if reference.isEmpty || step % 5 != 0 { continue }
                 if step % 100 != 0 && step < 29_990 {
                     let best = reference.keys.min(by: { farthest($1, $0) })
                     if let best, book.bestPrice != best || book.bestSize != reference[best] {
-                        return XCTFail("\(side) capacity \(capacity), step \(step): best \(book.bestPrice), expected \(best)")
+                        return XCTFail(
+                            "\(side) capacity \(capacity), step \(step): best \(book.bestPrice), expected \(best)")
                     }
                     continue
                 }
                 let expected = reference.sorted { farthest($1.key, $0.key) }
                 var levels: [(Int64, Int64)] = []
-                book.forEachLevel { levels.append(($0, $1)); return true }
+                book.forEachLevel {
+                    levels.append(($0, $1))
+                    return true
+                }
                 guard levels.count == expected.count,
-                      zip(levels, expected).allSatisfy({ $0.0 == $1.key && $0.1 == $1.value }),
-                      book.bestPrice == expected[0].key && book.bestSize == expected[0].value else {
-                    return XCTFail("\(side) capacity \(capacity), step \(step) (set \(price) to \(size)): \(book.count) levels, expected \(expected.count)")
+                    zip(levels, expected).allSatisfy({ $0.0 == $1.key && $0.1 == $1.value }),
+                    book.bestPrice == expected[0].key && book.bestSize == expected[0].value
+                else {
+                    return XCTFail(
+                        "\(side) capacity \(capacity), step \(step) (set \(price) to \(size)): \(book.count) levels, "
+                            + "expected \(expected.count)"
+                    )
                 }
             }
             XCTAssertEqual(book.droppedLevels, dropped, "\(side) capacity \(capacity)")

@@ -1,8 +1,9 @@
-@testable import FeedCore
 import Foundation
 import Glibc
 import TestSupport
 import XCTest
+
+@testable import FeedCore
 
 /// The real recording, mutated thousands of ways the wire and the disk damage data (lines lost,
 /// repeated, replayed late, swapped, cut short; bytes inserted or overwritten with non-digits;
@@ -36,7 +37,7 @@ final class PipelineMutationTests: XCTestCase {
         try write(original, to: originalPath)
         let oracle = try TopOfBookOracle(files: [originalPath])
 
-        var rng = SplitMix64(seed: 20261204)
+        var rng = SplitMix64(seed: 20_261_204)
         var outcomes: [String: Int] = [:]
         var compared = 0
         for index in 0..<cases {
@@ -50,25 +51,32 @@ final class PipelineMutationTests: XCTestCase {
             let run = try runCase(recording, in: directory)
             for (tool, status, errors) in run.processes {
                 XCTAssertTrue(status == 0 || status == 1, "\(what): \(tool) exited \(status): \(errors)")
-                XCTAssertFalse(errors.contains("Fatal error") || errors.contains("Crash") || errors.contains("Backtrace"),
-                               "\(what): \(tool): \(errors)")
+                XCTAssertFalse(
+                    errors.contains("Fatal error") || errors.contains("Crash") || errors.contains("Backtrace"),
+                    "\(what): \(tool): \(errors)")
                 if status == 1 {
-                    XCTAssertTrue(errors.split(separator: "\n").contains { $0.hasPrefix("\(tool): ") }, "\(what): \(tool) failed unnamed: \(errors)")
+                    XCTAssertTrue(
+                        errors.split(separator: "\n").contains { $0.hasPrefix("\(tool): ") },
+                        "\(what): \(tool) failed unnamed: \(errors)")
                 }
                 outcomes["\(tool) \(status)", default: 0] += 1
             }
             for line in run.tops.split(separator: "\n") {
                 guard let top = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      top["valid"] as? Bool == true else { continue }
-                let bid = Decimal(string: top["bid"] as? String ?? ""), ask = Decimal(string: top["ask"] as? String ?? "")
-                XCTAssertTrue(bid != nil && ask != nil && bid! < ask!, "\(what): a crossed top published as valid: \(line)")
+                    top["valid"] as? Bool == true
+                else { continue }
+                let bid = Decimal(string: top["bid"] as? String ?? "")
+                let ask = Decimal(string: top["ask"] as? String ?? "")
+                XCTAssertTrue(
+                    bid != nil && ask != nil && bid! < ask!, "\(what): a crossed top published as valid: \(line)")
             }
             // A replay stopped at a line naming a symbol with no tick and lot size sent book the
             // depth messages before that line only: later tops are not book's to know.
             var lastId = UInt64.max
             if let (_, status, errors) = run.processes.first, status == 1 {
                 let line = errors.split(separator: "\n").lazy.compactMap { failure -> Int? in
-                    guard failure.contains("no tick and lot size"), let place = failure.firstRange(of: "\(recording):") else { return nil }
+                    guard failure.contains("no tick and lot size"), let place = failure.firstRange(of: "\(recording):")
+                    else { return nil }
                     return Int(failure[place.upperBound...].prefix { $0.isNumber })
                 }.first
                 XCTAssertNotNil(line, "\(what): feed stopped, not at a symbol it names with its line: \(errors)")
@@ -80,7 +88,10 @@ final class PipelineMutationTests: XCTestCase {
             if only == nil { unlink(recording) } else { print("case \(index): \(applied) in \(directory.path)") }
             if testRun?.failureCount ?? 0 > 5 { break }
         }
-        print("pipeline mutation: \(cases) cases, \(compared) valid tops equal to the venue's, exits \(outcomes.sorted { $0.key < $1.key })")
+        print(
+            "pipeline mutation: \(cases) cases, \(compared) valid tops equal to the venue's, exits "
+                + "\(outcomes.sorted { $0.key < $1.key })"
+        )
         // The cases reached the books: many tops compared.
         if only == nil { XCTAssertGreaterThan(compared, cases * 5, "\(outcomes)") }
     }
@@ -100,7 +111,8 @@ final class PipelineMutationTests: XCTestCase {
             lines.insert(lines[at], at: at)
             return "line \(at + 1) twice"
         case 2:
-            let from = pick(), to = max(from, pick())
+            let from = pick()
+            let to = max(from, pick())
             lines.insert(lines[from], at: to)
             return "line \(from + 1) again at \(to + 1)"
         case 3:
@@ -148,7 +160,8 @@ final class PipelineMutationTests: XCTestCase {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { continue }
             line.withUnsafeBufferPointer { bytes in
                 if let payload = try? BinancePayload.decode(bytes, from: space + 1, levels: levels),
-                   payload.kind == .depthUpdate, let id = payload.lastUpdateId {
+                    payload.kind == .depthUpdate, let id = payload.lastUpdateId
+                {
                     last = max(last, id)
                 }
             }
@@ -164,23 +177,29 @@ final class PipelineMutationTests: XCTestCase {
 
     /// Runs both pipelines on `recording` in one shell: each process's exit status and errors,
     /// and book's JSON tops.
-    func runCase(_ recording: String, in directory: URL) throws -> (processes: [(String, Int32, String)], tops: String) {
+    func runCase(_ recording: String, in directory: URL) throws -> (processes: [(String, Int32, String)], tops: String)
+    {
         let bin = productsDirectory().path
         let d = directory.path
         let feed = "\(bin)/feed --replay \(recording) --instrument BTCUSDT:0.01:0.00001"
         let script = """
-            \(feed) 2>\(d)/feed1.err | \(bin)/book --json >\(d)/tops 2>\(d)/book1.err; echo ${PIPESTATUS[@]} >\(d)/status1
+            \(feed) 2>\(d)/feed1.err | \(bin)/book --json >\(d)/tops 2>\(d)/book1.err; \
+            echo ${PIPESTATUS[@]} >\(d)/status1
             rm -f \(d)/journal
             \(feed) 2>\(d)/feed2.err | \(bin)/book --out - --pass-deltas 2>\(d)/book2.err \
-              | \(bin)/signal --out - --pass-through 2>\(d)/signal.err | \(bin)/exec --journal \(d)/journal >/dev/null 2>\(d)/exec.err
+              | \(bin)/signal --out - --pass-through 2>\(d)/signal.err \
+              | \(bin)/exec --journal \(d)/journal >/dev/null 2>\(d)/exec.err
             echo ${PIPESTATUS[@]} >\(d)/status2
             """
         let shell = try ChildProcess("/bin/bash", ["-c", script]).finish(timeout: 120)
         XCTAssertEqual(shell.status, 0, shell.err)
         func text(_ name: String) -> String { (try? String(contentsOfFile: "\(d)/\(name)", encoding: .utf8)) ?? "" }
-        let statuses = (text("status1") + " " + text("status2")).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int32($0) }
-        let names = [("feed", "feed1.err"), ("book", "book1.err"), ("feed", "feed2.err"), ("book", "book2.err"),
-                     ("signal", "signal.err"), ("exec", "exec.err")]
+        let statuses = (text("status1") + " " + text("status2")).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            .compactMap { Int32($0) }
+        let names = [
+            ("feed", "feed1.err"), ("book", "book1.err"), ("feed", "feed2.err"), ("book", "book2.err"),
+            ("signal", "signal.err"), ("exec", "exec.err")
+        ]
         XCTAssertEqual(statuses.count, names.count, text("status1") + text("status2"))
         let processes = zip(names, statuses).map { ($0.0, $1, text($0.1)) }
         return (processes, text("tops"))

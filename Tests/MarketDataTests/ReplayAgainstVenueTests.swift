@@ -14,7 +14,8 @@ final class ReplayAgainstVenueTests: XCTestCase {
 
     func testBinanceSpotBothFilesMatchEveryBookTicker() throws {
         let files = try spotFiles()
-        let run = try runPipeline("feed", ["--replay"] + files + ["--exchange-info", try exchangeInfo()], "book", ["--json"])
+        let run = try runPipeline(
+            "feed", ["--replay"] + files + ["--exchange-info", try exchangeInfo()], "book", ["--json"])
         XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
         XCTAssertEqual(run.secondStatus, 0, run.secondErrors)
         XCTAssertEqual(run.secondErrors, "", "no gap, no crossed book")
@@ -30,9 +31,13 @@ final class ReplayAgainstVenueTests: XCTestCase {
         let files = ["\(data)/BINANCE.ws.1.0", "\(data)/BINANCE.http.0.0"]
         // NKNUSDT's snapshot holds levels on a finer tick than its 2021 exchangeInfo (orders left
         // from before a tick change): its tick is given explicitly, the others come from the file.
-        let run = try runPipeline("feed", ["--replay"] + files + ["--exchange-info", "\(data)/BINANCE.0",
-                                                                  "--instrument", "NKNUSDT:0.00001000:0.00000001"],
-                                  "book", ["--json"])
+        let run = try runPipeline(
+            "feed",
+            ["--replay"] + files + [
+                "--exchange-info", "\(data)/BINANCE.0",
+                "--instrument", "NKNUSDT:0.00001000:0.00000001"
+            ],
+            "book", ["--json"])
         XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
         XCTAssertEqual(run.secondErrors, "")
         let comparison = try TopOfBookOracle(files: files).compare(bookJSON: run.output)
@@ -44,7 +49,8 @@ final class ReplayAgainstVenueTests: XCTestCase {
         let data = try sharedDataDirectory() + "/cryptofeed"
         let files = ["\(data)/BINANCE_FUTURES.ws.1.0", "\(data)/BINANCE_FUTURES.http.0.0"]
         let instruments = ["SUSHIUSDT:0.0001:1", "AKROUSDT:0.00001:1", "KEEPUSDT:0.0001:1", "CTKUSDT:0.00001:1"]
-        let run = try runPipeline("feed", ["--replay"] + files + instruments.flatMap { ["--instrument", $0] }, "book", ["--json"])
+        let run = try runPipeline(
+            "feed", ["--replay"] + files + instruments.flatMap { ["--instrument", $0] }, "book", ["--json"])
         XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
         XCTAssertEqual(run.secondErrors, "", "no false gap: futures ids are chained by pu, not U = u + 1")
         let comparison = try TopOfBookOracle(files: files).compare(bookJSON: run.output)
@@ -56,7 +62,11 @@ final class ReplayAgainstVenueTests: XCTestCase {
         let recording = try spotFiles()[0]
         let run = try runPipeline("feed", ["--replay", recording], "book", ["--json"])
         XCTAssertEqual(run.firstStatus, 1)
-        XCTAssertTrue(run.firstErrors.hasPrefix("feed: \(recording):1: no tick and lot size for BTCUSDT: no --instrument or --exchange-info was given; pass --instrument BTCUSDT:TICK:LOT or --exchange-info FILE"), run.firstErrors)
+        XCTAssertTrue(
+            run.firstErrors.hasPrefix(
+                "feed: \(recording):1: no tick and lot size for BTCUSDT: no --instrument or --exchange-info was "
+                    + "given; pass --instrument BTCUSDT:TICK:LOT or --exchange-info FILE"
+            ), run.firstErrors)
         XCTAssertEqual(run.output, "")
     }
 }

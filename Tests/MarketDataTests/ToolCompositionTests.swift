@@ -1,9 +1,10 @@
-@testable import FeedCore
 import Foundation
 import Glibc
 import IPC
 import TestSupport
 import XCTest
+
+@testable import FeedCore
 
 /// The tools as a user runs them: composed with a pipe or by ring names, fed bad input and bad
 /// flags; every failure one clear line and a documented exit code.
@@ -28,8 +29,10 @@ final class ToolCompositionTests: XCTestCase {
         // The reader first: it waits for the ring, saying so every 2 s; the feed waits for its reader.
         let book = try ChildProcess("book", ["--in", "shm:\(ring)", "--json"])
         usleep(2_500_000)
-        XCTAssertTrue(book.errorsSoFar.contains("book: waiting for shm:\(ring): no such ring yet (its producer makes it); 2 s of 10"),
-                      book.errorsSoFar)
+        XCTAssertTrue(
+            book.errorsSoFar.contains(
+                "book: waiting for shm:\(ring): no such ring yet (its producer makes it); 2 s of 10"),
+            book.errorsSoFar)
         let feed = try ChildProcess("feed", ["--out", "shm:\(ring)", "--duration", "1", "--symbols", "AAA,BBB"])
         let fed = feed.finish()
         let booked = book.finish()
@@ -54,11 +57,18 @@ final class ToolCompositionTests: XCTestCase {
         let lines = status.out.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines[0].hasPrefix("session \(session): control block created by pid "), status.out)
         XCTAssertTrue(lines.contains("instruments: 1=SYNUSDT"), status.out)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("feed") && $0.contains("\(feed.pid)") && $0.contains("running") && $0.hasSuffix("synthetic SYNUSDT") }, status.out)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("book") && $0.contains("\(book.pid)") && $0.contains("running") }, status.out)
+        XCTAssertTrue(
+            lines.contains {
+                $0.hasPrefix("feed") && $0.contains("\(feed.pid)") && $0.contains("running")
+                    && $0.hasSuffix("synthetic SYNUSDT")
+            }, status.out)
+        XCTAssertTrue(
+            lines.contains { $0.hasPrefix("book") && $0.contains("\(book.pid)") && $0.contains("running") }, status.out)
         XCTAssertTrue(lines.contains { $0.hasPrefix(ring) && $0.contains("\(feed.pid)") }, status.out)
         XCTAssertTrue(lines.contains { $0.contains("#0 gating blocking") && $0.contains("\(book.pid)") }, status.out)
-        let left = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("tickpipe.\(session).") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter {
+            $0.hasPrefix("tickpipe.\(session).")
+        }
         XCTAssertEqual(left, [], "the ring's producer and the last process out remove their segments")
     }
 
@@ -76,8 +86,9 @@ final class ToolCompositionTests: XCTestCase {
         let dropped = lines.indices.filter { $0 > snapshot && lines[$0].contains("@depth@100ms") }[50]
         try (lines.enumerated().filter { $0.offset != dropped }.map(\.element).joined(separator: "\n") + "\n")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let run = try runPipeline("feed", ["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
-                                  "book", ["--json", "--session", session.value])
+        let run = try runPipeline(
+            "feed", ["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+            "book", ["--json", "--session", session.value])
         XCTAssertEqual(run.secondStatus, 0, run.secondErrors)
         XCTAssertTrue(run.secondErrors.contains("gap: update"), run.secondErrors)
         XCTAssertEqual(block.resyncRequests(instrument: 1), 1, "one gap, one request to the feed")
@@ -92,7 +103,8 @@ final class ToolCompositionTests: XCTestCase {
         let book = try ChildProcess("book", ["--json"], stdin: FileHandle(forReadingAtPath: path)!)
         let result = book.finish()
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.err, "book: stdin: not a tickpipe frame stream (first bytes 'hello wo', expected 'TPSTRM..')\n")
+        XCTAssertEqual(
+            result.err, "book: stdin: not a tickpipe frame stream (first bytes 'hello wo', expected 'TPSTRM..')\n")
     }
 
     func testTruncatedFrameOnStdinIsOneLineAndExitOne() throws {
@@ -107,13 +119,16 @@ final class ToolCompositionTests: XCTestCase {
         let book = try ChildProcess("book", ["--json"], stdin: FileHandle(forReadingAtPath: cut)!)
         let result = book.finish()
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.err.hasSuffix("book: stdin: truncated frame at byte 2560: stream ended 20 bytes into a 64-byte frame\n"), result.err)
+        XCTAssertTrue(
+            result.err.hasSuffix(
+                "book: stdin: truncated frame at byte 2560: stream ended 20 bytes into a 64-byte frame\n"), result.err)
     }
 
     func testCaptureReplaysBitForBit() throws {
         let capture = temporaryPath("record")
         defer { unlink(capture) }
-        let live = try ChildProcess("feed", ["--speed", "max", "--duration", "0.3", "--symbols", "AAA,BBB", "--record", capture])
+        let live = try ChildProcess(
+            "feed", ["--speed", "max", "--duration", "0.3", "--symbols", "AAA,BBB", "--record", capture])
         let liveResult = live.finish()
         XCTAssertEqual(liveResult.status, 0, liveResult.err)
         let replay = try ChildProcess("feed", ["--replay", capture])
@@ -144,25 +159,50 @@ final class ToolCompositionTests: XCTestCase {
     func testBadFlagsAreOneLineWithUsageAndExitHundred() throws {
         for (tool, arguments, message) in [
             ("feed", ["--speed", "fast"], "feed: --speed 'fast': expected a positive number or max"),
-            ("feed", ["--out", "/tmp/x"], "feed: --out '/tmp/x': expected shm:NAME (a ring in /dev/shm) or - (standard input/output)"),
+            (
+                "feed", ["--out", "/tmp/x"],
+                "feed: --out '/tmp/x': expected shm:NAME (a ring in /dev/shm) or - (standard input/output)"
+            ),
             ("feed", ["--symbols", "A,A"], "feed: --symbols 'A,A': a symbol is repeated"),
             ("feed", ["--replay"], "feed: --replay needs at least one FILE"),
             ("feed", ["--bogus"], "feed: unknown option --bogus"),
-            ("feed", ["--instrument", "BTCUSDT:x:1", "--replay", "/dev/null"], "feed: --instrument 'BTCUSDT:x:1': expected SYMBOL:TICK:LOT with positive decimals, e.g. BTCUSDT:0.01000000:0.00001000"),
+            (
+                "feed", ["--instrument", "BTCUSDT:x:1", "--replay", "/dev/null"],
+                "feed: --instrument 'BTCUSDT:x:1': expected SYMBOL:TICK:LOT with positive decimals, e.g. "
+                    + "BTCUSDT:0.01000000:0.00001000"
+            ),
             ("book", ["--levels", "0"], "book: --levels '0': expected an integer in 1...1000"),
             ("book", ["--json", "--dump"], "book: choose one of --out, --dump, --json and --dashboard"),
             ("book", ["--dashboard"], "book: --dashboard needs --session: it shows the session's processes and rings"),
             ("book", ["--dump", "--exec", "shm:x"], "book: --exec goes with --dashboard"),
-            ("book", ["--in", "shm:../x"], "book: --in 'shm:../x': segment name '../x' may hold only letters, digits, '.', '_' and '-'"),
+            (
+                "book", ["--in", "shm:../x"],
+                "book: --in 'shm:../x': segment name '../x' may hold only letters, digits, '.', '_' and '-'"
+            ),
             ("book", ["--dump", "--progress"], "book: --progress goes with --out"),
-            ("exec", ["--market", "shm:md"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
-            ("exec", ["--in", "shm:quotes", "--market", "-"], "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"),
+            (
+                "exec", ["--market", "shm:md"],
+                "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"
+            ),
+            (
+                "exec", ["--in", "shm:quotes", "--market", "-"],
+                "exec: --market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)"
+            ),
             ("exec", ["--append"], "exec: --append continues a --journal FILE; none given"),
-            ("feed", ["--live", "BTCUSDT", "--ws-url", "ws://127.0.0.1:9/ws"],
-             "feed: --ws-url (TICKPIPE_BINANCE_WS_URL) 'ws://127.0.0.1:9/ws': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"),
-            ("feed", ["--live", "BTCUSDT", "--rest-url", "http://127.0.0.1:9"],
-             "feed: --rest-url (TICKPIPE_BINANCE_REST_URL) 'http://127.0.0.1:9': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"),
-            ("feed", ["--live", "BTCUSDT", "--rest-url", "https://bad host"], "feed: --rest-url (TICKPIPE_BINANCE_REST_URL): URL 'https://bad host': bad host"),
+            (
+                "feed", ["--live", "BTCUSDT", "--ws-url", "ws://127.0.0.1:9/ws"],
+                "feed: --ws-url (TICKPIPE_BINANCE_WS_URL) 'ws://127.0.0.1:9/ws': plain text, unencrypted and "
+                    + "unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"
+            ),
+            (
+                "feed", ["--live", "BTCUSDT", "--rest-url", "http://127.0.0.1:9"],
+                "feed: --rest-url (TICKPIPE_BINANCE_REST_URL) 'http://127.0.0.1:9': plain text, unencrypted and "
+                    + "unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own"
+            ),
+            (
+                "feed", ["--live", "BTCUSDT", "--rest-url", "https://bad host"],
+                "feed: --rest-url (TICKPIPE_BINANCE_REST_URL): URL 'https://bad host': bad host"
+            )
         ] {
             let result = try ChildProcess(tool, arguments).finish()
             XCTAssertEqual(result.status, 100, "\(tool) \(arguments): \(result.err)")
@@ -172,17 +212,28 @@ final class ToolCompositionTests: XCTestCase {
 
     /// An instrument the wire cannot hold is named once, by the tool (it said "feed: feed: AAAUSDT: ...").
     func testASyntheticInstrumentTheWireCannotHoldIsNamedOnce() throws {
-        let result = try ChildProcess("feed", ["--symbols", "AAAUSDT", "--instrument", "AAAUSDT:99999999999:1", "--duration", "1"]).finish()
+        let result = try ChildProcess(
+            "feed", ["--symbols", "AAAUSDT", "--instrument", "AAAUSDT:99999999999:1", "--duration", "1"]
+        ).finish()
         XCTAssertEqual(result.status, 100, result.err)
-        XCTAssertEqual(result.err, "feed: instrument AAAUSDT: tick 99999999999e-0 and lot 1e-0 must be positive with at most 18 decimals, displayed with at least as many\n")
+        XCTAssertEqual(
+            result.err,
+            "feed: instrument AAAUSDT: tick 99999999999e-0 and lot 1e-0 must be positive with at most 18 decimals, "
+                + "displayed with at least as many\n"
+        )
     }
 
     /// A connection that fails names its URL whole (it used to print ":127.0.0.1:9/...").
     func testAFailedConnectionNamesItsURLWhole() throws {
-        let result = try ChildProcess("feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:9/ws", "--rest-url", "https://127.0.0.1:9"])
-            .finish(timeout: 30)
+        let result = try ChildProcess(
+            "feed", ["--live", "BTCUSDT", "--ws-url", "wss://127.0.0.1:9/ws", "--rest-url", "https://127.0.0.1:9"]
+        )
+        .finish(timeout: 30)
         XCTAssertEqual(result.status, 111, result.err)
-        XCTAssertTrue(result.err.contains("feed: connect to https://127.0.0.1:9/api/v3/exchangeInfo failed: Connection refused"), result.err)
+        XCTAssertTrue(
+            result.err.contains(
+                "feed: https://127.0.0.1:9/api/v3/exchangeInfo: connect(127.0.0.1) failed: Connection refused (errno 111)"),
+            result.err)
     }
 
     func testUnreadableRecordingIsNamed() throws {

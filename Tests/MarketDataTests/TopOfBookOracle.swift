@@ -1,6 +1,7 @@
-@testable import FeedCore
 import Foundation
 import XCTest
+
+@testable import FeedCore
 
 /// What the venue itself said the top of the book was: every bookTicker whose update id is
 /// also a depth message's final id, read straight from the recordings with the feed's own
@@ -29,9 +30,13 @@ struct TopOfBookOracle {
                 case .depthUpdate:
                     depthIds[text(payload.symbol), default: []].insert(payload.lastUpdateId!)
                 case .bookTicker:
-                    all.append((text(payload.symbol), payload.lastUpdateId!,
-                                Ticker(bid: text(payload.bestBid), bidSize: text(payload.bestBidSize),
-                                       ask: text(payload.bestAsk), askSize: text(payload.bestAskSize))))
+                    all.append(
+                        (
+                            text(payload.symbol), payload.lastUpdateId!,
+                            Ticker(
+                                bid: text(payload.bestBid), bidSize: text(payload.bestBidSize),
+                                ask: text(payload.bestAsk), askSize: text(payload.bestAskSize))
+                        ))
                 default:
                     break
                 }
@@ -68,8 +73,12 @@ struct TopOfBookOracle {
                 continue
             }
             topsBySymbol[symbol, default: []].append(
-                (id, Ticker(bid: object["bid"] as! String, bidSize: object["bid_size"] as! String,
-                            ask: object["ask"] as! String, askSize: object["ask_size"] as! String)))
+                (
+                    id,
+                    Ticker(
+                        bid: object["bid"] as! String, bidSize: object["bid_size"] as! String,
+                        ask: object["ask"] as! String, askSize: object["ask_size"] as! String)
+                ))
             result.tops += 1
         }
         for (symbol, byId) in tickers {
@@ -103,7 +112,8 @@ struct TopOfBookOracle {
             fraction += String(repeating: "0", count: max(0, decimals - fraction.count))
             return decimals == 0 ? String(parts[0]) : "\(parts[0]).\(fraction)"
         }
-        return Ticker(bid: adjust(ticker.bid, top.bid), bidSize: adjust(ticker.bidSize, top.bidSize),
-                      ask: adjust(ticker.ask, top.ask), askSize: adjust(ticker.askSize, top.askSize))
+        return Ticker(
+            bid: adjust(ticker.bid, top.bid), bidSize: adjust(ticker.bidSize, top.bidSize),
+            ask: adjust(ticker.ask, top.ask), askSize: adjust(ticker.askSize, top.askSize))
     }
 }

@@ -50,7 +50,10 @@ func produce(_ arguments: [String]) {
     while true {
         let consumers = RingSnapshot(producer.segment).consumers
         if consumers.filter({ $0.mode == .gating }).count >= wantGating
-            && consumers.filter({ $0.mode == .lossy }).count >= wantLossy { break }
+            && consumers.filter({ $0.mode == .lossy }).count >= wantLossy
+        {
+            break
+        }
         usleep(1_000)
     }
     // Pause every N frames for 1 ms so that a late consumer or a kill lands mid-stream.
@@ -113,7 +116,10 @@ func consume(_ arguments: [String]) {
         }
         if let problem { fail(1, problem) }
         if stopAfter > 0 && frames >= stopAfter { break }
-        if handled > 0 { strategy.reset(); continue }
+        if handled > 0 {
+            strategy.reset()
+            continue
+        }
         let now = SystemClock.monotonicNanoseconds()
         if now >= nextCheck {
             nextCheck = now + 10_000_000
@@ -121,7 +127,10 @@ func consume(_ arguments: [String]) {
             switch consumer.producerHealth(now: now, heartbeatTimeoutNs: 2_000_000_000) {
             case .alive: break
             case .endOfStream:
-                print("consumer \(mode.rawValue) first=\(first ?? 0) last=\(expected &- 1) frames=\(frames) gaps=\(gaps) drops=\(consumer.drops)")
+                print(
+                    "consumer \(mode.rawValue) first=\(first ?? 0) last=\(expected &- 1) frames=\(frames) gaps="
+                        + "\(gaps) drops=\(consumer.drops)"
+                )
                 consumer.detach()
                 exit(0)
             case .dead(let pid):

@@ -2,8 +2,8 @@
 /// tests count in release builds only (`.ci/run` runs them so).
 public var isDebugBuild: Bool {
     #if DEBUG
-    return true
+        return true
     #else
-    return false
+        return false
     #endif
 }

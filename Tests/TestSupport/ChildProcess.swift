@@ -20,7 +20,9 @@ public final class ChildProcess {
 
     /// Starts the child. Its stdout is drained from the start, so it never blocks on a full pipe,
     /// unless `handsOnStdout` says it will become another child's stdin (`stdoutHandle`).
-    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil, handsOnStdout: Bool = false) throws {
+    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil, handsOnStdout: Bool = false)
+        throws
+    {
         process.executableURL = productsDirectory().appendingPathComponent(executable)
         if executable.hasPrefix("/") { process.executableURL = URL(fileURLWithPath: executable) }
         process.arguments = arguments
@@ -67,13 +69,17 @@ public final class ChildProcess {
     }
 
     /// Waits for the exit, at most `timeout` seconds (then kills it and fails the test).
-    public func finish(timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line) -> (status: Int32, out: String, err: String) {
+    public func finish(timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line) -> (
+        status: Int32, out: String, err: String
+    ) {
         let deadline = Date().addingTimeInterval(timeout)
         // Read the pipes while waiting, so a chatty child never blocks on a full pipe.
         while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            XCTFail("child \(process.executableURL!.lastPathComponent) \(process.arguments ?? []) timed out", file: file, line: line)
+            XCTFail(
+                "child \(process.executableURL!.lastPathComponent) \(process.arguments ?? []) timed out", file: file,
+                line: line)
         }
         process.waitUntilExit()
         return (process.terminationStatus, output?.text() ?? "", errors.text())
@@ -128,14 +134,17 @@ public struct PipelineResult {
     public var secondErrors: String
 }
 
-public func runPipeline(_ first: String, _ firstArguments: [String], _ second: String, _ secondArguments: [String],
-                        timeout: Double = 120) throws -> PipelineResult {
+public func runPipeline(
+    _ first: String, _ firstArguments: [String], _ second: String, _ secondArguments: [String],
+    timeout: Double = 120
+) throws -> PipelineResult {
     let producer = try ChildProcess(first, firstArguments, handsOnStdout: true)
     let consumer = try ChildProcess(second, secondArguments, stdin: producer.stdoutHandle)
     let consumerResult = consumer.finish(timeout: timeout)
     let producerResult = producer.finish(timeout: timeout)
-    return PipelineResult(firstStatus: producerResult.status, secondStatus: consumerResult.status,
-                          output: consumerResult.out, firstErrors: producerResult.err, secondErrors: consumerResult.err)
+    return PipelineResult(
+        firstStatus: producerResult.status, secondStatus: consumerResult.status,
+        output: consumerResult.out, firstErrors: producerResult.err, secondErrors: consumerResult.err)
 }
 
 /// The shared recordings, or a skip saying where they were looked for.

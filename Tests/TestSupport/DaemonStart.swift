@@ -6,7 +6,8 @@ import Foundation
 /// a test's pipe open would keep `ChildProcess.finish` waiting forever. The command's output goes
 /// to `log`. Returns its exit status.
 public func startDaemon(_ arguments: [String], log: String) throws -> Int32 {
-    let script = #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; "#
+    let script =
+        #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; "#
         + #"log=$1; shift; exec "$@" </dev/null >>"$log" 2>&1"#
     return try ChildProcess("/bin/bash", ["-c", script, "bash", log] + arguments).finish(timeout: 60).status
 }

@@ -38,9 +38,10 @@ final class DocumentationTests: XCTestCase {
     }
 
     func testEveryLinkBetweenThePagesLeadsToAFile() throws {
-        let pages = ["README.md", "BENCHMARKS.md"]
+        let pages =
+            ["README.md", "BENCHMARKS.md"]
             + (try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path))
-                .filter { $0.hasSuffix(".md") }.map { "docs/\($0)" }
+            .filter { $0.hasSuffix(".md") }.map { "docs/\($0)" }
         let link = try NSRegularExpression(pattern: "\\]\\(([^)#:]+)(#[^)]*)?\\)")
         var checked = 0
         for page in pages {
@@ -48,8 +49,9 @@ final class DocumentationTests: XCTestCase {
             let base = root.appendingPathComponent(page).deletingLastPathComponent()
             for match in link.matches(in: content, range: NSRange(content.startIndex..., in: content)) {
                 let target = String(content[Range(match.range(at: 1), in: content)!])
-                XCTAssertTrue(FileManager.default.fileExists(atPath: base.appendingPathComponent(target).path),
-                              "\(page) links to \(target), which is not there")
+                XCTAssertTrue(
+                    FileManager.default.fileExists(atPath: base.appendingPathComponent(target).path),
+                    "\(page) links to \(target), which is not there")
                 checked += 1
             }
         }

@@ -1,9 +1,10 @@
-@testable import ExecCore
 import Foundation
 import Glibc
 import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// `feed --replay | book | signal | exec` on the real recording, as real processes: orders and
 /// fills are journaled, the same replay writes the same journal byte for byte, and the position
@@ -11,14 +12,27 @@ import XCTest
 final class ExecPipelineTests: XCTestCase {
     func replay(journal: String) throws -> (status: Int32, err: String) {
         let data = try sharedDataDirectory()
-        let feed = try ChildProcess("feed", ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                                             "--exchange-info", "\(data)/cryptofeed/BINANCE.0"], handsOnStdout: true)
-        let book = try ChildProcess("book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-        let signal = try ChildProcess("signal", ["--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
-                                                 "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"],
-                                      stdin: book.stdoutHandle, handsOnStdout: true)
-        let exec = try ChildProcess("exec", ["--journal", journal, "--max-position", "0.05",
-                                             "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"], stdin: signal.stdoutHandle)
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+            ], handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess(
+            "signal",
+            [
+                "--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
+                "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"
+            ],
+            stdin: book.stdoutHandle, handsOnStdout: true)
+        let exec = try ChildProcess(
+            "exec",
+            [
+                "--journal", journal, "--max-position", "0.05",
+                "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"
+            ], stdin: signal.stdoutHandle)
         let result = exec.finish(timeout: 300)
         for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
         return (result.status, result.err)
@@ -29,15 +43,27 @@ final class ExecPipelineTests: XCTestCase {
     func replayOverRings(journal: String, session: String) throws -> (status: Int32, err: String) {
         let data = try sharedDataDirectory()
         let ring = { (part: String) in "shm:tickpipe.\(session).\(part)" }
-        let exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--journal", journal,
-                                             "--max-position", "0.05", "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"])
-        let signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "as",
-                                                 "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001",
-                                                 "--kappa", "0.01"])
+        let exec = try ChildProcess(
+            "exec",
+            [
+                "--in", ring("quotes"), "--market", ring("md"), "--journal", journal,
+                "--max-position", "0.05", "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"
+            ])
+        let signal = try ChildProcess(
+            "signal",
+            [
+                "--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "as",
+                "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001",
+                "--kappa", "0.01"
+            ])
         let book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress"])
-        let feed = try ChildProcess("feed", ["--out", ring("md"), "--readers", "2",
-                                             "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                                             "--exchange-info", "\(data)/cryptofeed/BINANCE.0"])
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--out", ring("md"), "--readers", "2",
+                "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+            ])
         let result = exec.finish(timeout: 300)
         for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
         return (result.status, result.err)
@@ -62,15 +88,20 @@ final class ExecPipelineTests: XCTestCase {
         let piped = directory.appendingPathComponent("piped.jrnl").path
         XCTAssertEqual(try replay(journal: piped).status, 0)
         let expected = try Data(contentsOf: URL(fileURLWithPath: piped))
-        XCTAssertEqual(try sha256(piped), Self.pinnedJournalSHA256, "the piped replay's journal, byte for byte as pinned")
+        XCTAssertEqual(
+            try sha256(piped), Self.pinnedJournalSHA256, "the piped replay's journal, byte for byte as pinned")
         for run in 0..<2 {
             let merged = directory.appendingPathComponent("merged\(run).jrnl").path
             let result = try replayOverRings(journal: merged, session: "merge\(getpid())r\(run)")
             XCTAssertEqual(result.status, 0, result.err)
             XCTAssertTrue(result.err.contains(" fills, "), result.err)
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: merged)), expected,
-                           "run \(run): the market from feed's ring, merged by book's progress frames, in the single stream's order")
-            XCTAssertEqual(try sha256(merged), Self.pinnedJournalSHA256, "run \(run): the journal over rings, as pinned")
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: merged)), expected,
+                "run \(run): the market from feed's ring, merged by book's progress frames, in the single stream's "
+                    + "order"
+            )
+            XCTAssertEqual(
+                try sha256(merged), Self.pinnedJournalSHA256, "run \(run): the journal over rings, as pinned")
         }
     }
 
@@ -83,8 +114,9 @@ final class ExecPipelineTests: XCTestCase {
         let run = try replay(journal: first)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertEqual(try replay(journal: second).status, 0)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), try Data(contentsOf: URL(fileURLWithPath: second)),
-                       "the same replay with the same parameters writes the same journal")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: first)), try Data(contentsOf: URL(fileURLWithPath: second)),
+            "the same replay with the same parameters writes the same journal")
 
         // Rebuild from the journal: every fill booked again.
         var ledger = PositionLedger()
@@ -98,15 +130,19 @@ final class ExecPipelineTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs(ledger.position), 5_000_000, "within --max-position 0.05 (5,000,000 lots of 1e-8)")
         let summary = try XCTUnwrap(run.err.split(separator: "\n").first { $0.hasPrefix("exec: BTCUSDT: ") })
         XCTAssertTrue(summary.contains("\(ledger.fills) fills"), String(summary))
-        XCTAssertTrue(summary.contains("realized \(ledger.realizedPnl) and fees \(ledger.fees) ticks × lots"), String(summary))
+        XCTAssertTrue(
+            summary.contains("realized \(ledger.realizedPnl) and fees \(ledger.fees) ticks × lots"), String(summary))
         XCTAssertTrue(summary.contains("\(commands) order commands"), String(summary))
 
         // The report, from the journal alone, says the same; its charts have points to draw.
         let report = try ChildProcess("exec", ["report", first]).finish()
         XCTAssertEqual(report.status, 0, report.err)
-        for (label, value) in [("fills", "\(ledger.fills)"), ("order commands", "\(commands)"),
-                               ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"), ("fees (ticks × lots)", "\(ledger.fees)")] {
-            XCTAssertTrue(report.out.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) \(value)")
+        for (label, value) in [
+            ("fills", "\(ledger.fills)"), ("order commands", "\(commands)"),
+            ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"), ("fees (ticks × lots)", "\(ledger.fees)")
+        ] {
+            XCTAssertTrue(
+                report.out.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) \(value)")
         }
         let polylines = report.out.components(separatedBy: "<polyline ").dropFirst()
         XCTAssertEqual(polylines.count, 6, "mid, bids, asks, spread, inventory, PnL")
@@ -132,9 +168,14 @@ final class ExecPipelineTests: XCTestCase {
         try report.out.write(to: page, atomically: true, encoding: .utf8)
 
         let screenshot = directory.appendingPathComponent("report.png").path
-        let browser = try ChildProcess(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                                  "--user-data-dir=\(directory.path)/profile", "--window-size=1000,2400",
-                                                  "--screenshot=\(screenshot)", page.absoluteString]).finish(timeout: 120)
+        let browser = try ChildProcess(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--user-data-dir=\(directory.path)/profile", "--window-size=1000,2400",
+                "--screenshot=\(screenshot)", page.absoluteString
+            ]
+        ).finish(timeout: 120)
         XCTAssertEqual(browser.status, 0, browser.err)
         var checker = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { checker.deleteLastPathComponent() }
@@ -143,10 +184,11 @@ final class ExecPipelineTests: XCTestCase {
         let colours = ["999", "2a7", "c33", "d80", "36c", "939"]
         let counted = try ChildProcess("/usr/bin/python3", [checker.path, screenshot] + colours).finish(timeout: 120)
         XCTAssertEqual(counted.status, 0, counted.err)
-        let pixels = Dictionary(uniqueKeysWithValues: counted.out.split(separator: "\n").compactMap { line -> (String, Int)? in
-            let parts = line.split(separator: " ")
-            return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? 0) : nil
-        })
+        let pixels = Dictionary(
+            uniqueKeysWithValues: counted.out.split(separator: "\n").compactMap { line -> (String, Int)? in
+                let parts = line.split(separator: " ")
+                return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? 0) : nil
+            })
         for colour in colours { XCTAssertGreaterThan(pixels[colour] ?? 0, 200, "#\(colour) drawn: \(counted.out)") }
     }
 }

@@ -1,6 +1,7 @@
-@testable import ExecCore
 import IPC
 import XCTest
+
+@testable import ExecCore
 
 /// exec's core in-process, with two instruments: each venue's fills are booked to its own
 /// instrument, whichever instrument's frame produced them.
@@ -22,20 +23,39 @@ final class ExecProcessorTests: XCTestCase {
             withUnsafePointer(to: frame) { processor.handle($0) }
         }
         for (id, symbol) in [(UInt32(1), "AAAUSDT"), (2, "BBBUSDT")] {
-            let instrument = try Instrument(id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                            lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
-            feed(Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: id))))
-            feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: id), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5)))
+            let instrument = try Instrument(
+                id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+                lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+            feed(
+                Frame(
+                    InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: id))))
+            feed(
+                Frame(
+                    BookTop(
+                        header: FrameHeader(type: .bookTop, instrument: id), bidPrice: 100, bidSize: 5, askPrice: 101,
+                        askSize: 5)))
         }
         // A bid on each, then a trade through instrument 2's bid only, then the book crossing 1's.
         for id: UInt32 in [1, 2] {
-            feed(Frame(QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: id), bidPrice: 100, bidSize: 7, askPrice: 0, askSize: 0)))
+            feed(
+                Frame(
+                    QuoteIntent(
+                        header: FrameHeader(type: .quoteIntent, instrument: id), bidPrice: 100, bidSize: 7, askPrice: 0,
+                        askSize: 0)))
         }
-        feed(Frame(Trade(header: FrameHeader(type: .trade, instrument: 2), price: 99, size: 50, tradeId: 1, aggressor: .sell)))
+        feed(
+            Frame(
+                Trade(
+                    header: FrameHeader(type: .trade, instrument: 2), price: 99, size: 50, tradeId: 1, aggressor: .sell)
+            ))
         let ledgers = Dictionary(uniqueKeysWithValues: processor.instruments.map { ($0.instrument.id, $0.ledger) })
         XCTAssertEqual(ledgers[2]?.position, 7, "instrument 2's bid filled")
         XCTAssertEqual(ledgers[1]?.position, 0, "instrument 1 traded nothing")
-        feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 5, askPrice: 100, askSize: 5)))
+        feed(
+            Frame(
+                BookTop(
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 5, askPrice: 100,
+                    askSize: 5)))
         let after = Dictionary(uniqueKeysWithValues: processor.instruments.map { ($0.instrument.id, $0.ledger) })
         XCTAssertEqual(after[1]?.position, 7, "the ask came down to instrument 1's bid")
         XCTAssertEqual(after[2]?.position, 7)
@@ -57,19 +77,37 @@ extension ExecProcessorTests {
             frame.header.receiveTimeNs = time
             withUnsafePointer(to: frame) { processor.handle($0) }
         }
-        let instrument = try Instrument(id: 1, symbol: "AAAUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                        lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
-        feed(Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))), at: 1_000)
-        feed(Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5)),
-             at: 2_000)
+        let instrument = try Instrument(
+            id: 1, symbol: "AAAUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+            lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+        feed(
+            Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))),
+            at: 1_000)
+        feed(
+            Frame(
+                BookTop(
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101,
+                    askSize: 5)),
+            at: 2_000)
         // A bid one tick behind the best, at an empty level: nothing ahead of it once it is there.
-        feed(Frame(QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: 99, bidSize: 7, askPrice: 0, askSize: 0)),
-             at: 3_000)
+        feed(
+            Frame(
+                QuoteIntent(
+                    header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: 99, bidSize: 7, askPrice: 0,
+                    askSize: 0)),
+            at: 3_000)
         // It arrives 5 ms later; the next frame is a sell sweeping to 98, 100 ms on.
-        feed(Frame(Trade(header: FrameHeader(type: .trade, instrument: 1), price: 98, size: 50, tradeId: 1, aggressor: .sell)),
-             at: 100_003_000)
-        XCTAssertEqual(processor.instruments.first?.ledger.position, 7, "the trade went through the bid resting since 5 ms")
-        let reports = processor.output.frames.filter { $0.header.messageType == .executionReport }.map { $0.as(ExecutionReport.self).report }
+        feed(
+            Frame(
+                Trade(
+                    header: FrameHeader(type: .trade, instrument: 1), price: 98, size: 50, tradeId: 1, aggressor: .sell)
+            ),
+            at: 100_003_000)
+        XCTAssertEqual(
+            processor.instruments.first?.ledger.position, 7, "the trade went through the bid resting since 5 ms")
+        let reports = processor.output.frames.filter { $0.header.messageType == .executionReport }.map {
+            $0.as(ExecutionReport.self).report
+        }
         XCTAssertEqual(reports, [.ack, .fill], "acknowledged first, then filled")
     }
 }
@@ -79,11 +117,16 @@ extension ExecProcessorTests {
     /// clock's: a live or synthetic market. A replay's stays at its data's, however long exec
     /// waits, so a stage held up on a loaded machine cannot change the journal.
     func testQuietInputMovesMarketTimeOnALiveMarketOnly() throws {
-        for (label, start, moves) in [("live", SystemClock.realtimeNanoseconds(), true),
-                                      ("replay of 2024-08-08", Int64(1_723_161_254_206_652_067), false)] {
+        for (label, start, moves) in [
+            ("live", SystemClock.realtimeNanoseconds(), true),
+            ("replay of 2024-08-08", Int64(1_723_161_254_206_652_067), false)
+        ] {
             let options = try ExecOptions([])
             let processor = ExecProcessor(options: options, output: Recorded(), venues: defaultVenues(options))
-            var frame = Frame(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101, askSize: 5))
+            var frame = Frame(
+                BookTop(
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 101,
+                    askSize: 5))
             frame.header.receiveTimeNs = start
             withUnsafePointer(to: frame) { processor.handle($0) }
             processor.inputArrived(atWallNs: SystemClock.monotonicNanoseconds())
@@ -100,6 +143,7 @@ typealias DefaultPaperVenues = PaperVenues<ConstantLatency, ProportionalQueue, N
 /// The paper venues `exec` makes for `options` without model flags: a constant latency, the
 /// proportional queue, maker and taker rates.
 func defaultVenues(_ options: ExecOptions) -> DefaultPaperVenues {
-    PaperVenues(latency: ConstantLatency(latencyNs: options.entryLatencyNs), marketDataLatencyNs: options.marketDataLatencyNs,
-                queue: ProportionalQueue(), fees: options.fees)
+    PaperVenues(
+        latency: ConstantLatency(latencyNs: options.entryLatencyNs), marketDataLatencyNs: options.marketDataLatencyNs,
+        queue: ProportionalQueue(), fees: options.fees)
 }

@@ -1,9 +1,10 @@
-@testable import ExecCore
 import Foundation
 import Glibc
 import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// The journal keeps every intact record through a crash mid-write and through a damaged byte,
 /// says what it found, and never invents or silently drops a record.
@@ -11,23 +12,31 @@ final class JournalTests: XCTestCase {
     var path: String!
 
     override func setUp() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-journal-\(getpid())-\(UUID().uuidString).jrnl").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tickpipe-journal-\(getpid())-\(UUID().uuidString).jrnl"
+            ).path
     }
 
     override func tearDown() { unlink(path) }
 
-    let instrument = try! Instrument(id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
-                                     lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+    let instrument = try! Instrument(
+        id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1,
+        lotDecimals: 5, priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
 
     /// Record n: a new order with client id n; every third a fill of it.
     func frame(_ n: Int) -> Frame {
         let header = FrameHeader(type: .orderCommand, instrument: 1, receiveTimeNs: Int64(n))
         if n % 3 == 2 {
-            return Frame(ExecutionReport(header: header, report: .fill, side: .buy, clientOrderId: UInt32(n),
-                                         price: 6_100_000 + Int64(n), size: 1_000, fee: 7))
+            return Frame(
+                ExecutionReport(
+                    header: header, report: .fill, side: .buy, clientOrderId: UInt32(n),
+                    price: 6_100_000 + Int64(n), size: 1_000, fee: 7))
         }
-        return Frame(OrderCommand(header: header, command: .new, side: .buy, orderType: .postOnly, timeInForce: .goodTillCancel,
-                                  clientOrderId: UInt32(n), price: 6_100_000 + Int64(n), size: 1_000))
+        return Frame(
+            OrderCommand(
+                header: header, command: .new, side: .buy, orderType: .postOnly, timeInForce: .goodTillCancel,
+                clientOrderId: UInt32(n), price: 6_100_000 + Int64(n), size: 1_000))
     }
 
     func writeJournal(records: Int) throws {
@@ -60,10 +69,15 @@ final class JournalTests: XCTestCase {
         // fdatasync on a pipe fails (EINVAL): the worker keeps the failure for the writer.
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
         let page = mmap(nil, 4_096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
         defer { munmap(page, 4_096) }
-        let worker = try JournalWorker(file: FileDescriptor(rawValue: fds[1], subject: "pipe"), mapping: page, writtenBytes: 0, fileBytes: 0, syncInterval: 1_000_000)
+        let worker = try JournalWorker(
+            file: FileDescriptor(rawValue: fds[1], subject: "pipe"), mapping: page, writtenBytes: 0, fileBytes: 0,
+            syncInterval: 1_000_000)
         XCTAssertNil(worker.failure, "nothing written, nothing synced")
         worker.wrote(upTo: 80)
         let deadline = SystemClock.monotonicNanoseconds() + 5_000_000_000
@@ -85,8 +99,9 @@ final class JournalTests: XCTestCase {
             let all = try readAll()
             XCTAssertEqual(all.frames, (0..<5_000).map(frame), "\(policy)")
             XCTAssertEqual(all.scan.damaged, [], "\(policy)")
-            XCTAssertEqual(fileSize(), JournalDescriptor.headerSize + 5_000 * JournalDescriptor.recordSize,
-                           "\(policy): closed, the file ends at its last record")
+            XCTAssertEqual(
+                fileSize(), JournalDescriptor.headerSize + 5_000 * JournalDescriptor.recordSize,
+                "\(policy): closed, the file ends at its last record")
         }
     }
 
@@ -98,7 +113,10 @@ final class JournalTests: XCTestCase {
         var n = 0
         let end = SystemClock.monotonicNanoseconds() + 500_000_000
         while SystemClock.monotonicNanoseconds() < end {
-            for _ in 0..<400 { try journal.append(frame(n)); n += 1 }
+            for _ in 0..<400 {
+                try journal.append(frame(n))
+                n += 1
+            }
             try journal.flush()
             usleep(2_000)
         }
@@ -120,13 +138,17 @@ final class JournalTests: XCTestCase {
             XCTAssertEqual(length, JournalDescriptor.recordOffset(200_000))
             let fd = open(path, O_RDONLY)
             let view = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)!
-            defer { munmap(view, length); close(fd) }
+            defer {
+                munmap(view, length)
+                close(fd)
+            }
             let page = Int(sysconf(Int32(_SC_PAGESIZE)))
             var resident = [UInt8](repeating: 0, count: (length + page - 1) / page)
             XCTAssertEqual(mincore(view, length, &resident), 0)
             if policy == .none {
-                XCTAssertEqual(resident.suffix(16).map { $0 & 1 }, Array(repeating: 1, count: 16),
-                               "the step's last pages are in memory at open")
+                XCTAssertEqual(
+                    resident.suffix(16).map { $0 & 1 }, Array(repeating: 1, count: 16),
+                    "the step's last pages are in memory at open")
             }
             try journal.append(frame(0))
             try journal.close()
@@ -150,8 +172,11 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(try readAll().frames.count, 10)
         XCTAssertEqual(try readAll().scan.unusedTailBytes, 7 * JournalDescriptor.recordSize)
         let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
-        XCTAssertEqual(opening, Journal.Opening(intactRecords: 10, damaged: [], tornTailBytes: 0,
-                                                unusedTailBytes: 7 * JournalDescriptor.recordSize, created: false))
+        XCTAssertEqual(
+            opening,
+            Journal.Opening(
+                intactRecords: 10, damaged: [], tornTailBytes: 0,
+                unusedTailBytes: 7 * JournalDescriptor.recordSize, created: false))
         XCTAssertEqual(journal.nextSequence, 10, "the next record follows the last written one")
         try journal.append(frame(10))
         try journal.close()
@@ -168,9 +193,12 @@ final class JournalTests: XCTestCase {
         close(fd)
         let all = try readAll()
         XCTAssertEqual(all.frames.count, 8)
-        XCTAssertEqual(all.scan.damaged.map(\.description), [
-            "bytes \(at)..<\(at + 160) (160 bytes, from record 3 on): zeroed, with written records after it; read on from the next intact record",
-        ])
+        XCTAssertEqual(
+            all.scan.damaged.map(\.description),
+            [
+                "bytes \(at)..<\(at + 160) (160 bytes, from record 3 on): zeroed, with written records after it; "
+                    + "read on from the next intact record"
+            ])
         XCTAssertEqual(all.scan.unusedTailBytes, 0)
     }
 
@@ -206,8 +234,13 @@ final class JournalTests: XCTestCase {
         close(fd)
         let all = try readAll()
         XCTAssertEqual(all.frames.count, 9)
-        XCTAssertEqual(all.scan.damaged, [Journal.Damage(record: 4, offset: JournalDescriptor.headerSize + 4 * JournalDescriptor.recordSize,
-                                                         reason: "checksum mismatch")])
+        XCTAssertEqual(
+            all.scan.damaged,
+            [
+                Journal.Damage(
+                    record: 4, offset: JournalDescriptor.headerSize + 4 * JournalDescriptor.recordSize,
+                    reason: "checksum mismatch")
+            ])
         XCTAssertEqual(all.frames[4], frame(5), "the records after the damage are all there")
         let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
         XCTAssertEqual(opening.damaged.count, 1)
@@ -219,7 +252,8 @@ final class JournalTests: XCTestCase {
     func testReadingResynchronisesAfterBytesInsertedOrRemoved() throws {
         try writeJournal(records: 900)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
-        let record = JournalDescriptor.recordSize, header = JournalDescriptor.headerSize
+        let record = JournalDescriptor.recordSize
+        let header = JournalDescriptor.headerSize
         func reread(_ data: Data) throws -> (frames: [Frame], scan: Journal.Scan) {
             try data.write(to: URL(fileURLWithPath: path))
             return try readAll()
@@ -229,13 +263,17 @@ final class JournalTests: XCTestCase {
         removed.removeSubrange((header + 100 * record)..<(header + 101 * record))
         var result = try reread(removed)
         XCTAssertEqual(result.frames.count, 899)
-        XCTAssertEqual(result.scan.damaged.map(\.description), ["before byte \(header + 100 * record): records 100 to 100 missing"])
+        XCTAssertEqual(
+            result.scan.damaged.map(\.description), ["before byte \(header + 100 * record): records 100 to 100 missing"]
+        )
         // A copy of an earlier record inserted: skipped as out of place, every record kept.
         var inserted = original
         inserted.insert(contentsOf: original[(header + 3 * record)..<(header + 4 * record)], at: header + 500 * record)
         result = try reread(inserted)
         XCTAssertEqual(result.frames.count, 900)
-        XCTAssertEqual(result.scan.damaged.map(\.description), ["record 500 at byte \(header + 500 * record): sequence 3 out of place"])
+        XCTAssertEqual(
+            result.scan.damaged.map(\.description),
+            ["record 500 at byte \(header + 500 * record): sequence 3 out of place"])
         // Seven stray bytes in the middle and 13 cut from a record: only the record they hit is lost.
         var shifted = original
         shifted.insert(contentsOf: [1, 2, 3, 4, 5, 6, 7], at: header + 200 * record + 10)
@@ -274,7 +312,8 @@ final class JournalTests: XCTestCase {
         let fifo = path + ".fifo"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         defer { unlink(fifo) }
-        for (file, kind) in [(FileManager.default.temporaryDirectory.path, "a directory"), (fifo, "not a regular file")] {
+        for (file, kind) in [(FileManager.default.temporaryDirectory.path, "a directory"), (fifo, "not a regular file")]
+        {
             let run = try ChildProcess("exec", ["journal", file]).finish(timeout: 10)
             XCTAssertEqual(run.status, 1, run.err)
             XCTAssertEqual(run.err, "exec: journal \(file): \(kind), not a journal\n")
@@ -283,14 +322,16 @@ final class JournalTests: XCTestCase {
 
     /// Records hold frames: the journal's version moves with the frame layout's.
     func testTheJournalVersionFollowsTheFrameLayout() {
-        XCTAssertEqual(JournalDescriptor.frameLayoutVersion, FrameLayout.version,
-                       "FrameLayout.version moved: bump JournalDescriptor.layoutVersion and frameLayoutVersion with it")
+        XCTAssertEqual(
+            JournalDescriptor.frameLayoutVersion, FrameLayout.version,
+            "FrameLayout.version moved: bump JournalDescriptor.layoutVersion and frameLayoutVersion with it")
     }
 
     func testAFileThatIsNotAJournalIsRefusedAndLeftAlone() throws {
         try "not a journal at all, but someone's notes\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Journal.open(path, policy: .always, appending: true)) { error in
-            XCTAssertTrue("\(error)".hasSuffix("not a tickpipe journal (wrong magic); refusing to touch it"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".hasSuffix("not a tickpipe journal (wrong magic); refusing to touch it"), "\(error)")
         }
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "not a journal at all, but someone's notes\n")
     }
@@ -299,16 +340,19 @@ final class JournalTests: XCTestCase {
         try writeJournal(records: 4)
         let clean = try ChildProcess("exec", ["journal", path]).finish()
         XCTAssertEqual(clean.status, 0, clean.err)
-        XCTAssertEqual(clean.out.split(separator: "\n").map(String.init), [
-            JournalCSV.header,
-            "1,orderCommand,BTCUSDT,1,0,new,buy,postOnly,goodTillCancel,1,0,,61000.01000000,0.01000000,,,,,",
-            "2,executionReport,BTCUSDT,2,0,fill,buy,,,2,,none,61000.02000000,0.01000000,7,,,,",
-            "3,orderCommand,BTCUSDT,3,0,new,buy,postOnly,goodTillCancel,3,0,,61000.03000000,0.01000000,,,,,",
-        ])
+        XCTAssertEqual(
+            clean.out.split(separator: "\n").map(String.init),
+            [
+                JournalCSV.header,
+                "1,orderCommand,BTCUSDT,1,0,new,buy,postOnly,goodTillCancel,1,0,,61000.01000000,0.01000000,,,,,",
+                "2,executionReport,BTCUSDT,2,0,fill,buy,,,2,,none,61000.02000000,0.01000000,7,,,,",
+                "3,orderCommand,BTCUSDT,3,0,new,buy,postOnly,goodTillCancel,3,0,,61000.03000000,0.01000000,,,,,"
+            ])
         XCTAssertEqual(truncate(path, off_t(JournalDescriptor.headerSize + 3 * JournalDescriptor.recordSize + 10)), 0)
         let torn = try ChildProcess("exec", ["journal", path]).finish()
         XCTAssertEqual(torn.status, 1)
         XCTAssertEqual(torn.out.split(separator: "\n").count, 3)
-        XCTAssertEqual(torn.err, "exec: journal \(path!): torn tail: the last 10 bytes are a partial record (a crash mid-write)\n")
+        XCTAssertEqual(
+            torn.err, "exec: journal \(path!): torn tail: the last 10 bytes are a partial record (a crash mid-write)\n")
     }
 }

@@ -1,7 +1,8 @@
-@testable import ExecCore
 import Glibc
 import IPC
 import XCTest
+
+@testable import ExecCore
 
 /// The rules exec merges feed's market and signal's output by (the end-to-end test runs both
 /// wirings on the real recording and compares the journals byte for byte).
@@ -15,8 +16,10 @@ final class MarketMergeTests: XCTestCase {
     }
 
     func progress(_ through: Int64) -> Frame {
-        Frame(Control(header: FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through),
-                      command: .progress, senderPid: getpid(), value: through))
+        Frame(
+            Control(
+                header: FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through),
+                command: .progress, senderPid: getpid(), value: through))
     }
 
     func testAMessageWaitsUntilSignalVouchedForTheOnesBeforeIt() {

@@ -1,15 +1,17 @@
-@testable import ExecCore
 import Foundation
 import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// The paper venue's models as the flags choose them: recorded latencies interpolated, a fee
 /// schedule per instrument, the queue model's flags; and each through the real `exec` on the
 /// real recording.
 final class ModelTests: XCTestCase {
     func file(_ name: String, _ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-model-\(getpid())-\(name)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-model-\(getpid())-\(name)")
+            .path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         addTeardownBlock { unlink(path) }
         return path
@@ -17,7 +19,9 @@ final class ModelTests: XCTestCase {
 
     /// hftbacktest's IntpOrderLatency: linear between the recorded orders, theirs outside them.
     func testRecordedLatenciesAreInterpolatedBetweenOrders() throws {
-        let path = try file("latency", """
+        let path = try file(
+            "latency",
+            """
             # request_ns, exchange_ns, response_ns
             1000,1100,1200
             2000,2300,2400
@@ -36,10 +40,13 @@ final class ModelTests: XCTestCase {
 
     func testABadLatencyFileIsNamedByLine() throws {
         let cases = [
-            ("1000,1100\n", ":1: expected three timestamps in nanoseconds (request, exchange, response), found '1000,1100'"),
+            (
+                "1000,1100\n",
+                ":1: expected three timestamps in nanoseconds (request, exchange, response), found '1000,1100'"
+            ),
             ("1000,900,1200\n", ":1: the exchange time must follow the request and the response the exchange"),
             ("1000,1100,1200\n1000,1200,1300\n", ":2: request times must increase (1000 after 1000)"),
-            ("# nothing\n", ": no orders in it"),
+            ("# nothing\n", ": no orders in it")
         ]
         for (index, (text, expected)) in cases.enumerated() {
             let path = try file("bad-latency-\(index)", text)
@@ -53,27 +60,36 @@ final class ModelTests: XCTestCase {
     }
 
     func testAFeeScheduleGivesEachInstrumentItsRates() throws {
-        let path = try file("fees", """
+        let path = try file(
+            "fees",
+            """
             # symbol maker taker
             BTCUSDT  -10  400
             *        100  1000
             """)
         let schedule = try FeeSchedule(path: path, others: NotionalFees(makerMillionths: 1, takerMillionths: 2))
-        let btc = try Instrument(id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
-                                 priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
-        let eth = try Instrument(id: 2, symbol: "ETHUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 4,
-                                 priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        let btc = try Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        let eth = try Instrument(
+            id: 2, symbol: "ETHUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 4,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
         XCTAssertEqual(schedule.applying(to: btc).fee(price: 1_000_000, size: 1_000, maker: true), -10_000)
         XCTAssertEqual(schedule.applying(to: btc).fee(price: 1_000_000, size: 1_000, maker: false), 400_000)
-        XCTAssertEqual(schedule.applying(to: eth).fee(price: 1_000_000, size: 1_000, maker: true), 100_000, "the * line")
+        XCTAssertEqual(
+            schedule.applying(to: eth).fee(price: 1_000_000, size: 1_000, maker: true), 100_000, "the * line")
         XCTAssertEqual(schedule.applying(to: btc).maxRateMillionths, 400)
         XCTAssertEqual(schedule.applying(to: eth).maxRateMillionths, 1_000)
-        let unnamed = try FeeSchedule(path: try file("fees-btc", "BTCUSDT 0 0\n"), others: NotionalFees(makerMillionths: 1, takerMillionths: 2))
-        XCTAssertEqual(unnamed.applying(to: eth).fee(price: 1_000_000, size: 1_000, maker: false), 2_000, "the flags' rates")
+        let unnamed = try FeeSchedule(
+            path: try file("fees-btc", "BTCUSDT 0 0\n"), others: NotionalFees(makerMillionths: 1, takerMillionths: 2))
+        XCTAssertEqual(
+            unnamed.applying(to: eth).fee(price: 1_000_000, size: 1_000, maker: false), 2_000, "the flags' rates")
 
-        let bad = [("BTCUSDT 10\n", ":1: expected a symbol and two rates in millionths (maker, taker), found 'BTCUSDT 10'"),
-                   ("BTCUSDT 10 20000\n", ":1: rates must be within -10000...10000 millionths (±1 %)"),
-                   ("BTCUSDT 1 2\nBTCUSDT 3 4\n", ":2: BTCUSDT already on line 1")]
+        let bad = [
+            ("BTCUSDT 10\n", ":1: expected a symbol and two rates in millionths (maker, taker), found 'BTCUSDT 10'"),
+            ("BTCUSDT 10 20000\n", ":1: rates must be within -10000...10000 millionths (±1 %)"),
+            ("BTCUSDT 1 2\nBTCUSDT 3 4\n", ":2: BTCUSDT already on line 1")
+        ]
         for (index, (text, expected)) in bad.enumerated() {
             let path = try file("bad-fees-\(index)", text)
             XCTAssertThrowsError(try FeeSchedule(path: path, others: NotionalFees())) { error in
@@ -90,7 +106,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(try ExecOptions(["--queue-model", "power", "--queue-power", "4"]).queue, .power(4))
         XCTAssertEqual(try ExecOptions(["--queue-model", "risk-averse"]).queue, .riskAverse)
         XCTAssertThrowsError(try ExecOptions(["--queue-model", "risk-averse", "--queue-power", "2"])) { error in
-            XCTAssertEqual("\(error)", "--queue-power is the power model's; not with --queue-model proportional or risk-averse")
+            XCTAssertEqual(
+                "\(error)", "--queue-power is the power model's; not with --queue-model proportional or risk-averse")
         }
         XCTAssertThrowsError(try ExecOptions(["--queue-model", "fifo"])) { error in
             XCTAssertEqual("\(error)", "--queue-model 'fifo': expected proportional, power or risk-averse")
@@ -110,13 +127,23 @@ final class ModelTests: XCTestCase {
         func replay(_ name: String, _ models: [String]) throws -> (journal: Data, fills: Int) {
             let data = try sharedDataDirectory()
             let journal = directory.appendingPathComponent("\(name).jrnl").path
-            let feed = try ChildProcess("feed", ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                                                 "--exchange-info", "\(data)/cryptofeed/BINANCE.0"], handsOnStdout: true)
-            let book = try ChildProcess("book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-            let signal = try ChildProcess("signal", ["--out", "-", "--pass-through", "--strategy", "fixed", "--spread-ticks", "1",
-                                                     "--quote-size", "0.01", "--max-position", "0.05"],
-                                          stdin: book.stdoutHandle, handsOnStdout: true)
-            let exec = try ChildProcess("exec", ["--journal", journal, "--max-position", "0.05"] + models, stdin: signal.stdoutHandle)
+            let feed = try ChildProcess(
+                "feed",
+                [
+                    "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                    "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+                ], handsOnStdout: true)
+            let book = try ChildProcess(
+                "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+            let signal = try ChildProcess(
+                "signal",
+                [
+                    "--out", "-", "--pass-through", "--strategy", "fixed", "--spread-ticks", "1",
+                    "--quote-size", "0.01", "--max-position", "0.05"
+                ],
+                stdin: book.stdoutHandle, handsOnStdout: true)
+            let exec = try ChildProcess(
+                "exec", ["--journal", journal, "--max-position", "0.05"] + models, stdin: signal.stdoutHandle)
             let result = exec.finish(timeout: 300)
             for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
             XCTAssertEqual(result.status, 0, "\(name): \(result.err)")
@@ -126,7 +153,8 @@ final class ModelTests: XCTestCase {
         }
         let fees = ["--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"]
         let defaults = try replay("defaults", fees)
-        let proportional = try replay("proportional", fees + ["--queue-model", "proportional", "--entry-latency-ms", "5"])
+        let proportional = try replay(
+            "proportional", fees + ["--queue-model", "proportional", "--entry-latency-ms", "5"])
         XCTAssertEqual(proportional.journal, defaults.journal, "the named defaults are the defaults")
         let riskAverse = try replay("risk-averse", fees + ["--queue-model", "risk-averse"])
         XCTAssertGreaterThan(defaults.fills, 100)
@@ -136,11 +164,13 @@ final class ModelTests: XCTestCase {
         XCTAssertNotEqual(power.journal, defaults.journal, "cancels placed by the power model")
 
         let latency = try file("five-ms", "0,5000000,6000000\n")
-        XCTAssertEqual(try replay("recorded-latency", fees + ["--latency-file", latency]).journal, defaults.journal,
-                       "5 ms recorded throughout is --entry-latency-ms 5")
+        XCTAssertEqual(
+            try replay("recorded-latency", fees + ["--latency-file", latency]).journal, defaults.journal,
+            "5 ms recorded throughout is --entry-latency-ms 5")
         let schedule = try file("schedule", "BTCUSDT -10 400\n* 0 0\n")
-        XCTAssertEqual(try replay("schedule", ["--fee-schedule", schedule]).journal, defaults.journal,
-                       "BTCUSDT's line gives it the rates the flags gave")
+        XCTAssertEqual(
+            try replay("schedule", ["--fee-schedule", schedule]).journal, defaults.journal,
+            "BTCUSDT's line gives it the rates the flags gave")
 
         let missing = try ChildProcess("exec", ["--latency-file", "/nonexistent"]).finish()
         XCTAssertEqual(missing.status, 1)

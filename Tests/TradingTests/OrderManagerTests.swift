@@ -1,15 +1,19 @@
-@testable import ExecCore
 import IPC
 import XCTest
 
+@testable import ExecCore
+
 final class OrderManagerTests: XCTestCase {
     func intent(bid: Int64, bidSize: Int64 = 1_000, ask: Int64, askSize: Int64 = 1_000) -> QuoteIntent {
-        QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: bidSize, askPrice: ask, askSize: askSize)
+        QuoteIntent(
+            header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: bidSize, askPrice: ask,
+            askSize: askSize)
     }
 
     func report(_ kind: ExecutionReport.Report, _ id: UInt32, size: Int64 = 0) -> ExecutionReport {
-        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: kind, side: .buy,
-                        clientOrderId: id, price: 0, size: size)
+        ExecutionReport(
+            header: FrameHeader(type: .executionReport, instrument: 1), report: kind, side: .buy,
+            clientOrderId: id, price: 0, size: size)
     }
 
     func describe(_ commands: [OrderCommand]) -> [String] {
@@ -18,23 +22,29 @@ final class OrderManagerTests: XCTestCase {
 
     func testTheFewestOrdersReachTheIntent() {
         var manager = OrderManager(instrument: 1, limits: OrderManager.Limits())
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)),
-                       ["new 1/0 buy 1000@99", "new 2/0 sell 1000@101"])
-        XCTAssertEqual(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 1), [],
-                       "nothing more while the venue has not answered")
+        XCTAssertEqual(
+            describe(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)),
+            ["new 1/0 buy 1000@99", "new 2/0 sell 1000@101"])
+        XCTAssertEqual(
+            manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 1), [],
+            "nothing more while the venue has not answered")
         manager.apply(report(.ack, 1))
         manager.apply(report(.ack, 2))
-        XCTAssertEqual(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 2), [], "already there")
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 3)),
-                       ["replace 3/1 buy 1000@98"])
+        XCTAssertEqual(
+            manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 2), [], "already there")
+        XCTAssertEqual(
+            describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: false, nowNs: 3)),
+            ["replace 3/1 buy 1000@98"])
         manager.apply(report(.ack, 3))
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, bidSize: 0, ask: 101), mid: 100, halted: false, nowNs: 4)),
-                       ["cancel 0/3 buy 0@0"])
+        XCTAssertEqual(
+            describe(manager.commands(for: intent(bid: 98, bidSize: 0, ask: 101), mid: 100, halted: false, nowNs: 4)),
+            ["cancel 0/3 buy 0@0"])
         XCTAssertEqual(manager.bid?.state, .pendingCancel)
         manager.apply(report(.cancelled, 3))
         XCTAssertNil(manager.bid)
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: true, nowNs: 5)),
-                       ["cancel 0/2 sell 0@0"], "halted: everything is cancelled, nothing new")
+        XCTAssertEqual(
+            describe(manager.commands(for: intent(bid: 98, ask: 101), mid: 100, halted: true, nowNs: 5)),
+            ["cancel 0/2 sell 0@0"], "halted: everything is cancelled, nothing new")
     }
 
     func testFillsMoveTheStates() {
@@ -51,32 +61,46 @@ final class OrderManagerTests: XCTestCase {
     }
 
     func testPreTradeLimitsRefuseWithTheReason() {
-        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits(
-            maxOrderLots: 500, priceBandMillionths: 10_000, maxOpenOrders: 2, maxOrdersPerSecond: 3))
+        var manager = OrderManager(
+            instrument: 1,
+            limits: OrderManager.Limits(
+                maxOrderLots: 500, priceBandMillionths: 10_000, maxOpenOrders: 2, maxOrdersPerSecond: 3))
         XCTAssertEqual(manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0), [])
         XCTAssertEqual(manager.refusals.first, "order size 1000 lots over the limit of 500")
         // 1 % band around 10000: 9900...10100.
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_850, bidSize: 500, ask: 10_050, askSize: 500), mid: 10_000,
-                                                 halted: false, nowNs: 1)), ["new 1/0 sell 500@10050"])
+        XCTAssertEqual(
+            describe(
+                manager.commands(
+                    for: intent(bid: 9_850, bidSize: 500, ask: 10_050, askSize: 500), mid: 10_000,
+                    halted: false, nowNs: 1)), ["new 1/0 sell 500@10050"])
         XCTAssertEqual(manager.refusals.last, "price 9850 outside the band of 10000 millionths around the mid 10000")
         manager.apply(report(.ack, 1))
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_950, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
-                                                 halted: false, nowNs: 2)), ["new 2/0 buy 500@9950", "replace 3/1 sell 500@10060"])
+        XCTAssertEqual(
+            describe(
+                manager.commands(
+                    for: intent(bid: 9_950, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                    halted: false, nowNs: 2)), ["new 2/0 buy 500@9950", "replace 3/1 sell 500@10060"])
         manager.apply(report(.ack, 2))
         manager.apply(report(.ack, 3))
-        XCTAssertEqual(manager.commands(for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
-                                        halted: false, nowNs: 3), [])
+        XCTAssertEqual(
+            manager.commands(
+                for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                halted: false, nowNs: 3), [])
         XCTAssertEqual(manager.refusals.last, "3 orders in the last second, the limit is 3")
-        XCTAssertEqual(describe(manager.commands(for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
-                                                 halted: false, nowNs: 1_000_000_001)), ["replace 4/2 buy 500@9960"],
-                       "a second later the rate allows it")
+        XCTAssertEqual(
+            describe(
+                manager.commands(
+                    for: intent(bid: 9_960, bidSize: 500, ask: 10_060, askSize: 500), mid: 10_000,
+                    halted: false, nowNs: 1_000_000_001)), ["replace 4/2 buy 500@9960"],
+            "a second later the rate allows it")
     }
 }
 
 final class PositionLedgerTests: XCTestCase {
     func fill(_ side: Side, _ size: Int64, at price: Int64, fee: Int64 = 0) -> ExecutionReport {
-        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: .fill, side: side,
-                        clientOrderId: 1, price: price, size: size, fee: fee)
+        ExecutionReport(
+            header: FrameHeader(type: .executionReport, instrument: 1), report: .fill, side: side,
+            clientOrderId: 1, price: price, size: size, fee: fee)
     }
 
     func testFirstInFirstOutExactPnl() {
@@ -108,7 +132,9 @@ final class PositionLedgerTests: XCTestCase {
 
     func testARoundTripRealizesExactlyAndLeavesNothingOpen() {
         var ledger = PositionLedger()
-        [fill(.buy, 300, at: 10), fill(.sell, 100, at: 12), fill(.buy, 200, at: 11), fill(.sell, 400, at: 9)].forEach { ledger.book($0) }
+        [fill(.buy, 300, at: 10), fill(.sell, 100, at: 12), fill(.buy, 200, at: 11), fill(.sell, 400, at: 9)].forEach {
+            ledger.book($0)
+        }
         XCTAssertEqual(ledger.position, 0)
         XCTAssertTrue(ledger.open.isEmpty)
         // 100 × (12 − 10) + 200 × (9 − 10) + 200 × (9 − 11) = 200 − 200 − 400
@@ -120,7 +146,8 @@ final class PositionLedgerTests: XCTestCase {
     /// (10^9 units of a 1e-8 lot). Every product is exact in 128 bits, where 64 would trap.
     func testMoneyAtTheExtremesIsExact() {
         var ledger = PositionLedger()
-        let price: Int64 = 1_000_000_000_000_000, lots: Int64 = 100_000_000_000_000_000
+        let price: Int64 = 1_000_000_000_000_000
+        let lots: Int64 = 100_000_000_000_000_000
         ledger.book(fill(.buy, lots, at: price, fee: Int64.max))
         ledger.book(fill(.buy, lots, at: price + 7, fee: Int64.max))
         ledger.book(fill(.sell, 2 * lots, at: price - 3, fee: Int64.max))
@@ -129,7 +156,9 @@ final class PositionLedgerTests: XCTestCase {
         XCTAssertEqual(ledger.fees, 3 * Int128(Int64.max))
         XCTAssertEqual(ledger.volume, 4 * Int128(lots))
         ledger.book(fill(.sell, lots, at: price, fee: 0))
-        XCTAssertEqual(ledger.unrealizedPnl(mark: FrameLayout.maxQuantity), -Int128(FrameLayout.maxQuantity - price) * Int128(lots))
+        XCTAssertEqual(
+            ledger.unrealizedPnl(mark: FrameLayout.maxQuantity), -Int128(FrameLayout.maxQuantity - price) * Int128(lots)
+        )
         let (snapshot, money) = ledger.report(instrument: 1, timeNs: 5, mark: FrameLayout.maxQuantity).frames
         var reader = PositionReportReader()
         XCTAssertNil(reader.add(Frame(snapshot), at: 10))
@@ -144,12 +173,15 @@ final class PositionLedgerTests: XCTestCase {
 /// The position limit counts the orders working, not only the position.
 final class PositionLimitTests: XCTestCase {
     func intent(bid: Int64, ask: Int64, size: Int64) -> QuoteIntent {
-        QuoteIntent(header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: size, askPrice: ask, askSize: size)
+        QuoteIntent(
+            header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: bid, bidSize: size, askPrice: ask,
+            askSize: size)
     }
 
     func ack(_ command: OrderCommand) -> ExecutionReport {
-        ExecutionReport(header: FrameHeader(type: .executionReport, instrument: 1), report: .ack, side: command.side,
-                        clientOrderId: command.clientOrderId, price: command.price, size: command.size, fee: 0)
+        ExecutionReport(
+            header: FrameHeader(type: .executionReport, instrument: 1), report: .ack, side: command.side,
+            clientOrderId: command.clientOrderId, price: command.price, size: command.size, fee: 0)
     }
 
     func testAnOrderIsSizedSoThatEveryFillStaysWithinTheLimit() {
@@ -157,16 +189,19 @@ final class PositionLimitTests: XCTestCase {
         limits.maxPositionLots = 1_000
         var manager = OrderManager(instrument: 1, limits: limits)
         // 950 long: a bid of 100 would take it to 1050; it goes out as 50.
-        let first = manager.commands(for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 0)
+        let first = manager.commands(
+            for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 0)
         XCTAssertEqual(first.map { "\($0.command) \($0.side) \($0.size)" }, ["new buy 50", "new sell 100"])
         first.forEach { manager.apply(ack($0)) }
         // Moving the bid while 50 may still fill before the replace arrives: nothing left to add,
         // so the bid is cancelled rather than replaced.
-        let second = manager.commands(for: intent(bid: 98, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 1)
+        let second = manager.commands(
+            for: intent(bid: 98, ask: 101, size: 100), mid: 100, position: 950, halted: false, nowNs: 1)
         XCTAssertEqual(second.map { "\($0.command) \($0.side)" }, ["cancel buy"])
         // At the limit no bid goes out at all; the ask still may.
         var fresh = OrderManager(instrument: 1, limits: limits)
-        let atLimit = fresh.commands(for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 1_000, halted: false, nowNs: 0)
+        let atLimit = fresh.commands(
+            for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 1_000, halted: false, nowNs: 0)
         XCTAssertEqual(atLimit.map { "\($0.command) \($0.side) \($0.size)" }, ["new sell 100"])
     }
 
@@ -174,8 +209,9 @@ final class PositionLimitTests: XCTestCase {
         var limits = OrderManager.Limits()
         limits.feeMillionths = 1_000
         var manager = OrderManager(instrument: 1, limits: limits)
-        let commands = manager.commands(for: intent(bid: 1_000_000_000_000_000, ask: 1_000_000_000_000_001, size: 100_000_000_000_000),
-                                        mid: nil, halted: false, nowNs: 0)
+        let commands = manager.commands(
+            for: intent(bid: 1_000_000_000_000_000, ask: 1_000_000_000_000_001, size: 100_000_000_000_000),
+            mid: nil, halted: false, nowNs: 0)
         XCTAssertEqual(commands, [])
         XCTAssertEqual(manager.refusals.count, 2)
         XCTAssertTrue(manager.refusals[0].contains("would pass 2^63 ticks × lots"), manager.refusals[0])

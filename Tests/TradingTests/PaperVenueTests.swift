@@ -1,6 +1,7 @@
-@testable import ExecCore
 import IPC
 import XCTest
+
+@testable import ExecCore
 
 /// The paper venue with exec's default models: a constant latency, the proportional queue,
 /// maker and taker rates.
@@ -11,28 +12,41 @@ final class PaperVenueTests: XCTestCase {
     let latency: Int64 = 5_000_000
 
     func venue(makerFee: Int64 = 0, takerFee: Int64 = 0) -> DefaultPaperVenue {
-        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: ProportionalQueue(),
-                               fees: NotionalFees(makerMillionths: makerFee, takerMillionths: takerFee))
+        let venue = PaperVenue(
+            instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: ProportionalQueue(),
+            fees: NotionalFees(makerMillionths: makerFee, takerMillionths: takerFee))
         var none: [ExecutionReport] = []
-        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101, askSize: 4_000),
-                  nowNs: 0, into: &none)
+        venue.top(
+            BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5_000, askPrice: 101,
+                askSize: 4_000),
+            nowNs: 0, into: &none)
         venue.level(.bid, price: 100, size: 5_000)
         venue.level(.ask, price: 101, size: 4_000)
         return venue
     }
 
-    func order(_ id: UInt32, _ side: Side, _ price: Int64, _ size: Int64, type: OrderCommand.OrderType = .postOnly,
-               timeInForce: OrderCommand.TimeInForce = .goodTillCancel) -> OrderCommand {
-        OrderCommand(header: FrameHeader(type: .orderCommand, instrument: 1), command: .new, side: side, orderType: type,
-                     timeInForce: timeInForce, clientOrderId: id, price: price, size: size)
+    func order(
+        _ id: UInt32, _ side: Side, _ price: Int64, _ size: Int64, type: OrderCommand.OrderType = .postOnly,
+        timeInForce: OrderCommand.TimeInForce = .goodTillCancel
+    ) -> OrderCommand {
+        OrderCommand(
+            header: FrameHeader(type: .orderCommand, instrument: 1), command: .new, side: side, orderType: type,
+            timeInForce: timeInForce, clientOrderId: id, price: price, size: size)
     }
 
     func trade(_ price: Int64, _ size: Int64, aggressor: Side) -> Trade {
-        Trade(header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: aggressor)
+        Trade(
+            header: FrameHeader(type: .trade, instrument: 1), price: price, size: size, tradeId: 1, aggressor: aggressor
+        )
     }
 
     func summary(_ reports: [ExecutionReport]) -> [String] {
-        reports.map { "\($0.report) \($0.clientOrderId) \($0.size)@\($0.price)\($0.fee != 0 ? " fee \($0.fee)" : "")\($0.rejectReason != .none ? " \($0.rejectReason)" : "")" }
+        reports.map {
+            let fee = $0.fee != 0 ? " fee \($0.fee)" : ""
+            let reason = $0.rejectReason != .none ? " \($0.rejectReason)" : ""
+            return "\($0.report) \($0.clientOrderId) \($0.size)@\($0.price)\(fee)\(reason)"
+        }
     }
 
     func testJoinsBehindTheLevelAndTradesEatTheQueueFirst() {
@@ -64,7 +78,9 @@ final class PaperVenueTests: XCTestCase {
         venue.advance(to: latency, into: &reports)
         reports = []
         let top = { (bid: Int64, ask: Int64) in
-            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: ask, askSize: 1)
+            BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: ask, askSize: 1
+            )
         }
         venue.top(top(99, 101), nowNs: latency + 1, into: &reports)
         XCTAssertEqual(summary(reports), [], "the ask at 101 is still above our bid at 100")
@@ -111,12 +127,12 @@ final class PaperVenueTests: XCTestCase {
         XCTAssertEqual(venue.order(1)?.queue?.ahead, 500)
     }
 
-
     /// `--queue-power 2` (hftbacktest's power_prob_queue_model(2)): the share of a cancel ahead
     /// of us is ahead² / (ahead² + behind²), worked by hand; beyond the size behind, it was ahead.
     func testQueuePowerTwoPutsCancelsOnTheLongerSide() {
-        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: PowerQueue(power: 2),
-                               fees: NotionalFees())
+        let venue = PaperVenue(
+            instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: PowerQueue(power: 2),
+            fees: NotionalFees())
         var reports: [ExecutionReport] = []
         venue.level(.bid, price: 100, size: 5_000)
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
@@ -137,8 +153,9 @@ final class PaperVenueTests: XCTestCase {
     /// `--queue-model risk-averse` (hftbacktest's RiskAverseQueueModel): cancels never move us
     /// up, only trades do; the queue ahead is cut only when the level is shorter than it.
     func testTheRiskAverseQueueMovesOnlyOnTrades() {
-        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: RiskAverseQueue(),
-                               fees: NotionalFees())
+        let venue = PaperVenue(
+            instrument: 1, latency: ConstantLatency(latencyNs: latency), queue: RiskAverseQueue(),
+            fees: NotionalFees())
         var reports: [ExecutionReport] = []
         venue.level(.bid, price: 100, size: 5_000)
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
@@ -184,13 +201,16 @@ final class PaperVenueTests: XCTestCase {
         venue.submit(order(2, .sell, 102, 1_000), nowNs: 0, into: &reports)
         venue.advance(to: latency, into: &reports)
         venue.trade(trade(103, 10, aggressor: .buy), nowNs: latency + 1, into: &reports)
-        XCTAssertEqual(summary(reports).sorted(), ["ack 1 1000@101", "ack 2 1000@102", "fill 1 1000@101 fee 40", "fill 2 1000@102 fee -5"])
+        XCTAssertEqual(
+            summary(reports).sorted(),
+            ["ack 1 1000@101", "ack 2 1000@102", "fill 1 1000@101 fee 40", "fill 2 1000@102 fee -5"])
     }
 
     func testIOCTakesWhatTheTouchShowsAndCancelsTheRest() {
         let venue = venue()
         var reports: [ExecutionReport] = []
-        venue.submit(order(1, .buy, 101, 6_000, type: .limit, timeInForce: .immediateOrCancel), nowNs: 0, into: &reports)
+        venue.submit(
+            order(1, .buy, 101, 6_000, type: .limit, timeInForce: .immediateOrCancel), nowNs: 0, into: &reports)
         venue.advance(to: latency, into: &reports)
         XCTAssertEqual(summary(reports), ["ack 1 6000@101", "partialFill 1 4000@101", "cancelled 1 2000@101"])
     }
@@ -207,8 +227,11 @@ final class PaperVenueTests: XCTestCase {
         venue.submit(cancel, nowNs: latency, into: &reports)
         XCTAssertNotNil(venue.order(1), "resting while the cancel is on its way")
         // The best ask comes down to our bid before the cancel arrives: the order fills.
-        venue.top(BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 10, askPrice: 100, askSize: 10),
-                  nowNs: latency + 1, into: &reports)
+        venue.top(
+            BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 99, bidSize: 10, askPrice: 100,
+                askSize: 10),
+            nowNs: latency + 1, into: &reports)
         venue.advance(to: 2 * latency, into: &reports)
         XCTAssertEqual(summary(reports), ["ack 1 1000@100", "fill 1 1000@100"], "the cancel found nothing left")
 
@@ -228,8 +251,9 @@ final class PaperVenueTests: XCTestCase {
     /// With market data 2 ms old on arrival, an order sent now meets the book as the data will
     /// show it entry + 2 ms from now; so does a cancel.
     func testMarketDataLatencyAddsToTheTrip() {
-        let venue = PaperVenue(instrument: 1, latency: ConstantLatency(latencyNs: latency), marketDataLatencyNs: 2_000_000,
-                               queue: ProportionalQueue(), fees: NotionalFees())
+        let venue = PaperVenue(
+            instrument: 1, latency: ConstantLatency(latencyNs: latency), marketDataLatencyNs: 2_000_000,
+            queue: ProportionalQueue(), fees: NotionalFees())
         var reports: [ExecutionReport] = []
         venue.level(.bid, price: 100, size: 5_000)
         venue.submit(order(1, .buy, 100, 1_000), nowNs: 0, into: &reports)
@@ -282,11 +306,14 @@ final class PaperVenueTests: XCTestCase {
         check(PowerQueue(power: 10))
         check(RiskAverseQueue())
         var queue = QueuePosition(levelSizeAtJoin: 6 * lots)
-        queue.levelChanged(before: 9 * lots, after: 6 * lots, traded: 0, model: ProportionalQueue()) // 3/9 of the cancels were ahead of us (6 of 9)
+        // 3/9 of the cancels were ahead of us (6 of 9).
+        queue.levelChanged(before: 9 * lots, after: 6 * lots, traded: 0, model: ProportionalQueue())
         XCTAssertEqual(queue.ahead, 4 * lots)
-        XCTAssertEqual(NotionalFees.fee(price: FrameLayout.maxQuantity, size: FrameLayout.maxQuantity, millionths: 1),
-                       Int64.max, "past 64 bits a fee is held there; the order manager refuses such orders")
-        XCTAssertEqual(NotionalFees.fee(price: 1_000_000_000_000_000, size: 1_000, millionths: -100), -100_000_000_000_000)
+        XCTAssertEqual(
+            NotionalFees.fee(price: FrameLayout.maxQuantity, size: FrameLayout.maxQuantity, millionths: 1),
+            Int64.max, "past 64 bits a fee is held there; the order manager refuses such orders")
+        XCTAssertEqual(
+            NotionalFees.fee(price: 1_000_000_000_000_000, size: 1_000, millionths: -100), -100_000_000_000_000)
         XCTAssertEqual(NotionalFees.fee(price: 3, size: 5, millionths: 100_000), 2, "1.5 rounds away from zero")
     }
 }

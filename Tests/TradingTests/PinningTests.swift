@@ -12,8 +12,9 @@ final class PinningTests: XCTestCase {
             for bad in ["\(cpus)", "-1", "one"] {
                 let result = try ChildProcess(tool, ["--cpu", bad, "--check-options"]).finish()
                 XCTAssertEqual(result.status, 100, "\(tool) --cpu \(bad)")
-                XCTAssertTrue(result.err.hasPrefix("\(tool): --cpu '\(bad)': expected an integer in 0...\(cpus - 1)"),
-                              "\(tool) --cpu \(bad): \(result.err)")
+                XCTAssertTrue(
+                    result.err.hasPrefix("\(tool): --cpu '\(bad)': expected an integer in 0...\(cpus - 1)"),
+                    "\(tool) --cpu \(bad): \(result.err)")
             }
         }
     }
@@ -26,7 +27,8 @@ final class PinningTests: XCTestCase {
         var allowed = ""
         for _ in 0..<200 {
             let status = (try? String(contentsOfFile: "/proc/\(signal.pid)/status", encoding: .utf8)) ?? ""
-            allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+            allowed =
+                status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
                 .map { $0.split(separator: "\t").last.map(String.init) ?? "" } ?? ""
             if allowed == "\(last)" { break }
             usleep(10_000)

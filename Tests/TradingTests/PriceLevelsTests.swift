@@ -1,5 +1,6 @@
-@testable import ExecCore
 import XCTest
+
+@testable import ExecCore
 
 /// The paper venue's level table against a Dictionary: seeded random sets, removals and trades
 /// over a few hundred neighbouring prices and some far away (a multiple of the capacity apart,
@@ -15,11 +16,12 @@ final class PriceLevelsTests: XCTestCase {
             return random >> 24
         }
         for step in 0..<60_000 {
-            let price: Int64 = switch next() % 10 {
-            case 0: Int64(bitPattern: next() << 24) // anywhere, negative too
-            case 1: 6_000_000 + Int64(next() % 8) * 1_024 // the same homes at every capacity up to 1,024
-            default: 6_000_000 + Int64(next() % 300)
-            }
+            let price: Int64 =
+                switch next() % 10 {
+                case 0: Int64(bitPattern: next() << 24) // anywhere, negative too
+                case 1: 6_000_000 + Int64(next() % 8) * 1_024 // the same homes at every capacity up to 1,024
+                default: 6_000_000 + Int64(next() % 300)
+                }
             var level = table[price]
             XCTAssertEqual(level, reference[price] ?? PriceLevels.Level(), "step \(step): \(price)")
             switch next() % 4 {

@@ -1,9 +1,10 @@
-@testable import ExecCore
 import Foundation
 import Glibc
 import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// The whole pipeline over a session's rings, as real processes, and risk acting on it: each
 /// limit halts trading with its name; `kill -USR1 risk` flattens (also with signal dead); an exec
@@ -20,30 +21,46 @@ final class RiskTests: XCTestCase {
 
         /// A synthetic market unless `feedArguments` say otherwise; exec waits for `execReaders`
         /// (risk) before it starts.
-        init(_ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = [],
-             feedArguments: [String] = [], execReaders: Int = 0) throws {
+        init(
+            _ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = [],
+            feedArguments: [String] = [], execReaders: Int = 0
+        ) throws {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
             let ring = { (part: String) in "shm:tickpipe.\(self.name).\(part)" }
             // Wired as run.sh wires it: exec reads the market from feed's ring beside signal's.
             feed = try ChildProcess("feed", ["--out", ring("md"), "--readers", "2", "--session", name] + feedArguments)
-            book = try ChildProcess("book", ["--in", ring("md"), "--out", ring("tops"), "--progress", "--session", name])
-            signal = try ChildProcess("signal", ["--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "fixed",
-                                                 "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
-                                                 "--session", name, "--positions", ring("exec")] + signalArguments)
-            exec = try ChildProcess("exec", ["--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"), "--readers", "\(execReaders)", "--journal", journal,
-                                             "--session", name, "--max-position", "5"] + execArguments)
+            book = try ChildProcess(
+                "book", ["--in", ring("md"), "--out", ring("tops"), "--progress", "--session", name])
+            signal = try ChildProcess(
+                "signal",
+                [
+                    "--in", ring("tops"), "--out", ring("quotes"), "--pass-tops", "--strategy", "fixed",
+                    "--spread-ticks", "2", "--quote-size", "0.5", "--min-requote-ms", "50",
+                    "--session", name, "--positions", ring("exec")
+                ] + signalArguments)
+            exec = try ChildProcess(
+                "exec",
+                [
+                    "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"), "--readers",
+                    "\(execReaders)", "--journal", journal,
+                    "--session", name, "--max-position", "5"
+                ] + execArguments)
             // risk attaches to rings that exist: exec's, and book's (which a replay's feed makes later).
             for part in ["tops", "exec"] {
                 for _ in 0..<600 where access("/dev/shm/tickpipe.\(name).\(part)", F_OK) != 0 { usleep(50_000) }
             }
             usleep(200_000)
-            risk = try ChildProcess("risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments)
+            risk = try ChildProcess(
+                "risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments)
         }
 
         /// Stops everything still running and returns risk's and exec's stderr.
         func stop() -> (risk: String, exec: String) {
-            for child in [feed!, book!, signal!, exec!, risk!] { kill(child.pid, SIGCONT); kill(child.pid, SIGTERM) }
+            for child in [feed!, book!, signal!, exec!, risk!] {
+                kill(child.pid, SIGCONT)
+                kill(child.pid, SIGTERM)
+            }
             let riskResult = risk.finish(timeout: 30)
             let execResult = exec.finish(timeout: 30)
             for child in [feed!, book!, signal!] { _ = child.finish(timeout: 30) }
@@ -51,7 +68,9 @@ final class RiskTests: XCTestCase {
         }
 
         /// The position, PnL and working orders rebuilt from the journal.
-        func journaledBook() throws -> (position: Int64, fills: UInt64, realizedPnl: Int128, fees: Int128, openOrders: Int) {
+        func journaledBook() throws -> (
+            position: Int64, fills: UInt64, realizedPnl: Int128, fees: Int128, openOrders: Int
+        ) {
             var ledger = PositionLedger()
             var open = Set<UInt32>()
             _ = try Journal.read(journal) { frame, _ in
@@ -62,7 +81,9 @@ final class RiskTests: XCTestCase {
                 case .executionReport:
                     let report = frame.as(ExecutionReport.self)
                     ledger.book(report)
-                    if report.report == .fill || report.report == .cancelled || report.report == .reject { open.remove(report.clientOrderId) }
+                    if report.report == .fill || report.report == .cancelled || report.report == .reject {
+                        open.remove(report.clientOrderId)
+                    }
                 default: break
                 }
             }
@@ -90,10 +111,15 @@ final class RiskTests: XCTestCase {
         let data = try sharedDataDirectory()
         // exec waits for its two readers, signal's position feed and risk: a release build
         // replays the file before risk would otherwise have attached.
-        let session = try Session("spot", risk: [], feedArguments: ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                                                                     "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
-                                  execReaders: 2)
-        XCTAssertTrue(waitFor("exec: BTCUSDT: ", in: session.exec, timeout: 300), "exec reaches the end of the recording")
+        let session = try Session(
+            "spot", risk: [],
+            feedArguments: [
+                "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
+                "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+            ],
+            execReaders: 2)
+        XCTAssertTrue(
+            waitFor("exec: BTCUSDT: ", in: session.exec, timeout: 300), "exec reaches the end of the recording")
         let (risk, exec) = session.stop()
         let journaled = try session.journaledBook()
         XCTAssertGreaterThan(journaled.fills, 10, "the strategy traded: \(exec)")
@@ -142,11 +168,16 @@ final class RiskTests: XCTestCase {
         kill(session.signal.pid, SIGKILL)
         let exec = session.exec.finish(timeout: 10)
         XCTAssertEqual(exec.status, 1, exec.err)
-        XCTAssertTrue(exec.err.contains("exec: upstream shm:tickpipe.\(session.name).quotes producer pid \(session.signal.pid) died without ending its stream; flat, stopped"),
-                      exec.err)
+        XCTAssertTrue(
+            exec.err.contains(
+                "exec: upstream shm:tickpipe.\(session.name).quotes producer pid \(session.signal.pid) died without "
+                    + "ending its stream; flat, stopped"
+            ),
+            exec.err)
         XCTAssertEqual(try session.journaledBook().position, 0)
         XCTAssertEqual(try session.journaledBook().openOrders, 0)
-        XCTAssertNotEqual(access("/dev/shm/tickpipe.\(session.name).quotes", F_OK), 0, "the dead producer's ring is removed")
+        XCTAssertNotEqual(
+            access("/dev/shm/tickpipe.\(session.name).quotes", F_OK), 0, "the dead producer's ring is removed")
         _ = session.stop()
     }
 
@@ -172,7 +203,8 @@ final class RiskTests: XCTestCase {
         usleep(2_000_000)
         kill(session.exec.pid, SIGSTOP)
         kill(session.risk.pid, SIGUSR1)
-        let killed = waitFor("did not confirm the flatten within 1000 ms: killed it; trading stays halted", in: session.risk, timeout: 3)
+        let killed = waitFor(
+            "did not confirm the flatten within 1000 ms: killed it; trading stays halted", in: session.risk, timeout: 3)
         let output = session.stop()
         XCTAssertTrue(killed, output.risk)
         XCTAssertTrue(output.risk.contains("risk: exec pid \(session.exec.pid) did not confirm"), output.risk)
@@ -181,7 +213,7 @@ final class RiskTests: XCTestCase {
     func testEachLimitHaltsWithItsName() throws {
         let cases: [(String, [String], String)] = [
             ("position", ["--max-position", "0.2"], "risk: HALT: max position 0.2 SYNUSDT breached: position "),
-            ("notional", ["--max-notional", "10"], "risk: HALT: max notional 10.0 breached: exposure "),
+            ("notional", ["--max-notional", "10"], "risk: HALT: max notional 10.0 breached: exposure ")
         ]
         for (label, arguments, expected) in cases {
             let session = try Session(label, risk: arguments)
@@ -197,7 +229,8 @@ final class RiskTests: XCTestCase {
         let session = try Session("watchdog", risk: ["--heartbeat-timeout-ms", "500"])
         usleep(1_500_000)
         kill(session.book.pid, SIGSTOP)
-        let halted = waitFor("risk: HALT: watchdog: book pid \(session.book.pid) silent for ", in: session.risk, timeout: 5)
+        let halted = waitFor(
+            "risk: HALT: watchdog: book pid \(session.book.pid) silent for ", in: session.risk, timeout: 5)
         let output = session.stop()
         XCTAssertTrue(halted, output.risk)
     }

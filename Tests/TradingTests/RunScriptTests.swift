@@ -1,9 +1,10 @@
-@testable import ExecCore
 import Foundation
 import Glibc
 import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// `./run.sh` as a person runs it (on this build's tools, through TICKPIPE_BIN): on a terminal
 /// (tmux) the dashboard shows the market and our trading move; a short run ends cleanly with what
@@ -23,7 +24,9 @@ final class RunScriptTests: XCTestCase {
     }
 
     func segments(of session: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("tickpipe.\(session).") }
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter {
+            $0.hasPrefix("tickpipe.\(session).")
+        }
     }
 
     func cleanUp(_ session: String) {
@@ -34,7 +37,8 @@ final class RunScriptTests: XCTestCase {
     func testAShortRunEndsCleanlyWithWhatExecTradedAndRiskSaw() throws {
         let session = "runsh\(getpid())"
         defer { cleanUp(session) }
-        let run = try runScript(["--duration", "3", "--session", session, "--speed", "4", "--summary-every", "1"]).finish(timeout: 60)
+        let run = try runScript(["--duration", "3", "--session", session, "--speed", "4", "--summary-every", "1"])
+            .finish(timeout: 60)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertEqual(segments(of: session), [], "no segment left behind")
         XCTAssertEqual(run.out, "", "no terminal, no dashboard: the summary lines go to stderr")
@@ -44,7 +48,8 @@ final class RunScriptTests: XCTestCase {
         let exec = try XCTUnwrap(summaries.last, run.err)
         let risk = try XCTUnwrap(lines.first { $0.hasPrefix("risk: SYNUSDT: ") }, run.err)
         XCTAssertEqual(positionField(risk), positionField(exec), "risk saw exec's position")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/journal").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/journal").path))
         let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("<h2>SYNUSDT</h2>") && report.contains("<polyline "), String(report.prefix(500)))
         let pids = try String(contentsOf: root.appendingPathComponent("runs/\(session)/pids"), encoding: .utf8)
@@ -52,7 +57,10 @@ final class RunScriptTests: XCTestCase {
         // The run's files are its owner's only.
         let directory = root.appendingPathComponent("runs/\(session)").path
         for (path, mode) in [(directory, 0o700), (directory + "/..", 0o700)]
-            + ["journal", "report.html", "orders.csv", "fills.csv", "exec.log", "pids"].map({ (directory + "/" + $0, 0o600) }) {
+            + ["journal", "report.html", "orders.csv", "fills.csv", "exec.log", "pids"].map({
+                (directory + "/" + $0, 0o600)
+            })
+        {
             var info = stat()
             XCTAssertEqual(stat(path, &info), 0, path)
             XCTAssertEqual(Int(info.st_mode & 0o777), mode, path)
@@ -61,7 +69,9 @@ final class RunScriptTests: XCTestCase {
         let journal = try Data(contentsOf: URL(fileURLWithPath: directory + "/journal"))
         let again = try runScript(["--duration", "3", "--session", session]).finish(timeout: 60)
         XCTAssertEqual(again.status, 100, again.err)
-        XCTAssertTrue(again.err.contains("runs/\(session) holds the journal of an earlier run; a run never appends to another's"), again.err)
+        XCTAssertTrue(
+            again.err.contains("runs/\(session) holds the journal of an earlier run; a run never appends to another's"),
+            again.err)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/journal")), journal)
         XCTAssertEqual(segments(of: session), [])
     }
@@ -70,17 +80,26 @@ final class RunScriptTests: XCTestCase {
     /// screen read with capture-pane once a second.
     func testTheDashboardShowsTheBookAndOurPositionAndPnLMoving() throws {
         let tmux = "/usr/bin/tmux"
-        guard access(tmux, X_OK) == 0 else { throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard") }
+        guard access(tmux, X_OK) == 0 else {
+            throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard")
+        }
         let session = "runshdash\(getpid())"
         let socket = "tickpipe-test-\(getpid())"
         let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(session).exit").path
-        defer { cleanUp(session); unlink(exitFile) }
-        let command = "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 20 --session \(session); "
+        defer {
+            cleanUp(session)
+            unlink(exitFile)
+        }
+        let command =
+            "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 20 --session "
+            + "\(session); "
             + "echo $? > '\(exitFile)'; sleep 60"
         let tmuxLog = exitFile + ".tmux"
         defer { unlink(tmuxLog) }
-        XCTAssertEqual(try startDaemon([tmux, "-L", socket, "new-session", "-d", "-s", "dash", "-x", "200", "-y", "70", command],
-                                       log: tmuxLog), 0)
+        XCTAssertEqual(
+            try startDaemon(
+                [tmux, "-L", socket, "new-session", "-d", "-s", "dash", "-x", "200", "-y", "70", command],
+                log: tmuxLog), 0)
         defer { _ = try? startDaemon([tmux, "-L", socket, "kill-server"], log: tmuxLog) }
         var screens: [String] = []
         let deadline = Date().addingTimeInterval(90)
@@ -89,19 +108,25 @@ final class RunScriptTests: XCTestCase {
             let capture = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
             if capture.out.contains("tickpipe  session \(session)") { screens.append(capture.out) }
         }
-        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let after = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
         let logs = root.appendingPathComponent("runs/\(session)")
-        let logTails = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []).filter { $0.hasSuffix(".log") }.map {
+        let logTails = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []).filter {
+            $0.hasSuffix(".log")
+        }.map {
             "\($0): " + ((try? String(contentsOf: logs.appendingPathComponent($0), encoding: .utf8)) ?? "").suffix(400)
         }
-        XCTAssertEqual(status, "0", "what run.sh said at the end: \(after.out)\nlogs: \(logTails.joined(separator: "\n"))")
+        XCTAssertEqual(
+            status, "0", "what run.sh said at the end: \(after.out)\nlogs: \(logTails.joined(separator: "\n"))")
         XCTAssertGreaterThanOrEqual(screens.count, 10, "the dashboard, redrawn while the run lasted")
         // Each screen while the session is in full swing (past the start, before feed's stream
         // ends and its ring goes) shows the levels, the strategy, risk, the processes and the rings.
         let running = screens.dropFirst(3).dropLast(3)
-        for heading in ["bid size", "effective spread", "trades: ", "strategy  ", "orders placed", "risk (pid",
-                        "tick-to-order", "ring ", "  md ", "  risk.log: risk: watching session \(session)"] {
+        for heading in [
+            "bid size", "effective spread", "trades: ", "strategy  ", "orders placed", "risk (pid",
+            "tick-to-order", "ring ", "  md ", "  risk.log: risk: watching session \(session)"
+        ] {
             XCTAssertTrue(running.allSatisfy { $0.contains(heading) }, "\(heading): \(running.last ?? "")")
         }
         // And they move: the best levels, and our position and PnL.
@@ -110,11 +135,13 @@ final class RunScriptTests: XCTestCase {
             return lines.firstIndex { $0.hasPrefix(marker) }.map { String(lines[min($0 + 1, lines.count - 1)]) }
         }
         let tops = Set(screens.compactMap { line(after: "        bid size", in: $0) })
-        let strategy = Set(screens.compactMap { line(after: "strategy  ", in: $0) }.filter { $0.hasPrefix("  SYNUSDT") })
+        let strategy = Set(
+            screens.compactMap { line(after: "strategy  ", in: $0) }.filter { $0.hasPrefix("  SYNUSDT") })
         XCTAssertGreaterThanOrEqual(tops.count, 5, "the book moves: \(tops)")
         XCTAssertGreaterThanOrEqual(strategy.count, 3, "position and PnL move: \(strategy)")
         XCTAssertEqual(segments(of: session), [], "no segment left behind")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
     }
 
     func testAReplayOfBothRecordingsRunsToTheEndAndTheReportIsTheJournals() throws {
@@ -122,8 +149,12 @@ final class RunScriptTests: XCTestCase {
         let session = "runshreplay\(getpid())"
         defer { cleanUp(session) }
         let files = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"].map { "\(data)/binance-spot/\($0)" }
-        let run = try runScript(["--replay"] + files + ["--speed", "max", "--session", session, "--quote-size", "0.01",
-                                                        "--max-position", "0.05"]).finish(timeout: 300)
+        let run = try runScript(
+            ["--replay"] + files + [
+                "--speed", "max", "--session", session, "--quote-size", "0.01",
+                "--max-position", "0.05"
+            ]
+        ).finish(timeout: 300)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertEqual(segments(of: session), [])
         let lines = run.err.split(separator: "\n")
@@ -133,21 +164,27 @@ final class RunScriptTests: XCTestCase {
         let fills = try XCTUnwrap(exec.split(separator: " ").dropFirst(2).first)
         XCTAssertTrue(report.contains("<tr><td>fills</td><td class=\"v\">\(fills)</td></tr>"), "\(exec)")
         let realized = try XCTUnwrap(exec.range(of: "realized ").map { exec[$0.upperBound...].prefix { $0 != " " } })
-        XCTAssertTrue(report.contains("<tr><td>realized PnL (ticks × lots)</td><td class=\"v\">\(realized)</td></tr>"), "\(exec)")
+        XCTAssertTrue(
+            report.contains("<tr><td>realized PnL (ticks × lots)</td><td class=\"v\">\(realized)</td></tr>"), "\(exec)")
         // And with the journal booked again here, fill by fill.
         var ledger = PositionLedger()
         var instrument: Instrument?
         _ = try Journal.read(root.appendingPathComponent("runs/\(session)/journal").path) { frame, _ in
-            if frame.header.messageType == .instrumentDefinition { instrument = try? frame.as(InstrumentDefinition.self).instrument() }
+            if frame.header.messageType == .instrumentDefinition {
+                instrument = try? frame.as(InstrumentDefinition.self).instrument()
+            }
             guard frame.header.messageType == .executionReport else { return }
             let report = frame.as(ExecutionReport.self)
             if report.report == .fill || report.report == .partialFill { ledger.book(report) }
         }
         let btc = try XCTUnwrap(instrument)
-        for (label, value) in [("fills", "\(ledger.fills)"), ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"),
-                               ("fees (ticks × lots)", "\(ledger.fees)"), ("turnover (volume)", btc.formatVolume(ledger.volume)),
-                               ("final position", btc.formatSize(ledger.position))] {
-            XCTAssertTrue(report.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) = \(value)")
+        for (label, value) in [
+            ("fills", "\(ledger.fills)"), ("realized PnL (ticks × lots)", "\(ledger.realizedPnl)"),
+            ("fees (ticks × lots)", "\(ledger.fees)"), ("turnover (volume)", btc.formatVolume(ledger.volume)),
+            ("final position", btc.formatSize(ledger.position))
+        ] {
+            XCTAssertTrue(
+                report.contains("<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>"), "\(label) = \(value)")
         }
     }
 
@@ -157,18 +194,24 @@ final class RunScriptTests: XCTestCase {
         let data = try sharedDataDirectory()
         let session = "runshlimit\(getpid())"
         defer { cleanUp(session) }
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-limit-\(getpid()).conf").path
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-limit-\(getpid()).conf")
+            .path
         defer { unlink(config) }
-        try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.02\nmax-position = 0.03  # BTC\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let run = try runScript(["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--speed", "max", "--session", session,
-                                 "--config", config]).finish(timeout: 300)
+        try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.02\nmax-position = 0.03  # BTC\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let run = try runScript([
+            "--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--speed", "max", "--session", session,
+            "--config", config
+        ]).finish(timeout: 300)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertTrue(run.err.contains("limits: max position 0.06,"), "risk's limit is twice exec's: \(run.err)")
         var ledger = PositionLedger()
         var largest: Int64 = 0
         var lot = 0.0
         _ = try Journal.read(root.appendingPathComponent("runs/\(session)/journal").path) { frame, _ in
-            if frame.header.messageType == .instrumentDefinition { lot = (try? frame.as(InstrumentDefinition.self).instrument())?.lotSize ?? 0 }
+            if frame.header.messageType == .instrumentDefinition {
+                lot = (try? frame.as(InstrumentDefinition.self).instrument())?.lotSize ?? 0
+            }
             guard frame.header.messageType == .executionReport else { return }
             ledger.book(frame.as(ExecutionReport.self))
             largest = max(largest, abs(ledger.position))
@@ -186,14 +229,19 @@ final class RunScriptTests: XCTestCase {
         for (index, venue) in ["BINANCE", "BINANCE_FUTURES"].enumerated() {
             let session = "runshcf\(index)\(getpid())"
             defer { cleanUp(session) }
-            let run = try runScript(["--replay", "\(data)/\(venue).ws.1.0", "\(data)/\(venue).http.0.0", "--speed", "max",
-                                     "--session", session]).finish(timeout: 120)
+            let run = try runScript([
+                "--replay", "\(data)/\(venue).ws.1.0", "\(data)/\(venue).http.0.0", "--speed", "max",
+                "--session", session
+            ]).finish(timeout: 120)
             XCTAssertEqual(run.status, 0, run.err)
             XCTAssertFalse(run.err.contains("Fatal error"), run.err)
             XCTAssertEqual(segments(of: session), [])
-            let symbols = run.err.split(separator: "\n").filter { $0.hasPrefix("exec: ") && $0.contains(" fills, volume ") }
+            let symbols = run.err.split(separator: "\n").filter {
+                $0.hasPrefix("exec: ") && $0.contains(" fills, volume ")
+            }
             XCTAssertGreaterThanOrEqual(symbols.count, 4, run.err)
-            let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
+            let report = try String(
+                contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
             // Every instrument exec sent orders for has its section (one whose snapshot has prices
             // finer than its exchangeInfo tick never syncs, and sends none).
             let trading = symbols.filter { !$0.hasSuffix(" 0 order commands") }
@@ -209,17 +257,23 @@ final class RunScriptTests: XCTestCase {
     /// they are written against a real server (a throwaway cluster on a Unix socket); the tables then
     /// hold what exec said it traded.
     func testTheOrdersAndFillsLoadIntoPostgreSQLWithTheDocsLines() throws {
-        guard let bin = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().last
-            .map({ "/usr/lib/postgresql/\($0)/bin" }), access(bin + "/initdb", X_OK) == 0, access("/usr/bin/psql", X_OK) == 0 else {
+        guard
+            let bin = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted()
+                .last
+                .map({ "/usr/lib/postgresql/\($0)/bin" }), access(bin + "/initdb", X_OK) == 0,
+            access("/usr/bin/psql", X_OK) == 0
+        else {
             throw XCTSkip("no PostgreSQL server: apt-get install postgresql (.ci/run does) to load the CSV exports")
         }
         let session = "runshpg\(getpid())"
         defer { cleanUp(session) }
         let run = try runScript(["--duration", "3", "--session", session, "--speed", "4"]).finish(timeout: 60)
         XCTAssertEqual(run.status, 0, run.err)
-        let exec = String(try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: SYNUSDT: ") }, run.err))
+        let exec = String(
+            try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: SYNUSDT: ") }, run.err))
         let fills = try XCTUnwrap(Int(exec.split(separator: " ")[2]), exec)
-        let volume = try XCTUnwrap(exec.range(of: "volume ").map { Double(exec[$0.upperBound...].prefix { $0 != "," }) } ?? nil, exec)
+        let volume = try XCTUnwrap(
+            exec.range(of: "volume ").map { Double(exec[$0.upperBound...].prefix { $0 != "," }) } ?? nil, exec)
 
         // initdb refuses root: as root, the cluster is nobody's.
         let cluster = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-pg-\(getpid())").path
@@ -227,30 +281,40 @@ final class RunScriptTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: cluster) }
         var asOwner: [String] = []
         if getuid() == 0 {
-            guard access("/usr/bin/setpriv", X_OK) == 0 else { throw XCTSkip("setpriv (util-linux) is needed to run PostgreSQL as nobody") }
+            guard access("/usr/bin/setpriv", X_OK) == 0 else {
+                throw XCTSkip("setpriv (util-linux) is needed to run PostgreSQL as nobody")
+            }
             XCTAssertEqual(chown(cluster, 65534, 65534), 0)
             asOwner = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         }
         func owner(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            try ChildProcess(asOwner.first ?? arguments[0], Array((asOwner + arguments).dropFirst())).finish(timeout: 60)
+            try ChildProcess(asOwner.first ?? arguments[0], Array((asOwner + arguments).dropFirst())).finish(
+                timeout: 60)
         }
         let initdb = try owner([bin + "/initdb", "-D", cluster + "/data", "-A", "trust", "-U", "tickpipe"])
         XCTAssertEqual(initdb.status, 0, initdb.err)
         // The server outlives pg_ctl: started without the test's pipes.
-        let started = try startDaemon(asOwner + [bin + "/pg_ctl", "-D", cluster + "/data", "-o", "-k \(cluster) -c listen_addresses=''",
-                                                 "-l", cluster + "/log", "-w", "start"], log: cluster + "/pg_ctl.log")
+        let started = try startDaemon(
+            asOwner + [
+                bin + "/pg_ctl", "-D", cluster + "/data", "-o", "-k \(cluster) -c listen_addresses=''",
+                "-l", cluster + "/log", "-w", "start"
+            ], log: cluster + "/pg_ctl.log")
         XCTAssertEqual(started, 0, (try? String(contentsOfFile: cluster + "/pg_ctl.log", encoding: .utf8)) ?? "")
         defer { _ = try? owner([bin + "/pg_ctl", "-D", cluster + "/data", "-m", "immediate", "stop"]) }
 
         let page = try String(contentsOf: root.appendingPathComponent("docs/exec.md"), encoding: .utf8)
-        let marker = try XCTUnwrap(page.range(of: "<!-- the CSV exports into PostgreSQL: RunScriptTests runs this block -->"))
+        let marker = try XCTUnwrap(
+            page.range(of: "<!-- the CSV exports into PostgreSQL: RunScriptTests runs this block -->"))
         let block = page[marker.upperBound...].drop { $0 != "\n" }.dropFirst()
         XCTAssertTrue(block.hasPrefix("```sql\n"))
         let sql = try XCTUnwrap(block.dropFirst(7).components(separatedBy: "```").first)
             .replacingOccurrences(of: "'runs/SESSION/", with: "'\(root.path)/runs/\(session)/")
         func psql(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            try ChildProcess("/usr/bin/psql", ["-h", cluster, "-U", "tickpipe", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-At"] + arguments)
-                .finish(timeout: 60)
+            try ChildProcess(
+                "/usr/bin/psql",
+                ["-h", cluster, "-U", "tickpipe", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-At"] + arguments
+            )
+            .finish(timeout: 60)
         }
         // As pasted into psql: SQL and \copy lines together, which only a script file (-f) takes.
         let script = cluster + "/load.sql"
@@ -262,10 +326,14 @@ final class RunScriptTests: XCTestCase {
         let columns = loaded.out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
         guard columns.count == 3 else { return XCTFail("fills: \(loaded.out)") }
         XCTAssertEqual(Int(columns[0]), fills, "a row per fill: \(exec)")
-        XCTAssertEqual(Double(columns[1]) ?? -1, volume, accuracy: 1e-9, "the fills' sizes add up to exec's volume: \(exec)")
+        XCTAssertEqual(
+            Double(columns[1]) ?? -1, volume, accuracy: 1e-9, "the fills' sizes add up to exec's volume: \(exec)")
         XCTAssertEqual(columns[2], "1", "only execution reports")
-        let orders = try psql(["-c", "SELECT count(*) FROM orders WHERE command_or_report IN ('new', 'replace') AND price > 0"])
-        XCTAssertGreaterThan(Int(orders.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, fills / 2, orders.out + orders.err)
+        let orders = try psql([
+            "-c", "SELECT count(*) FROM orders WHERE command_or_report IN ('new', 'replace') AND price > 0"
+        ])
+        XCTAssertGreaterThan(
+            Int(orders.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, fills / 2, orders.out + orders.err)
     }
 
     func testABadOptionStartsNothing() throws {
@@ -281,7 +349,7 @@ final class RunScriptTests: XCTestCase {
             (["--replay", "/nonexistent/btcusdt.gz"], "run.sh: cannot read recording /nonexistent/btcusdt.gz"),
             (["--live", "BTC/USDT"], "run.sh: feed: --live 'BTC/USDT': expected symbols like BTCUSDT,ETHUSDT"),
             (["--idle", "nap"], "run.sh: --idle 'nap': expected spin, yield or block"),
-            (["--bogus"], "run.sh: unknown option --bogus"),
+            (["--bogus"], "run.sh: unknown option --bogus")
         ] {
             let run = try runScript(arguments + ["--session", session]).finish(timeout: 30)
             XCTAssertEqual(run.status, 100, "\(arguments): \(run.err)")
@@ -307,7 +375,8 @@ final class RunScriptTests: XCTestCase {
         XCTAssertEqual(segments(of: session), [], "no segment left behind")
         for file in ["report.html", "orders.csv", "fills.csv"] {
             let path = root.appendingPathComponent("runs/\(session)/\(file)").path
-            XCTAssertGreaterThan((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0, 100, file)
+            XCTAssertGreaterThan(
+                (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0, 100, file)
         }
     }
 
@@ -319,15 +388,21 @@ final class RunScriptTests: XCTestCase {
             kill(pid, SIGKILL)
             let result = run.finish(timeout: 30)
             XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
-            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) exited with status 137 (killed by SIGKILL); stopping the session"), result.err)
+            XCTAssertTrue(
+                result.err.contains(
+                    "run.sh: \(name) (pid \(pid)) exited with status 137 (killed by SIGKILL); stopping the session"),
+                result.err)
             if name != "risk" {
-                XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) died"), "\(name): \(result.err)")
+                XCTAssertTrue(
+                    result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) died"), "\(name): \(result.err)")
             }
             XCTAssertEqual(segments(of: session), [], "\(name): no segment left behind")
             // Trading halted on the failure, and what was open was closed before the session
             // stopped, while exec was there to close it.
             if name != "exec" {
-                XCTAssertTrue(result.err.contains("run.sh: flat: exec closed every order and position before"), "\(name): \(result.err)")
+                XCTAssertTrue(
+                    result.err.contains("run.sh: flat: exec closed every order and position before"),
+                    "\(name): \(result.err)")
                 XCTAssertEqual(try journaledPosition(session), 0, "\(name): flat in the journal")
             }
         }
@@ -350,9 +425,17 @@ final class RunScriptTests: XCTestCase {
     /// fees equal a Python `Decimal` rebuild from fills.csv (Tests/ReportCheck/rebuild_pnl.py).
     func testInstrumentsAtTheExtremesTradeWithThePnLPythonRebuilds() throws {
         let instruments: [(symbol: String, flags: [String])] = [
-            ("MEMEUSDT", ["--start-price", "0.0001", "--median-size", "1000000000", "--quote-size", "300000000",
-                          "--max-position", "1000000000", "--maker-fee-ppm", "200"]),
-            ("BIGUSDT", ["--start-price", "10000000", "--median-size", "0.05", "--quote-size", "0.02", "--max-position", "0.1"]),
+            (
+                "MEMEUSDT",
+                [
+                    "--start-price", "0.0001", "--median-size", "1000000000", "--quote-size", "300000000",
+                    "--max-position", "1000000000", "--maker-fee-ppm", "200"
+                ]
+            ),
+            (
+                "BIGUSDT",
+                ["--start-price", "10000000", "--median-size", "0.05", "--quote-size", "0.02", "--max-position", "0.1"]
+            )
         ]
         var checker = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { checker.deleteLastPathComponent() }
@@ -360,8 +443,12 @@ final class RunScriptTests: XCTestCase {
         for (symbol, flags) in instruments {
             let session = "runshextreme\(symbol.lowercased())\(getpid())"
             defer { cleanUp(session) }
-            let run = try runScript(["--symbols", symbol, "--instrument", "\(symbol):0.00000001:0.00000001", "--strategy", "fixed",
-                                     "--duration", "6", "--speed", "4", "--session", session] + flags).finish(timeout: 90)
+            let run = try runScript(
+                [
+                    "--symbols", symbol, "--instrument", "\(symbol):0.00000001:0.00000001", "--strategy", "fixed",
+                    "--duration", "6", "--speed", "4", "--session", session
+                ] + flags
+            ).finish(timeout: 90)
             XCTAssertEqual(run.status, 0, "\(symbol): \(run.err)")
             let directory = root.appendingPathComponent("runs/\(session)")
             let report = try String(contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)
@@ -369,13 +456,20 @@ final class RunScriptTests: XCTestCase {
                 guard let start = report.range(of: "<tr><td>\(label)</td><td class=\"v\">") else { return nil }
                 return Decimal(string: String(report[start.upperBound...].prefix { $0 != "<" }))
             }
-            let rebuilt = try ChildProcess("/usr/bin/python3", [checker.path, directory.appendingPathComponent("fills.csv").path,
-                                                                "0.00000001", "0.00000001"]).finish(timeout: 60)
+            let rebuilt = try ChildProcess(
+                "/usr/bin/python3",
+                [
+                    checker.path, directory.appendingPathComponent("fills.csv").path,
+                    "0.00000001", "0.00000001"
+                ]
+            ).finish(timeout: 60)
             XCTAssertEqual(rebuilt.status, 0, rebuilt.err)
-            let figures = Dictionary(uniqueKeysWithValues: rebuilt.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { pair in
-                let parts = pair.split(separator: "=")
-                return parts.count == 2 ? (String(parts[0]), Decimal(string: String(parts[1]))) : nil
-            })
+            let figures = Dictionary(
+                uniqueKeysWithValues: rebuilt.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
+                    pair in
+                    let parts = pair.split(separator: "=")
+                    return parts.count == 2 ? (String(parts[0]), Decimal(string: String(parts[1]))) : nil
+                })
             XCTAssertGreaterThan(metric("fills") ?? 0, 20, "\(symbol) trades: \(run.err)")
             XCTAssertEqual(metric("final position"), figures["position"] ?? nil, "\(symbol): \(rebuilt.out)")
             XCTAssertEqual(metric("realized PnL"), figures["realized"] ?? nil, "\(symbol): \(rebuilt.out)")
@@ -404,7 +498,10 @@ final class RunScriptTests: XCTestCase {
             let result = run.finish(timeout: 30)
             XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
             XCTAssertTrue(result.err.contains("risk: HALT: watchdog: \(name) pid \(pid) silent for "), result.err)
-            XCTAssertTrue(result.err.contains("run.sh: \(name) (pid \(pid)) is stopped (SIGSTOP, or a debugger): the session cannot go on"), result.err)
+            XCTAssertTrue(
+                result.err.contains(
+                    "run.sh: \(name) (pid \(pid)) is stopped (SIGSTOP, or a debugger): the session cannot go on"),
+                result.err)
             XCTAssertTrue(result.err.contains("run.sh: flat: exec closed every order and position before"), result.err)
             XCTAssertEqual(try journaledPosition(session), 0)
             XCTAssertNotEqual(kill(pid, 0), 0, "\(name): the stopped process is gone")
@@ -422,8 +519,9 @@ final class RunScriptTests: XCTestCase {
         let results = [first.finish(timeout: 60), second.finish(timeout: 60)]
         let refused = results.filter { $0.status == 100 }
         XCTAssertEqual(refused.count, 1, results.map(\.err).joined(separator: "\n---\n"))
-        XCTAssertTrue(refused.first?.err.contains("run.sh: session \(session) is being run by another run.sh") ?? false,
-                      refused.first?.err ?? "")
+        XCTAssertTrue(
+            refused.first?.err.contains("run.sh: session \(session) is being run by another run.sh") ?? false,
+            refused.first?.err ?? "")
         XCTAssertEqual(results.filter { $0.status == 0 }.count, 1, results.map(\.err).joined(separator: "\n---\n"))
         XCTAssertEqual(segments(of: session), [])
     }

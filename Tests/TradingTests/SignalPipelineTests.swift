@@ -1,19 +1,24 @@
-@testable import FeedCore
 import Foundation
 import TestSupport
 import XCTest
 
+@testable import FeedCore
+
 /// `feed | book --out - | signal` as real processes.
 final class SignalPipelineTests: XCTestCase {
     struct Intent: Decodable, Equatable {
-        struct Side: Decodable, Equatable { let price: String; let size: String }
+        struct Side: Decodable, Equatable {
+            let price: String
+            let size: String
+        }
         let symbol: String
         let bid: Side?
         let ask: Side?
     }
 
     func pipeline(_ feedArguments: [String], _ signalArguments: [String] = []) throws
-        -> (intents: [Intent], feed: Int32, book: (status: Int32, err: String), signal: (status: Int32, err: String)) {
+        -> (intents: [Intent], feed: Int32, book: (status: Int32, err: String), signal: (status: Int32, err: String))
+    {
         let feed = try ChildProcess("feed", feedArguments, handsOnStdout: true)
         let book = try ChildProcess("book", ["--out", "-"], stdin: feed.stdoutHandle, handsOnStdout: true)
         let signal = try ChildProcess("signal", signalArguments, stdin: book.stdoutHandle)
@@ -23,7 +28,9 @@ final class SignalPipelineTests: XCTestCase {
         let intents = try signalResult.out.split(separator: "\n").map {
             try JSONDecoder().decode(Intent.self, from: Data($0.utf8))
         }
-        return (intents, feedResult.status, (bookResult.status, bookResult.err), (signalResult.status, signalResult.err))
+        return (
+            intents, feedResult.status, (bookResult.status, bookResult.err), (signalResult.status, signalResult.err)
+        )
     }
 
     func testSyntheticMarketGetsTwoSidedQuotesThatDoNotCross() throws {
@@ -34,7 +41,8 @@ final class SignalPipelineTests: XCTestCase {
         XCTAssertGreaterThan(run.intents.count, 5)
         for intent in run.intents {
             XCTAssertEqual(intent.symbol, "SYNUSDT")
-            let bid = try XCTUnwrap(intent.bid), ask = try XCTUnwrap(intent.ask)
+            let bid = try XCTUnwrap(intent.bid)
+            let ask = try XCTUnwrap(intent.ask)
             XCTAssertLessThan(Double(bid.price)!, Double(ask.price)!)
             XCTAssertEqual(bid.size, "0.500")
         }
@@ -42,8 +50,9 @@ final class SignalPipelineTests: XCTestCase {
     }
 
     func testPairsQuotesBothLegsOfTheSyntheticPair() throws {
-        let run = try pipeline(["--symbols", "AAA,BBB", "--speed", "20", "--duration", "4"],
-                               ["--strategy", "pairs", "--entry-z", "1.5", "--quote-size", "0.5"])
+        let run = try pipeline(
+            ["--symbols", "AAA,BBB", "--speed", "20", "--duration", "4"],
+            ["--strategy", "pairs", "--entry-z", "1.5", "--quote-size", "0.5"])
         XCTAssertEqual(run.signal.status, 0, run.signal.err)
         let legs = Set(run.intents.map(\.symbol))
         XCTAssertEqual(legs, ["AAA", "BBB"])
@@ -51,7 +60,8 @@ final class SignalPipelineTests: XCTestCase {
     }
 
     func testMomentumLeansOneSided() throws {
-        let run = try pipeline(["--speed", "20", "--duration", "3"], ["--strategy", "momentum", "--threshold", "0.0005", "--window", "2"])
+        let run = try pipeline(
+            ["--speed", "20", "--duration", "3"], ["--strategy", "momentum", "--threshold", "0.0005", "--window", "2"])
         XCTAssertEqual(run.signal.status, 0, run.signal.err)
         XCTAssertTrue(run.intents.contains { ($0.bid == nil) != ($0.ask == nil) }, "at least one one-sided lean")
     }
@@ -65,12 +75,14 @@ final class SignalPipelineTests: XCTestCase {
         let snapshot = lines.firstIndex { $0.contains("lastUpdateId") }!
         let dropped = lines.indices.filter { $0 > snapshot && lines[$0].contains("@depth@100ms") }[200]
         lines.remove(at: dropped)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-signal-gap-\(getpid()).txt").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-signal-gap-\(getpid()).txt")
+            .path
         defer { unlink(path) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 
-        let run = try pipeline(["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
-                               ["--strategy", "fixed", "--spread-ticks", "10", "--quote-size", "0.01", "--min-requote-ms", "0"])
+        let run = try pipeline(
+            ["--replay", path, "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+            ["--strategy", "fixed", "--spread-ticks", "10", "--quote-size", "0.01", "--min-requote-ms", "0"])
         XCTAssertEqual(run.signal.status, 0, run.signal.err)
         XCTAssertTrue(run.book.err.contains("gap: update"), run.book.err)
         let last = try XCTUnwrap(run.intents.last)
@@ -86,8 +98,11 @@ final class SignalPipelineTests: XCTestCase {
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
             (["--horizon", "0"], "signal: --horizon '0': expected seconds or inf"),
-            (["--out", "-", "--pass-through", "--pass-tops"], "signal: --pass-through and --pass-tops: one or the other"),
-            (["--pass-tops"], "signal: --pass-through and --pass-tops go with --out"),
+            (
+                ["--out", "-", "--pass-through", "--pass-tops"],
+                "signal: --pass-through and --pass-tops: one or the other"
+            ),
+            (["--pass-tops"], "signal: --pass-through and --pass-tops go with --out")
         ] {
             let result = try ChildProcess("signal", arguments).finish()
             XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")
@@ -97,29 +112,39 @@ final class SignalPipelineTests: XCTestCase {
 
     func testAStrategyFileSetsTheParametersAndTheCommandLineOverridesThem() throws {
         let data = try sharedDataDirectory()
-        let replay = ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"]
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-strategy-\(getpid()).conf").path
+        let replay = [
+            "--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+        ]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-strategy-\(getpid()).conf")
+            .path
         defer { unlink(path) }
-        try "# fixed spread on BTCUSDT\nstrategy = fixed\n\nspread-ticks = 6   # wide\nquote-size = 0.02\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "# fixed spread on BTCUSDT\nstrategy = fixed\n\nspread-ticks = 6   # wide\nquote-size = 0.02\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
 
         let fromFile = try pipeline(replay, ["--config", path, "--quote-size", "0.01"])
         let fromFlags = try pipeline(replay, ["--strategy", "fixed", "--spread-ticks", "6", "--quote-size", "0.01"])
         XCTAssertEqual(fromFile.signal.status, 0, fromFile.signal.err)
         XCTAssertGreaterThan(fromFile.intents.count, 10)
-        XCTAssertEqual(fromFile.intents, fromFlags.intents, "the file's parameters, with --quote-size from the command line")
+        XCTAssertEqual(
+            fromFile.intents, fromFlags.intents, "the file's parameters, with --quote-size from the command line")
         XCTAssertEqual(fromFile.intents.compactMap(\.bid).first?.size, "0.01000000")
     }
 
     func testABadStrategyFileIsNamedWithItsLine() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-bad-strategy-\(getpid()).conf").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tickpipe-bad-strategy-\(getpid()).conf"
+        ).path
         defer { unlink(path) }
         for (text, message) in [
             ("strategy = as\ngama = 0.1\n", "signal: \(path):2: 'gama' is not a strategy parameter ("),
-            ("strategy = as\n# comment\ngamma = -1\n", "signal: \(path):3: gamma '-1': expected a number in 1e-09...1000000.0"),
+            (
+                "strategy = as\n# comment\ngamma = -1\n",
+                "signal: \(path):3: gamma '-1': expected a number in 1e-09...1000000.0"
+            ),
             ("strategy as\n", "signal: \(path):1: expected name = value, got 'strategy as'"),
             ("gamma = 0.1\ngamma = 0.2\n", "signal: \(path):2: gamma already set on line 1"),
             ("kappa =\n", "signal: \(path):1: kappa needs a value"),
-            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum or pairs"),
+            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum or pairs")
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let result = try ChildProcess("signal", ["--config", path]).finish()
@@ -128,7 +153,9 @@ final class SignalPipelineTests: XCTestCase {
         }
         // run.sh checks every command line this way before it starts anything.
         try "strategy = fixed\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let valid = try ChildProcess("signal", ["--config", path, "--in", "shm:tickpipe.nothing-here", "--check-options"]).finish(timeout: 10)
+        let valid = try ChildProcess(
+            "signal", ["--config", path, "--in", "shm:tickpipe.nothing-here", "--check-options"]
+        ).finish(timeout: 10)
         XCTAssertEqual(valid.status, 0, "valid options, and nothing opened: \(valid.err)")
         XCTAssertEqual(valid.err, "")
         let missing = try ChildProcess("signal", ["--config", path + ".absent"]).finish()

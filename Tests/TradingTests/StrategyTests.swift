@@ -1,11 +1,13 @@
 import IPC
-@testable import SignalCore
 import XCTest
+
+@testable import SignalCore
 
 /// The strategies against values worked out by hand from their formulas (the numbers in the
 /// comments), in ticks: a book of 10000 / 10001, so the mid is 10000.5.
 final class StrategyTests: XCTestCase {
-    let top = BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 10_000, bidSize: 5, askPrice: 10_001, askSize: 5)
+    let top = BookTop(
+        header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 10_000, bidSize: 5, askPrice: 10_001, askSize: 5)
 
     /// γ = 0.1, σ² = 4 ticks²/s (no mid change seen yet), κ = 1.5, quote size 1000 lots.
     func avellanedaStoikov(horizon: Double?) -> AvellanedaStoikov {
@@ -23,16 +25,18 @@ final class StrategyTests: XCTestCase {
         var strategy = avellanedaStoikov(horizon: 60)
         // r = 10000.5; δ = 0.1·4·60 + 20·ln(1 + 0.1/1.5) = 24 + 1.290770 = 25.290770
         // bid = r − δ/2 = 9987.854615 → 9987; ask = r + δ/2 = 10013.145385 → 10014
-        XCTAssertEqual(strategy.quote(top, positionLots: 0, nowNs: 0),
-                       Quote(bidPrice: 9_987, bidSize: 1_000, askPrice: 10_014, askSize: 1_000))
+        XCTAssertEqual(
+            strategy.quote(top, positionLots: 0, nowNs: 0),
+            Quote(bidPrice: 9_987, bidSize: 1_000, askPrice: 10_014, askSize: 1_000))
     }
 
     func testFiniteHorizonSkewsTheReservationPriceByInventoryAndTimeLeft() {
         var strategy = avellanedaStoikov(horizon: 60)
         // q = 2000 / 1000 = 2: r = 10000.5 − 2·0.1·4·60 = 9952.5; bid = 9952.5 − 12.645385 = 9939.85 → 9939;
         // ask = 9965.15 → 9966, under the best bid: it rests at 10001 instead of crossing.
-        XCTAssertEqual(strategy.quote(top, positionLots: 2_000, nowNs: 0),
-                       Quote(bidPrice: 9_939, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
+        XCTAssertEqual(
+            strategy.quote(top, positionLots: 2_000, nowNs: 0),
+            Quote(bidPrice: 9_939, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
         // 30 s later, T − t = 30: r = 10000.5 − 2·0.1·4·30 = 9976.5; δ = 12 + 1.290770;
         // bid = 9976.5 − 6.645385 = 9969.85 → 9969.
         XCTAssertEqual(strategy.quote(top, positionLots: 2_000, nowNs: 30_000_000_000).bidPrice, 9_969)
@@ -45,13 +49,15 @@ final class StrategyTests: XCTestCase {
         // q_max = 10; γ²σ² = 0.04; ω = ½·0.04·11² = 2.42; 2ω − γ²q²σ² = 4.84 at q = 0.
         // r_a = s + 10·ln(1 + 0.04/4.84) = s + 0.082306; r_b = s + 10·ln(1 − 0.04/4.84) = s − 0.082992
         // edge = 10·ln(1 + 0.1/1.5) = 0.645385: bid = 9999.771627 → 9999; ask = 10001.227690 → 10002
-        XCTAssertEqual(strategy.quote(top, positionLots: 0, nowNs: 0),
-                       Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_002, askSize: 1_000))
+        XCTAssertEqual(
+            strategy.quote(top, positionLots: 0, nowNs: 0),
+            Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_002, askSize: 1_000))
         // q = 3: 2ω − 0.04·9 = 4.48; r_a = s + 10·ln(1 − 5·0.04/4.48) = s − 0.456715;
         // r_b = s + 10·ln(1 − 7·0.04/4.48) = s − 0.645385; bid = r_b − edge = 9999.209230 → 9999;
         // ask = r_a + edge = 10000.688670 → 10001: a long inventory lowers both quotes.
-        XCTAssertEqual(strategy.quote(top, positionLots: 3_000, nowNs: 0),
-                       Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
+        XCTAssertEqual(
+            strategy.quote(top, positionLots: 3_000, nowNs: 0),
+            Quote(bidPrice: 9_999, bidSize: 1_000, askPrice: 10_001, askSize: 1_000))
     }
 
     func testInventoryLimitsStopTheSideThatWouldGrowThePosition() {
@@ -83,29 +89,37 @@ final class StrategyTests: XCTestCase {
     }
 
     func testFixedSpreadAroundTheMid() {
-        let strategy = FixedSpread(parameters: FixedSpread.Parameters(spreadTicks: 4, quoteSizeLots: 500, maxPositionLots: 1_000))
+        let strategy = FixedSpread(
+            parameters: FixedSpread.Parameters(spreadTicks: 4, quoteSizeLots: 500, maxPositionLots: 1_000))
         // mid 10000.5 ± 2: bid floor(9998.5) = 9998, ask ceil(10002.5) = 10003
-        XCTAssertEqual(strategy.quote(top, positionLots: 0), Quote(bidPrice: 9_998, bidSize: 500, askPrice: 10_003, askSize: 500))
+        XCTAssertEqual(
+            strategy.quote(top, positionLots: 0), Quote(bidPrice: 9_998, bidSize: 500, askPrice: 10_003, askSize: 500))
         XCTAssertEqual(strategy.quote(top, positionLots: 1_000).bidSize, 0)
     }
 
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
     /// unit, 100 lots a side, at most 1000 lots.
     func testVolatilityBandStepsLikeHftbacktestsExample() {
-        var band = VolatilityBand(VolatilityBand.Parameters(stepNs: 100_000_000, volMultiplier: 2, skewTicksPerUnit: 5,
-                                                            quoteSizeLots: 100, maxPositionLots: 1_000, lotsPerUnit: 1_000))
+        var band = VolatilityBand(
+            VolatilityBand.Parameters(
+                stepNs: 100_000_000, volMultiplier: 2, skewTicksPerUnit: 5,
+                quoteSizeLots: 100, maxPositionLots: 1_000, lotsPerUnit: 1_000))
         func top(_ bid: Int64) -> BookTop {
-            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 5, askPrice: bid + 1, askSize: 5)
+            BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 5, askPrice: bid + 1,
+                askSize: 5)
         }
         // First step, no variance yet: half = max(1, 0 + 0.5) = 1 around 10000.5: 9999 / 10002.
-        XCTAssertEqual(band.quote(top(10_000), positionLots: 0, nowNs: 0),
-                       Quote(bidPrice: 9_999, bidSize: 100, askPrice: 10_002, askSize: 100))
+        XCTAssertEqual(
+            band.quote(top(10_000), positionLots: 0, nowNs: 0),
+            Quote(bidPrice: 9_999, bidSize: 100, askPrice: 10_002, askSize: 100))
         // Within the step the quote stands, whatever the book did.
         XCTAssertEqual(band.quote(top(10_004), positionLots: 0, nowNs: 50_000_000).bidPrice, 9_999)
         // Next step: var = 0.01 × 4² = 0.16, half = max(1, 2 × 0.4 + 0.5) = 1.3; long 0.2 units:
         // r = 10004.5 − 0.2 × 5 = 10003.5; bid ⌊10002.2⌋ = 10002, ask ⌈10004.8⌉ = 10005.
-        XCTAssertEqual(band.quote(top(10_004), positionLots: 200, nowNs: 100_000_000),
-                       Quote(bidPrice: 10_002, bidSize: 100, askPrice: 10_005, askSize: 100))
+        XCTAssertEqual(
+            band.quote(top(10_004), positionLots: 200, nowNs: 100_000_000),
+            Quote(bidPrice: 10_002, bidSize: 100, askPrice: 10_005, askSize: 100))
         XCTAssertEqual(band.variance, 0.16, accuracy: 1e-12)
         // 350 ms: the 200 ms step saw no top (× 0.99), the 300 ms one an unchanged mid (× 0.99
         // + 0): var = 0.16 × 0.99² = 0.156816. At the long limit, no bid; r = 10004.5 − 5 =
@@ -123,7 +137,8 @@ final class StrategyTests: XCTestCase {
         XCTAssertFalse(rule.shouldSend(last, last: last, lastSentNs: 0, nowNs: 1_000), "nothing changed")
         var moved = last
         moved.bidPrice = 101
-        XCTAssertFalse(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 1_000), "one tick is under the minimum move")
+        XCTAssertFalse(
+            rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 1_000), "one tick is under the minimum move")
         moved.bidPrice = 102
         XCTAssertFalse(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 50), "too soon")
         XCTAssertTrue(rule.shouldSend(moved, last: last, lastSentNs: 0, nowNs: 100))
@@ -148,19 +163,26 @@ final class MomentumAndPairsTests: XCTestCase {
     }
 
     func testMomentumQuotesOnlyTheSideItLeansTo() {
-        var momentum = Momentum(Momentum.Parameters(windowSeconds: 1, thresholdFraction: 0.001, neutralSpreadTicks: 4,
-                                                    quoteSizeLots: 10, maxPositionLots: 100))
+        var momentum = Momentum(
+            Momentum.Parameters(
+                windowSeconds: 1, thresholdFraction: 0.001, neutralSpreadTicks: 4,
+                quoteSizeLots: 10, maxPositionLots: 100))
         let top = { (bid: Int64) in
-            BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: bid + 1, askSize: 1)
+            BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: bid + 1,
+                askSize: 1)
         }
-        XCTAssertEqual(momentum.quote(top(10_000), positionLots: 0, nowNs: 0),
-                       Quote(bidPrice: 9_998, bidSize: 10, askPrice: 10_003, askSize: 10), "neutral: 4 ticks around the mid")
-        XCTAssertEqual(momentum.quote(top(10_100), positionLots: 0, nowNs: 1_000_000_000),
-                       Quote(bidPrice: 10_100, bidSize: 10, askPrice: 0, askSize: 0), "up 1 %: bid at the touch, no offer")
+        XCTAssertEqual(
+            momentum.quote(top(10_000), positionLots: 0, nowNs: 0),
+            Quote(bidPrice: 9_998, bidSize: 10, askPrice: 10_003, askSize: 10), "neutral: 4 ticks around the mid")
+        XCTAssertEqual(
+            momentum.quote(top(10_100), positionLots: 0, nowNs: 1_000_000_000),
+            Quote(bidPrice: 10_100, bidSize: 10, askPrice: 0, askSize: 0), "up 1 %: bid at the touch, no offer")
     }
 
     func testPairsEntersWhenTheSpreadIsRichAndExitsWhenItReverts() {
-        var pairs = PairsTrading(PairsTrading.Parameters(halfLifeSeconds: 60, entryZ: 2, exitZ: 0.5, legLots: 1_000, warmup: 50))
+        var pairs = PairsTrading(
+            PairsTrading.Parameters(halfLifeSeconds: 60, entryZ: 2, exitZ: 0.5, legLots: 1_000, warmup: 50))
         let second: Int64 = 1_000_000_000
         var t: Int64 = 0
         // B swings; A = 2 B plus a little noise: β → 2, the spread's mean → 0.
@@ -186,11 +208,14 @@ final class MomentumAndPairsTests: XCTestCase {
     }
 
     func testPairLegsWorkTowardsTheirTargetsPassively() {
-        let top = BookTop(header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 1, askPrice: 101, askSize: 1)
-        XCTAssertEqual(PairsTrading.legQuote(top: top, position: 0, target: -1_000),
-                       Quote(bidPrice: 0, bidSize: 0, askPrice: 101, askSize: 1_000))
-        XCTAssertEqual(PairsTrading.legQuote(top: top, position: -400, target: 0),
-                       Quote(bidPrice: 100, bidSize: 400, askPrice: 0, askSize: 0))
+        let top = BookTop(
+            header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 1, askPrice: 101, askSize: 1)
+        XCTAssertEqual(
+            PairsTrading.legQuote(top: top, position: 0, target: -1_000),
+            Quote(bidPrice: 0, bidSize: 0, askPrice: 101, askSize: 1_000))
+        XCTAssertEqual(
+            PairsTrading.legQuote(top: top, position: -400, target: 0),
+            Quote(bidPrice: 100, bidSize: 400, askPrice: 0, askSize: 0))
         XCTAssertEqual(PairsTrading.legQuote(top: top, position: 7, target: 7), .none)
     }
 }

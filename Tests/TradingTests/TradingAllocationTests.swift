@@ -1,11 +1,12 @@
-@testable import BookCore
 import CMallocCounter
-@testable import ExecCore
-@testable import FeedCore
 import IPC
-@testable import SignalCore
 import TestSupport
 import XCTest
+
+@testable import BookCore
+@testable import ExecCore
+@testable import FeedCore
+@testable import SignalCore
 
 /// The trading path allocates nothing per message in steady state: real Binance lines decoded,
 /// booked, quoted by Avellaneda–Stoikov and traded on the paper venue, every stage's core chained
@@ -14,7 +15,8 @@ import XCTest
 /// release build (debug builds allocate in loops the optimiser cleans up).
 final class TradingAllocationTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+        try XCTSkipUnless(
+            malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
     }
 
     /// exec's records, counted: the journal and the ring behind it are measured elsewhere.
@@ -24,7 +26,9 @@ final class TradingAllocationTests: XCTestCase {
         var problems = 0
         mutating func record(_ frame: Frame) {
             records += 1
-            if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill { fills += 1 }
+            if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill {
+                fills += 1
+            }
         }
         mutating func report(_ problem: String) { problems += 1 }
     }
@@ -42,14 +46,18 @@ final class TradingAllocationTests: XCTestCase {
 
     struct ToSignal: BookOutput {
         let signal: SignalProcessor<ToExec>
-        mutating func publish(_ top: BookTop, book: OrderBook) { withUnsafePointer(to: Frame(top)) { signal.handle($0) } }
+        mutating func publish(_ top: BookTop, book: OrderBook) {
+            withUnsafePointer(to: Frame(top)) { signal.handle($0) }
+        }
         mutating func pass(_ frame: UnsafePointer<Frame>) { signal.handle(frame) }
         mutating func report(_ problem: String) { XCTFail(problem) }
         mutating func requestResync(instrument: UInt32) { XCTFail("resync \(instrument)") }
     }
 
     func testDecodingBookingQuotingAndTradingRealMessagesDoesNotAllocate() throws {
-        try XCTSkipIf(isDebugBuild, "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
         var lines: [[UInt8]] = []
         while let line = try reader.nextLine() { lines.append(Array(line)) }
@@ -58,13 +66,19 @@ final class TradingAllocationTests: XCTestCase {
         try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
         let translator = BinanceTranslator(catalog: catalog)
         let batch = FrameBatch(capacity: 1 << 16)
-        let execOptions = try ExecOptions(["--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
-                                           "--taker-fee-ppm", "400"])
+        let execOptions = try ExecOptions([
+            "--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
+            "--taker-fee-ppm", "400"
+        ])
         let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: defaultVenues(execOptions))
-        let signal = SignalProcessor(options: try SignalOptions(["--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
-                                                                 "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"]),
-                                     output: ToExec(exec: exec))
-        let book = BookProcessor(output: ToSignal(signal: signal), passDeltas: true) // the translator defines the symbol on first sight
+        let signal = SignalProcessor(
+            options: try SignalOptions([
+                "--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
+                "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"
+            ]),
+            output: ToExec(exec: exec))
+        // The translator defines the symbol on first sight.
+        let book = BookProcessor(output: ToSignal(signal: signal), passDeltas: true)
 
         func run(_ range: Range<Int>) throws {
             for index in range {
@@ -73,7 +87,8 @@ final class TradingAllocationTests: XCTestCase {
                     var receiveTimeNs: Int64 = 0
                     for digit in line[..<space] { receiveTimeNs = receiveTimeNs * 10 + Int64(digit - 0x30) }
                     batch.removeAll()
-                    try translator.translate(line, from: space + 1, receiveTimeNs: receiveTimeNs, snapshotSymbol: nil, into: batch)
+                    try translator.translate(
+                        line, from: space + 1, receiveTimeNs: receiveTimeNs, snapshotSymbol: nil, into: batch)
                     for position in 0..<batch.count {
                         withUnsafePointer(to: batch.storage[position]) { book.handle($0) }
                     }
@@ -87,6 +102,7 @@ final class TradingAllocationTests: XCTestCase {
         XCTAssertGreaterThan(signal.output.intents, 1_000, "the strategy quoted")
         XCTAssertGreaterThan(exec.output.fills, 0, "the paper venue filled")
         XCTAssertEqual(exec.output.problems, 0, "no order refused")
-        XCTAssertEqual(allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded, booked, quoted and traded")
+        XCTAssertEqual(
+            allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded, booked, quoted and traded")
     }
 }

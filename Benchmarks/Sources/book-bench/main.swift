@@ -1,3 +1,4 @@
+import BookCore
 // book-bench FRAMES [REPS]: book's core in memory, as NautilusTrader's figure is taken.
 //
 // The frame stream (a `feed --record` capture) is read into memory first; then each rep hands
@@ -5,7 +6,6 @@
 // L2 sides, the top published whenever the best bid or ask changes) and times the loop alone.
 // Prints the median rep and ends with `RESULT book-bench level_updates_per_s=... ns_per_frame=...`.
 import Glibc
-import BookCore
 import IPC
 
 /// Keeps the last top and counts the rest, so that nothing the processor does can be elided.
@@ -36,7 +36,7 @@ let reps = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
 // The whole capture in memory, checked as the book tool checks a stream.
 let fd = open(arguments[1], O_RDONLY)
 guard fd >= 0 else { fail("open(\(arguments[1])) failed: errno \(errno)") }
-let reader = PipeFrameReader(fd: fd, subject: arguments[1])
+let reader = FrameStreamReader(fd: fd, subject: arguments[1])
 var frames: [Frame] = []
 do {
     while case .frames = try reader.read(limit: 1 << 20, { frames.append($0.pointee) }) {}
@@ -65,5 +65,12 @@ for _ in 0..<reps {
     guard processor.output.problems == 0 else { fail("the book reported \(processor.output.problems) problems") }
 }
 let median = seconds.sorted()[seconds.count / 2]
-print("book-bench: \(frames.count) frames, \(levelUpdates) level updates, \(tops) tops; median of \(reps): \(Int(median * 1e6)) µs")
-print("RESULT book-bench level_updates_per_s=\(Int(Double(levelUpdates) / median)) ns_per_frame=\(Int(median * 1e9 / Double(frames.count)))")
+print(
+    "book-bench: \(frames.count) frames, \(levelUpdates) level updates, \(tops) tops; median of \(reps): "
+        + "\(Int(median * 1e6)) µs"
+)
+print(
+    "RESULT book-bench "
+        + "level_updates_per_s=\(Int(Double(levelUpdates) / median)) ns_per_frame="
+        + "\(Int(median * 1e9 / Double(frames.count)))"
+)

@@ -1,3 +1,4 @@
+import FeedCore
 // decode-bench FILE [REPS]: feed's decoder in memory, as orjson's figure is taken.
 //
 // FILE is a Binance collector recording (`<receive ns> <json>` per line, plain text). Its lines
@@ -7,7 +8,6 @@
 // times the loop alone. Prints the median rep and ends with
 // `RESULT decode-bench mb_per_s=... messages_per_s=... frames=...`.
 import Glibc
-import FeedCore
 import IPC
 
 func fail(_ message: String) -> Never {
@@ -16,7 +16,9 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: decode-bench FILE TICK:LOT_SYMBOL_FLAG [REPS]  e.g. BTCUSDT:0.01:0.001") }
+guard arguments.count >= 3 else {
+    fail("usage: decode-bench FILE TICK:LOT_SYMBOL_FLAG [REPS]  e.g. BTCUSDT:0.01:0.001")
+}
 let reps = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
 var catalog = InstrumentCatalog()
 do { try catalog.add(flag: arguments[2]) } catch { fail("\(error)") }
@@ -35,7 +37,10 @@ var jsonBytes = 0
 for index in 0..<fileSize where text[index] == 0x0A {
     var space = lineStart
     var time: Int64 = 0
-    while space < index && text[space] != 0x20 { time = time * 10 + Int64(text[space] &- 0x30); space += 1 }
+    while space < index && text[space] != 0x20 {
+        time = time * 10 + Int64(text[space] &- 0x30)
+        space += 1
+    }
     if space < index {
         lines.append((time, space + 1, index))
         jsonBytes += index - space - 1
@@ -54,7 +59,8 @@ for _ in 0..<reps {
     for line in lines {
         let bytes = UnsafeBufferPointer(rebasing: text[0..<line.end])
         do {
-            try translator.translate(bytes, from: line.json, receiveTimeNs: line.receiveTimeNs, snapshotSymbol: nil, into: batch)
+            try translator.translate(
+                bytes, from: line.json, receiveTimeNs: line.receiveTimeNs, snapshotSymbol: nil, into: batch)
         } catch {
             failures += 1
         }
@@ -65,5 +71,12 @@ for _ in 0..<reps {
     guard failures == 0 else { fail("\(failures) lines failed to decode") }
 }
 let median = seconds.sorted()[seconds.count / 2]
-print("decode-bench: \(lines.count) lines, \(jsonBytes) bytes of JSON, \(frames) frames; median of \(reps): \(Int(median * 1e6)) µs")
-print("RESULT decode-bench mb_per_s=\(Double(Int(Double(jsonBytes) / median / 1e5)) / 10) messages_per_s=\(Int(Double(lines.count) / median)) frames=\(frames)")
+print(
+    "decode-bench: \(lines.count) lines, \(jsonBytes) bytes of JSON, \(frames) frames; median of \(reps): "
+        + "\(Int(median * 1e6)) µs"
+)
+print(
+    "RESULT decode-bench "
+        + "mb_per_s=\(Double(Int(Double(jsonBytes) / median / 1e5)) / 10) messages_per_s="
+        + "\(Int(Double(lines.count) / median)) frames=\(frames)"
+)

@@ -12,8 +12,9 @@ enum PipePingPong {
     static func ping(samples: Int, warmup: Int) throws -> LatencySamples {
         let child = try Child(["pipe-pong"])
         pin(0)
-        let writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "pong stdin", batchFrames: 1)
-        let reader = PipeFrameReader(fd: child.output.fileHandleForReading.fileDescriptor, subject: "pong stdout")
+        let writer = try FrameStreamWriter(
+            fd: child.input.fileHandleForWriting.fileDescriptor, subject: "pong stdin", batchFrames: 1)
+        let reader = FrameStreamReader(fd: child.output.fileHandleForReading.fileDescriptor, subject: "pong stdout")
         var latencies = LatencySamples(capacity: samples)
         var header = FrameHeader(type: .trade)
         for round in 0..<(samples + warmup) {
@@ -21,7 +22,9 @@ enum PipePingPong {
             let trade = Trade(header: header, price: 1, size: 1, tradeId: UInt64(round), aggressor: .buy)
             let start = SystemClock.monotonicNanoseconds()
             try writer.write(trade)
-            guard case .frames = try reader.read(limit: 1, { _ in }) else { throw BenchmarkError("pong closed its stdout") }
+            guard case .frames = try reader.read(limit: 1, { _ in }) else {
+                throw BenchmarkError("pong closed its stdout")
+            }
             if round >= warmup { latencies.record(SystemClock.monotonicNanoseconds() - start) }
         }
         try child.input.fileHandleForWriting.close()
@@ -31,8 +34,8 @@ enum PipePingPong {
 
     static func pong() throws {
         pin(1)
-        let reader = PipeFrameReader(fd: 0, subject: "stdin")
-        let writer = try PipeFrameWriter(fd: 1, subject: "stdout", batchFrames: 1)
+        let reader = FrameStreamReader(fd: 0, subject: "stdin")
+        let writer = try FrameStreamWriter(fd: 1, subject: "stdout", batchFrames: 1)
         var pending = Frame(header: FrameHeader(type: .control))
         while case .frames = try reader.read(limit: 1, { pending = $0.pointee }) {
             try writer.write(pending)

@@ -60,8 +60,9 @@ enum RingPingPong {
         out.close()
         let pong = child.report()
         input.detach()
-        return Result(latencies: latencies, oneWayP50: pong["oneway_p50"] ?? 0, oneWayP99: pong["oneway_p99"] ?? 0,
-                      allocations: allocations + UInt64(pong["allocations"] ?? 0), frames: UInt64(samples) * 2)
+        return Result(
+            latencies: latencies, oneWayP50: pong["oneway_p50"] ?? 0, oneWayP99: pong["oneway_p99"] ?? 0,
+            allocations: allocations + UInt64(pong["allocations"] ?? 0), frames: UInt64(samples) * 2)
     }
 
     static func pong(_ arguments: [String]) throws {

@@ -36,8 +36,9 @@ enum Streaming {
         allocations = malloc_counter_thread_allocations() - before
         producer.close()
         let report = child.report()
-        return Result(framesPerSecond: Double(frames - 1) * 1e9 / Double(report["ns"]!),
-                      allocations: allocations + UInt64(report["allocations"]!), frames: UInt64(frames - warmup) * 2)
+        return Result(
+            framesPerSecond: Double(frames - 1) * 1e9 / Double(report["ns"]!),
+            allocations: allocations + UInt64(report["allocations"]!), frames: UInt64(frames - warmup) * 2)
     }
 
     static func ringConsume(_ arguments: [String]) throws {
@@ -52,11 +53,15 @@ enum Streaming {
         var before: UInt64 = 0
         while received < frames {
             let handled = consumer.read(limit: 256) { frame in
-                if frame.pointee.header.sequence != expected { fatalError("sequence \(frame.pointee.header.sequence), expected \(expected)") }
+                if frame.pointee.header.sequence != expected {
+                    fatalError("sequence \(frame.pointee.header.sequence), expected \(expected)")
+                }
                 expected &+= 1
             }
             if received == 0 && handled > 0 { first = SystemClock.monotonicNanoseconds() }
-            if received < 100_000 && received + UInt64(handled) >= 100_000 { before = malloc_counter_thread_allocations() }
+            if received < 100_000 && received + UInt64(handled) >= 100_000 {
+                before = malloc_counter_thread_allocations()
+            }
             received += UInt64(handled)
             if handled == 0 { idle.idle(on: consumer) } else { idle.reset() }
         }
@@ -69,8 +74,9 @@ enum Streaming {
     static func pipe(frames: Int, batchFrames: Int) throws -> Double {
         let child = try Child(["pipe-consume", "\(frames)"])
         pin(0)
-        let writer = try PipeFrameWriter(fd: child.input.fileHandleForWriting.fileDescriptor, subject: "consumer stdin",
-                                         batchFrames: batchFrames)
+        let writer = try FrameStreamWriter(
+            fd: child.input.fileHandleForWriting.fileDescriptor, subject: "consumer stdin",
+            batchFrames: batchFrames)
         var header = FrameHeader(type: .control)
         for index in 0..<frames {
             header.sequence = UInt64(index)
@@ -85,7 +91,7 @@ enum Streaming {
     static func pipeConsume(_ arguments: [String]) throws {
         let frames = UInt64(arguments[0])!
         pin(1)
-        let reader = PipeFrameReader(fd: 0, subject: "stdin")
+        let reader = FrameStreamReader(fd: 0, subject: "stdin")
         var received: UInt64 = 0
         var first: Int64 = 0
         while case .frames(let count) = try reader.read(limit: 1024, { _ in }) {

@@ -48,7 +48,7 @@ func runAll() throws {
     let pipe = try PipePingPong.ping(samples: pipeSamples, warmup: 1_000).summary()
     let ringStream = try Streaming.ring(frames: streamFrames)
     let pipeSingle = try Streaming.pipe(frames: streamFrames / 20, batchFrames: 1)
-    let pipeBatched = try Streaming.pipe(frames: streamFrames, batchFrames: PipeFrameWriter.batchFrames)
+    let pipeBatched = try Streaming.pipe(frames: streamFrames, batchFrames: FrameStreamWriter.batchFrames)
 
     let spinSummary = spin.latencies.summary()
     let blockSummary = block.latencies.summary()
@@ -71,14 +71,23 @@ func runAll() throws {
     let frames = spin.frames + block.frames + ringStream.frames
     let allocsPerFrame = Double(allocations) / Double(frames)
     print("ratios")
-    print(label("ring spin / floor") + ratio(Double(spinSummary.p50) / Double(floor.p50)) + "  (round trip p50; target <= 2.0)")
+    print(
+        label("ring spin / floor") + ratio(Double(spinSummary.p50) / Double(floor.p50))
+            + "  (round trip p50; target <= 2.0)")
     print(label("pipe / ring spin") + ratio(Double(pipe.p50) / Double(spinSummary.p50)) + "  (round trip p50)")
     print(label("ring block / spin") + ratio(Double(blockSummary.p50) / Double(spinSummary.p50)) + "  (round trip p50)")
-    print(label("ring / batched pipe") + ratio(ringStream.framesPerSecond / pipeBatched) + "  (streaming; target >= 1.0)")
+    print(
+        label("ring / batched pipe") + ratio(ringStream.framesPerSecond / pipeBatched) + "  (streaming; target >= 1.0)")
     print(label("ring / 1-frame pipe") + ratio(ringStream.framesPerSecond / pipeSingle) + "  (streaming; target >= 20)")
     print(label("batched / 1-frame pipe") + ratio(pipeBatched / pipeSingle) + "  (streaming)")
     print(label("allocations") + "\(allocations) in \(frames) ring frames written and read (steady state)")
-    print("RESULT ipc floor_rtt_p50_ns=\(floor.p50) ring_rtt_p50_ns=\(spinSummary.p50) ring_block_rtt_p50_ns=\(blockSummary.p50) pipe_rtt_p50_ns=\(pipe.p50) ring_oneway_p50_ns=\(spin.oneWayP50) ring_block_oneway_p50_ns=\(block.oneWayP50) ring_fps=\(Int(ringStream.framesPerSecond)) pipe_fps=\(Int(pipeSingle)) pipe_batched_fps=\(Int(pipeBatched)) allocs_per_frame=\(allocsPerFrame)")
+    print(
+        "RESULT ipc "
+            + "floor_rtt_p50_ns=\(floor.p50) ring_rtt_p50_ns=\(spinSummary.p50) ring_block_rtt_p50_ns="
+            + "\(blockSummary.p50) pipe_rtt_p50_ns=\(pipe.p50) ring_oneway_p50_ns=\(spin.oneWayP50) ring_block_one"
+            + "way_p50_ns=\(block.oneWayP50) ring_fps=\(Int(ringStream.framesPerSecond)) pipe_fps="
+            + "\(Int(pipeSingle)) pipe_batched_fps=\(Int(pipeBatched)) allocs_per_frame=\(allocsPerFrame)"
+    )
 }
 
 signal(SIGPIPE, SIG_IGN)
@@ -92,13 +101,16 @@ do {
     case "pipe-consume": try Streaming.pipeConsume(Array(arguments.dropFirst()))
     case nil, "--quick": try runAll()
     case "oneway-block":
-        guard arguments.count <= 2, let gapUs = arguments.count == 2 ? Int64(arguments[1]) : 300, (1...1_000_000).contains(gapUs) else {
+        guard arguments.count <= 2, let gapUs = arguments.count == 2 ? Int64(arguments[1]) : 300,
+            (1...1_000_000).contains(gapUs)
+        else {
             StandardError.line("ipc-bench: oneway-block [GAP_US]: a gap of 1 to 1,000,000 µs")
             exit(100)
         }
         let samples = Int(min(2_000, 3_000_000 / gapUs))
         let block = try RingPingPong.ping(mode: .block, samples: samples, warmup: samples / 2, gapNs: gapUs * 1_000)
-        print("RESULT ipc-oneway-block p50_ns=\(block.oneWayP50) p99_ns=\(block.oneWayP99) gap_us=\(gapUs) n=\(samples)")
+        print(
+            "RESULT ipc-oneway-block p50_ns=\(block.oneWayP50) p99_ns=\(block.oneWayP99) gap_us=\(gapUs) n=\(samples)")
     default:
         StandardError.line("usage: ipc-bench [--quick | oneway-block [GAP_US]]")
         exit(100)

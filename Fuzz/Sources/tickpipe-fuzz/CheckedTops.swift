@@ -1,4 +1,5 @@
 import IPC
+
 @testable import BookCore
 
 /// A book's output that checks what the book publishes: a top published as valid comes from
@@ -13,7 +14,9 @@ struct CheckedTops: BookOutput {
         guard top.bidPrice > 0, top.bidPrice < top.askPrice, top.askPrice <= FrameLayout.maxQuantity else {
             fatalError("a crossed or out-of-range top published as valid: \(top)")
         }
-        guard top.bidSize > 0, top.askSize > 0, top.bidSize <= FrameLayout.maxQuantity, top.askSize <= FrameLayout.maxQuantity else {
+        guard top.bidSize > 0, top.askSize > 0, top.bidSize <= FrameLayout.maxQuantity,
+            top.askSize <= FrameLayout.maxQuantity
+        else {
             fatalError("a top with an empty or out-of-range size published as valid: \(top)")
         }
     }

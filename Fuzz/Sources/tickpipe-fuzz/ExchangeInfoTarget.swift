@@ -1,4 +1,5 @@
 import IPC
+
 @testable import FeedCore
 
 /// An exchangeInfo file (`feed --exchange-info F`: a body, or a cryptofeed capture's line; plain

@@ -1,4 +1,5 @@
 import IPC
+
 @testable import BookCore
 
 /// A frame stream from outside (`book` reading a pipe or a `feed --record` capture): the pipe
@@ -7,7 +8,7 @@ import IPC
 enum FrameStreamTarget {
     static func run(_ input: UnsafeRawBufferPointer) {
         let file = MemoryFile(input)
-        let reader = PipeFrameReader(mapping: file.fd, subject: "fuzz")
+        let reader = FrameStreamReader(mapping: file.fd, subject: "fuzz")
         let book = BookProcessor(output: CheckedTops())
         while let result = try? reader.read(limit: 256, { book.handle($0) }), case .frames = result {}
     }

@@ -12,7 +12,8 @@ enum HTTPTarget {
         do {
             while offset < input.count {
                 let count = min(piece, input.count - offset)
-                if let response = try reader.append(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + count)])) {
+                if let response = try reader.append(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + count)]))
+                {
                     return check(response, received: offset + count - 1)
                 }
                 offset += count
@@ -25,7 +26,10 @@ enum HTTPTarget {
 
     static func check(_ response: HTTPResponseReader.Response, received: Int) {
         guard (100...999).contains(response.status), response.body.count <= received else {
-            fatalError("HTTP response with status \(response.status) and \(response.body.count) bytes of body from \(received) bytes")
+            fatalError(
+                "HTTP response with status \(response.status) and \(response.body.count) bytes of body from "
+                    + "\(received) bytes"
+            )
         }
     }
 }

@@ -1,5 +1,6 @@
 import CPlatform
 import IPC
+
 @testable import ExecCore
 
 /// A journal file (`exec journal`, `exec report`, `exec csv` read one a user names): the reader
@@ -26,9 +27,11 @@ enum JournalTarget {
         while offset + JournalDescriptor.recordSize <= bytes.count {
             bytes.withUnsafeMutableBytes { raw in
                 let record = raw.baseAddress! + offset
-                record.storeBytes(of: JournalDescriptor.marker, toByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
-                record.storeBytes(of: cplatform_crc32c(record, JournalDescriptor.checksumOffset),
-                                  toByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
+                record.storeBytes(
+                    of: JournalDescriptor.marker, toByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
+                record.storeBytes(
+                    of: cplatform_crc32c(record, JournalDescriptor.checksumOffset),
+                    toByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
             }
             offset += JournalDescriptor.recordSize
         }

@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+
 @testable import BookCore
 @testable import FeedCore
 
@@ -16,7 +17,9 @@ enum RecordingTarget {
         if let path = getenv("TICKPIPE_FUZZ_EXCHANGE_INFO").map({ String(cString: $0) }) {
             do { try catalog.add(exchangeInfo: path) } catch { fatalError("\(error)") }
         }
-        for flag in ["BTCUSDT:0.01:0.00001", "AKROUSDT:0.00001:1", "CTKUSDT:0.001:1", "KEEPUSDT:0.0001:1", "SUSHIUSDT:0.001:1"] {
+        for flag in [
+            "BTCUSDT:0.01:0.00001", "AKROUSDT:0.00001:1", "CTKUSDT:0.001:1", "KEEPUSDT:0.0001:1", "SUSHIUSDT:0.001:1"
+        ] {
             do { try catalog.add(flag: flag) } catch { fatalError("\(error)") }
         }
         return catalog
@@ -44,15 +47,20 @@ enum RecordingTarget {
         let defect = withUnsafeBytes(of: &frame) { FrameValidator.defect(in: $0.baseAddress!) }
         if let defect { fatalError("feed made a malformed frame: \(defect)") }
         func inRange(_ price: Int64, _ size: Int64, positive: Bool) -> Bool {
-            (1...FrameLayout.maxQuantity).contains(price) && ((positive ? 1 : 0)...FrameLayout.maxQuantity).contains(size)
+            (1...FrameLayout.maxQuantity).contains(price)
+                && ((positive ? 1 : 0)...FrameLayout.maxQuantity).contains(size)
         }
         switch frame.header.messageType {
         case .bookDelta where !frame.header.flags.contains(.idOnly):
             let delta = frame.as(BookDelta.self)
-            guard inRange(delta.price, delta.size, positive: false) else { fatalError("feed made an out-of-range level: \(delta)") }
+            guard inRange(delta.price, delta.size, positive: false) else {
+                fatalError("feed made an out-of-range level: \(delta)")
+            }
         case .trade:
             let trade = frame.as(Trade.self)
-            guard inRange(trade.price, trade.size, positive: true) else { fatalError("feed made an out-of-range trade: \(trade)") }
+            guard inRange(trade.price, trade.size, positive: true) else {
+                fatalError("feed made an out-of-range trade: \(trade)")
+            }
         default:
             break
         }

@@ -23,6 +23,8 @@ public protocol Agent {
     var readers: Int { get }
     /// The stage's frame output, if it has one: the runner waits for its readers, heartbeats and
     /// flushes it, wakes its sleeping readers before the stage sleeps, and closes it at the end.
+    /// A stored property or one with a `_modify` that yields it in place: a modify synthesised
+    /// from a getter and a setter allocates its frame on every call from the runner.
     var output: FrameSink? { get set }
 
     /// Calls `body` with each frame input: each is heartbeated, its producer is asked after when

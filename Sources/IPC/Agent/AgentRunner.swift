@@ -14,7 +14,8 @@ public struct AgentRunner {
     /// and inputs and leaving its session.
     @inlinable
     public func run<A: Agent>(_ agent: inout A) -> AgentStop {
-        if agent.output != nil {
+        let hasOutput = agent.output != nil
+        if hasOutput {
             switch agent.output!.awaitReadersOrClose(agent.readers, membership: agent.membership, tool: agent.name) {
             case .attached: break
             case .stopped: return close(&agent, .endOfStream, outputClosed: true)
@@ -27,14 +28,17 @@ public struct AgentRunner {
         var nextGauges = now
         var upstream = UpstreamWatch(now: now)
         var stop = AgentStop.endOfStream
-        while !SignalFlags.shutdownRequested {
+        while !SignalCounters.shutdownRequested {
             let work: Int
-            do { work = try agent.doWork(now: now) } catch { stop = error; break }
+            do { work = try agent.doWork(now: now) } catch {
+                stop = error
+                break
+            }
             now = SystemClock.monotonicNanoseconds()
             if now >= nextHousekeeping {
                 nextHousekeeping = now + AgentRunner.housekeepingIntervalNs
                 agent.membership?.heartbeat(now: now)
-                agent.output?.heartbeat(now: now)
+                if hasOutput { agent.output!.heartbeat(now: now) }
                 agent.forEachInput { $0.heartbeat(now: now) }
                 if now >= nextGauges, let membership = agent.membership {
                     nextGauges = now + AgentRunner.gaugeIntervalNs
@@ -42,9 +46,11 @@ public struct AgentRunner {
                 }
                 agent.housekeeping(now: now)
             }
-            do { try agent.output?.flush(deferringWake: true) } catch {
-                stop = .system("\(agent.name): writing \(agent.output!.endpoint): \(error)")
-                break
+            if hasOutput {
+                do { try agent.output!.flush(deferringWake: true) } catch {
+                    stop = .system("\(agent.name): writing \(agent.output!.endpoint): \(error)")
+                    break
+                }
             }
             if work > 0 {
                 strategy.reset()
@@ -52,14 +58,15 @@ public struct AgentRunner {
                 continue
             }
             if upstream.isDue(now: now), let problem = upstream.problem(of: agent, now: now),
-               let upstreamStop = agent.upstreamFailed(problem, now: now) {
+                let upstreamStop = agent.upstreamFailed(problem, now: now)
+            {
                 stop = upstreamStop
                 break
             }
-            agent.output?.wakeDeferred() // before this stage may sleep
+            if hasOutput { agent.output!.wakeDeferred() } // before this stage may sleep
             let sleeps = strategy.shouldSleep
             agent.idle(&strategy)
-            if sleeps { agent.output?.wakeAhead() } // woken, most likely with work
+            if sleeps && hasOutput { agent.output!.wakeAhead() } // woken, most likely with work
             now = SystemClock.monotonicNanoseconds()
         }
         return close(&agent, stop, outputClosed: false)
@@ -70,7 +77,9 @@ public struct AgentRunner {
         var stop = agent.finish(stop)
         if !outputClosed, agent.output != nil {
             do { try agent.output!.close() } catch {
-                if stop.code == ExitCode.success { stop = .system("\(agent.name): closing \(agent.output!.endpoint): \(error)") }
+                if stop.code == ExitCode.success {
+                    stop = .system("\(agent.name): closing \(agent.output!.endpoint): \(error)")
+                }
             }
         }
         agent.forEachInput { $0.close() }

@@ -8,15 +8,12 @@ import Glibc
 /// | yield | spin 100 times, then `sched_yield` per poll       | low           | one core, shared |
 /// | block | poll once more, then sleep on the ring's futex    | + a futex wake| none          |
 ///
-/// Measured on this 2-core VM (see BENCHMARKS.md): a spinning hand-off is well under a
-/// microsecond, a futex wake-up of a sleeping reader 20–50 µs one way. Spinning is the fast
-/// path and needs a core per spinning process; `block` is the default wherever processes
-/// outnumber cores, since spinners then steal each other's time slices. That is also why `block`
-/// does not spin before it sleeps: in the five-process pipeline on two cores, a stage spinning
-/// after it published held the core its woken reader needed. The paced tick-to-order median was
-/// 0.4–1 ms with a 2,000-poll spin, 0.18–0.23 ms with a 50 µs spin, and 0.10–0.14 ms with none
-/// (three hops of a sleeping reader's wake-up). The price: two processes answering each other
-/// both sleep every time, so a block round trip pays two wake-ups.
+/// Spinning is the fast path and needs a core per spinning process; `block` is the default
+/// wherever processes outnumber cores, since spinners then steal each other's time slices. That
+/// is also why `block` does not spin before it sleeps: in the five-process pipeline on two cores,
+/// a stage spinning after it published held the core its woken reader needed. The price: two
+/// processes answering each other both sleep every time, so a block round trip pays two wake-ups.
+/// What each costs: docs/operations.md and BENCHMARKS.md (ipc).
 public struct IdleStrategy: Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case spin, yield, block
@@ -31,7 +28,8 @@ public struct IdleStrategy: Sendable {
     /// Parses `--idle` values, naming the flag and the choices on error.
     public static func mode(parsing text: String, flag: String = "--idle") throws(InvalidArgument) -> Mode {
         guard let mode = Mode(rawValue: text) else {
-            throw InvalidArgument("\(flag) '\(text)': expected one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw InvalidArgument(
+                "\(flag) '\(text)': expected one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return mode
     }
@@ -42,10 +40,9 @@ public struct IdleStrategy: Sendable {
     /// True when a blocking strategy should sleep: the poll before this one found nothing too.
     @inlinable public var shouldSleep: Bool { mode == .block && idleCount > 0 }
 
-    /// Idles once without a ring to sleep on: `block` sleeps `sleepNs` (50 µs unless a stage
-    /// that no producer wakes, such as a lossy reader, says otherwise).
+    /// Idles once without a ring to sleep on: `block` sleeps 50 µs.
     @inlinable
-    public mutating func idle(sleepNs: Int64 = 50_000) {
+    public mutating func idle() {
         let sleep = shouldSleep
         idleCount &+= 1
         switch mode {
@@ -54,7 +51,19 @@ public struct IdleStrategy: Sendable {
         case .yield:
             if idleCount < IdleStrategy.spinsBeforeYield { CPU.pause() } else { sched_yield() }
         case .block:
-            if sleep { usleep(UInt32(sleepNs / 1_000)) } else { CPU.pause() }
+            if sleep { usleep(50) } else { CPU.pause() }
+        }
+    }
+
+    /// Idles once, at once, for a stage that nothing wakes and that has no reason to poll again
+    /// soon (risk, reading lossy): `block` sleeps `sleepNs` now, `yield` yields, `spin` pauses.
+    @inlinable
+    public mutating func park(sleepNs: Int64) {
+        idleCount &+= 1
+        switch mode {
+        case .spin: CPU.pause()
+        case .yield: sched_yield()
+        case .block: usleep(UInt32(sleepNs / 1_000))
         }
     }
 

@@ -26,7 +26,12 @@ public struct Control: FrameMessage, Equatable {
     public static var messageType: MessageType { .control }
 
     @frozen public enum Command: UInt16, Sendable {
-        case heartbeat = 1, halt = 2, resume = 3, flatten = 4, resyncRequest = 5, endOfStream = 6
+        case heartbeat = 1
+        case halt = 2
+        case resume = 3
+        case flatten = 4
+        case resyncRequest = 5
+        case endOfStream = 6
         /// The feed lost the venue (a reconnect): the instrument's book is invalid until the
         /// next snapshot.
         case bookReset = 7

@@ -30,7 +30,11 @@ public struct ExecutionReport: FrameMessage, Equatable {
     public static var messageType: MessageType { .executionReport }
 
     @frozen public enum Report: UInt8, Sendable {
-        case ack = 1, reject = 2, partialFill = 3, fill = 4, cancelled = 5
+        case ack = 1
+        case reject = 2
+        case partialFill = 3
+        case fill = 4
+        case cancelled = 5
     }
 
     @frozen public enum RejectReason: UInt16, Sendable {

@@ -50,16 +50,19 @@ public enum FrameValidator {
         }
         if messageType == .bookLevels { return levelsDefect(in: frame, flags: flags) }
         guard flags & FrameFlags.levelBits.rawValue == 0 else {
-            return "\(messageType) with book-level flag bits 0x\(String(flags & FrameFlags.levelBits.rawValue, radix: 16))"
+            return
+                "\(messageType) with book-level flag bits 0x\(String(flags & FrameFlags.levelBits.rawValue, radix: 16))"
         }
         func byte(_ offset: Int) -> UInt8 { frame.load(fromByteOffset: offset, as: UInt8.self) }
         func side(_ offset: Int, _ field: String) -> String? {
             Side(rawValue: byte(offset)) == nil ? "\(messageType) \(field) \(byte(offset)) is not a side" : nil
         }
         func quantities(_ offset: Int) -> String? {
-            level(in: frame, at: offset) ? nil
+            level(in: frame, at: offset)
+                ? nil
                 : "\(messageType) price \(frame.load(fromByteOffset: offset, as: Int64.self)) ticks or size "
-                + "\(frame.load(fromByteOffset: offset + 8, as: Int64.self)) lots outside 1 ... \(FrameLayout.maxQuantity) and 0 ... \(FrameLayout.maxQuantity)"
+                    + "\(frame.load(fromByteOffset: offset + 8, as: Int64.self)) lots outside 1 ... "
+                    + "\(FrameLayout.maxQuantity) and 0 ... \(FrameLayout.maxQuantity)"
         }
         switch messageType {
         case .bookDelta:
@@ -74,14 +77,22 @@ public enum FrameValidator {
         case .orderCommand:
             if OrderCommand.Command(rawValue: byte(32)) == nil { return "orderCommand command \(byte(32)) is unknown" }
             if let problem = side(33, "side") { return problem }
-            if OrderCommand.OrderType(rawValue: byte(34)) == nil { return "orderCommand orderType \(byte(34)) is unknown" }
-            if OrderCommand.TimeInForce(rawValue: byte(35)) == nil { return "orderCommand timeInForce \(byte(35)) is unknown" }
+            if OrderCommand.OrderType(rawValue: byte(34)) == nil {
+                return "orderCommand orderType \(byte(34)) is unknown"
+            }
+            if OrderCommand.TimeInForce(rawValue: byte(35)) == nil {
+                return "orderCommand timeInForce \(byte(35)) is unknown"
+            }
             return nil
         case .executionReport:
-            if ExecutionReport.Report(rawValue: byte(32)) == nil { return "executionReport report \(byte(32)) is unknown" }
+            if ExecutionReport.Report(rawValue: byte(32)) == nil {
+                return "executionReport report \(byte(32)) is unknown"
+            }
             if let problem = side(33, "side") { return problem }
             let reason = frame.load(fromByteOffset: 34, as: UInt16.self)
-            if ExecutionReport.RejectReason(rawValue: reason) == nil { return "executionReport rejectReason \(reason) is unknown" }
+            if ExecutionReport.RejectReason(rawValue: reason) == nil {
+                return "executionReport rejectReason \(reason) is unknown"
+            }
             return nil
         case .control:
             let command = frame.load(fromByteOffset: 32, as: UInt16.self)
@@ -103,12 +114,17 @@ public enum FrameValidator {
     /// second level it has neither its side nor its price and size.
     @usableFromInline
     static func levelsDefect(in frame: UnsafeRawPointer, flags: UInt16) -> String? {
-        guard level(in: frame, at: 32) else { return "bookLevels first level price or size outside what the wire holds" }
+        guard level(in: frame, at: 32) else {
+            return "bookLevels first level price or size outside what the wire holds"
+        }
         guard flags & FrameFlags.secondLevel.rawValue == 0 else {
             return level(in: frame, at: 48) ? nil : "bookLevels second level price or size outside what the wire holds"
         }
-        if flags & FrameFlags.secondLevelAsk.rawValue != 0 { return "bookLevels with a second side but no second level" }
-        let price = frame.load(fromByteOffset: 48, as: Int64.self), size = frame.load(fromByteOffset: 56, as: Int64.self)
+        if flags & FrameFlags.secondLevelAsk.rawValue != 0 {
+            return "bookLevels with a second side but no second level"
+        }
+        let price = frame.load(fromByteOffset: 48, as: Int64.self)
+        let size = frame.load(fromByteOffset: 56, as: Int64.self)
         return price != 0 || size != 0 ? "bookLevels with a second price or size but no second level" : nil
     }
 }

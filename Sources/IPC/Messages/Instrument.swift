@@ -27,11 +27,16 @@ public struct Instrument: Equatable, Sendable {
         guard (1...20).contains(symbol.utf8.count), symbol.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw InvalidArgument("instrument symbol '\(symbol)' must be 1 to 20 printable ASCII characters")
         }
-        guard tickMantissa > 0, lotMantissa > 0, tickMantissa <= UInt32.max, lotMantissa <= UInt32.max, tickDecimals <= 18, lotDecimals <= 18,
-              priceDisplayDecimals <= 18, sizeDisplayDecimals <= 18,
-              priceDisplayDecimals >= tickDecimals, sizeDisplayDecimals >= lotDecimals else {
+        guard tickMantissa > 0, lotMantissa > 0, tickMantissa <= UInt32.max, lotMantissa <= UInt32.max,
+            tickDecimals <= 18, lotDecimals <= 18,
+            priceDisplayDecimals <= 18, sizeDisplayDecimals <= 18,
+            priceDisplayDecimals >= tickDecimals, sizeDisplayDecimals >= lotDecimals
+        else {
             throw InvalidArgument(
-                "instrument \(symbol): tick \(tickMantissa)e-\(tickDecimals) and lot \(lotMantissa)e-\(lotDecimals) must be positive with at most 18 decimals, displayed with at least as many")
+                "instrument \(symbol): tick \(tickMantissa)e-\(tickDecimals) and lot "
+                    + "\(lotMantissa)e-\(lotDecimals) must be positive with at most 18 decimals, displayed with at "
+                    + "least as many"
+            )
         }
         self.id = id
         self.symbol = symbol

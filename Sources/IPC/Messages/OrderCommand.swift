@@ -30,10 +30,20 @@
 public struct OrderCommand: FrameMessage, Equatable {
     public static var messageType: MessageType { .orderCommand }
 
-    @frozen public enum Command: UInt8, Sendable { case new = 1, cancel = 2, replace = 3 }
-    @frozen public enum OrderType: UInt8, Sendable { case limit = 1, postOnly = 2, market = 3 }
+    @frozen public enum Command: UInt8, Sendable {
+        case new = 1
+        case cancel = 2
+        case replace = 3
+    }
+    @frozen public enum OrderType: UInt8, Sendable {
+        case limit = 1
+        case postOnly = 2
+        case market = 3
+    }
     @frozen public enum TimeInForce: UInt8, Sendable {
-        case goodTillCancel = 1, immediateOrCancel = 2, fillOrKill = 3
+        case goodTillCancel = 1
+        case immediateOrCancel = 2
+        case fillOrKill = 3
     }
 
     public var header: FrameHeader

@@ -10,8 +10,10 @@ public struct PositionReport: Equatable, Sendable {
     public var realizedPnl: Int128
     public var fees: Int128
 
-    public init(instrument: UInt32, timeNs: Int64, position: Int64, markPrice: Int64?,
-                unrealizedPnl: Int128, realizedPnl: Int128, fees: Int128) {
+    public init(
+        instrument: UInt32, timeNs: Int64, position: Int64, markPrice: Int64?,
+        unrealizedPnl: Int128, realizedPnl: Int128, fees: Int128
+    ) {
         self.instrument = instrument
         self.timeNs = timeNs
         self.position = position
@@ -27,8 +29,11 @@ public struct PositionReport: Equatable, Sendable {
     /// The two frames exec writes for it.
     public var frames: (PositionSnapshot, PositionPnl) {
         let header = FrameHeader(type: .positionSnapshot, instrument: instrument, receiveTimeNs: timeNs)
-        return (PositionSnapshot(header: header, position: position, markPrice: markPrice ?? 0, unrealizedPnl: unrealizedPnl),
-                PositionPnl(header: header, realizedPnl: realizedPnl, fees: fees))
+        return (
+            PositionSnapshot(
+                header: header, position: position, markPrice: markPrice ?? 0, unrealizedPnl: unrealizedPnl),
+            PositionPnl(header: header, realizedPnl: realizedPnl, fees: fees)
+        )
     }
 }
 
@@ -60,15 +65,17 @@ public struct PositionReportReader: Sendable {
         case .positionPnl:
             defer { pending = nil }
             guard let (snapshot, at) = pending, at &+ 1 == position,
-                  snapshot.header.instrument == frame.header.instrument,
-                  snapshot.header.receiveTimeNs == frame.header.receiveTimeNs else {
+                snapshot.header.instrument == frame.header.instrument,
+                snapshot.header.receiveTimeNs == frame.header.receiveTimeNs
+            else {
                 incomplete &+= 1
                 return nil
             }
             let money = frame.as(PositionPnl.self)
-            return PositionReport(instrument: snapshot.header.instrument, timeNs: snapshot.header.receiveTimeNs,
-                                  position: snapshot.position, markPrice: snapshot.markPrice == 0 ? nil : snapshot.markPrice,
-                                  unrealizedPnl: snapshot.unrealizedPnl, realizedPnl: money.realizedPnl, fees: money.fees)
+            return PositionReport(
+                instrument: snapshot.header.instrument, timeNs: snapshot.header.receiveTimeNs,
+                position: snapshot.position, markPrice: snapshot.markPrice == 0 ? nil : snapshot.markPrice,
+                unrealizedPnl: snapshot.unrealizedPnl, realizedPnl: money.realizedPnl, fees: money.fees)
         default:
             return nil
         }

@@ -21,8 +21,10 @@ public enum Gauge: Int, CaseIterable, Sendable {
 extension ControlBlock {
     func gaugeWord(_ gauge: Gauge, entry index: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
         precondition(index >= 0 && index < ControlBlockDescriptor.maxProcesses, "registry entry \(index) out of range")
-        return sharedUInt64(base, ControlBlockDescriptor.gaugesOffset
-            + (index * ControlBlockDescriptor.gaugesPerProcess + gauge.rawValue) * 8)
+        return sharedUInt64(
+            base,
+            ControlBlockDescriptor.gaugesOffset
+                + (index * ControlBlockDescriptor.gaugesPerProcess + gauge.rawValue) * 8)
     }
 
     /// Sets a gauge of a registry entry; nil clears it. Relaxed: each gauge is a value on its own.

@@ -16,7 +16,10 @@ public final class LatencyRecorder {
     deinit { samples.deallocate() }
 
     public func record(_ nanoseconds: Int64) {
-        guard count < capacity else { overflow += 1; return }
+        guard count < capacity else {
+            overflow += 1
+            return
+        }
         samples[count] = nanoseconds
         count += 1
     }

@@ -39,7 +39,9 @@ public struct FileDescriptor: Sendable {
     public static func open(
         _ path: String, _ mode: AccessMode, options: OpenOptions = [], permissions: mode_t = 0o600
     ) throws(SystemError) -> FileDescriptor {
-        let fd = try retryingInterrupts("open", path) { Glibc.open(path, mode.flags | options.rawValue | O_CLOEXEC, permissions) }
+        let fd = try retryingInterrupts("open", path) {
+            Glibc.open(path, mode.flags | options.rawValue | O_CLOEXEC, permissions)
+        }
         return FileDescriptor(rawValue: fd, subject: path)
     }
 
@@ -65,7 +67,9 @@ public struct FileDescriptor: Sendable {
     public func writeAll(_ bytes: UnsafeRawPointer, count: Int, atOffset offset: Int) throws(SystemError) {
         var done = 0
         while done < count {
-            done += try retryingInterrupts("pwrite", subject) { pwrite(rawValue, bytes + done, count - done, off_t(offset + done)) }
+            done += try retryingInterrupts("pwrite", subject) {
+                pwrite(rawValue, bytes + done, count - done, off_t(offset + done))
+            }
         }
     }
 
@@ -74,11 +78,35 @@ public struct FileDescriptor: Sendable {
         try retryingInterrupts("read", subject) { Glibc.read(rawValue, buffer, count) }
     }
 
+    /// One `read(2)` on a non-blocking descriptor: the byte count, 0 at end of file, nil when
+    /// nothing is there yet (`EAGAIN`).
+    public func readIfReady(into buffer: UnsafeMutableRawPointer, count: Int) throws(SystemError) -> Int? {
+        do { return try read(into: buffer, count: count) } catch  where error.errno == EAGAIN { return nil }
+    }
+
+    /// One `write(2)` on a non-blocking descriptor: the bytes written, nil when it would block.
+    public func writeIfReady(_ bytes: UnsafeRawPointer, count: Int) throws(SystemError) -> Int? {
+        do {
+            return try retryingInterrupts("write", subject) { Glibc.write(rawValue, bytes, count) }
+        } catch  where error.errno == EAGAIN {
+            return nil
+        }
+    }
+
+    /// `poll(2)` for `events` (`POLLIN`, `POLLOUT`) up to `timeoutMs`: true when ready.
+    public func await(_ events: Int32, timeoutMs: Int32) throws(SystemError) -> Bool {
+        var descriptor = pollfd(fd: rawValue, events: Int16(events), revents: 0)
+        return try retryingInterrupts("poll", subject) { poll(&descriptor, 1, timeoutMs) } > 0
+    }
+
     /// Reads up to `count` bytes at `offset` (`pread(2)`), looping until end of file: the byte count.
-    public func read(into buffer: UnsafeMutableRawPointer, count: Int, atOffset offset: Int) throws(SystemError) -> Int {
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int, atOffset offset: Int) throws(SystemError) -> Int
+    {
         var done = 0
         while done < count {
-            let got = try retryingInterrupts("pread", subject) { pread(rawValue, buffer + done, count - done, off_t(offset + done)) }
+            let got = try retryingInterrupts("pread", subject) {
+                pread(rawValue, buffer + done, count - done, off_t(offset + done))
+            }
             if got == 0 { break }
             done += got
         }
@@ -111,10 +139,14 @@ public struct FileDescriptor: Sendable {
     }
 
     /// `mmap(2)` of `length` bytes from the start: shared and writable, or private and read-only;
-    /// `reserve: false` maps address space without reserving swap for it (`MAP_NORESERVE`).
-    public func map(length: Int, writable: Bool, reserve: Bool = true) throws(SystemError) -> UnsafeMutableRawPointer {
+    /// `reserve: false` maps address space without reserving swap for it (`MAP_NORESERVE`),
+    /// `populate: true` reads it all in now (`MAP_POPULATE`).
+    public func map(
+        length: Int, writable: Bool, reserve: Bool = true, populate: Bool = false
+    ) throws(SystemError) -> UnsafeMutableRawPointer {
         let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
-        let flags = (writable ? MAP_SHARED : MAP_PRIVATE) | (reserve ? 0 : MAP_NORESERVE)
+        let flags =
+            (writable ? MAP_SHARED : MAP_PRIVATE) | (reserve ? 0 : MAP_NORESERVE) | (populate ? MAP_POPULATE : 0)
         guard let base = mmap(nil, length, protection, flags, rawValue, 0), base != MAP_FAILED else {
             throw SystemError(call: "mmap", subject: subject, errno: errno)
         }

@@ -18,7 +18,10 @@ public enum ProcessLiveness {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 512) { buffer in
             // The path "/proc/<pid>/stat", NUL-terminated, written into the buffer by hand.
             var length = 0
-            for byte in "/proc/".utf8 { buffer[length] = byte; length += 1 }
+            for byte in "/proc/".utf8 {
+                buffer[length] = byte
+                length += 1
+            }
             let digitsStart = length
             var rest = pid
             repeat {
@@ -26,16 +29,26 @@ public enum ProcessLiveness {
                 length += 1
                 rest /= 10
             } while rest > 0
-            var low = digitsStart, high = length - 1
-            while low < high { buffer.swapAt(low, high); low += 1; high -= 1 }
-            for byte in "/stat".utf8 { buffer[length] = byte; length += 1 }
+            var low = digitsStart
+            var high = length - 1
+            while low < high {
+                buffer.swapAt(low, high)
+                low += 1
+                high -= 1
+            }
+            for byte in "/stat".utf8 {
+                buffer[length] = byte
+                length += 1
+            }
             buffer[length] = 0
-            let fd = open(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+            let fd = open(
+                UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
             if fd < 0 { return false }
             defer { close(fd) }
             let count = read(fd, buffer.baseAddress, buffer.count)
             guard count > 0, let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")),
-                  close + 2 < count else { return false }
+                close + 2 < count
+            else { return false }
             let state = buffer[close + 2]
             return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
         }

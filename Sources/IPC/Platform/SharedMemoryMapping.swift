@@ -52,7 +52,8 @@ public final class SharedMemoryMapping: @unchecked Sendable {
             // Its creator has not sized it yet (between shm_open and ftruncate): try again.
             throw SystemError(call: "fstat", subject: name.shmPath + " (empty segment)", errno: EAGAIN)
         }
-        return try map(fd: fd, name: name, length: Int(info.st_size), ownerUid: info.st_uid, mode: info.st_mode & 0o7777)
+        return try map(
+            fd: fd, name: name, length: Int(info.st_size), ownerUid: info.st_uid, mode: info.st_mode & 0o7777)
     }
 
     /// `shm_unlink`: removes the name; mappings that exist stay valid until unmapped.
@@ -60,9 +61,12 @@ public final class SharedMemoryMapping: @unchecked Sendable {
         _ = try retryingInterrupts("shm_unlink", name.shmPath) { shm_unlink(name.shmPath) }
     }
 
-    private static func map(fd: Int32, name: SegmentName, length: Int, ownerUid: uid_t, mode: mode_t) throws(SystemError) -> SharedMemoryMapping {
+    private static func map(fd: Int32, name: SegmentName, length: Int, ownerUid: uid_t, mode: mode_t)
+        throws(SystemError) -> SharedMemoryMapping
+    {
         guard let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
-              base != MAP_FAILED else {
+            base != MAP_FAILED
+        else {
             throw SystemError(call: "mmap", subject: name.shmPath, errno: errno)
         }
         return SharedMemoryMapping(name: name, base: base, length: length, ownerUid: ownerUid, mode: mode)

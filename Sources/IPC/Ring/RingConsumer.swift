@@ -38,10 +38,12 @@ public struct RingConsumer: @unchecked Sendable {
         let state: RingDescriptor.ConsumerState = mode == .gating ? .gating : .lossy
         for index in 0..<segment.maxConsumers {
             var expected = RingDescriptor.ConsumerState.free.rawValue
-            guard segment.consumerState(index).pointee.compareExchange(
-                expected: expected, desired: RingDescriptor.ConsumerState.claiming.rawValue,
-                ordering: .acquiringAndReleasing
-            ).exchanged else { continue }
+            guard
+                segment.consumerState(index).pointee.compareExchange(
+                    expected: expected, desired: RingDescriptor.ConsumerState.claiming.rawValue,
+                    ordering: .acquiringAndReleasing
+                ).exchanged
+            else { continue }
             expected = 0
             segment.consumerPid(index).pointee.store(getpid(), ordering: .relaxed)
             segment.consumerDrops(index).pointee.store(0, ordering: .relaxed)
@@ -126,7 +128,7 @@ public struct RingConsumer: @unchecked Sendable {
 
     /// True once a quarter of the ring is free behind `position`: only then is a producer asleep
     /// on a full ring woken. Woken for every read, it wrote a frame or two and slept again, a
-    /// futex call on each side per read (84,000 in exec over the pipeline benchmark's file). A
+    /// futex call on each side per read. A
     /// producer that sleeps on regardless wakes by its 1 ms timeout and writes what fits.
     @inlinable
     func freesAQuarter(_ position: UInt64) -> Bool {
@@ -146,7 +148,10 @@ public struct RingConsumer: @unchecked Sendable {
                 // An older frame, or the marker of a write in progress: nothing new yet, unless
                 // the producer is a whole ring ahead. A newer frame: we were lapped.
                 let lapped = before != RingDescriptor.writingMarker && before > nextPosition
-                if lapped || publishedLap() { skipOverwritten(); continue }
+                if lapped || publishedLap() {
+                    skipOverwritten()
+                    continue
+                }
                 break
             }
             copy = segment.slot(nextPosition).pointee
@@ -219,7 +224,8 @@ public struct RingConsumer: @unchecked Sendable {
         // Seq-cst increment (store-load): pairs with the producer's fence after publishing.
         segment.dataWaiters.pointee.add(1, ordering: .sequentiallyConsistent)
         if segment.publishPosition.pointee.load(ordering: .sequentiallyConsistent) == nextPosition
-            && segment.endOfStream.pointee.load(ordering: .relaxed) == 0 {
+            && segment.endOfStream.pointee.load(ordering: .relaxed) == 0
+        {
             Futex.wait(segment.publishFutex, expected: expected, timeoutNs: timeoutNs)
         }
         segment.dataWaiters.pointee.subtract(1, ordering: .relaxed)

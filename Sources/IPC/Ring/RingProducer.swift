@@ -27,7 +27,9 @@ public struct RingProducer: @unchecked Sendable {
     public private(set) var releasedConsumerPids: [Int32] = []
 
     /// Creates the ring segment `name` with `capacity` 64-byte slots (a power of two).
-    public static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int = 8) throws(SegmentError) -> RingProducer {
+    public static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int = 8) throws(SegmentError)
+        -> RingProducer
+    {
         RingProducer(segment: try RingSegment.create(name, capacity: capacity, maxConsumers: maxConsumers))
     }
 
@@ -78,9 +80,8 @@ public struct RingProducer: @unchecked Sendable {
     /// `wakeDeferred()` before it idles or sleeps, or a reader sleeps on to its timeout.
     ///
     /// In the five-process pipeline on two cores, a reader woken for every publish read a few
-    /// frames and slept again, a futex call and a wake-up each time: deferred, the pipeline
-    /// benchmark's file took 27 % fewer futex calls and 7-10 % less time. A paced or live
-    /// producer idles after each message, so its readers wake at once, as before.
+    /// frames and slept again, a futex call and a wake-up each time. A paced or live producer
+    /// idles after each message, so its readers wake at once.
     @inlinable
     public mutating func publishDeferringWake() {
         makeVisible()
@@ -95,10 +96,8 @@ public struct RingProducer: @unchecked Sendable {
 
     /// Wakes consumers asleep on the ring, even before there is anything new for them: a stage
     /// woken with work calls it before it starts, so that its readers' wake-up overlaps that
-    /// work (a reader finding nothing yet polls and sleeps again, and wakes faster the second
-    /// time: on this VM, a CPU that halted moments ago is woken in a fraction of the 30-70 µs it
-    /// takes after a long sleep). Paced, book and signal waking ahead took the pipeline's
-    /// tick-to-order p50 from 234 to 179 µs (median of five 5 s runs each).
+    /// work (a reader finding nothing yet polls and sleeps again, and a CPU that halted moments
+    /// ago wakes faster than one long asleep).
     @inlinable
     public mutating func wakeAhead() {
         wokenPosition = publishedPosition
@@ -160,8 +159,10 @@ public struct RingProducer: @unchecked Sendable {
         var slowest = nextPosition
         for index in 0..<segment.maxConsumers {
             // Acquire: pairs with the consumer's release stores of its state and position.
-            guard segment.consumerState(index).pointee.load(ordering: .acquiring)
-                == RingDescriptor.ConsumerState.gating.rawValue else { continue }
+            guard
+                segment.consumerState(index).pointee.load(ordering: .acquiring)
+                    == RingDescriptor.ConsumerState.gating.rawValue
+            else { continue }
             slowest = min(slowest, segment.consumerPosition(index).pointee.load(ordering: .acquiring))
         }
         cachedLimit = slowest &+ segment.capacity
@@ -206,8 +207,10 @@ public struct RingProducer: @unchecked Sendable {
     public mutating func releaseDeadConsumers() {
         for index in 0..<segment.maxConsumers {
             let state = segment.consumerState(index).pointee.load(ordering: .acquiring)
-            guard state == RingDescriptor.ConsumerState.gating.rawValue
-                || state == RingDescriptor.ConsumerState.lossy.rawValue else { continue }
+            guard
+                state == RingDescriptor.ConsumerState.gating.rawValue
+                    || state == RingDescriptor.ConsumerState.lossy.rawValue
+            else { continue }
             let pid = segment.consumerPid(index).pointee.load(ordering: .relaxed)
             if !ProcessLiveness.isAlive(pid) {
                 releasedConsumerPids.append(pid)

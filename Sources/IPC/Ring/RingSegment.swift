@@ -26,15 +26,31 @@ public struct RingSegment: @unchecked Sendable {
 
     // MARK: Field addresses
 
-    @inlinable var publishPosition: UnsafeMutablePointer<Atomic<UInt64>> { sharedUInt64(base, RingDescriptor.publishPositionOffset) }
+    @inlinable var publishPosition: UnsafeMutablePointer<Atomic<UInt64>> {
+        sharedUInt64(base, RingDescriptor.publishPositionOffset)
+    }
     @inlinable var publishFutex: UnsafeMutablePointer<UInt32> { futexWord(base, RingDescriptor.publishPositionOffset) }
-    @inlinable var blockingConsumers: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, RingDescriptor.blockingConsumersOffset) }
-    @inlinable var dataWaiters: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, RingDescriptor.dataWaitersOffset) }
-    @inlinable var producerHeartbeat: UnsafeMutablePointer<Atomic<Int64>> { sharedInt64(base, RingDescriptor.producerHeartbeatOffset) }
-    @inlinable var endOfStream: UnsafeMutablePointer<Atomic<UInt64>> { sharedUInt64(base, RingDescriptor.endOfStreamOffset) }
-    @inlinable var producerWaiting: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, RingDescriptor.producerWaitingOffset) }
-    @inlinable var consumerProgress: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, RingDescriptor.consumerProgressOffset) }
-    @inlinable var consumerProgressFutex: UnsafeMutablePointer<UInt32> { futexWord(base, RingDescriptor.consumerProgressOffset) }
+    @inlinable var blockingConsumers: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, RingDescriptor.blockingConsumersOffset)
+    }
+    @inlinable var dataWaiters: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, RingDescriptor.dataWaitersOffset)
+    }
+    @inlinable var producerHeartbeat: UnsafeMutablePointer<Atomic<Int64>> {
+        sharedInt64(base, RingDescriptor.producerHeartbeatOffset)
+    }
+    @inlinable var endOfStream: UnsafeMutablePointer<Atomic<UInt64>> {
+        sharedUInt64(base, RingDescriptor.endOfStreamOffset)
+    }
+    @inlinable var producerWaiting: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, RingDescriptor.producerWaitingOffset)
+    }
+    @inlinable var consumerProgress: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, RingDescriptor.consumerProgressOffset)
+    }
+    @inlinable var consumerProgressFutex: UnsafeMutablePointer<UInt32> {
+        futexWord(base, RingDescriptor.consumerProgressOffset)
+    }
 
     @inlinable
     func consumerRecord(_ index: Int) -> UnsafeMutableRawPointer {
@@ -85,8 +101,9 @@ public struct RingSegment: @unchecked Sendable {
     /// Creates and initialises a ring segment, 0600 and exclusive. An existing segment of the
     /// same name is never reused: its creator is alive (`inUse`) or dead (`staleSegment`).
     static func create(_ name: SegmentName, capacity: Int, maxConsumers: Int) throws(SegmentError) -> RingSegment {
-        precondition(capacity >= 2 && capacity <= 1 << 26 && capacity & (capacity - 1) == 0,
-                     "ring capacity \(capacity) must be a power of two in 2...2^26")
+        precondition(
+            capacity >= 2 && capacity <= 1 << 26 && capacity & (capacity - 1) == 0,
+            "ring capacity \(capacity) must be a power of two in 2...2^26")
         precondition((1...64).contains(maxConsumers), "maxConsumers \(maxConsumers) must be in 1...64")
         let length = RingDescriptor.segmentLength(capacity: capacity, maxConsumers: maxConsumers)
         let mapping = try handshake.create(name, length: length)
@@ -94,7 +111,8 @@ public struct RingSegment: @unchecked Sendable {
         base.storeBytes(of: UInt32(FrameLayout.frameSize), toByteOffset: RingDescriptor.slotSizeOffset, as: UInt32.self)
         base.storeBytes(of: UInt64(capacity), toByteOffset: RingDescriptor.capacityOffset, as: UInt64.self)
         base.storeBytes(of: UInt32(maxConsumers), toByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
-        base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
+        base.storeBytes(
+            of: SystemClock.realtimeNanoseconds(), toByteOffset: RingDescriptor.createdTimeOffset, as: Int64.self)
         let segment = RingSegment(mapping: mapping, capacity: UInt64(capacity), maxConsumers: maxConsumers)
         for position in 0..<UInt64(capacity) {
             segment.slotSequence(position).pointee.store(RingDescriptor.writingMarker, ordering: .relaxed)
@@ -119,8 +137,8 @@ public struct RingSegment: @unchecked Sendable {
         let capacity = base.load(fromByteOffset: RingDescriptor.capacityOffset, as: UInt64.self)
         let maxConsumers = base.load(fromByteOffset: RingDescriptor.maxConsumersOffset, as: UInt32.self)
         guard capacity >= 2, capacity <= 1 << 26, capacity & (capacity - 1) == 0,
-              (1...64).contains(maxConsumers),
-              RingDescriptor.segmentLength(capacity: Int(capacity), maxConsumers: Int(maxConsumers)) <= mapping.length
+            (1...64).contains(maxConsumers),
+            RingDescriptor.segmentLength(capacity: Int(capacity), maxConsumers: Int(maxConsumers)) <= mapping.length
         else {
             throw SegmentError.badCapacity(name, capacity: capacity, maxConsumers: maxConsumers, length: mapping.length)
         }

@@ -43,7 +43,8 @@ public struct RingSnapshot: Sendable {
             let position = segment.consumerPosition(index).pointee.load(ordering: .acquiring)
             return Consumer(
                 index: index, mode: mode, pid: pid, alive: ProcessLiveness.isAlive(pid), position: position,
-                lag: published > position ? published - position : 0, drops: segment.consumerDrops(index).pointee.load(ordering: .relaxed),
+                lag: published > position ? published - position : 0,
+                drops: segment.consumerDrops(index).pointee.load(ordering: .relaxed),
                 heartbeatAgeNs: now - segment.consumerHeartbeat(index).pointee.load(ordering: .relaxed),
                 blocking: segment.consumerBlocking(index).pointee.load(ordering: .relaxed) != 0)
         }

@@ -23,24 +23,32 @@ public enum SegmentError: Error, CustomStringConvertible, Equatable {
         case .notFound(let name):
             return "segment \(name): no such segment (\(name.devShmPath)); is its producer running?"
         case .permissionDenied(let name):
-            return "segment \(name): permission denied opening \(name.devShmPath) (segments are 0600, owned by their creator)"
+            return
+                "segment \(name): permission denied opening \(name.devShmPath) (segments are 0600, owned by their "
+                + "creator)"
         case .untrusted(let name, let uid, let mode):
             return "segment \(name): \(name.devShmPath) is owned by uid \(uid) with mode \(String(mode, radix: 8)); "
                 + "only a segment of this user (uid \(geteuid())) with mode 600 is attached"
         case .tooSmall(let name, let length, let needed):
             return "segment \(name): segment is \(length) bytes, its header needs \(needed)"
         case .wrongMagic(let name, let found, let expected):
-            return "segment \(name): wrong magic 0x\(String(found, radix: 16)), expected 0x\(String(expected, radix: 16)): not a tickpipe segment"
+            return
+                "segment \(name): wrong magic 0x\(String(found, radix: 16)), expected "
+                + "0x\(String(expected, radix: 16)): not a tickpipe segment"
         case .wrongVersion(let name, let found, let expected):
             return "segment \(name): layout version \(found), this build speaks \(expected)"
         case .wrongSlotSize(let name, let found, let expected):
             return "segment \(name): slot size \(found) bytes, this build expects \(expected)"
         case .badCapacity(let name, let capacity, let maxConsumers, let length):
-            return "segment \(name): capacity \(capacity) with \(maxConsumers) consumer records does not fit a \(length)-byte segment or is not a power of two"
+            return
+                "segment \(name): capacity \(capacity) with \(maxConsumers) consumer records does not fit a "
+                + "\(length)-byte segment or is not a power of two"
         case .notReady(let name, let waitedMs):
             return "segment \(name): creator did not mark the segment ready within \(waitedMs) ms"
         case .staleSegment(let name, let pid):
-            return "segment \(name): stale segment, its creator pid \(pid) is dead; remove \(name.devShmPath) to start over"
+            return
+                "segment \(name): stale segment, its creator pid \(pid) is dead; remove \(name.devShmPath) to start "
+                + "over"
         case .inUse(let name, let pid):
             return "segment \(name): already exists and its creator pid \(pid) is alive"
         case .noFreeConsumerRecord(let name, let maxConsumers):

@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// The creator makes the segment exclusive and 0600, writes every header field, then stores
 /// the `ready` word last with release. An attacher waits for `ready` with acquire, then
-/// checks that the segment is its own user's and 0600, then magic and layout version. A name that already exists is never reused: its creator
-/// is alive (`inUse`) or dead (`staleSegment`), and either way the creator is told.
+/// checks that the segment is its own user's and 0600, then magic and layout version. A name that
+/// already exists is never reused: its creator is alive (`inUse`) or dead (`staleSegment`), and
+/// either way the creator is told.
 struct SegmentHandshake {
     let magic: UInt64
     let layoutVersion: UInt32
@@ -51,7 +52,8 @@ struct SegmentHandshake {
             }
             usleep(1_000)
         } while SystemClock.monotonicNanoseconds() < deadline
-        return pid != 0 && ProcessLiveness.isAlive(pid) ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
+        return pid != 0 && ProcessLiveness.isAlive(pid)
+            ? .inUse(name, creatorPid: pid) : .staleSegment(name, creatorPid: pid)
     }
 
     /// Opens the segment and validates size, magic, readiness and layout version.
@@ -61,9 +63,9 @@ struct SegmentHandshake {
         while opened == nil {
             do {
                 opened = try SharedMemoryMapping.open(name)
-            } catch where error.errno == EAGAIN && SystemClock.monotonicNanoseconds() < deadline {
+            } catch  where error.errno == EAGAIN && SystemClock.monotonicNanoseconds() < deadline {
                 usleep(1_000) // created, not yet sized
-            } catch where error.errno == EAGAIN {
+            } catch  where error.errno == EAGAIN {
                 throw SegmentError.notReady(name, waitedMs: readyTimeoutMs)
             } catch {
                 throw SegmentError.opening(name, error)

@@ -10,7 +10,8 @@ public struct SegmentName: Hashable, Sendable, CustomStringConvertible {
             throw InvalidArgument("segment name '\(value)' must be 1 to 200 characters")
         }
         for byte in value.utf8 {
-            let ok = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+            let ok =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
                 || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2E || byte == 0x5F || byte == 0x2D
             guard ok else {
                 throw InvalidArgument("segment name '\(value)' may hold only letters, digits, '.', '_' and '-'")

@@ -27,9 +27,12 @@ public struct ControlBlock: @unchecked Sendable {
         precondition(instruments.count <= ControlBlockDescriptor.maxInstruments, "at most 64 instruments")
         let mapping = try handshake.create(name, length: ControlBlockDescriptor.length)
         let block = ControlBlock(mapping: mapping)
-        mapping.base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.createdTimeOffset, as: Int64.self)
+        mapping.base.storeBytes(
+            of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.createdTimeOffset,
+            as: Int64.self)
         for (index, instrument) in instruments.enumerated() { block.storeInstrument(instrument, at: index) }
-        mapping.base.storeBytes(of: UInt32(instruments.count), toByteOffset: ControlBlockDescriptor.instrumentCountOffset, as: UInt32.self)
+        mapping.base.storeBytes(
+            of: UInt32(instruments.count), toByteOffset: ControlBlockDescriptor.instrumentCountOffset, as: UInt32.self)
         handshake.markReady(mapping)
         return block
     }
@@ -52,21 +55,25 @@ public struct ControlBlock: @unchecked Sendable {
         entry.storeBytes(of: instrument.sizeDisplayDecimals, toByteOffset: 7, as: UInt8.self)
         entry.storeBytes(of: instrument.tickMantissa, toByteOffset: 8, as: Int64.self)
         entry.storeBytes(of: instrument.lotMantissa, toByteOffset: 16, as: Int64.self)
-        storeText(instrument.symbol, at: entry + ControlBlockDescriptor.instrumentSymbolOffset,
-                  size: ControlBlockDescriptor.instrumentSymbolSize)
+        storeText(
+            instrument.symbol, at: entry + ControlBlockDescriptor.instrumentSymbolOffset,
+            size: ControlBlockDescriptor.instrumentSymbolSize)
     }
 
     /// The instrument table, validated as it is read (a damaged entry is skipped).
     public var instruments: [Instrument] {
         // Acquire: pairs with the release store of the count in addInstrument.
-        let count = min(Int(sharedUInt32(base, ControlBlockDescriptor.instrumentCountOffset).pointee.load(ordering: .acquiring)),
-                        ControlBlockDescriptor.maxInstruments)
+        let count = min(
+            Int(sharedUInt32(base, ControlBlockDescriptor.instrumentCountOffset).pointee.load(ordering: .acquiring)),
+            ControlBlockDescriptor.maxInstruments)
         return (0..<count).compactMap { index in
-            let entry = base + ControlBlockDescriptor.instrumentsOffset + index * ControlBlockDescriptor.instrumentEntrySize
+            let entry =
+                base + ControlBlockDescriptor.instrumentsOffset + index * ControlBlockDescriptor.instrumentEntrySize
             return try? Instrument(
                 id: entry.load(fromByteOffset: 0, as: UInt32.self),
-                symbol: loadText(at: entry + ControlBlockDescriptor.instrumentSymbolOffset,
-                                 size: ControlBlockDescriptor.instrumentSymbolSize),
+                symbol: loadText(
+                    at: entry + ControlBlockDescriptor.instrumentSymbolOffset,
+                    size: ControlBlockDescriptor.instrumentSymbolSize),
                 tickMantissa: entry.load(fromByteOffset: 8, as: Int64.self),
                 tickDecimals: entry.load(fromByteOffset: 4, as: UInt8.self),
                 lotMantissa: entry.load(fromByteOffset: 16, as: Int64.self),
@@ -93,7 +100,8 @@ public struct ControlBlock: @unchecked Sendable {
     // MARK: Resync requests
 
     func resyncCounter(_ instrument: UInt32) -> UnsafeMutablePointer<Atomic<UInt32>> {
-        precondition(instrument < UInt32(ControlBlockDescriptor.maxInstruments), "instrument id \(instrument) out of range")
+        precondition(
+            instrument < UInt32(ControlBlockDescriptor.maxInstruments), "instrument id \(instrument) out of range")
         return sharedUInt32(base, ControlBlockDescriptor.resyncRequestsOffset + Int(instrument) * 4)
     }
 
@@ -111,8 +119,12 @@ public struct ControlBlock: @unchecked Sendable {
 
     // MARK: Halt and flatten
 
-    @inlinable var halted: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, ControlBlockDescriptor.haltedOffset) }
-    var flattenCounter: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, ControlBlockDescriptor.flattenRequestsOffset) }
+    @inlinable var halted: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, ControlBlockDescriptor.haltedOffset)
+    }
+    var flattenCounter: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, ControlBlockDescriptor.flattenRequestsOffset)
+    }
 
     /// Whether trading is halted. One relaxed load: stages check it every cycle.
     @inlinable
@@ -127,8 +139,10 @@ public struct ControlBlock: @unchecked Sendable {
             return false
         }
         base.storeBytes(of: getpid(), toByteOffset: ControlBlockDescriptor.haltPidOffset, as: Int32.self)
-        base.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.haltTimeOffset, as: Int64.self)
-        storeText(reason, at: base + ControlBlockDescriptor.haltReasonOffset, size: ControlBlockDescriptor.haltReasonSize)
+        base.storeBytes(
+            of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.haltTimeOffset, as: Int64.self)
+        storeText(
+            reason, at: base + ControlBlockDescriptor.haltReasonOffset, size: ControlBlockDescriptor.haltReasonSize)
         // Release: the reason, pid and time are visible to whoever acquires `halted == 1`.
         halted.pointee.store(1, ordering: .releasing)
         return true
@@ -156,7 +170,9 @@ public struct ControlBlock: @unchecked Sendable {
 
     public var flattenRequests: UInt32 { flattenCounter.pointee.load(ordering: .acquiring) }
 
-    var flattensDoneCounter: UnsafeMutablePointer<Atomic<UInt32>> { sharedUInt32(base, ControlBlockDescriptor.flattensDoneOffset) }
+    var flattensDoneCounter: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, ControlBlockDescriptor.flattensDoneOffset)
+    }
 
     /// exec says it has carried out every flatten request up to `count`: no order working, no
     /// position left.
@@ -189,20 +205,28 @@ public struct ControlBlock: @unchecked Sendable {
             let state = processState(index)
             var current = state.pointee.load(ordering: .acquiring)
             if current != ProcessState.free.rawValue {
-                let pid = processEntry(index).load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self)
-                let reclaimable = current == ProcessState.exited.rawValue
+                let pid = processEntry(index).load(
+                    fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self)
+                let reclaimable =
+                    current == ProcessState.exited.rawValue
                     || (current != ProcessState.starting.rawValue && !ProcessLiveness.isAlive(pid))
                 guard reclaimable else { continue }
             }
-            guard state.pointee.compareExchange(
-                expected: current, desired: ProcessState.starting.rawValue, ordering: .acquiringAndReleasing
-            ).exchanged else { continue }
+            guard
+                state.pointee.compareExchange(
+                    expected: current, desired: ProcessState.starting.rawValue, ordering: .acquiringAndReleasing
+                ).exchanged
+            else { continue }
             current = ProcessState.starting.rawValue
             let entry = processEntry(index)
             entry.storeBytes(of: role.rawValue, toByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)
             entry.storeBytes(of: getpid(), toByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self)
-            entry.storeBytes(of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self)
-            storeText(detail, at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize)
+            entry.storeBytes(
+                of: SystemClock.realtimeNanoseconds(), toByteOffset: ControlBlockDescriptor.processStartedOffset,
+                as: Int64.self)
+            storeText(
+                detail, at: entry + ControlBlockDescriptor.processDetailOffset,
+                size: ControlBlockDescriptor.processDetailSize)
             processHeartbeat(index).pointee.store(SystemClock.monotonicNanoseconds(), ordering: .relaxed)
             clearGauges(entry: index)
             return index
@@ -235,10 +259,14 @@ public struct ControlBlock: @unchecked Sendable {
         var entries: [ProcessEntry] = []
         forEachProcess { index, role, pid, state, heartbeatNs in
             let entry = processEntry(index)
-            entries.append(ProcessEntry(
-                index: index, role: role, pid: pid, state: state, heartbeatNs: heartbeatNs,
-                startedTimeNs: entry.load(fromByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self),
-                detail: loadText(at: entry + ControlBlockDescriptor.processDetailOffset, size: ControlBlockDescriptor.processDetailSize)))
+            entries.append(
+                ProcessEntry(
+                    index: index, role: role, pid: pid, state: state, heartbeatNs: heartbeatNs,
+                    startedTimeNs: entry.load(
+                        fromByteOffset: ControlBlockDescriptor.processStartedOffset, as: Int64.self),
+                    detail: loadText(
+                        at: entry + ControlBlockDescriptor.processDetailOffset,
+                        size: ControlBlockDescriptor.processDetailSize)))
         }
         return entries
     }
@@ -250,13 +278,16 @@ public struct ControlBlock: @unchecked Sendable {
     ) {
         for index in 0..<ControlBlockDescriptor.maxProcesses {
             guard let state = ProcessState(rawValue: processState(index).pointee.load(ordering: .acquiring)),
-                  state != .free else { continue }
+                state != .free
+            else { continue }
             let entry = processEntry(index)
-            body(index,
-                 ProcessRole(rawValue: entry.load(fromByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)),
-                 entry.load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self),
-                 state,
-                 processHeartbeat(index).pointee.load(ordering: .relaxed))
+            body(
+                index,
+                ProcessRole(
+                    rawValue: entry.load(fromByteOffset: ControlBlockDescriptor.processRoleOffset, as: UInt32.self)),
+                entry.load(fromByteOffset: ControlBlockDescriptor.processPidOffset, as: Int32.self),
+                state,
+                processHeartbeat(index).pointee.load(ordering: .relaxed))
         }
     }
 

@@ -37,7 +37,9 @@ public final class SessionMembership: @unchecked Sendable {
         controlBlock.setState(.exited, entry: entry)
         // Sequentially consistent fence (store-load): our exit is visible before we look at theirs.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
-        let others = controlBlock.processes.filter { $0.state != .exited && $0.pid != getpid() && ProcessLiveness.isAlive($0.pid) }
+        let others = controlBlock.processes.filter {
+            $0.state != .exited && $0.pid != getpid() && ProcessLiveness.isAlive($0.pid)
+        }
         if others.isEmpty { try? controlBlock.unlink() }
     }
 }

@@ -9,10 +9,12 @@ public struct SessionName: Hashable, Sendable, CustomStringConvertible {
 
     /// Letters, digits, `_` and `-`, 1 to 64 characters (no `.`: it separates the parts).
     public init(_ value: String) throws(InvalidArgument) {
-        guard (1...64).contains(value.utf8.count), value.utf8.allSatisfy({ byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x5F || byte == 0x2D
-        }) else {
+        guard (1...64).contains(value.utf8.count),
+            value.utf8.allSatisfy({ byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x5F || byte == 0x2D
+            })
+        else {
             throw InvalidArgument("session name '\(value)' must be 1 to 64 letters, digits, '_' or '-'")
         }
         self.value = value

@@ -10,32 +10,49 @@ public enum SessionStatus {
         if let block = try? ControlBlock.attach(session.controlBlock, readyTimeoutMs: 100) {
             let alive = ProcessLiveness.isAlive(block.creatorPid) ? "alive" : "dead"
             let trading = block.haltReason.map { "HALTED by pid \(block.haltPid): \($0)" } ?? "trading"
-            lines.append("session \(session): control block created by pid \(block.creatorPid) (\(alive)); \(trading); flatten requests \(block.flattenRequests)")
+            lines.append(
+                "session \(session): control block created by pid \(block.creatorPid) (\(alive)); \(trading); "
+                    + "flatten requests \(block.flattenRequests)"
+            )
             let symbols = block.instruments.map { "\($0.id)=\($0.symbol)" }.joined(separator: " ")
             lines.append("instruments: \(symbols.isEmpty ? "none" : symbols)")
             lines.append("processes:")
             lines.append(pad(["role", "pid", "state", "alive", "heartbeat", "detail"], [10, 8, 9, 6, 11]))
             for entry in block.processes {
-                lines.append(pad([entry.role?.name ?? "?", "\(entry.pid)", entry.state.name,
-                                  ProcessLiveness.isAlive(entry.pid) ? "yes" : "NO",
-                                  age(now - entry.heartbeatNs), entry.detail], [10, 8, 9, 6, 11]))
+                lines.append(
+                    pad(
+                        [
+                            entry.role?.name ?? "?", "\(entry.pid)", entry.state.name,
+                            ProcessLiveness.isAlive(entry.pid) ? "yes" : "NO",
+                            age(now - entry.heartbeatNs), entry.detail
+                        ], [10, 8, 9, 6, 11]))
             }
         } else {
             lines.append("session \(session): no readable control block")
         }
         lines.append("rings:")
-        lines.append(pad(["ring / consumer", "pid", "alive", "position", "lag", "drops", "heartbeat"], [34, 8, 6, 14, 10, 10]))
+        lines.append(
+            pad(["ring / consumer", "pid", "alive", "position", "lag", "drops", "heartbeat"], [34, 8, 6, 14, 10, 10]))
         for name in segments where name != session.controlBlock {
             do {
-                let ring = RingSnapshot(try RingSegment.attach(name, readyTimeoutMs: 100, requireLiveCreator: false), now: now)
+                let ring = RingSnapshot(
+                    try RingSegment.attach(name, readyTimeoutMs: 100, requireLiveCreator: false), now: now)
                 let state = ring.endOfStream ? "ended" : (ring.creatorAlive ? "yes" : "NO")
-                lines.append(pad([name.value + " (\(ring.capacity) slots)", "\(ring.creatorPid)", state,
-                                  "\(ring.producerPosition)", "", "", age(ring.producerHeartbeatAgeNs)], [34, 8, 6, 14, 10, 10]))
+                lines.append(
+                    pad(
+                        [
+                            name.value + " (\(ring.capacity) slots)", "\(ring.creatorPid)", state,
+                            "\(ring.producerPosition)", "", "", age(ring.producerHeartbeatAgeNs)
+                        ], [34, 8, 6, 14, 10, 10]))
                 for consumer in ring.consumers {
                     let kind = "  #\(consumer.index) \(consumer.mode.rawValue)\(consumer.blocking ? " blocking" : "")"
-                    lines.append(pad([kind, "\(consumer.pid)", consumer.alive ? "yes" : "NO", "\(consumer.position)",
-                                      "\(consumer.lag)", consumer.mode == .lossy ? "\(consumer.drops)" : "-",
-                                      age(consumer.heartbeatAgeNs)], [34, 8, 6, 14, 10, 10]))
+                    lines.append(
+                        pad(
+                            [
+                                kind, "\(consumer.pid)", consumer.alive ? "yes" : "NO", "\(consumer.position)",
+                                "\(consumer.lag)", consumer.mode == .lossy ? "\(consumer.drops)" : "-",
+                                age(consumer.heartbeatAgeNs)
+                            ], [34, 8, 6, 14, 10, 10]))
                 }
             } catch {
                 lines.append("\(name): \(error)")

@@ -11,7 +11,8 @@ public enum Endpoint: Equatable, Sendable, CustomStringConvertible {
             return
         }
         guard text.hasPrefix("shm:") else {
-            throw InvalidArgument("\(flag) '\(text)': expected shm:NAME (a ring in /dev/shm) or - (standard input/output)")
+            throw InvalidArgument(
+                "\(flag) '\(text)': expected shm:NAME (a ring in /dev/shm) or - (standard input/output)")
         }
         do {
             self = .ring(try SegmentName(String(text.dropFirst(4))))

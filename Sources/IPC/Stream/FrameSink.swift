@@ -9,7 +9,7 @@ import Glibc
 /// writer back.
 public struct FrameSink {
     @usableFromInline var ring: RingProducer?
-    @usableFromInline let pipe: PipeFrameWriter?
+    @usableFromInline let pipe: FrameStreamWriter?
     public let endpoint: Endpoint
 
     /// Creates the ring `shm:NAME` (0600, exclusive) or writes a frame stream to stdout.
@@ -21,7 +21,7 @@ public struct FrameSink {
             pipe = nil
         case .standardStream:
             ring = nil
-            do { pipe = try PipeFrameWriter(fd: 1, subject: "stdout") } catch { throw .system(error) }
+            do { pipe = try FrameStreamWriter(fd: 1, subject: "stdout") } catch { throw .system(error) }
         }
     }
 
@@ -29,7 +29,7 @@ public struct FrameSink {
     public init(fd: Int32, subject: String) throws(SinkError) {
         endpoint = .standardStream
         ring = nil
-        do { pipe = try PipeFrameWriter(fd: fd, subject: subject) } catch { throw .system(error) }
+        do { pipe = try FrameStreamWriter(fd: fd, subject: subject) } catch { throw .system(error) }
     }
 
     public enum SinkError: Error, CustomStringConvertible {
@@ -49,7 +49,8 @@ public struct FrameSink {
     /// Stages a frame. On a full ring it publishes, then waits with `idle` until a slot frees;
     /// `stop` lets a shutdown interrupt the wait.
     @inlinable
-    public mutating func write(_ frame: Frame, idle: IdleStrategy.Mode, stop: () -> Bool = { false }) throws(SinkError) {
+    public mutating func write(_ frame: Frame, idle: IdleStrategy.Mode, stop: () -> Bool = { false }) throws(SinkError)
+    {
         if ring != nil {
             if ring!.offer(frame) == .full {
                 ring!.publish()
@@ -115,11 +116,12 @@ public struct FrameSink {
     public mutating func awaitReadersOrClose(_ count: Int, membership: SessionMembership?, tool: String) -> ReaderWait {
         let attached = awaitReaders(count, timeoutNs: 60_000_000_000) {
             membership?.heartbeat(now: SystemClock.monotonicNanoseconds())
-            return SignalFlags.shutdownRequested
+            return SignalCounters.shutdownRequested
         }
         if attached { return .attached }
         try? close() // nobody came: the ring goes
-        return SignalFlags.shutdownRequested ? .stopped : .timedOut("\(tool): no reader attached to \(endpoint) within 60 s")
+        return SignalCounters.shutdownRequested
+            ? .stopped : .timedOut("\(tool): no reader attached to \(endpoint) within 60 s")
     }
 
     /// Tells a ring's consumers the producer is alive (a pipe needs nothing).

@@ -6,7 +6,7 @@ import Glibc
 /// ring consumer out and back on every poll): the hot path branches on a stored optional.
 public struct FrameSource {
     @usableFromInline var ring: RingConsumer?
-    @usableFromInline let pipe: PipeFrameReader?
+    @usableFromInline let pipe: FrameStreamReader?
     public let endpoint: Endpoint
 
     /// Attaches to `endpoint`: a ring as a consumer (blocking if the process idles by blocking),
@@ -25,12 +25,15 @@ public struct FrameSource {
                 do {
                     ring = try RingConsumer.attach(name, mode: mode, blocking: idle == .block)
                     break
-                } catch .notFound where SystemClock.monotonicNanoseconds() - start < waitNs && !SignalFlags.shutdownRequested {
+                } catch .notFound
+                    where SystemClock.monotonicNanoseconds() - start < waitNs && !SignalCounters.shutdownRequested
+                {
                     let now = SystemClock.monotonicNanoseconds()
                     if now >= nextNotice {
                         nextNotice += noticeEveryNs
-                        StandardError.line("\(tool): waiting for \(endpoint): no such ring yet (its producer makes it); "
-                            + "\((now - start) / 1_000_000_000) s of \(waitNs / 1_000_000_000)")
+                        StandardError.line(
+                            "\(tool): waiting for \(endpoint): no such ring yet (its producer makes it); "
+                                + "\((now - start) / 1_000_000_000) s of \(waitNs / 1_000_000_000)")
                     }
                     usleep(5_000)
                 }
@@ -38,7 +41,7 @@ public struct FrameSource {
             pipe = nil
         case .standardStream:
             ring = nil
-            pipe = PipeFrameReader(fd: 0, subject: "stdin")
+            pipe = FrameStreamReader(fd: 0, subject: "stdin")
         }
     }
 
@@ -46,7 +49,7 @@ public struct FrameSource {
     public init(fd: Int32, subject: String) {
         endpoint = .standardStream
         ring = nil
-        pipe = PipeFrameReader(fd: fd, subject: subject)
+        pipe = FrameStreamReader(fd: fd, subject: subject)
     }
 
     public enum Poll: Equatable, Sendable {

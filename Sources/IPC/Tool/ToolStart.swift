@@ -26,7 +26,7 @@ public enum ToolStart {
             print(usage)
             exit(ExitCode.success)
         }
-        SignalFlags.install([SIGINT, SIGTERM])
+        SignalCounters.install([SIGINT, SIGTERM])
         do {
             let cpu = try takeCPU(&arguments, tool: tool)
             let options = try parse(arguments)

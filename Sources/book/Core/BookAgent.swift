@@ -37,7 +37,9 @@ public final class BookAgent: Agent {
 
         private mutating func emit(_ frame: Frame) {
             guard sinkError == nil, sink != nil else { return }
-            do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+            do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                sinkError = error
+            }
         }
     }
 
@@ -53,10 +55,17 @@ public final class BookAgent: Agent {
     @exclusivity(unchecked) private var lastInputEndsMessage = true
     @exclusivity(unchecked) private var progressSentNs = Int64.min
 
+    /// Runs the stage `options` describe and exits with its stop. The runner is specialised
+    /// here, in the core, so that the duty cycle's calls into the agent are direct.
+    public static func run(_ options: BookOptions) -> Never {
+        ToolStart.run(idle: options.idle) { () throws(AgentStop) in try BookAgent(options) }
+    }
+
     /// Opens what `options` name: the input, the output, the session and the dashboard's inputs.
-    public convenience init(_ options: BookOptions) throws(AgentStop) {
+    convenience init(_ options: BookOptions) throws(AgentStop) {
         do {
-            let source = try FrameSource(options.input, tool: "book", idle: options.idle, mode: options.lossy ? .lossy : .gating)
+            let source = try FrameSource(
+                options.input, tool: "book", idle: options.idle, mode: options.lossy ? .lossy : .gating)
             var sink: FrameSink?
             if case .frames(let endpoint) = options.output { sink = try FrameSink(endpoint) }
             let membership = try options.session.map { (session) throws(SegmentError) in
@@ -75,12 +84,16 @@ public final class BookAgent: Agent {
         }
     }
 
-    init(options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?, dashboard: Dashboard? = nil) {
+    init(
+        options: BookOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?,
+        dashboard: Dashboard? = nil
+    ) {
         self.options = options
         self.source = source
         self.dashboard = dashboard
-        processor = BookProcessor(output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink),
-                                  passDeltas: options.passDeltas)
+        processor = BookProcessor(
+            output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink),
+            passDeltas: options.passDeltas)
         intervalNs = Int64(options.intervalSeconds * 1e9)
         nextDisplay = SystemClock.monotonicNanoseconds() + intervalNs
         if dashboard != nil { print(Terminal.clear + Terminal.hideCursor, terminator: "") }
@@ -148,8 +161,10 @@ public final class BookAgent: Agent {
     private func printDump() {
         for book in processor.activeBooks {
             let id = Int(book.instrument.id)
-            print(BookPrinter.dump(book, levels: options.levels, sizes: options.sizes,
-                                   spreads: processor.spreadHistories[id], trades: processor.recentTrades[id].inOrder))
+            print(
+                BookPrinter.dump(
+                    book, levels: options.levels, sizes: options.sizes,
+                    spreads: processor.spreadHistories[id], trades: processor.recentTrades[id].inOrder))
             print("")
         }
         fflush(nil)

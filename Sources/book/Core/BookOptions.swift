@@ -109,7 +109,9 @@ public struct BookOptions {
             logDirectory = logs
         }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
-        if dashboard && session == nil { throw InvalidArgument("--dashboard needs --session: it shows the session's processes and rings") }
+        if dashboard && session == nil {
+            throw InvalidArgument("--dashboard needs --session: it shows the session's processes and rings")
+        }
         try flags.finish()
     }
 }

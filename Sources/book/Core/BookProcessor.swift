@@ -17,11 +17,14 @@ public final class BookProcessor<Output: BookOutput> {
     @exclusivity(unchecked) private var books: [OrderBook?] = Array(repeating: nil, count: Instrument.idSlots)
     /// The same books, unretained, for the per-frame path: an `OrderBook?` read from `books`
     /// costs a retain and a release on every frame.
-    @exclusivity(unchecked) private var bookReferences: [Unmanaged<OrderBook>?] = Array(repeating: nil, count: Instrument.idSlots)
+    @exclusivity(unchecked) private var bookReferences: [Unmanaged<OrderBook>?] = Array(
+        repeating: nil, count: Instrument.idSlots)
     @exclusivity(unchecked) private var lastTops: [BookTop?] = Array(repeating: nil, count: Instrument.idSlots)
-    @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(repeating: SpreadHistory(), count: Instrument.idSlots)
+    @exclusivity(unchecked) private(set) var spreadHistories: [SpreadHistory] = Array(
+        repeating: SpreadHistory(), count: Instrument.idSlots)
     /// The last trades per instrument, for the dump.
-    @exclusivity(unchecked) private(set) var recentTrades: [RecentTrades] = Array(repeating: RecentTrades(), count: Instrument.idSlots)
+    @exclusivity(unchecked) private(set) var recentTrades: [RecentTrades] = Array(
+        repeating: RecentTrades(), count: Instrument.idSlots)
 
     @exclusivity(unchecked) private(set) var topsPublished: UInt64 = 0
     @exclusivity(unchecked) private(set) var framesWithoutDefinition: UInt64 = 0
@@ -53,7 +56,8 @@ public final class BookProcessor<Output: BookOutput> {
             }
             if passDeltas { output.pass(frame) }
             reference._withUnsafeGuaranteedRef { book in
-                let event = frame.pointee.header.type == MessageType.bookLevels.rawValue
+                let event =
+                    frame.pointee.header.type == MessageType.bookLevels.rawValue
                     ? UnsafeRawPointer(frame).withMemoryRebound(to: BookLevels.self, capacity: 1) { book.apply($0) }
                     : UnsafeRawPointer(frame).withMemoryRebound(to: BookDelta.self, capacity: 1) { book.apply($0) }
                 switch event {
@@ -112,7 +116,9 @@ public final class BookProcessor<Output: BookOutput> {
             return output.report("book: bad definition of instrument \(id): \(error); ignored")
         }
         if let existing = books[id], existing.instrument == instrument { return }
-        if books[id] != nil { output.report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again") }
+        if books[id] != nil {
+            output.report("book: instrument \(id) redefined as \(instrument.symbol); its book starts again")
+        }
         let book = OrderBook(instrument: instrument)
         books[id] = book
         bookReferences[id] = Unmanaged.passUnretained(book)
@@ -122,7 +128,8 @@ public final class BookProcessor<Output: BookOutput> {
     private func missingDefinition(_ header: FrameHeader) {
         framesWithoutDefinition &+= 1
         if framesWithoutDefinition == 1 {
-            output.report("book: frames for instrument \(header.instrument) arrive with no definition; ignored (counted)")
+            output.report(
+                "book: frames for instrument \(header.instrument) arrive with no definition; ignored (counted)")
         }
     }
 
@@ -130,11 +137,15 @@ public final class BookProcessor<Output: BookOutput> {
         guard !book.bids.isEmpty && !book.asks.isEmpty else { return }
         var topHeader = header
         topHeader.flags = []
-        let top = BookTop(header: topHeader, bidPrice: book.bids.bestPrice, bidSize: book.bids.bestSize,
-                          askPrice: book.asks.bestPrice, askSize: book.asks.bestSize)
+        let top = BookTop(
+            header: topHeader, bidPrice: book.bids.bestPrice, bidSize: book.bids.bestSize,
+            askPrice: book.asks.bestPrice, askSize: book.asks.bestSize)
         let id = Int(header.instrument)
         if let last = lastTops[id], last.bidPrice == top.bidPrice, last.bidSize == top.bidSize,
-           last.askPrice == top.askPrice, last.askSize == top.askSize { return }
+            last.askPrice == top.askPrice, last.askSize == top.askSize
+        {
+            return
+        }
         lastTops[id] = top
         spreadHistories[id].record(top.spreadTicks)
         topsPublished &+= 1

@@ -135,7 +135,10 @@ struct BookSide {
         var found = (price: Int64(0), size: Int64(0))
         var remaining = depth
         forEachLevel { price, size in
-            if remaining == 0 { found = (price, size); return false }
+            if remaining == 0 {
+                found = (price, size)
+                return false
+            }
             remaining -= 1
             return true
         }

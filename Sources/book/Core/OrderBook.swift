@@ -83,7 +83,9 @@ public final class OrderBook {
         if inMessage {
             // The last message lost its end (a lossy reader was lapped): what it applied stands alone.
             incompleteMessages &+= 1
-            if applyingMessage { event = invalidate("the depth message before update \(delta.pointee.updateId) lost its last frame") }
+            if applyingMessage {
+                event = invalidate("the depth message before update \(delta.pointee.updateId) lost its last frame")
+            }
         }
         inMessage = true
         switch judge(delta.pointee) {
@@ -121,7 +123,9 @@ public final class OrderBook {
         if applyingMessage {
             set(!flags.contains(.firstLevelAsk), price: levels.pointee.firstPrice, size: levels.pointee.firstSize)
             if flags.contains(.secondLevel) {
-                set(!flags.contains(.secondLevelAsk), price: levels.pointee.secondPrice, size: levels.pointee.secondSize)
+                set(
+                    !flags.contains(.secondLevelAsk), price: levels.pointee.secondPrice, size: levels.pointee.secondSize
+                )
             }
         }
         guard flags.contains(.endOfMessage) else { return .none }
@@ -146,12 +150,18 @@ public final class OrderBook {
         updateId = messageUpdateId
         if !bids.isEmpty && !asks.isEmpty && bids.bestPrice >= asks.bestPrice {
             crossings &+= 1
-            return invalidate("crossed book after update \(updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask \(instrument.formatPrice(asks.bestPrice))")
+            return invalidate(
+                "crossed book after update \(updateId): bid \(instrument.formatPrice(bids.bestPrice)) >= ask "
+                    + "\(instrument.formatPrice(asks.bestPrice))"
+            )
         }
         return .applied
     }
 
-    private enum Judgement { case apply, skip, gap(String) }
+    private enum Judgement {
+        case apply, skip
+        case gap(String)
+    }
 
     /// What to do with the message that `first` opens; a snapshot resets the book here.
     private func judge(_ first: BookDelta) -> Judgement {

@@ -5,4 +5,4 @@ import IPC
 let options = ToolStart.options(tool: "book", usage: BookOptions.usage) { (arguments) throws(InvalidArgument) in
     try BookOptions(arguments)
 }
-ToolStart.run(idle: options.idle) { () throws(AgentStop) in try BookAgent(options) }
+BookAgent.run(options)

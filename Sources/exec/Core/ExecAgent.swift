@@ -20,7 +20,9 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
                 failure = "\(error)"
             }
             guard sink != nil else { return }
-            do { try sink!.write(frame, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { failure = "exec: writing its output: \(error)" }
+            do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                failure = "exec: writing its output: \(error)"
+            }
         }
 
         func report(_ problem: String) { StandardError.line(problem) }
@@ -60,7 +62,9 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             source = try FrameSource(options.input, tool: "exec", idle: options.idle)
             if let endpoint = options.market { market = try FrameSource(endpoint, tool: "exec", idle: options.idle) }
             if let output = options.output { sink = try FrameSink(output) }
-            if let session = options.session { membership = try SessionMembership(session, role: .exec, detail: "paper venue") }
+            if let session = options.session {
+                membership = try SessionMembership(session, role: .exec, detail: "paper venue")
+            }
         } catch {
             throw .system("exec: \(error)")
         }
@@ -68,31 +72,39 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         if let path = options.journalPath {
             do {
                 let (opened, opening) = try Journal.open(path, policy: options.sync, appending: options.appendJournal)
-                for damage in opening.damaged { StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)") }
+                for damage in opening.damaged {
+                    StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)")
+                }
                 if opening.tornTailBytes > 0 {
-                    StandardError.line("exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
+                    StandardError.line(
+                        "exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
                 }
                 if opening.unusedTailBytes > 0 {
-                    StandardError.line("exec: journal \(path): \(opening.unusedTailBytes) bytes allocated after the last record "
-                                       + "and never written (exec stopped without closing it) were cut off")
+                    StandardError.line(
+                        "exec: journal \(path): \(opening.unusedTailBytes) bytes allocated after the last record "
+                            + "and never written (exec stopped without closing it) were cut off")
                 }
                 journal = opened
             } catch {
                 throw AgentStop(code: error.isBadInput ? ExitCode.failure : ExitCode.system, message: "exec: \(error)")
             }
         }
-        self.init(options: options, venues: venues, source: source, market: market, sink: sink, journal: journal,
-                  membership: membership)
+        self.init(
+            options: options, venues: venues, source: source, market: market, sink: sink, journal: journal,
+            membership: membership)
     }
 
-    init(options: ExecOptions, venues: Venues, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?,
-         journal: Journal?, membership: SessionMembership?) {
+    init(
+        options: ExecOptions, venues: Venues, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?,
+        journal: Journal?, membership: SessionMembership?
+    ) {
         self.options = options
         self.source = source
         self.market = market
         self.membership = membership
-        processor = ExecProcessor(options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink),
-                                  venues: venues)
+        processor = ExecProcessor(
+            options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink),
+            venues: venues)
         flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
         nextSummary = SystemClock.monotonicNanoseconds() + summaryEveryNs
@@ -146,7 +158,9 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         }
         do { try processor.output.journal?.flush() } catch { throw .system("exec: \(error)") }
         // Confirmed once the closing fills and positions are out, for risk to read first.
-        if let block = membership?.controlBlock, processor.flattening, processor.isFlat, block.flattensDone != flattensHandled {
+        if let block = membership?.controlBlock, processor.flattening, processor.isFlat,
+            block.flattensDone != flattensHandled
+        {
             do { try processor.output.sink?.flush() } catch { throw .system("exec: \(error)") }
             confirmFlat(block, upTo: flattensHandled)
         }
@@ -165,7 +179,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         }
         if let block = membership?.controlBlock, block.isHalted, !processor.halted {
             processor.halted = true
-            StandardError.line("exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
+            StandardError.line(
+                "exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
             processor.cancelAll()
         }
     }
@@ -194,7 +209,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         if let failure = processor.output.failure { return .system(failure) }
         for state in processor.instruments { StandardError.line(ExecSummary.line(state)) }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
-        StandardError.line("exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
+        StandardError.line(
+            "exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return stop
     }
 
@@ -219,7 +235,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
                 pending = nil
                 continue
             }
-            let polled = market!.poll(limit: max(1, limit - count), while: { merge.admits($0.pointee.header) }) { frame in
+            let polled = market!.poll(limit: max(1, limit - count), while: { merge.admits($0.pointee.header) }) {
+                frame in
                 merge.handledMarket(frame.pointee.header)
                 processor.handle(frame)
             }
@@ -229,7 +246,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             case .endOfStream where !merge.marketEnded:
                 merge.marketEnded = true
             case .endOfStream, .idle:
-                return count > 0 ? .frames(count) : merge.signalEnded && merge.marketEnded && pending == nil ? .endOfStream : .idle
+                return count > 0
+                    ? .frames(count) : merge.signalEnded && merge.marketEnded && pending == nil ? .endOfStream : .idle
             }
         }
         return .frames(count)

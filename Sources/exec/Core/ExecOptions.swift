@@ -50,10 +50,11 @@ public struct ExecOptions {
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
-        for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring for the market,
-        merged in the same order: every market frame then crosses two rings, not four. Every order command, execution report
-        and position snapshot goes to the journal (a new file, mode 0600; one that holds records is
-        another run's and refused, unless --append continues it) and, with --out, to the next stage. At the end of the
+        for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
+        for the market, merged in the same order: every market frame then crosses two rings, not
+        four. Every order command, execution report and position snapshot goes to the journal (a
+        new file, mode 0600; one that holds records is another run's and refused, unless --append
+        continues it) and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). --max-position stops the side that would grow the position past it,
         whatever the strategy asks. The paper venue's models (docs/models.md): an order or cancel
@@ -82,7 +83,9 @@ public struct ExecOptions {
         }
         journalPath = try flags.value("--journal")
         appendJournal = flags.flag("--append")
-        if appendJournal && journalPath == nil { throw InvalidArgument("--append continues a --journal FILE; none given") }
+        if appendJournal && journalPath == nil {
+            throw InvalidArgument("--append continues a --journal FILE; none given")
+        }
         if let sync = try flags.value("--fsync") {
             guard let policy = Journal.SyncPolicy(rawValue: sync) else {
                 throw InvalidArgument("--fsync '\(sync)': expected none, batch or always")
@@ -95,19 +98,24 @@ public struct ExecOptions {
         if latencyFile != nil && entryLatency != nil {
             throw InvalidArgument("--latency-file and --entry-latency-ms both say what the entry latency is: give one")
         }
-        if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) { marketDataLatencyNs = Int64(latency * 1e6) }
+        if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) {
+            marketDataLatencyNs = Int64(latency * 1e6)
+        }
         if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { fees.makerMillionths = Int64(fee) }
         if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { fees.takerMillionths = Int64(fee) }
         feeSchedule = try flags.value("--fee-schedule")
         let power = try flags.decimal("--queue-power", in: 1...10)
         switch try flags.value("--queue-model") {
-        case nil, "power" where power != nil:
+        case nil,
+            "power" where power != nil:
             // --queue-power alone picks the power model; a power of 1 is the proportional one.
             queue = power.map { $0 == 1 ? .proportional : .power($0) } ?? .proportional
         case "power": queue = .power(2)
         case "proportional" where power == nil: queue = .proportional
         case "risk-averse" where power == nil: queue = .riskAverse
-        case "proportional", "risk-averse": throw InvalidArgument("--queue-power is the power model's; not with --queue-model proportional or risk-averse")
+        case "proportional", "risk-averse":
+            throw InvalidArgument(
+                "--queue-power is the power model's; not with --queue-model proportional or risk-averse")
         case let other?: throw InvalidArgument("--queue-model '\(other)': expected proportional, power or risk-averse")
         }
         maxOrderSize = try flags.decimal("--max-order-size", in: 1e-12...1e12)

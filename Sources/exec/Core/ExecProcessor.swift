@@ -19,13 +19,14 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// Each defined instrument's state, in the order of definition, read and written in place
     /// as `states[stateIndex[id]]`: never optional, since reading a field through an optional's `!`
     /// copies the whole state (a retain and release of everything it holds) on every access.
-    @exclusivity(unchecked) private var states: [InstrumentState] = []
+    @exclusivity(unchecked) private var states: [TradedInstrument] = []
     /// Each instrument id's index in `states` (-1: not defined).
     @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
     /// Each instrument's venue, by id; and the same unretained, for the per-frame path (a
     /// reference read from an array costs a retain and a release on every frame).
     @exclusivity(unchecked) private var venues: [Venues.Made?] = Array(repeating: nil, count: Instrument.idSlots)
-    @exclusivity(unchecked) private var venueById: [Unmanaged<Venues.Made>?] = Array(repeating: nil, count: Instrument.idSlots)
+    @exclusivity(unchecked) private var venueById: [Unmanaged<Venues.Made>?] = Array(
+        repeating: nil, count: Instrument.idSlots)
     /// The ids with a state, in id order.
     @exclusivity(unchecked) private var definedIds: [Int] = []
     /// The earliest time an order or cancel in flight reaches its venue, over all of them
@@ -63,7 +64,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         commands.reserveCapacity(8)
     }
 
-    var instruments: [InstrumentState] { definedIds.map { states[stateIndex[$0]] } }
+    var instruments: [TradedInstrument] { definedIds.map { states[stateIndex[$0]] } }
 
     /// The stage read frames at `wallNs` (monotonic): once per poll, not per frame.
     func inputArrived(atWallNs wallNs: Int64) { lastFrameWallNs = wallNs }
@@ -120,8 +121,9 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             let intent = frame.pointee.as(QuoteIntent.self)
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
-            states[stateIndex[id]].manager.commands(for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
-                                                halted: halted || flattening, nowNs: now, into: &commands)
+            states[stateIndex[id]].manager.commands(
+                for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+                halted: halted || flattening, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
                 let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
@@ -149,7 +151,8 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     /// The instrument's position and money, marked at its mid: the two frames of a snapshot.
     private func recordPosition(_ id: Int) {
-        let report = states[stateIndex[id]].ledger.report(instrument: UInt32(id), timeNs: now, mark: states[stateIndex[id]].mid)
+        let report = states[stateIndex[id]].ledger.report(
+            instrument: UInt32(id), timeNs: now, mark: states[stateIndex[id]].mid)
         let (snapshot, money) = report.frames
         output.record(Frame(snapshot))
         output.record(Frame(money))
@@ -171,7 +174,8 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         limits.maxPositionLots = options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? FrameLayout.maxQuantity
         let venue = venueFactory.venue(for: instrument)
         limits.feeMillionths = venue.maxFeeMillionths
-        let state = InstrumentState(instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits))
+        let state = TradedInstrument(
+            instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits))
         if stateIndex[id] < 0 {
             definedIds = (definedIds + [id]).sorted()
             stateIndex[id] = states.count
@@ -195,7 +199,8 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         }
         let refusals = states[stateIndex[id]].manager.refusals
         while refusalsReported < refusals.count {
-            output.report("exec: \(states[stateIndex[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
+            output.report(
+                "exec: \(states[stateIndex[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
             refusalsReported += 1
         }
         drainReports(id)
@@ -221,7 +226,10 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             filled = filled || report.report == .fill || report.report == .partialFill
         }
         if let flattenOrder = states[stateIndex[id]].flattenOrder,
-           reports.contains(where: { $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill }) {
+            reports.contains(where: {
+                $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill
+            })
+        {
             states[stateIndex[id]].flattenOrder = nil
         }
         reports.removeAll(keepingCapacity: true)
@@ -259,10 +267,11 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         for id in definedIds where states[stateIndex[id]].flattenOrder == nil {
             let position = states[stateIndex[id]].ledger.position
             guard position != 0 else { continue }
-            let order = OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
-                                     command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
-                                     timeInForce: .immediateOrCancel, clientOrderId: states[stateIndex[id]].manager.takeId(),
-                                     price: 0, size: abs(position))
+            let order = OrderCommand(
+                header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
+                command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
+                timeInForce: .immediateOrCancel, clientOrderId: states[stateIndex[id]].manager.takeId(),
+                price: 0, size: abs(position))
             states[stateIndex[id]].flattenOrder = order.clientOrderId
             send(id, [order])
         }

@@ -22,8 +22,11 @@ public enum ExecTool {
                 ToolStart.fail("exec: \(error)", ExitCode.failure)
             }
         }
-        func start<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(_ latency: Latency, _ queue: Queue, _ fees: Fees) -> Never {
-            let venues = PaperVenues(latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees)
+        func start<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(
+            _ latency: Latency, _ queue: Queue, _ fees: Fees
+        ) -> Never {
+            let venues = PaperVenues(
+                latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees)
             ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
         }
         do { try models() } catch { ToolStart.fail("exec: \(error)", ExitCode.failure) }

@@ -27,7 +27,9 @@ final class Journal {
         var description: String {
             if length == JournalDescriptor.recordSize { return "record \(record) at byte \(offset): \(reason)" }
             if length == 0 { return "before byte \(offset): \(reason)" }
-            return "bytes \(offset)..<\(offset + length) (\(length) bytes, from record \(record) on): \(reason); read on from the next intact record"
+            return
+                "bytes \(offset)..<\(offset + length) (\(length) bytes, from record \(record) on): \(reason); read "
+                + "on from the next intact record"
         }
     }
 
@@ -84,8 +86,10 @@ final class Journal {
     /// journal written in one go, and wherever a damaged journal's last intact record ended.
     @exclusivity(unchecked) private var endBytes: Int
 
-    private init(path: String, file: FileDescriptor, policy: SyncPolicy, nextSequence: UInt64, endBytes end: Int,
-                 growthRecords: Int) throws(JournalError) {
+    private init(
+        path: String, file: FileDescriptor, policy: SyncPolicy, nextSequence: UInt64, endBytes end: Int,
+        growthRecords: Int
+    ) throws(JournalError) {
         self.path = path
         self.file = file
         self.policy = policy
@@ -104,8 +108,9 @@ final class Journal {
         do {
             try file.allocate(offset: end, count: growthBytes)
             let mapped = policy == .none ? Journal.pretouch(base, from: end, to: end + growthBytes) : end
-            worker = try JournalWorker(file: file, mapping: base, writtenBytes: end, fileBytes: end + growthBytes,
-                                       mappedBytes: mapped, syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
+            worker = try JournalWorker(
+                file: file, mapping: base, writtenBytes: end, fileBytes: end + growthBytes,
+                mappedBytes: mapped, syncInterval: policy == .batch ? Journal.batchIntervalNs : nil)
         } catch {
             munmap(base, Journal.addressSpaceBytes)
             try? file.resize(to: end)
@@ -132,10 +137,14 @@ final class Journal {
     /// Opens the journal at `path`, creating it (mode 0600) if it is new. One that already holds
     /// records is another run's unless `appending` (exec after a crash, continuing its own run):
     /// it is refused and left untouched, so no run ever mixes its records into another's.
-    static func open(_ path: String, policy: SyncPolicy, appending: Bool,
-                     growthRecords: Int = Journal.growthRecords) throws(JournalError) -> (Journal, Opening) {
+    static func open(
+        _ path: String, policy: SyncPolicy, appending: Bool,
+        growthRecords: Int = Journal.growthRecords
+    ) throws(JournalError) -> (Journal, Opening) {
         let file: FileDescriptor
-        do { file = try FileDescriptor.open(path, .readWrite, options: [.create], permissions: 0o600) } catch { throw JournalError(error) }
+        do { file = try FileDescriptor.open(path, .readWrite, options: [.create], permissions: 0o600) } catch {
+            throw JournalError(error)
+        }
         do {
             return try open(file, path: path, policy: policy, appending: appending, growthRecords: growthRecords)
         } catch {
@@ -144,8 +153,10 @@ final class Journal {
         }
     }
 
-    private static func open(_ file: FileDescriptor, path: String, policy: SyncPolicy, appending: Bool,
-                             growthRecords: Int) throws(JournalError) -> (Journal, Opening) {
+    private static func open(
+        _ file: FileDescriptor, path: String, policy: SyncPolicy, appending: Bool,
+        growthRecords: Int
+    ) throws(JournalError) -> (Journal, Opening) {
         var opening = Opening()
         let info: stat
         do { info = try file.status() } catch { throw JournalError(error) }
@@ -157,16 +168,27 @@ final class Journal {
             defer { header.deallocate() }
             header.initializeMemory(as: UInt8.self, repeating: 0, count: JournalDescriptor.headerSize)
             header.storeBytes(of: JournalDescriptor.magic, toByteOffset: JournalDescriptor.magicOffset, as: UInt64.self)
-            header.storeBytes(of: JournalDescriptor.layoutVersion, toByteOffset: JournalDescriptor.layoutVersionOffset, as: UInt16.self)
-            header.storeBytes(of: UInt16(JournalDescriptor.recordSize), toByteOffset: JournalDescriptor.recordSizeOffset, as: UInt16.self)
+            header.storeBytes(
+                of: JournalDescriptor.layoutVersion, toByteOffset: JournalDescriptor.layoutVersionOffset,
+                as: UInt16.self)
+            header.storeBytes(
+                of: UInt16(JournalDescriptor.recordSize), toByteOffset: JournalDescriptor.recordSizeOffset,
+                as: UInt16.self)
             do { try file.writeAll(header, count: JournalDescriptor.headerSize) } catch { throw JournalError(error) }
             opening.created = true
-            return (try Journal(path: path, file: file, policy: policy, nextSequence: 0, endBytes: JournalDescriptor.headerSize,
-                                growthRecords: growthRecords), opening)
+            return (
+                try Journal(
+                    path: path, file: file, policy: policy, nextSequence: 0, endBytes: JournalDescriptor.headerSize,
+                    growthRecords: growthRecords), opening
+            )
         }
         let scan = try Journal.scan(file, path: path) { _ in }
         guard appending || (scan.intact == 0 && scan.damaged.isEmpty) else {
-            throw JournalError(description: "journal \(path) already holds \(scan.intact) records of an earlier run; a run never appends to another's: give a new journal (or session), or --append to continue this one", isBadInput: true)
+            throw JournalError(
+                description:
+                    "journal \(path) already holds \(scan.intact) records of an earlier run; a run never appends to "
+                    + "another's: give a new journal (or session), or --append to continue this one",
+                isBadInput: true)
         }
         opening.intactRecords = scan.intact
         opening.damaged = scan.damaged
@@ -176,8 +198,11 @@ final class Journal {
         if scan.tornTailBytes > 0 || scan.unusedTailBytes > 0 {
             do { try file.resize(to: scan.endOffset) } catch { throw JournalError(error) }
         }
-        return (try Journal(path: path, file: file, policy: policy, nextSequence: scan.nextSequence, endBytes: scan.endOffset,
-                            growthRecords: growthRecords), opening)
+        return (
+            try Journal(
+                path: path, file: file, policy: policy, nextSequence: scan.nextSequence, endBytes: scan.endOffset,
+                growthRecords: growthRecords), opening
+        )
     }
 
     /// Appends one frame as a record, straight into the mapped file.
@@ -202,7 +227,8 @@ final class Journal {
 
     private func grow() throws(JournalError) {
         guard fileBytes + growthBytes <= Journal.addressSpaceBytes else {
-            throw JournalError(description: "journal \(path): full (\(Journal.addressSpaceBytes >> 30) GiB); start a new one")
+            throw JournalError(
+                description: "journal \(path): full (\(Journal.addressSpaceBytes >> 30) GiB); start a new one")
         }
         do { try file.allocate(offset: fileBytes, count: growthBytes) } catch { throw JournalError(error) }
         fileBytes += growthBytes
@@ -256,7 +282,9 @@ final class Journal {
     /// Reads a journal: every intact record's frame to `body`, in order, and what is damaged.
     static func read(_ path: String, _ body: (Frame, UInt64) -> Void) throws(JournalError) -> Scan {
         let file: FileDescriptor
-        do { file = try FileDescriptor.open(path, .readOnly, options: [.nonBlocking]) } catch { throw JournalError(error) }
+        do { file = try FileDescriptor.open(path, .readOnly, options: [.nonBlocking]) } catch {
+            throw JournalError(error)
+        }
         defer { try? file.close() }
         let info: stat
         do { info = try file.status() } catch { throw JournalError(error) }
@@ -267,23 +295,36 @@ final class Journal {
         return try scan(file, path: path) { body($0.frame, $0.sequence) }
     }
 
-    private static func scan(_ file: FileDescriptor, path: String, _ body: ((frame: Frame, sequence: UInt64)) -> Void) throws(JournalError) -> Scan {
+    private static func scan(_ file: FileDescriptor, path: String, _ body: ((frame: Frame, sequence: UInt64)) -> Void)
+        throws(JournalError) -> Scan
+    {
         let header = UnsafeMutableRawPointer.allocate(byteCount: JournalDescriptor.headerSize, alignment: 8)
         defer { header.deallocate() }
         header.initializeMemory(as: UInt8.self, repeating: 0, count: JournalDescriptor.headerSize)
         let got: Int
-        do { got = try file.read(into: header, count: JournalDescriptor.headerSize, atOffset: 0) } catch { throw JournalError(error) }
+        do { got = try file.read(into: header, count: JournalDescriptor.headerSize, atOffset: 0) } catch {
+            throw JournalError(error)
+        }
         let magic = header.load(fromByteOffset: JournalDescriptor.magicOffset, as: UInt64.self)
         let version = header.load(fromByteOffset: JournalDescriptor.layoutVersionOffset, as: UInt16.self)
         let recordSize = header.load(fromByteOffset: JournalDescriptor.recordSizeOffset, as: UInt16.self)
         guard got < 8 || magic == JournalDescriptor.magic else {
-            throw JournalError(description: "journal \(path): not a tickpipe journal (wrong magic); refusing to touch it", isBadInput: true)
+            throw JournalError(
+                description: "journal \(path): not a tickpipe journal (wrong magic); refusing to touch it",
+                isBadInput: true)
         }
         guard got == JournalDescriptor.headerSize else {
-            throw JournalError(description: "journal \(path): \(got) bytes, shorter than its \(JournalDescriptor.headerSize)-byte header", isBadInput: true)
+            throw JournalError(
+                description:
+                    "journal \(path): \(got) bytes, shorter than its \(JournalDescriptor.headerSize)-byte header",
+                isBadInput: true)
         }
         guard version == JournalDescriptor.layoutVersion, Int(recordSize) == JournalDescriptor.recordSize else {
-            throw JournalError(description: "journal \(path): layout version \(version), record size \(recordSize); this build writes \(JournalDescriptor.layoutVersion), \(JournalDescriptor.recordSize)", isBadInput: true)
+            throw JournalError(
+                description:
+                    "journal \(path): layout version \(version), record size \(recordSize); this build writes "
+                    + "\(JournalDescriptor.layoutVersion), \(JournalDescriptor.recordSize)",
+                isBadInput: true)
         }
         let size: Int
         do { size = Int(try file.status().st_size) } catch { throw JournalError(error) }
@@ -297,7 +338,9 @@ final class Journal {
         /// The frame at `offset`, copied out (a record found by resynchronising may be anywhere).
         func frame(at offset: Int) -> Frame {
             var frame = Frame(header: FrameHeader(type: .control))
-            withUnsafeMutableBytes(of: &frame) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + offset, count: FrameLayout.frameSize)) }
+            withUnsafeMutableBytes(of: &frame) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: base + offset, count: FrameLayout.frameSize))
+            }
             return frame
         }
         func validFrame(at offset: Int) -> Bool {
@@ -306,22 +349,32 @@ final class Journal {
         /// The record at `offset`, if it is one: marker, checksum, a valid frame; its sequence.
         func record(at offset: Int) -> UInt64? {
             let record = base + offset
-            guard record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self) == JournalDescriptor.marker,
-                  record.loadUnaligned(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
+            guard
+                record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
+                    == JournalDescriptor.marker,
+                record.loadUnaligned(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
                     == cplatform_crc32c(record, JournalDescriptor.checksumOffset),
-                  validFrame(at: offset) else { return nil }
+                validFrame(at: offset)
+            else { return nil }
             return record.loadUnaligned(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)
         }
         func why(_ offset: Int) -> String {
             let record = base + offset
             if isZero(record) { return "zeroed, with written records after it" }
-            if record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self) != JournalDescriptor.marker {
+            if record.loadUnaligned(fromByteOffset: JournalDescriptor.markerOffset, as: UInt32.self)
+                != JournalDescriptor.marker
+            {
                 return "record marker missing"
             }
             if record.loadUnaligned(fromByteOffset: JournalDescriptor.checksumOffset, as: UInt32.self)
-                != cplatform_crc32c(record, JournalDescriptor.checksumOffset) { return "checksum mismatch" }
+                != cplatform_crc32c(record, JournalDescriptor.checksumOffset)
+            {
+                return "checksum mismatch"
+            }
             if !validFrame(at: offset) { return "not a valid frame" }
-            return "sequence \(record.loadUnaligned(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)) out of place"
+            return
+                "sequence \(record.loadUnaligned(fromByteOffset: JournalDescriptor.sequenceOffset, as: UInt64.self)) o"
+                + "ut of place"
         }
         var offset = JournalDescriptor.headerSize
         /// Damage was just reported: the records it held are not missing twice.
@@ -329,8 +382,10 @@ final class Journal {
         while size - offset >= recordBytes {
             if let sequence = record(at: offset), sequence >= scan.nextSequence {
                 if sequence > scan.nextSequence && !afterDamage {
-                    scan.damaged.append(Damage(record: scan.nextSequence, offset: offset, length: 0,
-                                               reason: "records \(scan.nextSequence) to \(sequence - 1) missing"))
+                    scan.damaged.append(
+                        Damage(
+                            record: scan.nextSequence, offset: offset, length: 0,
+                            reason: "records \(scan.nextSequence) to \(sequence - 1) missing"))
                 }
                 afterDamage = false
                 body((frame(at: offset), sequence))
@@ -342,7 +397,9 @@ final class Journal {
             // Zeros to the end (in whole records, and a zero rest): allocated, never written.
             var zeros = offset
             while size - zeros >= recordBytes && isZero(base + zeros) { zeros += recordBytes }
-            if zeros > offset && (zeros == size || (size - zeros < recordBytes && isZero(base + zeros, count: size - zeros))) {
+            if zeros > offset
+                && (zeros == size || (size - zeros < recordBytes && isZero(base + zeros, count: size - zeros)))
+            {
                 scan.endOffset = offset
                 scan.unusedTailBytes = zeros - offset
                 scan.tornTailBytes = size - zeros
@@ -355,7 +412,8 @@ final class Journal {
                 break // less than a record left: a torn tail
             }
             let end = size - next >= recordBytes ? next : size
-            scan.damaged.append(Damage(record: scan.nextSequence, offset: offset, length: end - offset, reason: why(offset)))
+            scan.damaged.append(
+                Damage(record: scan.nextSequence, offset: offset, length: end - offset, reason: why(offset)))
             afterDamage = true
             offset = end
         }

@@ -22,7 +22,9 @@ struct JournalCSV {
         }
     }
 
-    static let header = "record,type,instrument,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,client_order_id,orig_client_order_id,reject_reason,price,size,fee,position,realized_pnl,unrealized_pnl,fees"
+    static let header =
+        "record,type,instrument,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,client_o"
+        + "rder_id,orig_client_order_id,reject_reason,price,size,fee,position,realized_pnl,unrealized_pnl,fees"
 
     /// Instruments from the journal's definitions: prices and sizes print in their precision.
     private var instruments: [UInt32: Instrument] = [:]
@@ -35,25 +37,33 @@ struct JournalCSV {
     /// (under its first frame's record number).
     mutating func line(_ frame: Frame, record: UInt64) -> String? {
         let header = frame.header
-        if header.messageType == .instrumentDefinition, let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
+        if header.messageType == .instrumentDefinition,
+            let instrument = try? frame.as(InstrumentDefinition.self).instrument()
+        {
             instruments[instrument.id] = instrument
         }
         let instrument = instruments[header.instrument]
         func price(_ ticks: Int64) -> String { instrument?.formatPrice(ticks) ?? "\(ticks)" }
         func size(_ lots: Int64) -> String { instrument?.formatSize(lots) ?? "\(lots)" }
         func prefix(_ record: UInt64, _ type: String) -> String {
-            "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),\(header.receiveTimeNs),\(header.eventTimeNs)"
+            "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),\(header.receiveTimeNs),"
+                + "\(header.eventTimeNs)"
         }
         switch header.messageType {
         case .orderCommand:
             let order = frame.as(OrderCommand.self)
-            return prefix(record, "orderCommand") + ",\(order.command),\(order.side),\(order.orderType),\(order.timeInForce),\(order.clientOrderId),\(order.origClientOrderId),,\(price(order.price)),\(size(order.size)),,,,,"
+            return prefix(record, "orderCommand")
+                + ",\(order.command),\(order.side),\(order.orderType),\(order.timeInForce),\(order.clientOrderId),"
+                + "\(order.origClientOrderId),,\(price(order.price)),\(size(order.size)),,,,,"
         case .executionReport:
             let report = frame.as(ExecutionReport.self)
-            return prefix(record, "executionReport") + ",\(report.report),\(report.side),,,\(report.clientOrderId),,\(report.rejectReason),\(price(report.price)),\(size(report.size)),\(report.fee),,,,"
+            return prefix(record, "executionReport")
+                + ",\(report.report),\(report.side),,,\(report.clientOrderId),,\(report.rejectReason),"
+                + "\(price(report.price)),\(size(report.size)),\(report.fee),,,,"
         case .positionSnapshot, .positionPnl:
             guard let report = positions.add(frame, at: record) else { return nil }
-            return prefix(record - 1, "positionSnapshot") + ",,,,,,,,,,,\(size(report.position)),\(report.realizedPnl),\(report.unrealizedPnl),\(report.fees)"
+            return prefix(record - 1, "positionSnapshot")
+                + ",,,,,,,,,,,\(size(report.position)),\(report.realizedPnl),\(report.unrealizedPnl),\(report.fees)"
         default:
             return nil
         }

@@ -7,14 +7,20 @@ public enum JournalCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
         if arguments.first == "journal" {
-            let rows = arguments.count == 3 ? JournalCSV.Rows.allCases.first { "--\($0.rawValue)" == arguments[2] && $0 != .all } : .all
+            let rows =
+                arguments.count == 3
+                ? JournalCSV.Rows.allCases.first { "--\($0.rawValue)" == arguments[2] && $0 != .all } : .all
             guard arguments.count == 2 || arguments.count == 3, let rows else {
-                ToolStart.fail("exec: journal needs one FILE, then --orders or --fills or nothing\n\(ExecOptions.usage)", ExitCode.usage)
+                ToolStart.fail(
+                    "exec: journal needs one FILE, then --orders or --fills or nothing\n\(ExecOptions.usage)",
+                    ExitCode.usage)
             }
             printCSV(arguments[1], rows: rows)
         }
         if arguments.first == "report" {
-            guard arguments.count == 2 else { ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage) }
+            guard arguments.count == 2 else {
+                ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage)
+            }
             printReport(arguments[1])
         }
     }
@@ -50,7 +56,10 @@ public enum JournalCommand {
     static func exitReportingDamage(_ scan: Journal.Scan, _ path: String) -> Never {
         for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
         if scan.tornTailBytes > 0 {
-            StandardError.line("exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a crash mid-write)")
+            StandardError.line(
+                "exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a "
+                    + "crash mid-write)"
+            )
         }
         exit(scan.damaged.isEmpty && scan.tornTailBytes == 0 ? ExitCode.success : ExitCode.failure)
     }

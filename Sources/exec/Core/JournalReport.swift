@@ -6,7 +6,10 @@ import IPC
 /// spreads from the book tops exec journals once a second). Every figure comes from booking the
 /// journal's fills again in a `PositionLedger`, so the report and the journal cannot disagree.
 struct JournalReport {
-    struct Point { var timeNs: Int64; var value: Double }
+    struct Point {
+        var timeNs: Int64
+        var value: Double
+    }
 
     struct InstrumentRun {
         var instrument: Instrument?
@@ -102,7 +105,7 @@ struct JournalReport {
             ("unrealized PnL (exec's last mark)", quote(run.unrealizedPnl)),
             ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
             ("max drawdown", format(run.maxDrawdown)),
-            ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a"),
+            ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a")
         ]
     }
 
@@ -115,7 +118,10 @@ struct JournalReport {
         var previous = 0.0
         var second = first.timeNs
         while second <= last.timeNs + 1_000_000_000 {
-            while index < pnl.count && pnl[index].timeNs <= second { previous = pnl[index].value; index += 1 }
+            while index < pnl.count && pnl[index].timeNs <= second {
+                previous = pnl[index].value
+                index += 1
+            }
             samples.append(previous)
             second += 1_000_000_000
         }
@@ -146,19 +152,29 @@ struct JournalReport {
             let times = [run.bids, run.asks, run.buys, run.sells, run.mids, run.spreads, run.inventory, run.pnl]
                 .flatMap { $0.map(\.timeNs) }
             let time = (times.min() ?? 0)...(times.max() ?? 0)
-            page += chart("Mid (grey), our bids and asks (lines), buys and sells (dots)", time: time, [
-                Series(points: run.mids, color: "#999", dots: false),
-                Series(points: run.bids, color: "#2a7", dots: false), Series(points: run.asks, color: "#c33", dots: false),
-                Series(points: run.buys, color: "#063", dots: true), Series(points: run.sells, color: "#700", dots: true),
-            ])
-            page += chart("Spread (once a second)", time: time, [Series(points: run.spreads, color: "#d80", dots: false)])
+            page += chart(
+                "Mid (grey), our bids and asks (lines), buys and sells (dots)", time: time,
+                [
+                    Series(points: run.mids, color: "#999", dots: false),
+                    Series(points: run.bids, color: "#2a7", dots: false),
+                    Series(points: run.asks, color: "#c33", dots: false),
+                    Series(points: run.buys, color: "#063", dots: true),
+                    Series(points: run.sells, color: "#700", dots: true)
+                ])
+            page += chart(
+                "Spread (once a second)", time: time, [Series(points: run.spreads, color: "#d80", dots: false)])
             page += chart("Inventory", time: time, [Series(points: run.inventory, color: "#36c", dots: false)])
-            page += chart("PnL (realized + unrealized − fees)", time: time, [Series(points: run.pnl, color: "#939", dots: false)])
+            page += chart(
+                "PnL (realized + unrealized − fees)", time: time, [Series(points: run.pnl, color: "#939", dots: false)])
         }
         return page + "</body></html>\n"
     }
 
-    struct Series { var points: [Point]; var color: String; var dots: Bool }
+    struct Series {
+        var points: [Point]
+        var color: String
+        var dots: Bool
+    }
 
     static let width = 900.0, height = 220.0, margin = 50.0
 
@@ -174,10 +190,14 @@ struct JournalReport {
         let range = high > low ? high - low : 1
         func x(_ point: Point) -> String { format(m + Double(point.timeNs - time.lowerBound) / span * (w - 2 * m), 1) }
         func y(_ value: Double) -> String { format(h - m / 2 - (value - low) / range * (h - m), 1) }
-        var svg = "<h3>\(escape(title))</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
+        var svg =
+            "<h3>\(escape(title))</h3>\n<svg "
+            + "xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
         svg += "<text x=\"4\" y=\"\(y(high))\" font-size=\"11\">\(format(high))</text>"
         svg += "<text x=\"4\" y=\"\(y(low))\" font-size=\"11\">\(format(low))</text>"
-        svg += "<text x=\"\(Int(w - m))\" y=\"\(Int(h - 4))\" font-size=\"11\" text-anchor=\"end\">\(format(span / 1e9)) s</text>\n"
+        svg +=
+            "<text x=\"\(Int(w - m))\" y=\"\(Int(h - 4))\" font-size=\"11\" text-anchor=\"end\">\(format(span / 1e9)) "
+            + "s</text>\n"
         for line in series where !line.points.isEmpty {
             // At most ~2000 points a series: enough for the eye, small enough for the browser.
             let step = max(1, line.points.count / 2_000)

@@ -41,14 +41,18 @@ final class JournalWorker: @unchecked Sendable {
     /// Bumped by every wake-up; the thread sleeps on it (`futex`). `Atomic` has no address for
     /// `futex(2)`: the word is both, as a ring's are.
     private let wakeWord: UnsafeMutableRawPointer
-    private var wakeCounter: UnsafeMutablePointer<Atomic<UInt32>> { wakeWord.assumingMemoryBound(to: Atomic<UInt32>.self) }
+    private var wakeCounter: UnsafeMutablePointer<Atomic<UInt32>> {
+        wakeWord.assumingMemoryBound(to: Atomic<UInt32>.self)
+    }
     private var wakeFutex: UnsafeMutablePointer<UInt32> { wakeWord.assumingMemoryBound(to: UInt32.self) }
     private var thread = pthread_t()
 
     /// Starts the thread for `file`, mapped at `mapping`, in use up to
     /// `writtenBytes`, allocated up to `fileBytes` and mapped in up to `mappedBytes` (if more).
-    init(file: FileDescriptor, mapping: UnsafeMutableRawPointer, writtenBytes: Int, fileBytes: Int, mappedBytes: Int = 0,
-         syncInterval: Int64?) throws(SystemError) {
+    init(
+        file: FileDescriptor, mapping: UnsafeMutableRawPointer, writtenBytes: Int, fileBytes: Int, mappedBytes: Int = 0,
+        syncInterval: Int64?
+    ) throws(SystemError) {
         self.file = file
         self.mapping = mapping
         self.syncInterval = syncInterval
@@ -59,11 +63,13 @@ final class JournalWorker: @unchecked Sendable {
         wakeWord = .allocate(byteCount: 4, alignment: 4)
         wakeWord.storeBytes(of: 0, as: UInt32.self)
         let context = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(&thread, nil, { context in
-            let worker = Unmanaged<JournalWorker>.fromOpaque(context!).takeRetainedValue()
-            worker.run()
-            return nil
-        }, context)
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                let worker = Unmanaged<JournalWorker>.fromOpaque(context!).takeRetainedValue()
+                worker.run()
+                return nil
+            }, context)
         guard status == 0 else {
             Unmanaged<JournalWorker>.fromOpaque(context).release() // deinit frees the word
             throw SystemError(call: "pthread_create", subject: "journal worker", errno: status)

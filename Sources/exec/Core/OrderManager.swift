@@ -56,7 +56,9 @@ struct OrderManager {
     var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
 
     /// The commands that bring the working orders to `intent` (or, halted, to nothing).
-    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64 = 0, halted: Bool, nowNs: Int64) -> [OrderCommand] {
+    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64 = 0, halted: Bool, nowNs: Int64)
+        -> [OrderCommand]
+    {
         var result: [OrderCommand] = []
         self.commands(for: intent, mid: mid, position: position, halted: halted, nowNs: nowNs, into: &result)
         return result
@@ -67,30 +69,37 @@ struct OrderManager {
     /// The position limit counts what is working: an order is sized so that the position, plus
     /// everything on its side that may still fill (a replaced order fills until its replace
     /// arrives), stays within `maxPositionLots`, and is not sent when no room is left.
-    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, nowNs: Int64,
-                           into commands: inout [OrderCommand]) {
+    mutating func commands(
+        for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, nowNs: Int64,
+        into commands: inout [OrderCommand]
+    ) {
         let wantBid = halted ? 0 : max(0, intent.bidSize)
         let wantAsk = halted ? 0 : max(0, intent.askSize)
         let limit = Int128(limits.maxPositionLots)
         var working = bid
-        reconcile(&working, side: .buy, price: intent.bidPrice, size: wantBid, room: limit - Int128(position), mid: mid,
-                  nowNs: nowNs, into: &commands)
+        reconcile(
+            &working, side: .buy, price: intent.bidPrice, size: wantBid, room: limit - Int128(position), mid: mid,
+            nowNs: nowNs, into: &commands)
         bid = working
         working = ask
-        reconcile(&working, side: .sell, price: intent.askPrice, size: wantAsk, room: limit + Int128(position), mid: mid,
-                  nowNs: nowNs, into: &commands)
+        reconcile(
+            &working, side: .sell, price: intent.askPrice, size: wantAsk, room: limit + Int128(position), mid: mid,
+            nowNs: nowNs, into: &commands)
         ask = working
     }
 
     /// Cancels everything working (a halt, a flatten, shutdown).
     mutating func cancelAll(nowNs: Int64) -> [OrderCommand] {
-        commands(for: QuoteIntent.cancelAll(header: FrameHeader(type: .quoteIntent, instrument: instrument)),
-                 mid: nil, halted: true, nowNs: nowNs)
+        commands(
+            for: QuoteIntent.cancelAll(header: FrameHeader(type: .quoteIntent, instrument: instrument)),
+            mid: nil, halted: true, nowNs: nowNs)
     }
 
     /// `room`: how far the position may still move this way, before what is working.
-    private mutating func reconcile(_ order: inout WorkingOrder?, side: Side, price: Int64, size wanted: Int64, room: Int128,
-                                    mid: Int64?, nowNs: Int64, into commands: inout [OrderCommand]) {
+    private mutating func reconcile(
+        _ order: inout WorkingOrder?, side: Side, price: Int64, size wanted: Int64, room: Int128,
+        mid: Int64?, nowNs: Int64, into commands: inout [OrderCommand]
+    ) {
         if let working = order {
             guard working.state == .live || working.state == .partiallyFilled else { return } // wait for the venue
             let size = Int64(clamping: min(Int128(wanted), room - Int128(working.remaining)))
@@ -102,8 +111,10 @@ struct OrderManager {
             guard size > 0, working.price != price || working.size != size else { return }
             guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
             let id = takeId()
-            commands.append(command(.replace, side: side, price: price, size: size, orig: working.clientOrderId, id: id))
-            order = WorkingOrder(clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
+            commands.append(
+                command(.replace, side: side, price: price, size: size, orig: working.clientOrderId, id: id))
+            order = WorkingOrder(
+                clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
             recentSends.append(nowNs)
             return
         }
@@ -111,7 +122,8 @@ struct OrderManager {
         guard size > 0, allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: false) else { return }
         let id = takeId()
         commands.append(command(.new, side: side, price: price, size: size, orig: 0, id: id))
-        order = WorkingOrder(clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
+        order = WorkingOrder(
+            clientOrderId: id, side: side, price: price, size: size, remaining: size, state: .pendingNew)
         recentSends.append(nowNs)
     }
 
@@ -129,9 +141,12 @@ struct OrderManager {
         } else if price <= 0 || price > FrameLayout.maxQuantity {
             refusal = "price \(price) ticks outside 1 ... \(FrameLayout.maxQuantity)"
         } else if let mid, limits.priceBandMillionths != .max, outsideBand(price, mid: mid) {
-            refusal = "price \(price) outside the band of \(limits.priceBandMillionths) millionths around the mid \(mid)"
+            refusal =
+                "price \(price) outside the band of \(limits.priceBandMillionths) millionths around the mid \(mid)"
         } else if largestFee(price: price, size: size) > Int128(Int64.max) {
-            refusal = "the fee on \(size) lots at \(price) ticks would pass 2^63 ticks × lots, the most an execution report holds"
+            refusal =
+                "the fee on \(size) lots at \(price) ticks would pass 2^63 ticks × lots, the most an execution "
+                + "report holds"
         } else if !replacing && openOrders >= limits.maxOpenOrders {
             refusal = "\(openOrders) open orders, the limit is \(limits.maxOpenOrders)"
         } else if recentCount >= limits.maxOrdersPerSecond {
@@ -161,11 +176,14 @@ struct OrderManager {
         return nextClientOrderId
     }
 
-    private func command(_ kind: OrderCommand.Command, side: Side, price: Int64, size: Int64, orig: UInt32,
-                         id: UInt32 = 0) -> OrderCommand {
-        OrderCommand(header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: kind,
-                     side: side, orderType: .postOnly, timeInForce: .goodTillCancel,
-                     clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
+    private func command(
+        _ kind: OrderCommand.Command, side: Side, price: Int64, size: Int64, orig: UInt32,
+        id: UInt32 = 0
+    ) -> OrderCommand {
+        OrderCommand(
+            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: kind,
+            side: side, orderType: .postOnly, timeInForce: .goodTillCancel,
+            clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
     }
 
     /// The venue's answer moves the order's state.

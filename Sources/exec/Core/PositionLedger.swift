@@ -33,7 +33,8 @@ struct PositionLedger: Equatable {
         while remaining != 0, let first = open.first, (first.lots > 0) != (remaining > 0) {
             let closing = min(abs(first.lots), abs(remaining))
             // A long closed by a sale gains (exit − entry); a short closed by a purchase, (entry − exit).
-            let gain = first.lots > 0 ? Int128(report.price) - Int128(first.price) : Int128(first.price) - Int128(report.price)
+            let gain =
+                first.lots > 0 ? Int128(report.price) - Int128(first.price) : Int128(first.price) - Int128(report.price)
             realizedPnl += gain * Int128(closing)
             let sign: Int64 = first.lots > 0 ? 1 : -1
             if abs(first.lots) == closing { open.removeFirst() } else { open[0].lots -= sign * closing }
@@ -58,7 +59,8 @@ struct PositionLedger: Equatable {
     }
 
     func report(instrument: UInt32, timeNs: Int64, mark: Int64?) -> PositionReport {
-        PositionReport(instrument: instrument, timeNs: timeNs, position: position, markPrice: mark,
-                       unrealizedPnl: mark.map(unrealizedPnl) ?? 0, realizedPnl: realizedPnl, fees: fees)
+        PositionReport(
+            instrument: instrument, timeNs: timeNs, position: position, markPrice: mark,
+            unrealizedPnl: mark.map(unrealizedPnl) ?? 0, realizedPnl: realizedPnl, fees: fees)
     }
 }

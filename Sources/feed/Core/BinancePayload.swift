@@ -44,7 +44,8 @@ struct BinancePayload {
         var payload = BinancePayload()
         var sawEventType = false
         var hasLastUpdateIdKey = false
-        try payload.readObject(&scanner, depth: 0, levels: levels, sawEventType: &sawEventType, snapshotKey: &hasLastUpdateIdKey)
+        try payload.readObject(
+            &scanner, depth: 0, levels: levels, sawEventType: &sawEventType, snapshotKey: &hasLastUpdateIdKey)
         scanner.skipWhitespace()
         guard scanner.atEnd else { throw scanner.failure("unexpected bytes after the message") }
         if !sawEventType {
@@ -69,24 +70,29 @@ struct BinancePayload {
             let key = try scanner.string()
             try scanner.expect(UInt8(ascii: ":"))
             if depth == 0 && scanner.equals(key, "data") {
-                guard !sawData else { throw scanner.failure("duplicate key \"data\" (the message gives its field twice)") }
+                guard !sawData else {
+                    throw scanner.failure("duplicate key \"data\" (the message gives its field twice)")
+                }
                 sawData = true
                 self = BinancePayload()
                 sawEventType = false
                 snapshotKey = false
                 levels.removeAll()
-                try readObject(&scanner, depth: 1, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
+                try readObject(
+                    &scanner, depth: 1, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
             } else if scanner.equals(key, "stream") {
                 try scanner.skipValue()
             } else {
-                try read(key: key, from: &scanner, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
+                try read(
+                    key: key, from: &scanner, levels: levels, sawEventType: &sawEventType, snapshotKey: &snapshotKey)
             }
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "}"))
     }
 
     private mutating func read(
-        key: Range<Int>, from scanner: inout JSONScanner, levels: LevelList, sawEventType: inout Bool, snapshotKey: inout Bool
+        key: Range<Int>, from scanner: inout JSONScanner, levels: LevelList, sawEventType: inout Bool,
+        snapshotKey: inout Bool
     ) throws(JSONScanner.Failure) {
         func decimal(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Range<Int> { try scanner.string() }
         // Each field is read once: a second key for it ("b" and "bids", "u" and "lastUpdateId",
@@ -104,39 +110,86 @@ struct BinancePayload {
                 try once(sawEventType)
                 let value = try scanner.string()
                 sawEventType = true
-                if scanner.equals(value, "depthUpdate") { kind = .depthUpdate }
-                else if scanner.equals(value, "trade") { kind = .trade }
-                else if scanner.equals(value, "aggTrade") { kind = .aggTrade }
-                else if scanner.equals(value, "bookTicker") { kind = .bookTicker }
-                else { kind = .other }
-            case UInt8(ascii: "E"): try once(eventTimeMs != nil); eventTimeMs = try scanner.unsigned()
-            case UInt8(ascii: "s"): try once(symbol != nil); symbol = try scanner.string()
-            case UInt8(ascii: "U"): try once(firstUpdateId != nil); firstUpdateId = try scanner.unsigned()
-            case UInt8(ascii: "u"): try once(lastUpdateId != nil); lastUpdateId = try scanner.unsigned()
-            case UInt8(ascii: "t"): try once(tradeId != nil); tradeId = try scanner.unsigned()
-            case UInt8(ascii: "p"): try once(price != nil); price = try decimal(&scanner)
-            case UInt8(ascii: "q"): try once(quantity != nil); quantity = try decimal(&scanner)
-            case UInt8(ascii: "m"): try once(buyerIsMaker != nil); buyerIsMaker = try scanner.bool()
-            case UInt8(ascii: "B"): try once(bestBidSize != nil); bestBidSize = try decimal(&scanner)
-            case UInt8(ascii: "A"): try once(bestAskSize != nil); bestAskSize = try decimal(&scanner)
+                if scanner.equals(value, "depthUpdate") {
+                    kind = .depthUpdate
+                } else if scanner.equals(value, "trade") {
+                    kind = .trade
+                } else if scanner.equals(value, "aggTrade") {
+                    kind = .aggTrade
+                } else if scanner.equals(value, "bookTicker") {
+                    kind = .bookTicker
+                } else {
+                    kind = .other
+                }
+            case UInt8(ascii: "E"):
+                try once(eventTimeMs != nil)
+                eventTimeMs = try scanner.unsigned()
+            case UInt8(ascii: "s"):
+                try once(symbol != nil)
+                symbol = try scanner.string()
+            case UInt8(ascii: "U"):
+                try once(firstUpdateId != nil)
+                firstUpdateId = try scanner.unsigned()
+            case UInt8(ascii: "u"):
+                try once(lastUpdateId != nil)
+                lastUpdateId = try scanner.unsigned()
+            case UInt8(ascii: "t"):
+                try once(tradeId != nil)
+                tradeId = try scanner.unsigned()
+            case UInt8(ascii: "p"):
+                try once(price != nil)
+                price = try decimal(&scanner)
+            case UInt8(ascii: "q"):
+                try once(quantity != nil)
+                quantity = try decimal(&scanner)
+            case UInt8(ascii: "m"):
+                try once(buyerIsMaker != nil)
+                buyerIsMaker = try scanner.bool()
+            case UInt8(ascii: "B"):
+                try once(bestBidSize != nil)
+                bestBidSize = try decimal(&scanner)
+            case UInt8(ascii: "A"):
+                try once(bestAskSize != nil)
+                bestAskSize = try decimal(&scanner)
             case UInt8(ascii: "b"):
                 try once(bids != nil || bestBid != nil)
-                if scanner.peek() == UInt8(ascii: "[") { bids = try levels.read(&scanner) } else { bestBid = try decimal(&scanner) }
+                if scanner.peek() == UInt8(ascii: "[") {
+                    bids = try levels.read(&scanner)
+                } else {
+                    bestBid = try decimal(&scanner)
+                }
             case UInt8(ascii: "a"):
                 // Depth: the asks; bookTicker: the best ask; aggTrade: the aggregate trade id.
                 switch scanner.peek() {
-                case UInt8(ascii: "["): try once(asks != nil); asks = try levels.read(&scanner)
-                case UInt8(ascii: "\""): try once(bestAsk != nil); bestAsk = try decimal(&scanner)
-                default: try once(tradeId != nil); tradeId = try scanner.unsigned()
+                case UInt8(ascii: "["):
+                    try once(asks != nil)
+                    asks = try levels.read(&scanner)
+                case UInt8(ascii: "\""):
+                    try once(bestAsk != nil)
+                    bestAsk = try decimal(&scanner)
+                default:
+                    try once(tradeId != nil)
+                    tradeId = try scanner.unsigned()
                 }
             default: try scanner.skipValue()
             }
         default:
-            if scanner.equals(key, "pu") { try once(previousUpdateId != nil); previousUpdateId = try scanner.unsigned() }
-            else if scanner.equals(key, "lastUpdateId") { try once(lastUpdateId != nil); lastUpdateId = try scanner.unsigned(); snapshotKey = true }
-            else if scanner.equals(key, "bids") { try once(bids != nil || bestBid != nil); bids = try levels.read(&scanner) }
-            else if scanner.equals(key, "asks") { try once(asks != nil || bestAsk != nil); asks = try levels.read(&scanner) }
-            else { try scanner.skipValue() }
+            if scanner.equals(key, "pu") {
+                try once(previousUpdateId != nil)
+                previousUpdateId = try scanner.unsigned()
+            } else if scanner.equals(key, "lastUpdateId") {
+                try once(lastUpdateId != nil)
+                lastUpdateId = try scanner.unsigned()
+                snapshotKey = true
+            } else if scanner.equals(key, "bids") {
+                try once(bids != nil || bestBid != nil)
+                bids = try levels.read(&scanner)
+            } else if scanner.equals(key, "asks") {
+                try once(asks != nil || bestAsk != nil)
+                asks = try levels.read(&scanner)
+            } else {
+                try scanner.skipValue()
+            }
         }
     }
 
@@ -175,7 +228,9 @@ final class LevelList {
             try scanner.expect(UInt8(ascii: ","))
             let size = try scanner.string()
             try scanner.expect(UInt8(ascii: "]"))
-            ranges[count] = (Int32(price.lowerBound), Int32(price.upperBound), Int32(size.lowerBound), Int32(size.upperBound))
+            ranges[count] = (
+                Int32(price.lowerBound), Int32(price.upperBound), Int32(size.lowerBound), Int32(size.upperBound)
+            )
             count += 1
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "]"))

@@ -56,8 +56,9 @@ public final class BinanceTranslator {
         if pendingSnapshot != nil, payload.kind != .snapshot, let symbol = payload.symbol {
             // The first message that names a symbol: the recording's opening snapshot is its, and
             // goes ahead of it. Translating it reuses the level list, so this message is decoded again.
-            try flushPendingSnapshot(String(decoding: UnsafeBufferPointer(rebasing: bytes[symbol]), as: UTF8.self),
-                                     at: symbol.lowerBound, into: batch)
+            try flushPendingSnapshot(
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[symbol]), as: UTF8.self),
+                at: symbol.lowerBound, into: batch)
             payload = try decode(bytes, from: offset)
         }
         // An instrument's definition, once appended, stays even if the rest of its first message
@@ -82,8 +83,11 @@ public final class BinanceTranslator {
                 }
                 let index = try snapshotInstrument(snapshotSymbol, receiveTimeNs: receiveTimeNs, into: batch)
                 let snapshotStart = batch.count
-                let lastUpdateId = try snapshot(bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
-                if let notice = syncs[index].snapshot(lastUpdateId: lastUpdateId, into: batch, snapshotStart: snapshotStart) {
+                let lastUpdateId = try snapshot(
+                    bytes, payload, instrument: index, receiveTimeNs: receiveTimeNs, into: batch)
+                if let notice = syncs[index].snapshot(
+                    lastUpdateId: lastUpdateId, into: batch, snapshotStart: snapshotStart)
+                {
                     notices.append(notice)
                 }
                 snapshots &+= 1
@@ -118,7 +122,8 @@ public final class BinanceTranslator {
             _ = try register(symbol, at: offset, receiveTimeNs: pending.receiveTimeNs, into: batch)
         }
         try pending.bytes.withUnsafeBufferPointer { (buffer) throws(Failure) in
-            try translate(buffer, from: pending.offset, receiveTimeNs: pending.receiveTimeNs, snapshotSymbol: symbol, into: batch)
+            try translate(
+                buffer, from: pending.offset, receiveTimeNs: pending.receiveTimeNs, snapshotSymbol: symbol, into: batch)
         }
     }
 
@@ -144,9 +149,12 @@ public final class BinanceTranslator {
     }
 
     private func appendBookReset(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
-        batch.append(Control(header: FrameHeader(type: .control, flags: .endOfMessage, instrument: instruments[index].id,
-                                                 receiveTimeNs: receiveTimeNs),
-                             command: .bookReset, senderPid: getpid()))
+        batch.append(
+            Control(
+                header: FrameHeader(
+                    type: .control, flags: .endOfMessage, instrument: instruments[index].id,
+                    receiveTimeNs: receiveTimeNs),
+                command: .bookReset, senderPid: getpid()))
     }
 
     /// The index of the instrument named by `symbol`, registering it (and appending its
@@ -159,9 +167,12 @@ public final class BinanceTranslator {
         for (index, known) in symbols.enumerated() where known.elementsEqual(name) { return index }
         // A new name: one a byte flip made is a damaged message, not an instrument to ask for.
         guard BinanceTranslator.isSymbol(name) else {
-            throw Failure(offset: symbol.lowerBound, message: "the symbol (\"s\") is not a Binance symbol: A-Z 0-9 - _ . or non-ASCII, 1 to 20 characters")
+            throw Failure(
+                offset: symbol.lowerBound,
+                message: "the symbol (\"s\") is not a Binance symbol: A-Z 0-9 - _ . or non-ASCII, 1 to 20 characters")
         }
-        return try register(String(decoding: name, as: UTF8.self), at: symbol.lowerBound, receiveTimeNs: receiveTimeNs, into: batch)
+        return try register(
+            String(decoding: name, as: UTF8.self), at: symbol.lowerBound, receiveTimeNs: receiveTimeNs, into: batch)
     }
 
     /// Binance's symbol pattern, `^[A-Z0-9-_.]{1,20}$`, widened to the non-ASCII names it also
@@ -169,7 +180,8 @@ public final class BinanceTranslator {
     static func isSymbol(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         var characters = 0
         for byte in name {
-            let allowed = byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            let allowed =
+                byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
             guard allowed else { return false }
@@ -178,18 +190,23 @@ public final class BinanceTranslator {
         return (1...20).contains(characters)
     }
 
-    private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
+    private func snapshotInstrument(_ symbol: String?, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure)
+        -> Int
+    {
         if let symbol {
             if let index = instruments.firstIndex(where: { $0.symbol == symbol }) { return index }
             return try register(symbol, at: 0, receiveTimeNs: receiveTimeNs, into: batch)
         }
         guard instruments.count == 1 else {
-            throw Failure(offset: nil, message: "a depth snapshot without a symbol in a replay of \(instruments.count) symbols")
+            throw Failure(
+                offset: nil, message: "a depth snapshot without a symbol in a replay of \(instruments.count) symbols")
         }
         return 0
     }
 
-    private func register(_ symbol: String, at offset: Int, receiveTimeNs: Int64, into batch: FrameBatch) throws(Failure) -> Int {
+    private func register(_ symbol: String, at offset: Int, receiveTimeNs: Int64, into batch: FrameBatch)
+        throws(Failure) -> Int
+    {
         let instrument: Instrument
         do {
             instrument = try catalog.instrument(symbol, id: UInt32(instruments.count + 1))
@@ -202,7 +219,9 @@ public final class BinanceTranslator {
         instruments.append(instrument)
         symbols.append(Array(symbol.utf8))
         syncs.append(DepthSnapshotSync(instrument: instrument, resyncOnGap: resyncOnGap))
-        batch.append(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
+        batch.append(
+            InstrumentDefinition(
+                instrument, header: FrameHeader(type: .instrumentDefinition, receiveTimeNs: receiveTimeNs)))
         definitionsEnd = batch.count
         return instruments.count - 1
     }
@@ -214,24 +233,32 @@ public final class BinanceTranslator {
         guard let first = payload.firstUpdateId, let last = payload.lastUpdateId else {
             throw Failure(offset: nil, message: "depthUpdate without \"U\" and \"u\"")
         }
-        guard first >= 1, first <= last else { throw Failure(offset: nil, message: "depthUpdate with U \(first) > u \(last)") }
+        guard first >= 1, first <= last else {
+            throw Failure(offset: nil, message: "depthUpdate with U \(first) > u \(last)")
+        }
         // Spot chains U to the previous u + 1; USD-M futures give the previous u as "pu".
         let previous = payload.previousUpdateId ?? first - 1
         guard previous < last, last - previous <= UInt64(UInt32.max) else {
             throw Failure(offset: nil, message: "depthUpdate ids out of range: pu/U-1 \(previous), u \(last)")
         }
-        let header = FrameHeader(type: .bookDelta, instrument: instruments[index].id,
-                                 eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
-        try levels(bytes, payload, instrument: index, header: header, updateId: last, span: UInt32(last - previous), into: batch)
+        let header = FrameHeader(
+            type: .bookDelta, instrument: instruments[index].id,
+            eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+        try levels(
+            bytes, payload, instrument: index, header: header, updateId: last, span: UInt32(last - previous),
+            into: batch)
     }
 
     private func snapshot(
         _ bytes: UnsafeBufferPointer<UInt8>, _ payload: BinancePayload, instrument index: Int, receiveTimeNs: Int64,
         into batch: FrameBatch
     ) throws(Failure) -> UInt64 {
-        guard let lastUpdateId = payload.lastUpdateId else { throw Failure(offset: nil, message: "snapshot without lastUpdateId") }
-        let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: instruments[index].id,
-                                 eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+        guard let lastUpdateId = payload.lastUpdateId else {
+            throw Failure(offset: nil, message: "snapshot without lastUpdateId")
+        }
+        let header = FrameHeader(
+            type: .bookDelta, flags: .snapshot, instrument: instruments[index].id,
+            eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
         try levels(bytes, payload, instrument: index, header: header, updateId: lastUpdateId, span: 0, into: batch)
         return lastUpdateId
     }
@@ -271,19 +298,24 @@ public final class BinanceTranslator {
         into batch: FrameBatch
     ) throws(Failure) {
         guard let id = payload.tradeId, let price = payload.price, let quantity = payload.quantity,
-              let buyerIsMaker = payload.buyerIsMaker else {
+            let buyerIsMaker = payload.buyerIsMaker
+        else {
             throw Failure(offset: nil, message: "trade without id, \"p\", \"q\" or \"m\"")
         }
         let instrument = instruments[index]
         do {
-            let ticks = try convert(bytes, price, DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals)),
-                                    "price", instrument: instrument, positive: true)
-            let lots = try convert(bytes, quantity, DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals)),
-                                   "quantity", instrument: instrument, positive: true)
-            let header = FrameHeader(type: .trade, flags: .endOfMessage, instrument: instrument.id,
-                                     eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
+            let ticks = try convert(
+                bytes, price, DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals)),
+                "price", instrument: instrument, positive: true)
+            let lots = try convert(
+                bytes, quantity, DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals)),
+                "quantity", instrument: instrument, positive: true)
+            let header = FrameHeader(
+                type: .trade, flags: .endOfMessage, instrument: instrument.id,
+                eventTimeNs: eventTime(payload), receiveTimeNs: receiveTimeNs)
             // "m": the buyer was the maker, so the seller took liquidity.
-            batch.append(Trade(header: header, price: ticks, size: lots, tradeId: id, aggressor: buyerIsMaker ? .sell : .buy))
+            batch.append(
+                Trade(header: header, price: ticks, size: lots, tradeId: id, aggressor: buyerIsMaker ? .sell : .buy))
         } catch {
             throw Failure(offset: error.offset, message: error.message)
         }
@@ -295,19 +327,29 @@ public final class BinanceTranslator {
     }
 
     private func convert(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scale: DecimalScale, _ field: String, instrument: Instrument,
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scale: DecimalScale, _ field: String,
+        instrument: Instrument,
         positive: Bool = false
     ) throws(JSONScanner.Failure) -> Int64 {
         let count: Int64
         do {
             count = try scale.count(bytes, range)
         } catch {
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 40)]), as: UTF8.self)
+            let text = String(
+                decoding: UnsafeBufferPointer(
+                    rebasing: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 40)]), as: UTF8.self)
             let increment = field == "price" ? instrument.formatPrice(1) : instrument.formatSize(1)
-            throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) \"\(text)\" \(error) (\(instrument.symbol) \(field == "price" ? "tick" : "lot") \(increment))")
+            throw JSONScanner.Failure(
+                offset: range.lowerBound,
+                message:
+                    "\(field) \"\(text)\" \(error) (\(instrument.symbol) \(field == "price" ? "tick" : "lot") "
+                    + "\(increment))"
+            )
         }
         // A price, or a trade's size, of zero is no market (a level's size of 0 removes it).
-        guard count > 0 || !positive else { throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) 0 for \(instrument.symbol)") }
+        guard count > 0 || !positive else {
+            throw JSONScanner.Failure(offset: range.lowerBound, message: "\(field) 0 for \(instrument.symbol)")
+        }
         return count
     }
 }

@@ -3,15 +3,15 @@ import IPC
 
 /// A capture written by `feed --record`: the frames replayed exactly as recorded, bit for bit
 /// (the stream numbers them again, as it always does, from 0), paced by their receive times.
-/// The file is mapped and loaded before the first frame goes out (`PipeFrameReader(mapping:)`),
+/// The file is mapped and loaded before the first frame goes out (`FrameStreamReader(mapping:)`),
 /// as a backtester loads its data before it runs: at full speed a step checks a few hundred
 /// frames in place, copies them to the batch in one go (it stays in cache) and on to the ring,
 /// with no system call. A damaged frame ends the replay with an error naming it, once every
 /// whole message before it has gone out (the message it is in does not); so does a capture that
 /// ends inside a message.
 final class CaptureSource: MarketDataSource {
-    private let reader: PipeFrameReader
-    private let fd: Int32
+    private let reader: FrameStreamReader
+    private let file: FileDescriptor
     /// A step ends with the message that brings the batch to this many frames: 1 when paced
     /// (each message goes out at its own time), more at full speed, where a step per message
     /// cost as much as the frames it carried.
@@ -24,24 +24,22 @@ final class CaptureSource: MarketDataSource {
 
     /// True if the file starts with a frame stream header.
     static func isCapture(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard let file = try? FileDescriptor.open(path, .readOnly) else { return false }
+        defer { try? file.close() }
         var magic: UInt64 = 0
-        return read(fd, &magic, 8) == 8 && magic == FrameStreamHeader.magicValue
+        return (try? file.read(into: &magic, count: 8, atOffset: 0)) == 8 && magic == FrameStreamHeader.magicValue
     }
 
     /// `paced`: the feed releases each step at its source time.
     init(path: String, paced: Bool) throws(FeedError) {
         stepFrames = paced ? 1 : CaptureSource.unpacedStepFrames
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .data("feed: cannot open \(path): \(String(cString: strerror(errno)))") }
-        reader = PipeFrameReader(mapping: fd, subject: path)
+        do { file = try FileDescriptor.open(path, .readOnly) } catch { throw .data("feed: \(error)") }
+        reader = FrameStreamReader(mapping: file.rawValue, subject: path)
     }
 
     static let unpacedStepFrames = 256
 
-    deinit { close(fd) }
+    deinit { try? file.close() }
 
     func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
         if let failure { throw failure }
@@ -54,7 +52,7 @@ final class CaptureSource: MarketDataSource {
         while batch.count < batch.capacity {
             // Checked just ahead of the copy, while the frames are still in cache.
             let limit = min(batch.capacity - batch.count, max(stepFrames - batch.count, 64))
-            let peeked: PipeFrameReader.Peek
+            let peeked: FrameStreamReader.Peek
             do {
                 peeked = try reader.peek(limit: limit)
             } catch {
@@ -67,10 +65,12 @@ final class CaptureSource: MarketDataSource {
                 while whole > wholeFrames && !batch[whole - 1].header.endsMessage { whole -= 1 }
                 guard whole < batch.count else { return batch.count > 0 ? .frames(at: time) : .end }
                 let partial = batch.count - whole
-                let error = FeedError.data("feed: \(reader.subject): ends inside a message: its last \(partial) frames "
-                    + "(from frame \(frames - UInt64(partial))) have no end-of-message frame; not replayed")
-                return try stop(error, batch: batch, wholeFrames: whole,
-                                wholeTime: whole > wholeFrames ? batch[whole - 1].header.receiveTimeNs : wholeTime)
+                let error = FeedError.data(
+                    "feed: \(reader.subject): ends inside a message: its last \(partial) frames "
+                        + "(from frame \(frames - UInt64(partial))) have no end-of-message frame; not replayed")
+                return try stop(
+                    error, batch: batch, wholeFrames: whole,
+                    wholeTime: whole > wholeFrames ? batch[whole - 1].header.receiveTimeNs : wholeTime)
             }
             var taken = 0
             var stepEnds = false
@@ -94,7 +94,9 @@ final class CaptureSource: MarketDataSource {
 
     /// The replay stops at `error`: the whole messages before it go out in this step, the error
     /// ends the next (or this one, if there are none).
-    private func stop(_ error: FeedError, batch: FrameBatch, wholeFrames: Int, wholeTime: Int64) throws(FeedError) -> SourceStep {
+    private func stop(_ error: FeedError, batch: FrameBatch, wholeFrames: Int, wholeTime: Int64) throws(FeedError)
+        -> SourceStep
+    {
         frames &-= UInt64(batch.count - wholeFrames)
         batch.truncate(to: wholeFrames)
         guard wholeFrames > 0 else { throw error }

@@ -98,7 +98,10 @@ struct DecimalScale: Equatable, Sendable {
         var seenPoint = false
         for index in range {
             let byte = base[index]
-            if byte == 0x2E { seenPoint = true; continue }
+            if byte == 0x2E {
+                seenPoint = true
+                continue
+            }
             if seenPoint {
                 if fractionDigits == decimals { continue }
                 fractionDigits += 1
@@ -108,7 +111,8 @@ struct DecimalScale: Equatable, Sendable {
             guard !overflow1 && !overflow2 else { throw .tooLarge }
             value = sum
         }
-        let (scaled, overflow) = value.multipliedReportingOverflow(by: DecimalScale.powerOfTen(decimals - fractionDigits))
+        let (scaled, overflow) = value.multipliedReportingOverflow(
+            by: DecimalScale.powerOfTen(decimals - fractionDigits))
         guard !overflow else { throw .tooLarge }
         guard scaled % mantissa == 0 else { throw .notAMultiple }
         guard scaled / mantissa <= FrameLayout.maxQuantity else { throw .tooLarge }
@@ -120,7 +124,9 @@ struct DecimalScale: Equatable, Sendable {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0] }
         let count = bytes.count
-        return try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> Int64 in try self.count(buffer, 0..<count) }
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> Int64 in
+            try self.count(buffer, 0..<count)
+        }
     }
 
     /// Parses an increment written as a decimal ("0.01000000" → mantissa 1, decimals 2), and
@@ -128,7 +134,8 @@ struct DecimalScale: Equatable, Sendable {
     static func parse(_ text: String) -> (scale: DecimalScale, written: Int)? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty,
-              parts.allSatisfy({ $0.allSatisfy { $0 >= "0" && $0 <= "9" } }) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy { $0 >= "0" && $0 <= "9" } })
+        else { return nil }
         let fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= 18 else { return nil }
         let significant = String(fraction.reversed().drop(while: { $0 == "0" }).reversed())

@@ -40,7 +40,8 @@ struct DepthMessageWriter {
         if levels == 0 {
             var idOnly = header
             idOnly.flags.insert(.idOnly)
-            batch.append(BookDelta(header: idOnly, side: .bid, price: 0, size: 0, updateId: updateId, updateIdSpan: span))
+            batch.append(
+                BookDelta(header: idOnly, side: .bid, price: 0, size: 0, updateId: updateId, updateIdSpan: span))
         } else {
             var first = batch[start].as(BookDelta.self)
             first.updateId = updateId

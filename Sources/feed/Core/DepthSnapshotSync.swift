@@ -50,7 +50,9 @@ final class DepthSnapshotSync {
                 bridging = false
                 return .passed
             }
-            let reason = "\(instrument.symbol): gap in the venue's stream: update \(first.updateId) follows \(first.prevUpdateId), the last was \(lastUpdateId); resyncing from a new snapshot"
+            let reason =
+                "\(instrument.symbol): gap in the venue's stream: update \(first.updateId) follows "
+                + "\(first.prevUpdateId), the last was \(lastUpdateId); resyncing from a new snapshot"
             reset()
             buffer(batch, from: start)
             return .gap(reason)
@@ -79,7 +81,9 @@ final class DepthSnapshotSync {
             // answer): the book has moved past it.
             batch.truncate(to: snapshotStart)
             staleSnapshots &+= 1
-            return "\(instrument.symbol): snapshot \(lastUpdateId) is older than update \(newestPassed) already passed on: ignored"
+            return
+                "\(instrument.symbol): snapshot \(lastUpdateId) is older than update \(newestPassed) already passed "
+                + "on: ignored"
         }
         // The first buffered message the snapshot does not contain must start inside it.
         var index = 0
@@ -88,7 +92,9 @@ final class DepthSnapshotSync {
             if delta.updateId > lastUpdateId {
                 if delta.prevUpdateId > lastUpdateId {
                     batch.truncate(to: snapshotStart)
-                    return "\(instrument.symbol): snapshot \(lastUpdateId) is older than the first buffered diff (\(delta.prevUpdateId + 1)...\(delta.updateId)): waiting for a newer snapshot"
+                    return
+                        "\(instrument.symbol): snapshot \(lastUpdateId) is older than the first buffered diff "
+                        + "(\(delta.prevUpdateId + 1)...\(delta.updateId)): waiting for a newer snapshot"
                 }
                 break
             }
@@ -102,7 +108,9 @@ final class DepthSnapshotSync {
             let delta = pending[position].as(BookDelta.self)
             guard delta.prevUpdateId == chained || (position == index && delta.prevUpdateId <= chained) else {
                 batch.truncate(to: snapshotStart)
-                let reason = "\(instrument.symbol): gap inside the buffered diffs: update \(delta.updateId) follows \(delta.prevUpdateId), expected \(chained); waiting for a newer snapshot"
+                let reason =
+                    "\(instrument.symbol): gap inside the buffered diffs: update \(delta.updateId) follows "
+                    + "\(delta.prevUpdateId), expected \(chained); waiting for a newer snapshot"
                 dropBuffered(before: position)
                 return reason
             }

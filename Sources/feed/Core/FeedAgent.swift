@@ -31,8 +31,10 @@ final class FeedAgent<Source: MarketDataSource>: Agent {
     /// clock, which the runner does once a cycle.
     static var maxStepsPerCycle: Int { 1_024 }
 
-    init(source: Source, output: FrameSink, recorder: FrameSink?, speed: Double?, durationSeconds: Double?,
-         idle: IdleStrategy.Mode, readers: Int = 1, membership: SessionMembership?) {
+    init(
+        source: Source, output: FrameSink, recorder: FrameSink?, speed: Double?, durationSeconds: Double?,
+        idle: IdleStrategy.Mode, readers: Int = 1, membership: SessionMembership?
+    ) {
         self.membership = membership
         self.source = source
         self.output = output
@@ -123,7 +125,7 @@ final class FeedAgent<Source: MarketDataSource>: Agent {
         var frame = frame
         timeline.stamp(&frame.header)
         do {
-            try output!.write(frame, idle: idleMode, stop: { SignalFlags.shutdownRequested })
+            try output!.write(frame, idle: idleMode, stop: { SignalCounters.shutdownRequested })
             try recorder?.write(frame, idle: idleMode)
         } catch {
             throw .system("feed: writing \(output!.endpoint): \(error)")
@@ -142,6 +144,8 @@ final class FeedAgent<Source: MarketDataSource>: Agent {
     /// Sleeps to a monotonic deadline (pacing; the feed is the pipeline's clock, not a hot loop).
     private func sleep(until deadline: Int64) {
         var request = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR && !SignalFlags.shutdownRequested {}
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR
+            && !SignalCounters.shutdownRequested
+        {}
     }
 }

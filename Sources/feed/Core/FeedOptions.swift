@@ -74,7 +74,9 @@ public struct FeedOptions {
         restURL = try flags.value("--rest-url") ?? environment("TICKPIPE_BINANCE_REST_URL")
         caFile = try flags.value("--ca-file") ?? environment("TICKPIPE_CA_FILE")
         let allowPlaintext = flags.flag("--allow-plaintext")
-        for (url, name) in [(streamURL, "--ws-url (TICKPIPE_BINANCE_WS_URL)"), (restURL, "--rest-url (TICKPIPE_BINANCE_REST_URL)")] {
+        for (url, name) in [
+            (streamURL, "--ws-url (TICKPIPE_BINANCE_WS_URL)"), (restURL, "--rest-url (TICKPIPE_BINANCE_REST_URL)")
+        ] {
             guard let url else { continue }
             let parsed: NetworkURL
             do { parsed = try NetworkURL(url) } catch {
@@ -82,7 +84,10 @@ public struct FeedOptions {
                 throw InvalidArgument("\(name): " + (text.hasPrefix("feed: ") ? String(text.dropFirst(6)) : text))
             }
             guard parsed.secure || allowPlaintext else {
-                throw InvalidArgument("\(name) '\(url)': plain text, unencrypted and unauthenticated; use wss:// or https://, or --allow-plaintext for a server of your own")
+                throw InvalidArgument(
+                    "\(name) '\(url)': plain text, unencrypted and unauthenticated; use wss:// or https://, or "
+                        + "--allow-plaintext for a server of your own"
+                )
             }
         }
         if let speed = try flags.value("--speed") {
@@ -115,10 +120,12 @@ public struct FeedOptions {
         }
         if let live {
             guard !replay, !synthetic, symbols == nil, seed == nil, files.isEmpty else {
-                throw InvalidArgument("--live cannot be combined with --replay, --synthetic, --symbols, --seed or files")
+                throw InvalidArgument(
+                    "--live cannot be combined with --replay, --synthetic, --symbols, --seed or files")
             }
             let names = live.split(separator: ",").map { $0.uppercased() }
-            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }) else {
+            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } })
+            else {
                 throw InvalidArgument("--live '\(live)': expected symbols like BTCUSDT,ETHUSDT")
             }
             var venueValue = LiveBinanceSource.Venue.spot
@@ -139,15 +146,23 @@ public struct FeedOptions {
             source = .replay(files: files)
         } else {
             guard venue == nil else { throw InvalidArgument("--venue goes with --live") }
-            guard files.isEmpty else { throw InvalidArgument("unexpected argument '\(files[0])' (files go after --replay)") }
+            guard files.isEmpty else {
+                throw InvalidArgument("unexpected argument '\(files[0])' (files go after --replay)")
+            }
             var seedValue: UInt64 = 42
             if let seed {
-                guard let value = UInt64(seed) else { throw InvalidArgument("--seed '\(seed)': expected a non-negative integer") }
+                guard let value = UInt64(seed) else {
+                    throw InvalidArgument("--seed '\(seed)': expected a non-negative integer")
+                }
                 seedValue = value
             }
             let names = symbols.map { $0.split(separator: ",").map(String.init) } ?? ["SYNUSDT"]
-            guard (1...8).contains(names.count) else { throw InvalidArgument("--symbols: 1 to 8 symbols, comma-separated") }
-            guard Set(names).count == names.count else { throw InvalidArgument("--symbols '\(symbols!)': a symbol is repeated") }
+            guard (1...8).contains(names.count) else {
+                throw InvalidArgument("--symbols: 1 to 8 symbols, comma-separated")
+            }
+            guard Set(names).count == names.count else {
+                throw InvalidArgument("--symbols '\(symbols!)': a symbol is repeated")
+            }
             source = .synthetic(symbols: names, seed: seedValue, startPrice: startPrice, medianSize: medianSize)
         }
     }

@@ -27,7 +27,9 @@ public final class FrameBatch {
 
     /// Appends `frames` in one copy.
     func append(contentsOf frames: UnsafeBufferPointer<Frame>) {
-        precondition(count + frames.count <= capacity, "frame batch overflow: a source step produced more than \(capacity) frames")
+        precondition(
+            count + frames.count <= capacity,
+            "frame batch overflow: a source step produced more than \(capacity) frames")
         (storage + count).update(from: frames.baseAddress!, count: frames.count)
         count += frames.count
     }

@@ -5,9 +5,12 @@ import IPC
 /// exchangeInfo); the response is read by `HTTPResponseReader`. Rare and off the hot path, so
 /// it may allocate.
 enum HTTPClient {
-    static func get(_ url: NetworkURL, tls: TLSContext?, timeoutMs: Int32 = 10_000) throws(FeedError) -> HTTPResponseReader.Response {
+    static func get(_ url: NetworkURL, tls: TLSContext?, timeoutMs: Int32 = 10_000) throws(FeedError)
+        -> HTTPResponseReader.Response
+    {
         let socket = try SecureSocket(url, tls: tls, timeoutMs: timeoutMs)
-        let request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host):\(url.port)\r\nUser-Agent: tickpipe-feed\r\n"
+        let request =
+            "GET \(url.target) HTTP/1.1\r\nHost: \(url.host):\(url.port)\r\nUser-Agent: tickpipe-feed\r\n"
             + "Accept: application/json\r\nConnection: close\r\n\r\n"
         try socket.write(Array(request.utf8))
         var reader = HTTPResponseReader(subject: "GET \(url)")
@@ -20,7 +23,9 @@ enum HTTPClient {
             guard remaining > 0 else { throw .system("feed: GET \(url): no complete response within \(timeoutMs) ms") }
             switch try socket.read(into: chunk, capacity: chunkSize, timeoutMs: Int32(remaining / 1_000_000) + 1) {
             case .bytes(let count):
-                if let response = try reader.append(UnsafeRawBufferPointer(start: chunk, count: count)) { return response }
+                if let response = try reader.append(UnsafeRawBufferPointer(start: chunk, count: count)) {
+                    return response
+                }
             case .nothingYet:
                 continue
             case .closed:

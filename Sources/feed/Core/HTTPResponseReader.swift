@@ -64,7 +64,8 @@ struct HTTPResponseReader {
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = lines.first?.split(separator: " ") ?? []
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), statusParts[1].utf8.count == 3,
-              let code = Int(statusParts[1]), code >= 100 else {
+            let code = Int(statusParts[1]), code >= 100
+        else {
             throw .data("feed: \(subject): not an HTTP response: '\(String(lines.first ?? "").prefix(80))'")
         }
         status = code
@@ -92,7 +93,8 @@ struct HTTPResponseReader {
             guard let lineEnd = HTTPResponseReader.find(bytes[index...], [13, 10]) else { return nil }
             let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
             guard sizeText.utf8.count <= 16, let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0,
-                  size <= HTTPResponseReader.maxBodyBytes else {
+                size <= HTTPResponseReader.maxBodyBytes
+            else {
                 throw .data("feed: \(subject): bad chunk size '\(sizeText.prefix(80))'")
             }
             let start = lineEnd + 2
@@ -111,7 +113,9 @@ struct HTTPResponseReader {
         guard haystack.count >= needle.count else { return nil }
         var start = haystack.startIndex
         while start <= haystack.endIndex - needle.count {
-            if haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+            if haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                return start
+            }
             start += 1
         }
         return nil

@@ -28,9 +28,13 @@ public struct InstrumentCatalog: Sendable {
     public mutating func add(flag: String) throws(InvalidArgument) {
         let parts = flag.split(separator: ":").map(String.init)
         guard parts.count == 3, let tick = DecimalScale.parse(parts[1]), let lot = DecimalScale.parse(parts[2]) else {
-            throw InvalidArgument("--instrument '\(flag)': expected SYMBOL:TICK:LOT with positive decimals, e.g. BTCUSDT:0.01000000:0.00001000")
+            throw InvalidArgument(
+                "--instrument '\(flag)': expected SYMBOL:TICK:LOT with positive decimals, e.g. "
+                    + "BTCUSDT:0.01000000:0.00001000"
+            )
         }
-        entries[parts[0]] = Entry(tick: tick.scale, lot: lot.scale, priceDisplayDecimals: tick.written, sizeDisplayDecimals: lot.written)
+        entries[parts[0]] = Entry(
+            tick: tick.scale, lot: lot.scale, priceDisplayDecimals: tick.written, sizeDisplayDecimals: lot.written)
         if !sources.contains("--instrument") { sources.append("--instrument") }
     }
 
@@ -43,7 +47,8 @@ public struct InstrumentCatalog: Sendable {
             do {
                 found += try parse(line, from: brace)
             } catch {
-                throw .data("feed: --exchange-info \(path): line \(reader.lineNumber), byte \(error.offset): \(error.message)")
+                throw .data(
+                    "feed: --exchange-info \(path): line \(reader.lineNumber), byte \(error.offset): \(error.message)")
             }
         }
         guard found > 0 else { throw .data("feed: --exchange-info \(path): no symbols with tick and lot sizes found") }
@@ -66,7 +71,8 @@ public struct InstrumentCatalog: Sendable {
         sources.append(source)
     }
 
-    private mutating func parse(_ line: UnsafeBufferPointer<UInt8>, from offset: Int) throws(JSONScanner.Failure) -> Int {
+    private mutating func parse(_ line: UnsafeBufferPointer<UInt8>, from offset: Int) throws(JSONScanner.Failure) -> Int
+    {
         var scanner = JSONScanner(line, offset: offset)
         var found = 0
         var parsed: [String: Entry] = [:]
@@ -91,10 +97,15 @@ public struct InstrumentCatalog: Sendable {
                             var tickText: String?
                             var stepText: String?
                             try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
-                                if scanner.equals(key, "filterType") { type = text(scanner, try scanner.string()) }
-                                else if scanner.equals(key, "tickSize") { tickText = text(scanner, try scanner.string()) }
-                                else if scanner.equals(key, "stepSize") { stepText = text(scanner, try scanner.string()) }
-                                else { try scanner.skipValue() }
+                                if scanner.equals(key, "filterType") {
+                                    type = text(scanner, try scanner.string())
+                                } else if scanner.equals(key, "tickSize") {
+                                    tickText = text(scanner, try scanner.string())
+                                } else if scanner.equals(key, "stepSize") {
+                                    stepText = text(scanner, try scanner.string())
+                                } else {
+                                    try scanner.skipValue()
+                                }
                             }
                             if type == "PRICE_FILTER", let tickText { tick = DecimalScale.parse(tickText) }
                             if type == "LOT_SIZE", let stepText { lot = DecimalScale.parse(stepText) }
@@ -105,9 +116,10 @@ public struct InstrumentCatalog: Sendable {
                 }
                 if let symbol, let tick, let step = lot {
                     let sizeDecimals = max(sizePrecision ?? step.written, step.scale.decimals)
-                    parsed[symbol] = Entry(tick: tick.scale, lot: DecimalScale(mantissa: 1, decimals: sizeDecimals),
-                                           priceDisplayDecimals: max(pricePrecision ?? tick.written, tick.scale.decimals),
-                                           sizeDisplayDecimals: sizeDecimals)
+                    parsed[symbol] = Entry(
+                        tick: tick.scale, lot: DecimalScale(mantissa: 1, decimals: sizeDecimals),
+                        priceDisplayDecimals: max(pricePrecision ?? tick.written, tick.scale.decimals),
+                        sizeDisplayDecimals: sizeDecimals)
                     found += 1
                 }
             }
@@ -120,7 +132,9 @@ public struct InstrumentCatalog: Sendable {
     private func decimals(_ scanner: inout JSONScanner) throws(JSONScanner.Failure) -> Int {
         let start = scanner.offset
         let value = try scanner.unsigned()
-        guard value <= 18 else { throw JSONScanner.Failure(offset: start, message: "a precision of \(value) decimals; at most 18") }
+        guard value <= 18 else {
+            throw JSONScanner.Failure(offset: start, message: "a precision of \(value) decimals; at most 18")
+        }
         return Int(value)
     }
 
@@ -132,13 +146,19 @@ public struct InstrumentCatalog: Sendable {
     /// the tool's name: the caller says where the symbol came from).
     func instrument(_ symbol: String, id: UInt32) throws(InvalidArgument) -> Instrument {
         guard let entry = entries[symbol] else {
-            let known = sources.isEmpty ? "no --instrument or --exchange-info was given"
-                                        : "it is not in \(sources.joined(separator: ", "))"
-            throw InvalidArgument("no tick and lot size for \(symbol): \(known); pass --instrument \(symbol):TICK:LOT or --exchange-info FILE")
+            let known =
+                sources.isEmpty
+                ? "no --instrument or --exchange-info was given"
+                : "it is not in \(sources.joined(separator: ", "))"
+            throw InvalidArgument(
+                "no tick and lot size for \(symbol): \(known); pass --instrument \(symbol):TICK:LOT or "
+                    + "--exchange-info FILE"
+            )
         }
         return try Instrument(
             id: id, symbol: symbol, tickMantissa: entry.tick.mantissa, tickDecimals: UInt8(entry.tick.decimals),
             lotMantissa: entry.lot.mantissa, lotDecimals: UInt8(entry.lot.decimals),
-            priceDisplayDecimals: UInt8(entry.priceDisplayDecimals), sizeDisplayDecimals: UInt8(entry.sizeDisplayDecimals))
+            priceDisplayDecimals: UInt8(entry.priceDisplayDecimals),
+            sizeDisplayDecimals: UInt8(entry.sizeDisplayDecimals))
     }
 }

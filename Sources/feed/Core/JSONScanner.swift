@@ -84,7 +84,8 @@ struct JSONScanner {
                 let backslash = word ^ (ones &* 0x5C)
                 let quotes = (quote &- ones) & ~quote & highs
                 // Quotes, backslashes, control bytes, and bytes of multi-byte UTF-8 (checked below).
-                let special = quotes | ((((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs)
+                let special =
+                    quotes | ((((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs)
                     | (word & highs)
                 if special == 0 {
                     offset += 8
@@ -120,7 +121,9 @@ struct JSONScanner {
     /// no overlong forms, surrogates or code points past U+10FFFF (RFC 3629).
     static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
         let lead = bytes[index]
-        let length: Int, low: UInt8, high: UInt8 // the allowed range of the second byte
+        let length: Int
+        let low: UInt8
+        let high: UInt8 // the allowed range of the second byte
         switch lead {
         case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
         case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
@@ -199,7 +202,10 @@ struct JSONScanner {
             offset += 1
             while offset < bytes.count {
                 let current = bytes[offset]
-                if current == 0x5C { offset += 2; continue }
+                if current == 0x5C {
+                    offset += 2
+                    continue
+                }
                 if current < 0x20 { throw failure("control byte \(current) in a string") }
                 if current >= 0x80 {
                     guard let length = JSONScanner.utf8SequenceLength(bytes, at: offset) else {

@@ -14,7 +14,7 @@ final class LineReader {
     var onOverlongLine: (Int) -> Void = { _ in }
 
     let path: String
-    private let fd: Int32
+    private let file: FileDescriptor
     private let compressed: Bool
     @exclusivity(unchecked) private var stream = z_stream()
     private let input: UnsafeMutablePointer<UInt8>
@@ -32,22 +32,19 @@ final class LineReader {
     init(path: String) throws(FeedError) {
         self.path = path
         if path == "-" {
-            fd = 0
+            file = FileDescriptor(rawValue: 0, subject: "stdin")
         } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw .data("feed: cannot open \(path): \(String(cString: strerror(errno)))") }
+            do { file = try FileDescriptor.open(path, .readOnly) } catch { throw .data("feed: \(error)") }
         }
         input = .allocate(capacity: inputSize)
         buffer = .allocate(capacity: bufferSize)
         // Peek the first two bytes for the gzip magic 1f 8b.
         var peeked = 0
         while peeked < 2 {
-            let count = read(fd, input + peeked, 2 - peeked)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else {
-                let reason = String(cString: strerror(errno))
-                if fd != 0 { close(fd) }
-                throw .data("feed: cannot read \(path): \(reason)")
+            let count: Int
+            do { count = try file.read(into: input + peeked, count: 2 - peeked) } catch {
+                if path != "-" { try? file.close() }
+                throw .data("feed: \(error)")
             }
             if count == 0 { break }
             peeked += count
@@ -65,7 +62,7 @@ final class LineReader {
 
     deinit {
         if compressed { inflateEnd(&stream) }
-        if fd != 0 { close(fd) }
+        if path != "-" { try? file.close() }
         input.deallocate()
         buffer.deallocate()
     }
@@ -128,20 +125,16 @@ final class LineReader {
     /// Appends more bytes after `end`, or sets `streamEnded`.
     private func fill() throws(FeedError) {
         if !compressed {
-            let count = read(fd, buffer + end, bufferSize - end)
-            if count < 0 {
-                if errno == EINTR { return }
-                throw .data("feed: cannot read \(path): \(String(cString: strerror(errno)))")
+            let count: Int
+            do { count = try file.read(into: buffer + end, count: bufferSize - end) } catch {
+                throw .data("feed: \(error)")
             }
             if count == 0 { streamEnded = true } else { end += count }
             return
         }
         if stream.avail_in == 0 && !inputExhausted {
-            let count = read(fd, input, inputSize)
-            if count < 0 {
-                if errno == EINTR { return }
-                throw .data("feed: cannot read \(path): \(String(cString: strerror(errno)))")
-            }
+            let count: Int
+            do { count = try file.read(into: input, count: inputSize) } catch { throw .data("feed: \(error)") }
             if count == 0 { inputExhausted = true }
             stream.next_in = input
             stream.avail_in = UInt32(count)
@@ -159,8 +152,13 @@ final class LineReader {
             if stream.avail_in > 0 || !inputExhausted {
                 inflateReset(&stream)
                 if stream.avail_in == 0 && !inputExhausted {
-                    let count = read(fd, input, inputSize)
-                    if count <= 0 { inputExhausted = true; streamEnded = true; return }
+                    let count: Int
+                    do { count = try file.read(into: input, count: inputSize) } catch { throw .data("feed: \(error)") }
+                    if count == 0 {
+                        inputExhausted = true
+                        streamEnded = true
+                        return
+                    }
                     stream.next_in = input
                     stream.avail_in = UInt32(count)
                 }

@@ -53,9 +53,11 @@ final class LiveBinanceSource: MarketDataSource {
 
     /// `symbols` as Binance names them ("BTCUSDT"). Tick and lot sizes come from `catalog`, or
     /// from the venue's exchangeInfo, fetched now, for the symbols the catalog lacks.
-    init(venue: Venue, symbols: [String], streamURL: String?, restURL: String?, caFile: String?,
-         catalog: InstrumentCatalog, pollTimeoutMs: Int32, controlBlock: ControlBlock?,
-         report: @escaping (String) -> Void) throws(FeedError) {
+    init(
+        venue: Venue, symbols: [String], streamURL: String?, restURL: String?, caFile: String?,
+        catalog: InstrumentCatalog, pollTimeoutMs: Int32, controlBlock: ControlBlock?,
+        report: @escaping (String) -> Void
+    ) throws(FeedError) {
         self.controlBlock = controlBlock
         self.venue = venue
         self.symbols = symbols.map { $0.uppercased() }
@@ -74,9 +76,13 @@ final class LiveBinanceSource: MarketDataSource {
             let info = self.restURL.with(target: venue.exchangeInfoPath)
             let response = try HTTPClient.get(info, tls: tls)
             guard response.status == 200 else {
-                throw .system("feed: GET \(info) answered \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+                throw .system(
+                    "feed: GET \(info) answered \(response.status): "
+                        + "\(String(decoding: response.body.prefix(200), as: UTF8.self))"
+                )
             }
-            try catalog.add(exchangeInfoBody: response.body, source: "exchangeInfo from \(restURL ?? venue.defaultREST)")
+            try catalog.add(
+                exchangeInfoBody: response.body, source: "exchangeInfo from \(restURL ?? venue.defaultREST)")
         }
         translator = BinanceTranslator(catalog: catalog, resyncOnGap: true)
     }
@@ -88,10 +94,13 @@ final class LiveBinanceSource: MarketDataSource {
             return .idle
         }
         if now - connectedAt > LiveBinanceSource.rotationNs {
-            return disconnect("rotating the connection ahead of Binance's 24-hour limit", now: now, into: batch, backoff: false)
+            return disconnect(
+                "rotating the connection ahead of Binance's 24-hour limit", now: now, into: batch, backoff: false)
         }
         if now - lastMessageAt > LiveBinanceSource.silenceLimitNs {
-            return disconnect("no data for \(LiveBinanceSource.silenceLimitNs / 1_000_000_000) s", now: now, into: batch, backoff: true)
+            return disconnect(
+                "no data for \(LiveBinanceSource.silenceLimitNs / 1_000_000_000) s", now: now, into: batch,
+                backoff: true)
         }
         let event: WebSocketClient.Event
         do {
@@ -113,7 +122,9 @@ final class LiveBinanceSource: MarketDataSource {
             } catch {
                 if error.isConfiguration { throw .data("feed: stream message \(messages): \(error.message)") }
                 malformed &+= 1
-                report("feed: stream message \(messages): \(error.offset.map { "byte \($0 + 1): " } ?? "")\(error.message)")
+                report(
+                    "feed: stream message \(messages): \(error.offset.map { "byte \($0 + 1): " } ?? "")\(error.message)"
+                )
             }
             honourResyncRequests(receiveTime: receiveTime, into: batch)
             fetchSnapshotsIfDue(receiveTime: receiveTime, into: batch)
@@ -181,8 +192,9 @@ final class LiveBinanceSource: MarketDataSource {
                 let body = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(response.body.count, 1))
                 defer { body.deallocate() }
                 _ = body.initialize(from: response.body)
-                try translator.translate(UnsafeBufferPointer(rebasing: body[0..<response.body.count]), from: 0,
-                                         receiveTimeNs: received, snapshotSymbol: symbol, into: batch)
+                try translator.translate(
+                    UnsafeBufferPointer(rebasing: body[0..<response.body.count]), from: 0,
+                    receiveTimeNs: received, snapshotSymbol: symbol, into: batch)
             } catch let error as BinanceTranslator.Failure {
                 report("feed: \(symbol) snapshot: \(error.message); retrying")
             } catch {
@@ -211,8 +223,10 @@ final class LiveBinanceSource: MarketDataSource {
     }
 
     var summary: String {
-        "feed: live \(venue.rawValue) \(symbols.joined(separator: ",")): \(messages) messages over \(connections) connections, "
-            + "\(snapshotsFetched) snapshots fetched, \(socket.map { "\($0.pongsSent) pings answered on the last connection, " } ?? "")"
+        "feed: live \(venue.rawValue) \(symbols.joined(separator: ",")): \(messages) messages over "
+            + "\(connections) connections, "
+            + "\(snapshotsFetched) snapshots fetched, "
+            + "\(socket.map { "\($0.pongsSent) pings answered on the last connection, " } ?? "")"
             + "\(malformed) malformed messages skipped"
     }
 }

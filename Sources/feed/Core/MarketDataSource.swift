@@ -54,8 +54,10 @@ struct SyntheticSource: MarketDataSource {
     /// has them, else they are the synthetic default (0.01, 0.001). `startPrice` (the leader's
     /// opening price; the others keep their default ratios to it) and `medianSize` (a resting
     /// order's median, in units) are decimals as the user wrote them.
-    init(symbols: [String], seed: UInt64, startTimeNs: Int64, catalog: InstrumentCatalog = InstrumentCatalog(),
-         startPrice: String? = nil, medianSize: String? = nil) throws(InvalidArgument) {
+    init(
+        symbols: [String], seed: UInt64, startTimeNs: Int64, catalog: InstrumentCatalog = InstrumentCatalog(),
+        startPrice: String? = nil, medianSize: String? = nil
+    ) throws(InvalidArgument) {
         var instruments: [Instrument] = []
         for (index, symbol) in symbols.enumerated() {
             let id = UInt32(index + 1)
@@ -71,14 +73,19 @@ struct SyntheticSource: MarketDataSource {
         parameters.symbols = symbols
         for (index, instrument) in instruments.enumerated() {
             // The leader opens at the start price, the others at their default ratios to it.
-            let price = try SyntheticSource.quantity(startPrice ?? "100.00", instrument.tickMantissa, instrument.tickDecimals, "--start-price")
-            let ticks = Int128(price) * Int128(SyntheticMarket.defaultStartTicks(index)) / Int128(SyntheticMarket.defaultStartTicks(0))
+            let price = try SyntheticSource.quantity(
+                startPrice ?? "100.00", instrument.tickMantissa, instrument.tickDecimals, "--start-price")
+            let ticks =
+                Int128(price) * Int128(SyntheticMarket.defaultStartTicks(index))
+                / Int128(SyntheticMarket.defaultStartTicks(0))
             guard ticks >= 1_000, ticks <= Int128(FrameLayout.maxQuantity / 2) else {
-                throw InvalidArgument("--start-price: \(instrument.symbol) would open at \(ticks) ticks of \(instrument.formatPrice(1)); "
-                    + "the synthetic market needs 1000 to \(FrameLayout.maxQuantity / 2)")
+                throw InvalidArgument(
+                    "--start-price: \(instrument.symbol) would open at \(ticks) ticks of \(instrument.formatPrice(1)); "
+                        + "the synthetic market needs 1000 to \(FrameLayout.maxQuantity / 2)")
             }
             parameters.startTicks.append(Int64(ticks))
-            let lots = try SyntheticSource.quantity(medianSize ?? "0.4", instrument.lotMantissa, instrument.lotDecimals, "--median-size")
+            let lots = try SyntheticSource.quantity(
+                medianSize ?? "0.4", instrument.lotMantissa, instrument.lotDecimals, "--median-size")
             parameters.limitMedianLots.append(Double(lots))
         }
         market = SyntheticMarket(parameters, startTimeNs: startTimeNs)
@@ -86,7 +93,9 @@ struct SyntheticSource: MarketDataSource {
 
     /// `text` (a decimal) in increments of `mantissa × 10^-decimals`, positive, or a usage error
     /// naming `flag`.
-    static func quantity(_ text: String, _ mantissa: Int64, _ decimals: UInt8, _ flag: String) throws(InvalidArgument) -> Int64 {
+    static func quantity(_ text: String, _ mantissa: Int64, _ decimals: UInt8, _ flag: String) throws(InvalidArgument)
+        -> Int64
+    {
         let scale = DecimalScale(mantissa: mantissa, decimals: Int(decimals))
         let count: Int64
         do { count = try scale.count(text) } catch {

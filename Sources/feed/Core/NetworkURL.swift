@@ -10,7 +10,9 @@ struct NetworkURL: Equatable, CustomStringConvertible {
     let target: String
 
     init(_ text: String) throws(FeedError) {
-        let schemes: [(String, Bool, UInt16)] = [("wss://", true, 443), ("https://", true, 443), ("ws://", false, 80), ("http://", false, 80)]
+        let schemes: [(String, Bool, UInt16)] = [
+            ("wss://", true, 443), ("https://", true, 443), ("ws://", false, 80), ("http://", false, 80)
+        ]
         guard let (prefix, secure, defaultPort) = schemes.first(where: { text.hasPrefix($0.0) }) else {
             throw .data("feed: URL '\(text)': expected wss://, ws://, https:// or http://")
         }

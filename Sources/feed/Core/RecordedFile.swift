@@ -48,7 +48,10 @@ final class RecordedFile {
                     onBadLine(reader.lineNumber, "expected '<receive time ns> <json>'")
                     continue
                 }
-                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
+                guard time <= FrameLayout.maxTimeNs else {
+                    tooLate(time)
+                    continue
+                }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: space + 1, snapshotSymbol: nil)
                 return
             case .cryptofeedWebSocket:
@@ -57,22 +60,30 @@ final class RecordedFile {
                     onBadLine(reader.lineNumber, "expected '<epoch seconds>: <json>'")
                     continue
                 }
-                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
+                guard time <= FrameLayout.maxTimeNs else {
+                    tooLate(time)
+                    continue
+                }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: colon + 2, snapshotSymbol: nil)
                 return
             case .cryptofeedHTTP:
                 guard let arrow = find(line, " -> "), let colon = find(line, ": "), colon > arrow,
-                      let time = seconds(line, (arrow + 4)..<colon) else {
+                    let time = seconds(line, (arrow + 4)..<colon)
+                else {
                     onBadLine(reader.lineNumber, "expected '<url> -> <epoch seconds>: <json>'")
                     continue
                 }
-                guard time <= FrameLayout.maxTimeNs else { tooLate(time); continue }
+                guard time <= FrameLayout.maxTimeNs else {
+                    tooLate(time)
+                    continue
+                }
                 let url = String(decoding: UnsafeBufferPointer(rebasing: line[0..<arrow]), as: UTF8.self)
                 guard url.contains("/depth"), let symbol = query(url, "symbol") else { continue }
                 head = Message(receiveTimeNs: time, line: line, jsonOffset: colon + 2, snapshotSymbol: symbol)
                 return
             case nil:
-                onBadLine(reader.lineNumber, "not a recognised recording (Binance collector lines or a cryptofeed capture)")
+                onBadLine(
+                    reader.lineNumber, "not a recognised recording (Binance collector lines or a cryptofeed capture)")
                 head = nil
                 return
             }
@@ -143,10 +154,16 @@ final class RecordedFile {
             for index in (point + 1)..<range.upperBound {
                 let byte = line[index]
                 guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                if digits < 9 { nanoseconds = nanoseconds * 10 + Int64(byte - 0x30); digits += 1 }
+                if digits < 9 {
+                    nanoseconds = nanoseconds * 10 + Int64(byte - 0x30)
+                    digits += 1
+                }
             }
         }
-        while digits < 9 { nanoseconds *= 10; digits += 1 }
+        while digits < 9 {
+            nanoseconds *= 10
+            digits += 1
+        }
         return whole * 1_000_000_000 + nanoseconds
     }
 

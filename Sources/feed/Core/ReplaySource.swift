@@ -51,8 +51,9 @@ final class ReplaySource: MarketDataSource {
             guard let file = earliest, let message = file.head else { return .end }
             messages &+= 1
             do {
-                try translator.translate(message.line, from: message.jsonOffset, receiveTimeNs: message.receiveTimeNs,
-                                         snapshotSymbol: message.snapshotSymbol, into: batch)
+                try translator.translate(
+                    message.line, from: message.jsonOffset, receiveTimeNs: message.receiveTimeNs,
+                    snapshotSymbol: message.snapshotSymbol, into: batch)
             } catch {
                 if error.isConfiguration { throw .data("feed: \(file.path):\(file.lineNumber): \(error.message)") }
                 let place = error.offset.map { "byte \($0 - message.jsonOffset + 1) of the JSON: " } ?? ""

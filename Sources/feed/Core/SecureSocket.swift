@@ -32,10 +32,13 @@ final class TLSContext {
 /// store (the system's, or a test's self-signed certificate). Non-blocking underneath; every call
 /// that waits takes a timeout.
 final class SecureSocket {
-    enum ReadResult: Equatable { case bytes(Int), nothingYet, closed }
+    enum ReadResult: Equatable {
+        case bytes(Int)
+        case nothingYet, closed
+    }
 
     let url: NetworkURL
-    private let fd: Int32
+    private let socket: FileDescriptor
     private var ssl: OpaquePointer?
     private let tls: TLSContext?
 
@@ -43,7 +46,8 @@ final class SecureSocket {
     init(_ url: NetworkURL, tls: TLSContext?, timeoutMs: Int32) throws(FeedError) {
         self.url = url
         self.tls = tls
-        fd = try SecureSocket.connect(url, timeoutMs: timeoutMs)
+        socket = FileDescriptor(
+            rawValue: try SecureSocket.connect(url, timeoutMs: timeoutMs), subject: "\(url.host):\(url.port)")
         guard url.secure, let tls else { return }
         // On failure deinit (which runs for a fully initialised object) frees and closes.
         try startTLS(tls, timeoutMs: timeoutMs)
@@ -54,7 +58,7 @@ final class SecureSocket {
             SSL_shutdown(ssl)
             SSL_free(ssl)
         }
-        close(fd)
+        try? socket.close()
     }
 
     /// `getaddrinfo` + non-blocking `connect`, waited for with `poll`; TCP_NODELAY on.
@@ -72,8 +76,14 @@ final class SecureSocket {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let address = entry {
             entry = address.pointee.ai_next
-            let fd = socket(address.pointee.ai_family, address.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), address.pointee.ai_protocol)
-            guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
+            let fd = Glibc.socket(
+                address.pointee.ai_family,
+                address.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                address.pointee.ai_protocol)
+            guard fd >= 0 else {
+                lastError = "\(SystemError(call: "socket", subject: url.host, errno: errno))"
+                continue
+            }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             if Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
@@ -83,16 +93,16 @@ final class SecureSocket {
                     var length = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
                     if error == 0 { return fd }
-                    lastError = String(cString: strerror(error))
+                    lastError = "\(SystemError(call: "connect", subject: url.host, errno: error))"
                 } else {
-                    lastError = "timed out after \(timeoutMs) ms"
+                    lastError = "connect(\(url.host)) timed out after \(timeoutMs) ms"
                 }
             } else {
-                lastError = String(cString: strerror(errno))
+                lastError = "\(SystemError(call: "connect", subject: url.host, errno: errno))"
             }
             close(fd)
         }
-        throw .system("feed: connect to \(url) failed: \(lastError)")
+        throw .system("feed: \(url): \(lastError)")
     }
 
     private func startTLS(_ tls: TLSContext, timeoutMs: Int32) throws(FeedError) {
@@ -100,7 +110,7 @@ final class SecureSocket {
             throw .system("feed: SSL_new failed: \(SecureSocket.tlsError())")
         }
         self.ssl = ssl
-        SSL_set_fd(ssl, fd)
+        SSL_set_fd(ssl, socket.rawValue)
         let parameters = SSL_get0_param(ssl)
         var address = in_addr()
         if inet_pton(AF_INET, url.host, &address) == 1 || url.host.contains(":") {
@@ -117,13 +127,15 @@ final class SecureSocket {
             let error = SSL_get_error(ssl, result)
             guard error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE else {
                 let verify = SSL_get_verify_result(ssl)
-                let reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : SecureSocket.tlsError()
+                let reason =
+                    verify != X509_V_OK
+                    ? String(cString: X509_verify_cert_error_string(verify)) : SecureSocket.tlsError()
                 throw .system("feed: TLS handshake with \(url.host):\(url.port) failed: \(reason)")
             }
             let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: TLS handshake with \(url.host):\(url.port) timed out") }
-            var descriptor = pollfd(fd: fd, events: Int16(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), revents: 0)
-            _ = poll(&descriptor, 1, Int32(remaining / 1_000_000) + 1)
+            _ = try wait(
+                for: error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, timeoutMs: Int32(remaining / 1_000_000) + 1)
         }
     }
 
@@ -160,14 +172,12 @@ final class SecureSocket {
             }
         }
         while true {
-            let count = Glibc.read(fd, buffer, capacity)
-            if count > 0 { return .bytes(count) }
-            if count == 0 { return .closed }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN else {
-                if errno == ECONNRESET { return .closed }
-                throw .system("feed: read from \(url.host): \(String(cString: strerror(errno)))")
+            let count: Int?
+            do { count = try socket.readIfReady(into: buffer, count: capacity) } catch {
+                if error.errno == ECONNRESET { return .closed }
+                throw .system("feed: \(error)")
             }
+            if let count { return count > 0 ? .bytes(count) : .closed }
             guard try wait(for: POLLIN, timeoutMs: timeoutMs) else { return .nothingYet }
         }
     }
@@ -179,18 +189,23 @@ final class SecureSocket {
             if let ssl {
                 ERR_clear_error()
                 let count = SSL_write(ssl, bytes.baseAddress! + done, Int32(bytes.count - done))
-                if count > 0 { done += Int(count); continue }
+                if count > 0 {
+                    done += Int(count)
+                    continue
+                }
                 let error = SSL_get_error(ssl, count)
                 guard error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE else {
                     throw .system("feed: TLS write to \(url.host): \(SecureSocket.tlsError())")
                 }
                 _ = try wait(for: error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, timeoutMs: 1_000)
             } else {
-                let count = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if count > 0 { done += count; continue }
-                if count < 0 && errno == EINTR { continue }
-                guard count < 0 && errno == EAGAIN else {
-                    throw .system("feed: write to \(url.host): \(String(cString: strerror(errno)))")
+                let count: Int?
+                do { count = try socket.writeIfReady(bytes.baseAddress! + done, count: bytes.count - done) } catch {
+                    throw .system("feed: \(error)")
+                }
+                if let count {
+                    done += count
+                    continue
                 }
                 _ = try wait(for: POLLOUT, timeoutMs: 1_000)
             }
@@ -207,9 +222,6 @@ final class SecureSocket {
 
     private func wait(for events: Int32, timeoutMs: Int32) throws(FeedError) -> Bool {
         guard timeoutMs != 0 else { return false }
-        var descriptor = pollfd(fd: fd, events: Int16(events), revents: 0)
-        let ready = poll(&descriptor, 1, timeoutMs)
-        if ready < 0 && errno != EINTR { throw .system("feed: poll on \(url.host): \(String(cString: strerror(errno)))") }
-        return ready > 0
+        do { return try socket.await(events, timeoutMs: timeoutMs) } catch { throw .system("feed: \(error)") }
     }
 }

@@ -67,10 +67,16 @@ final class SyntheticBook {
     private func scan(_ side: Side, from price: Int64) -> Int64 {
         var index = Int(price - base)
         if side == .bid {
-            while index > 0 { index -= 1; if bids[index] > 0 { return base + Int64(index) } }
+            while index > 0 {
+                index -= 1
+                if bids[index] > 0 { return base + Int64(index) }
+            }
             return .min
         }
-        while index < SyntheticBook.window - 1 { index += 1; if asks[index] > 0 { return base + Int64(index) } }
+        while index < SyntheticBook.window - 1 {
+            index += 1
+            if asks[index] > 0 { return base + Int64(index) }
+        }
         return .max
     }
 

@@ -36,8 +36,9 @@ struct SyntheticMarket {
 
     /// An instrument of the synthetic market unless told otherwise: tick 0.01, lot 0.001.
     static func defaultInstrument(_ symbol: String, id: UInt32) throws(InvalidArgument) -> Instrument {
-        try Instrument(id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2,
-                       lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+        try Instrument(
+            id: id, symbol: symbol, tickMantissa: 1, tickDecimals: 2,
+            lotMantissa: 1, lotDecimals: 3, priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
     }
 
     static let startPrices: [Int64] = [10_000, 5_000, 20_000, 2_500]
@@ -72,11 +73,15 @@ struct SyntheticMarket {
         rng = SplitMix64(seed: parameters.seed)
         now = startTimeNs
         for index in parameters.symbols.indices {
-            let start = index < parameters.startTicks.count ? parameters.startTicks[index] : SyntheticMarket.defaultStartTicks(index)
+            let start =
+                index < parameters.startTicks.count
+                ? parameters.startTicks[index] : SyntheticMarket.defaultStartTicks(index)
             let leader = parameters.startTicks.first ?? SyntheticMarket.defaultStartTicks(0)
             books.append(SyntheticBook(centre: start))
-            states.append(InstrumentState(id: UInt32(index + 1), ratio: Double(start) / Double(leader),
-                                      fairValue: Double(start), updateId: parameters.firstUpdateId))
+            states.append(
+                InstrumentState(
+                    id: UInt32(index + 1), ratio: Double(start) / Double(leader),
+                    fairValue: Double(start), updateId: parameters.firstUpdateId))
         }
     }
 
@@ -88,8 +93,9 @@ struct SyntheticMarket {
                 books[index].set(.bid, price: centre - Int64(distance), size: limitSize(index))
                 books[index].set(.ask, price: centre + Int64(distance), size: limitSize(index))
             }
-            let header = FrameHeader(type: .bookDelta, flags: .snapshot, instrument: states[index].id,
-                                     eventTimeNs: now, receiveTimeNs: receiveTimeNs)
+            let header = FrameHeader(
+                type: .bookDelta, flags: .snapshot, instrument: states[index].id,
+                eventTimeNs: now, receiveTimeNs: receiveTimeNs)
             var message = DepthMessageWriter(into: batch, header: header)
             books[index].drainChanges { side, price, size in message.add(side, price: price, size: size) }
             message.end(updateId: states[index].updateId, span: 0)
@@ -104,7 +110,8 @@ struct SyntheticMarket {
         let leaderMove = volatility * dt.squareRoot() * rng.normal()
         for index in states.indices {
             moveFairValue(index, leaderMove: leaderMove, dt: dt, volatility: volatility)
-            let header = FrameHeader(type: .trade, instrument: states[index].id, eventTimeNs: now, receiveTimeNs: receiveTimeNs)
+            let header = FrameHeader(
+                type: .trade, instrument: states[index].id, eventTimeNs: now, receiveTimeNs: receiveTimeNs)
             for _ in 0..<rng.poisson(parameters.marketRate * dt) { marketOrder(index, header: header, into: batch) }
             for side in SyntheticMarket.sides {
                 for _ in 0..<rng.poisson(parameters.limitRate * dt) { limitOrder(index, side: side) }
@@ -112,8 +119,12 @@ struct SyntheticMarket {
             }
             let centre = Int64(states[index].fairValue.rounded())
             books[index].trim(around: centre, depth: parameters.depthTicks)
-            if books[index].bestBid == .min { books[index].set(.bid, price: min(centre - 1, books[index].bestAsk - 1), size: limitSize(index)) }
-            if books[index].bestAsk == .max { books[index].set(.ask, price: max(centre + 1, books[index].bestBid + 1), size: limitSize(index)) }
+            if books[index].bestBid == .min {
+                books[index].set(.bid, price: min(centre - 1, books[index].bestAsk - 1), size: limitSize(index))
+            }
+            if books[index].bestAsk == .max {
+                books[index].set(.ask, price: max(centre + 1, books[index].bestBid + 1), size: limitSize(index))
+            }
             emitDiff(index, receiveTimeNs: receiveTimeNs, into: batch)
         }
         now += parameters.stepNs
@@ -126,7 +137,8 @@ struct SyntheticMarket {
         }
         // Ornstein–Uhlenbeck spread around ratio × leader: reverts with a 5 s half-life.
         let reversion = 0.14
-        states[index].spread += -reversion * states[index].spread * dt + 0.5 * volatility * dt.squareRoot() * rng.normal()
+        states[index].spread +=
+            -reversion * states[index].spread * dt + 0.5 * volatility * dt.squareRoot() * rng.normal()
         states[index].fairValue = states[0].fairValue * states[index].ratio + states[index].spread
     }
 
@@ -149,9 +161,15 @@ struct SyntheticMarket {
         let fair = states[index].fairValue
         let distance = 1 + Int64(rng.geometric(0.25))
         guard distance <= parameters.depthTicks else { return }
-        var price = side == .bid ? Int64((fair - 0.5).rounded(.down)) - distance + 1 : Int64((fair + 0.5).rounded(.up)) + distance - 1
+        var price =
+            side == .bid
+            ? Int64((fair - 0.5).rounded(.down)) - distance + 1 : Int64((fair + 0.5).rounded(.up)) + distance - 1
         // Never cross: a bid stays below the best ask, an ask above the best bid.
-        if side == .bid { price = min(price, books[index].bestAsk - 1) } else { price = max(price, books[index].bestBid + 1) }
+        if side == .bid {
+            price = min(price, books[index].bestAsk - 1)
+        } else {
+            price = max(price, books[index].bestBid + 1)
+        }
         // A level holds at most what the wire does: orders joining a full level are not added.
         let joined = books[index].size(side, at: price) + limitSize(index)
         books[index].set(side, price: price, size: min(joined, FrameLayout.maxQuantity))
@@ -185,8 +203,10 @@ struct SyntheticMarket {
             let taken = min(available, remaining)
             books[index].set(side, price: price, size: available - taken)
             remaining -= taken
-            batch.append(Trade(header: header, price: price, size: taken, tradeId: states[index].tradeId,
-                               aggressor: buy ? .buy : .sell))
+            batch.append(
+                Trade(
+                    header: header, price: price, size: taken, tradeId: states[index].tradeId,
+                    aggressor: buy ? .buy : .sell))
             batch.endMessage()
             states[index].tradeId += 1
         }
@@ -195,7 +215,8 @@ struct SyntheticMarket {
     /// One depth message with every level that changed this step; ids as Binance numbers them.
     private mutating func emitDiff(_ index: Int, receiveTimeNs: Int64, into batch: FrameBatch) {
         guard books[index].hasChanges else { return }
-        let header = FrameHeader(type: .bookDelta, instrument: states[index].id, eventTimeNs: now, receiveTimeNs: receiveTimeNs)
+        let header = FrameHeader(
+            type: .bookDelta, instrument: states[index].id, eventTimeNs: now, receiveTimeNs: receiveTimeNs)
         var message = DepthMessageWriter(into: batch, header: header)
         books[index].drainChanges { side, price, size in message.add(side, price: price, size: size) }
         let last = states[index].updateId + UInt64(message.levels)

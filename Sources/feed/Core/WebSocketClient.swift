@@ -32,7 +32,8 @@ final class WebSocketClient {
         var nonce = [UInt8](repeating: 0, count: 16)
         for index in nonce.indices { nonce[index] = UInt8.random(in: 0...255, using: &random) }
         let key = Base64.encode(nonce)
-        let request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host):\(url.port)\r\nUpgrade: websocket\r\n"
+        let request =
+            "GET \(url.target) HTTP/1.1\r\nHost: \(url.host):\(url.port)\r\nUpgrade: websocket\r\n"
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
             + "User-Agent: tickpipe-feed\r\n\r\n"
         try socket.write(Array(request.utf8))
@@ -42,18 +43,26 @@ final class WebSocketClient {
             let remaining = deadline - SystemClock.monotonicNanoseconds()
             guard remaining > 0 else { throw .system("feed: WebSocket handshake with \(url.host) timed out") }
             let space = try frames.freeSpace()
-            switch try socket.read(into: space.baseAddress!, capacity: min(space.count, 1 << 16), timeoutMs: Int32(remaining / 1_000_000) + 1) {
+            switch try socket.read(
+                into: space.baseAddress!, capacity: min(space.count, 1 << 16),
+                timeoutMs: Int32(remaining / 1_000_000) + 1)
+            {
             case .bytes(let count): frames.received(count)
             case .nothingYet: continue
             case .closed: throw .system("feed: \(url.host) closed the connection during the WebSocket handshake")
             }
             headerEnd = HTTPResponseReader.find(Array(frames.unread)[...], [13, 10, 13, 10])
-            guard headerEnd != nil || frames.unread.count < 1 << 15 else { throw .data("feed: WebSocket handshake response headers too long") }
+            guard headerEnd != nil || frames.unread.count < 1 << 15 else {
+                throw .data("feed: WebSocket handshake response headers too long")
+            }
         }
         let head = String(decoding: UnsafeBufferPointer(rebasing: frames.unread[0..<headerEnd!]), as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         guard let status = lines.first, status.hasPrefix("HTTP/1.1 101") else {
-            throw .data("feed: WebSocket handshake with \(url.host) refused: \(lines.first.map(String.init) ?? "no status line")")
+            throw .data(
+                "feed: WebSocket handshake with \(url.host) refused: "
+                    + "\(lines.first.map(String.init) ?? "no status line")"
+            )
         }
         let expected = Base64.encode(Self.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
         let accept = lines.dropFirst().compactMap { line -> String? in
@@ -61,7 +70,10 @@ final class WebSocketClient {
             return parts.count == 2 && parts[0].lowercased() == "sec-websocket-accept" ? parts[1].trimmingSpaces : nil
         }.first
         guard accept == expected else {
-            throw .data("feed: WebSocket handshake with \(url.host): Sec-WebSocket-Accept '\(accept ?? "missing")', expected '\(expected)'")
+            throw .data(
+                "feed: WebSocket handshake with \(url.host): Sec-WebSocket-Accept '\(accept ?? "missing")', expected "
+                    + "'\(expected)'"
+            )
         }
         frames.skip(headerEnd! + 4) // frames may already follow the headers
     }
@@ -135,7 +147,8 @@ enum Base64 {
             var value: UInt32 = 0
             for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * offset) }
             for position in 0..<4 {
-                output.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * position)) & 0x3F] : UInt8(ascii: "="))
+                output.append(
+                    position <= chunk.count ? alphabet[Int(value >> (18 - 6 * position)) & 0x3F] : UInt8(ascii: "="))
             }
             index += 3
         }

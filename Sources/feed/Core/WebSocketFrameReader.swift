@@ -68,7 +68,9 @@ final class WebSocketFrameReader {
             end -= start
             start = 0
         }
-        guard end < bufferSize else { throw .data("feed: WebSocket frame larger than \(WebSocketFrameReader.maxMessageBytes) bytes") }
+        guard end < bufferSize else {
+            throw .data("feed: WebSocket frame larger than \(WebSocketFrameReader.maxMessageBytes) bytes")
+        }
         return UnsafeMutableRawBufferPointer(start: buffer + end, count: bufferSize - end)
     }
 
@@ -85,8 +87,12 @@ final class WebSocketFrameReader {
             let second = buffer[start + 1]
             let fin = first & 0x80 != 0
             let opcode = first & 0x0F
-            guard first & 0x70 == 0 else { throw .data("feed: WebSocket frame with reserved bits set (no extension was negotiated)") }
-            guard second & 0x80 == 0 else { throw .data("feed: WebSocket server frame is masked (RFC 6455 5.1 forbids it)") }
+            guard first & 0x70 == 0 else {
+                throw .data("feed: WebSocket frame with reserved bits set (no extension was negotiated)")
+            }
+            guard second & 0x80 == 0 else {
+                throw .data("feed: WebSocket server frame is masked (RFC 6455 5.1 forbids it)")
+            }
             var length = Int(second & 0x7F)
             var headerLength = 2
             if length == 126 {
@@ -98,7 +104,8 @@ final class WebSocketFrameReader {
                 var value: UInt64 = 0
                 for index in 0..<8 { value = value << 8 | UInt64(buffer[start + 2 + index]) }
                 guard value <= UInt64(WebSocketFrameReader.maxMessageBytes) else {
-                    throw .data("feed: WebSocket frame of \(value) bytes, the limit is \(WebSocketFrameReader.maxMessageBytes)")
+                    throw .data(
+                        "feed: WebSocket frame of \(value) bytes, the limit is \(WebSocketFrameReader.maxMessageBytes)")
                 }
                 length = Int(value)
                 headerLength = 10
@@ -122,7 +129,9 @@ final class WebSocketFrameReader {
                     return .message(message)
                 }
             case 0x9:
-                guard fin, length <= 125 else { throw .data("feed: WebSocket ping frame fragmented or longer than 125 bytes") }
+                guard fin, length <= 125 else {
+                    throw .data("feed: WebSocket ping frame fragmented or longer than 125 bytes")
+                }
                 return .ping(payload)
             case 0xA:
                 break // an unsolicited pong: allowed, ignored
@@ -133,7 +142,10 @@ final class WebSocketFrameReader {
                 var reason = "no status"
                 if length >= 2 {
                     let code = Int(payload[0]) << 8 | Int(payload[1])
-                    reason = "code \(code)" + (length > 2 ? " " + String(decoding: UnsafeBufferPointer(rebasing: payload[2...]), as: UTF8.self) : "")
+                    reason =
+                        "code \(code)"
+                        + (length > 2
+                            ? " " + String(decoding: UnsafeBufferPointer(rebasing: payload[2...]), as: UTF8.self) : "")
                 }
                 return .close(reason: reason, echo: UnsafeBufferPointer(rebasing: payload[0..<min(length, 2)]))
             default:

@@ -18,21 +18,31 @@ public final class RiskAgent: Agent {
     @exclusivity(unchecked) private var market: FrameSource?
     /// Positions, marks and limits from exec's and the market's frames.
     @exclusivity(unchecked) private var monitor: RiskMonitor
-    @exclusivity(unchecked) private var flattenSignals = SignalFlags.count(SIGUSR1)
+    @exclusivity(unchecked) private var flattenSignals = SignalCounters.count(SIGUSR1)
     @exclusivity(unchecked) private var flattenDeadline: Int64?
     @exclusivity(unchecked) private var flattenRequested: UInt32 = 0
     @exclusivity(unchecked) private var nextCheck = SystemClock.monotonicNanoseconds()
     @exclusivity(unchecked) private var sessionFailure: String?
 
+    /// Runs the stage `options` describe and exits with its stop. The runner is specialised
+    /// here, in the core, so that the duty cycle's calls into the agent are direct.
+    public static func run(_ options: RiskOptions) -> Never {
+        ToolStart.run(idle: .block) { () throws(AgentStop) in try RiskAgent(options) }
+    }
+
     /// Joins `options.session` and attaches to the rings it names, as a lossy reader.
-    public convenience init(_ options: RiskOptions) throws(AgentStop) {
-        SignalFlags.install([SIGUSR1])
+    convenience init(_ options: RiskOptions) throws(AgentStop) {
+        SignalCounters.install([SIGUSR1])
         do {
             let membership = try SessionMembership(options.session, role: .risk, detail: "limits, watchdog")
             func lossy(_ endpoint: Endpoint?) throws(SegmentError) -> FrameSource? {
-                try endpoint.map { (endpoint) throws(SegmentError) in try FrameSource(endpoint, tool: "risk", idle: .yield, mode: .lossy) }
+                try endpoint.map { (endpoint) throws(SegmentError) in
+                    try FrameSource(endpoint, tool: "risk", idle: .yield, mode: .lossy)
+                }
             }
-            self.init(options: options, membership: membership, exec: try lossy(options.execOutput), market: try lossy(options.market))
+            self.init(
+                options: options, membership: membership, exec: try lossy(options.execOutput),
+                market: try lossy(options.market))
         } catch {
             throw .system("risk: \(error)")
         }
@@ -50,16 +60,17 @@ public final class RiskAgent: Agent {
         membership.setGauge(.maxDrawdown, options.maxDrawdown)
         membership.setGauge(.staleMs, options.staleMs.map(Double.init))
         func limit(_ value: Double?, _ unit: String = "") -> String { value.map { "\($0)\(unit)" } ?? "none" }
-        StandardError.line("risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens); "
-                           + "limits: max position \(limit(options.maxPosition)), max notional \(limit(options.maxNotional)), "
-                           + "max drawdown \(limit(options.maxDrawdown)), stale data \(limit(options.staleMs.map(Double.init), " ms"))")
+        StandardError.line(
+            "risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens); "
+                + "limits: max position \(limit(options.maxPosition)), max notional \(limit(options.maxNotional)), "
+                + "max drawdown \(limit(options.maxDrawdown)), stale data "
+                + "\(limit(options.staleMs.map(Double.init), " ms"))"
+        )
     }
 
     public var membership: SessionMembership? { session }
-    public var output: FrameSink? {
-        get { nil }
-        set {}
-    }
+    /// None: risk acts through the control block only.
+    public var output: FrameSink?
 
     public func forEachInput(_ body: (FrameSource) -> Void) {
         if let exec { body(exec) }
@@ -70,14 +81,18 @@ public final class RiskAgent: Agent {
         let block = session.controlBlock
         var frames = 0
         // Rings only (checked at start), which never throw; lossy, so risk never slows them.
-        if exec != nil, case .frames(let count) = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
+        if exec != nil,
+            case .frames(let count) = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle
+        {
             frames += count
         }
-        if market != nil, case .frames(let count) = (try? market!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle {
+        if market != nil,
+            case .frames(let count) = (try? market!.poll(limit: 1_024) { monitor.handle($0, nowNs: now) }) ?? .idle
+        {
             frames += count
         }
-        if SignalFlags.count(SIGUSR1) != flattenSignals {
-            flattenSignals = SignalFlags.count(SIGUSR1)
+        if SignalCounters.count(SIGUSR1) != flattenSignals {
+            flattenSignals = SignalCounters.count(SIGUSR1)
             block.halt(reason: "flatten requested (SIGUSR1 to risk pid \(getpid()))")
             requestFlatten(block, now: now)
             StandardError.line("risk: flatten requested: trading halted, exec closes every order and position")
@@ -104,7 +119,7 @@ public final class RiskAgent: Agent {
         return frames
     }
 
-    public func idle(_ strategy: inout IdleStrategy) { strategy.idle(sleepNs: RiskAgent.idleSleepNs) }
+    public func idle(_ strategy: inout IdleStrategy) { strategy.park(sleepNs: RiskAgent.idleSleepNs) }
 
     /// Risk's watchdog covers every process of the session, its inputs' producers included.
     public func upstreamFailed(_ problem: String, now: Int64) -> AgentStop? { nil }
@@ -113,7 +128,9 @@ public final class RiskAgent: Agent {
         // What exec published before the stop counts in the report.
         let end = SystemClock.monotonicNanoseconds()
         for _ in 0..<64 where exec != nil {
-            guard case .frames = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: end) }) ?? .idle else { break }
+            guard case .frames = (try? exec!.poll(limit: 1_024) { monitor.handle($0, nowNs: end) }) ?? .idle else {
+                break
+            }
         }
         for line in monitor.report { StandardError.line(line) }
         return stop
@@ -129,7 +146,9 @@ public final class RiskAgent: Agent {
                 // while exec is there to close it.
                 StandardError.line("risk: HALT: \(reason)")
                 sessionFailure = reason
-                if block.processes.contains(where: { $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid) }) {
+                if block.processes.contains(where: {
+                    $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
+                }) {
                     requestFlatten(block, now: now)
                     StandardError.line("risk: flatten requested: exec closes every order and position")
                 }
@@ -157,7 +176,8 @@ public final class RiskAgent: Agent {
             if !ProcessLiveness.isAlive(pid) {
                 reason = "watchdog: \(role?.name ?? "process") pid \(pid) died"
             } else if now - heartbeatNs > timeout {
-                reason = "watchdog: \(role?.name ?? "process") pid \(pid) silent for \((now - heartbeatNs) / 1_000_000) ms"
+                reason =
+                    "watchdog: \(role?.name ?? "process") pid \(pid) silent for \((now - heartbeatNs) / 1_000_000) ms"
             }
         }
         return reason
@@ -168,6 +188,9 @@ public final class RiskAgent: Agent {
             return StandardError.line("risk: no running exec confirmed the flatten, and none is registered to stop")
         }
         kill(exec.pid, SIGKILL)
-        StandardError.line("risk: exec pid \(exec.pid) did not confirm the flatten within \(options.flattenDeadlineMs) ms: killed it; trading stays halted")
+        StandardError.line(
+            "risk: exec pid \(exec.pid) did not confirm the flatten within \(options.flattenDeadlineMs) ms: killed "
+                + "it; trading stays halted"
+        )
     }
 }

@@ -86,7 +86,9 @@ struct RiskMonitor {
         for case let risk? in slots {
             let lot = risk.instrument.lotSize
             if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
-                return "max position \(max) \(risk.instrument.symbol) breached: position \(risk.instrument.formatSize(risk.position))"
+                return
+                    "max position \(max) \(risk.instrument.symbol) breached: position "
+                    + "\(risk.instrument.formatSize(risk.position))"
             }
         }
         if let max = options.maxNotional {
@@ -105,7 +107,8 @@ struct RiskMonitor {
     var report: [String] {
         instruments.map { risk in
             "risk: \(risk.instrument.symbol): position \(risk.instrument.formatSize(risk.position)), "
-                + "realized \(risk.realizedPnl) and fees \(risk.fees) ticks × lots, PnL \(rounded(Double(risk.pnl) * risk.unit)) in quote currency"
+                + "realized \(risk.realizedPnl) and fees \(risk.fees) ticks × lots, PnL "
+                + "\(rounded(Double(risk.pnl) * risk.unit)) in quote currency"
         }
     }
 

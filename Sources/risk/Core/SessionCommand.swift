@@ -7,7 +7,9 @@ public enum SessionCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
         guard let command = arguments.first, command == "status" || command == "flatten" else { return }
-        guard arguments.count == 2 else { ToolStart.fail("risk: \(command) needs a SESSION\n\(RiskOptions.usage)", ExitCode.usage) }
+        guard arguments.count == 2 else {
+            ToolStart.fail("risk: \(command) needs a SESSION\n\(RiskOptions.usage)", ExitCode.usage)
+        }
         let session: SessionName
         do { session = try SessionName(arguments[1]) } catch { ToolStart.fail("risk: \(error)", ExitCode.usage) }
         if command == "status" {

@@ -14,7 +14,11 @@ enum SessionFlatten {
             StandardError.line("risk: flatten: \(error)")
             return ExitCode.failure
         }
-        guard let exec = block.processes.first(where: { $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid) }) else {
+        guard
+            let exec = block.processes.first(where: {
+                $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
+            })
+        else {
             StandardError.line("risk: flatten: no exec runs in session \(session): nothing can close what is open")
             return ExitCode.failure
         }

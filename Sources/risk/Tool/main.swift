@@ -7,4 +7,4 @@ SessionCommand.runIfNamed(Array(CommandLine.arguments.dropFirst()))
 let options = ToolStart.options(tool: "risk", usage: RiskOptions.usage) { (arguments) throws(InvalidArgument) in
     try RiskOptions(arguments)
 }
-ToolStart.run(idle: .block) { () throws(AgentStop) in try RiskAgent(options) }
+RiskAgent.run(options)

@@ -40,8 +40,9 @@ struct AvellanedaStoikov {
 
     init(_ parameters: Parameters) {
         self.parameters = parameters
-        volatility = VolatilityEstimator(halfLifeSeconds: parameters.volatilityHalfLifeSeconds,
-                                         initialVariancePerSecond: parameters.initialVariance)
+        volatility = VolatilityEstimator(
+            halfLifeSeconds: parameters.volatilityHalfLifeSeconds,
+            initialVariancePerSecond: parameters.initialVariance)
         arrivals = ArrivalDecayEstimator(initialKappa: parameters.kappa ?? parameters.initialKappa)
     }
 
@@ -59,15 +60,23 @@ struct AvellanedaStoikov {
     /// The quote for `top` with inventory `positionLots` at `nowNs`.
     mutating func quote(_ top: BookTop, positionLots: Int64, nowNs: Int64) -> Quote {
         let q = Double(positionLots) / Double(parameters.quoteSizeLots)
-        let prices = parameters.horizonSeconds.map { horizon in
-            AvellanedaStoikov.finiteHorizon(mid: top.mid, q: q, gamma: parameters.gamma, variance: volatility.variancePerSecond,
-                                            kappa: kappa, timeLeft: timeLeft(horizon: horizon, nowNs: nowNs))
-        } ?? AvellanedaStoikov.infiniteHorizon(mid: top.mid, q: q, gamma: parameters.gamma, variance: volatility.variancePerSecond,
-                                               kappa: kappa, maxQ: Double(parameters.maxPositionLots) / Double(parameters.quoteSizeLots))
-        guard prices.bid.isFinite, prices.ask.isFinite, abs(prices.bid) < 1e15, abs(prices.ask) < 1e15 else { return .none }
-        let quote = Quote(bidPrice: Int64(prices.bid.rounded(.down)), bidSize: parameters.quoteSizeLots,
-                          askPrice: Int64(prices.ask.rounded(.up)), askSize: parameters.quoteSizeLots)
-        return InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(quote.resting(on: top), position: positionLots)
+        let prices =
+            parameters.horizonSeconds.map { horizon in
+                AvellanedaStoikov.finiteHorizon(
+                    mid: top.mid, q: q, gamma: parameters.gamma, variance: volatility.variancePerSecond,
+                    kappa: kappa, timeLeft: timeLeft(horizon: horizon, nowNs: nowNs))
+            }
+            ?? AvellanedaStoikov.infiniteHorizon(
+                mid: top.mid, q: q, gamma: parameters.gamma, variance: volatility.variancePerSecond,
+                kappa: kappa, maxQ: Double(parameters.maxPositionLots) / Double(parameters.quoteSizeLots))
+        guard prices.bid.isFinite, prices.ask.isFinite, abs(prices.bid) < 1e15, abs(prices.ask) < 1e15 else {
+            return .none
+        }
+        let quote = Quote(
+            bidPrice: Int64(prices.bid.rounded(.down)), bidSize: parameters.quoteSizeLots,
+            askPrice: Int64(prices.ask.rounded(.up)), askSize: parameters.quoteSizeLots)
+        return InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(
+            quote.resting(on: top), position: positionLots)
     }
 
     private mutating func timeLeft(horizon: Double, nowNs: Int64) -> Double {
@@ -77,15 +86,19 @@ struct AvellanedaStoikov {
         return horizon - elapsed.truncatingRemainder(dividingBy: horizon)
     }
 
-    static func finiteHorizon(mid: Double, q: Double, gamma: Double, variance: Double, kappa: Double,
-                              timeLeft: Double) -> (bid: Double, ask: Double) {
+    static func finiteHorizon(
+        mid: Double, q: Double, gamma: Double, variance: Double, kappa: Double,
+        timeLeft: Double
+    ) -> (bid: Double, ask: Double) {
         let reservation = mid - q * gamma * variance * timeLeft
         let spread = gamma * variance * timeLeft + (2 / gamma) * log(1 + gamma / kappa)
         return (reservation - spread / 2, reservation + spread / 2)
     }
 
-    static func infiniteHorizon(mid: Double, q: Double, gamma: Double, variance: Double, kappa: Double,
-                                maxQ: Double) -> (bid: Double, ask: Double) {
+    static func infiniteHorizon(
+        mid: Double, q: Double, gamma: Double, variance: Double, kappa: Double,
+        maxQ: Double
+    ) -> (bid: Double, ask: Double) {
         // ω keeps every logarithm's argument positive for |q| <= q_max; beyond it, as at it.
         let q = min(max(q, -maxQ), maxQ)
         let g2s2 = gamma * gamma * variance

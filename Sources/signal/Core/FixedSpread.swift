@@ -12,8 +12,10 @@ struct FixedSpread {
 
     func quote(_ top: BookTop, positionLots: Int64) -> Quote {
         let half = Double(parameters.spreadTicks) / 2
-        let quote = Quote(bidPrice: Int64((top.mid - half).rounded(.down)), bidSize: parameters.quoteSizeLots,
-                          askPrice: Int64((top.mid + half).rounded(.up)), askSize: parameters.quoteSizeLots)
-        return InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(quote.resting(on: top), position: positionLots)
+        let quote = Quote(
+            bidPrice: Int64((top.mid - half).rounded(.down)), bidSize: parameters.quoteSizeLots,
+            askPrice: Int64((top.mid + half).rounded(.up)), askSize: parameters.quoteSizeLots)
+        return InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(
+            quote.resting(on: top), position: positionLots)
     }
 }

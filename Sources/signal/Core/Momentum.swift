@@ -36,7 +36,10 @@ struct Momentum {
             head = (head + 1) % Momentum.capacity
             count -= 1
         }
-        if count == Momentum.capacity { head = (head + 1) % Momentum.capacity; count -= 1 }
+        if count == Momentum.capacity {
+            head = (head + 1) % Momentum.capacity
+            count -= 1
+        }
         let reference = count > 0 && nowNs - times[head] >= window ? mids[head] : nil
         times[(head + count) % Momentum.capacity] = nowNs
         mids[(head + count) % Momentum.capacity] = mid
@@ -57,8 +60,10 @@ struct Momentum {
             quote = Quote(bidPrice: 0, bidSize: 0, askPrice: top.askPrice, askSize: parameters.quoteSizeLots)
         case .neutral:
             let half = Double(parameters.neutralSpreadTicks) / 2
-            quote = Quote(bidPrice: Int64((top.mid - half).rounded(.down)), bidSize: parameters.quoteSizeLots,
-                          askPrice: Int64((top.mid + half).rounded(.up)), askSize: parameters.quoteSizeLots).resting(on: top)
+            quote = Quote(
+                bidPrice: Int64((top.mid - half).rounded(.down)), bidSize: parameters.quoteSizeLots,
+                askPrice: Int64((top.mid + half).rounded(.up)), askSize: parameters.quoteSizeLots
+            ).resting(on: top)
         }
         return InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(quote, position: positionLots)
     }

@@ -55,7 +55,11 @@ struct PairsTrading {
         let z = (spread(midA: midA, midB: midB) - spreadMean) / spreadVariance.squareRoot()
         switch position {
         case .flat:
-            if z > parameters.entryZ { position = .shortSpread } else if z < -parameters.entryZ { position = .longSpread }
+            if z > parameters.entryZ {
+                position = .shortSpread
+            } else if z < -parameters.entryZ {
+                position = .longSpread
+            }
         case .longSpread, .shortSpread:
             if abs(z) < parameters.exitZ { position = .flat }
         }

@@ -20,8 +20,9 @@ struct Quote: Equatable {
     }
 
     func intent(header: FrameHeader) -> QuoteIntent {
-        QuoteIntent(header: header, bidPrice: bidSize > 0 ? bidPrice : 0, bidSize: bidSize,
-                    askPrice: askSize > 0 ? askPrice : 0, askSize: askSize)
+        QuoteIntent(
+            header: header, bidPrice: bidSize > 0 ? bidPrice : 0, bidSize: bidSize,
+            askPrice: askSize > 0 ? askPrice : 0, askSize: askSize)
     }
 }
 

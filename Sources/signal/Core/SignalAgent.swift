@@ -16,12 +16,16 @@ public final class SignalAgent: Agent {
                 return
             }
             guard sinkError == nil, sink != nil else { return }
-            do { try sink!.write(Frame(intent), idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+            do { try sink!.write(Frame(intent), idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                sinkError = error
+            }
         }
 
         mutating func pass(_ frame: UnsafePointer<Frame>) {
             guard sinkError == nil, sink != nil else { return }
-            do { try sink!.write(frame.pointee, idle: idle, stop: { SignalFlags.shutdownRequested }) } catch { sinkError = error }
+            do { try sink!.write(frame.pointee, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                sinkError = error
+            }
         }
 
         func report(_ problem: String) { StandardError.line(problem) }
@@ -29,7 +33,9 @@ public final class SignalAgent: Agent {
 
     static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
         func side(_ price: Int64, _ size: Int64) -> String {
-            size == 0 ? "null" : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
+            size == 0
+                ? "null"
+                : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
         }
         return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(intent.header.receiveTimeNs)"
             + ",\"bid\":\(side(intent.bidPrice, intent.bidSize)),\"ask\":\(side(intent.askPrice, intent.askSize))}"
@@ -43,8 +49,14 @@ public final class SignalAgent: Agent {
     let options: SignalOptions
     public let membership: SessionMembership?
 
+    /// Runs the stage `options` describe and exits with its stop. The runner is specialised
+    /// here, in the core, so that the duty cycle's calls into the agent are direct.
+    public static func run(_ options: SignalOptions) -> Never {
+        ToolStart.run(idle: options.idle) { () throws(AgentStop) in try SignalAgent(options) }
+    }
+
     /// Opens what `options` name: the input, the output, the session and exec's positions.
-    public convenience init(_ options: SignalOptions) throws(AgentStop) {
+    convenience init(_ options: SignalOptions) throws(AgentStop) {
         do {
             let source = try FrameSource(options.input, tool: "signal", idle: options.idle)
             var sink: FrameSink?
@@ -62,12 +74,16 @@ public final class SignalAgent: Agent {
         }
     }
 
-    init(options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?, positions: FrameSource?) {
+    init(
+        options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?,
+        positions: FrameSource?
+    ) {
         self.options = options
         self.source = source
         self.positions = positions
         self.membership = membership
-        processor = SignalProcessor(options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
+        processor = SignalProcessor(
+            options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
     }
 
     public var readers: Int { options.readers }

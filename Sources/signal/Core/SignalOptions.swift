@@ -3,8 +3,16 @@ import IPC
 /// What `signal` was asked to do, validated: every parameter's range is checked, and an error
 /// names the flag.
 public struct SignalOptions {
-    enum Strategy: String { case avellanedaStoikov = "as", fixedSpread = "fixed", volatilityBand = "band", momentum, pairs }
-    enum Output: Equatable { case frames(Endpoint), json }
+    enum Strategy: String {
+        case avellanedaStoikov = "as"
+        case fixedSpread = "fixed"
+        case volatilityBand = "band"
+        case momentum, pairs
+    }
+    enum Output: Equatable {
+        case frames(Endpoint)
+        case json
+    }
 
     var input: Endpoint = .standardStream
     var output: Output = .json
@@ -161,9 +169,13 @@ public struct SignalOptions {
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         if let positions = try flags.value("--positions") {
             self.positions = try Endpoint(parsing: positions, flag: "--positions")
-            guard self.positions != .standardStream else { throw InvalidArgument("--positions reads a ring (shm:NAME)") }
+            guard self.positions != .standardStream else {
+                throw InvalidArgument("--positions reads a ring (shm:NAME)")
+            }
         }
-        guard passing == .nothing || output != .json else { throw InvalidArgument("--pass-through and --pass-tops go with --out") }
+        guard passing == .nothing || output != .json else {
+            throw InvalidArgument("--pass-through and --pass-tops go with --out")
+        }
         try flags.finish()
     }
 }

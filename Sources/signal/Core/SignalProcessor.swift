@@ -17,7 +17,7 @@ final class SignalProcessor<Output: SignalOutput> {
     /// Each defined instrument's state, in the order of definition, read and written in place as
     /// `states[stateIndex[id]]`: never optional, since a field read through an optional's `!` copies
     /// the whole state (its strategy's too) on every access.
-    @exclusivity(unchecked) private var states: [InstrumentState] = []
+    @exclusivity(unchecked) private var states: [QuotedInstrument] = []
     /// Each instrument id's index in `states` (-1: not defined).
     @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
@@ -34,8 +34,9 @@ final class SignalProcessor<Output: SignalOutput> {
         latency = options.latency ? LatencyRecorder() : nil
     }
 
-    func state(_ instrument: UInt32) -> InstrumentState? {
-        Int(instrument) < stateIndex.count && stateIndex[Int(instrument)] >= 0 ? states[stateIndex[Int(instrument)]] : nil
+    func state(_ instrument: UInt32) -> QuotedInstrument? {
+        Int(instrument) < stateIndex.count && stateIndex[Int(instrument)] >= 0
+            ? states[stateIndex[Int(instrument)]] : nil
     }
 
     func handle(_ frame: UnsafePointer<Frame>) {
@@ -45,7 +46,9 @@ final class SignalProcessor<Output: SignalOutput> {
         case .nothing: break
         case .everything: output.pass(frame)
         case .topsAndControl:
-            if header.type == MessageType.bookTop.rawValue || header.type == MessageType.control.rawValue { output.pass(frame) }
+            if header.type == MessageType.bookTop.rawValue || header.type == MessageType.control.rawValue {
+                output.pass(frame)
+            }
         }
         let id = Int(header.instrument)
         switch header.messageType {
@@ -56,7 +59,8 @@ final class SignalProcessor<Output: SignalOutput> {
             quote(id, top: frame.pointee.as(BookTop.self))
         case .trade:
             guard id < stateIndex.count, stateIndex[id] >= 0, states[stateIndex[id]].avellanedaStoikov != nil,
-                  let top = states[stateIndex[id]].lastTop else { return }
+                let top = states[stateIndex[id]].lastTop
+            else { return }
             states[stateIndex[id]].avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
         case .positionSnapshot:
             guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
@@ -75,7 +79,7 @@ final class SignalProcessor<Output: SignalOutput> {
         let lot = instrument.lotSize
         let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
         let maxPosition = Int64((options.maxPosition / lot).rounded())
-        var state = InstrumentState(instrument: instrument)
+        var state = QuotedInstrument(instrument: instrument)
         switch options.strategy {
         case .avellanedaStoikov:
             var parameters = AvellanedaStoikov.Parameters()
@@ -87,21 +91,26 @@ final class SignalProcessor<Output: SignalOutput> {
             parameters.volatilityHalfLifeSeconds = options.volatilityHalfLifeSeconds
             state.avellanedaStoikov = AvellanedaStoikov(parameters)
         case .fixedSpread:
-            state.fixedSpread = FixedSpread(parameters: FixedSpread.Parameters(
-                spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
+            state.fixedSpread = FixedSpread(
+                parameters: FixedSpread.Parameters(
+                    spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
         case .volatilityBand:
-            state.volatilityBand = VolatilityBand(VolatilityBand.Parameters(
-                stepNs: Int64(options.stepMs) * 1_000_000, volMultiplier: options.volMultiplier,
-                skewTicksPerUnit: options.skewTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition,
-                lotsPerUnit: 1 / lot))
+            state.volatilityBand = VolatilityBand(
+                VolatilityBand.Parameters(
+                    stepNs: Int64(options.stepMs) * 1_000_000, volMultiplier: options.volMultiplier,
+                    skewTicksPerUnit: options.skewTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition,
+                    lotsPerUnit: 1 / lot))
         case .momentum:
-            state.momentum = Momentum(Momentum.Parameters(
-                windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
-                neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
+            state.momentum = Momentum(
+                Momentum.Parameters(
+                    windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
+                    neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
         case .pairs:
             if pairs == nil {
-                pairs = PairsTrading(PairsTrading.Parameters(halfLifeSeconds: options.pairsHalfLifeSeconds, entryZ: options.entryZ,
-                                                             exitZ: options.exitZ, legLots: quoteSize))
+                pairs = PairsTrading(
+                    PairsTrading.Parameters(
+                        halfLifeSeconds: options.pairsHalfLifeSeconds, entryZ: options.entryZ,
+                        exitZ: options.exitZ, legLots: quoteSize))
             }
         }
         if stateIndex[id] < 0 {
@@ -152,8 +161,13 @@ final class SignalProcessor<Output: SignalOutput> {
     }
 
     private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
-        let rule = RequoteRule(minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
-        guard rule.shouldSend(quote, last: states[stateIndex[id]].lastQuote, lastSentNs: states[stateIndex[id]].lastSentNs, nowNs: now) else { return }
+        let rule = RequoteRule(
+            minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
+        guard
+            rule.shouldSend(
+                quote, last: states[stateIndex[id]].lastQuote, lastSentNs: states[stateIndex[id]].lastSentNs, nowNs: now
+            )
+        else { return }
         states[stateIndex[id]].lastQuote = quote
         states[stateIndex[id]].lastSentNs = now
         var header = top.header

@@ -16,7 +16,7 @@ struct StrategyFile {
     static let parameters: Set<String> = [
         "strategy", "quote-size", "max-position", "gamma", "kappa", "horizon", "vol-half-life", "spread-ticks",
         "min-requote-ms", "min-move-ticks", "window", "threshold", "half-life", "entry-z", "exit-z", "step-ms",
-        "vol-mult", "skew-ticks",
+        "vol-mult", "skew-ticks"
     ]
     static let largestFile = 65_536
 
@@ -40,7 +40,10 @@ struct StrategyFile {
             let name = String(content[..<equals].trimmingSpaces)
             let value = String(content[content.index(after: equals)...].trimmingSpaces)
             guard StrategyFile.parameters.contains(name) else {
-                throw InvalidArgument("\(path):\(line): '\(name)' is not a strategy parameter (\(StrategyFile.parameters.sorted().joined(separator: ", ")))")
+                throw InvalidArgument(
+                    "\(path):\(line): '\(name)' is not a strategy parameter "
+                        + "(\(StrategyFile.parameters.sorted().joined(separator: ", ")))"
+                )
             }
             guard !value.isEmpty else { throw InvalidArgument("\(path):\(line): \(name) needs a value") }
             if let earlier = entries.first(where: { $0.flag == "--\(name)" }) {
@@ -58,12 +61,15 @@ struct StrategyFile {
     /// An error about one of the file's flags, placed at its line.
     func locate(_ error: InvalidArgument, commandLine: [String]) -> InvalidArgument {
         guard let entry = entries.first(where: { error.description.hasPrefix("\($0.flag) ") }),
-              !commandLine.contains(entry.flag) else { return error }
+            !commandLine.contains(entry.flag)
+        else { return error }
         return InvalidArgument("\(path):\(entry.line): \(error.description.dropFirst(2))")
     }
 
     private static func contents(of path: String) throws(InvalidArgument) -> String {
-        do { return try TextFile.read(path, limit: largestFile) } catch { throw InvalidArgument("--config \(path): \(error)") }
+        do { return try TextFile.read(path, limit: largestFile) } catch {
+            throw InvalidArgument("--config \(path): \(error)")
+        }
     }
 }
 

@@ -44,8 +44,9 @@ struct VolatilityBand {
         lastMid = mid
         let half = max(1, parameters.volMultiplier * variance.squareRoot() + 0.5)
         let reservation = mid - Double(positionLots) / parameters.lotsPerUnit * parameters.skewTicksPerUnit
-        let quote = Quote(bidPrice: min(Int64((reservation - half).rounded(.down)), top.bidPrice), bidSize: parameters.quoteSizeLots,
-                          askPrice: max(Int64((reservation + half).rounded(.up)), top.askPrice), askSize: parameters.quoteSizeLots)
+        let quote = Quote(
+            bidPrice: min(Int64((reservation - half).rounded(.down)), top.bidPrice), bidSize: parameters.quoteSizeLots,
+            askPrice: max(Int64((reservation + half).rounded(.up)), top.askPrice), askSize: parameters.quoteSizeLots)
         standing = InventoryLimit(maxPositionLots: parameters.maxPositionLots).apply(quote, position: positionLots)
         return standing!
     }

@@ -6,4 +6,4 @@ import SignalCore
 let options = ToolStart.options(tool: "signal", usage: SignalOptions.usage) { (arguments) throws(InvalidArgument) in
     try SignalOptions(arguments)
 }
-ToolStart.run(idle: options.idle) { () throws(AgentStop) in try SignalAgent(options) }
+SignalAgent.run(options)

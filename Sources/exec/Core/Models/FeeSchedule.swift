@@ -29,7 +29,8 @@ struct FeeSchedule: FeeModel {
             guard !fields.isEmpty else { continue }
             let place = "--fee-schedule \(path):\(index + 1)"
             guard fields.count == 3, let maker = Int64(fields[1]), let taker = Int64(fields[2]) else {
-                throw InvalidArgument("\(place): expected a symbol and two rates in millionths (maker, taker), found '\(content)'")
+                throw InvalidArgument(
+                    "\(place): expected a symbol and two rates in millionths (maker, taker), found '\(content)'")
             }
             let bound: ClosedRange<Int64> = -10_000...10_000
             guard bound.contains(maker), bound.contains(taker) else {

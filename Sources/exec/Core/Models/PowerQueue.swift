@@ -13,7 +13,8 @@ struct PowerQueue: QueueModel {
 
     func cancelledAhead(_ cancelled: Int64, ahead: Int64, level: Int64) -> Int64 {
         let behind = max(0, level - ahead)
-        let front = raised(Double(ahead)), back = raised(Double(behind))
+        let front = raised(Double(ahead))
+        let back = raised(Double(behind))
         var share = front / (front + back)
         // Both powers past Double's range (inf / inf): the share the sizes themselves give.
         if !share.isFinite { share = Double(ahead) / Double(level) }

@@ -37,11 +37,17 @@ struct RecordedLatency: LatencyModel {
             let fields = content.split { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }
             guard !fields.isEmpty else { continue }
             let place = "--latency-file \(path):\(index + 1)"
-            guard fields.count == 3, let request = Int64(fields[0]), let exchange = Int64(fields[1]), let response = Int64(fields[2]) else {
-                throw InvalidArgument("\(place): expected three timestamps in nanoseconds (request, exchange, response), found '\(content)'")
+            guard fields.count == 3, let request = Int64(fields[0]), let exchange = Int64(fields[1]),
+                let response = Int64(fields[2])
+            else {
+                throw InvalidArgument(
+                    "\(place): expected three timestamps in nanoseconds (request, exchange, response), found "
+                        + "'\(content)'"
+                )
             }
             guard exchange >= request, response >= exchange else {
-                throw InvalidArgument("\(place): the exchange time must follow the request and the response the exchange")
+                throw InvalidArgument(
+                    "\(place): the exchange time must follow the request and the response the exchange")
             }
             if let last = requests.last, request <= last {
                 throw InvalidArgument("\(place): request times must increase (\(request) after \(last))")
@@ -63,7 +69,8 @@ struct RecordedLatency: LatencyModel {
         // Between orders `cursor` and `cursor + 1`; in 128 bits (a latency times a time gap).
         let span = Int128(requestNs[cursor + 1] - requestNs[cursor])
         let into = Int128(sentAtNs - requestNs[cursor])
-        let from = Int128(latencyNs[cursor]), to = Int128(latencyNs[cursor + 1])
+        let from = Int128(latencyNs[cursor])
+        let to = Int128(latencyNs[cursor + 1])
         return Int64(from + (to - from) * into / span)
     }
 }

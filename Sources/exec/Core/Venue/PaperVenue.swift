@@ -77,11 +77,16 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
         switch command.command {
         case .new:
             guard index(command.clientOrderId) == nil, command.size > 0 else {
-                return reports.append(report(.reject, command, price: command.price, size: command.size,
-                                             reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
+                return reports.append(
+                    report(
+                        .reject, command, price: command.price, size: command.size,
+                        reason: command.size > 0 ? .venueError : .invalidSize, nowNs: nowNs))
             }
             let arrives = nowNs + travelNs(sentAtNs: nowNs)
-            orders.append(Order(command: command, remaining: command.size, queue: nil, arrivesAtNs: arrives, cancelArrivesAtNs: nil))
+            orders.append(
+                Order(
+                    command: command, remaining: command.size, queue: nil, arrivesAtNs: arrives, cancelArrivesAtNs: nil)
+            )
             nextArrivalNs = min(nextArrivalNs, arrives)
         case .cancel:
             guard let position = index(command.origClientOrderId), orders[position].cancelArrivesAtNs == nil else {
@@ -124,7 +129,8 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
         while position < orders.count {
             if orders[position].queue == nil {
                 if orders[position].arrivesAtNs <= nowNs {
-                    if arrive(orders[position], at: position, nowNs: nowNs, into: &reports) { continue } // removed: same index again
+                    // Removed: the same index again.
+                    if arrive(orders[position], at: position, nowNs: nowNs, into: &reports) { continue }
                 } else {
                     next = min(next, orders[position].arrivesAtNs)
                 }
@@ -132,7 +138,9 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
             if let cancelArrives = orders[position].cancelArrivesAtNs {
                 if cancelArrives <= nowNs && orders[position].queue != nil {
                     let order = orders.remove(at: position)
-                    reports.append(report(.cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
+                    reports.append(
+                        report(
+                            .cancelled, order.command, price: order.command.price, size: order.remaining, nowNs: nowNs))
                     continue
                 }
                 next = min(next, cancelArrives)
@@ -148,10 +156,14 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
         let command = order.command
         let buy = command.side == .buy
         let opposite = buy ? bestAsk : bestBid
-        let crosses = command.orderType == .market || opposite.map { buy ? command.price >= $0 : command.price <= $0 } ?? false
+        let crosses =
+            command.orderType == .market || opposite.map { buy ? command.price >= $0 : command.price <= $0 } ?? false
         if command.orderType == .postOnly && crosses {
             orders.remove(at: position)
-            reports.append(report(.reject, command, price: command.price, size: order.remaining, reason: .postOnlyWouldCross, nowNs: nowNs))
+            reports.append(
+                report(
+                    .reject, command, price: command.price, size: order.remaining, reason: .postOnlyWouldCross,
+                    nowNs: nowNs))
             return true
         }
         reports.append(report(.ack, command, price: command.price, size: order.remaining, nowNs: nowNs))
@@ -161,7 +173,8 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
             let taken = min(order.remaining, available)
             if taken > 0 {
                 order.remaining -= taken
-                reports.append(fill(command, price: touch, size: taken, remaining: order.remaining, maker: false, nowNs: nowNs))
+                reports.append(
+                    fill(command, price: touch, size: taken, remaining: order.remaining, maker: false, nowNs: nowNs))
             }
         }
         if order.remaining == 0 {
@@ -213,8 +226,10 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
             if buy { level.bid = size } else { level.ask = size }
             return (before, traded)
         }
-        for position in orders.indices where orders[position].command.price == price
-            && orders[position].queue != nil && (orders[position].command.side == .buy) == buy {
+        for position in orders.indices
+        where orders[position].command.price == price
+            && orders[position].queue != nil && (orders[position].command.side == .buy) == buy
+        {
             orders[position].queue!.levelChanged(before: before, after: size, traded: traded, model: queue)
         }
     }
@@ -231,9 +246,13 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
             let order = orders[position]
             let command = order.command
             let crossed = command.side == .buy ? top.askPrice <= command.price : top.bidPrice >= command.price
-            guard order.queue != nil, crossed else { position += 1; continue }
+            guard order.queue != nil, crossed else {
+                position += 1
+                continue
+            }
             orders.remove(at: position)
-            reports.append(fill(command, price: command.price, size: order.remaining, remaining: 0, maker: true, nowNs: nowNs))
+            reports.append(
+                fill(command, price: command.price, size: order.remaining, remaining: 0, maker: true, nowNs: nowNs))
         }
     }
 
@@ -251,9 +270,15 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
         while position < orders.count {
             let order = orders[position]
             let command = order.command
-            guard order.queue != nil, (command.side == .buy) == hitsBids else { position += 1; continue }
+            guard order.queue != nil, (command.side == .buy) == hitsBids else {
+                position += 1
+                continue
+            }
             let through = hitsBids ? trade.price < command.price : trade.price > command.price
-            guard through || trade.price == command.price else { position += 1; continue }
+            guard through || trade.price == command.price else {
+                position += 1
+                continue
+            }
             var filled: Int64
             if through {
                 filled = order.remaining // the market traded through the price: all of it would have gone
@@ -261,25 +286,35 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
                 filled = min(orders[position].queue!.trade(left), order.remaining)
                 left -= filled
             }
-            guard filled > 0 else { position += 1; continue }
+            guard filled > 0 else {
+                position += 1
+                continue
+            }
             orders[position].remaining -= filled
             let remaining = orders[position].remaining
-            reports.append(fill(command, price: command.price, size: filled, remaining: remaining, maker: true, nowNs: nowNs))
+            reports.append(
+                fill(command, price: command.price, size: filled, remaining: remaining, maker: true, nowNs: nowNs))
             if remaining == 0 { orders.remove(at: position) } else { position += 1 }
         }
     }
 
     // MARK: Reports
 
-    private func fill(_ command: OrderCommand, price: Int64, size: Int64, remaining: Int64, maker: Bool, nowNs: Int64) -> ExecutionReport {
+    private func fill(_ command: OrderCommand, price: Int64, size: Int64, remaining: Int64, maker: Bool, nowNs: Int64)
+        -> ExecutionReport
+    {
         let fee = fees.fee(price: price, size: size, maker: maker)
         return report(remaining == 0 ? .fill : .partialFill, command, price: price, size: size, fee: fee, nowNs: nowNs)
     }
 
-    private func report(_ kind: ExecutionReport.Report, _ command: OrderCommand, price: Int64, size: Int64,
-                        reason: ExecutionReport.RejectReason = .none, fee: Int64 = 0, nowNs: Int64) -> ExecutionReport {
-        ExecutionReport(header: FrameHeader(type: .executionReport, flags: .endOfMessage, instrument: instrument, receiveTimeNs: nowNs),
-                        report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
-                        price: price, size: size, fee: fee)
+    private func report(
+        _ kind: ExecutionReport.Report, _ command: OrderCommand, price: Int64, size: Int64,
+        reason: ExecutionReport.RejectReason = .none, fee: Int64 = 0, nowNs: Int64
+    ) -> ExecutionReport {
+        ExecutionReport(
+            header: FrameHeader(
+                type: .executionReport, flags: .endOfMessage, instrument: instrument, receiveTimeNs: nowNs),
+            report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
+            price: price, size: size, fee: fee)
     }
 }

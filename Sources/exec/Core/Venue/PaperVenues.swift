@@ -10,7 +10,8 @@ struct PaperVenues<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>: Ve
     let fees: Fees
 
     func venue(for instrument: Instrument) -> PaperVenue<Latency, Queue, Fees> {
-        PaperVenue(instrument: instrument.id, latency: latency, marketDataLatencyNs: marketDataLatencyNs, queue: queue,
-                   fees: fees.applying(to: instrument))
+        PaperVenue(
+            instrument: instrument.id, latency: latency, marketDataLatencyNs: marketDataLatencyNs, queue: queue,
+            fees: fees.applying(to: instrument))
     }
 }

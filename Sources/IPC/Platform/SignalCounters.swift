@@ -3,7 +3,7 @@ import Synchronization
 
 /// Signals as counters: handlers only bump a counter (async-signal-safe), and a tool's duty
 /// cycle reads them at the top of its next cycle and acts there.
-public enum SignalFlags {
+public enum SignalCounters {
     /// Signal numbers run from 1 to 64 on Linux (`SIGRTMAX`).
     static let signalSlots = 65
     /// One counter per signal number.
@@ -21,7 +21,7 @@ public enum SignalFlags {
         for number in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
-                SignalFlags.counters[Int(number)].add(1, ordering: .relaxed)
+                SignalCounters.counters[Int(number)].add(1, ordering: .relaxed)
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART

@@ -6,7 +6,7 @@ import IPC
 /// top or a trade updates the strategy in place: an enum's payload is copied out and back.
 /// A struct at module level, not nested in the generic `SignalProcessor`: nested, its layout would
 /// depend on the processor's output type, and every access would go through runtime value witnesses.
-struct InstrumentState {
+struct QuotedInstrument {
     let instrument: Instrument
     var avellanedaStoikov: AvellanedaStoikov?
     var fixedSpread: FixedSpread?

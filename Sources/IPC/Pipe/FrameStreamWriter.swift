@@ -9,7 +9,7 @@ import Glibc
 /// with one `write` per 1024 frames, or sooner at `flush()`, which a tool calls at the end of
 /// each duty cycle so that a quiet stream is not held back. One write per frame costs a system
 /// call each; batching carries many times more frames per second (see BENCHMARKS.md).
-public final class PipeFrameWriter {
+public final class FrameStreamWriter {
     public static let batchFrames = 1024
 
     public let descriptor: FileDescriptor
@@ -19,8 +19,10 @@ public final class PipeFrameWriter {
     @exclusivity(unchecked) @usableFromInline var nextSequence: UInt64 = 0
 
     /// Writes the stream header at once. `batchFrames: 1` writes every frame on its own.
-    public init(fd: Int32, subject: String = "stdout", batchFrames: Int = PipeFrameWriter.batchFrames) throws(SystemError) {
-        precondition(batchFrames >= 1 && batchFrames <= PipeFrameWriter.batchFrames)
+    public init(fd: Int32, subject: String = "stdout", batchFrames: Int = FrameStreamWriter.batchFrames)
+        throws(SystemError)
+    {
+        precondition(batchFrames >= 1 && batchFrames <= FrameStreamWriter.batchFrames)
         var header = FrameStreamHeader(writerPid: getpid(), createdTimeNs: SystemClock.realtimeNanoseconds())
         let descriptor = FileDescriptor(rawValue: fd, subject: subject)
         try withUnsafeBytes(of: &header) { (bytes) throws(SystemError) in
@@ -28,7 +30,7 @@ public final class PipeFrameWriter {
         }
         self.descriptor = descriptor
         self.batchLimit = batchFrames
-        buffer = .allocate(capacity: PipeFrameWriter.batchFrames)
+        buffer = .allocate(capacity: FrameStreamWriter.batchFrames)
     }
 
     deinit { buffer.deallocate() }

@@ -3,11 +3,12 @@ import Glibc
 /// Reads a frame stream from a pipe or file, checking it as it goes.
 ///
 /// The stream header must come first (magic, layout version, frame size) and every frame must
-/// pass `FrameValidator` and carry its index in the stream as its sequence; anything else is a `FrameStreamError` naming the byte offset, and no
-/// frame at or after the defect is handed out. One `read` fills a 64 KiB buffer, so a busy
-/// stream costs one system call per 1024 frames; a regular file can instead be mapped whole
-/// (`init(mapping:subject:)`): no system call and no kernel copy at all once it is open.
-public final class PipeFrameReader {
+/// pass `FrameValidator` and carry its index in the stream as its sequence; anything else is a
+/// `FrameStreamError` naming the byte offset, and no frame at or after the defect is handed out.
+/// One `read` fills a 64 KiB buffer, so a busy stream costs one system call per 1024 frames; a
+/// regular file can instead be mapped whole (`init(mapping:subject:)`): no system call and no
+/// kernel copy at all once it is open.
+public final class FrameStreamReader {
     public let fd: Int32
     public let subject: String
     @usableFromInline let buffer: UnsafeMutableRawPointer
@@ -30,7 +31,7 @@ public final class PipeFrameReader {
     public init(fd: Int32, subject: String = "stdin") {
         self.fd = fd
         self.subject = subject
-        bufferSize = PipeFrameWriter.batchFrames * FrameLayout.frameSize
+        bufferSize = FrameStreamWriter.batchFrames * FrameLayout.frameSize
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
         isMapping = false
     }
@@ -40,11 +41,11 @@ public final class PipeFrameReader {
     /// checks are the same, the bytes are never copied by the kernel. An empty file, or one
     /// that cannot be mapped, is read with `read(2)` instead.
     public convenience init(mapping fd: Int32, subject: String, populateLimit: Int = 1 << 30) {
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
-              let base = mmap(nil, Int(info.st_size), PROT_READ,
-                              MAP_PRIVATE | (Int(info.st_size) <= populateLimit ? MAP_POPULATE : 0), fd, 0),
-              base != MAP_FAILED else {
+        let file = FileDescriptor(rawValue: fd, subject: subject)
+        guard let info = try? file.status(), info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+            let base = try? file.map(
+                length: Int(info.st_size), writable: false, populate: Int(info.st_size) <= populateLimit)
+        else {
             self.init(fd: fd, subject: subject)
             return
         }
@@ -121,7 +122,8 @@ public final class PipeFrameReader {
                         if checked > 0 { break }
                         throw FrameStreamError.badFrame(
                             subject: subject, index: expectedSequence, offset: bufferOffset + offset,
-                            defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated")
+                            defect: "sequence \(sequence), expected \(expectedSequence): a frame is missing or repeated"
+                        )
                     }
                     expectedSequence &+= 1
                     checked += 1
@@ -137,7 +139,8 @@ public final class PipeFrameReader {
                 if partial == 0 && headerChecked { return .endOfStream }
                 if partial == 0 { throw FrameStreamError.empty(subject: subject) }
                 if !headerChecked && partial >= 8
-                    && buffer.load(as: UInt64.self) != FrameStreamHeader.magicValue {
+                    && buffer.load(as: UInt64.self) != FrameStreamHeader.magicValue
+                {
                     throw FrameStreamError.notAFrameStream(subject: subject, found: buffer.load(as: UInt64.self))
                 }
                 throw FrameStreamError.truncated(
@@ -173,7 +176,8 @@ public final class PipeFrameReader {
         consumed = 0
         filled = partial
         do {
-            let count = try FileDescriptor(rawValue: fd, subject: subject).read(into: buffer + filled, count: bufferSize - filled)
+            let count = try FileDescriptor(rawValue: fd, subject: subject).read(
+                into: buffer + filled, count: bufferSize - filled)
             if count == 0 { reachedEnd = true } else { filled += count }
         } catch {
             throw FrameStreamError.system(error)
@@ -223,7 +227,9 @@ public enum FrameStreamError: Error, CustomStringConvertible, Equatable {
             return "\(subject): frame stream frame size \(found), this build expects \(FrameLayout.frameSize)"
         case .truncated(let subject, let offset, let have, let need):
             let what = offset == 0 ? "stream header" : "frame"
-            return "\(subject): truncated \(what) at byte \(offset): stream ended \(have) bytes into a \(need)-byte \(what)"
+            return
+                "\(subject): truncated \(what) at byte \(offset): stream ended \(have) bytes into a \(need)-byte "
+                + "\(what)"
         case .badFrame(let subject, let index, let offset, let defect):
             return "\(subject): bad frame \(index) at byte \(offset): \(defect)"
         case .system(let error):

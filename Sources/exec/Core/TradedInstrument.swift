@@ -4,7 +4,7 @@ import IPC
 /// last of its market data that the orders and the marks need. A struct at module level, not
 /// nested in the generic `ExecProcessor`: nested, its layout would depend on the processor's
 /// output type, and every copy and access would go through runtime value witnesses.
-struct InstrumentState {
+struct TradedInstrument {
     let instrument: Instrument
     var manager: OrderManager
     var ledger = PositionLedger()

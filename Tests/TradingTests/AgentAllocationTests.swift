@@ -1,0 +1,84 @@
+import CMallocCounter
+import Glibc
+import IPC
+import TestSupport
+import XCTest
+
+@testable import RiskCore
+
+/// The agent runner's duty cycle allocates nothing in steady state, with a real agent from
+/// another module: risk, reading a ring of book tops. (A `modify` the runner reached through a
+/// getter and a setter allocated its coroutine frame on every cycle: 5,000 allocations a second
+/// in the pipeline benchmark's risk.) Counted in release builds (`.ci/run`).
+final class AgentAllocationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(
+            malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+    }
+
+    /// `inner` for `cycles` duty cycles, a new top published before every other one; the
+    /// allocations of the cycles after `warmUp` are counted.
+    struct Counted<Inner: Agent>: Agent {
+        var inner: Inner
+        var market: RingProducer
+        var top: BookTop
+        var cycles = 0
+        let total: Int
+        let warmUp: Int
+        var before: UInt64 = 0
+        var allocations: UInt64 = 0
+
+        let name = "counted"
+        var membership: SessionMembership? { inner.membership }
+        var output: FrameSink? {
+            get { inner.output }
+            _modify { yield &inner.output }
+        }
+        func forEachInput(_ body: (FrameSource) -> Void) { inner.forEachInput(body) }
+        func idle(_ strategy: inout IdleStrategy) { inner.idle(&strategy) }
+        mutating func housekeeping(now: Int64) { inner.housekeeping(now: now) }
+        func publishGauges(_ membership: SessionMembership) { inner.publishGauges(membership) }
+
+        mutating func doWork(now: Int64) throws(AgentStop) -> Int {
+            cycles += 1
+            if cycles == warmUp { before = malloc_counter_thread_allocations() }
+            if cycles == total {
+                allocations = malloc_counter_thread_allocations() - before
+                throw .endOfStream
+            }
+            if cycles % 2 == 0 {
+                top.bidPrice = 1_000 + Int64(cycles % 7)
+                top.header.receiveTimeNs = now
+                _ = market.write(Frame(top))
+                market.publish()
+            }
+            return try inner.doWork(now: now)
+        }
+    }
+
+    func testTheRunnersCycleWithTheRiskAgentAllocatesNothing() throws {
+        let session = "agentalloc\(getpid())"
+        let ring = try SegmentName("tickpipe.\(session).tops")
+        let market = try RingProducer.create(ring, capacity: 4_096)
+        defer { try? SharedMemoryMapping.unlink(ring) }
+        let options = try RiskOptions(["--session", session, "--market", "shm:\(ring)"])
+        let membership = try SessionMembership(try SessionName(session), role: .risk, detail: "test")
+        let instrument = try Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        try membership.controlBlock.addInstrument(instrument)
+        let source = try FrameSource(.ring(ring), tool: "risk", idle: .yield, mode: .lossy)
+        let risk = RiskAgent(options: options, membership: membership, exec: nil, market: source)
+        let top = BookTop(
+            header: FrameHeader(type: .bookTop, flags: .endOfMessage, instrument: 1), bidPrice: 1_000, bidSize: 5,
+            askPrice: 1_010, askSize: 5)
+        var agent = Counted(inner: risk, market: market, top: top, total: 400_000, warmUp: 20_000)
+        let stop = AgentRunner(idle: .spin).run(&agent)
+        agent.market.close()
+        XCTAssertEqual(stop, .endOfStream)
+        XCTAssertEqual(agent.allocations, 0, "allocations over \(agent.total - agent.warmUp) duty cycles")
+    }
+}
