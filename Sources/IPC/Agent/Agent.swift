@@ -31,8 +31,10 @@ public protocol Agent {
     /// the stage has had no work for `UpstreamWatch.quietNs`, and each is closed at the end.
     func forEachInput(_ body: (FrameSource) -> Void)
 
-    /// One duty cycle at `now` (monotonic ns): how much work it did (0: none). Throws
-    /// `AgentStop.endOfStream` when its input ended, or another stop.
+    /// One duty cycle: how much work it did (0: none). Throws `AgentStop.endOfStream` when its
+    /// input ended, or another stop. `now` is the runner's monotonic clock, read once a cycle,
+    /// after the previous cycle's work (so up to one idle old): reading the clock costs more than
+    /// a small cycle on a virtual machine.
     mutating func doWork(now: Int64) throws(AgentStop) -> Int
 
     /// Waits a little for work after a cycle without any: typically `input.idle(&strategy)`,

@@ -67,7 +67,6 @@ public struct AgentRunner {
             let sleeps = strategy.shouldSleep
             agent.idle(&strategy)
             if sleeps && hasOutput { agent.output!.wakeAhead() } // woken, most likely with work
-            now = SystemClock.monotonicNanoseconds()
         }
         return close(&agent, stop, outputClosed: false)
     }

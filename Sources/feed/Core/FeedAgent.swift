@@ -84,7 +84,7 @@ final class FeedAgent<Source: MarketDataSource>: Agent {
                 for index in 0..<batch.count { batch.storage[index].header.receiveTimeNs = released }
             }
             for index in 0..<batch.count { try write(batch[index]) }
-            work += batch.count
+            work += 1 // a step, even one whose message made no frame (a damaged line skipped)
             // Paced, every batch goes out at once (the runner flushes after each cycle).
             if speed == nil && framesWritten - framesAtFlush >= FeedAgent.maxSpeedFlushFrames { break }
         }
