@@ -27,7 +27,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
   Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --live BTCUSDT:
   Binance's streams and snapshots (TICKPIPE_BINANCE_WS_URL, TICKPIPE_BINANCE_REST_URL and
   TICKPIPE_CA_FILE point feed elsewhere), traded on the paper venue. --config FILE is
-  a strategy file for signal (see README, signal); the flags here override it. Every process's
+  a strategy file for signal (see docs/signal.md); the flags here override it. Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
   ./run.sh status SESSION    the rings and processes of a running session
@@ -207,7 +207,7 @@ finish() {
   fi
   if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&
      "$bin/exec" journal "$run_dir/journal" --fills > "$run_dir/fills.csv"; then
-    echo "run.sh: orders and fills in $run_dir/orders.csv and fills.csv (README: loading them into PostgreSQL)" >&2
+    echo "run.sh: orders and fills in $run_dir/orders.csv and fills.csv (docs/exec.md: loading them into PostgreSQL)" >&2
   fi
   exit "$1"
 }

@@ -21,15 +21,6 @@ import IPC
 ///
 /// Used by one thread (exec's duty cycle): its state skips Swift's dynamic exclusivity checks.
 final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>: Venue {
-    struct Order: Equatable {
-        var command: OrderCommand
-        var remaining: Int64
-        var queue: QueuePosition?
-        var arrivesAtNs: Int64
-        /// When a cancel sent for it reaches the venue, if one was sent.
-        var cancelArrivesAtNs: Int64?
-    }
-
     @exclusivity(unchecked) private var latency: Latency
     let marketDataLatencyNs: Int64
     let queue: Queue
@@ -37,7 +28,7 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
     let instrument: UInt32
     /// Working orders in the order they were sent (client ids only grow, so also by id): a small
     /// array, searched linearly, kept in time priority without sorting.
-    @exclusivity(unchecked) private(set) var orders: [Order] = []
+    @exclusivity(unchecked) private(set) var orders: [PaperOrder] = []
     /// The earliest time an order or a cancel in flight reaches the venue (`.max`: none). May be
     /// early (what it brings was overtaken: the order filled first), never late: `advance`
     /// before it does nothing.
@@ -66,7 +57,7 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
     var maxFeeMillionths: Int64 { fees.maxRateMillionths }
 
     /// The working order with client id `id`.
-    func order(_ id: UInt32) -> Order? { orders.first { $0.command.clientOrderId == id } }
+    func order(_ id: UInt32) -> PaperOrder? { orders.first { $0.command.clientOrderId == id } }
 
     private func index(_ id: UInt32) -> Int? { orders.firstIndex { $0.command.clientOrderId == id } }
 
@@ -84,7 +75,7 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
             }
             let arrives = nowNs + travelNs(sentAtNs: nowNs)
             orders.append(
-                Order(
+                PaperOrder(
                     command: command, remaining: command.size, queue: nil, arrivesAtNs: arrives, cancelArrivesAtNs: nil)
             )
             nextArrivalNs = min(nextArrivalNs, arrives)
@@ -151,7 +142,7 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
     }
 
     /// Returns true if the order left the book (filled, rejected, cancelled).
-    private func arrive(_ order: Order, at position: Int, nowNs: Int64, into reports: inout [ExecutionReport]) -> Bool {
+    private func arrive(_ order: PaperOrder, at position: Int, nowNs: Int64, into reports: inout [ExecutionReport]) -> Bool {
         var order = order
         let command = order.command
         let buy = command.side == .buy
