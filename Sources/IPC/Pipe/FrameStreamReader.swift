@@ -9,8 +9,8 @@ import Glibc
 /// regular file can instead be mapped whole (`init(mapping:subject:)`): no system call and no
 /// kernel copy at all once it is open.
 public final class FrameStreamReader {
-    public let fd: Int32
-    public let subject: String
+    public let descriptor: FileDescriptor
+    public var subject: String { descriptor.subject }
     @usableFromInline let buffer: UnsafeMutableRawPointer
     @usableFromInline let bufferSize: Int
     /// `buffer` is the file mapped read-only (`munmap` it), not an allocation read into.
@@ -29,8 +29,7 @@ public final class FrameStreamReader {
     @exclusivity(unchecked) public private(set) var streamHeader: FrameStreamHeader?
 
     public init(fd: Int32, subject: String = "stdin") {
-        self.fd = fd
-        self.subject = subject
+        descriptor = FileDescriptor(rawValue: fd, subject: subject)
         bufferSize = FrameStreamWriter.batchFrames * FrameLayout.frameSize
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
         isMapping = false
@@ -54,8 +53,7 @@ public final class FrameStreamReader {
     }
 
     private init(fd: Int32, subject: String, mapped: UnsafeMutableRawPointer, length: Int) {
-        self.fd = fd
-        self.subject = subject
+        descriptor = FileDescriptor(rawValue: fd, subject: subject)
         buffer = mapped
         bufferSize = length
         isMapping = true
@@ -160,12 +158,7 @@ public final class FrameStreamReader {
 
     /// `poll(2)` for input: true when a read will not block.
     private func awaitReadable(timeoutMs: Int32) throws(FrameStreamError) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        do {
-            return try retryingInterrupts("poll", subject) { poll(&descriptor, 1, timeoutMs) } > 0
-        } catch {
-            throw FrameStreamError.system(error)
-        }
+        do { return try descriptor.await(POLLIN, timeoutMs: timeoutMs) } catch { throw FrameStreamError.system(error) }
     }
 
     /// Moves the partial frame (if any) to the front and reads more.
@@ -176,8 +169,7 @@ public final class FrameStreamReader {
         consumed = 0
         filled = partial
         do {
-            let count = try FileDescriptor(rawValue: fd, subject: subject).read(
-                into: buffer + filled, count: bufferSize - filled)
+            let count = try descriptor.read(into: buffer + filled, count: bufferSize - filled)
             if count == 0 { reachedEnd = true } else { filled += count }
         } catch {
             throw FrameStreamError.system(error)
