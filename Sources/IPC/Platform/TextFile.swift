@@ -27,4 +27,27 @@ public enum TextFile {
         }
         return text
     }
+
+    /// A line of a record file that holds something: its number from 1, its text without the
+    /// comment, its fields.
+    public struct Record {
+        public let line: Int
+        public let text: Substring
+        public let fields: [Substring]
+    }
+
+    /// A file of records, one a line (a latency file, a fee schedule), its fields separated by
+    /// commas, spaces or tabs, `#` starting a comment: the lines that hold something. A file that
+    /// cannot be read is named with the `flag` that named it.
+    public static func records(_ path: String, flag: String) throws(InvalidArgument) -> [Record] {
+        let text: String
+        do { text = try read(path) } catch { throw InvalidArgument("\(flag) \(path): \(error)") }
+        var records: [Record] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = line.prefix { $0 != "#" }
+            let fields = content.split { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }
+            if !fields.isEmpty { records.append(Record(line: index + 1, text: content, fields: fields)) }
+        }
+        return records
+    }
 }

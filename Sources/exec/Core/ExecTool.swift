@@ -5,9 +5,19 @@ import IPC
 /// behind an `ExecAgent`.
 public enum ExecTool {
     public static func run(_ options: ExecOptions) -> Never {
-        func models() throws(InvalidArgument) -> Never {
-            if let path = options.latencyFile { withQueue(try RecordedLatency(path: path)) }
-            withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
+        // The model files are read first, so that a bad one is one line and exit 1 before
+        // anything is opened.
+        let recordedLatency: RecordedLatency?
+        let feeSchedule: FeeSchedule?
+        do {
+            recordedLatency = try options.latencyFile.map { (path) throws(InvalidArgument) in
+                try RecordedLatency(path: path)
+            }
+            feeSchedule = try options.feeSchedule.map { (path) throws(InvalidArgument) in
+                try FeeSchedule(path: path, others: options.fees)
+            }
+        } catch {
+            ToolStart.fail("exec: \(error)", ExitCode.failure)
         }
         func withQueue<Latency: LatencyModel>(_ latency: Latency) -> Never {
             switch options.queue {
@@ -17,10 +27,8 @@ public enum ExecTool {
             }
         }
         func withFees<Latency: LatencyModel, Queue: QueueModel>(_ latency: Latency, _ queue: Queue) -> Never {
-            guard let path = options.feeSchedule else { start(latency, queue, options.fees) }
-            do { start(latency, queue, try FeeSchedule(path: path, others: options.fees)) } catch {
-                ToolStart.fail("exec: \(error)", ExitCode.failure)
-            }
+            if let feeSchedule { start(latency, queue, feeSchedule) }
+            start(latency, queue, options.fees)
         }
         func start<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(
             _ latency: Latency, _ queue: Queue, _ fees: Fees
@@ -29,6 +37,7 @@ public enum ExecTool {
                 latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees)
             ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
         }
-        do { try models() } catch { ToolStart.fail("exec: \(error)", ExitCode.failure) }
+        if let recordedLatency { withQueue(recordedLatency) }
+        withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
     }
 }

@@ -18,19 +18,15 @@ struct FeeSchedule: FeeModel {
 
     /// Reads and checks `path`: a problem names the file and line.
     init(path: String, others: NotionalFees) throws(InvalidArgument) {
-        let text: String
-        do { text = try TextFile.read(path) } catch { throw InvalidArgument("--fee-schedule \(path): \(error)") }
         var rates: [String: NotionalFees] = [:]
         var others = others
         var seen: [String: Int] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.prefix { $0 != "#" }
-            let fields = content.split { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" }
-            guard !fields.isEmpty else { continue }
-            let place = "--fee-schedule \(path):\(index + 1)"
+        for record in try TextFile.records(path, flag: "--fee-schedule") {
+            let fields = record.fields
+            let place = "--fee-schedule \(path):\(record.line)"
             guard fields.count == 3, let maker = Int64(fields[1]), let taker = Int64(fields[2]) else {
                 throw InvalidArgument(
-                    "\(place): expected a symbol and two rates in millionths (maker, taker), found '\(content)'")
+                    "\(place): expected a symbol and two rates in millionths (maker, taker), found '\(record.text)'")
             }
             let bound: ClosedRange<Int64> = -10_000...10_000
             guard bound.contains(maker), bound.contains(taker) else {
@@ -38,7 +34,7 @@ struct FeeSchedule: FeeModel {
             }
             let symbol = String(fields[0])
             if let earlier = seen[symbol] { throw InvalidArgument("\(place): \(symbol) already on line \(earlier)") }
-            seen[symbol] = index + 1
+            seen[symbol] = record.line
             let fees = NotionalFees(makerMillionths: maker, takerMillionths: taker)
             if symbol == "*" { others = fees } else { rates[symbol] = fees }
         }

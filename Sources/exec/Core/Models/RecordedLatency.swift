@@ -28,21 +28,17 @@ struct RecordedLatency: LatencyModel {
     /// Reads and checks `path`: every line three timestamps, requests increasing, exchange after
     /// request, response after exchange; a problem names the file and line.
     init(path: String) throws(InvalidArgument) {
-        let text: String
-        do { text = try TextFile.read(path) } catch { throw InvalidArgument("--latency-file \(path): \(error)") }
         var requests: [Int64] = []
         var latencies: [Int64] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.prefix { $0 != "#" }
-            let fields = content.split { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }
-            guard !fields.isEmpty else { continue }
-            let place = "--latency-file \(path):\(index + 1)"
+        for record in try TextFile.records(path, flag: "--latency-file") {
+            let fields = record.fields
+            let place = "--latency-file \(path):\(record.line)"
             guard fields.count == 3, let request = Int64(fields[0]), let exchange = Int64(fields[1]),
                 let response = Int64(fields[2])
             else {
                 throw InvalidArgument(
                     "\(place): expected three timestamps in nanoseconds (request, exchange, response), found "
-                        + "'\(content)'"
+                        + "'\(record.text)'"
                 )
             }
             guard exchange >= request, response >= exchange else {
