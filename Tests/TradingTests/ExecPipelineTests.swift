@@ -11,31 +11,12 @@ import XCTest
 /// rebuilt from the journal is the one exec reported.
 final class ExecPipelineTests: XCTestCase {
     func replay(journal: String) throws -> (status: Int32, err: String) {
-        let data = try sharedDataDirectory()
-        let feed = try ChildProcess(
-            "feed",
-            [
-                "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
-            ], handsOnStdout: true)
-        let book = try ChildProcess(
-            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-        let signal = try ChildProcess(
-            "signal",
-            [
-                "--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
-                "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"
+        try replayThroughPipes(
+            signal: [
+                "--strategy", "as", "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001", "--kappa",
+                "0.01"
             ],
-            stdin: book.stdoutHandle, handsOnStdout: true)
-        let exec = try ChildProcess(
-            "exec",
-            [
-                "--journal", journal, "--max-position", "0.05",
-                "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"
-            ], stdin: signal.stdoutHandle)
-        let result = exec.finish(timeout: 300)
-        for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
-        return (result.status, result.err)
+            exec: ["--journal", journal, "--max-position", "0.05", "--maker-fee-ppm", "-10", "--taker-fee-ppm", "400"])
     }
 
     /// The same replay over a session's rings, as run.sh wires it: exec reads the market from
@@ -191,4 +172,22 @@ final class ExecPipelineTests: XCTestCase {
             })
         for colour in colours { XCTAssertGreaterThan(pixels[colour] ?? 0, 200, "#\(colour) drawn: \(counted.out)") }
     }
+}
+
+/// `feed --replay | book --pass-deltas | signal --pass-through | exec` on the BTCUSDT recording,
+/// as real processes, with `signal`'s and `exec`'s own arguments: exec's status and stderr (the
+/// other stages must end with 0).
+func replayThroughPipes(signal: [String], exec: [String]) throws -> (status: Int32, err: String) {
+    let data = try sharedDataDirectory()
+    let feed = try ChildProcess(
+        "feed",
+        ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+        handsOnStdout: true)
+    let book = try ChildProcess("book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+    let signalStage = try ChildProcess(
+        "signal", ["--out", "-", "--pass-through"] + signal, stdin: book.stdoutHandle, handsOnStdout: true)
+    let execStage = try ChildProcess("exec", exec, stdin: signalStage.stdoutHandle)
+    let result = execStage.finish(timeout: 300)
+    for stage in [signalStage, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
+    return (result.status, result.err)
 }

@@ -125,27 +125,12 @@ final class ModelTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         func replay(_ name: String, _ models: [String]) throws -> (journal: Data, fills: Int) {
-            let data = try sharedDataDirectory()
             let journal = directory.appendingPathComponent("\(name).jrnl").path
-            let feed = try ChildProcess(
-                "feed",
-                [
-                    "--replay", "\(data)/binance-spot/btcusdt_20240808.gz",
-                    "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
-                ], handsOnStdout: true)
-            let book = try ChildProcess(
-                "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-            let signal = try ChildProcess(
-                "signal",
-                [
-                    "--out", "-", "--pass-through", "--strategy", "fixed", "--spread-ticks", "1",
-                    "--quote-size", "0.01", "--max-position", "0.05"
+            let result = try replayThroughPipes(
+                signal: [
+                    "--strategy", "fixed", "--spread-ticks", "1", "--quote-size", "0.01", "--max-position", "0.05"
                 ],
-                stdin: book.stdoutHandle, handsOnStdout: true)
-            let exec = try ChildProcess(
-                "exec", ["--journal", journal, "--max-position", "0.05"] + models, stdin: signal.stdoutHandle)
-            let result = exec.finish(timeout: 300)
-            for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
+                exec: ["--journal", journal, "--max-position", "0.05"] + models)
             XCTAssertEqual(result.status, 0, "\(name): \(result.err)")
             let summary = result.err.split(separator: "\n").first { $0.hasPrefix("exec: BTCUSDT: ") } ?? ""
             let fills = Int(summary.dropFirst("exec: BTCUSDT: ".count).prefix { $0 != " " }) ?? -1
