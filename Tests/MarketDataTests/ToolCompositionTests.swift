@@ -232,7 +232,8 @@ final class ToolCompositionTests: XCTestCase {
         XCTAssertEqual(result.status, 111, result.err)
         XCTAssertTrue(
             result.err.contains(
-                "feed: https://127.0.0.1:9/api/v3/exchangeInfo: connect(127.0.0.1) failed: Connection refused (errno 111)"),
+                "feed: https://127.0.0.1:9/api/v3/exchangeInfo: "
+                    + "connect(127.0.0.1) failed: Connection refused (errno 111)"),
             result.err)
     }
 

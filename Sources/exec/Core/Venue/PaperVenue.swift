@@ -142,7 +142,9 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
     }
 
     /// Returns true if the order left the book (filled, rejected, cancelled).
-    private func arrive(_ order: PaperOrder, at position: Int, nowNs: Int64, into reports: inout [ExecutionReport]) -> Bool {
+    private func arrive(_ order: PaperOrder, at position: Int, nowNs: Int64, into reports: inout [ExecutionReport])
+        -> Bool
+    {
         var order = order
         let command = order.command
         let buy = command.side == .buy
