@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPC", targets: ["IPC"]),
+        // TLS sockets, the WebSocket and HTTP clients and the JSON scanner the venue code shares.
+        .library(name: "Network", targets: ["Network"]),
         // Each stage's core, for tests, benchmarks, fuzz targets and packages of your own.
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "BookCore", targets: ["BookCore"]),
@@ -38,7 +40,10 @@ let package = Package(
 
         // Each stage: a library core (Sources/<stage>/Core) and a thin executable over it
         // (Sources/<stage>/Tool: main.swift, wiring the options to the core).
-        .target(name: "FeedCore", dependencies: ["IPC", "CZlib", "COpenSSL"], path: "Sources/feed/Core"),
+        // Connections to a venue, non-blocking: TLS through the system's OpenSSL, WebSocket,
+        // HTTP/1.1, and the JSON scanner its payloads are read with. feed was the first to need it.
+        .target(name: "Network", dependencies: ["IPC", "COpenSSL"], path: "Sources/feed/Network"),
+        .target(name: "FeedCore", dependencies: ["IPC", "Network", "CZlib"], path: "Sources/feed/Core"),
         .executableTarget(name: "feed", dependencies: ["FeedCore", "IPC"], path: "Sources/feed/Tool"),
         .target(name: "BookCore", dependencies: ["IPC"], path: "Sources/book/Core"),
         .executableTarget(name: "book", dependencies: ["BookCore", "IPC"], path: "Sources/book/Tool"),

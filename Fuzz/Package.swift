@@ -20,6 +20,7 @@ let package = Package(
             name: "tickpipe-fuzz",
             dependencies: [
                 .product(name: "IPC", package: root.lastPathComponent),
+                .product(name: "Network", package: root.lastPathComponent),
                 .product(name: "FeedCore", package: root.lastPathComponent),
                 .product(name: "BookCore", package: root.lastPathComponent),
                 .product(name: "ExecCore", package: root.lastPathComponent),

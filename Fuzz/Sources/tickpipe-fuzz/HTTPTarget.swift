@@ -1,4 +1,4 @@
-@testable import FeedCore
+@testable import Network
 
 /// Bytes from an HTTP server (the REST snapshot and exchangeInfo answers): the response reader
 /// takes them in pieces of the sizes the input's first byte gives, then the connection closes;

@@ -1,4 +1,4 @@
-@testable import FeedCore
+@testable import Network
 
 /// Bytes from a WebSocket server (the live feed's connection): the frame reader takes them in
 /// pieces of the sizes the input's first byte gives, as a socket hands them over, and every

@@ -1,3 +1,5 @@
+import Network
+
 /// One Binance market-data message, as byte ranges into the line it came from: what the decoder
 /// found, before any value is converted. Depth, trade, aggTrade, bookTicker and the REST depth
 /// snapshot, spot and USD-M futures; a combined-stream envelope is unwrapped.

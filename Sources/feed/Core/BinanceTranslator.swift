@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// Binance messages to frames: depth diffs and snapshots to book deltas (through each
 /// instrument's `DepthSnapshotSync`), trades and aggregate trades to trades. bookTicker and

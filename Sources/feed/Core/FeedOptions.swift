@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// What `feed` was asked to do, validated: every problem is an `InvalidArgument` naming the flag.
 public struct FeedOptions {
@@ -79,10 +80,7 @@ public struct FeedOptions {
         ] {
             guard let url else { continue }
             let parsed: NetworkURL
-            do { parsed = try NetworkURL(url) } catch {
-                let text = "\(error)"
-                throw InvalidArgument("\(name): " + (text.hasPrefix("feed: ") ? String(text.dropFirst(6)) : text))
-            }
+            do { parsed = try NetworkURL(url) } catch { throw InvalidArgument("\(name): \(error)") }
             guard parsed.secure || allowPlaintext else {
                 throw InvalidArgument(
                     "\(name) '\(url)': plain text, unencrypted and unauthenticated; use wss:// or https://, or "

@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// Where the feed learns each symbol's tick and lot size: `--instrument SYMBOL:TICK:LOT` flags
 /// and/or a Binance `exchangeInfo` response (spot or USD-M; a raw JSON file, or a line

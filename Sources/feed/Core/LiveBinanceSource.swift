@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// Live Binance market data: the combined stream of `<sym>@depth@100ms`, `<sym>@trade` and
 /// `<sym>@bookTicker` over a WebSocket (TLS through the system's OpenSSL), and the REST depth
@@ -65,16 +66,19 @@ final class LiveBinanceSource: MarketDataSource {
             let lower = symbol.lowercased()
             return "\(lower)@depth@100ms/\(lower)@trade/\(lower)@bookTicker"
         }.joined(separator: "/")
-        let base = try NetworkURL(streamURL ?? venue.defaultStream)
-        self.streamURL = base.with(target: "/stream?streams=" + streams)
-        self.restURL = try NetworkURL(restURL ?? venue.defaultREST)
-        tls = try TLSContext(caFile: caFile)
+        do {
+            let base = try NetworkURL(streamURL ?? venue.defaultStream)
+            self.streamURL = base.with(target: "/stream?streams=" + streams)
+            self.restURL = try NetworkURL(restURL ?? venue.defaultREST)
+            tls = try TLSContext(caFile: caFile)
+        } catch { throw FeedError(error) }
         self.report = report
         self.pollTimeoutMs = pollTimeoutMs
         var catalog = catalog
         if self.symbols.contains(where: { catalog.entries[$0] == nil }) {
             let info = self.restURL.with(target: venue.exchangeInfoPath)
-            let response = try HTTPClient.get(info, tls: tls)
+            let response: HTTPResponseReader.Response
+            do { response = try HTTPClient.get(info, tls: tls) } catch { throw FeedError(error) }
             guard response.status == 200 else {
                 throw .system(
                     "feed: GET \(info) answered \(response.status): "
@@ -143,7 +147,7 @@ final class LiveBinanceSource: MarketDataSource {
             snapshotNotBefore = Array(repeating: 0, count: LiveBinanceSource.maxInstruments)
             report("feed: connected to \(streamURL.host):\(streamURL.port) (\(symbols.joined(separator: ", ")))")
         } catch {
-            report("\(error.description); retrying in \(backoffNs / 1_000_000) ms")
+            report("feed: \(error.description); retrying in \(backoffNs / 1_000_000) ms")
             scheduleReconnect(now: now)
         }
     }
@@ -198,7 +202,7 @@ final class LiveBinanceSource: MarketDataSource {
             } catch let error as BinanceTranslator.Failure {
                 report("feed: \(symbol) snapshot: \(error.message); retrying")
             } catch {
-                report("\(error); retrying the \(symbol) snapshot")
+                report("feed: \(error); retrying the \(symbol) snapshot")
             }
         }
     }

@@ -1,4 +1,5 @@
 import IPC
+import Network
 
 /// What every feed source is to the rest of the pipeline: instruments, then batches of frames,
 /// each stamped with the source's own time so the feed can pace them. The synthetic market, a
@@ -38,6 +39,13 @@ struct FeedError: Error, CustomStringConvertible {
 
     static func data(_ message: String) -> FeedError { FeedError(description: message, exitCode: ExitCode.failure) }
     static func system(_ message: String) -> FeedError { FeedError(description: message, exitCode: ExitCode.system) }
+}
+
+extension FeedError {
+    /// A connection's or a venue message's failure, as feed reports it.
+    init(_ error: NetworkError) {
+        self.init(description: "feed: \(error.description)", exitCode: error.exitCode)
+    }
 }
 
 /// The synthetic market as a source: its snapshot first, then one step per call.

@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// One recorded file as a stream of timestamped messages, whatever its format:
 ///

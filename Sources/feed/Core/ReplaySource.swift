@@ -1,4 +1,5 @@
 import IPC
+import Network
 
 /// Recorded files replayed as a live client would have seen them: every file's messages merged
 /// by receive time (consecutive collector files simply follow each other; a cryptofeed

@@ -10,10 +10,10 @@
 ///   \r\n                                     end of the head
 ///   <body>                                   (neither: the body runs to the connection's close)
 /// ```
-struct HTTPResponseReader {
-    struct Response {
-        var status: Int
-        var body: [UInt8]
+public struct HTTPResponseReader {
+    public struct Response {
+        public var status: Int
+        public var body: [UInt8]
     }
 
     static let maxBodyBytes = 64 << 20
@@ -31,10 +31,10 @@ struct HTTPResponseReader {
     }
 
     /// Takes the next bytes; the response once it is complete, nil while more are needed.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws(FeedError) -> Response? {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) throws(NetworkError) -> Response? {
         received.append(contentsOf: bytes)
         guard received.count <= HTTPResponseReader.maxBodyBytes else {
-            throw .data("feed: \(subject): response larger than \(HTTPResponseReader.maxBodyBytes) bytes")
+            throw .data("\(subject): response larger than \(HTTPResponseReader.maxBodyBytes) bytes")
         }
         if headEnd == nil, let end = HTTPResponseReader.find(received[...], [13, 10, 13, 10]) {
             try readHead(upTo: end)
@@ -52,21 +52,21 @@ struct HTTPResponseReader {
     }
 
     /// The connection closed: the response, if its body runs to the close; else why not.
-    func closed() throws(FeedError) -> Response {
+    func closed() throws(NetworkError) -> Response {
         guard let start = headEnd, contentLength == nil, !chunked else {
-            throw .system("feed: \(subject): connection closed before the response was complete")
+            throw .system("\(subject): connection closed before the response was complete")
         }
         return Response(status: status, body: Array(received[start...]))
     }
 
-    private mutating func readHead(upTo end: Int) throws(FeedError) {
+    private mutating func readHead(upTo end: Int) throws(NetworkError) {
         let head = String(decoding: received[0..<end], as: UTF8.self)
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = lines.first?.split(separator: " ") ?? []
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), statusParts[1].utf8.count == 3,
             let code = Int(statusParts[1]), code >= 100
         else {
-            throw .data("feed: \(subject): not an HTTP response: '\(String(lines.first ?? "").prefix(80))'")
+            throw .data("\(subject): not an HTTP response: '\(String(lines.first ?? "").prefix(80))'")
         }
         status = code
         for line in lines.dropFirst() {
@@ -76,7 +76,7 @@ struct HTTPResponseReader {
             let value = parts[1].trimmingSpaces
             if name == "content-length" {
                 guard let length = Int(value), length >= 0, length <= HTTPResponseReader.maxBodyBytes else {
-                    throw .data("feed: \(subject): bad Content-Length '\(value.prefix(80))'")
+                    throw .data("\(subject): bad Content-Length '\(value.prefix(80))'")
                 }
                 contentLength = length
             } else if name == "transfer-encoding" && value.lowercased().contains("chunked") {
@@ -86,7 +86,7 @@ struct HTTPResponseReader {
     }
 
     /// The body of a chunked response, or nil if more bytes are needed.
-    private func decodeChunked(_ bytes: ArraySlice<UInt8>) throws(FeedError) -> [UInt8]? {
+    private func decodeChunked(_ bytes: ArraySlice<UInt8>) throws(NetworkError) -> [UInt8]? {
         var body: [UInt8] = []
         var index = bytes.startIndex
         while true {
@@ -95,13 +95,13 @@ struct HTTPResponseReader {
             guard sizeText.utf8.count <= 16, let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0,
                 size <= HTTPResponseReader.maxBodyBytes
             else {
-                throw .data("feed: \(subject): bad chunk size '\(sizeText.prefix(80))'")
+                throw .data("\(subject): bad chunk size '\(sizeText.prefix(80))'")
             }
             let start = lineEnd + 2
             if size == 0 { return body }
             guard bytes.endIndex >= start + size + 2 else { return nil }
             guard bytes[start + size] == 13, bytes[start + size + 1] == 10 else {
-                throw .data("feed: \(subject): chunk of \(size) bytes not followed by CRLF")
+                throw .data("\(subject): chunk of \(size) bytes not followed by CRLF")
             }
             body.append(contentsOf: bytes[start..<(start + size)])
             index = start + size + 2

@@ -3,26 +3,37 @@
 /// caller expects them; everything else can be skipped, with nesting bounded.
 ///
 /// Errors carry the byte offset and what was expected, for one-line reports.
-struct JSONScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var offset = 0
-    static let maxDepth = 32
+@frozen
+public struct JSONScanner {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public var offset = 0
+    public static let maxDepth = 32
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0) {
+    @inlinable
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
 
-    struct Failure: Error, Equatable {
-        let offset: Int
-        let message: String
+    public struct Failure: Error, Equatable {
+        public let offset: Int
+        public let message: String
+
+        @inlinable
+        public init(offset: Int, message: String) {
+            self.offset = offset
+            self.message = message
+        }
     }
 
-    func failure(_ message: String) -> Failure { Failure(offset: offset, message: message) }
+    @inlinable
+    public func failure(_ message: String) -> Failure { Failure(offset: offset, message: message) }
 
-    var atEnd: Bool { offset >= bytes.count }
+    @inlinable
+    public var atEnd: Bool { offset >= bytes.count }
 
-    mutating func skipWhitespace() {
+    @inlinable
+    public mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x09, 0x0A, 0x0D: offset += 1
@@ -32,13 +43,14 @@ struct JSONScanner {
     }
 
     /// The next non-blank byte, not consumed; nil at the end.
-    mutating func peek() -> UInt8? {
+    @inlinable
+    public mutating func peek() -> UInt8? {
         skipWhitespace()
         return offset < bytes.count ? bytes[offset] : nil
     }
 
-    @inline(__always)
-    mutating func expect(_ byte: UInt8) throws(Failure) {
+    @inlinable @inline(__always)
+    public mutating func expect(_ byte: UInt8) throws(Failure) {
         // The common case first: the byte is right there, no whitespace before it.
         if offset < bytes.count && bytes[offset] == byte {
             offset += 1
@@ -51,8 +63,8 @@ struct JSONScanner {
     }
 
     /// Consumes `byte` if it is next.
-    @inline(__always)
-    mutating func consume(_ byte: UInt8) -> Bool {
+    @inlinable @inline(__always)
+    public mutating func consume(_ byte: UInt8) -> Bool {
         if offset < bytes.count && bytes[offset] == byte {
             offset += 1
             return true
@@ -62,7 +74,8 @@ struct JSONScanner {
         return true
     }
 
-    private func found() -> String {
+    @usableFromInline
+    func found() -> String {
         guard offset < bytes.count else { return ", found the end of the message" }
         let byte = bytes[offset]
         return byte >= 0x20 && byte < 0x7F ? ", found '\(Character(UnicodeScalar(byte)))'" : ", found byte \(byte)"
@@ -70,7 +83,8 @@ struct JSONScanner {
 
     /// A string's raw bytes between its quotes. Escapes are rejected: no field this reader
     /// takes a value from may contain one (keys, symbols, decimal strings).
-    mutating func string() throws(Failure) -> Range<Int> {
+    @inlinable
+    public mutating func string() throws(Failure) -> Range<Int> {
         try expect(0x22)
         let start = offset
         // Eight bytes at a time: the lowest flagged byte is the first quote, backslash or
@@ -119,7 +133,8 @@ struct JSONScanner {
 
     /// The length of the well-formed UTF-8 sequence at `index` (a lead byte >= 0x80), or nil:
     /// no overlong forms, surrogates or code points past U+10FFFF (RFC 3629).
-    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+    @inlinable
+    public static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
         let lead = bytes[index]
         let length: Int
         let low: UInt8
@@ -140,7 +155,8 @@ struct JSONScanner {
     }
 
     /// Compares a range of the message with an ASCII literal.
-    func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+    @inlinable
+    public func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
         guard range.count == literal.utf8CodeUnitCount else { return false }
         let pointer = literal.utf8Start
         for index in 0..<range.count where bytes[range.lowerBound + index] != pointer[index] { return false }
@@ -148,7 +164,8 @@ struct JSONScanner {
     }
 
     /// An unsigned integer (no sign, fraction or exponent), checked for overflow.
-    mutating func unsigned() throws(Failure) -> UInt64 {
+    @inlinable
+    public mutating func unsigned() throws(Failure) -> UInt64 {
         skipWhitespace()
         let start = offset
         var value: UInt64 = 0
@@ -176,14 +193,16 @@ struct JSONScanner {
         return value
     }
 
-    mutating func bool() throws(Failure) -> Bool {
+    @inlinable
+    public mutating func bool() throws(Failure) -> Bool {
         skipWhitespace()
         if matchLiteral("true") { return true }
         if matchLiteral("false") { return false }
         throw failure("expected true or false" + found())
     }
 
-    private mutating func matchLiteral(_ literal: StaticString) -> Bool {
+    @inlinable
+    mutating func matchLiteral(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard offset + count <= bytes.count else { return false }
         let pointer = literal.utf8Start
@@ -193,7 +212,8 @@ struct JSONScanner {
     }
 
     /// Skips one value of any kind, arrays and objects at most `maxDepth` deep.
-    mutating func skipValue(depth: Int = 0) throws(Failure) {
+    @inlinable
+    public mutating func skipValue(depth: Int = 0) throws(Failure) {
         guard depth < JSONScanner.maxDepth else { throw failure("nesting deeper than \(JSONScanner.maxDepth)") }
         guard let byte = peek() else { throw failure("expected a value, found the end of the message") }
         switch byte {
@@ -264,7 +284,8 @@ struct JSONScanner {
 
     /// Iterates the keys of an object: `body` is called with each key's range, positioned at its
     /// value, and must consume the value (or call `skipValue`).
-    mutating func object(_ body: (inout JSONScanner, Range<Int>) throws(Failure) -> Void) throws(Failure) {
+    @inlinable
+    public mutating func object(_ body: (inout JSONScanner, Range<Int>) throws(Failure) -> Void) throws(Failure) {
         try expect(0x7B)
         if consume(0x7D) { return }
         repeat {
@@ -276,7 +297,8 @@ struct JSONScanner {
     }
 
     /// Iterates the elements of an array; `body` must consume each element.
-    mutating func array(_ body: (inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
+    @inlinable
+    public mutating func array(_ body: (inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
         try expect(0x5B)
         if consume(0x5D) { return }
         repeat {

@@ -62,14 +62,14 @@ final class WebSocketFrameReader {
     }
 
     /// Room for the next bytes from the socket (the unread ones moved to the front first).
-    func freeSpace() throws(FeedError) -> UnsafeMutableRawBufferPointer {
+    func freeSpace() throws(NetworkError) -> UnsafeMutableRawBufferPointer {
         if start > 0 {
             memmove(buffer, buffer + start, end - start)
             end -= start
             start = 0
         }
         guard end < bufferSize else {
-            throw .data("feed: WebSocket frame larger than \(WebSocketFrameReader.maxMessageBytes) bytes")
+            throw .data("WebSocket frame larger than \(WebSocketFrameReader.maxMessageBytes) bytes")
         }
         return UnsafeMutableRawBufferPointer(start: buffer + end, count: bufferSize - end)
     }
@@ -81,17 +81,17 @@ final class WebSocketFrameReader {
     }
 
     /// The next frame for the client, or nil when the rest is not all there yet.
-    func next() throws(FeedError) -> Frame? {
+    func next() throws(NetworkError) -> Frame? {
         while end - start >= 2 {
             let first = buffer[start]
             let second = buffer[start + 1]
             let fin = first & 0x80 != 0
             let opcode = first & 0x0F
             guard first & 0x70 == 0 else {
-                throw .data("feed: WebSocket frame with reserved bits set (no extension was negotiated)")
+                throw .data("WebSocket frame with reserved bits set (no extension was negotiated)")
             }
             guard second & 0x80 == 0 else {
-                throw .data("feed: WebSocket server frame is masked (RFC 6455 5.1 forbids it)")
+                throw .data("WebSocket server frame is masked (RFC 6455 5.1 forbids it)")
             }
             var length = Int(second & 0x7F)
             var headerLength = 2
@@ -105,7 +105,7 @@ final class WebSocketFrameReader {
                 for index in 0..<8 { value = value << 8 | UInt64(buffer[start + 2 + index]) }
                 guard value <= UInt64(WebSocketFrameReader.maxMessageBytes) else {
                     throw .data(
-                        "feed: WebSocket frame of \(value) bytes, the limit is \(WebSocketFrameReader.maxMessageBytes)")
+                        "WebSocket frame of \(value) bytes, the limit is \(WebSocketFrameReader.maxMessageBytes)")
                 }
                 length = Int(value)
                 headerLength = 10
@@ -115,12 +115,12 @@ final class WebSocketFrameReader {
             start += headerLength + length
             switch opcode {
             case 0x1, 0x2:
-                guard !assembling else { throw .data("feed: WebSocket data frame inside a fragmented message") }
+                guard !assembling else { throw .data("WebSocket data frame inside a fragmented message") }
                 if fin { return .message(payload) }
                 try append(payload)
                 assembling = true
             case 0x0:
-                guard assembling else { throw .data("feed: WebSocket continuation frame with no message to continue") }
+                guard assembling else { throw .data("WebSocket continuation frame with no message to continue") }
                 try append(payload)
                 if fin {
                     assembling = false
@@ -130,14 +130,14 @@ final class WebSocketFrameReader {
                 }
             case 0x9:
                 guard fin, length <= 125 else {
-                    throw .data("feed: WebSocket ping frame fragmented or longer than 125 bytes")
+                    throw .data("WebSocket ping frame fragmented or longer than 125 bytes")
                 }
                 return .ping(payload)
             case 0xA:
                 break // an unsolicited pong: allowed, ignored
             case 0x8:
                 guard fin, length <= 125, length != 1 else {
-                    throw .data("feed: WebSocket close frame fragmented, of 1 byte or longer than 125 bytes")
+                    throw .data("WebSocket close frame fragmented, of 1 byte or longer than 125 bytes")
                 }
                 var reason = "no status"
                 if length >= 2 {
@@ -149,15 +149,15 @@ final class WebSocketFrameReader {
                 }
                 return .close(reason: reason, echo: UnsafeBufferPointer(rebasing: payload[0..<min(length, 2)]))
             default:
-                throw .data("feed: WebSocket frame with unknown opcode \(opcode)")
+                throw .data("WebSocket frame with unknown opcode \(opcode)")
             }
         }
         return nil
     }
 
-    private func append(_ payload: UnsafeBufferPointer<UInt8>) throws(FeedError) {
+    private func append(_ payload: UnsafeBufferPointer<UInt8>) throws(NetworkError) {
         guard assembled + payload.count <= WebSocketFrameReader.maxMessageBytes else {
-            throw .data("feed: fragmented WebSocket message larger than \(WebSocketFrameReader.maxMessageBytes) bytes")
+            throw .data("fragmented WebSocket message larger than \(WebSocketFrameReader.maxMessageBytes) bytes")
         }
         if payload.count > 0 { (assembly + assembled).update(from: payload.baseAddress!, count: payload.count) }
         assembled += payload.count

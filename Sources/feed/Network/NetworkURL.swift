@@ -1,20 +1,20 @@
 /// A `wss://`, `ws://`, `https://` or `http://` URL split into what a connection needs. Checked
 /// where it enters (a flag or an environment variable); the error names the URL.
-struct NetworkURL: Equatable, CustomStringConvertible {
+public struct NetworkURL: Equatable, CustomStringConvertible {
     /// "wss", "https", "ws" or "http".
-    let scheme: String
-    let secure: Bool
-    let host: String
-    let port: UInt16
+    public let scheme: String
+    public let secure: Bool
+    public let host: String
+    public let port: UInt16
     /// The path and query, at least "/".
-    let target: String
+    public let target: String
 
-    init(_ text: String) throws(FeedError) {
+    public init(_ text: String) throws(NetworkError) {
         let schemes: [(String, Bool, UInt16)] = [
             ("wss://", true, 443), ("https://", true, 443), ("ws://", false, 80), ("http://", false, 80)
         ]
         guard let (prefix, secure, defaultPort) = schemes.first(where: { text.hasPrefix($0.0) }) else {
-            throw .data("feed: URL '\(text)': expected wss://, ws://, https:// or http://")
+            throw .data("URL '\(text)': expected wss://, ws://, https:// or http://")
         }
         scheme = String(prefix.dropLast(3))
         let rest = text.dropFirst(prefix.count)
@@ -25,13 +25,13 @@ struct NetworkURL: Equatable, CustomStringConvertible {
         var port = defaultPort
         if let colon = authority.lastIndex(of: ":") {
             guard let parsed = UInt16(authority[authority.index(after: colon)...]), parsed > 0 else {
-                throw .data("feed: URL '\(text)': bad port")
+                throw .data("URL '\(text)': bad port")
             }
             port = parsed
             hostPart = authority[..<colon]
         }
         guard !hostPart.isEmpty, hostPart.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
-            throw .data("feed: URL '\(text)': bad host")
+            throw .data("URL '\(text)': bad host")
         }
         self.secure = secure
         self.host = String(hostPart)
@@ -39,10 +39,10 @@ struct NetworkURL: Equatable, CustomStringConvertible {
     }
 
     /// The URL whole, as it would be typed: scheme, host, port and target.
-    var description: String { "\(scheme)://\(host):\(port)\(target)" }
+    public var description: String { "\(scheme)://\(host):\(port)\(target)" }
 
     /// The same server with another path and query.
-    func with(target: String) -> NetworkURL {
+    public func with(target: String) -> NetworkURL {
         NetworkURL(scheme: scheme, secure: secure, host: host, port: port, target: target)
     }
 
