@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "IPC", targets: ["IPC"]),
         // TLS sockets, the WebSocket and HTTP clients and the JSON scanner the venue code shares.
         .library(name: "Network", targets: ["Network"]),
+        // Binance's spot WebSocket API: keys, signing, requests, answers, the session.
+        .library(name: "BinanceAPI", targets: ["BinanceAPI"]),
         // Each stage's core, for tests, benchmarks, fuzz targets and packages of your own.
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "BookCore", targets: ["BookCore"]),
@@ -49,9 +51,13 @@ let package = Package(
         .executableTarget(name: "book", dependencies: ["BookCore", "IPC"], path: "Sources/book/Tool"),
         .target(name: "SignalCore", dependencies: ["IPC"], path: "Sources/signal/Core"),
         .executableTarget(name: "signal", dependencies: ["SignalCore", "IPC"], path: "Sources/signal/Tool"),
+        // The spot WebSocket API (keys, signing, requests, answers, sessions): exec's live venue
+        // and risk's own kill session.
+        .target(
+            name: "BinanceAPI", dependencies: ["IPC", "Network", "COpenSSL", "CPlatform"], path: "Sources/exec/Binance"),
         .target(name: "ExecCore", dependencies: ["IPC", "CPlatform"], path: "Sources/exec/Core"),
         .executableTarget(name: "exec", dependencies: ["ExecCore", "IPC"], path: "Sources/exec/Tool"),
-        .target(name: "RiskCore", dependencies: ["IPC"], path: "Sources/risk/Core"),
+        .target(name: "RiskCore", dependencies: ["IPC", "Network", "BinanceAPI"], path: "Sources/risk/Core"),
         .executableTarget(name: "risk", dependencies: ["RiskCore", "IPC"], path: "Sources/risk/Tool"),
 
         // Test-only parts: a malloc interposer linked only into the tests, and a
@@ -72,8 +78,8 @@ let package = Package(
         .testTarget(
             name: "TradingTests",
             dependencies: [
-                "IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "TestSupport",
-                "CMallocCounter"
+                "IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "BinanceAPI", "Network",
+                "TestSupport", "CMallocCounter"
             ]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.

@@ -1,6 +1,9 @@
 // OpenSSL, the system library (Debian: libssl-dev): TLS to the venue, SHA-1 for the WebSocket
 // handshake, HMAC-SHA256 and Ed25519 for signing requests. The macros Swift cannot call are
 // wrapped as inline functions here.
+// SHA-256 by its context (an HMAC's inner and outer states kept, no allocation per request):
+// deprecated in OpenSSL 3 in favour of EVP, which allocates.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -4,6 +4,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,6 +29,10 @@ int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns) {
     *rows = size.ws_row;
     *columns = size.ws_col;
     return 0;
+}
+
+int cplatform_forbid_dumps(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 uint32_t cplatform_crc32c_portable(const void *data, size_t length) {

@@ -65,6 +65,11 @@ int cplatform_pin_to_cpu(int32_t cpu);
 /// Swift cannot call). Returns 0, or -1 with errno (ENOTTY: not a terminal).
 int cplatform_terminal_size(int32_t fd, uint16_t *rows, uint16_t *columns);
 
+/// `prctl(PR_SET_DUMPABLE, 0)` (prctl is variadic): no core dump, no ptrace attach and no
+/// `/proc/<pid>/environ` or `mem` for other processes of the user. For a process holding keys.
+/// Returns 0, or -1 with errno.
+int cplatform_forbid_dumps(void);
+
 /// CRC-32C (Castagnoli: polynomial 0x1EDC6F41, reflected, initial and final value 0xFFFFFFFF)
 /// of `length` bytes: "123456789" gives 0xE3069283. On x86-64 with SSE 4.2 (every CPU since
 /// 2008) the `crc32` instruction does eight bytes at a time; elsewhere a bitwise loop.

@@ -193,6 +193,20 @@ public struct JSONScanner {
         return value
     }
 
+    /// A signed integer (an error code; -1 for "none"), checked for overflow.
+    @inlinable
+    public mutating func signed() throws(Failure) -> Int64 {
+        skipWhitespace()
+        let start = offset
+        let negative = consume(0x2D)
+        let magnitude = try unsigned()
+        guard magnitude <= UInt64(Int64.max) else {
+            offset = start
+            throw failure("integer too large for 64 bits")
+        }
+        return negative ? -Int64(magnitude) : Int64(magnitude)
+    }
+
     @inlinable
     public mutating func bool() throws(Failure) -> Bool {
         skipWhitespace()

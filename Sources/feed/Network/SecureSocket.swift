@@ -205,7 +205,8 @@ public final class SecureSocket {
         }
     }
 
-    static func tlsError() -> String {
+    /// The oldest error on OpenSSL's queue, in its words.
+    public static func tlsError() -> String {
         let code = ERR_get_error()
         guard code != 0 else { return "unknown TLS error" }
         var buffer = [UInt8](repeating: 0, count: 256)
