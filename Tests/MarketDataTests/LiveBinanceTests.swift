@@ -22,52 +22,10 @@ final class LiveBinanceTests: XCTestCase {
     }
 
     func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try LoopbackTLS.run(executable, arguments)
     }
 
-    /// A self-signed certificate for 127.0.0.1, the CA the feed is told to trust.
-    func makeCertificate() throws -> (cert: String, key: String) {
-        let cert = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let status = try run(
-            "openssl",
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"
-            ])
-        guard status == 0 else { throw XCTSkip("the openssl command is needed to make a test certificate") }
-        return (cert, key)
-    }
-
-    /// Reads the server's stdout a line at a time.
-    final class LineReader: @unchecked Sendable {
-        private let handle: FileHandle
-        private var pending = Data()
-        init(_ handle: FileHandle) { self.handle = handle }
-
-        func line(timeout: TimeInterval) -> String? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    return line
-                }
-                let chunk = handle.availableData
-                if chunk.isEmpty { return nil }
-                pending.append(chunk)
-            }
-            return nil
-        }
-    }
+    func makeCertificate() throws -> (cert: String, key: String) { try LoopbackTLS.makeCertificate(in: directory) }
 
     /// Tests/LivePeer/binance_server.py running on loopback, its ports read from its first line.
     final class LiveServer {
@@ -137,11 +95,7 @@ final class LiveBinanceTests: XCTestCase {
         return (counters, feed.finish(timeout: 30), book.finish(timeout: 30))
     }
 
-    func requireWebsockets() throws {
-        guard try run("python3", ["-c", "import websockets"]) == 0 else {
-            throw XCTSkip("Python's websockets package is needed (pip install websockets; .ci/run installs it)")
-        }
-    }
+    func requireWebsockets() throws { try LoopbackTLS.requirePython(["websockets"]) }
 
     func testLiveStreamWithPingsAndAServerDisconnectMatchesTheVenue() throws {
         try requireWebsockets()

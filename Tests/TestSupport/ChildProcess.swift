@@ -20,12 +20,17 @@ public final class ChildProcess {
 
     /// Starts the child. Its stdout is drained from the start, so it never blocks on a full pipe,
     /// unless `handsOnStdout` says it will become another child's stdin (`stdoutHandle`).
-    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil, handsOnStdout: Bool = false)
-        throws
-    {
+    /// `environment` is added to this process's own.
+    public init(
+        _ executable: String, _ arguments: [String], stdin: FileHandle? = nil, handsOnStdout: Bool = false,
+        environment: [String: String] = [:]
+    ) throws {
         process.executableURL = productsDirectory().appendingPathComponent(executable)
         if executable.hasPrefix("/") { process.executableURL = URL(fileURLWithPath: executable) }
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = stdout
         process.standardError = stderr
         if let stdin { process.standardInput = stdin }

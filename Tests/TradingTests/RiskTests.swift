@@ -23,7 +23,7 @@ final class RiskTests: XCTestCase {
         /// (risk) before it starts.
         init(
             _ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = [],
-            feedArguments: [String] = [], execReaders: Int = 0
+            feedArguments: [String] = [], execReaders: Int = 0, riskEnvironment: [String: String] = [:]
         ) throws {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
@@ -52,7 +52,8 @@ final class RiskTests: XCTestCase {
             }
             usleep(200_000)
             risk = try ChildProcess(
-                "risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments)
+                "risk", ["--session", name, "--exec", ring("exec"), "--market", ring("tops")] + riskArguments,
+                environment: riskEnvironment)
         }
 
         /// Stops everything still running and returns risk's and exec's stderr.

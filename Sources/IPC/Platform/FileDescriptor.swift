@@ -31,6 +31,8 @@ public struct FileDescriptor: Sendable {
         public static let create = OpenOptions(rawValue: O_CREAT)
         public static let truncate = OpenOptions(rawValue: O_TRUNC)
         public static let exclusiveCreate = OpenOptions(rawValue: O_EXCL)
+        /// Every write goes to the end (a log shared with nothing else, never overwritten).
+        public static let append = OpenOptions(rawValue: O_APPEND)
         /// Opening a FIFO does not wait for its writer.
         public static let nonBlocking = OpenOptions(rawValue: O_NONBLOCK)
     }

@@ -1,5 +1,7 @@
+import BinanceAPI
 import Glibc
 import IPC
+import Network
 
 /// The risk stage on the agent runner: reads exec's and the market's rings (as a lossy
 /// consumer, so risk never slows them), checks the limits and the watchdog every 20 ms, acts on
@@ -23,6 +25,8 @@ public final class RiskAgent: Agent {
     @exclusivity(unchecked) private var flattenRequested: UInt32 = 0
     @exclusivity(unchecked) private var nextCheck = SystemClock.monotonicNanoseconds()
     @exclusivity(unchecked) private var sessionFailure: String?
+    /// Risk's own venue session (`--venue`): on a halt it cancels every open order itself.
+    private let venueKill: VenueKill?
 
     /// Runs the stage `options` describe and exits with its stop. The runner is specialised
     /// here, in the core, so that the duty cycle's calls into the agent are direct.
@@ -33,6 +37,7 @@ public final class RiskAgent: Agent {
     /// Joins `options.session` and attaches to the rings it names, as a lossy reader.
     convenience init(_ options: RiskOptions) throws(AgentStop) {
         SignalCounters.install([SIGUSR1])
+        let kill = try RiskAgent.openVenueKill(options)
         do {
             let membership = try SessionMembership(options.session, role: .risk, detail: "limits, watchdog")
             func lossy(_ endpoint: Endpoint?) throws(SegmentError) -> FrameSource? {
@@ -42,14 +47,45 @@ public final class RiskAgent: Agent {
             }
             self.init(
                 options: options, membership: membership, exec: try lossy(options.execOutput),
-                market: try lossy(options.market))
+                market: try lossy(options.market), kill: kill)
         } catch {
             throw .system("risk: \(error)")
         }
     }
 
-    init(options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?) {
+    /// The keys, checked (a bad or missing one: one line, exit 100, nothing sent), the session
+    /// started (it connects from the duty cycle), the journal opened.
+    private static func openVenueKill(_ options: RiskOptions) throws(AgentStop) -> VenueKill? {
+        guard options.venue != nil, let journalPath = options.venueJournal else { return nil }
+        let credentials: APICredentials
+        let url: NetworkURL
+        do {
+            credentials = try APICredentials.fromEnvironment()
+            url = try BinanceEndpoint.url(testnet: options.testnet, demo: options.demo)
+        } catch let error as KeyError {
+            throw AgentStop(code: ExitCode.usage, message: "risk: \(error)")
+        } catch {
+            throw AgentStop(code: ExitCode.usage, message: "risk: \(error)")
+        }
+        APICredentials.forbidDumps()
+        let tls: TLSContext
+        do { tls = try TLSContext(caFile: options.caFile) } catch {
+            throw AgentStop(code: error.exitCode, message: "risk: \(error)")
+        }
+        let session = WebSocketAPISession(
+            url: url, tls: tls, credentials: credentials, recvWindowMs: Int64(options.recvWindowMs), name: "risk",
+            report: StandardError.line)
+        do { return try VenueKill(session: session, journalPath: journalPath) } catch {
+            throw AgentStop(code: ExitCode.system, message: "risk: --venue-journal: \(error)")
+        }
+    }
+
+    init(
+        options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?,
+        kill: VenueKill? = nil
+    ) {
         self.options = options
+        venueKill = kill
         self.session = membership
         self.exec = exec
         self.market = market
@@ -108,13 +144,20 @@ public final class RiskAgent: Agent {
         }
         // The session failed (the watchdog's halt): once the flatten is over, risk stops too,
         // so whoever supervises the session sees the failure.
-        if let failure = sessionFailure, flattenDeadline == nil {
+        if let failure = sessionFailure, flattenDeadline == nil, venueKill?.settled(nowNs: now) ?? true {
             StandardError.line("risk: the session failed (\(failure)); trading stays halted; stopping")
             throw AgentStop(code: ExitCode.failure, message: nil)
         }
         if now >= nextCheck {
             nextCheck = now + RiskAgent.checkIntervalNs
             check(block, now: now)
+        }
+        if let kill = venueKill {
+            if !kill.triggered, block.isHalted {
+                kill.trigger(
+                    reason: block.haltReason ?? "halted", symbols: block.instruments.map(\.symbol), nowNs: now)
+            }
+            kill.poll(nowNs: now)
         }
         return frames
     }
@@ -133,6 +176,7 @@ public final class RiskAgent: Agent {
             }
         }
         for line in monitor.report { StandardError.line(line) }
+        venueKill?.session.close()
         return stop
     }
 

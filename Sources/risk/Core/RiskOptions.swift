@@ -1,3 +1,4 @@
+import Glibc
 import IPC
 
 /// What `risk` watches and its limits, validated. Sizes in units of the base asset, money in the
@@ -14,11 +15,24 @@ public struct RiskOptions {
     var staleMs: Int?
     var heartbeatTimeoutMs = 2_000
     var flattenDeadlineMs = 1_000
+    /// Risk's own session on the venue (`--venue binance-spot`): the kill that needs no exec.
+    var venue: VenueChoice?
+    var venueJournal: String?
+    var testnet = false
+    var demo = false
+    var recvWindowMs = 5_000
+    var caFile: String?
+
+    public enum VenueChoice: String {
+        case binanceSpot = "binance-spot"
+    }
 
     public static let usage = """
         usage: risk --session NAME [--exec shm:NAME] [--market shm:NAME]
                     [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
+                    [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
+                     [--ca-file FILE]]
                risk status SESSION
                risk flatten SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
@@ -31,6 +45,14 @@ public struct RiskOptions {
         flattens (if it is running), and risk exits 1. On exit it prints, per instrument, the
         position, realized PnL and fees it last had from exec. `risk flatten SESSION` does what
         kill -USR1 does without a risk process: halt, flatten, wait up to 2 s for exec (exit 0 flat, 1 not).
+        --venue binance-spot: risk opens its own session on Binance's spot WebSocket API at start (the
+        key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE, as exec's) and keeps it alive;
+        when trading halts it cancels every open order on the session's instruments itself
+        (openOrders.cancelAll, then openOrders.status until none shows), exec or no exec, and writes
+        what it sent and what the venue answered to --venue-journal FILE (JSON lines). The URL:
+        --testnet, --demo, else TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms
+        (5000) bounds a request's age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the
+        system's CA store.
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 
@@ -49,6 +71,23 @@ public struct RiskOptions {
         staleMs = try flags.integer("--stale-ms", in: 1...86_400_000)
         heartbeatTimeoutMs = try flags.integer("--heartbeat-timeout-ms", in: 10...600_000) ?? heartbeatTimeoutMs
         flattenDeadlineMs = try flags.integer("--flatten-deadline-ms", in: 10...600_000) ?? flattenDeadlineMs
+        if let venue = try flags.value("--venue") {
+            guard let choice = VenueChoice(rawValue: venue) else {
+                throw InvalidArgument("--venue '\(venue)': expected binance-spot")
+            }
+            self.venue = choice
+        }
+        venueJournal = try flags.value("--venue-journal")
+        testnet = flags.flag("--testnet")
+        demo = flags.flag("--demo")
+        recvWindowMs = try flags.integer("--recv-window-ms", in: 1...60_000) ?? recvWindowMs
+        caFile = try flags.value("--ca-file") ?? getenv("TICKPIPE_CA_FILE").map { String(cString: $0) }
+        guard venue == nil || venueJournal != nil else {
+            throw InvalidArgument("--venue needs --venue-journal FILE: what risk sends the venue is journaled")
+        }
+        guard venue != nil || (venueJournal == nil && !testnet && !demo) else {
+            throw InvalidArgument("--venue-journal, --testnet and --demo go with --venue binance-spot")
+        }
         try flags.finish()
     }
 }

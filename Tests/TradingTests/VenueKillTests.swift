@@ -1,0 +1,183 @@
+import Foundation
+import Glibc
+import IPC
+import TestSupport
+import XCTest
+
+/// risk's own venue session against the WebSocket API stand-in (Tests/LivePeer/binance_api_server.py,
+/// loopback TLS, Ed25519 logon checked as Binance checks it): with exec SIGKILLed, the venue shows
+/// no open order within a second, and nothing of the key shows anywhere.
+final class VenueKillTests: XCTestCase {
+    static let apiKey = "tickpipeTestKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        try LoopbackTLS.requirePython(["websockets", "cryptography"])
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-kill-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// The stand-in, with its control on stdin and its JSON lines on stdout.
+    final class APIServer {
+        let process = Process()
+        let control = Pipe()
+        let lines: LineReader
+        let url: String
+        /// Every line read so far.
+        private(set) var seen: [[String: Any]] = []
+
+        init(certificate: (cert: String, key: String), publicKey: String, extra: [String] = []) throws {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("LivePeer/binance_api_server.py").path
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments =
+                [
+                    "python3", script, "--cert", certificate.cert, "--key", certificate.key, "--api-key",
+                    VenueKillTests.apiKey, "--ed25519-public-key", publicKey
+                ] + extra
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = control
+            try process.run()
+            lines = LineReader(output.fileHandleForReading)
+            guard let ready = lines.line(timeout: 30),
+                let port = (try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"]
+            else {
+                process.terminate()
+                throw XCTSkip("the WebSocket API stand-in did not start")
+            }
+            url = "wss://127.0.0.1:\(port)/ws-api/v3"
+        }
+
+        func send(_ command: [String: Any]) throws {
+            control.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: command) + Data([0x0A]))
+        }
+
+        /// Reads lines until one satisfies `match` (within `timeout` s); that line.
+        func await(_ timeout: TimeInterval, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline, let line = lines.line(timeout: deadline.timeIntervalSinceNow) {
+                guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    continue
+                }
+                seen.append(fields)
+                if match(fields) { return fields }
+            }
+            return nil
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func testExecKilledLeavesNoOpenOrderAtTheVenueWithinASecond() throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIServer(certificate: certificate, publicKey: key.publicKey)
+        let journal = directory.appendingPathComponent("risk-venue.jsonl").path
+        let session = try RiskTests.Session(
+            "venuekill",
+            risk: ["--venue", "binance-spot", "--venue-journal", journal, "--ca-file", certificate.cert],
+            riskEnvironment: [
+                "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        let ready = Date().addingTimeInterval(15)
+        while Date() < ready, !session.risk.errorsSoFar.contains("session ready") { usleep(20_000) }
+        XCTAssertTrue(session.risk.errorsSoFar.contains("risk: 127.0.0.1:"), session.risk.errorsSoFar)
+        XCTAssertNotNil(server.await(5) { $0["request"] as? String == "session.logon" && $0["status"] as? Int == 200 })
+        // What exec would have placed: three orders resting on the session's instrument.
+        for (index, side) in ["BUY", "SELL", "BUY"].enumerated() {
+            try server.send([
+                "seed": [
+                    "symbol": "SYNUSDT", "side": side, "price": "100.\(index)", "quantity": "0.5",
+                    "clientOrderId": "tp-seed-\(index)"
+                ]
+            ])
+        }
+        XCTAssertNotNil(server.await(5) { $0["open_orders"] as? Int == 3 }, "\(server.seen)")
+
+        // The environment block risk shows, read while it runs: the key's value wiped in place.
+        let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(session.risk.pid)/environ"))) ?? Data()
+        let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(session.risk.pid)/cmdline"))) ?? Data()
+        let killedAt = Date().timeIntervalSince1970
+        kill(session.exec.pid, SIGKILL)
+        let flat = server.await(5) { $0["open_orders"] as? Int == 0 }
+        // Then risk asks the venue what is open, and says so.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !session.risk.errorsSoFar.contains("risk: kill: the venue shows") { usleep(20_000) }
+        let output = session.stop()
+        let flatAt = try XCTUnwrap(flat?["t"] as? Double, "the venue still shows open orders: \(output.risk)")
+        XCTAssertLessThan(flatAt - killedAt, 1.0, "from exec's death to no open order at the venue")
+        XCTAssertTrue(output.risk.contains("risk: HALT: watchdog: exec pid \(session.exec.pid) died"), output.risk)
+        XCTAssertTrue(output.risk.contains("risk: kill: the venue shows no open order on SYNUSDT"), output.risk)
+
+        let journaled = try String(contentsOfFile: journal, encoding: .utf8)
+        let records = journaled.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual(records.count, journaled.split(separator: "\n").count, "every journal line is JSON")
+        XCTAssertEqual(records.first?["symbols"] as? [String], ["SYNUSDT"])
+        XCTAssertTrue(records.contains { $0["sent"] as? String == "openOrders.cancelAll" })
+        let cancelled = records.first { ($0["body"] as? [[String: Any]])?.count == 3 }
+        XCTAssertEqual(
+            Set(((cancelled?["body"] as? [[String: Any]]) ?? []).compactMap { $0["clientOrderId"] as? String }),
+            ["tp-seed-0", "tp-seed-1", "tp-seed-2"], journaled)
+        XCTAssertEqual(records.last?["flat"] as? String, "SYNUSDT")
+
+        // No key material anywhere: the private key's base64, the API key.
+        let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
+        for (name, text) in [
+            ("risk's stderr", output.risk), ("the venue journal", journaled),
+            ("/proc/pid/environ", String(decoding: environ, as: UTF8.self)),
+            ("/proc/pid/cmdline", String(decoding: cmdline, as: UTF8.self))
+        ] {
+            XCTAssertFalse(text.contains(privateKeyBody), "the private key in \(name)")
+            XCTAssertFalse(text.contains(Self.apiKey), "the API key in \(name)")
+        }
+        XCTAssertFalse(environ.isEmpty, "risk's environment could not be read")
+    }
+
+    /// A key file others may read, or no key at all: one line, exit 100, nothing sent.
+    func testBadKeysStopRiskBeforeAnythingIsSent() throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIServer(certificate: certificate, publicKey: key.publicKey)
+        let journal = directory.appendingPathComponent("risk-venue.jsonl").path
+        let arguments = [
+            "--session", "badkeys\(getpid())", "--venue", "binance-spot", "--venue-journal", journal, "--ca-file",
+            certificate.cert
+        ]
+        chmod(key.privateKey, 0o644)
+        let cases: [(String, [String: String], String)] = [
+            (
+                "a 0644 key file",
+                ["TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey],
+                "risk: TICKPIPE_BINANCE_KEY_FILE \(key.privateKey): mode 644 owned by uid \(getuid()): the key file "
+                    + "must be readable by its owner alone (chmod 600)"
+            ),
+            (
+                "no key", ["TICKPIPE_BINANCE_WS_API_URL": server.url],
+                "risk: live trading needs TICKPIPE_BINANCE_API_KEY (the API key) and TICKPIPE_BINANCE_KEY_FILE"
+            )
+        ]
+        for (label, environment, expected) in cases {
+            let risk = try ChildProcess(
+                "risk", arguments,
+                environment: environment.merging(["TICKPIPE_BINANCE_WS_API_URL": server.url]) { $1 })
+            let result = risk.finish(timeout: 30)
+            XCTAssertEqual(result.status, 100, "\(label): \(result.err)")
+            XCTAssertTrue(result.err.hasPrefix(expected), "\(label): \(result.err)")
+            XCTAssertEqual(result.err.split(separator: "\n").count, 1, "\(label): one line: \(result.err)")
+            XCTAssertFalse(result.err.contains(Self.apiKey))
+        }
+        XCTAssertNil(server.await(1) { $0["request"] != nil }, "a request reached the venue: \(server.seen)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: journal))
+    }
+}
