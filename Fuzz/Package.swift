@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "IPC", package: root.lastPathComponent),
                 .product(name: "Network", package: root.lastPathComponent),
+                .product(name: "BinanceAPI", package: root.lastPathComponent),
                 .product(name: "FeedCore", package: root.lastPathComponent),
                 .product(name: "BookCore", package: root.lastPathComponent),
                 .product(name: "ExecCore", package: root.lastPathComponent),

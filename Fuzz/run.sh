@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 shared=${SHARED_DATA:-$root/../shared}
 work=$root/.build-fuzz
-targets=(recording exchange-info frames journal websocket http)
+targets=(recording exchange-info frames journal websocket http api-message)
 target=${1:-}
 seconds=${2:-60}
 if [ -z "$target" ]; then
@@ -130,6 +130,15 @@ PY
       printf '\x0fHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"symbols":[]}' > length
       printf '\x04HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7;x=y\r\n{"a":1,\r\n6\r\n"b":2}\r\n0\r\n\r\n' > chunked
       printf '\xffHTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\n\r\n{"code":-1003}' > close
+      ;;
+    api-message)
+      # The WebSocket API's answers and events as BINANCE.md G quotes them.
+      printf '%s' '{"id":3,"status":200,"result":{"serverTime":1},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000,"count":3},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":50,"count":12}]}' > time
+      printf '%s' '{"id":9,"status":418,"error":{"code":-1003,"msg":"Way too much request weight used; IP banned until 1659146400000.","data":{"serverTime":1659142907531,"retryAfter":1659146400000}}}' > banned
+      printf '%s' '{"id":5,"status":409,"error":{"code":-2021,"msg":"Order cancel-replace partially failed.","data":{"cancelResult":"SUCCESS","newOrderResult":"FAILURE","cancelResponse":{"symbol":"BTCUSDT","orderId":1},"newOrderResponse":{"code":-2010,"msg":"Order would immediately match and take."}}}}' > replace
+      printf '%s' '{"id": null, "status": 401, "error": {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}}' > revoked
+      printf '%s' '{"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"ETHBTC","c":"mUvoqJxFIILMdfAW5iGSOW","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000","p":"0.10264410","x":"TRADE","X":"PARTIALLY_FILLED","i":4293153,"l":"0.5","L":"0.1","n":"0.001","N":"BNB","t":7,"w":true,"m":true}}' > execution
+      printf '%s' '{"event":{"e":"serverShutdown","E":1770123456789}}' > shutdown
       ;;
   esac
   cd "$root"

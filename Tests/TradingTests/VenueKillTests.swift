@@ -30,15 +30,16 @@ final class VenueKillTests: XCTestCase {
         /// Every line read so far.
         private(set) var seen: [[String: Any]] = []
 
-        init(certificate: (cert: String, key: String), publicKey: String, extra: [String] = []) throws {
+        /// `keys`: the stand-in's `--ed25519-public-key FILE` or `--hmac-secret SECRET`, and more.
+        init(certificate: (cert: String, key: String), keys: [String]) throws {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("LivePeer/binance_api_server.py").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments =
                 [
                     "python3", script, "--cert", certificate.cert, "--key", certificate.key, "--api-key",
-                    VenueKillTests.apiKey, "--ed25519-public-key", publicKey
-                ] + extra
+                    VenueKillTests.apiKey
+                ] + keys
             let output = Pipe()
             process.standardOutput = output
             process.standardInput = control
@@ -77,21 +78,39 @@ final class VenueKillTests: XCTestCase {
     }
 
     func testExecKilledLeavesNoOpenOrderAtTheVenueWithinASecond() throws {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIServer(certificate: certificate, publicKey: key.publicKey)
+        try killExec(keyFile: key.privateKey, standIn: ["--ed25519-public-key", key.publicKey])
+    }
+
+    /// The same with an HMAC secret (every request signed) and the venue's clock 30 s ahead of
+    /// ours (outside the 5 s recvWindow unless timestamps follow the venue's clock).
+    func testTheKillWorksWithAnHMACKeyAndASkewedVenueClock() throws {
+        let secret = "hmacSecretForTheStandIn0123456789abcdefghijklmnopqrstuvwxyzABCD"
+        let keyFile = directory.appendingPathComponent("hmac.key").path
+        try (secret + "\n").write(toFile: keyFile, atomically: false, encoding: .utf8)
+        chmod(keyFile, 0o600)
+        try killExec(keyFile: keyFile, standIn: ["--hmac-secret", secret, "--clock-skew-ms", "30000"], secret: secret)
+    }
+
+    /// Three orders resting at the stand-in, exec SIGKILLed: none left within a second, by risk.
+    func killExec(keyFile: String, standIn: [String], secret: String? = nil) throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let server = try APIServer(certificate: certificate, keys: standIn)
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
         let session = try RiskTests.Session(
             "venuekill",
             risk: ["--venue", "binance-spot", "--venue-journal", journal, "--ca-file", certificate.cert],
             riskEnvironment: [
-                "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": keyFile,
                 "TICKPIPE_BINANCE_WS_API_URL": server.url
             ])
         let ready = Date().addingTimeInterval(15)
         while Date() < ready, !session.risk.errorsSoFar.contains("session ready") { usleep(20_000) }
         XCTAssertTrue(session.risk.errorsSoFar.contains("risk: 127.0.0.1:"), session.risk.errorsSoFar)
-        XCTAssertNotNil(server.await(5) { $0["request"] as? String == "session.logon" && $0["status"] as? Int == 200 })
+        if secret == nil {
+            XCTAssertNotNil(
+                server.await(5) { $0["request"] as? String == "session.logon" && $0["status"] as? Int == 200 })
+        }
         // What exec would have placed: three orders resting on the session's instrument.
         for (index, side) in ["BUY", "SELL", "BUY"].enumerated() {
             try server.send([
@@ -117,6 +136,7 @@ final class VenueKillTests: XCTestCase {
         XCTAssertLessThan(flatAt - killedAt, 1.0, "from exec's death to no open order at the venue")
         XCTAssertTrue(output.risk.contains("risk: HALT: watchdog: exec pid \(session.exec.pid) died"), output.risk)
         XCTAssertTrue(output.risk.contains("risk: kill: the venue shows no open order on SYNUSDT"), output.risk)
+        XCTAssertFalse(server.seen.contains { ($0["code"] as? Int ?? 0) != 0 }, "a request refused: \(server.seen)")
 
         let journaled = try String(contentsOfFile: journal, encoding: .utf8)
         let records = journaled.split(separator: "\n").compactMap {
@@ -132,7 +152,9 @@ final class VenueKillTests: XCTestCase {
         XCTAssertEqual(records.last?["flat"] as? String, "SYNUSDT")
 
         // No key material anywhere: the private key's base64, the API key.
-        let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
+        let privateKeyBody =
+            try secret.map { Substring($0) }
+            ?? String(contentsOfFile: keyFile, encoding: .utf8).split(separator: "\n")[1]
         for (name, text) in [
             ("risk's stderr", output.risk), ("the venue journal", journaled),
             ("/proc/pid/environ", String(decoding: environ, as: UTF8.self)),
@@ -148,7 +170,7 @@ final class VenueKillTests: XCTestCase {
     func testBadKeysStopRiskBeforeAnythingIsSent() throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIServer(certificate: certificate, publicKey: key.publicKey)
+        let server = try APIServer(certificate: certificate, keys: ["--ed25519-public-key", key.publicKey])
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
         let arguments = [
             "--session", "badkeys\(getpid())", "--venue", "binance-spot", "--venue-journal", journal, "--ca-file",

@@ -12,6 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case journal
     case websocket
     case http
+    case apiMessage = "api-message"
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -21,6 +22,7 @@ enum FuzzTarget: String, CaseIterable {
         case .journal: JournalTarget.run(input)
         case .websocket: WebSocketTarget.run(input)
         case .http: HTTPTarget.run(input)
+        case .apiMessage: APIMessageTarget.run(input)
         }
     }
 }
