@@ -54,7 +54,8 @@ let package = Package(
         // The spot WebSocket API (keys, signing, requests, answers, sessions): exec's live venue
         // and risk's own kill session.
         .target(
-            name: "BinanceAPI", dependencies: ["IPC", "Network", "COpenSSL", "CPlatform"], path: "Sources/exec/Binance"),
+            name: "BinanceAPI", dependencies: ["IPC", "Network", "COpenSSL", "CPlatform"],
+            path: "Sources/exec/Binance"),
         .target(name: "ExecCore", dependencies: ["IPC", "CPlatform"], path: "Sources/exec/Core"),
         .executableTarget(name: "exec", dependencies: ["ExecCore", "IPC"], path: "Sources/exec/Tool"),
         .target(name: "RiskCore", dependencies: ["IPC", "Network", "BinanceAPI"], path: "Sources/risk/Core"),

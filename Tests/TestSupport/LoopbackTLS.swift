@@ -47,7 +47,8 @@ public enum LoopbackTLS {
     public static func requirePython(_ modules: [String]) throws {
         guard try run("python3", ["-c", "import " + modules.joined(separator: ", ")]) == 0 else {
             throw XCTSkip(
-                "Python's \(modules.joined(separator: " and ")) packages are needed (pip install; .ci/run installs them)"
+                "Python's \(modules.joined(separator: " and ")) packages are needed "
+                    + "(pip install; .ci/run installs them)"
             )
         }
     }

@@ -195,7 +195,8 @@ final class BinanceSigningTests: XCTestCase {
                 "status 418, code -1003: Way too much"))
 
         let (revoked, _) = try read(
-            #"{"id": null, "status": 401, "error": {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}}"#
+            #"{"id": null, "status": 401, "error": {"code": -2015, "msg": "Invalid API-key, IP, or permissions "#
+                + #"for action."}}"#
         )
         XCTAssertNil(revoked.id)
         XCTAssertEqual(revoked.errorCode, -2015)

@@ -48,6 +48,7 @@ public final class WebSocketAPISession {
     private var nextAttemptNs: Int64 = 0
     private var backoffNs: Int64 = 500_000_000
     private var lastMessageNs: Int64 = 0
+    private var pongsSeen: UInt64 = 0
     /// The API key's bytes, for requests signed one by one.
     private let apiKeyBytes: UnsafeMutableRawBufferPointer
     public private(set) var connections: UInt64 = 0
@@ -107,6 +108,7 @@ public final class WebSocketAPISession {
             }
             connections &+= 1
             lastMessageNs = nowNs
+            pongsSeen = 0
             state = .synchronising
             askTime(nowNs: nowNs)
         }
@@ -120,6 +122,11 @@ public final class WebSocketAPISession {
             }
             switch event {
             case .nothingYet:
+                // The server's pings (every 20 s) keep a quiet session alive too.
+                if client.pongsSent != pongsSeen {
+                    pongsSeen = client.pongsSent
+                    lastMessageNs = nowNs
+                }
                 if nowNs - lastMessageNs > WebSocketAPISession.silenceLimitNs {
                     lose("no message for \(WebSocketAPISession.silenceLimitNs / 1_000_000_000) s", nowNs: nowNs)
                 }
@@ -133,13 +140,19 @@ public final class WebSocketAPISession {
                 let message: APIMessage
                 do { message = try APIMessage(bytes) } catch {
                     report(
-                        "\(name): \(url.host): a message the API would not send, byte \(error.offset + 1): \(error.message); skipped"
-                    )
+                        "\(name): \(url.host): a message the API would not send, byte \(error.offset + 1): "
+                            + "\(error.message); skipped")
                     continue
                 }
                 if let id = message.id, id == timeRequestId || id == logonRequestId {
                     guard answerOwn(message, bytes, nowNs: nowNs) else { return handled }
                     continue
+                }
+                // An error for no request: the key revoked mid-session (401, -2015) or the like.
+                // The session is no longer what it was: open it again, and log on again.
+                if message.id == nil, !message.isEvent {
+                    lose("the venue says \(Self.describe(message, bytes))", nowNs: nowNs)
+                    return handled
                 }
                 if message.isEvent, let type = message.eventType,
                     JSONScanner(bytes).equals(type, "serverShutdown")
