@@ -27,6 +27,10 @@ public final class RiskAgent: Agent {
     @exclusivity(unchecked) private var sessionFailure: String?
     /// Risk's own venue session (`--venue`): on a halt it cancels every open order itself.
     private let venueKill: VenueKill?
+    /// `--alert-webhook`: halts, flattens, the venue session, POSTed as they happen.
+    private let webhook: AlertWebhook?
+    /// The halt in force was alerted.
+    @exclusivity(unchecked) private var haltAlerted = false
 
     /// Runs the stage `options` describe and exits with its stop. The runner is specialised
     /// here, in the core, so that the duty cycle's calls into the agent are direct.
@@ -38,6 +42,17 @@ public final class RiskAgent: Agent {
     convenience init(_ options: RiskOptions) throws(AgentStop) {
         SignalCounters.install([SIGUSR1])
         let kill = try RiskAgent.openVenueKill(options)
+        var webhook: AlertWebhook?
+        if let text = options.alertWebhook {
+            do {
+                let url = try NetworkURL(text)
+                webhook = AlertWebhook(
+                    url: url, tls: url.secure ? try TLSContext(caFile: options.caFile) : nil,
+                    session: options.session.description)
+            } catch {
+                throw AgentStop(code: error.exitCode, message: "risk: --alert-webhook: \(error)")
+            }
+        }
         do {
             let membership = try SessionMembership(options.session, role: .risk, detail: "limits, watchdog")
             func lossy(_ endpoint: Endpoint?) throws(SegmentError) -> FrameSource? {
@@ -47,7 +62,7 @@ public final class RiskAgent: Agent {
             }
             self.init(
                 options: options, membership: membership, exec: try lossy(options.execOutput),
-                market: try lossy(options.market), kill: kill)
+                market: try lossy(options.market), kill: kill, webhook: webhook)
         } catch {
             throw .system("risk: \(error)")
         }
@@ -82,10 +97,12 @@ public final class RiskAgent: Agent {
 
     init(
         options: RiskOptions, membership: SessionMembership, exec: FrameSource?, market: FrameSource?,
-        kill: VenueKill? = nil
+        kill: VenueKill? = nil, webhook: AlertWebhook? = nil
     ) {
         self.options = options
         venueKill = kill
+        self.webhook = webhook
+        if let webhook { kill?.alert = { webhook.send($0, $1) } }
         self.session = membership
         self.exec = exec
         self.market = market
@@ -132,6 +149,7 @@ public final class RiskAgent: Agent {
             block.halt(reason: "flatten requested (SIGUSR1 to risk pid \(getpid()))")
             requestFlatten(block, now: now)
             StandardError.line("risk: flatten requested: trading halted, exec closes every order and position")
+            webhook?.send("flatten", "kill -USR1 to risk pid \(getpid()): trading halted, exec flattens")
         }
         if let deadline = flattenDeadline {
             if block.flattensDone >= flattenRequested {
@@ -151,6 +169,13 @@ public final class RiskAgent: Agent {
         if now >= nextCheck {
             nextCheck = now + RiskAgent.checkIntervalNs
             check(block, now: now)
+        }
+        if let webhook {
+            if block.isHalted != haltAlerted {
+                haltAlerted = block.isHalted
+                if haltAlerted { webhook.send("halt", block.haltReason ?? "halted") }
+            }
+            webhook.poll(nowNs: now)
         }
         if let kill = venueKill {
             if !kill.triggered, block.isHalted {
@@ -177,6 +202,14 @@ public final class RiskAgent: Agent {
         }
         for line in monitor.report { StandardError.line(line) }
         venueKill?.session.close()
+        // Alerts still waiting get two seconds to leave.
+        if let webhook {
+            let deadline = SystemClock.monotonicNanoseconds() + 2_000_000_000
+            while webhook.pending > 0, SystemClock.monotonicNanoseconds() < deadline {
+                webhook.poll(nowNs: SystemClock.monotonicNanoseconds())
+                usleep(5_000)
+            }
+        }
         return stop
     }
 

@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Network
 
 /// What `risk` watches and its limits, validated. Sizes in units of the base asset, money in the
 /// quote currency.
@@ -22,6 +23,8 @@ public struct RiskOptions {
     var demo = false
     var recvWindowMs = 5_000
     var caFile: String?
+    /// Where alerts are POSTed (https, or http to this machine).
+    var alertWebhook: String?
 
     public enum VenueChoice: String {
         case binanceSpot = "binance-spot"
@@ -32,7 +35,7 @@ public struct RiskOptions {
                     [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                     [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE]]
+                     [--ca-file FILE]] [--alert-webhook URL]
                risk status SESSION
                risk flatten SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
@@ -53,6 +56,9 @@ public struct RiskOptions {
         --testnet, --demo, else TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms
         (5000) bounds a request's age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the
         system's CA store.
+        --alert-webhook URL: a halt, a flatten, risk's venue session lost and the kill's outcome are
+        POSTed there as JSON (https://, or http:// to 127.0.0.1 or localhost), retried, never in the
+        way of risk's loop.
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 
@@ -82,6 +88,16 @@ public struct RiskOptions {
         demo = flags.flag("--demo")
         recvWindowMs = try flags.integer("--recv-window-ms", in: 1...60_000) ?? recvWindowMs
         caFile = try flags.value("--ca-file") ?? getenv("TICKPIPE_CA_FILE").map { String(cString: $0) }
+        alertWebhook = try flags.value("--alert-webhook")
+        if let alertWebhook {
+            let url: NetworkURL
+            do { url = try NetworkURL(alertWebhook) } catch { throw InvalidArgument("--alert-webhook: \(error)") }
+            guard url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost"].contains(url.host))
+            else {
+                throw InvalidArgument(
+                    "--alert-webhook '\(alertWebhook)': expected https://, or http:// to 127.0.0.1 or localhost")
+            }
+        }
         guard venue == nil || venueJournal != nil else {
             throw InvalidArgument("--venue needs --venue-journal FILE: what risk sends the venue is journaled")
         }

@@ -41,6 +41,8 @@ final class VenueKill {
     private var work: [Work] = []
     /// When the kill began (monotonic), for the operator's line.
     private var startedNs: Int64 = 0
+    /// Told of what an operator must hear: the session lost, the kill's outcome (event, detail).
+    var alert: (String, String) -> Void = { _, _ in }
     private(set) var triggered = false
     private(set) var finished = false
 
@@ -81,6 +83,7 @@ final class VenueKill {
             answer(message, bytes, nowNs: nowNs)
         } connectionLost: { reason in
             for index in work.indices { work[index].requestId = 0 }
+            alert("venue-disconnect", "risk's session to \(session.url.host):\(session.url.port): \(reason)")
             if triggered && !finished {
                 record("\"connection_lost\":\(Self.quoted(reason))")
             }
@@ -143,7 +146,10 @@ final class VenueKill {
                 work[index].step = .cancel
             }
         }
-        if work.allSatisfy(\.flat) { finished = true }
+        if !finished && work.allSatisfy(\.flat) {
+            finished = true
+            alert("kill-done", "the venue shows no open order on \(work.map(\.symbol).joined(separator: ", "))")
+        }
         sendDue()
     }
 
