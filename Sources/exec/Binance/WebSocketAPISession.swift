@@ -54,6 +54,10 @@ public final class WebSocketAPISession {
     public private(set) var connections: UInt64 = 0
     /// Why the last connection ended (nil while the first is open).
     public private(set) var lastLoss: String?
+    /// What the venue counts against us, from every answer.
+    public private(set) var budget = RateBudget()
+    /// The last refusal said, so a paused session says so once.
+    private var refusalSaid = false
     /// A loss `poll` has yet to tell the caller of.
     private var unreportedLoss: String?
 
@@ -144,6 +148,7 @@ public final class WebSocketAPISession {
                             + "\(error.message); skipped")
                     continue
                 }
+                recordLimits(message, bytes)
                 if let id = message.id, id == timeRequestId || id == logonRequestId {
                     guard answerOwn(message, bytes, nowNs: nowNs) else { return handled }
                     continue
@@ -194,6 +199,18 @@ public final class WebSocketAPISession {
         }
         becomeReady()
         return true
+    }
+
+    private func recordLimits(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard message.rateLimits.count > 0 || message.status == 429 || message.status == 418 else { return }
+        budget.record(message, nowMs: serverTimeMs())
+        if message.status == 429 || message.status == 418 {
+            refusalSaid = false
+            report(
+                "\(name): \(url.host): \(Self.describe(message, bytes)); "
+                    + (message.status == 418 ? "banned: nothing is sent " : "pausing ")
+                    + "until \(max(budget.pausedUntilMs, budget.ordersPausedUntilMs)) (venue ms)")
+        }
     }
 
     private func becomeReady() {
@@ -280,12 +297,22 @@ public final class WebSocketAPISession {
         return nextRequestId
     }
 
-    /// Sends one request once the session is ready: `parameters` writes them in ASCII order of
+    /// Sends one request once the session is ready and the rate budget has room for its `kind`:
+    /// `parameters` writes them in ASCII order of
     /// their names, placing `apiKey()`, `recvWindow()` and `timestamp()` where they sort when
     /// `signed`. Returns the request's id, or nil if the session is not ready or the request could
     /// not be written or sent (the connection is then dropped and opened again).
-    public func send(method: StaticString, signed: Bool, _ parameters: (inout APIRequest) -> Void) -> UInt64? {
+    public func send(
+        method: StaticString, kind: RateBudget.RequestKind, signed: Bool, _ parameters: (inout APIRequest) -> Void
+    ) -> UInt64? {
         guard state == .ready, let client else { return nil }
+        guard budget.allows(kind, nowMs: serverTimeMs()) else {
+            if !refusalSaid {
+                refusalSaid = true
+                report("\(name): \(method) held back: the venue's rate limits (\(budget)) leave no room for it now")
+            }
+            return nil
+        }
         let id = takeId()
         var hmac: HMACSHA256?
         var keyed = false

@@ -98,7 +98,7 @@ final class VenueKill {
             let method: StaticString = work[index].step == .cancel ? "openOrders.cancelAll" : "openOrders.status"
             guard
                 let id = session.send(
-                    method: method, signed: true,
+                    method: method, kind: work[index].step == .cancel ? .cancel : .query, signed: true,
                     { request in
                         request.apiKey()
                         request.recvWindow()
