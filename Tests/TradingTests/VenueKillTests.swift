@@ -77,9 +77,10 @@ final class VenueKillTests: XCTestCase {
         }
     }
 
+    /// After a `serverShutdown` and the new session it makes.
     func testExecKilledLeavesNoOpenOrderAtTheVenueWithinASecond() throws {
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        try killExec(keyFile: key.privateKey, standIn: ["--ed25519-public-key", key.publicKey])
+        try killExec(keyFile: key.privateKey, standIn: ["--ed25519-public-key", key.publicKey], reconnect: true)
     }
 
     /// The same with an HMAC secret (every request signed) and the venue's clock 30 s ahead of
@@ -93,7 +94,7 @@ final class VenueKillTests: XCTestCase {
     }
 
     /// Three orders resting at the stand-in, exec SIGKILLed: none left within a second, by risk.
-    func killExec(keyFile: String, standIn: [String], secret: String? = nil) throws {
+    func killExec(keyFile: String, standIn: [String], secret: String? = nil, reconnect: Bool = false) throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let server = try APIServer(certificate: certificate, keys: standIn)
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
@@ -107,6 +108,19 @@ final class VenueKillTests: XCTestCase {
         let ready = Date().addingTimeInterval(15)
         while Date() < ready, !session.risk.errorsSoFar.contains("session ready") { usleep(20_000) }
         XCTAssertTrue(session.risk.errorsSoFar.contains("risk: 127.0.0.1:"), session.risk.errorsSoFar)
+        if reconnect {
+            // The venue's serverShutdown: risk opens a new session (addresses kept) and logs on again.
+            try server.send(["shutdown": true])
+            let again = Date().addingTimeInterval(15)
+            while Date() < again, session.risk.errorsSoFar.components(separatedBy: "session ready").count < 3 {
+                usleep(20_000)
+            }
+            XCTAssertTrue(
+                session.risk.errorsSoFar.contains("connection lost: the server is shutting down (serverShutdown)"),
+                session.risk.errorsSoFar)
+            XCTAssertEqual(
+                session.risk.errorsSoFar.components(separatedBy: "session ready").count, 3, session.risk.errorsSoFar)
+        }
         if secret == nil {
             XCTAssertNotNil(
                 server.await(5) { $0["request"] as? String == "session.logon" && $0["status"] as? Int == 200 })

@@ -36,6 +36,8 @@ public final class WebSocketAPISession {
     private let name: String
     private let report: (String) -> Void
     private var client: WebSocketClient?
+    /// The host's addresses, kept between connections.
+    private var addresses: [[UInt8]]?
     public private(set) var state = State.waiting
     private var request = APIRequest()
     private var nextRequestId: UInt64 = 1
@@ -107,6 +109,7 @@ public final class WebSocketAPISession {
             do {
                 guard try client.continueOpening() else { return 0 }
             } catch {
+                addresses = nil
                 lose("\(error)", nowNs: nowNs)
                 return 0
             }
@@ -241,8 +244,12 @@ public final class WebSocketAPISession {
     private func connect(nowNs: Int64) {
         state = .connecting
         do {
-            client = try WebSocketClient(startingTo: url, tls: tls)
+            // The host is resolved on the first connection and after one that failed to open:
+            // a reconnection from the duty cycle does not wait on the resolver.
+            if addresses == nil { addresses = try SecureSocket.resolve(url) }
+            client = try WebSocketClient(startingTo: url, tls: tls, addresses: addresses)
         } catch {
+            addresses = nil
             client = nil
             state = .waiting
             report("\(name): \(error); retrying in \(backoffNs / 1_000_000) ms")

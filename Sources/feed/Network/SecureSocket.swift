@@ -57,12 +57,13 @@ public final class SecureSocket {
     /// The event the next step of opening waits for (`POLLIN` or `POLLOUT`).
     public private(set) var awaitedEvent = Int32(POLLOUT)
 
-    /// Starts connecting (`getaddrinfo`, then a non-blocking `connect` to the first address);
-    /// `tls` is required for a secure URL. `continueConnecting` does the rest.
-    public init(startingTo url: NetworkURL, tls: TLSContext?) throws(NetworkError) {
+    /// Starts connecting (a non-blocking `connect` to the first of `addresses`, or of what
+    /// `getaddrinfo` gives, which may wait on the resolver); `tls` is required for a secure URL.
+    /// `continueConnecting` does the rest.
+    public init(startingTo url: NetworkURL, tls: TLSContext?, addresses: [[UInt8]]? = nil) throws(NetworkError) {
         self.url = url
         self.tls = tls
-        addresses = try SecureSocket.resolve(url)
+        if let addresses { self.addresses = addresses } else { self.addresses = try SecureSocket.resolve(url) }
         socket = FileDescriptor(rawValue: -1, subject: "\(url.host):\(url.port)")
         try startConnect()
     }
@@ -91,8 +92,9 @@ public final class SecureSocket {
         if socket.rawValue >= 0 { try? socket.close() }
     }
 
-    /// Every address of the URL's host, as `sockaddr` bytes.
-    private static func resolve(_ url: NetworkURL) throws(NetworkError) -> [[UInt8]] {
+    /// Every address of the URL's host, as `sockaddr` bytes: resolved once, for a connection that
+    /// is opened again from a duty cycle (`getaddrinfo` waits on the resolver).
+    public static func resolve(_ url: NetworkURL) throws(NetworkError) -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

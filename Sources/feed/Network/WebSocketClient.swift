@@ -41,8 +41,8 @@ public final class WebSocketClient {
     /// Pings answered, for the operator and the tests.
     @exclusivity(unchecked) public private(set) var pongsSent: UInt64 = 0
 
-    /// Starts connecting; `continueOpening` does the rest.
-    public init(startingTo url: NetworkURL, tls: TLSContext?) throws(NetworkError) {
+    /// Starts connecting (to `addresses` if given, resolved before); `continueOpening` does the rest.
+    public init(startingTo url: NetworkURL, tls: TLSContext?, addresses: [[UInt8]]? = nil) throws(NetworkError) {
         self.url = url
         var random = SystemRandomNumberGenerator()
         maskState = random.next()
@@ -50,7 +50,7 @@ public final class WebSocketClient {
         for index in nonce.indices { nonce[index] = UInt8.random(in: 0...255, using: &random) }
         key = Base64.encode(nonce)
         queue = .allocate(capacity: WebSocketClient.sendQueueBytes)
-        socket = try SecureSocket(startingTo: url, tls: tls)
+        socket = try SecureSocket(startingTo: url, tls: tls, addresses: addresses)
     }
 
     /// Connects and upgrades, waiting at most `timeoutMs` in all: the handshake must answer 101
