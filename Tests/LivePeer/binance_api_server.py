@@ -9,6 +9,7 @@ the same protocol over TLS, checked as the venue checks it.
   the connection; after it, signed requests need no `apiKey`/`signature`.
 - `timestamp` against `recvWindow` (default 5000 ms, max 60000) and the server's clock, which
   `--clock-skew-ms` moves: -1021 outside it. A wrong key: -2015; a wrong signature: -1022.
+- `--rate-limit-first METHOD`: the first such request is answered 429 with `retryAfter`.
 - Every answer carries `rateLimits` (REQUEST_WEIGHT 6000/min, ORDERS 50/10 s and 160000/day,
   counted per connection here).
 - Orders rest in an account book (no matching in this version): `order.place` (LIMIT_MAKER,
@@ -47,6 +48,8 @@ def main():
     parser.add_argument("--hmac-secret")
     parser.add_argument("--ed25519-public-key")
     parser.add_argument("--clock-skew-ms", type=int, default=0)
+    parser.add_argument("--rate-limit-first", metavar="METHOD",
+                        help="answer the first METHOD request 429 (-1003, retryAfter 500 ms on), not executed")
     args = parser.parse_args()
 
     public_key = None
@@ -72,9 +75,9 @@ def main():
                 {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 160000, "count": 0}]
 
     class Refusal(Exception):
-        def __init__(self, status, code, msg):
+        def __init__(self, status, code, msg, data=None):
             super().__init__(msg)
-            self.status, self.code, self.msg = status, code, msg
+            self.status, self.code, self.msg, self.data = status, code, msg, data
 
     def payload(params):
         return "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "signature")
@@ -128,6 +131,8 @@ def main():
 
     last_count = {"n": None}
 
+    refused_once = set()
+
     def count_changed():
         if last_count["n"] != len(orders):
             last_count["n"] = len(orders)
@@ -171,6 +176,11 @@ def main():
             subscribers.add(connection)
             return {"subscriptionId": 0}, 2
         authenticate(session, params)
+        if method == args.rate_limit_first and method not in refused_once:
+            refused_once.add(method)
+            raise Refusal(429, -1003, "Too much request weight used; current limit is 6000 request weight per "
+                          "1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+                          {"retryAfter": server_ms() + 500})
         symbol = params.get("symbol")
         if method == "order.place":
             if params.get("type") not in ("LIMIT", "LIMIT_MAKER"):
@@ -218,8 +228,11 @@ def main():
                     answer = {"id": request_id, "status": 200, "result": result, "rateLimits": rate_limits(weight)}
                     say(request=request["method"], status=200, code=0)
                 except Refusal as refusal:
-                    answer = {"id": request_id, "status": refusal.status,
-                              "error": {"code": refusal.code, "msg": refusal.msg}, "rateLimits": rate_limits(1)}
+                    error = {"code": refusal.code, "msg": refusal.msg}
+                    if refusal.data:
+                        error["data"] = refusal.data
+                    answer = {"id": request_id, "status": refusal.status, "error": error,
+                              "rateLimits": rate_limits(1)}
                     say(request=request["method"], status=refusal.status, code=refusal.code)
                 await connection.send(json.dumps(answer))
         except websockets.ConnectionClosed:

@@ -93,8 +93,21 @@ final class VenueKillTests: XCTestCase {
         try killExec(keyFile: keyFile, standIn: ["--hmac-secret", secret, "--clock-skew-ms", "30000"], secret: secret)
     }
 
+    /// The venue answers the first cancel 429 (retry after 500 ms): risk holds back until then,
+    /// then finds the orders still open and cancels them.
+    func testTheKillWaitsOutA429AndStillCancels() throws {
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        try killExec(
+            keyFile: key.privateKey,
+            standIn: ["--ed25519-public-key", key.publicKey, "--rate-limit-first", "openOrders.cancelAll"],
+            within: 2.0, refusals: 1)
+    }
+
     /// Three orders resting at the stand-in, exec SIGKILLed: none left within a second, by risk.
-    func killExec(keyFile: String, standIn: [String], secret: String? = nil, reconnect: Bool = false) throws {
+    func killExec(
+        keyFile: String, standIn: [String], secret: String? = nil, reconnect: Bool = false, within: Double = 1.0,
+        refusals: Int = 0
+    ) throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let server = try APIServer(certificate: certificate, keys: standIn)
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
@@ -147,10 +160,15 @@ final class VenueKillTests: XCTestCase {
         while Date() < deadline, !session.risk.errorsSoFar.contains("risk: kill: the venue shows") { usleep(20_000) }
         let output = session.stop()
         let flatAt = try XCTUnwrap(flat?["t"] as? Double, "the venue still shows open orders: \(output.risk)")
-        XCTAssertLessThan(flatAt - killedAt, 1.0, "from exec's death to no open order at the venue")
+        XCTAssertLessThan(flatAt - killedAt, within, "from exec's death to no open order at the venue")
         XCTAssertTrue(output.risk.contains("risk: HALT: watchdog: exec pid \(session.exec.pid) died"), output.risk)
         XCTAssertTrue(output.risk.contains("risk: kill: the venue shows no open order on SYNUSDT"), output.risk)
-        XCTAssertFalse(server.seen.contains { ($0["code"] as? Int ?? 0) != 0 }, "a request refused: \(server.seen)")
+        XCTAssertEqual(
+            server.seen.filter { ($0["code"] as? Int ?? 0) != 0 }.count, refusals, "requests refused: \(server.seen)")
+        if refusals > 0 {
+            XCTAssertTrue(output.risk.contains("status 429, code -1003: Too much request weight used"), output.risk)
+            XCTAssertTrue(output.risk.contains("held back: the venue's rate limits"), output.risk)
+        }
 
         let journaled = try String(contentsOfFile: journal, encoding: .utf8)
         let records = journaled.split(separator: "\n").compactMap {
