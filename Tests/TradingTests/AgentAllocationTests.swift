@@ -1,9 +1,6 @@
-import BinanceAPI
 import CMallocCounter
-import Foundation
 import Glibc
 import IPC
-import Network
 import TestSupport
 import XCTest
 
@@ -63,36 +60,6 @@ final class AgentAllocationTests: XCTestCase {
     }
 
     func testTheRunnersCycleWithTheRiskAgentAllocatesNothing() throws {
-        try countRiskCycles(venueKill: nil)
-    }
-
-    /// The same with risk's venue session open on the WebSocket API stand-in, polled every cycle.
-    func testRisksVenueSessionAllocatesNothingWhileIdle() throws {
-        try LoopbackTLS.requirePython(["websockets", "cryptography"])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-alloc-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try VenueKillTests.APIServer(
-            certificate: certificate, keys: ["--ed25519-public-key", key.publicKey])
-        setenv(APICredentials.keyVariable, VenueKillTests.apiKey, 1)
-        setenv(APICredentials.fileVariable, key.privateKey, 1)
-        defer { unsetenv(APICredentials.fileVariable) }
-        let session = WebSocketAPISession(
-            url: try NetworkURL(server.url), tls: try TLSContext(caFile: certificate.cert),
-            credentials: try APICredentials.fromEnvironment(), recvWindowMs: 5_000, name: "risk", report: { _ in })
-        let kill = try VenueKill(session: session, journalPath: directory.appendingPathComponent("venue.jsonl").path)
-        let deadline = SystemClock.monotonicNanoseconds() + 15_000_000_000
-        while !session.isReady, SystemClock.monotonicNanoseconds() < deadline {
-            kill.poll(nowNs: SystemClock.monotonicNanoseconds())
-            usleep(1_000)
-        }
-        XCTAssertTrue(session.isReady, "the session to the stand-in did not open")
-        try countRiskCycles(venueKill: kill)
-    }
-
-    func countRiskCycles(venueKill: VenueKill?) throws {
         let session = "agentalloc\(getpid())"
         let ring = try SegmentName("tickpipe.\(session).tops")
         let market = try RingProducer.create(ring, capacity: 4_096)
@@ -104,7 +71,7 @@ final class AgentAllocationTests: XCTestCase {
             priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
         try membership.controlBlock.addInstrument(instrument)
         let source = try FrameSource(.ring(ring), tool: "risk", idle: .yield, mode: .lossy)
-        let risk = RiskAgent(options: options, membership: membership, exec: nil, market: source, kill: venueKill)
+        let risk = RiskAgent(options: options, membership: membership, exec: nil, market: source)
         let top = BookTop(
             header: FrameHeader(type: .bookTop, flags: .endOfMessage, instrument: 1), bidPrice: 1_000, bidSize: 5,
             askPrice: 1_010, askSize: 5)

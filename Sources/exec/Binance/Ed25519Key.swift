@@ -41,9 +41,3 @@ public final class Ed25519Key {
 
     public func sign(_ message: String) -> String { sign(Array(message.utf8)) }
 }
-
-/// What is wrong with a key or its file, in words that never include the key.
-public struct KeyError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -77,8 +77,6 @@ public final class RiskAgent: Agent {
         do {
             credentials = try APICredentials.fromEnvironment()
             url = try BinanceEndpoint.url(testnet: options.testnet, demo: options.demo)
-        } catch let error as KeyError {
-            throw AgentStop(code: ExitCode.usage, message: "risk: \(error)")
         } catch {
             throw AgentStop(code: ExitCode.usage, message: "risk: \(error)")
         }

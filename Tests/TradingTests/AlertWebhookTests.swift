@@ -1,0 +1,49 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// `risk --alert-webhook`: a flatten and the halt it makes reach a loopback receiver as JSON,
+/// the first attempt refused (500) and sent again; risk's loop never waits on it.
+final class AlertWebhookTests: XCTestCase {
+    func testAFlattenIsPostedAndRetried() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LivePeer/webhook_server.py").path
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", script, "--fail-first", "1"]
+        let stdout = Pipe()
+        receiver.standardOutput = stdout
+        try receiver.run()
+        defer {
+            receiver.terminate()
+            receiver.waitUntilExit()
+        }
+        let lines = LineReader(stdout.fileHandleForReading)
+        let ready = try XCTUnwrap(lines.line(timeout: 20), "the webhook receiver did not start")
+        let port = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"])
+        let session = try RiskTests.Session("webhook", risk: ["--alert-webhook", "http://127.0.0.1:\(port)/alerts"])
+        usleep(1_000_000)
+        kill(session.risk.pid, SIGUSR1)
+        var posts: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, posts.filter({ $0["status"] as? Int == 200 }).count < 2,
+            let line = lines.line(timeout: deadline.timeIntervalSinceNow)
+        {
+            if let post = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
+                posts.append(post)
+            }
+        }
+        let output = session.stop()
+        let delivered = posts.filter { $0["status"] as? Int == 200 }.compactMap { $0["body"] as? [String: Any] }
+        XCTAssertEqual(posts.first?["status"] as? Int, 500, "\(posts)")
+        XCTAssertEqual(delivered.map { $0["event"] as? String }, ["flatten", "halt"], "\(posts)\n\(output.risk)")
+        XCTAssertEqual(delivered.first?["session"] as? String, session.name)
+        XCTAssertEqual(
+            delivered.last?["detail"] as? String, "flatten requested (SIGUSR1 to risk pid \(session.risk.pid))")
+        XCTAssertTrue(
+            output.risk.contains(
+                "risk: alert webhook: http://127.0.0.1:\(port)/alerts answered 500; the "
+                    + "flatten alert again in 1000 ms"), output.risk)
+    }
+}
