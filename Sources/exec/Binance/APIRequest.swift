@@ -14,13 +14,9 @@ import Glibc
 /// request unsigned for a session logged on with an Ed25519 key.
 public struct APIRequest: ~Copyable {
     public static let capacity = 2_048
-    private let json: UnsafeMutablePointer<UInt8>
-    private let payload: UnsafeMutablePointer<UInt8>
-    private var jsonCount = 0
-    private var payloadCount = 0
+    private var json = Buffer()
+    private var payload = Buffer()
     private var parameters = 0
-    /// Set when a value would not fit: `finish` then refuses the request.
-    private var overflowed = false
     /// What a signed request carries besides its own parameters (`apiKey` only when the session
     /// is not logged on), set by `begin`.
     private var authentication = Authentication(apiKey: nil, timestampMs: 0, recvWindowMs: 0)
@@ -38,14 +34,11 @@ public struct APIRequest: ~Copyable {
         }
     }
 
-    public init() {
-        json = .allocate(capacity: APIRequest.capacity)
-        payload = .allocate(capacity: APIRequest.capacity)
-    }
+    public init() {}
 
     deinit {
-        json.deallocate()
-        payload.deallocate()
+        json.bytes.deallocate()
+        payload.bytes.deallocate()
     }
 
     /// Starts a request: its id (echoed in the answer), method, and what signs it.
@@ -54,15 +47,14 @@ public struct APIRequest: ~Copyable {
         authentication: Authentication = Authentication(apiKey: nil, timestampMs: 0, recvWindowMs: 0)
     ) {
         self.authentication = authentication
-        jsonCount = 0
-        payloadCount = 0
+        json.reset()
+        payload.reset()
         parameters = 0
-        overflowed = false
-        appendJSON("{\"id\":")
-        appendJSONInteger(Int64(bitPattern: id))
-        appendJSON(",\"method\":\"")
-        appendJSON(method)
-        appendJSON("\",\"params\":{")
+        json.append("{\"id\":")
+        json.appendDigits(UInt128(id), decimals: 0)
+        json.append(",\"method\":\"")
+        json.append(method)
+        json.append("\",\"params\":{")
     }
 
     /// `apiKey`, if the request is signed by itself (in its place in the order: first, as a rule).
@@ -80,9 +72,10 @@ public struct APIRequest: ~Copyable {
     /// escape (symbols, ids, decimals, enum names, keys: checked by their makers).
     public mutating func string(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
         open(name)
-        appendJSON("\"")
-        appendBoth(value)
-        appendJSON("\"")
+        json.append("\"")
+        json.append(value)
+        payload.append(value)
+        json.append("\"")
     }
 
     public mutating func string(_ name: StaticString, _ value: StaticString) {
@@ -98,139 +91,121 @@ public struct APIRequest: ~Copyable {
     /// An integer parameter (timestamp, recvWindow, orderId): bare in both.
     public mutating func integer(_ name: StaticString, _ value: Int64) {
         open(name)
-        let start = jsonCount
-        appendJSONInteger(value)
-        appendPayload(UnsafeRawBufferPointer(start: json + start, count: jsonCount - start))
+        let start = json.count
+        if value < 0 { json.append(0x2D) }
+        json.appendDigits(UInt128(value.magnitude), decimals: 0)
+        payload.append(json.written(from: start))
     }
 
     /// A decimal parameter, `count × mantissa × 10^-decimals` written exactly with `decimals`
     /// places (a price in ticks, a quantity in lots): quoted in the JSON, as Binance's examples.
     public mutating func decimal(_ name: StaticString, count: Int64, mantissa: Int64, decimals: UInt8) {
         open(name)
-        appendJSON("\"")
-        let start = jsonCount
+        json.append("\"")
+        let start = json.count
         let (value, overflow) = Int128(count).multipliedReportingOverflow(by: Int128(mantissa))
         guard !overflow, value >= 0 else {
-            overflowed = true
+            json.overflowed = true
             return
         }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes of scratch
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var magnitude = UInt128(value)
-            var written = 0
-            repeat {
-                scratch[written] = UInt8(0x30 + magnitude % 10)
-                magnitude /= 10
-                written += 1
-            } while magnitude > 0 || written <= Int(decimals)
-            var index = written - 1
-            while index >= 0 {
-                if index == Int(decimals) - 1 { appendJSONByte(0x2E) }
-                appendJSONByte(scratch[index])
-                index -= 1
-            }
-        }
-        appendPayload(UnsafeRawBufferPointer(start: json + start, count: jsonCount - start))
-        appendJSON("\"")
+        json.appendDigits(UInt128(value), decimals: Int(decimals))
+        payload.append(json.written(from: start))
+        json.append("\"")
     }
 
     /// Closes the request; with `hmac`, the payload's signature is added as `signature` (the
     /// last parameter, outside the sorted payload). Nil if anything did not fit.
     public mutating func finish(hmac: HMACSHA256?) -> UnsafeRawBufferPointer? {
         if let hmac {
-            let signed = UnsafeRawBufferPointer(start: payload, count: payloadCount)
+            let signed = payload.written(from: 0)
             open("signature")
-            appendJSON("\"")
-            guard jsonCount + HMACSHA256.hexLength + 3 <= APIRequest.capacity else { return nil }
-            hmac.sign(signed, hex: json + jsonCount)
-            jsonCount += HMACSHA256.hexLength
-            appendJSON("\"")
+            json.append("\"")
+            guard json.count + HMACSHA256.hexLength + 3 <= APIRequest.capacity else { return nil }
+            hmac.sign(signed, hex: json.bytes + json.count)
+            json.count += HMACSHA256.hexLength
+            json.append("\"")
         }
-        appendJSON("}}")
-        guard !overflowed else { return nil }
-        return UnsafeRawBufferPointer(start: json, count: jsonCount)
+        json.append("}}")
+        guard !json.overflowed, !payload.overflowed else { return nil }
+        return json.written(from: 0)
     }
 
     /// The signing payload so far (tests; an Ed25519 logon signs it).
-    public var signingPayload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: payload, count: payloadCount) }
+    public var signingPayload: UnsafeRawBufferPointer { payload.written(from: 0) }
 
     private mutating func open(_ name: StaticString) {
         if parameters > 0 {
-            appendJSONByte(0x2C)
-            appendPayloadByte(0x26)
+            json.append(0x2C)
+            payload.append(0x26)
         }
         parameters += 1
-        appendJSON("\"")
-        appendJSON(name)
-        appendJSON("\":")
-        appendPayload(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        appendPayloadByte(0x3D)
+        json.append("\"")
+        json.append(name)
+        json.append("\":")
+        payload.append(name)
+        payload.append(0x3D)
     }
 
-    private mutating func appendJSON(_ text: StaticString) {
-        appendJSON(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
+    /// One of the request's two texts: a fixed buffer that stops taking bytes, and says so, when
+    /// more would not fit.
+    private struct Buffer {
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: APIRequest.capacity)
+        var count = 0
+        var overflowed = false
 
-    private mutating func appendJSON(_ bytes: UnsafeRawBufferPointer) {
-        guard jsonCount + bytes.count <= APIRequest.capacity else {
-            overflowed = true
-            return
+        /// What was written from `start` on.
+        func written(from start: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: bytes + start, count: count - start)
         }
-        if let base = bytes.baseAddress {
-            UnsafeMutableRawPointer(json + jsonCount).copyMemory(from: base, byteCount: bytes.count)
-        }
-        jsonCount += bytes.count
-    }
 
-    private mutating func appendJSONByte(_ byte: UInt8) {
-        guard jsonCount < APIRequest.capacity else {
-            overflowed = true
-            return
+        mutating func reset() {
+            count = 0
+            overflowed = false
         }
-        json[jsonCount] = byte
-        jsonCount += 1
-    }
 
-    private mutating func appendJSONInteger(_ value: Int64) {
-        if value < 0 { appendJSONByte(0x2D) }
-        var magnitude = value.magnitude
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { digits in
-            var count = 0
-            repeat {
-                digits[count] = UInt8(0x30 + magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            while count > 0 {
-                count -= 1
-                appendJSONByte(digits[count])
+        mutating func append(_ data: UnsafeRawBufferPointer) {
+            guard count + data.count <= APIRequest.capacity else {
+                overflowed = true
+                return
+            }
+            if let base = data.baseAddress {
+                UnsafeMutableRawPointer(bytes + count).copyMemory(from: base, byteCount: data.count)
+            }
+            count += data.count
+        }
+
+        mutating func append(_ text: StaticString) {
+            append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func append(_ byte: UInt8) {
+            guard count < APIRequest.capacity else {
+                overflowed = true
+                return
+            }
+            bytes[count] = byte
+            count += 1
+        }
+
+        /// `magnitude`'s digits with a point before the last `decimals` of them (at least one
+        /// digit before the point: 5 at 2 places is "0.05").
+        mutating func appendDigits(_ magnitude: UInt128, decimals: Int) {
+            var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: 39 digits
+            withUnsafeMutableBytes(of: &digits) { scratch in
+                var rest = magnitude
+                var written = 0
+                repeat {
+                    scratch[written] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                    written += 1
+                } while rest > 0 || written <= decimals
+                var index = written - 1
+                while index >= 0 {
+                    if index == decimals - 1 { append(0x2E) }
+                    append(scratch[index])
+                    index -= 1
+                }
             }
         }
-    }
-
-    private mutating func appendBoth(_ bytes: UnsafeRawBufferPointer) {
-        appendJSON(bytes)
-        appendPayload(bytes)
-    }
-
-    private mutating func appendPayload(_ bytes: UnsafeRawBufferPointer) {
-        guard payloadCount + bytes.count <= APIRequest.capacity else {
-            overflowed = true
-            return
-        }
-        if let base = bytes.baseAddress {
-            UnsafeMutableRawPointer(payload + payloadCount).copyMemory(from: base, byteCount: bytes.count)
-        }
-        payloadCount += bytes.count
-    }
-
-    private mutating func appendPayloadByte(_ byte: UInt8) {
-        guard payloadCount < APIRequest.capacity else {
-            overflowed = true
-            return
-        }
-        payload[payloadCount] = byte
-        payloadCount += 1
     }
 }
