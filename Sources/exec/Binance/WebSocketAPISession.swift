@@ -312,7 +312,7 @@ public final class WebSocketAPISession {
     public func send(
         method: StaticString, kind: RateBudget.RequestKind, signed: Bool, _ parameters: (inout APIRequest) -> Void
     ) -> UInt64? {
-        guard state == .ready, let client else { return nil }
+        guard state == .ready, client != nil else { return nil }
         guard budget.allows(kind, nowMs: serverTimeMs()) else {
             if !refusalSaid {
                 refusalSaid = true
@@ -333,18 +333,19 @@ public final class WebSocketAPISession {
             report("\(name): \(method) request longer than \(APIRequest.capacity) bytes; not sent")
             return nil
         }
-        do { try client.sendText(bytes) } catch {
-            lose("\(error)", nowNs: SystemClock.monotonicNanoseconds())
-            return nil
-        }
-        return id
+        return write(bytes) ? id : nil
     }
 
-    private func write(_ bytes: UnsafeRawBufferPointer?) {
-        guard let bytes, let client else { return }
+    /// A request into the socket's queue; false (the connection dropped, to be opened again) if
+    /// it could not be, or it did not fit.
+    @discardableResult
+    private func write(_ bytes: UnsafeRawBufferPointer?) -> Bool {
+        guard let bytes, let client else { return false }
         do { try client.sendText(bytes) } catch {
             lose("\(error)", nowNs: SystemClock.monotonicNanoseconds())
+            return false
         }
+        return true
     }
 
     /// Closes the connection (a goodbye frame), as a stage stops.

@@ -17,6 +17,8 @@ public final class HTTPExchange {
     private let request: [UInt8]
     private var sent = 0
     private var reader: HTTPResponseReader
+    /// Where the response's bytes are read to.
+    private var chunk = [UInt8](repeating: 0, count: 16_384)
     private let deadlineNs: Int64
     private let subject: String
 
@@ -51,7 +53,6 @@ public final class HTTPExchange {
                 guard count > 0 else { return .working }
                 sent += count
             }
-            var chunk = [UInt8](repeating: 0, count: 16_384)
             while true {
                 let result = try chunk.withUnsafeMutableBytes { bytes in
                     Result { () throws(NetworkError) in
