@@ -56,7 +56,8 @@ let package = Package(
         .target(
             name: "BinanceAPI", dependencies: ["IPC", "Network", "COpenSSL", "CPlatform"],
             path: "Sources/exec/Binance"),
-        .target(name: "ExecCore", dependencies: ["IPC", "CPlatform"], path: "Sources/exec/Core"),
+        .target(
+            name: "ExecCore", dependencies: ["IPC", "CPlatform", "Network", "BinanceAPI"], path: "Sources/exec/Core"),
         .executableTarget(name: "exec", dependencies: ["ExecCore", "IPC"], path: "Sources/exec/Tool"),
         .target(name: "RiskCore", dependencies: ["IPC", "Network", "BinanceAPI"], path: "Sources/risk/Core"),
         .executableTarget(name: "risk", dependencies: ["RiskCore", "IPC"], path: "Sources/risk/Tool"),

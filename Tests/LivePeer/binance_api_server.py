@@ -12,21 +12,39 @@ the same protocol over TLS, checked as the venue checks it.
 - `--rate-limit-first METHOD`: the first such request is answered 429 with `retryAfter`.
 - Every answer carries `rateLimits` (REQUEST_WEIGHT 6000/min, ORDERS 50/10 s and 160000/day,
   counted per connection here).
-- Orders rest in an account book (no matching in this version): `order.place` (LIMIT_MAKER,
-  LIMIT, MARKET is refused: nothing to match against), `order.cancel`, `openOrders.cancelAll`
-  (-2011 "Unknown order sent." when nothing is open, as the venue answers), `openOrders.status`,
-  `order.status`, `userDataStream.subscribe` (then `executionReport` events for NEW and CANCELED).
+- `exchangeInfo` (`symbol`): the symbols of `--exchange-info FILE` (a raw JSON answer, or a line
+  `URL -> time: JSON` as cryptofeed records it) and of `--symbol SYMBOL:TICK:STEP`
+  (generated: minNotional 5, PERCENT_PRICE_BY_SIDE 5/0.2, MAX_NUM_ORDERS 200). Orders on a known
+  symbol are checked against its PRICE_FILTER and LOT_SIZE (-1013 "Filter failure: …").
+- Orders rest in an account book: `order.place` (LIMIT_MAKER, LIMIT GTC/IOC/FOK, MARKET),
+  `order.cancel`, `order.cancelReplace` (STOP_ON_FAILURE), `openOrders.cancelAll` (-2011 "Unknown
+  order sent." when nothing is open, as the venue answers), `openOrders.status`, `order.status`,
+  `myTrades` (`orderId`), `userDataStream.subscribe` (then `executionReport` events).
+- Matching against what the control says the market is: a touch (`book`) that a LIMIT_MAKER
+  crossing it is refused against (-2010 "Order would immediately match and take.") and that
+  MARKET and IOC orders take (up to its size, the rest EXPIRED); and trades (`trade`) that fill
+  resting orders priced through or at them, in time order, up to the trade's quantity. Fills
+  pay 0.1 %: a buy in the base asset, a sell in the quote asset, as Binance charges by default.
 
 Control, one JSON object per line on standard input:
     {"seed": {"symbol": "BTCUSDT", "side": "BUY", "price": "1.00", "quantity": "0.1", "clientOrderId": "x"}}
         an open order of the account's, placed as if by another session
+    {"book": {"symbol": "BTCUSDT", "bid": "99.98", "ask": "100.02", "size": "5"}}   the touch
+    {"trade": {"symbol": "BTCUSDT", "price": "100.00", "quantity": "0.5"}}   a trade printing
+    {"drop_next": "order.place"}    the next such request is executed, and the connection dropped
+        before the answer
+    {"timeout_next": "order.place"}    the next such request is executed, and answered 503 -1007
+    {"duplicate_events": true}    every executionReport from now on is sent twice
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
-Standard output, one JSON line each: {"port": N} when listening; {"open_orders": N, "t": epoch_s}
-whenever the number of open orders changes; {"request": method, "status": S, "code": C} for every
-request answered.
+Standard output, one JSON line each: {"port": N} when listening; {"open_orders": N, "orders":
+[{"c", "side", "price", "quantity"}…], "t": epoch_s} whenever the open orders change;
+{"request": method, "status": S, "code": C} for every request answered; {"fill": {…}} for
+every fill (symbol, side, price, qty, commission, commissionAsset, clientOrderId, id).
 """
 import argparse
 import asyncio
+import decimal
+from decimal import Decimal
 import base64
 import hashlib
 import hmac
@@ -50,7 +68,35 @@ def main():
     parser.add_argument("--clock-skew-ms", type=int, default=0)
     parser.add_argument("--rate-limit-first", metavar="METHOD",
                         help="answer the first METHOD request 429 (-1003, retryAfter 500 ms on), not executed")
+    parser.add_argument("--exchange-info", metavar="FILE")
+    parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL:TICK:STEP")
     args = parser.parse_args()
+
+    symbols = {}  # symbol -> its exchangeInfo entry
+    if args.exchange_info:
+        with open(args.exchange_info) as source:
+            for line in source:
+                if line.startswith("{") or "/exchangeInfo -> " in line:
+                    for entry in json.loads(line[line.index("{"):])["symbols"]:
+                        symbols[entry["symbol"]] = entry
+    for spec in args.symbol:
+        name, tick, step = spec.split(":")
+        symbols[name] = {
+            "symbol": name, "status": "TRADING", "baseAsset": name[:-4], "quoteAsset": name[-4:],
+            "baseAssetPrecision": 8, "quoteAssetPrecision": 8,
+            "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"], "cancelReplaceAllowed": True, "amendAllowed": True,
+            "filters": [
+                {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
+                {"filterType": "LOT_SIZE", "minQty": step, "maxQty": "9000.00000000", "stepSize": step},
+                {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": True,
+                 "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
+                {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "bidMultiplierDown": "0.2",
+                 "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
+                {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200}]}
+    books = {}  # symbol -> {"bid", "ask", "size"} as Decimals
+    faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False}
+    trade_ids = itertools.count(5000)
+    trades = []  # every fill, as myTrades rows
 
     public_key = None
     if args.ed25519_public_key:
@@ -58,6 +104,7 @@ def main():
             public_key = load_pem_public_key(source.read())
 
     orders = {}  # orderId -> order dict (the account's open orders)
+    every_order = {}  # orderId -> order dict, every order placed
     order_ids = itertools.count(1000)
     connections = set()
     subscribers = set()
@@ -112,41 +159,74 @@ def main():
         if not (timestamp < now + 1000 and now - timestamp <= window):
             raise Refusal(400, -1021, "Timestamp for this request is outside of the recvWindow.")
 
-    def report(order, execution):
-        return {"e": "executionReport", "E": server_ms(), "s": order["symbol"], "c": order["clientOrderId"],
+    def report(order, execution, fill=None):
+        return {"e": "executionReport", "E": server_ms(), "s": order["symbol"],
+                "c": order["clientOrderId"] if execution != "CANCELED" else f"cancel-{order['orderId']}",
                 "S": order["side"], "o": order["type"], "f": order.get("timeInForce", "GTC"),
                 "q": order["origQty"], "p": order["price"], "P": "0.00000000", "F": "0.00000000", "g": -1,
-                "C": order.get("origClientOrderId", ""), "x": execution, "X": order["status"], "r": "NONE",
-                "i": order["orderId"], "l": "0.00000000", "z": order["executedQty"], "L": "0.00000000",
-                "n": "0", "N": None, "T": server_ms(), "t": -1, "I": next(order_ids), "w": execution == "NEW",
-                "m": False, "M": False, "O": order["time"], "Z": "0.00000000", "Y": "0.00000000",
-                "Q": "0.00000000", "W": order["time"], "V": "NONE"}
+                "C": order["clientOrderId"] if execution == "CANCELED" else "", "x": execution,
+                "X": order["status"], "r": "NONE", "i": order["orderId"],
+                "l": fill["qty"] if fill else "0.00000000", "z": order["executedQty"],
+                "L": fill["price"] if fill else "0.00000000", "n": fill["commission"] if fill else "0",
+                "N": fill["commissionAsset"] if fill else None, "T": server_ms(), "t": fill["id"] if fill else -1,
+                "I": next(order_ids), "w": execution == "NEW", "m": bool(fill and fill["isMaker"]), "M": False,
+                "O": order["time"], "Z": order["cummulativeQuoteQty"], "Y": "0.00000000", "Q": "0.00000000",
+                "W": order["time"], "V": "NONE"}
 
     async def publish(event):
         for connection in list(subscribers):
             try:
-                await connection.send(json.dumps({"subscriptionId": 0, "event": event}))
+                for _ in range(2 if faults["duplicate_events"] else 1):
+                    await connection.send(json.dumps({"subscriptionId": 0, "event": event}))
             except websockets.ConnectionClosed:
                 subscribers.discard(connection)
 
-    last_count = {"n": None}
+    last_orders = {"v": None}
 
     refused_once = set()
 
     def count_changed():
-        if last_count["n"] != len(orders):
-            last_count["n"] = len(orders)
-            say(open_orders=len(orders), t=time.time())
+        shown = [{"c": o["clientOrderId"], "side": o["side"], "price": o["price"], "quantity": o["origQty"],
+                  "symbol": o["symbol"]} for o in orders.values()]
+        if last_orders["v"] != shown:
+            last_orders["v"] = shown
+            say(open_orders=len(orders), orders=shown, t=time.time())
+
+    def rules(symbol):
+        return {f["filterType"]: f for f in symbols[symbol]["filters"]} if symbol in symbols else None
+
+    def check_filters(params):
+        filters = rules(params["symbol"])
+        if filters is None:
+            if symbols:
+                raise Refusal(400, -1121, "Invalid symbol.")
+            return
+        quantity = Decimal(params.get("quantity", "0"))
+        lot = filters.get("LOT_SIZE")
+        if lot and (quantity < Decimal(lot["minQty"]) or quantity > Decimal(lot["maxQty"])
+                    or quantity % Decimal(lot["stepSize"]) != 0):
+            raise Refusal(400, -1013, "Filter failure: LOT_SIZE")
+        if params["type"] != "MARKET":
+            price = Decimal(params.get("price", "0"))
+            price_filter = filters.get("PRICE_FILTER")
+            if price_filter and (price < Decimal(price_filter["minPrice"]) or price % Decimal(
+                    price_filter["tickSize"]) != 0):
+                raise Refusal(400, -1013, "Filter failure: PRICE_FILTER")
+            notional = filters.get("NOTIONAL") or filters.get("MIN_NOTIONAL")
+            if notional and price * quantity < Decimal(notional["minNotional"]):
+                raise Refusal(400, -1013, "Filter failure: NOTIONAL")
 
     def new_order(params, status="NEW"):
         order_id = next(order_ids)
         order = {"symbol": params["symbol"], "orderId": order_id, "orderListId": -1,
                  "clientOrderId": params.get("newClientOrderId") or f"stand-in-{order_id}",
-                 "price": params.get("price", "0"), "origQty": params.get("quantity", "0"), "executedQty": "0",
-                 "cummulativeQuoteQty": "0", "status": status, "timeInForce": params.get("timeInForce", "GTC"),
-                 "type": params["type"], "side": params["side"], "time": server_ms(), "updateTime": server_ms(),
-                 "isWorking": True, "workingTime": server_ms(), "selfTradePreventionMode": "NONE"}
+                 "price": params.get("price", "0.00000000"), "origQty": params.get("quantity", "0"),
+                 "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000", "status": status,
+                 "timeInForce": params.get("timeInForce", "GTC"), "type": params["type"], "side": params["side"],
+                 "time": server_ms(), "updateTime": server_ms(), "isWorking": True, "workingTime": server_ms(),
+                 "selfTradePreventionMode": "NONE"}
         orders[order_id] = order
+        every_order[order_id] = order
         count_changed()
         return order
 
@@ -156,10 +236,87 @@ def main():
         count_changed()
         return order
 
+    def remaining(order):
+        return Decimal(order["origQty"]) - Decimal(order["executedQty"])
+
+    async def fill(order, price, quantity, maker):
+        """One trade of `order`: booked, reported, printed, the order's state moved."""
+        symbol = symbols.get(order["symbol"], {"baseAsset": order["symbol"][:-4], "quoteAsset": order["symbol"][-4:]})
+        eight = Decimal("0.00000001")
+        if order["side"] == "BUY":
+            commission, asset = (quantity * Decimal("0.001")).quantize(eight, decimal.ROUND_HALF_UP), symbol["baseAsset"]
+        else:
+            commission, asset = (price * quantity * Decimal("0.001")).quantize(eight, decimal.ROUND_HALF_UP), \
+                symbol["quoteAsset"]
+        row = {"symbol": order["symbol"], "id": next(trade_ids), "orderId": order["orderId"], "orderListId": -1,
+               "price": f"{price:.8f}", "qty": f"{quantity:.8f}", "quoteQty": f"{price * quantity:.8f}",
+               "commission": f"{commission:.8f}", "commissionAsset": asset, "time": server_ms(),
+               "isBuyer": order["side"] == "BUY", "isMaker": maker, "isBestMatch": True}
+        trades.append(row)
+        order["executedQty"] = f"{Decimal(order['executedQty']) + quantity:.8f}"
+        order["cummulativeQuoteQty"] = f"{Decimal(order['cummulativeQuoteQty']) + price * quantity:.8f}"
+        order["status"] = "FILLED" if remaining(order) == 0 else "PARTIALLY_FILLED"
+        if order["status"] == "FILLED":
+            orders.pop(order["orderId"], None)
+        say(fill=row | {"side": order["side"], "clientOrderId": order["clientOrderId"]})
+        count_changed()
+        await publish(report(order, "TRADE", row))
+
+    async def place(params):
+        """order.place: checked, then matched against the touch; the order as it stands after."""
+        check_filters(params)
+        kind = params["type"]
+        if kind not in ("LIMIT", "LIMIT_MAKER", "MARKET"):
+            raise Refusal(400, -1116, "Invalid orderType.")
+        client_id = params.get("newClientOrderId")
+        if client_id and any(o["clientOrderId"] == client_id for o in orders.values()):
+            raise Refusal(400, -2010, "Duplicate order sent.")
+        book = books.get(params["symbol"])
+        buy = params["side"] == "BUY"
+        touch = None if book is None else (book["ask"] if buy else book["bid"])
+        price = Decimal(params.get("price", "0"))
+        crosses = touch is not None and (kind == "MARKET" or (price >= touch if buy else price <= touch))
+        if kind == "LIMIT_MAKER" and crosses:
+            raise Refusal(400, -2010, "Order would immediately match and take.")
+        if kind == "MARKET" and touch is None:
+            raise Refusal(400, -2010, "Market is closed.")
+        order = new_order(params)
+        await publish(report(order, "NEW"))
+        if crosses:
+            await fill(order, touch, min(remaining(order), book["size"]), maker=False)
+        if order["orderId"] in orders and (kind == "MARKET" or params.get("timeInForce") in ("IOC", "FOK")):
+            del orders[order["orderId"]]
+            order["status"] = "EXPIRED"
+            count_changed()
+            await publish(report(order, "EXPIRED"))
+        return order
+
+    async def print_trade(symbol, price, quantity):
+        """A trade in the market: resting orders priced through or at it fill, oldest first."""
+        for order in sorted([o for o in orders.values() if o["symbol"] == symbol], key=lambda o: o["orderId"]):
+            if quantity <= 0:
+                break
+            limit = Decimal(order["price"])
+            if (order["side"] == "BUY" and limit >= price) or (order["side"] == "SELL" and limit <= price):
+                size = min(remaining(order), quantity)
+                quantity -= size
+                await fill(order, limit, size, maker=True)
+
+    def find(symbol, params, id_key="orderId", client_key="origClientOrderId"):
+        return [o for o in orders.values() if o["symbol"] == symbol and (
+            (id_key in params and str(o["orderId"]) == str(params[id_key])) or
+            (client_key in params and o["clientOrderId"] == params[client_key]))]
+
     async def handle(session, connection, method, params):
         method = method.removeprefix("v3/")
         if method == "time":
             return {"serverTime": server_ms()}, 1
+        if method == "exchangeInfo":
+            wanted = [params["symbol"]] if "symbol" in params else list(symbols)
+            if any(name not in symbols for name in wanted):
+                raise Refusal(400, -1121, "Invalid symbol.")
+            return {"timezone": "UTC", "serverTime": server_ms(), "rateLimits": [], "exchangeFilters": [],
+                    "symbols": [symbols[name] for name in wanted]}, 20
         if method == "session.logon":
             if public_key is None:
                 raise Refusal(400, -4056, "HMAC_SHA256 API key is not supported.")
@@ -183,16 +340,28 @@ def main():
                           {"retryAfter": server_ms() + 500})
         symbol = params.get("symbol")
         if method == "order.place":
-            if params.get("type") not in ("LIMIT", "LIMIT_MAKER"):
-                raise Refusal(400, -2010, "Market is closed.")
-            order = new_order(params)
-            await publish(report(order, "NEW"))
+            order = await place(params)
             return {k: order[k] for k in ("symbol", "orderId", "orderListId", "clientOrderId")} | {
                 "transactTime": order["time"]}, 1
+        if method == "order.cancelReplace":
+            match = find(symbol, params, "cancelOrderId", "cancelOrigClientOrderId")
+            if not match:
+                raise Refusal(400, -2022, "Order cancel-replace failed.", {
+                    "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED",
+                    "cancelResponse": {"code": -2011, "msg": "Unknown order sent."}, "newOrderResponse": None})
+            cancelled = cancel(match[0])
+            await publish(report(cancelled, "CANCELED"))
+            try:
+                order = await place({k: v for k, v in params.items() if not k.startswith("cancel")})
+            except Refusal as refusal:
+                raise Refusal(409, -2021, "Order cancel-replace partially failed.", {
+                    "cancelResult": "SUCCESS", "newOrderResult": "FAILURE", "cancelResponse": dict(cancelled),
+                    "newOrderResponse": {"code": refusal.code, "msg": refusal.msg}})
+            return {"cancelResult": "SUCCESS", "newOrderResult": "SUCCESS", "cancelResponse": dict(cancelled),
+                    "newOrderResponse": {k: order[k] for k in ("symbol", "orderId", "orderListId", "clientOrderId")}
+                    }, 1
         if method == "order.cancel":
-            match = [o for o in orders.values() if o["symbol"] == symbol and (
-                str(o["orderId"]) == str(params.get("orderId")) or o["clientOrderId"] == params.get(
-                    "origClientOrderId"))]
+            match = find(symbol, params)
             if not match:
                 raise Refusal(400, -2011, "Unknown order sent.")
             order = cancel(match[0])
@@ -209,11 +378,15 @@ def main():
         if method == "openOrders.status":
             return [dict(o) for o in orders.values() if symbol is None or o["symbol"] == symbol], 6
         if method == "order.status":
-            match = [o for o in orders.values() if str(o["orderId"]) == str(params.get("orderId")) or
-                     o["clientOrderId"] == params.get("origClientOrderId")]
+            match = [o for o in every_order.values() if o["symbol"] == symbol and (
+                str(o["orderId"]) == str(params.get("orderId")) or
+                o["clientOrderId"] == params.get("origClientOrderId"))]
             if not match:
                 raise Refusal(400, -2013, "Order does not exist.")
-            return dict(match[0]), 4
+            return dict(match[-1]), 4
+        if method == "myTrades":
+            return [t for t in trades if t["symbol"] == symbol and (
+                "orderId" not in params or str(t["orderId"]) == str(params["orderId"]))], 5
         raise Refusal(400, -1100, f"Unknown method {method}")
 
     async def api(connection):
@@ -234,6 +407,18 @@ def main():
                     answer = {"id": request_id, "status": refusal.status, "error": error,
                               "rateLimits": rate_limits(1)}
                     say(request=request["method"], status=refusal.status, code=refusal.code)
+                method = request["method"]
+                if method in faults["drop_next"]:
+                    faults["drop_next"].discard(method)
+                    say(fault="dropped", request=method)
+                    await connection.close(code=1011, reason="dropped by the stand-in")
+                    break
+                if method in faults["timeout_next"]:
+                    faults["timeout_next"].discard(method)
+                    say(fault="timeout", request=method)
+                    answer = {"id": request_id, "status": 503, "error": {
+                        "code": -1007, "msg": "Timeout waiting for response from backend server. Send status "
+                        "unknown; execution status unknown."}, "rateLimits": rate_limits(1)}
                 await connection.send(json.dumps(answer))
         except websockets.ConnectionClosed:
             pass
@@ -252,6 +437,19 @@ def main():
                 new_order({"symbol": seed["symbol"], "side": seed["side"], "type": "LIMIT_MAKER",
                            "price": seed["price"], "quantity": seed["quantity"],
                            "newClientOrderId": seed.get("clientOrderId")})
+            elif "book" in command:
+                book = command["book"]
+                books[book["symbol"]] = {"bid": Decimal(book["bid"]), "ask": Decimal(book["ask"]),
+                                         "size": Decimal(book["size"])}
+            elif "trade" in command:
+                trade = command["trade"]
+                await print_trade(trade["symbol"], Decimal(trade["price"]), Decimal(trade["quantity"]))
+            elif "drop_next" in command:
+                faults["drop_next"].add(command["drop_next"])
+            elif "timeout_next" in command:
+                faults["timeout_next"].add(command["timeout_next"])
+            elif "duplicate_events" in command:
+                faults["duplicate_events"] = bool(command["duplicate_events"])
             elif command.get("shutdown"):
                 for connection in list(connections):
                     await connection.send(json.dumps({"event": {"e": "serverShutdown", "E": server_ms()}}))

@@ -1,4 +1,5 @@
 import IPC
+import Network
 import XCTest
 
 @testable import FeedCore

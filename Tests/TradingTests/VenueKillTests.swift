@@ -8,7 +8,7 @@ import XCTest
 /// loopback TLS, Ed25519 logon checked as Binance checks it): with exec SIGKILLed, the venue shows
 /// no open order within a second, and nothing of the key shows anywhere.
 final class VenueKillTests: XCTestCase {
-    static let apiKey = "tickpipeTestKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+    static let apiKey = APIStandIn.apiKey
     var directory: URL!
 
     override func setUpWithError() throws {
@@ -19,62 +19,6 @@ final class VenueKillTests: XCTestCase {
 
     override func tearDownWithError() throws {
         if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
-    /// The stand-in, with its control on stdin and its JSON lines on stdout.
-    final class APIServer {
-        let process = Process()
-        let control = Pipe()
-        let lines: LineReader
-        let url: String
-        /// Every line read so far.
-        private(set) var seen: [[String: Any]] = []
-
-        /// `keys`: the stand-in's `--ed25519-public-key FILE` or `--hmac-secret SECRET`, and more.
-        init(certificate: (cert: String, key: String), keys: [String]) throws {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("LivePeer/binance_api_server.py").path
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments =
-                [
-                    "python3", script, "--cert", certificate.cert, "--key", certificate.key, "--api-key",
-                    VenueKillTests.apiKey
-                ] + keys
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardInput = control
-            try process.run()
-            lines = LineReader(output.fileHandleForReading)
-            guard let ready = lines.line(timeout: 30),
-                let port = (try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"]
-            else {
-                process.terminate()
-                throw XCTSkip("the WebSocket API stand-in did not start")
-            }
-            url = "wss://127.0.0.1:\(port)/ws-api/v3"
-        }
-
-        func send(_ command: [String: Any]) throws {
-            control.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: command) + Data([0x0A]))
-        }
-
-        /// Reads lines until one satisfies `match` (within `timeout` s); that line.
-        func await(_ timeout: TimeInterval, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline, let line = lines.line(timeout: deadline.timeIntervalSinceNow) {
-                guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    continue
-                }
-                seen.append(fields)
-                if match(fields) { return fields }
-            }
-            return nil
-        }
-
-        deinit {
-            process.terminate()
-            process.waitUntilExit()
-        }
     }
 
     /// After a `serverShutdown` and the new session it makes.
@@ -109,7 +53,7 @@ final class VenueKillTests: XCTestCase {
         refusals: Int = 0
     ) throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let server = try APIServer(certificate: certificate, keys: standIn)
+        let server = try APIStandIn(certificate: certificate, keys: standIn)
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
         let session = try RiskTests.Session(
             "venuekill",
@@ -202,7 +146,7 @@ final class VenueKillTests: XCTestCase {
     func testBadKeysStopRiskBeforeAnythingIsSent() throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIServer(certificate: certificate, keys: ["--ed25519-public-key", key.publicKey])
+        let server = try APIStandIn(certificate: certificate, keys: ["--ed25519-public-key", key.publicKey])
         let journal = directory.appendingPathComponent("risk-venue.jsonl").path
         let arguments = [
             "--session", "badkeys\(getpid())", "--venue", "binance-spot", "--venue-journal", journal, "--ca-file",

@@ -56,6 +56,8 @@ public final class WebSocketAPISession {
     public private(set) var connections: UInt64 = 0
     /// Why the last connection ended (nil while the first is open).
     public private(set) var lastLoss: String?
+    /// Where every request `send` writes is journaled (its key and signature redacted).
+    public var journal: VenueJournal?
     /// What the venue counts against us, from every answer.
     public private(set) var budget = RateBudget()
     /// The last refusal said, so a paused session says so once.
@@ -333,7 +335,9 @@ public final class WebSocketAPISession {
             report("\(name): \(method) request longer than \(APIRequest.capacity) bytes; not sent")
             return nil
         }
-        return write(bytes) ? id : nil
+        guard write(bytes) else { return nil }
+        journal?.sent(bytes)
+        return id
     }
 
     /// A request into the socket's queue; false (the connection dropped, to be opened again) if

@@ -66,7 +66,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             if let endpoint = options.market { market = try FrameSource(endpoint, tool: "exec", idle: options.idle) }
             if let output = options.output { sink = try FrameSink(output) }
             if let session = options.session {
-                membership = try SessionMembership(session, role: .exec, detail: "paper venue")
+                membership = try SessionMembership(
+                    session, role: .exec, detail: venues.isLive ? "binance-spot venue" : "paper venue")
             }
         } catch {
             throw .system("exec: \(error)")
@@ -133,7 +134,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         let polled: FrameSource.Poll
         let pollStartNs = framesIn == 0 ? SystemClock.monotonicNanoseconds() : 0
         do {
-            polled = market != nil ? pollMerged(limit: 1_024) : try source.poll(limit: 1_024) { processor.handle($0) }
+            polled =
+                market != nil
+                ? pollMerged(limit: 1_024)
+                : try source.poll(limit: 1_024, pipeTimeoutMs: processor.venueFactory.maxWaitMs) {
+                    processor.handle($0)
+                }
         } catch {
             throw .failure("exec: \(error)")
         }
@@ -147,13 +153,13 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             }
         }
         if processor.flattening { processor.continueFlatten() }
-        var work = 0
+        var work = processor.pollVenues() ? 1 : 0
         switch polled {
         case .frames(let count):
             if framesIn == 0 { firstInputNs = pollStartNs }
             framesIn += count
             framesInLastCycle = true
-            work = count
+            work += count
         case .endOfStream:
             throw .endOfStream
         case .idle:
@@ -175,7 +181,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
 
     /// Merged, the market waits on signal's output: that is where progress comes from.
     public func idle(_ strategy: inout IdleStrategy) {
-        if let market, merge.signalEnded { market.idle(&strategy) } else { source.idle(&strategy) }
+        let maxSleepNs = Int64(processor.venueFactory.maxWaitMs) * 1_000_000
+        if let market, merge.signalEnded {
+            market.idle(&strategy, maxSleepNs: maxSleepNs)
+        } else {
+            source.idle(&strategy, maxSleepNs: maxSleepNs)
+        }
     }
 
     public func housekeeping(now: Int64) {
@@ -205,6 +216,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     public func finish(_ stop: AgentStop) -> AgentStop {
         if framesInLastCycle { lastInputNs = SystemClock.monotonicNanoseconds() }
         processor.cancelAllAtEnd()
+        processor.venueFactory.close()
         do {
             try processor.output.journal?.flush()
             try processor.output.journal?.close()

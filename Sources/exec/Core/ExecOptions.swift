@@ -1,3 +1,4 @@
+import BinanceAPI
 import IPC
 
 /// What `exec` was asked to do, validated.
@@ -10,6 +11,16 @@ public struct ExecOptions {
     /// Continue a journal that holds records (this run's, after exec stopped); else refused.
     var appendJournal = false
     var sync = Journal.SyncPolicy.batch
+    /// Where orders go: the paper venue, or Binance spot (docs/live-trading.md).
+    var venue = VenueChoice.paper
+    /// The live venue's session: its journal, endpoint, recvWindow, CA store.
+    var binance = BinanceSessionOptions()
+
+    enum VenueChoice: String {
+        case paper
+        case binanceSpot = "binance-spot"
+    }
+
     /// The paper venue's models (docs/models.md): latency, queue, fees.
     var entryLatencyNs: Int64 = 5_000_000
     var latencyFile: String?
@@ -46,6 +57,8 @@ public struct ExecOptions {
                     [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
+                    [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
+                     [--ca-file FILE]]
                exec journal FILE [--orders|--fills]
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
@@ -65,6 +78,13 @@ public struct ExecOptions {
         of them ahead (power, n = --queue-power, 2 by default), or all behind: only trades move the
         order up (risk-averse). Fees in millionths of the notional (100 = 1 bp, negative = rebate):
         --maker-fee-ppm and --taker-fee-ppm (0), or per instrument from --fee-schedule FILE.
+        --venue binance-spot trades on Binance spot instead (docs/live-trading.md): orders over its
+        WebSocket API, fills from the user data stream, the symbol's exchange filters checked before
+        anything is sent; the key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE (mode
+        0600); at start, open orders an earlier run left are cancelled. Every request and answer goes
+        to --venue-journal FILE (JSON lines; required). The URL: --testnet, --demo, else
+        TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms (5000) bounds a request's
+        age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the system's CA store.
         `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
@@ -128,6 +148,29 @@ public struct ExecOptions {
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         latency = flags.flag("--latency")
         summaryEverySeconds = try flags.integer("--summary-every", in: 0...86_400) ?? summaryEverySeconds
+        if let venue = try flags.value("--venue") {
+            guard let choice = VenueChoice(rawValue: venue) else {
+                throw InvalidArgument("--venue '\(venue)': expected paper or binance-spot")
+            }
+            self.venue = choice
+        }
+        binance = try BinanceSessionOptions(parsing: &flags)
         try flags.finish()
+        // The paper venue's models mean nothing to a live one.
+        let modelFlagGiven =
+            entryLatency != nil || latencyFile != nil || marketDataLatencyNs != 0 || queue != .proportional
+            || fees.makerMillionths != 0 || fees.takerMillionths != 0 || feeSchedule != nil
+        if venue == .binanceSpot {
+            guard binance.journal != nil else {
+                throw InvalidArgument(
+                    "--venue binance-spot needs --venue-journal FILE: every request and answer is journaled")
+            }
+            guard !modelFlagGiven else {
+                throw InvalidArgument(
+                    "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot")
+            }
+        } else if binance.venueFlagGiven {
+            throw InvalidArgument("--venue-journal, --testnet and --demo go with --venue binance-spot")
+        }
     }
 }

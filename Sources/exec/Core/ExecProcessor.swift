@@ -1,3 +1,4 @@
+import Glibc
 import IPC
 
 /// Where exec's results go: order commands, execution reports and position snapshots, each
@@ -236,6 +237,17 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         if filled { recordPosition(id) }
     }
 
+    /// A live venue's answers and events, read once a duty cycle (a paper venue has none):
+    /// market time is the wall clock's there. True if reports were handled.
+    @inline(__always)
+    func pollVenues() -> Bool {
+        guard venueFactory.poll() else { return false }
+        let wall = SystemClock.realtimeNanoseconds()
+        if wall > now { now = wall }
+        advanceVenues()
+        return true
+    }
+
     /// The input is quiet: once it has been for `quietNs` of wall time, market time moves on with
     /// the wall clock from the last frame, so orders in flight still reach the venue (a live
     /// market gone quiet, a flatten with signal dead). Only where market time is the wall
@@ -295,11 +307,29 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     func cancelAllAtEnd() {
         while true {
             cancelAll()
-            guard nextArrivalNs != .max else { return }
+            guard nextArrivalNs != .max else { break }
             now = max(now, nextArrivalNs)
             advanceVenues()
         }
+        guard venueFactory.isLive else { return }
+        // A live venue answers in its own time: cancels are sent again as orders turn live, and
+        // answers awaited for up to `liveSettleNs`.
+        let deadline = SystemClock.monotonicNanoseconds() + ExecProcessor.liveSettleNs
+        while venueFactory.awaitingAnswers || states.contains(where: { $0.manager.openOrders > 0 }) {
+            guard SystemClock.monotonicNanoseconds() < deadline else {
+                return output.report(
+                    "exec: the venue did not confirm every cancel within "
+                        + "\(ExecProcessor.liveSettleNs / 1_000_000_000) s; orders may still rest there (risk's kill "
+                        + "cancels them)")
+            }
+            _ = pollVenues()
+            cancelAll()
+            usleep(1_000)
+        }
     }
+
+    /// How long the end of a live run waits for the venue to answer its cancels.
+    static var liveSettleNs: Int64 { 5_000_000_000 }
 
     /// Cancels every working order (a halt, a flatten, the end of the stream); the venue answers
     /// when the cancels arrive.

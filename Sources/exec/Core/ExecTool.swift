@@ -1,10 +1,12 @@
+import BinanceAPI
 import IPC
 
 /// What `exec` runs after its options: the paper venue with the models they name (each a
-/// concrete type, so the duty cycle is specialised for the combination: docs/models.md),
-/// behind an `ExecAgent`.
+/// concrete type, so the duty cycle is specialised for the combination: docs/models.md), or
+/// Binance spot, behind an `ExecAgent`.
 public enum ExecTool {
     public static func run(_ options: ExecOptions) -> Never {
+        if options.venue == .binanceSpot { runLive(options) }
         // The model files are read first, so that a bad one is one line and exit 1 before
         // anything is opened.
         let recordedLatency: RecordedLatency?
@@ -39,5 +41,22 @@ public enum ExecTool {
         }
         if let recordedLatency { withQueue(recordedLatency) }
         withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
+    }
+
+    /// The session (its keys checked first: a bad or missing one is one line, exit 100, nothing
+    /// sent), the venue journal, the venues on them.
+    private static func runLive(_ options: ExecOptions) -> Never {
+        let session: WebSocketAPISession
+        do { session = try options.binance.session(tool: "exec") } catch {
+            ToolStart.fail(error.message ?? "exec: no venue session", error.code)
+        }
+        let journal: VenueJournal
+        do { journal = try VenueJournal(path: options.binance.journal!) } catch {
+            ToolStart.fail("exec: --venue-journal: \(error)", ExitCode.system)
+        }
+        let connection = BinanceSpotConnection(
+            session: session, journal: journal, startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
+        let venues = BinanceSpotVenues(connection: connection)
+        ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
     }
 }

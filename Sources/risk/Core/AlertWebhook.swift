@@ -41,8 +41,8 @@ final class AlertWebhook {
     /// Queues an alert; it leaves on a later `poll`.
     func send(_ event: String, _ detail: String) {
         let body =
-            "{\"session\":\(VenueKill.quoted(session)),\"event\":\(VenueKill.quoted(event)),"
-            + "\"detail\":\(VenueKill.quoted(detail)),\"time_ns\":\(SystemClock.realtimeNanoseconds()),"
+            "{\"session\":\(JSONText.quoted(session)),\"event\":\(JSONText.quoted(event)),"
+            + "\"detail\":\(JSONText.quoted(detail)),\"time_ns\":\(SystemClock.realtimeNanoseconds()),"
             + "\"pid\":\(getpid())}"
         if queue.count >= AlertWebhook.queueLimit {
             StandardError.line("risk: alert webhook: \(queue.count) alerts waiting; dropped the oldest")

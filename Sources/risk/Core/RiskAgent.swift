@@ -47,7 +47,7 @@ public final class RiskAgent: Agent {
             do {
                 let url = try NetworkURL(text)
                 webhook = AlertWebhook(
-                    url: url, tls: url.secure ? try TLSContext(caFile: options.caFile) : nil,
+                    url: url, tls: url.secure ? try TLSContext(caFile: options.binance.caFile) : nil,
                     session: options.session.description)
             } catch {
                 throw AgentStop(code: error.exitCode, message: "risk: --alert-webhook: \(error)")
@@ -71,23 +71,8 @@ public final class RiskAgent: Agent {
     /// The keys, checked (a bad or missing one: one line, exit 100, nothing sent), the session
     /// started (it connects from the duty cycle), the journal opened.
     private static func openVenueKill(_ options: RiskOptions) throws(AgentStop) -> VenueKill? {
-        guard options.venue != nil, let journalPath = options.venueJournal else { return nil }
-        let credentials: APICredentials
-        let url: NetworkURL
-        do {
-            credentials = try APICredentials.fromEnvironment()
-            url = try BinanceEndpoint.url(testnet: options.testnet, demo: options.demo)
-        } catch {
-            throw AgentStop(code: ExitCode.usage, message: "risk: \(error)")
-        }
-        APICredentials.forbidDumps()
-        let tls: TLSContext
-        do { tls = try TLSContext(caFile: options.caFile) } catch {
-            throw AgentStop(code: error.exitCode, message: "risk: \(error)")
-        }
-        let session = WebSocketAPISession(
-            url: url, tls: tls, credentials: credentials, recvWindowMs: Int64(options.recvWindowMs), name: "risk",
-            report: StandardError.line)
+        guard options.venue != nil, let journalPath = options.binance.journal else { return nil }
+        let session = try options.binance.session(tool: "risk")
         do { return try VenueKill(session: session, journalPath: journalPath) } catch {
             throw AgentStop(code: ExitCode.system, message: "risk: --venue-journal: \(error)")
         }

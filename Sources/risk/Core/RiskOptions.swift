@@ -1,4 +1,4 @@
-import Glibc
+import BinanceAPI
 import IPC
 import Network
 
@@ -18,11 +18,8 @@ public struct RiskOptions {
     var flattenDeadlineMs = 1_000
     /// Risk's own session on the venue (`--venue binance-spot`): the kill that needs no exec.
     var venue: VenueChoice?
-    var venueJournal: String?
-    var testnet = false
-    var demo = false
-    var recvWindowMs = 5_000
-    var caFile: String?
+    /// Its journal, endpoint, recvWindow, CA store (the CA store also the webhook's).
+    var binance = BinanceSessionOptions()
     /// Where alerts are POSTed (https, or http to this machine).
     var alertWebhook: String?
 
@@ -83,11 +80,7 @@ public struct RiskOptions {
             }
             self.venue = choice
         }
-        venueJournal = try flags.value("--venue-journal")
-        testnet = flags.flag("--testnet")
-        demo = flags.flag("--demo")
-        recvWindowMs = try flags.integer("--recv-window-ms", in: 1...60_000) ?? recvWindowMs
-        caFile = try flags.value("--ca-file") ?? getenv("TICKPIPE_CA_FILE").map { String(cString: $0) }
+        binance = try BinanceSessionOptions(parsing: &flags)
         alertWebhook = try flags.value("--alert-webhook")
         if let alertWebhook {
             let url: NetworkURL
@@ -98,10 +91,10 @@ public struct RiskOptions {
                     "--alert-webhook '\(alertWebhook)': expected https://, or http:// to 127.0.0.1 or localhost")
             }
         }
-        guard venue == nil || venueJournal != nil else {
+        guard venue == nil || binance.journal != nil else {
             throw InvalidArgument("--venue needs --venue-journal FILE: what risk sends the venue is journaled")
         }
-        guard venue != nil || (venueJournal == nil && !testnet && !demo) else {
+        guard venue != nil || !binance.venueFlagGiven else {
             throw InvalidArgument("--venue-journal, --testnet and --demo go with --venue binance-spot")
         }
         try flags.finish()

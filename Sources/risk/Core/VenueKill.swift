@@ -65,7 +65,8 @@ final class VenueKill {
         triggered = true
         startedNs = nowNs
         work = symbols.map { Work(symbol: $0) }
-        record("\"kill\":\(Self.quoted(reason)),\"symbols\":[\(symbols.map(Self.quoted).joined(separator: ","))]")
+        record(
+            "\"kill\":\(JSONText.quoted(reason)),\"symbols\":[\(symbols.map(JSONText.quoted).joined(separator: ","))]")
         if symbols.isEmpty {
             StandardError.line("risk: kill: the session has no instrument to cancel orders on")
             finished = true
@@ -85,7 +86,7 @@ final class VenueKill {
             for index in work.indices { work[index].requestId = 0 }
             alert("venue-disconnect", "risk's session to \(session.url.host):\(session.url.port): \(reason)")
             if triggered && !finished {
-                record("\"connection_lost\":\(Self.quoted(reason))")
+                record("\"connection_lost\":\(JSONText.quoted(reason))")
             }
         }
         if triggered && !finished && session.isReady { sendDue() }
@@ -107,7 +108,7 @@ final class VenueKill {
                     })
             else { return }
             work[index].requestId = id
-            record("\"sent\":\"\(method)\",\"id\":\(id),\"symbol\":\(Self.quoted(symbol))")
+            record("\"sent\":\"\(method)\",\"id\":\(id),\"symbol\":\(JSONText.quoted(symbol))")
         }
     }
 
@@ -130,7 +131,7 @@ final class VenueKill {
             let open = message.isSuccess ? Self.arrayCount(bytes, message.result) : nil
             if open == 0 {
                 work[index].flat = true
-                record("\"flat\":\(Self.quoted(symbol))")
+                record("\"flat\":\(JSONText.quoted(symbol))")
                 StandardError.line(
                     "risk: kill: the venue shows no open order on \(symbol), "
                         + "\((nowNs - startedNs) / 1_000_000) ms after the halt")
@@ -173,21 +174,5 @@ final class VenueKill {
         do { try journal.writeAll(&bytes, count: bytes.count) } catch {
             StandardError.line("risk: kill journal: \(error)")
         }
-    }
-
-    /// `text` as a JSON string.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                let digits = Array("0123456789abcdef")
-                out += "\\u00" + String(digits[Int(scalar.value >> 4)]) + String(digits[Int(scalar.value & 15)])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

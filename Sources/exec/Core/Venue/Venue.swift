@@ -1,7 +1,7 @@
 import IPC
 
 /// Where exec's orders for one instrument go and its reports come from: the paper venue (a
-/// matching engine simulated from the market data) or, next, a live exchange. exec's processor
+/// matching engine simulated from the market data) or a live exchange (`BinanceSpotVenue`). exec's processor
 /// is generic over it, specialised at compile time: the per-frame calls are direct.
 ///
 /// Every call hands the venue the current market time (`nowNs`: the frames' receive times) and
@@ -27,8 +27,29 @@ protocol Venue: AnyObject {
     func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport])
 }
 
-/// Makes the venue for each instrument exec learns of (from its definition frame).
+/// Makes the venue for each instrument exec learns of (from its definition frame); for a live
+/// venue, also its connection's part of the duty cycle.
 protocol VenueFactory {
     associatedtype Made: Venue
     func venue(for instrument: Instrument) -> Made
+
+    /// A live exchange: its answers come when they come, in wall time (a paper venue's come
+    /// from `advance`, in market time).
+    var isLive: Bool { get }
+    /// The longest exec may wait for input before polling the venue again.
+    var maxWaitMs: Int32 { get }
+    /// Reads the venue's answers and events, once a duty cycle; true if a venue has reports.
+    func poll() -> Bool
+    /// Requests sent and not yet answered.
+    var awaitingAnswers: Bool { get }
+    /// The end of the run.
+    func close()
+}
+
+extension VenueFactory {
+    var isLive: Bool { false }
+    var maxWaitMs: Int32 { 100 }
+    func poll() -> Bool { false }
+    var awaitingAnswers: Bool { false }
+    func close() {}
 }

@@ -6,17 +6,25 @@ import IPC
 /// The increment is `mantissa × 10^-decimals`. A value with a non-zero digit beyond `decimals`,
 /// or not a multiple of `mantissa`, is an error, as are signs, exponents, NaN and counts over
 /// `FrameLayout.maxQuantity` (10^18 - 1): nothing is rounded silently. `decimals` is at most 18.
-struct DecimalScale: Equatable, Sendable {
-    let mantissa: Int64
-    let decimals: Int
+@frozen
+public struct DecimalScale: Equatable, Sendable {
+    public let mantissa: Int64
+    public let decimals: Int
 
-    enum Failure: Error, Equatable, CustomStringConvertible {
+    /// The increment `mantissa × 10^-decimals`; `decimals` at most 18.
+    @inlinable
+    public init(mantissa: Int64, decimals: Int) {
+        self.mantissa = mantissa
+        self.decimals = decimals
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case notADecimal
         case tooLarge
         case finerThanIncrement
         case notAMultiple
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notADecimal: return "is not a plain decimal number"
             case .tooLarge: return "is too large"
@@ -27,8 +35,8 @@ struct DecimalScale: Equatable, Sendable {
     }
 
     /// 10^exponent, exponent in 0...18.
-    @inline(__always)
-    static func powerOfTen(_ exponent: Int) -> Int64 {
+    @inlinable @inline(__always)
+    public static func powerOfTen(_ exponent: Int) -> Int64 {
         var value: Int64 = 1
         for _ in 0..<exponent { value &*= 10 }
         return value
@@ -38,7 +46,8 @@ struct DecimalScale: Equatable, Sendable {
     /// fraction digits, then a tail that must be zeros (checked eight at a time). With at most
     /// 18 digits kept nothing can overflow, and the count is below 10^18, so the loops carry no
     /// overflow checks.
-    func count(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
+    @inlinable
+    public func count(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
         guard !range.isEmpty, let base = bytes.baseAddress else { throw .notADecimal }
         var index = range.lowerBound
         let end = range.upperBound
@@ -92,7 +101,8 @@ struct DecimalScale: Equatable, Sendable {
     }
 
     /// The same for numbers that may not fit: every step checked for overflow.
-    private func checkedCount(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
+    @usableFromInline
+    func checkedCount(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(Failure) -> Int64 {
         var value: Int64 = 0
         var fractionDigits = 0
         var seenPoint = false
@@ -120,7 +130,7 @@ struct DecimalScale: Equatable, Sendable {
     }
 
     /// The count of increments in `text` (a flag's value), or why not.
-    func count(_ text: String) throws(Failure) -> Int64 {
+    public func count(_ text: String) throws(Failure) -> Int64 {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0] }
         let count = bytes.count
@@ -131,7 +141,7 @@ struct DecimalScale: Equatable, Sendable {
 
     /// Parses an increment written as a decimal ("0.01000000" → mantissa 1, decimals 2), and
     /// how many decimals it was written with (8 here): the venue's display precision.
-    static func parse(_ text: String) -> (scale: DecimalScale, written: Int)? {
+    public static func parse(_ text: String) -> (scale: DecimalScale, written: Int)? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty,
             parts.allSatisfy({ $0.allSatisfy { $0 >= "0" && $0 <= "9" } })

@@ -1,0 +1,397 @@
+import BinanceAPI
+import IPC
+import Network
+
+/// exec's one session on Binance spot's WebSocket API, shared by every instrument's
+/// `BinanceSpotVenue`: it writes their requests, remembers which request was whose, and hands
+/// each answer and `executionReport` to the instrument it concerns.
+///
+/// On every connection, once logged on: `userDataStream.subscribe` (`.signature` with an HMAC
+/// key); orders are sent only while subscribed, so no fill can happen unheard. On the first,
+/// for each symbol: `exchangeInfo` (its filters) and `openOrders.status`, where an open order
+/// with a tickpipe client id (an earlier run's) is cancelled (`--on-start cancel`). Until both
+/// are in, the symbol takes no new order. After a connection is lost, every order whose
+/// request went unanswered is unknown and asked about (`order.status`), as is every open order
+/// (fills may have happened unheard).
+///
+/// Every request and every answer and event go to the venue journal.
+final class BinanceSpotConnection {
+    enum RequestKind {
+        case place, cancel, replace, status, trades
+    }
+
+    enum Outcome {
+        /// Written to the socket.
+        case sent
+        /// Certainly not sent (the session not ready, the rate budget), and why.
+        case notSent(String)
+        /// The connection failed while it was written: it may have reached the venue.
+        case uncertain
+    }
+
+    private enum Purpose {
+        case order(RequestKind, clientOrderId: UInt32, replacing: UInt32)
+        case exchangeInfo
+        case openOrders
+        /// Cancelling an earlier run's order found open at the start.
+        case startCancel
+        case subscribe
+    }
+
+    private struct Pending {
+        var requestId: UInt64
+        var instrument: UInt32
+        var purpose: Purpose
+    }
+
+    static let maxPending = 1_024
+
+    let session: WebSocketAPISession
+    let journal: VenueJournal
+    let ids: ClientOrderIds
+    private(set) var venues: [BinanceSpotVenue] = []
+    private var pending: [Pending] = []
+    /// The connection (`session.connections`) the user data stream is subscribed on (0: none).
+    private var subscribedOn: UInt64 = 0
+    private var subscribeOut = false
+    /// For each instrument, the start's cancels still unanswered.
+    private var startCancels: [Int] = Array(repeating: 0, count: Instrument.idSlots)
+    private var startAsked: [Bool] = Array(repeating: false, count: Instrument.idSlots)
+
+    init(session: WebSocketAPISession, journal: VenueJournal, startMs: Int64) {
+        self.session = session
+        self.journal = journal
+        ids = ClientOrderIds(startMs: startMs)
+        session.journal = journal
+        pending.reserveCapacity(BinanceSpotConnection.maxPending)
+        journal.note("exec session started: client order ids \(ids.prefixText)<n>")
+    }
+
+    deinit { ids.deallocate() }
+
+    /// Logged on and subscribed to the user data stream on the current connection.
+    var isReady: Bool { session.isReady && subscribedOn == session.connections }
+
+    /// Requests out, unanswered.
+    var awaitingAnswers: Bool { !pending.isEmpty }
+
+    func register(_ venue: BinanceSpotVenue) {
+        venues.removeAll { $0.instrument.id == venue.instrument.id }
+        venues.append(venue)
+        startAsked[Int(venue.instrument.id)] = false
+        askStart()
+    }
+
+    func report(_ text: String) { StandardError.line("exec: \(text)") }
+
+    /// A finding for the operator and the journal (reconciliation, doubt): both.
+    func note(_ text: String) {
+        report(text)
+        journal.note(text)
+    }
+
+    // MARK: The duty cycle
+
+    /// Reads what arrived and sends what waits. True if an instrument has reports to collect.
+    func poll() -> Bool {
+        let nowNs = SystemClock.monotonicNanoseconds()
+        let realNs = SystemClock.realtimeNanoseconds()
+        _ = session.poll(
+            nowNs: nowNs, { message, bytes in handle(message, bytes, nowNs: realNs) },
+            connectionLost: { reason in lost(reason) })
+        if session.isReady, subscribedOn != session.connections, !subscribeOut { subscribe() }
+        if isReady {
+            askStart()
+            for venue in venues { venue.sendWanted() }
+        }
+        journal.flush()
+        for venue in venues where venue.hasQueuedReports { return true }
+        return false
+    }
+
+    private func lost(_ reason: String) {
+        journal.note("connection lost: \(reason); \(pending.count) requests unanswered")
+        pending.removeAll(keepingCapacity: true)
+        subscribeOut = false
+        for venue in venues { venue.connectionLost() }
+        for id in startCancels.indices where startCancels[id] > 0 {
+            startCancels[id] = 0
+            startAsked[id] = false // asked again on the next connection
+        }
+    }
+
+    private func handle(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        journal.received(bytes)
+        if let event = message.event {
+            guard let type = message.eventType else { return }
+            let scanner = JSONScanner(bytes)
+            if scanner.equals(type, "executionReport") {
+                do {
+                    let report = try ExecutionReportEvent(bytes, event)
+                    guard let venue = venue(bytes, report.symbol!) else { return }
+                    venue.event(report, bytes, nowNs: nowNs)
+                } catch {
+                    note("an executionReport exec cannot read, byte \(error.offset): \(error.message)")
+                }
+            } else if scanner.equals(type, "eventStreamTerminated") {
+                note("the venue ended the user data stream; subscribing again")
+                subscribedOn = 0
+            }
+            return
+        }
+        guard let id = message.id, let at = pending.firstIndex(where: { $0.requestId == id }) else { return }
+        let request = pending[at]
+        pending.swapAt(at, pending.count - 1)
+        pending.removeLast()
+        let venue = venues.first { $0.instrument.id == request.instrument }
+        switch request.purpose {
+        case .subscribe:
+            subscribeOut = false
+            if message.isSuccess {
+                subscribedOn = session.connections
+                journal.note("user data stream subscribed")
+            } else {
+                note("userDataStream.subscribe refused: \(WebSocketAPISession.describe(message, bytes))")
+            }
+        case .exchangeInfo:
+            guard let venue else { return }
+            guard message.isSuccess, let result = message.result else {
+                return note("\(venue.instrument.symbol): exchangeInfo: \(WebSocketAPISession.describe(message, bytes))")
+            }
+            do {
+                let rules = try SymbolRules.read(bytes, result)
+                guard let found = rules.first(where: { $0.symbol == venue.instrument.symbol }) else {
+                    return note("\(venue.instrument.symbol): not in the venue's exchangeInfo")
+                }
+                venue.filtersArrived(found)
+            } catch {
+                note("\(venue.instrument.symbol): exchangeInfo unreadable, byte \(error.offset): \(error.message)")
+            }
+        case .openOrders:
+            guard let venue else { return }
+            guard message.isSuccess, let result = message.result else {
+                startAsked[Int(request.instrument)] = false
+                return note(
+                    "\(venue.instrument.symbol): openOrders.status: \(WebSocketAPISession.describe(message, bytes))")
+            }
+            startOpenOrders(venue, bytes, result)
+        case .startCancel:
+            startCancels[Int(request.instrument)] -= 1
+            if !message.isSuccess {
+                note("cancelling an earlier run's order: \(WebSocketAPISession.describe(message, bytes))")
+            }
+            if startCancels[Int(request.instrument)] == 0, let venue { venue.reconciled = true }
+        case .order(let kind, let clientOrderId, let replacing):
+            venue?.answered(kind, clientOrderId: clientOrderId, replacing: replacing, message, bytes, nowNs: nowNs)
+        }
+    }
+
+    private func venue(_ bytes: UnsafeBufferPointer<UInt8>, _ symbol: Range<Int>) -> BinanceSpotVenue? {
+        let text = UnsafeBufferPointer(rebasing: bytes[symbol])
+        return venues.first { $0.symbol.elementsEqual(text) }
+    }
+
+    // MARK: The start
+
+    /// For each symbol not yet asked: its filters and its open orders.
+    private func askStart() {
+        guard isReady else { return }
+        for venue in venues where !startAsked[Int(venue.instrument.id)] {
+            let id = venue.instrument.id
+            if venue.filters == nil {
+                guard
+                    send(
+                        "exchangeInfo", .query, signed: false, instrument: id, .exchangeInfo,
+                        { request in
+                            request.string("symbol", venue.symbol)
+                        }) != nil
+                else { return }
+            }
+            guard !venue.reconciled else {
+                startAsked[Int(id)] = true
+                continue
+            }
+            guard
+                send(
+                    "openOrders.status", .query, signed: true, instrument: id, .openOrders,
+                    { request in
+                        request.apiKey()
+                        request.recvWindow()
+                        request.string("symbol", venue.symbol)
+                        request.timestamp()
+                    }) != nil
+            else { return }
+            startAsked[Int(id)] = true
+        }
+    }
+
+    /// The start's open orders: an earlier run's are cancelled, others' left alone.
+    private func startOpenOrders(_ venue: BinanceSpotVenue, _ bytes: UnsafeBufferPointer<UInt8>, _ result: Range<Int>) {
+        var earlier: [String] = []
+        var others = 0
+        var scanner = JSONScanner(bytes, offset: result.lowerBound)
+        do {
+            try scanner.array { (scanner) throws(JSONScanner.Failure) in
+                try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
+                    guard scanner.equals(key, "clientOrderId") else { return try scanner.skipValue() }
+                    let range = try scanner.string()
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[range]), as: UTF8.self)
+                    if ClientOrderIds.isTickpipe(text) { earlier.append(text) } else { others += 1 }
+                }
+            }
+        } catch {
+            return note("\(venue.instrument.symbol): openOrders.status unreadable, byte \(error.offset)")
+        }
+        let id = Int(venue.instrument.id)
+        note(
+            "\(venue.instrument.symbol): at start \(earlier.count) open orders of earlier runs (cancelling them), "
+                + "\(others) of others (left alone)")
+        for clientId in earlier {
+            let sent = send("order.cancel", .cancel, signed: true, instrument: venue.instrument.id, .startCancel) {
+                request in
+                request.apiKey()
+                request.string("origClientOrderId", clientId)
+                request.recvWindow()
+                request.string("symbol", venue.symbol)
+                request.timestamp()
+            }
+            if sent != nil { startCancels[id] += 1 }
+        }
+        if startCancels[id] == 0 { venue.reconciled = true }
+    }
+
+    private func subscribe() {
+        let hmac: Bool
+        if case .hmac = session.credentials.signer { hmac = true } else { hmac = false }
+        let sent =
+            hmac
+            ? send("userDataStream.subscribe.signature", .query, signed: true, instrument: 0, .subscribe) { request in
+                request.apiKey()
+                request.recvWindow()
+                request.timestamp()
+            }
+            : send("userDataStream.subscribe", .query, signed: false, instrument: 0, .subscribe) { _ in }
+        subscribeOut = sent != nil
+    }
+
+    // MARK: Orders
+
+    func place(_ command: OrderCommand, replacing: UInt32?, on venue: BinanceSpotVenue) -> Outcome {
+        if let refusal = unready() { return refusal }
+        let instrument = venue.instrument
+        let type: StaticString =
+            switch command.orderType {
+            case .postOnly: "LIMIT_MAKER"
+            case .limit: "LIMIT"
+            case .market: "MARKET"
+            }
+        let timeInForce: StaticString =
+            switch command.timeInForce {
+            case .goodTillCancel: "GTC"
+            case .immediateOrCancel: "IOC"
+            case .fillOrKill: "FOK"
+            }
+        let purpose = Purpose.order(
+            replacing == nil ? .place : .replace, clientOrderId: command.clientOrderId, replacing: replacing ?? 0)
+        let method: StaticString = replacing == nil ? "order.place" : "order.cancelReplace"
+        return outcome(
+            send(method, .order, signed: true, instrument: instrument.id, purpose) { request in
+                request.apiKey()
+                if let replacing {
+                    request.string("cancelOrigClientOrderId", ids.text(replacing))
+                    request.string("cancelReplaceMode", "STOP_ON_FAILURE")
+                }
+                request.string("newClientOrderId", ids.text(command.clientOrderId))
+                request.string("newOrderRespType", "ACK")
+                if command.orderType != .market {
+                    request.decimal(
+                        "price", count: command.price, mantissa: instrument.tickMantissa,
+                        decimals: instrument.tickDecimals)
+                }
+                request.decimal(
+                    "quantity", count: command.size, mantissa: instrument.lotMantissa, decimals: instrument.lotDecimals)
+                request.recvWindow()
+                request.string("side", command.side == .buy ? "BUY" : "SELL")
+                request.string("symbol", venue.symbol)
+                if command.orderType == .limit { request.string("timeInForce", timeInForce) }
+                request.timestamp()
+                request.string("type", type)
+            })
+    }
+
+    func cancel(_ clientOrderId: UInt32, on venue: BinanceSpotVenue) -> Outcome {
+        if let refusal = unready() { return refusal }
+        return outcome(aboutOrder("order.cancel", .cancel, .cancel, clientOrderId, on: venue))
+    }
+
+    /// `order.status`; false if it could not be sent now.
+    func askStatus(_ clientOrderId: UInt32, on venue: BinanceSpotVenue) -> Bool {
+        aboutOrder("order.status", .query, .status, clientOrderId, on: venue) != nil
+    }
+
+    /// A request naming one order by its client id: `order.cancel`, `order.status`.
+    private func aboutOrder(
+        _ method: StaticString, _ budget: RateBudget.RequestKind, _ kind: RequestKind, _ clientOrderId: UInt32,
+        on venue: BinanceSpotVenue
+    ) -> UInt64? {
+        send(
+            method, budget, signed: true, instrument: venue.instrument.id,
+            .order(kind, clientOrderId: clientOrderId, replacing: 0)
+        ) { request in
+            request.apiKey()
+            request.string("origClientOrderId", ids.text(clientOrderId))
+            request.recvWindow()
+            request.string("symbol", venue.symbol)
+            request.timestamp()
+        }
+    }
+
+    /// `myTrades` for one order (by its venue order id, which `order.status` gave); false if it
+    /// could not be sent now.
+    func askTrades(_ clientOrderId: UInt32, venueOrderId: Int64, on venue: BinanceSpotVenue) -> Bool {
+        send(
+            "myTrades", .query, signed: true, instrument: venue.instrument.id,
+            .order(.trades, clientOrderId: clientOrderId, replacing: 0)
+        ) { request in
+            request.apiKey()
+            request.integer("orderId", venueOrderId)
+            request.recvWindow()
+            request.string("symbol", venue.symbol)
+            request.timestamp()
+        } != nil
+    }
+
+    /// Why nothing can be sent now, if so.
+    private func unready() -> Outcome? {
+        guard isReady else { return .notSent("the venue session is not ready") }
+        guard pending.count < BinanceSpotConnection.maxPending else {
+            return .notSent("\(BinanceSpotConnection.maxPending) requests unanswered")
+        }
+        return nil
+    }
+
+    /// What a send by a ready session came to: not written with the session still up is the
+    /// rate budget (or a request too long); with it down, the write failed and may have gone.
+    private func outcome(_ requestId: UInt64?) -> Outcome {
+        if requestId != nil { return .sent }
+        return session.isReady ? .notSent("held back by the venue's rate limits") : .uncertain
+    }
+
+    /// One request, remembered until answered; nil if not sent.
+    private func send(
+        _ method: StaticString, _ kind: RateBudget.RequestKind, signed: Bool, instrument: UInt32,
+        _ purpose: Purpose, _ parameters: (inout APIRequest) -> Void
+    ) -> UInt64? {
+        guard session.isReady, pending.count < BinanceSpotConnection.maxPending else { return nil }
+        guard let id = session.send(method: method, kind: kind, signed: signed, parameters) else { return nil }
+        pending.append(Pending(requestId: id, instrument: instrument, purpose: purpose))
+        return id
+    }
+
+    /// The end of exec's run (its orders cancelled and answered, or given up on).
+    func close() {
+        journal.note("exec session closing")
+        journal.flush()
+        session.close()
+    }
+}

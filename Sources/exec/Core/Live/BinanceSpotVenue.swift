@@ -1,0 +1,616 @@
+import BinanceAPI
+import IPC
+import Network
+
+/// One instrument on Binance spot, behind the `Venue` protocol: the order manager's commands go
+/// out as WebSocket API requests on the connection shared by every instrument (never blocking
+/// the duty cycle), and the venue's answers and user data events come back as execution
+/// reports, each once (docs/live-trading.md):
+///
+/// - new → `order.place`: LIMIT_MAKER for post-only, LIMIT with its time in force, MARKET;
+///   replace → `order.cancelReplace` (STOP_ON_FAILURE: the new order only if the cancel
+///   succeeded); cancel → `order.cancel`.
+/// - Before sending, the symbol's exchange filters: an order the venue would refuse is refused
+///   here, with the filter's words. Until the filters and the start's reconciliation are in,
+///   and while the session is down, new orders are refused (`venueError`); cancels wait.
+/// - A request with no answer (the connection lost, `-1007`, a 5xx) leaves its order unknown:
+///   `order.status` resolves it once the session is back, and `myTrades` books the fills the
+///   lost connection hid. Nothing is sent twice.
+/// - Fills from `executionReport` trades, by trade id: a duplicate event books nothing. Price
+///   and size are the trade's; the fee its commission in ticks × lots when paid in the quote or
+///   the base asset (the base at the fill's price), else 0 in the report and kept by asset in
+///   the venue journal.
+final class BinanceSpotVenue: Venue {
+    let instrument: Instrument
+    unowned let connection: BinanceSpotConnection
+    /// The symbol's bytes, for requests (a stable address) and for matching events.
+    let symbol: UnsafeRawBufferPointer
+    let tick: DecimalScale
+    let lot: DecimalScale
+    private(set) var filters: ExchangeFilters?
+    /// The start's reconciliation of this symbol's open orders is done.
+    var reconciled = false
+    /// Why the symbol cannot trade (filters unreadable): every new order is refused with it.
+    private(set) var unusable: String?
+    private(set) var orders: [LiveOrder] = []
+    private var queued: [ExecutionReport] = []
+    /// The last trades booked (ids), so a repeated event books nothing.
+    private var bookedTrades = [Int64](repeating: -1, count: 256)
+    private var bookedNext = 0
+    private(set) var mid: Int64?
+    /// The last refusal reported, so a strategy quoting into one refusal logs it once.
+    private var lastRefusal = ""
+    private(set) var duplicateTrades = 0
+
+    init(instrument: Instrument, connection: BinanceSpotConnection) {
+        self.instrument = instrument
+        self.connection = connection
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: instrument.symbol.utf8.count, alignment: 1)
+        bytes.copyBytes(from: instrument.symbol.utf8)
+        symbol = UnsafeRawBufferPointer(bytes)
+        tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
+        lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
+        orders.reserveCapacity(BinanceSpotVenue.maxOrders)
+        queued.reserveCapacity(64)
+    }
+
+    deinit { symbol.deallocate() }
+
+    static let maxOrders = 64
+    /// Binance spot's highest fee tier, 0.1 %, twice over: the order manager's bound on a fee.
+    var maxFeeMillionths: Int64 { 2_000 }
+    /// Answers come through the connection's poll, not at a time known in advance.
+    var nextArrivalNs: Int64 { .max }
+    var isReady: Bool { filters != nil && reconciled && unusable == nil }
+    var workingOrders: Int { orders.reduce(0) { $0 + ($1.isWorking ? 1 : 0) } }
+
+    // MARK: The order manager's commands
+
+    func submit(_ command: OrderCommand, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        switch command.command {
+        case .new:
+            place(command, replacing: nil, nowNs: nowNs, into: &reports)
+        case .cancel:
+            guard let index = index(command.origClientOrderId), orders[index].isWorking else { return }
+            orders[index].cancelWanted = true
+            sendWanted()
+        case .replace:
+            guard let index = index(command.origClientOrderId), orders[index].isWorking,
+                orders[index].state == .open, !orders[index].cancelOut
+            else {
+                // The order it replaces is gone or in doubt: the replacement is refused, and the
+                // manager sends a new order on the next intent.
+                return reports.append(report(.reject, command, reason: .venueError, nowNs: nowNs))
+            }
+            var replacement = command
+            replacement.command = .new
+            replacement.sideRaw = orders[index].command.sideRaw
+            replacement.orderTypeRaw = orders[index].command.orderTypeRaw
+            replacement.timeInForceRaw = orders[index].command.timeInForceRaw
+            if filters?.cancelReplaceAllowed == false {
+                // No order.cancelReplace on this symbol: a cancel, then a new order.
+                orders[index].cancelWanted = true
+                sendWanted()
+                return place(replacement, replacing: nil, nowNs: nowNs, into: &reports)
+            }
+            place(replacement, replacing: index, nowNs: nowNs, into: &reports)
+        }
+    }
+
+    private func place(
+        _ command: OrderCommand, replacing: Int?, nowNs: Int64, into reports: inout [ExecutionReport]
+    ) {
+        if let refusal = refusal(command) {
+            refuse(refusal.text)
+            return reports.append(report(.reject, command, reason: refusal.reason, nowNs: nowNs))
+        }
+        guard let slot = freeSlot() else {
+            refuse("\(BinanceSpotVenue.maxOrders) orders in flight or working")
+            return reports.append(report(.reject, command, reason: .riskLimit, nowNs: nowNs))
+        }
+        let old = replacing.map { orders[$0].clientOrderId }
+        switch connection.place(command, replacing: old, on: self) {
+        case .sent:
+            let order = LiveOrder(command: command, state: .pendingNew)
+            if slot == orders.count { orders.append(order) } else { orders[slot] = order }
+            if let replacing { orders[replacing].cancelOut = true }
+        case .notSent(let why):
+            refuse(why)
+            reports.append(report(.reject, command, reason: .venueError, nowNs: nowNs))
+        case .uncertain:
+            var order = LiveOrder(command: command, state: .unknown)
+            order.statusWanted = true
+            if slot == orders.count { orders.append(order) } else { orders[slot] = order }
+            if let replacing {
+                orders[replacing].state = .unknown
+                orders[replacing].statusWanted = true
+            }
+        }
+    }
+
+    private func refusal(_ command: OrderCommand) -> (text: String, reason: ExecutionReport.RejectReason)? {
+        if let unusable { return (unusable, .venueError) }
+        guard let filters, reconciled else {
+            return ("\(instrument.symbol): not ready (exchange filters and open orders not yet read)", .venueError)
+        }
+        guard connection.isReady else { return ("the venue session is not ready", .venueError) }
+        let market = command.orderType == .market
+        if let text = filters.refusal(
+            side: command.side, market: market, price: command.price, size: command.size, reference: mid,
+            openOrders: workingOrders)
+        {
+            let reason: ExecutionReport.RejectReason =
+                text.hasPrefix("PRICE") || text.hasPrefix("PERCENT")
+                ? .invalidPrice
+                : text.hasPrefix("LOT") || text.hasPrefix("MARKET_LOT") || text.hasPrefix("NOTIONAL")
+                    ? .invalidSize
+                    : .venueError
+            return ("\(instrument.symbol): \(text)", reason)
+        }
+        return nil
+    }
+
+    private func refuse(_ text: String) {
+        guard text != lastRefusal else { return }
+        lastRefusal = text
+        connection.report("order refused before sending: \(text)")
+    }
+
+    /// Cancels wanted and statuses wanted, sent once the session can take them.
+    func sendWanted() {
+        guard connection.isReady else { return }
+        for index in orders.indices where orders[index].isWorking {
+            if orders[index].cancelWanted, !orders[index].cancelOut, orders[index].state == .open {
+                switch connection.cancel(orders[index].clientOrderId, on: self) {
+                case .sent:
+                    orders[index].cancelWanted = false
+                    orders[index].cancelOut = true
+                case .notSent: break // tried again on the next poll
+                case .uncertain:
+                    orders[index].cancelWanted = false
+                    orders[index].state = .unknown
+                    orders[index].statusWanted = true
+                }
+            }
+            if orders[index].statusWanted, !orders[index].statusOut {
+                if connection.askStatus(orders[index].clientOrderId, on: self) {
+                    orders[index].statusWanted = false
+                    orders[index].statusOut = true
+                }
+            }
+        }
+    }
+
+    /// The connection was lost: every request out is unanswered, so its order is unknown.
+    func connectionLost() {
+        for index in orders.indices where orders[index].isWorking {
+            if orders[index].state == .pendingNew || orders[index].cancelOut || orders[index].statusOut {
+                orders[index].state = .unknown
+                orders[index].statusWanted = true
+                orders[index].cancelOut = false
+                orders[index].statusOut = false
+            } else if orders[index].state == .open {
+                // Fills may have happened while nothing could be heard.
+                orders[index].statusWanted = true
+            }
+        }
+    }
+
+    // MARK: The venue's answers
+
+    /// The answer to a request for order `clientOrderId` (a cancel-replace's: the new order's,
+    /// `replacing` the old one's).
+    func answered(
+        _ kind: BinanceSpotConnection.RequestKind, clientOrderId: UInt32, replacing: UInt32, _ message: APIMessage,
+        _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
+    ) {
+        guard let index = index(clientOrderId) else { return }
+        let inDoubt = message.errorCode == -1007 || message.status >= 500
+        switch kind {
+        case .place:
+            if message.isSuccess {
+                if orders[index].state == .pendingNew { orders[index].state = .open }
+                acknowledge(index, nowNs: nowNs)
+            } else if inDoubt {
+                markUnknown(index, message, bytes)
+            } else {
+                rejectOrder(index, message, bytes, nowNs: nowNs)
+            }
+        case .cancel:
+            orders[index].cancelOut = false
+            if message.isSuccess {
+                close(index, nowNs: nowNs)
+            } else if inDoubt || message.errorCode == -2011 {
+                // -2011: already filled, cancelled or expired: the status says which.
+                markUnknown(index, message, bytes)
+            } else {
+                connection.report("\(instrument.symbol): cancel refused: \(describe(message, bytes))")
+                orders[index].cancelWanted = true
+            }
+        case .replace:
+            replaced(index, old: self.index(replacing), message, bytes, nowNs: nowNs)
+        case .status:
+            orders[index].statusOut = false
+            status(index, message, bytes, nowNs: nowNs)
+        case .trades:
+            trades(index, message, bytes, nowNs: nowNs)
+        }
+    }
+
+    private func replaced(
+        _ index: Int, old: Int?, _ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
+    ) {
+        if let old { orders[old].cancelOut = false }
+        if message.isSuccess {
+            if let old { close(old, nowNs: nowNs) }
+            if orders[index].state == .pendingNew { orders[index].state = .open }
+            acknowledge(index, nowNs: nowNs)
+            return
+        }
+        if message.errorCode == -1007 || message.status >= 500 {
+            markUnknown(index, message, bytes)
+            if let old { markUnknown(old, message, bytes) }
+            return
+        }
+        // 400 -2022: the cancel failed, the new order was not attempted; 409 -2021: the cancel
+        // succeeded and the new order failed (STOP_ON_FAILURE allows no other mix).
+        let cancelled = message.status == 409
+        if let old {
+            if cancelled { close(old, nowNs: nowNs) } else { markUnknown(old, message, bytes) }
+        }
+        rejectOrder(index, message, bytes, nowNs: nowNs)
+    }
+
+    /// `order.status`: the order's state at the venue; fills the events missed come by `myTrades`.
+    private func status(_ index: Int, _ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        guard message.isSuccess, let result = message.result else {
+            if message.errorCode == -2013 {
+                // The request never reached the matching engine.
+                connection.note("\(instrument.symbol): order \(orders[index].clientOrderId) never reached the venue")
+                orders[index].statusWanted = false
+                return rejectOrder(index, message, bytes, nowNs: nowNs)
+            }
+            orders[index].statusWanted = true
+            return
+        }
+        var status: Range<Int>?
+        var executed: Range<Int>?
+        var venueOrderId: Int64 = -1
+        var scanner = JSONScanner(bytes, offset: result.lowerBound)
+        do {
+            try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
+                if scanner.equals(key, "status") {
+                    status = try scanner.string()
+                } else if scanner.equals(key, "executedQty") {
+                    executed = try scanner.string()
+                } else if scanner.equals(key, "orderId") {
+                    venueOrderId = try scanner.signed()
+                } else {
+                    try scanner.skipValue()
+                }
+            }
+        } catch {
+            return connection.report("\(instrument.symbol): order.status answer unreadable: \(error.message)")
+        }
+        guard let status, let executed, let executedLots = try? lot.count(bytes, executed) else {
+            return connection.report("\(instrument.symbol): order.status answer without status or executedQty")
+        }
+        let open = scanner.equals(status, "NEW") || scanner.equals(status, "PARTIALLY_FILLED")
+        orders[index].state = open ? .open : orders[index].state
+        acknowledge(index, nowNs: nowNs)
+        if executedLots > orders[index].filled {
+            connection.note(
+                "\(instrument.symbol): order \(orders[index].clientOrderId): venue shows \(executedLots) lots "
+                    + "filled, \(orders[index].filled) booked; fetching its trades")
+            orders[index].closeAfterTrades = !open
+            if !connection.askTrades(orders[index].clientOrderId, venueOrderId: venueOrderId, on: self) {
+                orders[index].statusWanted = true
+            }
+        } else if !open {
+            close(index, nowNs: nowNs)
+        }
+    }
+
+    /// `myTrades` for one order: every trade not yet booked is.
+    private func trades(_ index: Int, _ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        guard message.isSuccess, let result = message.result else {
+            orders[index].statusWanted = true
+            return
+        }
+        var scanner = JSONScanner(bytes, offset: result.lowerBound)
+        do {
+            try scanner.array { (scanner) throws(JSONScanner.Failure) in
+                var id: Int64 = -1
+                var price: Range<Int>?
+                var quantity: Range<Int>?
+                var commission: Range<Int>?
+                var asset: Range<Int>?
+                try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
+                    if scanner.equals(key, "id") {
+                        id = try scanner.signed()
+                    } else if scanner.equals(key, "price") {
+                        price = try scanner.string()
+                    } else if scanner.equals(key, "qty") {
+                        quantity = try scanner.string()
+                    } else if scanner.equals(key, "commission") {
+                        commission = try scanner.string()
+                    } else if scanner.equals(key, "commissionAsset") {
+                        asset = try scanner.string()
+                    } else {
+                        try scanner.skipValue()
+                    }
+                }
+                guard let price, let quantity else { throw scanner.failure("a trade without price or qty") }
+                book(
+                    index, tradeId: id, price: price, quantity: quantity, commission: commission, asset: asset,
+                    bytes, nowNs: nowNs)
+            }
+        } catch {
+            return connection.report("\(instrument.symbol): myTrades answer unreadable: \(error.message)")
+        }
+        if orders[index].closeAfterTrades {
+            orders[index].closeAfterTrades = false
+            close(index, nowNs: nowNs)
+        }
+    }
+
+    /// An `executionReport` for this symbol.
+    func event(_ event: ExecutionReportEvent, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        let scanner = JSONScanner(bytes)
+        let id =
+            connection.ids.id(bytes, event.clientOrderId!)
+            ?? event.origClientOrderId.flatMap { connection.ids.id(bytes, $0) }
+        guard let id else { return } // not ours: another client's, or an earlier run's
+        let execution = event.executionType!
+        guard let index = index(id) else {
+            // An order of this run no longer in the table: a fill must still be booked.
+            if scanner.equals(execution, "TRADE") { bookLate(id, event, bytes, nowNs: nowNs) }
+            return
+        }
+        if scanner.equals(execution, "NEW") {
+            if orders[index].state == .pendingNew || orders[index].state == .unknown { orders[index].state = .open }
+            acknowledge(index, nowNs: nowNs)
+        } else if scanner.equals(execution, "TRADE") {
+            guard let price = event.lastPrice, let quantity = event.lastQuantity else {
+                return connection.report("\(instrument.symbol): a TRADE executionReport without L or l")
+            }
+            acknowledge(index, nowNs: nowNs)
+            book(
+                index, tradeId: event.tradeId, price: price, quantity: quantity, commission: event.commission,
+                asset: event.commissionAsset, bytes, nowNs: nowNs)
+            if scanner.equals(event.orderStatus!, "FILLED") { orders[index].state = .closed }
+        } else if scanner.equals(execution, "CANCELED") || scanner.equals(execution, "EXPIRED")
+            || scanner.equals(execution, "EXPIRED_IN_MATCH") || scanner.equals(execution, "TRADE_PREVENTION")
+        {
+            close(index, nowNs: nowNs)
+        } else if scanner.equals(execution, "REJECTED") {
+            orders[index].state = .closed
+            if !orders[index].closeReported {
+                orders[index].closeReported = true
+                queued.append(report(.reject, orders[index].command, reason: .venueError, nowNs: nowNs))
+            }
+        }
+    }
+
+    /// A trade for an order whose slot was reused: booked as a partial fill of its side.
+    private func bookLate(
+        _ id: UInt32, _ event: ExecutionReportEvent, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
+    ) {
+        let scanner = JSONScanner(bytes)
+        let command = OrderCommand(
+            header: FrameHeader(type: .orderCommand, instrument: instrument.id), command: .new,
+            side: scanner.equals(event.side!, "BUY") ? .buy : .sell, orderType: .limit, timeInForce: .goodTillCancel,
+            clientOrderId: id, price: 0, size: .max)
+        guard let slot = freeSlot(), let price = event.lastPrice, let quantity = event.lastQuantity else {
+            return connection.report(
+                "\(instrument.symbol): a late trade \(event.tradeId) of order \(id) could not be booked; see the "
+                    + "venue journal")
+        }
+        var order = LiveOrder(command: command, state: .closed)
+        order.ackReported = true
+        order.closeReported = true
+        if slot == orders.count { orders.append(order) } else { orders[slot] = order }
+        book(
+            slot, tradeId: event.tradeId, price: price, quantity: quantity, commission: event.commission,
+            asset: event.commissionAsset, bytes, nowNs: nowNs)
+    }
+
+    private func book(
+        _ index: Int, tradeId: Int64, price: Range<Int>, quantity: Range<Int>, commission: Range<Int>?,
+        asset: Range<Int>?, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
+    ) {
+        if tradeId >= 0 {
+            if bookedTrades.contains(tradeId) {
+                duplicateTrades += 1
+                return connection.note("\(instrument.symbol): trade \(tradeId) reported again; booked once")
+            }
+            bookedTrades[bookedNext] = tradeId
+            bookedNext = (bookedNext + 1) % bookedTrades.count
+        }
+        let ticks: Int64
+        let lots: Int64
+        do {
+            ticks = try tick.count(bytes, price)
+            lots = try lot.count(bytes, quantity)
+        } catch {
+            return connection.report(
+                "\(instrument.symbol): trade \(tradeId) of order \(orders[index].clientOrderId): a price or "
+                    + "quantity the instrument's tick and lot cannot hold (\(error)); NOT BOOKED, see the venue journal"
+            )
+        }
+        let fee = self.fee(commission, asset, price: ticks, bytes)
+        orders[index].filled += lots
+        let whole = orders[index].filled >= orders[index].command.size
+        var fill = report(whole ? .fill : .partialFill, orders[index].command, nowNs: nowNs)
+        fill.price = ticks
+        fill.size = lots
+        fill.fee = fee
+        queued.append(fill)
+        if whole {
+            orders[index].state = .closed
+            orders[index].closeReported = true
+        }
+    }
+
+    /// The commission in ticks × lots, when paid in the quote asset (commission / (tick × lot))
+    /// or the base (commission / lot × the fill's price): exact where the instrument's lot is
+    /// the asset's precision, as on the venue, else rounded to the nearest. 0 in another asset
+    /// (BNB), which the venue journal keeps.
+    private func fee(_ commission: Range<Int>?, _ asset: Range<Int>?, price: Int64, _ bytes: UnsafeBufferPointer<UInt8>)
+        -> Int64
+    {
+        guard let commission, let asset, let filters else { return 0 }
+        let name = UnsafeBufferPointer(rebasing: bytes[asset])
+        let lotDecimals = Int(instrument.lotDecimals)
+        if name.elementsEqual(filters.quoteAsset.utf8) {
+            return Self.scaled(
+                bytes, commission, times: 1, exponent: Int(instrument.tickDecimals) + lotDecimals,
+                over: Int128(instrument.tickMantissa) * Int128(instrument.lotMantissa)) ?? 0
+        }
+        if name.elementsEqual(filters.baseAsset.utf8) {
+            return Self.scaled(
+                bytes, commission, times: Int128(price), exponent: lotDecimals, over: Int128(instrument.lotMantissa))
+                ?? 0
+        }
+        return 0
+    }
+
+    /// The decimal at `bytes[range]` × `times` × 10^`exponent` / `over`, rounded to the nearest;
+    /// nil if it is not a plain decimal or does not fit.
+    static func scaled(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, times: Int128, exponent: Int, over: Int128
+    ) -> Int64? {
+        var digits: Int128 = 0
+        var decimals = 0
+        var point = false
+        for index in range {
+            let byte = bytes[index]
+            if byte == 0x2E, !point {
+                point = true
+                continue
+            }
+            guard byte >= 0x30, byte <= 0x39, digits < 1_000_000_000_000_000_000_000_000 else { return nil }
+            digits = digits * 10 + Int128(byte - 0x30)
+            if point { decimals += 1 }
+        }
+        var numerator = digits
+        var denominator = over
+        for _ in 0..<max(0, exponent - decimals) {
+            let (next, overflow) = numerator.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            numerator = next
+        }
+        for _ in 0..<max(0, decimals - exponent) {
+            let (next, overflow) = denominator.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            denominator = next
+        }
+        let (product, overflow) = numerator.multipliedReportingOverflow(by: times)
+        guard !overflow, denominator > 0 else { return nil }
+        let rounded = (product + denominator / 2) / denominator
+        return rounded <= Int128(Int64.max) ? Int64(rounded) : nil
+    }
+
+    // MARK: Reports
+
+    private func acknowledge(_ index: Int, nowNs: Int64) {
+        guard !orders[index].ackReported else { return }
+        orders[index].ackReported = true
+        queued.append(
+            report(.ack, orders[index].command, size: orders[index].command.size - orders[index].filled, nowNs: nowNs))
+    }
+
+    private func close(_ index: Int, nowNs: Int64) {
+        orders[index].state = .closed
+        orders[index].cancelOut = false
+        orders[index].cancelWanted = false
+        guard !orders[index].closeReported else { return }
+        orders[index].closeReported = true
+        queued.append(
+            report(
+                .cancelled, orders[index].command, size: orders[index].command.size - orders[index].filled,
+                nowNs: nowNs))
+    }
+
+    private func markUnknown(_ index: Int, _ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>) {
+        connection.note(
+            "\(instrument.symbol): order \(orders[index].clientOrderId) unknown after "
+                + "\(describe(message, bytes)); asking its status")
+        orders[index].state = .unknown
+        orders[index].statusWanted = true
+        sendWanted()
+    }
+
+    private func rejectOrder(_ index: Int, _ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        let text = describe(message, bytes)
+        connection.report("\(instrument.symbol): order \(orders[index].clientOrderId) rejected: \(text)")
+        orders[index].state = .closed
+        guard !orders[index].closeReported else { return }
+        orders[index].closeReported = true
+        let reason: ExecutionReport.RejectReason =
+            text.contains("immediately match")
+            ? .postOnlyWouldCross
+            : text.contains("insufficient balance")
+                ? .insufficientBalance
+                : text.contains("PRICE")
+                    ? .invalidPrice
+                    : text.contains("LOT_SIZE") || text.contains("NOTIONAL")
+                        ? .invalidSize
+                        : message.status == 429 ? .riskLimit : .venueError
+        queued.append(report(.reject, orders[index].command, reason: reason, nowNs: nowNs))
+    }
+
+    private func describe(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        WebSocketAPISession.describe(message, bytes)
+    }
+
+    private func report(
+        _ kind: ExecutionReport.Report, _ command: OrderCommand, size: Int64? = nil,
+        reason: ExecutionReport.RejectReason = .none, nowNs: Int64
+    ) -> ExecutionReport {
+        ExecutionReport(
+            header: FrameHeader(
+                type: .executionReport, flags: .endOfMessage, instrument: instrument.id, receiveTimeNs: nowNs),
+            report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
+            price: command.price, size: size ?? command.size)
+    }
+
+    var hasQueuedReports: Bool { !queued.isEmpty }
+
+    // MARK: The venue's filters, the start's open orders
+
+    func filtersArrived(_ rules: SymbolRules) {
+        do {
+            filters = try ExchangeFilters(rules, instrument: instrument)
+            if !filters!.tradable { connection.report("\(instrument.symbol) is \(rules.status) at the venue") }
+        } catch {
+            unusable = "\(instrument.symbol): exchange filters unusable: \(error)"
+            connection.report(unusable!)
+        }
+    }
+
+    // MARK: Venue
+
+    func advance(to nowNs: Int64, into reports: inout [ExecutionReport]) {
+        guard !queued.isEmpty else { return }
+        reports.append(contentsOf: queued)
+        queued.removeAll(keepingCapacity: true)
+    }
+
+    func apply(_ delta: BookDelta) {}
+    func apply(_ levels: BookLevels) {}
+
+    func top(_ top: BookTop, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        mid = top.isValid ? top.midPrice : nil
+    }
+
+    func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport]) {}
+
+    private func index(_ id: UInt32) -> Int? { orders.firstIndex { $0.clientOrderId == id } }
+
+    /// A slot for a new order: a closed one's, or the end (up to `maxOrders`).
+    private func freeSlot() -> Int? {
+        if let closed = orders.firstIndex(where: { !$0.isWorking && !$0.closeAfterTrades }) { return closed }
+        return orders.count < BinanceSpotVenue.maxOrders ? orders.count : nil
+    }
+}

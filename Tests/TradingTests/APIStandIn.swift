@@ -1,0 +1,96 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The Binance WebSocket API stand-in (Tests/LivePeer/binance_api_server.py) on loopback TLS,
+/// with its control on stdin and its JSON lines on stdout.
+final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condition`
+    static let apiKey = "tickpipeTestKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+
+    let process = Process()
+    let control = Pipe()
+    let url: String
+    /// Every line read, in order, and how many of them `await` has looked at: a thread reads the
+    /// stand-in's output from the start, so it never blocks on a full pipe (its event loop would
+    /// stall with it).
+    private let condition = NSCondition()
+    private var received: [[String: Any]] = []
+    private var looked = 0
+    private var ended = false
+
+    /// Every line read so far.
+    var seen: [[String: Any]] {
+        condition.lock()
+        defer { condition.unlock() }
+        return received
+    }
+
+    /// `keys`: the stand-in's `--ed25519-public-key FILE` or `--hmac-secret SECRET`, and more.
+    init(certificate: (cert: String, key: String), keys: [String]) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LivePeer/binance_api_server.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            [
+                "python3", script, "--cert", certificate.cert, "--key", certificate.key, "--api-key",
+                APIStandIn.apiKey
+            ] + keys
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = control
+        try process.run()
+        let lines = LineReader(output.fileHandleForReading)
+        guard let ready = lines.line(timeout: 30),
+            let port = (try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"]
+        else {
+            process.terminate()
+            throw XCTSkip("the WebSocket API stand-in did not start")
+        }
+        url = "wss://127.0.0.1:\(port)/ws-api/v3"
+        let reader = output.fileHandleForReading
+        Thread.detachNewThread { [condition, weak self] in
+            var pending = Data()
+            while true {
+                let chunk = reader.availableData
+                pending.append(chunk)
+                var parsed: [[String: Any]] = []
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = pending[pending.startIndex..<newline]
+                    pending = Data(pending[(newline + 1)...])
+                    if let fields = try? JSONSerialization.jsonObject(with: line) as? [String: Any] {
+                        parsed.append(fields)
+                    }
+                }
+                condition.lock()
+                self?.received.append(contentsOf: parsed)
+                if chunk.isEmpty { self?.ended = true }
+                condition.broadcast()
+                condition.unlock()
+                if chunk.isEmpty || self == nil { return }
+            }
+        }
+    }
+
+    func send(_ command: [String: Any]) throws {
+        control.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: command) + Data([0x0A]))
+    }
+
+    /// The first line not yet looked at that satisfies `match`, waiting up to `timeout` s.
+    func await(_ timeout: TimeInterval, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            while looked < received.count {
+                looked += 1
+                if match(received[looked - 1]) { return received[looked - 1] }
+            }
+            guard !ended, condition.wait(until: deadline) else { return nil }
+        }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import IPC
+import TestSupport
+import XCTest
+
+/// `exec --venue binance-spot` against the WebSocket API stand-in (loopback TLS, Ed25519 logon):
+/// a synthetic market through feed, book and signal, exec's orders at the stand-in, trades
+/// printed through them there; exec's fills and fees equal the stand-in's, and nothing is left
+/// open but what was never exec's.
+final class LiveVenueTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        try LoopbackTLS.requirePython(["websockets", "cryptography"])
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-live-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// This run's orders (`tp` ids but the seeded earlier run's) in a listing line of the
+    /// stand-in's (the last one seen if nil).
+    func ours(_ server: APIStandIn, in line: [String: Any]? = nil) -> [[String: Any]] {
+        let listing = (line ?? server.seen.last { $0["orders"] != nil })?["orders"] as? [[String: Any]] ?? []
+        return listing.filter { ($0["c"] as? String)?.hasPrefix("tp") == true && $0["c"] as? String != "tp0-7" }
+    }
+
+    func testExecTradesAtTheStandInAndBooksWhatTheVenueFilled() throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        // An earlier run's order (cancelled at the start) and another client's (left alone).
+        try server.send([
+            "seed": [
+                "symbol": "BTCUSDT", "side": "BUY", "price": "90.00", "quantity": "1.000", "clientOrderId": "tp0-7"
+            ]
+        ])
+        try server.send([
+            "seed": [
+                "symbol": "BTCUSDT", "side": "SELL", "price": "120.00", "quantity": "1.000", "clientOrderId": "other-1"
+            ]
+        ])
+        XCTAssertNotNil(server.await(5) { $0["open_orders"] as? Int == 2 })
+
+        let journal = directory.appendingPathComponent("exec.journal").path
+        let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--synthetic", "--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001", "--duration",
+                "14"
+            ],
+            handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess(
+            "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
+        let exec = try ChildProcess(
+            "exec",
+            [
+                "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
+                certificate.cert
+            ],
+            stdin: signal.stdoutHandle,
+            environment: [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+
+        // Once exec quotes: trades print through its bid (part of it) and at its ask (all of it).
+        XCTAssertNotNil(server.await(20) { !self.ours(server, in: $0).isEmpty }, exec.errorsSoFar)
+        let until = Date().addingTimeInterval(7)
+        var printed = 0
+        while Date() < until {
+            for order in ours(server) {
+                let buy = order["side"] as? String == "BUY"
+                try server.send([
+                    "trade": ["symbol": "BTCUSDT", "price": order["price"]!, "quantity": buy ? "0.400" : "5.000"]
+                ])
+                printed += 1
+            }
+            _ = server.await(0.5) { _ in false }
+        }
+        let result = exec.finish(timeout: 60)
+        for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
+        _ = server.await(1) { _ in false }
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertGreaterThan(printed, 0)
+
+        // The venue's fills, and exec's, the same: count, sizes, prices, fees (in USDT).
+        let venueFills = server.seen.compactMap { $0["fill"] as? [String: Any] }
+        XCTAssertFalse(venueFills.isEmpty, "no trade printed through an order of exec's: \(server.seen.suffix(20))")
+        let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
+        let rows = csv.out.split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        XCTAssertEqual(rows.count, venueFills.count, csv.out)
+        func decimal(_ value: Any?) -> Decimal { Decimal(string: "\(value ?? "0")") ?? .nan }
+        let venueQuantity = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) }
+        let execQuantity = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) }
+        XCTAssertEqual(execQuantity, venueQuantity)
+        let venueNotional = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) * decimal($1["price"]) }
+        let execNotional = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) * decimal($1[12]) }
+        XCTAssertEqual(execNotional, venueNotional)
+        let venueFees = venueFills.reduce(Decimal(0)) {
+            $0 + decimal($1["commission"]) * ($1["commissionAsset"] as? String == "BTC" ? decimal($1["price"]) : 1)
+        }
+        // Fees in ticks × lots of 0.01 × 10^-8.
+        let execFees = rows.reduce(Decimal(0)) { $0 + decimal($1[14]) } * Decimal(string: "0.0000000001")!
+        XCTAssertEqual(execFees, venueFees)
+
+        // At the end: the earlier run's order cancelled, exec's cancelled, the other client's kept.
+        let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
+        XCTAssertEqual(left.compactMap { $0["c"] as? String }, ["other-1"], "\(left)\n\(result.err)")
+        XCTAssertTrue(
+            result.err.contains("BTCUSDT: at start 1 open orders of earlier runs (cancelling them), 1 of others"),
+            result.err)
+
+        // The venue journal: every line JSON; every order request and every answer there.
+        let lines = try String(contentsOfFile: venueJournal, encoding: .utf8).split(separator: "\n")
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(records.count, lines.count, "every venue journal line is JSON")
+        let sent = records.compactMap { $0["sent"] as? [String: Any] }
+        let places = sent.filter {
+            $0["method"] as? String == "order.place" || $0["method"] as? String == "order.cancelReplace"
+        }
+        let served = server.seen.filter {
+            $0["request"] as? String == "order.place" || $0["request"] as? String == "order.cancelReplace"
+        }
+        XCTAssertEqual(places.count, served.count)
+        XCTAssertGreaterThan(places.count, 0)
+        let answered = Set(records.compactMap { ($0["received"] as? [String: Any])?["id"] as? Int })
+        for request in sent { XCTAssertTrue(answered.contains(request["id"] as? Int ?? -1), "\(request) unanswered") }
+        let text = lines.joined(separator: "\n")
+        XCTAssertFalse(text.contains(APIStandIn.apiKey))
+        let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
+        XCTAssertFalse(text.contains(privateKeyBody))
+        XCTAssertFalse(result.err.contains(APIStandIn.apiKey))
+    }
+}
