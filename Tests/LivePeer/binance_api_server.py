@@ -399,14 +399,16 @@ def main():
                 try:
                     result, weight = await handle(session, connection, request["method"], request.get("params", {}))
                     answer = {"id": request_id, "status": 200, "result": result, "rateLimits": rate_limits(weight)}
-                    say(request=request["method"], status=200, code=0)
+                    say(request=request["method"], status=200, code=0,
+                        client=request.get("params", {}).get("newClientOrderId"))
                 except Refusal as refusal:
                     error = {"code": refusal.code, "msg": refusal.msg}
                     if refusal.data:
                         error["data"] = refusal.data
                     answer = {"id": request_id, "status": refusal.status, "error": error,
                               "rateLimits": rate_limits(1)}
-                    say(request=request["method"], status=refusal.status, code=refusal.code)
+                    say(request=request["method"], status=refusal.status, code=refusal.code,
+                        client=request.get("params", {}).get("newClientOrderId"))
                 method = request["method"]
                 if method in faults["drop_next"]:
                     faults["drop_next"].discard(method)

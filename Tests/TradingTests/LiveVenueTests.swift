@@ -28,6 +28,26 @@ final class LiveVenueTests: XCTestCase {
     }
 
     func testExecTradesAtTheStandInAndBooksWhatTheVenueFilled() throws {
+        let err = try trade()
+        XCTAssertFalse(err.contains("unknown after"), err)
+    }
+
+    /// The stand-in's faults mid-run: a cancel-replace executed and answered 503 -1007, another
+    /// executed and its connection dropped before the answer, every event sent twice. Each order
+    /// in doubt is asked about, never sent again; fills are booked once; the books still agree.
+    func testFaultsLeaveNothingLostOrSentTwice() throws {
+        let err = try trade(faults: [
+            (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
+            (4, ["drop_next": "order.cancelReplace"])
+        ])
+        XCTAssertTrue(err.contains("unknown after status 503, code -1007"), err)
+        XCTAssertTrue(err.contains("connection lost"), err)
+        XCTAssertTrue(err.contains("reported again; booked once"), err)
+    }
+
+    /// exec against the stand-in for 14 s of a synthetic market, trades printed through its
+    /// orders for 7 s, `faults` sent to the stand-in at their seconds into that; exec's stderr.
+    func trade(faults: [(seconds: Double, command: [String: Any])] = []) throws -> String {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
         let server = try APIStandIn(
@@ -73,9 +93,15 @@ final class LiveVenueTests: XCTestCase {
 
         // Once exec quotes: trades print through its bid (part of it) and at its ask (all of it).
         XCTAssertNotNil(server.await(20) { !self.ours(server, in: $0).isEmpty }, exec.errorsSoFar)
-        let until = Date().addingTimeInterval(7)
+        let start = Date()
+        let until = start.addingTimeInterval(7)
         var printed = 0
+        var faultsLeft = faults
         while Date() < until {
+            while let fault = faultsLeft.first, Date().timeIntervalSince(start) >= fault.seconds {
+                try server.send(fault.command)
+                faultsLeft.removeFirst()
+            }
             for order in ours(server) {
                 let buy = order["side"] as? String == "BUY"
                 try server.send([
@@ -129,16 +155,39 @@ final class LiveVenueTests: XCTestCase {
             $0["method"] as? String == "order.place" || $0["method"] as? String == "order.cancelReplace"
         }
         let served = server.seen.filter {
-            $0["request"] as? String == "order.place" || $0["request"] as? String == "order.cancelReplace"
+            $0["fault"] == nil
+                && ($0["request"] as? String == "order.place" || $0["request"] as? String == "order.cancelReplace")
         }
-        XCTAssertEqual(places.count, served.count)
+        // What reached the stand-in: every order request, but those a dropped connection lost.
+        let drops = faults.filter { $0.command["drop_next"] != nil }.count
+        XCTAssertTrue(
+            drops > 0 ? places.count >= served.count : places.count == served.count,
+            "\(places.count) sent, \(served.count) served")
         XCTAssertGreaterThan(places.count, 0)
+        // No order sent twice: every new client order id once.
+        let newIds = places.compactMap { ($0["params"] as? [String: Any])?["newClientOrderId"] as? String }
+        XCTAssertEqual(Set(newIds).count, places.count, "a client order id sent twice")
+        // Every request answered, but what a dropped connection took with it: an order request
+        // lost so is asked about (order.status), never sent again.
         let answered = Set(records.compactMap { ($0["received"] as? [String: Any])?["id"] as? Int })
-        for request in sent { XCTAssertTrue(answered.contains(request["id"] as? Int ?? -1), "\(request) unanswered") }
+        let unanswered = sent.filter { !answered.contains($0["id"] as? Int ?? -1) }
+        if drops == 0 { XCTAssertEqual(unanswered.count, 0, "\(unanswered)") }
+        let asked = Set(
+            sent.filter { $0["method"] as? String == "order.status" }.compactMap {
+                ($0["params"] as? [String: Any])?["origClientOrderId"] as? String
+            })
+        for request in unanswered {
+            guard let id = (request["params"] as? [String: Any])?["newClientOrderId"] as? String else { continue }
+            XCTAssertTrue(asked.contains(id), "order \(id) lost with its connection and never asked about")
+        }
         let text = lines.joined(separator: "\n")
         XCTAssertFalse(text.contains(APIStandIn.apiKey))
         let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
         XCTAssertFalse(text.contains(privateKeyBody))
         XCTAssertFalse(result.err.contains(APIStandIn.apiKey))
+        if drops > 0 {
+            XCTAssertEqual(server.seen.filter { $0["fault"] as? String == "dropped" }.count, drops)
+        }
+        return result.err
     }
 }

@@ -335,9 +335,9 @@ public final class WebSocketAPISession {
             report("\(name): \(method) request longer than \(APIRequest.capacity) bytes; not sent")
             return nil
         }
-        guard write(bytes) else { return nil }
+        // Journaled before it is written: a write that fails may still have reached the venue.
         journal?.sent(bytes)
-        return id
+        return write(bytes) ? id : nil
     }
 
     /// A request into the socket's queue; false (the connection dropped, to be opened again) if
