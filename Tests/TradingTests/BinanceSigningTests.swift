@@ -207,5 +207,8 @@ final class BinanceSigningTests: XCTestCase {
 
         XCTAssertThrowsError(try read(#"{"id":1}"#))
         XCTAssertThrowsError(try read(#"{"id":1,"status":200} x"#))
+        // A status past 64 bits (found by the fuzzer: it trapped) or outside HTTP's is refused.
+        XCTAssertThrowsError(try read(#"{"id":3,"status":00012626062823937713494}"#))
+        XCTAssertThrowsError(try read(#"{"id":3,"status":99}"#))
     }
 }

@@ -45,6 +45,31 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(err.contains("reported again; booked once"), err)
     }
 
+    /// Misconfiguration stops exec before anything is opened: its first line says why, exit 100.
+    func testALiveExecWithoutKeysOrWithPaperModelsIsRefused() throws {
+        let journal = directory.appendingPathComponent("venue.jsonl").path
+        let cases: [([String], [String: String], String)] = [
+            (["--venue", "binance-spot"], [:], "--venue binance-spot needs --venue-journal FILE"),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal, "--entry-latency-ms", "3"], [:],
+                "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot"
+            ),
+            (["--venue-journal", journal], [:], "--venue-journal, --testnet and --demo go with --venue binance-spot"),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal],
+                ["TICKPIPE_BINANCE_API_KEY": "", "TICKPIPE_BINANCE_KEY_FILE": ""], "TICKPIPE_BINANCE_API_KEY"
+            )
+        ]
+        for (arguments, environment, expected) in cases {
+            let result = try ChildProcess("exec", arguments, environment: environment).finish()
+            XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")
+            // The first line says what is wrong (a usage error then prints the usage).
+            XCTAssertTrue(
+                result.err.split(separator: "\n").first?.contains(expected) == true, "\(arguments): \(result.err)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "nothing opened")
+    }
+
     /// exec against the stand-in for 14 s of a synthetic market, trades printed through its
     /// orders for 7 s, `faults` sent to the stand-in at their seconds into that; exec's stderr.
     func trade(faults: [(seconds: Double, command: [String: Any])] = []) throws -> String {

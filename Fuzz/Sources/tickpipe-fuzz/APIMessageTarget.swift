@@ -1,20 +1,56 @@
 import BinanceAPI
+import IPC
 
 /// One text message from Binance's WebSocket API (an answer or a user-data event): it is read or
-/// refused with a reason, and every range it hands out lies inside the message.
+/// refused with a reason, and every range it hands out lies inside the message; an
+/// `executionReport` is read as exec reads it, and an answer's `symbols` as exchange filters in
+/// BTCUSDT's ticks and lots, checked against orders at the extremes without a trap.
 enum APIMessageTarget {
+    static let instrument = try! Instrument(
+        id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
+        priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+
     static func run(_ input: UnsafeRawBufferPointer) {
         let bytes = input.bindMemory(to: UInt8.self)
         guard let message = try? APIMessage(bytes) else { return }
         for range in [message.errorMessage, message.errorData, message.result, message.event, message.eventType] {
-            guard let range else { continue }
-            guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
-                fatalError("a range \(range) outside the message's \(bytes.count) bytes")
-            }
+            inside(range, bytes)
         }
         guard message.rateLimits.count <= RateLimitReadings.capacity, message.isEvent || message.status != 0 else {
             fatalError("a message neither an answer nor an event was accepted")
         }
         _ = WebSocketAPISession.describe(message, bytes)
+        if let event = message.event, let report = try? ExecutionReportEvent(bytes, event) {
+            for range in [
+                report.symbol, report.clientOrderId, report.origClientOrderId, report.side, report.executionType,
+                report.orderStatus, report.rejectReason, report.price, report.quantity, report.lastQuantity,
+                report.cumulativeQuantity, report.lastPrice, report.commission, report.commissionAsset
+            ] {
+                inside(range, bytes)
+            }
+        }
+        if let result = message.result, let symbols = try? SymbolRules.read(bytes, result) {
+            for rules in symbols {
+                guard let filters = try? ExchangeFilters(rules, instrument: instrument) else { continue }
+                for (price, size, reference) in [(1, 1, 1), (Int64.max, Int64.max, Int64.max), (0, 0, nil)]
+                    as [(Int64, Int64, Int64?)]
+                {
+                    for side in [Side.buy, .sell] {
+                        for market in [false, true] {
+                            _ = filters.refusal(
+                                side: side, market: market, price: price, size: size, reference: reference,
+                                openOrders: Int.max)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func inside(_ range: Range<Int>?, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let range else { return }
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
+            fatalError("a range \(range) outside the message's \(bytes.count) bytes")
+        }
     }
 }

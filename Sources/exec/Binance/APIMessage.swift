@@ -39,7 +39,12 @@ public struct APIMessage {
             if scanner.equals(key, "id") {
                 if scanner.peek() == 0x6E { try scanner.skipValue() } else { message.id = try scanner.unsigned() }
             } else if scanner.equals(key, "status") {
-                message.status = Int(try scanner.unsigned())
+                let start = scanner.offset
+                let status = try scanner.unsigned()
+                guard (100...599).contains(status) else {
+                    throw JSONScanner.Failure(offset: start, message: "an HTTP status of \(status)")
+                }
+                message.status = Int(status)
             } else if scanner.equals(key, "result") {
                 message.result = try APIMessage.value(&scanner)
             } else if scanner.equals(key, "error") {
