@@ -315,7 +315,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         // A live venue answers in its own time: cancels are sent again as orders turn live, and
         // answers awaited for up to `liveSettleNs`.
         let deadline = SystemClock.monotonicNanoseconds() + ExecProcessor.liveSettleNs
-        while venueFactory.awaitingAnswers || states.contains(where: { $0.manager.openOrders > 0 }) {
+        while venueFactory.cancelEverything() || states.contains(where: { $0.manager.openOrders > 0 }) {
             guard SystemClock.monotonicNanoseconds() < deadline else {
                 return output.report(
                     "exec: the venue did not confirm every cancel within "

@@ -72,8 +72,13 @@ final class BinanceSpotConnection {
     /// Logged on and subscribed to the user data stream on the current connection.
     var isReady: Bool { session.isReady && subscribedOn == session.connections }
 
-    /// Requests out, unanswered.
-    var awaitingAnswers: Bool { !pending.isEmpty }
+    /// Every working order of every symbol cancelled, the order manager's or not; true while
+    /// a request is unanswered or an order still works.
+    func cancelEverything() -> Bool {
+        var working = false
+        for venue in venues where venue.cancelEverything() { working = true }
+        return working || !pending.isEmpty
+    }
 
     func register(_ venue: BinanceSpotVenue) {
         venues.removeAll { $0.instrument.id == venue.instrument.id }

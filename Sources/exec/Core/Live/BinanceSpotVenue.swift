@@ -78,8 +78,10 @@ final class BinanceSpotVenue: Venue {
             guard let index = index(command.origClientOrderId), orders[index].isWorking,
                 orders[index].state == .open, !orders[index].cancelOut
             else {
-                // The order it replaces is gone or in doubt: the replacement is refused, and the
-                // manager sends a new order on the next intent.
+                // The order it replaces is gone or in doubt: the replacement is refused (the
+                // manager sends a new order on the next intent), and the old one, if it still
+                // works, cancelled as the manager meant it to be.
+                cancelReplaced(index(command.origClientOrderId))
                 return reports.append(report(.reject, command, reason: .venueError, nowNs: nowNs))
             }
             var replacement = command
@@ -102,10 +104,12 @@ final class BinanceSpotVenue: Venue {
     ) {
         if let refusal = refusal(command) {
             refuse(refusal.text)
+            cancelReplaced(replacing)
             return reports.append(report(.reject, command, reason: refusal.reason, nowNs: nowNs))
         }
         guard let slot = freeSlot() else {
             refuse("\(BinanceSpotVenue.maxOrders) orders in flight or working")
+            cancelReplaced(replacing)
             return reports.append(report(.reject, command, reason: .riskLimit, nowNs: nowNs))
         }
         let old = replacing.map { orders[$0].clientOrderId }
@@ -116,6 +120,7 @@ final class BinanceSpotVenue: Venue {
             if let replacing { orders[replacing].cancelOut = true }
         case .notSent(let why):
             refuse(why)
+            cancelReplaced(replacing)
             reports.append(report(.reject, command, reason: .venueError, nowNs: nowNs))
         case .uncertain:
             var order = LiveOrder(command: command, state: .unknown)
@@ -126,6 +131,22 @@ final class BinanceSpotVenue: Venue {
                 orders[replacing].statusWanted = true
             }
         }
+    }
+
+    /// The order a refused replace was to replace: the manager no longer keeps it, so the venue
+    /// cancels it (once it is known to work) rather than leave it resting unwatched.
+    private func cancelReplaced(_ index: Int?) {
+        guard let index, orders[index].isWorking else { return }
+        orders[index].cancelWanted = true
+        sendWanted()
+    }
+
+    /// Every working order cancelled (the end of the run), the manager's or not; true while an
+    /// order still works here.
+    func cancelEverything() -> Bool {
+        for index in orders.indices where orders[index].isWorking { orders[index].cancelWanted = true }
+        sendWanted()
+        return workingOrders > 0
     }
 
     private func refusal(_ command: OrderCommand) -> (text: String, reason: ExecutionReport.RejectReason)? {
@@ -249,14 +270,22 @@ final class BinanceSpotVenue: Venue {
         }
         if message.errorCode == -1007 || message.status >= 500 {
             markUnknown(index, message, bytes)
-            if let old { markUnknown(old, message, bytes) }
+            if let old {
+                markUnknown(old, message, bytes)
+                orders[old].cancelWanted = true // the manager meant it gone, whatever happened
+            }
             return
         }
         // 400 -2022: the cancel failed, the new order was not attempted; 409 -2021: the cancel
         // succeeded and the new order failed (STOP_ON_FAILURE allows no other mix).
         let cancelled = message.status == 409
         if let old {
-            if cancelled { close(old, nowNs: nowNs) } else { markUnknown(old, message, bytes) }
+            if cancelled {
+                close(old, nowNs: nowNs)
+            } else {
+                markUnknown(old, message, bytes)
+                orders[old].cancelWanted = true
+            }
         }
         rejectOrder(index, message, bytes, nowNs: nowNs)
     }

@@ -15,6 +15,6 @@ struct BinanceSpotVenues: VenueFactory {
     /// Answers wait no longer than this behind a quiet input.
     var maxWaitMs: Int32 { 1 }
     func poll() -> Bool { connection.poll() }
-    var awaitingAnswers: Bool { connection.awaitingAnswers }
+    func cancelEverything() -> Bool { connection.cancelEverything() }
     func close() { connection.close() }
 }

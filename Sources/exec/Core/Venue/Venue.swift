@@ -40,8 +40,9 @@ protocol VenueFactory {
     var maxWaitMs: Int32 { get }
     /// Reads the venue's answers and events, once a duty cycle; true if a venue has reports.
     func poll() -> Bool
-    /// Requests sent and not yet answered.
-    var awaitingAnswers: Bool { get }
+    /// The end of a live run: every order the venue knows of cancelled, the order manager's or
+    /// not (one whose replace failed); true while a request is unanswered or an order works.
+    func cancelEverything() -> Bool
     /// The end of the run.
     func close()
 }
@@ -50,6 +51,6 @@ extension VenueFactory {
     var isLive: Bool { false }
     var maxWaitMs: Int32 { 100 }
     func poll() -> Bool { false }
-    var awaitingAnswers: Bool { false }
+    func cancelEverything() -> Bool { false }
     func close() {}
 }
