@@ -309,6 +309,11 @@ def main():
 
     async def handle(session, connection, method, params):
         method = method.removeprefix("v3/")
+        if method == args.rate_limit_first and method not in refused_once:
+            refused_once.add(method)
+            raise Refusal(429, -1003, "Too much request weight used; current limit is 6000 request weight per "
+                          "1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+                          {"retryAfter": server_ms() + 500})
         if method == "time":
             return {"serverTime": server_ms()}, 1
         if method == "exchangeInfo":
@@ -333,11 +338,6 @@ def main():
             subscribers.add(connection)
             return {"subscriptionId": 0}, 2
         authenticate(session, params)
-        if method == args.rate_limit_first and method not in refused_once:
-            refused_once.add(method)
-            raise Refusal(429, -1003, "Too much request weight used; current limit is 6000 request weight per "
-                          "1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
-                          {"retryAfter": server_ms() + 500})
         symbol = params.get("symbol")
         if method == "order.place":
             order = await place(params)

@@ -32,14 +32,21 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertFalse(err.contains("unknown after"), err)
     }
 
-    /// The stand-in's faults mid-run: a cancel-replace executed and answered 503 -1007, another
-    /// executed and its connection dropped before the answer, every event sent twice. Each order
-    /// in doubt is asked about, never sent again; fills are booked once; the books still agree.
+    /// The stand-in's faults: the first exchangeInfo refused 429 (asked again), a symbol it does
+    /// not list (its orders refused); mid-run, a cancel-replace executed and answered 503 -1007,
+    /// another executed and its connection dropped before the answer, every event sent twice.
+    /// Each order in doubt is asked about, never sent again; fills are booked once; the books
+    /// still agree.
     func testFaultsLeaveNothingLostOrSentTwice() throws {
-        let err = try trade(faults: [
-            (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
-            (4, ["drop_next": "order.cancelReplace"])
-        ])
+        let err = try trade(
+            standIn: ["--rate-limit-first", "exchangeInfo"], unlisted: "ETHUSDT",
+            faults: [
+                (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
+                (4, ["drop_next": "order.cancelReplace"])
+            ])
+        XCTAssertTrue(err.contains("exchangeInfo: status 429, code -1003"), err)
+        XCTAssertTrue(err.contains("asking again in 2 s"), err)
+        XCTAssertTrue(err.contains("ETHUSDT: exchangeInfo: status 400, code -1121: Invalid symbol."), err)
         XCTAssertTrue(err.contains("unknown after status 503, code -1007"), err)
         XCTAssertTrue(err.contains("connection lost"), err)
         XCTAssertTrue(err.contains("reported again; booked once"), err)
@@ -70,14 +77,49 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "nothing opened")
     }
 
-    /// exec against the stand-in for 14 s of a synthetic market, trades printed through its
-    /// orders for 7 s, `faults` sent to the stand-in at their seconds into that; exec's stderr.
-    func trade(faults: [(seconds: Double, command: [String: Any])] = []) throws -> String {
+    /// A venue journal that cannot be written (a full disk) stops exec: exit 111, the reason said.
+    func testAnUnwritableVenueJournalStopsExec() throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
         let server = try APIStandIn(
             certificate: certificate,
             keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let feed = try ChildProcess(
+            "feed", ["--synthetic", "--symbols", "BTCUSDT", "--duration", "5"], handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess(
+            "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
+        let exec = try ChildProcess(
+            "exec", ["--venue", "binance-spot", "--venue-journal", "/dev/full", "--ca-file", certificate.cert],
+            stdin: signal.stdoutHandle,
+            environment: [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        let result = exec.finish(timeout: 60)
+        // This process's copies of the pipes' read ends are the last readers: closed, the stages
+        // before exec see a broken pipe and stop.
+        for stage in [signal, book, feed] {
+            try stage.stdoutHandle.close()
+            _ = stage.finish()
+        }
+        XCTAssertEqual(result.status, 111, result.err)
+        XCTAssertTrue(result.err.contains("exec: venue journal /dev/full: "), result.err)
+    }
+
+    /// exec against the stand-in for 14 s of a synthetic market, trades printed through its
+    /// orders for 7 s, `faults` sent to the stand-in at their seconds into that; exec's stderr.
+    /// `standIn`: more of the stand-in's options; `unlisted`: a symbol quoted too, but not listed
+    /// by the stand-in.
+    func trade(
+        standIn: [String] = [], unlisted: String? = nil, faults: [(seconds: Double, command: [String: Any])] = []
+    ) throws -> String {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"] + standIn)
         // An earlier run's order (cancelled at the start) and another client's (left alone).
         try server.send([
             "seed": [
@@ -96,7 +138,8 @@ final class LiveVenueTests: XCTestCase {
         let feed = try ChildProcess(
             "feed",
             [
-                "--synthetic", "--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001", "--duration",
+                "--synthetic", "--symbols", (["BTCUSDT"] + (unlisted.map { [$0] } ?? [])).joined(separator: ","),
+                "--instrument", "BTCUSDT:0.01000000:0.00000001", "--duration",
                 "14"
             ],
             handsOnStdout: true)

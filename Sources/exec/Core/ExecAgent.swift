@@ -144,6 +144,9 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             throw .failure("exec: \(error)")
         }
         if let failure = processor.output.failure { throw .system(failure) }
+        // A venue journal that cannot be written: nothing more is sent unrecorded (the end's
+        // cancels still go).
+        if let failure = processor.venueFactory.failure { throw .system("exec: \(failure)") }
         if let block = membership?.controlBlock {
             let requests = block.flattenRequests
             if requests != flattensHandled {

@@ -42,6 +42,11 @@ final class BinanceSpotConnection {
         var requestId: UInt64
         var instrument: UInt32
         var purpose: Purpose
+
+        var isExchangeInfo: Bool {
+            if case .exchangeInfo = purpose { return true }
+            return false
+        }
     }
 
     static let maxPending = 1_024
@@ -57,6 +62,9 @@ final class BinanceSpotConnection {
     /// For each instrument, the start's cancels still unanswered.
     private var startCancels: [Int] = Array(repeating: 0, count: Instrument.idSlots)
     private var startAsked: [Bool] = Array(repeating: false, count: Instrument.idSlots)
+    /// For each instrument, when a start request that failed may be sent again (monotonic ns).
+    private var startRetryNs: [Int64] = Array(repeating: 0, count: Instrument.idSlots)
+    static let startRetryDelayNs: Int64 = 2_000_000_000
 
     init(session: WebSocketAPISession, journal: VenueJournal, startMs: Int64) {
         self.session = session
@@ -119,9 +127,10 @@ final class BinanceSpotConnection {
         pending.removeAll(keepingCapacity: true)
         subscribeOut = false
         for venue in venues { venue.connectionLost() }
-        for id in startCancels.indices where startCancels[id] > 0 {
-            startCancels[id] = 0
-            startAsked[id] = false // asked again on the next connection
+        // A symbol whose start was under way is asked again on the next connection.
+        for venue in venues where !venue.reconciled || venue.filters == nil {
+            startCancels[Int(venue.instrument.id)] = 0
+            startAsked[Int(venue.instrument.id)] = false
         }
     }
 
@@ -161,23 +170,32 @@ final class BinanceSpotConnection {
         case .exchangeInfo:
             guard let venue else { return }
             guard message.isSuccess, let result = message.result else {
-                return note("\(venue.instrument.symbol): exchangeInfo: \(WebSocketAPISession.describe(message, bytes))")
+                // A rate limit or the venue busy: asked again after a pause; any other refusal
+                // (-1121 Invalid symbol) is the symbol's end here.
+                guard message.status == 429 || message.status == 418 || message.status >= 500 else {
+                    return venue.cannotTrade("exchangeInfo: \(WebSocketAPISession.describe(message, bytes))")
+                }
+                askStartAgain(venue)
+                return note(
+                    "\(venue.instrument.symbol): exchangeInfo: \(WebSocketAPISession.describe(message, bytes)); "
+                        + "asking again in 2 s")
             }
             do {
                 let rules = try SymbolRules.read(bytes, result)
                 guard let found = rules.first(where: { $0.symbol == venue.instrument.symbol }) else {
-                    return note("\(venue.instrument.symbol): not in the venue's exchangeInfo")
+                    return venue.cannotTrade("not in the venue's exchangeInfo")
                 }
                 venue.filtersArrived(found)
             } catch {
-                note("\(venue.instrument.symbol): exchangeInfo unreadable, byte \(error.offset): \(error.message)")
+                venue.cannotTrade("exchangeInfo unreadable, byte \(error.offset): \(error.message)")
             }
         case .openOrders:
             guard let venue else { return }
             guard message.isSuccess, let result = message.result else {
-                startAsked[Int(request.instrument)] = false
+                askStartAgain(venue)
                 return note(
-                    "\(venue.instrument.symbol): openOrders.status: \(WebSocketAPISession.describe(message, bytes))")
+                    "\(venue.instrument.symbol): openOrders.status: \(WebSocketAPISession.describe(message, bytes)); "
+                        + "asking again in 2 s")
             }
             startOpenOrders(venue, bytes, result)
         case .startCancel:
@@ -198,12 +216,21 @@ final class BinanceSpotConnection {
 
     // MARK: The start
 
+    /// A start request refused: asked again (what is still missing) after a pause.
+    private func askStartAgain(_ venue: BinanceSpotVenue) {
+        let id = Int(venue.instrument.id)
+        startAsked[id] = false
+        startRetryNs[id] = SystemClock.monotonicNanoseconds() + BinanceSpotConnection.startRetryDelayNs
+    }
+
     /// For each symbol not yet asked: its filters and its open orders.
     private func askStart() {
         guard isReady else { return }
+        let nowNs = SystemClock.monotonicNanoseconds()
         for venue in venues where !startAsked[Int(venue.instrument.id)] {
             let id = venue.instrument.id
-            if venue.filters == nil {
+            guard venue.unusable == nil, nowNs >= startRetryNs[Int(id)] else { continue }
+            if venue.filters == nil, !pending.contains(where: { $0.instrument == id && $0.isExchangeInfo }) {
                 guard
                     send(
                         "exchangeInfo", .query, signed: false, instrument: id, .exchangeInfo,
@@ -251,6 +278,7 @@ final class BinanceSpotConnection {
         note(
             "\(venue.instrument.symbol): at start \(earlier.count) open orders of earlier runs (cancelling them), "
                 + "\(others) of others (left alone)")
+        var unsent = 0
         for clientId in earlier {
             let sent = send("order.cancel", .cancel, signed: true, instrument: venue.instrument.id, .startCancel) {
                 request in
@@ -260,7 +288,12 @@ final class BinanceSpotConnection {
                 request.string("symbol", venue.symbol)
                 request.timestamp()
             }
-            if sent != nil { startCancels[id] += 1 }
+            if sent != nil { startCancels[id] += 1 } else { unsent += 1 }
+        }
+        if unsent > 0 {
+            // Held back (the rate budget): the open orders are read again and what is left cancelled.
+            askStartAgain(venue)
+            return note("\(venue.instrument.symbol): \(unsent) of those cancels held back; asking again in 2 s")
         }
         if startCancels[id] == 0 { venue.reconciled = true }
     }

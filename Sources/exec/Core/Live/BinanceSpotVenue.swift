@@ -30,7 +30,7 @@ final class BinanceSpotVenue: Venue {
     private(set) var filters: ExchangeFilters?
     /// The start's reconciliation of this symbol's open orders is done.
     var reconciled = false
-    /// Why the symbol cannot trade (filters unreadable): every new order is refused with it.
+    /// Why the symbol cannot trade (`cannotTrade`): every new order is refused with it.
     private(set) var unusable: String?
     private(set) var orders: [LiveOrder] = []
     private var queued: [ExecutionReport] = []
@@ -61,7 +61,6 @@ final class BinanceSpotVenue: Venue {
     var maxFeeMillionths: Int64 { 2_000 }
     /// Answers come through the connection's poll, not at a time known in advance.
     var nextArrivalNs: Int64 { .max }
-    var isReady: Bool { filters != nil && reconciled && unusable == nil }
     var workingOrders: Int { orders.reduce(0) { $0 + ($1.isWorking ? 1 : 0) } }
 
     // MARK: The order manager's commands
@@ -608,13 +607,20 @@ final class BinanceSpotVenue: Venue {
 
     // MARK: The venue's filters, the start's open orders
 
+    /// The symbol cannot be traded at this venue (not listed, its rules unreadable): said once,
+    /// every new order refused with it.
+    func cannotTrade(_ reason: String) {
+        guard unusable == nil else { return }
+        unusable = "\(instrument.symbol): \(reason)"
+        connection.note(unusable!)
+    }
+
     func filtersArrived(_ rules: SymbolRules) {
         do {
             filters = try ExchangeFilters(rules, instrument: instrument)
             if !filters!.tradable { connection.report("\(instrument.symbol) is \(rules.status) at the venue") }
         } catch {
-            unusable = "\(instrument.symbol): exchange filters unusable: \(error)"
-            connection.report(unusable!)
+            cannotTrade("exchange filters unusable: \(error)")
         }
     }
 

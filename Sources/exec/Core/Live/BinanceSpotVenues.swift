@@ -16,5 +16,6 @@ struct BinanceSpotVenues: VenueFactory {
     var maxWaitMs: Int32 { 1 }
     func poll() -> Bool { connection.poll() }
     func cancelEverything() -> Bool { connection.cancelEverything() }
+    var failure: String? { connection.journal.failure }
     func close() { connection.close() }
 }

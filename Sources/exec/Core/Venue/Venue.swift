@@ -43,6 +43,8 @@ protocol VenueFactory {
     /// The end of a live run: every order the venue knows of cancelled, the order manager's or
     /// not (one whose replace failed); true while a request is unanswered or an order works.
     func cancelEverything() -> Bool
+    /// Why the venue can no longer be traded on (its journal cannot be written), if so.
+    var failure: String? { get }
     /// The end of the run.
     func close()
 }
@@ -52,5 +54,6 @@ extension VenueFactory {
     var maxWaitMs: Int32 { 100 }
     func poll() -> Bool { false }
     func cancelEverything() -> Bool { false }
+    var failure: String? { nil }
     func close() {}
 }
