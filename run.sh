@@ -12,7 +12,8 @@ umask 077
 
 usage() {
   cat <<'USAGE'
-usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
+usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
+                 [--trade [--testnet|--demo] [--recv-window-ms MS]]]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
@@ -26,7 +27,10 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]]
   line every --summary-every seconds. At the end: what exec traded, and the report.
   Default: the synthetic market in real time, Avellaneda-Stoikov, until Ctrl-C. --live BTCUSDT:
   Binance's streams and snapshots (TICKPIPE_BINANCE_WS_URL, TICKPIPE_BINANCE_REST_URL and
-  TICKPIPE_CA_FILE point feed elsewhere), traded on the paper venue. --config FILE is
+  TICKPIPE_CA_FILE point feed elsewhere), traded on the paper venue; with --trade, on Binance
+  spot itself (docs/live-trading.md: the keys from TICKPIPE_BINANCE_API_KEY and
+  TICKPIPE_BINANCE_KEY_FILE; TICKPIPE_BINANCE_WS_API_URL, --testnet or --demo pick the URL),
+  risk keeping its own session to cancel every order if trading halts. --config FILE is
   a strategy file for signal (see docs/signal.md); the flags here override it. Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
@@ -56,6 +60,10 @@ max_position_given=0
 session="run$$"
 idle=block
 replaying=0
+live_market=0
+market_venue=
+trade=0
+venue_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --replay)
@@ -66,7 +74,14 @@ while [ $# -gt 0 ]; do
       done ;;
     --exchange-info|--instrument|--symbols|--seed|--start-price|--median-size|--speed|--duration|--live|--venue)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      [ "$1" != --live ] || live_market=1
+      [ "$1" != --venue ] || [ "$2" = spot ] || market_venue=$2
       feed_args+=("$1" "$2"); shift 2 ;;
+    --trade) trade=1; shift ;;
+    --testnet|--demo) venue_args+=("$1"); shift ;;
+    --recv-window-ms)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      venue_args+=("$1" "$2"); shift 2 ;;
     --summary-every)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       summary_every=$2; shift 2 ;;
@@ -117,6 +132,12 @@ else
   [ -n "$strategy" ] || signal_args+=(--strategy as --gamma 0.01 --horizon 10)
 fi
 case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected spin, yield or block" >&2; exit 100 ;; esac
+if [ "$trade" = 1 ]; then
+  [ "$live_market" = 1 ] || { echo "run.sh: --trade goes with --live SYMBOLS (a replay or the synthetic market is paper traded)" >&2; exit 100; }
+  [ -z "$market_venue" ] || { echo "run.sh: --trade trades Binance spot; --venue $market_venue is paper traded only" >&2; exit 100; }
+elif [ ${#venue_args[@]} -gt 0 ]; then
+  echo "run.sh: ${venue_args[0]} goes with --trade" >&2; exit 100
+fi
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then
   # Recordings carry no tick sizes; use the recorded exchangeInfo beside the project if it is there.
   if [ -r ../shared/data/cryptofeed/BINANCE.0 ]; then feed_args+=(--exchange-info ../shared/data/cryptofeed/BINANCE.0); fi
@@ -228,6 +249,12 @@ exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring 
 # something went wrong in between.
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
   --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')")
+if [ "$trade" = 1 ]; then
+  # Orders on Binance spot; every request and answer in a journal of each session's own, and
+  # risk's session ready to cancel everything whatever becomes of exec.
+  exec_cmd+=(--venue binance-spot --venue-journal "$run_dir/exec-venue.jsonl" "${venue_args[@]}")
+  risk_cmd+=(--venue binance-spot --venue-journal "$run_dir/risk-venue.jsonl" "${venue_args[@]}")
+fi
 feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((2 + dashboard)) "${common[@]}" "${feed_args[@]}")
 # Nothing starts half-way: each command line is checked first (its own one-line error, exit 100).
 for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do

@@ -26,6 +26,11 @@ the same protocol over TLS, checked as the venue checks it.
   resting orders priced through or at them, in time order, up to the trade's quantity. Fills
   pay 0.1 %: a buy in the base asset, a sell in the quote asset, as Binance charges by default.
 
+- `--market-recording FILE... --exchange-info FILE [--market-speed N]`: the recording is also
+  served as the market (binance_server.py: `wss://127.0.0.1:<port>/stream`, snapshots and
+  exchangeInfo at `https://127.0.0.1:<rest_port>/api/v3/`) at N times its pace (1), and every
+  `bookTicker` it sends is the touch, every `trade` a print: orders meet the market the feed sees.
+
 Control, one JSON object per line on standard input:
     {"seed": {"symbol": "BTCUSDT", "side": "BUY", "price": "1.00", "quantity": "0.1", "clientOrderId": "x"}}
         an open order of the account's, placed as if by another session
@@ -36,7 +41,7 @@ Control, one JSON object per line on standard input:
     {"timeout_next": "order.place"}    the next such request is executed, and answered 503 -1007
     {"duplicate_events": true}    every executionReport from now on is sent twice
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
-Standard output, one JSON line each: {"port": N} when listening; {"open_orders": N, "orders":
+Standard output, one JSON line each: {"port": N} (and "rest_port" with a market) when listening; {"open_orders": N, "orders":
 [{"c", "side", "price", "quantity"}…], "t": epoch_s} whenever the open orders change;
 {"request": method, "status": S, "code": C} for every request answered; {"fill": {…}} for
 every fill (symbol, side, price, qty, commission, commissionAsset, clientOrderId, id).
@@ -55,6 +60,7 @@ import sys
 import time
 
 import websockets
+from binance_server import MarketReplay
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 
@@ -70,7 +76,12 @@ def main():
                         help="answer the first METHOD request 429 (-1003, retryAfter 500 ms on), not executed")
     parser.add_argument("--exchange-info", metavar="FILE")
     parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL:TICK:STEP")
+    parser.add_argument("--market-recording", nargs="+", metavar="FILE",
+                        help="serve this recording as the market too (binance_server.py) and match against it")
+    parser.add_argument("--market-speed", type=float, default=1.0)
     args = parser.parse_args()
+    if args.market_recording and not args.exchange_info:
+        parser.error("--market-recording needs --exchange-info")
 
     symbols = {}  # symbol -> its exchangeInfo entry
     if args.exchange_info:
@@ -283,7 +294,8 @@ def main():
         order = new_order(params)
         await publish(report(order, "NEW"))
         if crosses:
-            await fill(order, touch, min(remaining(order), book["size"]), maker=False)
+            size = book.get("ask_size" if buy else "bid_size", book["size"])
+            await fill(order, touch, min(remaining(order), size), maker=False)
         if order["orderId"] in orders and (kind == "MARKET" or params.get("timeInForce") in ("IOC", "FOK")):
             del orders[order["orderId"]]
             order["status"] = "EXPIRED"
@@ -459,11 +471,34 @@ def main():
                 for connection in list(connections):
                     await connection.close(code=1001, reason="server shutdown")
 
+    async def market_message(envelope):
+        """The replayed market, as it is sent: its touch and its trades are what orders meet."""
+        data = envelope["data"]
+        if envelope["stream"].endswith("@bookTicker"):
+            books[data["s"]] = {"bid": Decimal(data["b"]), "ask": Decimal(data["a"]), "bid_size": Decimal(data["B"]),
+                                "ask_size": Decimal(data["A"]), "size": min(Decimal(data["B"]), Decimal(data["A"]))}
+        elif data.get("e") == "trade":
+            await print_trade(data["s"], Decimal(data["p"]), Decimal(data["q"]))
+
     async def serve():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
-        async with websockets.serve(api, "127.0.0.1", 0, ssl=context, ping_interval=20, max_size=None) as server:
-            say(port=server.sockets[0].getsockname()[1])
+        replay = None
+        if args.market_recording:
+            replay = MarketReplay(args.market_recording, args.exchange_info, context, speed=args.market_speed,
+                                  on_message=market_message)
+
+        async def route(connection):
+            if replay and connection.request.path.startswith("/stream"):
+                await replay.stream(connection)
+            else:
+                await api(connection)
+
+        async with websockets.serve(route, "127.0.0.1", 0, ssl=context, ping_interval=20, max_size=None) as server:
+            if replay:
+                say(port=server.sockets[0].getsockname()[1], rest_port=replay.rest_port)
+            else:
+                say(port=server.sockets[0].getsockname()[1])
             count_changed()
             await control()
             await asyncio.Future()

@@ -28,17 +28,19 @@ import websockets
 
 
 def read_recording(paths):
-    """The stream messages (raw JSON text) and the first REST snapshot, in receive order."""
+    """The stream messages (receive time in ns, raw JSON text) and the first REST snapshot, in
+    receive order."""
     messages, snapshot = [], None
     for path in paths:
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt") as lines:
             for line in lines:
-                payload = line.split(" ", 1)[1].strip()
+                stamp, payload = line.split(" ", 1)
+                payload = payload.strip()
                 if payload.startswith('{"lastUpdateId"'):
                     snapshot = snapshot or json.loads(payload)
                 else:
-                    messages.append(payload)
+                    messages.append((int(stamp), payload))
     return messages, snapshot
 
 
@@ -69,6 +71,111 @@ class Book:
             return {"lastUpdateId": self.update_id, "bids": [list(l) for l in bids], "asks": [list(l) for l in asks]}
 
 
+class MarketReplay:
+    """A recording served as Binance serves the market: the stream on a WebSocket connection,
+    snapshots and exchangeInfo over HTTPS (a thread of its own). `on_message(envelope)` is
+    called for every message as it is sent (a venue matching orders against the same market).
+    `speed`: 0 as fast as the client reads, else that many times the recorded pace."""
+
+    def __init__(self, recordings, exchange_info, context, speed=0.0, disconnect_after=0, ping_interval=0.2,
+                 drop_depth=0, on_message=None):
+        self.messages, recorded_snapshot = read_recording(recordings)
+        self.book = Book(recorded_snapshot)
+        with open(exchange_info) as source:
+            text = source.readline()
+            self.exchange_info = text[text.index("{"):].strip()
+        self.counters = {"connections": 0, "sent": 0, "pongs": 0, "snapshots": 0, "exchange_info": 0,
+                         "dropped": 0}
+        self.speed, self.disconnect_after, self.ping_interval = speed, disconnect_after, ping_interval
+        self.drop_depth, self.on_message = drop_depth, on_message
+        self.depth_seen = 0
+        self.next = 0
+        self.finished = asyncio.Event()
+        replay = self
+
+        class REST(BaseHTTPRequestHandler):
+            def do_GET(self):
+                url = urlparse(self.path)
+                if url.path == "/api/v3/depth":
+                    query = parse_qs(url.query)
+                    body = json.dumps(replay.book.snapshot(int(query.get("limit", ["1000"])[0]))).encode()
+                    replay.counters["snapshots"] += 1
+                elif url.path == "/api/v3/exchangeInfo":
+                    body = replay.exchange_info.encode()
+                    replay.counters["exchange_info"] += 1
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *arguments):
+                pass
+
+        self.rest = ThreadingHTTPServer(("127.0.0.1", 0), REST)
+        self.rest.socket = context.wrap_socket(self.rest.socket, server_side=True)
+        threading.Thread(target=self.rest.serve_forever, daemon=True).start()
+
+    @property
+    def rest_port(self):
+        return self.rest.server_address[1]
+
+    async def pinger(self, connection):
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            waiter = await connection.ping()
+            await asyncio.wait_for(waiter, timeout=5)
+            self.counters["pongs"] += 1
+
+    async def stream(self, connection):
+        """One client's stream, from where the last connection left off."""
+        self.counters["connections"] += 1
+        first = self.counters["connections"] == 1
+        pings = asyncio.ensure_future(self.pinger(connection))
+        sent_here = 0
+        loop = asyncio.get_running_loop()
+        try:
+            while self.next < len(self.messages):
+                if first and self.disconnect_after and sent_here >= self.disconnect_after:
+                    await connection.close(code=1001, reason="going away")
+                    return
+                stamp, text = self.messages[self.next]
+                if self.speed > 0:
+                    if sent_here == 0:
+                        origin = (loop.time(), stamp)
+                    wait = origin[0] + (stamp - origin[1]) / 1e9 / self.speed - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                envelope = json.loads(text)
+                is_depth = envelope["data"].get("e") == "depthUpdate"
+                if is_depth:
+                    self.depth_seen += 1
+                if is_depth and self.depth_seen == self.drop_depth:
+                    self.counters["dropped"] += 1  # the book still moves: only the message is lost
+                else:
+                    await connection.send(text)
+                if is_depth:
+                    self.book.apply(envelope["data"])
+                if self.on_message:
+                    await self.on_message(envelope)
+                self.next += 1
+                sent_here += 1
+                self.counters["sent"] += 1
+                if self.speed == 0 and sent_here % 64 == 0:
+                    await asyncio.sleep(0.001)
+            if not self.finished.is_set():
+                self.finished.set()
+                print(json.dumps({"done": True, **self.counters}), flush=True)
+            await connection.wait_closed()
+        except websockets.ConnectionClosed:
+            pass  # the client went away (a feed stopped); the next connection resumes the stream
+        finally:
+            pings.cancel()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--recording", nargs="+", required=True)
@@ -81,91 +188,16 @@ def main():
                         help="never send the Nth depth update (a gap in the venue's stream)")
     args = parser.parse_args()
 
-    messages, recorded_snapshot = read_recording(args.recording)
-    book = Book(recorded_snapshot)
-    with open(args.exchange_info) as source:
-        text = source.readline()
-        exchange_info = text[text.index("{"):].strip()
-    counters = {"connections": 0, "sent": 0, "pongs": 0, "snapshots": 0, "exchange_info": 0, "dropped": 0}
-    depth_seen = {"count": 0}
-
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
 
-    class REST(BaseHTTPRequestHandler):
-        def do_GET(self):
-            url = urlparse(self.path)
-            if url.path == "/api/v3/depth":
-                query = parse_qs(url.query)
-                body = json.dumps(book.snapshot(int(query.get("limit", ["1000"])[0]))).encode()
-                counters["snapshots"] += 1
-            elif url.path == "/api/v3/exchangeInfo":
-                body = exchange_info.encode()
-                counters["exchange_info"] += 1
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *arguments):
-            pass
-
-    rest = ThreadingHTTPServer(("127.0.0.1", 0), REST)
-    rest.socket = context.wrap_socket(rest.socket, server_side=True)
-    threading.Thread(target=rest.serve_forever, daemon=True).start()
-
-    position = {"next": 0}
-    finished = asyncio.Event()
-
-    async def pinger(connection):
-        while True:
-            await asyncio.sleep(args.ping_interval)
-            waiter = await connection.ping()
-            await asyncio.wait_for(waiter, timeout=5)
-            counters["pongs"] += 1
-
-    async def stream(connection):
-        counters["connections"] += 1
-        first = counters["connections"] == 1
-        pings = asyncio.ensure_future(pinger(connection))
-        sent_here = 0
-        try:
-            while position["next"] < len(messages):
-                if first and args.disconnect_after and sent_here >= args.disconnect_after:
-                    await connection.close(code=1001, reason="going away")
-                    return
-                text = messages[position["next"]]
-                envelope = json.loads(text)
-                is_depth = envelope["data"].get("e") == "depthUpdate"
-                if is_depth:
-                    depth_seen["count"] += 1
-                if is_depth and depth_seen["count"] == args.drop_depth:
-                    counters["dropped"] += 1  # the book still moves: only the message is lost
-                else:
-                    await connection.send(text)
-                if is_depth:
-                    book.apply(envelope["data"])
-                position["next"] += 1
-                sent_here += 1
-                counters["sent"] += 1
-                if sent_here % 64 == 0:
-                    await asyncio.sleep(0.001)
-            if not finished.is_set():
-                finished.set()
-                print(json.dumps({"done": True, **counters}), flush=True)
-            await connection.wait_closed()
-        finally:
-            pings.cancel()
-
     async def serve():
-        async with websockets.serve(stream, "127.0.0.1", 0, ssl=context, ping_interval=None,
+        replay = MarketReplay(args.recording, args.exchange_info, context, disconnect_after=args.disconnect_after,
+                              ping_interval=args.ping_interval, drop_depth=args.drop_depth)
+        async with websockets.serve(replay.stream, "127.0.0.1", 0, ssl=context, ping_interval=None,
                                     max_size=None) as server:
             ws_port = server.sockets[0].getsockname()[1]
-            print(json.dumps({"ws_port": ws_port, "rest_port": rest.server_address[1]}), flush=True)
+            print(json.dumps({"ws_port": ws_port, "rest_port": replay.rest_port}), flush=True)
             await asyncio.Future()
 
     try:

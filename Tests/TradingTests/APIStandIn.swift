@@ -10,6 +10,8 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
     let process = Process()
     let control = Pipe()
     let url: String
+    /// With `--market-recording`: where the market is served (wss and https on 127.0.0.1).
+    let marketPorts: (stream: Int, rest: Int)?
     /// Every line read, in order, and how many of them `await` has looked at: a thread reads the
     /// stand-in's output from the start, so it never blocks on a full pipe (its event loop would
     /// stall with it).
@@ -41,12 +43,14 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
         try process.run()
         let lines = LineReader(output.fileHandleForReading)
         guard let ready = lines.line(timeout: 30),
-            let port = (try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"]
+            let ports = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int],
+            let port = ports["port"]
         else {
             process.terminate()
             throw XCTSkip("the WebSocket API stand-in did not start")
         }
         url = "wss://127.0.0.1:\(port)/ws-api/v3"
+        marketPorts = ports["rest_port"].map { (port, $0) }
         let reader = output.fileHandleForReading
         Thread.detachNewThread { [condition, weak self] in
             var pending = Data()
@@ -87,6 +91,38 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
             }
             guard !ended, condition.wait(until: deadline) else { return nil }
         }
+    }
+
+    /// The stand-in's fills and those of exec's journal `journal` the same: count, quantity,
+    /// notional and fees (in the quote currency; a commission in the base asset at the fill's
+    /// price). Fees in the journal are ticks × lots of `tick` × 10^-8.
+    func assertFillsAgree(
+        withJournal journal: String, tick: String = "0.01", file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> (fills: Int, position: Decimal) {
+        let venueFills = seen.compactMap { $0["fill"] as? [String: Any] }
+        XCTAssertFalse(venueFills.isEmpty, "no fill at the stand-in: \(seen.suffix(20))", file: file, line: line)
+        let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
+        let rows = csv.out.split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        XCTAssertEqual(rows.count, venueFills.count, csv.out, file: file, line: line)
+        func decimal(_ value: Any?) -> Decimal { Decimal(string: "\(value ?? "0")") ?? .nan }
+        let venueQuantity = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) }
+        let execQuantity = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) }
+        XCTAssertEqual(execQuantity, venueQuantity, file: file, line: line)
+        let venueNotional = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) * decimal($1["price"]) }
+        let execNotional = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) * decimal($1[12]) }
+        XCTAssertEqual(execNotional, venueNotional, file: file, line: line)
+        let venueFees = venueFills.reduce(Decimal(0)) {
+            $0 + decimal($1["commission"]) * ($1["commissionAsset"] as? String == "BTC" ? decimal($1["price"]) : 1)
+        }
+        let execFees = rows.reduce(Decimal(0)) { $0 + decimal($1[14]) } * decimal(tick) * Decimal(string: "1e-8")!
+        XCTAssertEqual(execFees, venueFees, file: file, line: line)
+        let position = venueFills.reduce(Decimal(0)) {
+            $0 + ($1["side"] as? String == "BUY" ? decimal($1["qty"]) : -decimal($1["qty"]))
+        }
+        return (venueFills.count, position)
     }
 
     deinit {

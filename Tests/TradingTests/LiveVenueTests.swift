@@ -186,26 +186,7 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertGreaterThan(printed, 0)
 
         // The venue's fills, and exec's, the same: count, sizes, prices, fees (in USDT).
-        let venueFills = server.seen.compactMap { $0["fill"] as? [String: Any] }
-        XCTAssertFalse(venueFills.isEmpty, "no trade printed through an order of exec's: \(server.seen.suffix(20))")
-        let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
-        let rows = csv.out.split(separator: "\n").dropFirst().map {
-            $0.split(separator: ",", omittingEmptySubsequences: false)
-        }
-        XCTAssertEqual(rows.count, venueFills.count, csv.out)
-        func decimal(_ value: Any?) -> Decimal { Decimal(string: "\(value ?? "0")") ?? .nan }
-        let venueQuantity = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) }
-        let execQuantity = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) }
-        XCTAssertEqual(execQuantity, venueQuantity)
-        let venueNotional = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) * decimal($1["price"]) }
-        let execNotional = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) * decimal($1[12]) }
-        XCTAssertEqual(execNotional, venueNotional)
-        let venueFees = venueFills.reduce(Decimal(0)) {
-            $0 + decimal($1["commission"]) * ($1["commissionAsset"] as? String == "BTC" ? decimal($1["price"]) : 1)
-        }
-        // Fees in ticks × lots of 0.01 × 10^-8.
-        let execFees = rows.reduce(Decimal(0)) { $0 + decimal($1[14]) } * Decimal(string: "0.0000000001")!
-        XCTAssertEqual(execFees, venueFees)
+        _ = try server.assertFillsAgree(withJournal: journal)
 
         // At the end: the earlier run's order cancelled, exec's cancelled, the other client's kept.
         let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []

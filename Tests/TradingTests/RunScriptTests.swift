@@ -17,10 +17,10 @@ final class RunScriptTests: XCTestCase {
         return url
     }()
 
-    func runScript(_ arguments: [String]) throws -> ChildProcess {
-        setenv("TICKPIPE_BIN", productsDirectory().path, 1)
-        defer { unsetenv("TICKPIPE_BIN") }
-        return try ChildProcess(root.appendingPathComponent("run.sh").path, arguments)
+    func runScript(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(
+            root.appendingPathComponent("run.sh").path, arguments,
+            environment: environment.merging(["TICKPIPE_BIN": productsDirectory().path]) { $1 })
     }
 
     func segments(of session: String) -> [String] {
@@ -342,6 +342,31 @@ final class RunScriptTests: XCTestCase {
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-run-\(getpid()).conf").path
         defer { unlink(config) }
         try "strategy = as\ngamma = -1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let keyFile = config + ".key"
+        defer { unlink(keyFile) }
+        try "an HMAC secret\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        chmod(keyFile, 0o644)
+        let noKeys = ["TICKPIPE_BINANCE_API_KEY": "", "TICKPIPE_BINANCE_KEY_FILE": ""]
+        let readableKey = ["TICKPIPE_BINANCE_API_KEY": "someKey", "TICKPIPE_BINANCE_KEY_FILE": keyFile]
+        for (arguments, environment, message) in [
+            (["--trade"], [:], "run.sh: --trade goes with --live SYMBOLS"),
+            (
+                ["--live", "BTCUSDT", "--venue", "usdm", "--trade"], [:],
+                "run.sh: --trade trades Binance spot; --venue usdm is paper traded only"
+            ),
+            (["--live", "BTCUSDT", "--testnet"], [:], "run.sh: --testnet goes with --trade"),
+            (["--live", "BTCUSDT", "--trade"], noKeys, "run.sh: exec: live trading needs TICKPIPE_BINANCE_API_KEY"),
+            (
+                ["--live", "BTCUSDT", "--trade"], readableKey,
+                "run.sh: exec: TICKPIPE_BINANCE_KEY_FILE \(keyFile): mode 644 owned by uid \(getuid())"
+            )
+        ] {
+            let run = try runScript(arguments + ["--session", session], environment: environment).finish(timeout: 30)
+            XCTAssertEqual(run.status, 100, "\(arguments): \(run.err)")
+            XCTAssertTrue(run.err.contains(message), "\(arguments): \(run.err)")
+            XCTAssertFalse(run.err.contains("someKey"), run.err)
+            XCTAssertFalse(run.err.contains(" pid "), "nothing started: \(run.err)")
+        }
         for (arguments, message) in [
             (["--config", config], "run.sh: signal: \(config):2: gamma '-1': expected a number in 1e-09...1000000.0"),
             (["--config", config + ".absent"], "run.sh: cannot read config file \(config).absent"),

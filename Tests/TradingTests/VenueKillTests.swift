@@ -119,13 +119,17 @@ final class VenueKillTests: XCTestCase {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         XCTAssertEqual(records.count, journaled.split(separator: "\n").count, "every journal line is JSON")
-        XCTAssertEqual(records.first?["symbols"] as? [String], ["SYNUSDT"])
-        XCTAssertTrue(records.contains { $0["sent"] as? String == "openOrders.cancelAll" })
-        let cancelled = records.first { ($0["body"] as? [[String: Any]])?.count == 3 }
+        let notes = records.compactMap { $0["note"] as? String }
+        XCTAssertTrue(
+            notes.contains { $0.hasPrefix("kill: ") && $0.hasSuffix("cancelling every open order on SYNUSDT") })
+        XCTAssertTrue(
+            records.contains { ($0["sent"] as? [String: Any])?["method"] as? String == "openOrders.cancelAll" })
+        let cancelled = records.compactMap { ($0["received"] as? [String: Any])?["result"] as? [[String: Any]] }
+            .first { $0.count == 3 }
         XCTAssertEqual(
-            Set(((cancelled?["body"] as? [[String: Any]]) ?? []).compactMap { $0["clientOrderId"] as? String }),
+            Set((cancelled ?? []).compactMap { $0["clientOrderId"] as? String }),
             ["tp-seed-0", "tp-seed-1", "tp-seed-2"], journaled)
-        XCTAssertEqual(records.last?["flat"] as? String, "SYNUSDT")
+        XCTAssertTrue(notes.contains("flat: SYNUSDT: the venue shows no open order"), journaled)
 
         // No key material anywhere: the private key's base64, the API key.
         let privateKeyBody =

@@ -14,9 +14,12 @@ public enum ToolStart {
           --cpu N        pin this process to CPU N (0 to the number of CPUs - 1); unpinned by default
         """
 
-    /// The options, parsed by `parse` from the command line.
+    /// The options, parsed by `parse` from the command line, then completed by `prepare` (keys
+    /// read from the environment): what it finds wrong beyond the command line (a missing key)
+    /// is one line, no usage, exit 100, with or without `--check-options`.
     public static func options<Options>(
-        tool: String, usage: String, _ parse: ([String]) throws(InvalidArgument) -> Options
+        tool: String, usage: String, _ parse: ([String]) throws(InvalidArgument) -> Options,
+        prepare: (inout Options) -> String? = { _ in nil }
     ) -> Options {
         let usage = usage + "\n" + commonUsage
         var arguments = Array(CommandLine.arguments.dropFirst())
@@ -29,7 +32,8 @@ public enum ToolStart {
         SignalCounters.install([SIGINT, SIGTERM])
         do {
             let cpu = try takeCPU(&arguments, tool: tool)
-            let options = try parse(arguments)
+            var options = try parse(arguments)
+            if let problem = prepare(&options) { fail(problem, ExitCode.usage) }
             if checkOnly { exit(ExitCode.success) }
             if let cpu {
                 do { try CPU.pin(to: cpu) } catch { fail("\(tool): --cpu \(cpu): \(error)", ExitCode.system) }

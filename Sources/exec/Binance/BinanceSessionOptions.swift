@@ -11,6 +11,8 @@ public struct BinanceSessionOptions {
     public var demo = false
     public var recvWindowMs = 5_000
     public var caFile: String?
+    /// The keys, once `readKeys` has read them.
+    public private(set) var credentials: APICredentials?
 
     /// The defaults: the exchange, 5000 ms, the system's CA store.
     public init() {}
@@ -27,13 +29,28 @@ public struct BinanceSessionOptions {
     /// A flag that only a venue session uses was given.
     public var venueFlagGiven: Bool { journal != nil || testnet || demo }
 
-    /// The keys checked (a bad or missing one: one line, exit 100, nothing sent), core dumps
-    /// forbidden, the session made (it connects from the duty cycle). `tool` names it.
+    /// Reads the keys (`APICredentials.fromEnvironment`, which wipes the variable) and checks
+    /// the endpoint; what is wrong, as `tool`'s one line. Tools read them before they start
+    /// (`--check-options` too), so a script checking its command lines learns of a missing key
+    /// before anything runs.
+    public mutating func readKeys(tool: String) -> String? {
+        do {
+            credentials = try APICredentials.fromEnvironment()
+            _ = try BinanceEndpoint.url(testnet: testnet, demo: demo)
+        } catch {
+            return "\(tool): \(error)"
+        }
+        return nil
+    }
+
+    /// The keys (`readKeys` first, else read here: a bad or missing one is one line, exit 100,
+    /// nothing sent), core dumps forbidden, the session made (it connects from the duty cycle).
+    /// `tool` names it.
     public func session(tool: String) throws(AgentStop) -> WebSocketAPISession {
         let credentials: APICredentials
         let url: NetworkURL
         do {
-            credentials = try APICredentials.fromEnvironment()
+            credentials = try self.credentials ?? APICredentials.fromEnvironment()
             url = try BinanceEndpoint.url(testnet: testnet, demo: demo)
         } catch {
             throw AgentStop(code: ExitCode.usage, message: "\(tool): \(error)")

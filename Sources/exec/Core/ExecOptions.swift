@@ -16,6 +16,9 @@ public struct ExecOptions {
     /// The live venue's session: its journal, endpoint, recvWindow, CA store.
     var binance = BinanceSessionOptions()
 
+    /// A live venue's keys, read and checked before exec starts: what is wrong, if anything.
+    public mutating func readKeys() -> String? { venue == .binanceSpot ? binance.readKeys(tool: "exec") : nil }
+
     enum VenueChoice: String {
         case paper
         case binanceSpot = "binance-spot"

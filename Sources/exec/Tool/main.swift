@@ -8,7 +8,7 @@ import ExecCore
 import IPC
 
 JournalCommand.runIfNamed(Array(CommandLine.arguments.dropFirst()))
-let options = ToolStart.options(tool: "exec", usage: ExecOptions.usage) { (arguments) throws(InvalidArgument) in
-    try ExecOptions(arguments)
-}
+let options = ToolStart.options(
+    tool: "exec", usage: ExecOptions.usage, { (arguments) throws(InvalidArgument) in try ExecOptions(arguments) },
+    prepare: { $0.readKeys() })
 ExecTool.run(options)

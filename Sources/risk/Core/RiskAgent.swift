@@ -184,7 +184,7 @@ public final class RiskAgent: Agent {
             }
         }
         for line in monitor.report { StandardError.line(line) }
-        venueKill?.session.close()
+        venueKill?.close()
         // Alerts still waiting get two seconds to leave.
         if let webhook {
             let deadline = SystemClock.monotonicNanoseconds() + 2_000_000_000

@@ -23,6 +23,9 @@ public struct RiskOptions {
     /// Where alerts are POSTed (https, or http to this machine).
     var alertWebhook: String?
 
+    /// The venue session's keys, read and checked before risk starts: what is wrong, if anything.
+    public mutating func readKeys() -> String? { venue != nil ? binance.readKeys(tool: "risk") : nil }
+
     public enum VenueChoice: String {
         case binanceSpot = "binance-spot"
     }

@@ -10,13 +10,14 @@ import Network
 /// (cancelling again what it still shows, up to `maxRounds` times). A connection lost meanwhile
 /// is opened again and the work resumed where it stood.
 ///
-/// Every request it sends and every answer to one goes to its own journal, a JSON-lines file:
+/// Every request it sends and every answer go to its own `VenueJournal` (exec's format), with
+/// notes for the kill, a lost connection and each symbol the venue shows flat:
 ///
 /// ```text
-///   {"t_ns":…,"kill":"<the halt's reason>","symbols":["BTCUSDT"]}
-///   {"t_ns":…,"sent":"openOrders.cancelAll","id":5,"symbol":"BTCUSDT"}
-///   {"t_ns":…,"answer":5,"status":200,"code":0,"body":[…the venue's answer as it came…]}
-///   {"t_ns":…,"flat":"BTCUSDT"}   the venue shows no open order on the symbol
+///   {"t_ns":…,"note":"kill: <the halt's reason>; cancelling every open order on BTCUSDT"}
+///   {"t_ns":…,"sent":{"id":5,"method":"openOrders.cancelAll","params":{…,"apiKey":"(redacted)",…}}}
+///   {"t_ns":…,"received":{"id":5,"status":200,"result":[…],"rateLimits":[…]}}
+///   {"t_ns":…,"note":"flat: BTCUSDT: the venue shows no open order"}
 /// ```
 ///
 /// The session's own traffic (time, logon: the logon's answer names the key) is not journaled.
@@ -37,7 +38,8 @@ final class VenueKill {
     }
 
     let session: WebSocketAPISession
-    private let journal: FileDescriptor
+    private let journal: VenueJournal
+    private var journalFailureSaid = false
     private var work: [Work] = []
     /// When the kill began (monotonic), for the operator's line.
     private var startedNs: Int64 = 0
@@ -48,10 +50,11 @@ final class VenueKill {
 
     init(session: WebSocketAPISession, journalPath: String) throws(SystemError) {
         self.session = session
-        journal = try FileDescriptor.open(journalPath, .writeOnly, options: [.create, .append])
+        journal = try VenueJournal(path: journalPath)
+        session.journal = journal
+        journal.note("risk's kill session opened to \(session.url.host):\(session.url.port)")
+        journal.flush()
     }
-
-    deinit { try? journal.close() }
 
     /// How long a stopping risk waits for an unfinished kill.
     static let settleLimitNs: Int64 = 10_000_000_000
@@ -65,8 +68,7 @@ final class VenueKill {
         triggered = true
         startedNs = nowNs
         work = symbols.map { Work(symbol: $0) }
-        record(
-            "\"kill\":\(JSONText.quoted(reason)),\"symbols\":[\(symbols.map(JSONText.quoted).joined(separator: ","))]")
+        journal.note("kill: \(reason); cancelling every open order on \(symbols.joined(separator: ", "))")
         if symbols.isEmpty {
             StandardError.line("risk: kill: the session has no instrument to cancel orders on")
             finished = true
@@ -85,11 +87,14 @@ final class VenueKill {
         } connectionLost: { reason in
             for index in work.indices { work[index].requestId = 0 }
             alert("venue-disconnect", "risk's session to \(session.url.host):\(session.url.port): \(reason)")
-            if triggered && !finished {
-                record("\"connection_lost\":\(JSONText.quoted(reason))")
-            }
+            if triggered && !finished { journal.note("connection lost: \(reason)") }
         }
         if triggered && !finished && session.isReady { sendDue() }
+        journal.flush()
+        if let failure = journal.failure, !journalFailureSaid {
+            journalFailureSaid = true
+            StandardError.line("risk: \(failure)")
+        }
     }
 
     private func sendDue() {
@@ -108,16 +113,13 @@ final class VenueKill {
                     })
             else { return }
             work[index].requestId = id
-            record("\"sent\":\"\(method)\",\"id\":\(id),\"symbol\":\(JSONText.quoted(symbol))")
         }
     }
 
     private func answer(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        journal.received(bytes)
         guard let id = message.id, let index = work.firstIndex(where: { $0.requestId == id }) else { return }
         work[index].requestId = 0
-        let body = message.result ?? message.errorMessage.map { ($0.lowerBound - 1)..<($0.upperBound + 1) }
-        let bodyText = body.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) } ?? "null"
-        record("\"answer\":\(id),\"status\":\(message.status),\"code\":\(message.errorCode),\"body\":\(bodyText)")
         let symbol = work[index].symbol
         switch work[index].step {
         case .cancel:
@@ -131,7 +133,7 @@ final class VenueKill {
             let open = message.isSuccess ? Self.arrayCount(bytes, message.result) : nil
             if open == 0 {
                 work[index].flat = true
-                record("\"flat\":\(JSONText.quoted(symbol))")
+                journal.note("flat: \(symbol): the venue shows no open order")
                 StandardError.line(
                     "risk: kill: the venue shows no open order on \(symbol), "
                         + "\((nowNs - startedNs) / 1_000_000) ms after the halt")
@@ -154,6 +156,13 @@ final class VenueKill {
         sendDue()
     }
 
+    /// The end of risk's run: the session closed, the journal written out.
+    func close() {
+        journal.note("risk's kill session closing")
+        journal.flush()
+        session.close()
+    }
+
     /// The number of elements of the array at `range`, nil if it is not one.
     private static func arrayCount(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>?) -> Int? {
         guard let range else { return nil }
@@ -166,13 +175,5 @@ final class VenueKill {
             }
         } catch { return nil }
         return count
-    }
-
-    private func record(_ fields: String) {
-        let line = "{\"t_ns\":\(SystemClock.realtimeNanoseconds()),\(fields)}\n"
-        var bytes = Array(line.utf8)
-        do { try journal.writeAll(&bytes, count: bytes.count) } catch {
-            StandardError.line("risk: kill journal: \(error)")
-        }
     }
 }

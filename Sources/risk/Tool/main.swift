@@ -4,7 +4,7 @@ import IPC
 import RiskCore
 
 SessionCommand.runIfNamed(Array(CommandLine.arguments.dropFirst()))
-let options = ToolStart.options(tool: "risk", usage: RiskOptions.usage) { (arguments) throws(InvalidArgument) in
-    try RiskOptions(arguments)
-}
+let options = ToolStart.options(
+    tool: "risk", usage: RiskOptions.usage, { (arguments) throws(InvalidArgument) in try RiskOptions(arguments) },
+    prepare: { $0.readKeys() })
 RiskAgent.run(options)

@@ -1,0 +1,110 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `./run.sh --live BTCUSDT --trade` as a desk would run it, against one stand-in that is both
+/// the market (the BTCUSDT recording replayed at its own pace: streams, snapshot, exchangeInfo)
+/// and the WebSocket API, whose matching meets exec's orders with the same touch and trades the
+/// feed sees. Only the URLs and the CA differ from the exchange.
+final class LiveRunTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        try LoopbackTLS.requirePython(["websockets", "cryptography"])
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-liverun-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// 60 s of trading: orders placed and filled; exec's fills, fees and position equal the
+    /// stand-in's; nothing of exec's left open; report and CSVs written; no key material in any
+    /// file of the run, its output, or the live processes' command lines and environments.
+    func testRunShTradesAtTheVenueFor60Seconds() throws {
+        let data = try sharedDataDirectory()
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: [
+                "--ed25519-public-key", key.publicKey, "--exchange-info", "\(data)/cryptofeed/BINANCE.0",
+                "--market-recording", "\(data)/binance-spot/btcusdt_20240808.gz"
+            ])
+        let market = try XCTUnwrap(server.marketPorts)
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let session = "livetrade\(getpid())"
+        let runDirectory = root.appendingPathComponent("runs/\(session)")
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let run = try ChildProcess(
+            root.appendingPathComponent("run.sh").path,
+            [
+                "--live", "BTCUSDT", "--trade", "--duration", "60", "--session", session, "--quote-size", "0.01",
+                "--max-position", "0.05", "--summary-every", "20"
+            ],
+            environment: [
+                "TICKPIPE_BIN": productsDirectory().path,
+                "TICKPIPE_BINANCE_WS_URL": "wss://127.0.0.1:\(market.stream)",
+                "TICKPIPE_BINANCE_REST_URL": "https://127.0.0.1:\(market.rest)",
+                "TICKPIPE_BINANCE_WS_API_URL": server.url, "TICKPIPE_CA_FILE": certificate.cert,
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey
+            ])
+
+        // Mid-run, once exec quotes: its and risk's command lines and environments hold no key.
+        XCTAssertNotNil(server.await(30) { !($0["orders"] as? [Any] ?? []).isEmpty }, run.errorsSoFar)
+        let pids = try String(contentsOf: runDirectory.appendingPathComponent("pids"), encoding: .utf8)
+        var looked = 0
+        for line in pids.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, ["exec", "risk"].contains(fields[0]) else { continue }
+            for part in ["cmdline", "environ"] {
+                let text = String(
+                    decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(fields[1])/\(part)"))) ?? Data(),
+                    as: UTF8.self)
+                XCTAssertFalse(text.isEmpty, "/proc/\(fields[1])/\(part) unreadable")
+                XCTAssertFalse(text.contains(APIStandIn.apiKey), "the API key in \(fields[0])'s \(part)")
+                looked += 1
+            }
+        }
+        XCTAssertEqual(looked, 4, pids)
+
+        let result = run.finish(timeout: 150)
+        _ = server.await(1) { _ in false }
+        XCTAssertEqual(result.status, 0, result.err)
+
+        // Orders went to the venue and were filled there; exec booked exactly what the venue did.
+        let placed = server.seen.filter { $0["request"] as? String == "order.place" && $0["status"] as? Int == 200 }
+        XCTAssertGreaterThan(placed.count, 10, result.err)
+        let journal = runDirectory.appendingPathComponent("journal").path
+        let venue = try server.assertFillsAgree(withJournal: journal)
+        let summary = try XCTUnwrap(
+            result.err.split(separator: "\n").last { $0.hasPrefix("exec: BTCUSDT: ") && $0.contains(" fills") },
+            result.err)
+        XCTAssertTrue(summary.hasPrefix("exec: BTCUSDT: \(venue.fills) fills"), "\(summary)")
+        let position = try XCTUnwrap(summary.split(separator: ",").first { $0.hasPrefix(" position ") })
+        XCTAssertEqual(Decimal(string: String(position.dropFirst(" position ".count))), venue.position, "\(summary)")
+
+        // Nothing of exec's left open; the report and the CSVs written.
+        let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
+        XCTAssertEqual(left.count, 0, "\(left)")
+        for file in ["report.html", "orders.csv", "fills.csv", "exec-venue.jsonl", "risk-venue.jsonl"] {
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: runDirectory.appendingPathComponent(file).path))?[
+                    .size] as? Int ?? 0
+            XCTAssertGreaterThan(size, 0, "\(file) written")
+        }
+
+        // No key material anywhere the run wrote, nor in what it printed.
+        let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
+        for name in try FileManager.default.contentsOfDirectory(atPath: runDirectory.path) {
+            let bytes = try Data(contentsOf: runDirectory.appendingPathComponent(name))
+            let text = String(decoding: bytes, as: UTF8.self)
+            XCTAssertFalse(text.contains(APIStandIn.apiKey), "the API key in \(name)")
+            XCTAssertFalse(text.contains(privateKeyBody), "the private key in \(name)")
+        }
+        XCTAssertFalse(result.err.contains(APIStandIn.apiKey))
+        XCTAssertFalse(result.out.contains(APIStandIn.apiKey))
+    }
+}
