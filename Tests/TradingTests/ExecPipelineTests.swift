@@ -102,9 +102,13 @@ final class ExecPipelineTests: XCTestCase {
         // Rebuild from the journal: every fill booked again.
         var ledger = PositionLedger()
         var commands = 0
+        var lastId: UInt32 = 0
         let scan = try Journal.read(first) { frame, _ in
             if frame.header.messageType == .executionReport { ledger.book(frame.as(ExecutionReport.self)) }
-            if frame.header.messageType == .orderCommand { commands += 1 }
+            if frame.header.messageType == .orderCommand {
+                commands += 1
+                lastId = max(lastId, frame.as(OrderCommand.self).clientOrderId)
+            }
         }
         XCTAssertEqual(scan.damaged, [])
         XCTAssertGreaterThan(ledger.fills, 10, "the strategy traded")
@@ -129,6 +133,31 @@ final class ExecPipelineTests: XCTestCase {
         XCTAssertEqual(polylines.count, 6, "mid, bids, asks, spread, inventory, PnL")
         for line in polylines { XCTAssertGreaterThan(line.prefix { $0 != "/" }.split(separator: " ").count, 10) }
         XCTAssertGreaterThan(report.out.components(separatedBy: "<circle ").count - 1, 10, "the fills")
+
+        // Continued (`--append`, a synthetic market of the same instrument): the fills are
+        // booked again, the position carries on, ids count on.
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--synthetic", "--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01:0.00000001", "--duration", "1",
+                "--speed", "max"
+            ], handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess(
+            "signal", ["--out", "-", "--pass-through", "--quote-size", "0.01"], stdin: book.stdoutHandle,
+            handsOnStdout: true)
+        let continued = try ChildProcess(
+            "exec", ["--journal", first, "--append", "--max-position", "0.05"], stdin: signal.stdoutHandle
+        ).finish()
+        for stage in [signal, book, feed] { XCTAssertEqual(stage.finish().status, 0) }
+        XCTAssertEqual(continued.status, 0, continued.err)
+        let position = Double(ledger.position) * 1e-8
+        XCTAssertTrue(
+            continued.err.contains(
+                "exec: BTCUSDT: continuing the journal: \(ledger.fills) fills booked again, position "
+                    + String(format: "%.8f", position) + ", client order ids from \(lastId + 1)"),
+            continued.err)
     }
 
     /// The report as a person sees it: headless Chromium draws it, and each chart's colour is on

@@ -52,6 +52,108 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(err.contains("reported again; booked once"), err)
     }
 
+    /// exec SIGKILLed with orders resting, one partly filled; trades print through them while it
+    /// is down; a new exec continuing the journal (`--append`) carries on the position, counts on
+    /// from the run before's ids, asks about the orders it left and books the fills it missed,
+    /// once: at the end exec's books equal the venue's and nothing of exec's is left open.
+    func testARestartedExecBooksWhatFilledWhileItWasDown() throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let journal = directory.appendingPathComponent("exec.journal").path
+        let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
+        func pipeline(seconds: Int, append: Bool) throws -> [ChildProcess] {
+            let feed = try ChildProcess(
+                "feed",
+                [
+                    "--synthetic", "--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001",
+                    "--duration", "\(seconds)"
+                ],
+                handsOnStdout: true)
+            let book = try ChildProcess(
+                "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+            let signal = try ChildProcess(
+                "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
+            let exec = try ChildProcess(
+                "exec",
+                [
+                    "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
+                    certificate.cert
+                ] + (append ? ["--append"] : []),
+                stdin: signal.stdoutHandle,
+                environment: [
+                    "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                    "TICKPIPE_BINANCE_WS_API_URL": server.url
+                ])
+            return [feed, book, signal, exec]
+        }
+        func trade(through orders: [[String: Any]], buys: String, sells: String) throws {
+            for order in orders {
+                let buy = order["side"] as? String == "BUY"
+                try server.send([
+                    "trade": ["symbol": "BTCUSDT", "price": order["price"]!, "quantity": buy ? buys : sells]
+                ])
+            }
+        }
+
+        // The first run: quoting; the market frozen (feed stopped), so its orders stay where they
+        // are; a part of each filled and journaled; then exec killed.
+        let first = try pipeline(seconds: 60, append: false)
+        XCTAssertNotNil(server.await(20) { self.ours(server, in: $0).count == 2 }, first[3].errorsSoFar)
+        kill(first[0].pid, SIGSTOP)
+        _ = server.await(0.5) { _ in false }
+        let resting = ours(server)
+        XCTAssertEqual(resting.count, 2, "\(resting)")
+        try trade(through: resting, buys: "0.040", sells: "0.040")
+        let deadline = Date().addingTimeInterval(10)
+        var journaled = 0
+        while Date() < deadline {
+            let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
+            journaled = csv.out.split(separator: "\n").count - 1
+            if journaled == resting.count { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(journaled, resting.count, "exec journaled the partial fills")
+        kill(first[3].pid, SIGKILL)
+        kill(first[0].pid, SIGCONT)
+        XCTAssertEqual(first[3].finish(timeout: 10).status, 9)
+        for stage in first.dropLast().reversed() {
+            try stage.stdoutHandle.close()
+            _ = stage.finish(timeout: 20)
+        }
+        // While it is down: more of its resting orders fill.
+        let left = ours(server)
+        XCTAssertFalse(left.isEmpty, "orders left resting at the kill")
+        try trade(through: left, buys: "0.200", sells: "0.200")
+        _ = server.await(1) { _ in false }
+        let fillsWhileDown = server.seen.filter { $0["fill"] != nil }.count
+        XCTAssertGreaterThan(fillsWhileDown, 0)
+
+        // The second run continues the journal.
+        let second = try pipeline(seconds: 6, append: true)
+        let result = second[3].finish(timeout: 60)
+        for stage in second.dropLast() { XCTAssertEqual(stage.finish().status, 0) }
+        _ = server.await(1) { _ in false }
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertTrue(result.err.contains("BTCUSDT: continuing the journal: "), result.err)
+        XCTAssertTrue(result.err.contains("left working by the run before (4000000 lots booked)"), result.err)
+        XCTAssertTrue(result.err.contains("fetching its trades"), result.err)
+        _ = try server.assertFillsAgree(withJournal: journal)
+        let open = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
+        XCTAssertEqual(open.count, 0, "\(open)\n\(result.err)")
+        // One prefix for both runs, every order id sent once.
+        let records = try String(contentsOfFile: venueJournal, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let newIds = records.compactMap {
+            (($0["sent"] as? [String: Any])?["params"] as? [String: Any])?["newClientOrderId"] as? String
+        }
+        XCTAssertEqual(Set(newIds).count, newIds.count, "a client order id sent twice")
+        XCTAssertEqual(Set(newIds.map { $0.split(separator: "-")[0] }).count, 1, "one prefix: \(Set(newIds))")
+    }
+
     /// Misconfiguration stops exec before anything is opened: its first line says why, exit 100.
     func testALiveExecWithoutKeysOrWithPaperModelsIsRefused() throws {
         let journal = directory.appendingPathComponent("venue.jsonl").path

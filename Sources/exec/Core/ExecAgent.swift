@@ -73,8 +73,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             throw .system("exec: \(error)")
         }
         var journal: Journal?
+        var history = JournalHistory()
         if let path = options.journalPath {
             do {
+                // A continued journal: what the runs before booked carries on (read before the
+                // open, which may cut a torn tail off).
+                if options.appendJournal { history = try JournalHistory(path: path) }
                 let (opened, opening) = try Journal.open(path, policy: options.sync, appending: options.appendJournal)
                 for damage in opening.damaged {
                     StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)")
@@ -95,12 +99,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         }
         self.init(
             options: options, venues: venues, source: source, market: market, sink: sink, journal: journal,
-            membership: membership)
+            membership: membership, history: history)
     }
 
     init(
         options: ExecOptions, venues: Venues, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?,
-        journal: Journal?, membership: SessionMembership?
+        journal: Journal?, membership: SessionMembership?, history: JournalHistory = JournalHistory()
     ) {
         self.options = options
         self.source = source
@@ -108,7 +112,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         self.membership = membership
         processor = ExecProcessor(
             options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink),
-            venues: venues)
+            venues: venues, history: history)
         flattensHandled = membership?.controlBlock.flattenRequests ?? 0
         summaryEveryNs = Int64(options.summaryEverySeconds) * 1_000_000_000
         nextSummary = SystemClock.monotonicNanoseconds() + summaryEveryNs

@@ -70,7 +70,8 @@ public struct ExecOptions {
         for the market, merged in the same order: every market frame then crosses two rings, not
         four. Every order command, execution report and position snapshot goes to the journal (a
         new file, mode 0600; one that holds records is another run's and refused, unless --append
-        continues it) and, with --out, to the next stage. At the end of the
+        continues it: its fills booked again, client order ids counting on, a live venue asked about
+        the orders it left working) and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
         seconds while it runs). --max-position stops the side that would grow the position past it,
         whatever the strategy asks. The paper venue's models (docs/models.md): an order or cancel

@@ -55,9 +55,13 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// The same, the current second's, for the dashboard (the stage publishes and resets it).
     let latencyWindow = LatencyHistogram()
     @exclusivity(unchecked) private(set) var refusalsReported = 0
+    /// What the runs before left in the journal this run continues, taken up as each symbol
+    /// is defined.
+    private var history: JournalHistory
 
-    init(options: ExecOptions, output: Output, venues: Venues) {
+    init(options: ExecOptions, output: Output, venues: Venues, history: JournalHistory = JournalHistory()) {
         self.options = options
+        self.history = history
         venueFactory = venues
         self.output = output
         latency = options.latency ? LatencyRecorder() : nil
@@ -175,8 +179,19 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         limits.maxPositionLots = options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? FrameLayout.maxQuantity
         let venue = venueFactory.venue(for: instrument)
         limits.feeMillionths = venue.maxFeeMillionths
-        let state = TradedInstrument(
-            instrument: instrument, manager: OrderManager(instrument: UInt32(id), limits: limits))
+        var past = history.take(instrument.symbol)
+        if let before = past.instrument, before.tickSize != instrument.tickSize || before.lotSize != instrument.lotSize
+        {
+            output.report(
+                "exec: \(instrument.symbol): the journal's fills are in other ticks or lots (\(before.tickSize), "
+                    + "\(before.lotSize)); its position is not carried on")
+            past = JournalHistory.Past()
+        }
+        var state = TradedInstrument(
+            instrument: instrument,
+            manager: OrderManager(
+                instrument: UInt32(id), limits: limits, firstClientOrderId: past.lastClientOrderId + 1))
+        for fill in past.fills { state.ledger.book(fill) }
         if stateIndex[id] < 0 {
             definedIds = (definedIds + [id]).sorted()
             stateIndex[id] = states.count
@@ -186,6 +201,14 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         }
         venues[id] = venue
         venueById[id] = Unmanaged.passUnretained(venue)
+        if past.lastClientOrderId > 0 {
+            output.report(
+                "exec: \(instrument.symbol): continuing the journal: \(past.fills.count) fills booked again, position "
+                    + "\(instrument.formatSize(state.ledger.position)), client order ids from "
+                    + "\(past.lastClientOrderId + 1), \(past.working.count) orders working at its end")
+            venue.adopt(past.working)
+            if !past.fills.isEmpty { recordPosition(id) }
+        }
     }
 
     private func send(_ id: Int, _ commands: [OrderCommand]) {

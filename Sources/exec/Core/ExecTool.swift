@@ -54,8 +54,12 @@ public enum ExecTool {
         do { journal = try VenueJournal(path: options.binance.journal!) } catch {
             ToolStart.fail("exec: --venue-journal: \(error)", ExitCode.system)
         }
-        let connection = BinanceSpotConnection(
-            session: session, journal: journal, startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
+        // A continued journal keeps the client order ids of the run that began it.
+        let earlier = options.appendJournal ? ClientOrderIds.firstPrefix(inVenueJournal: options.binance.journal!) : nil
+        let ids =
+            earlier.map(ClientOrderIds.init(prefix:))
+            ?? ClientOrderIds(startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
+        let connection = BinanceSpotConnection(session: session, journal: journal, ids: ids)
         let venues = BinanceSpotVenues(connection: connection)
         ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
     }

@@ -9,7 +9,7 @@ import Network
 /// On every connection, once logged on: `userDataStream.subscribe` (`.signature` with an HMAC
 /// key); orders are sent only while subscribed, so no fill can happen unheard. On the first,
 /// for each symbol: `exchangeInfo` (its filters) and `openOrders.status`, where an open order
-/// with a tickpipe client id (an earlier run's) is cancelled (`--on-start cancel`). Until both
+/// with a tickpipe client id (an earlier run's) is cancelled. Until both
 /// are in, the symbol takes no new order. After a connection is lost, every order whose
 /// request went unanswered is unknown and asked about (`order.status`), as is every open order
 /// (fills may have happened unheard).
@@ -66,13 +66,13 @@ final class BinanceSpotConnection {
     private var startRetryNs: [Int64] = Array(repeating: 0, count: Instrument.idSlots)
     static let startRetryDelayNs: Int64 = 2_000_000_000
 
-    init(session: WebSocketAPISession, journal: VenueJournal, startMs: Int64) {
+    init(session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds) {
         self.session = session
         self.journal = journal
-        ids = ClientOrderIds(startMs: startMs)
+        self.ids = ids
         session.journal = journal
         pending.reserveCapacity(BinanceSpotConnection.maxPending)
-        journal.note("exec session started: client order ids \(ids.prefixText)<n>")
+        journal.note("\(ClientOrderIds.sessionNote)\(ids.prefixText)<n>")
     }
 
     deinit { ids.deallocate() }

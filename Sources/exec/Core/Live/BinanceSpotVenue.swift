@@ -369,6 +369,14 @@ final class BinanceSpotVenue: Venue {
                     }
                 }
                 guard let price, let quantity else { throw scanner.failure("a trade without price or qty") }
+                if orders[index].lotsBookedBefore > 0, !bookedTrades.contains(id),
+                    let lots = try? lot.count(bytes, quantity), lots <= orders[index].lotsBookedBefore
+                {
+                    // Booked by the run before (in the journal): remembered, not booked again.
+                    orders[index].lotsBookedBefore -= lots
+                    remember(id)
+                    return
+                }
                 book(
                     index, tradeId: id, price: price, quantity: quantity, commission: commission, asset: asset,
                     bytes, nowNs: nowNs)
@@ -443,6 +451,11 @@ final class BinanceSpotVenue: Venue {
             asset: event.commissionAsset, bytes, nowNs: nowNs)
     }
 
+    private func remember(_ tradeId: Int64) {
+        bookedTrades[bookedNext] = tradeId
+        bookedNext = (bookedNext + 1) % bookedTrades.count
+    }
+
     private func book(
         _ index: Int, tradeId: Int64, price: Range<Int>, quantity: Range<Int>, commission: Range<Int>?,
         asset: Range<Int>?, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
@@ -452,8 +465,7 @@ final class BinanceSpotVenue: Venue {
                 duplicateTrades += 1
                 return connection.note("\(instrument.symbol): trade \(tradeId) reported again; booked once")
             }
-            bookedTrades[bookedNext] = tradeId
-            bookedNext = (bookedNext + 1) % bookedTrades.count
+            remember(tradeId)
         }
         let ticks: Int64
         let lots: Int64
@@ -606,6 +618,26 @@ final class BinanceSpotVenue: Venue {
     var hasQueuedReports: Bool { !queued.isEmpty }
 
     // MARK: The venue's filters, the start's open orders
+
+    /// The orders the run before left working: each asked about (`order.status`); what the
+    /// venue filled beyond the lots booked is fetched and booked, and its end reported.
+    func adopt(_ orders: [JournalHistory.WorkingOrder]) {
+        for past in orders {
+            guard let slot = freeSlot() else {
+                return connection.note(
+                    "\(instrument.symbol): more orders left working than \(BinanceSpotVenue.maxOrders); the rest "
+                        + "are cancelled at the start, fills after the journal's end are not booked")
+            }
+            var order = LiveOrder(command: past.command, state: .unknown, filled: past.filledLots)
+            order.ackReported = true
+            order.statusWanted = true
+            order.lotsBookedBefore = past.filledLots
+            if slot == self.orders.count { self.orders.append(order) } else { self.orders[slot] = order }
+            connection.note(
+                "\(instrument.symbol): order \(past.command.clientOrderId) left working by the run before "
+                    + "(\(past.filledLots) lots booked); asking its status")
+        }
+    }
 
     /// The symbol cannot be traded at this venue (not listed, its rules unreadable): said once,
     /// every new order refused with it.

@@ -1,10 +1,13 @@
 import Glibc
+import IPC
 
 /// exec's client order ids as the venue sees them: `tp`, this run's start (ms since the epoch,
 /// base 36), `-`, the order manager's 32-bit id: `tpmdk3v2q8-17`. Unique per run (ids count up,
 /// each run starts later than the last), deterministic within it, and within Binance's
-/// `^[\.A-Z\:/a-z0-9_-]{1,36}$`. An id of that shape from any run is tickpipe's: what a start
-/// with `--on-start cancel` cancels.
+/// `^[\.A-Z\:/a-z0-9_-]{1,36}$`. A run that continues a journal (`--append`) keeps the prefix
+/// of the run that began it (`init(prefix:)`, from the venue journal) and counts on from its
+/// ids, so the orders the runs before left are still this run's. An id of that shape from any
+/// run is tickpipe's: what the start cancels.
 struct ClientOrderIds {
     static let maxLength = 36
     /// `tp<start>-`.
@@ -20,10 +23,44 @@ struct ClientOrderIds {
             start.insert(digit < 10 ? 0x30 + digit : 0x61 + digit - 10, at: 0)
             value /= 36
         } while value > 0
-        prefix = Array("tp".utf8) + start + [0x2D]
+        self.init(prefix: Array("tp".utf8) + start + [0x2D])
+    }
+
+    /// An earlier run's `tp<start>-` (`isTickpipe` holds for it with an id after it).
+    init(prefix: [UInt8]) {
+        self.prefix = prefix
         scratch = .allocate(capacity: ClientOrderIds.maxLength)
         scratch.update(from: prefix, count: prefix.count)
     }
+
+    /// The prefix the first exec session of venue journal `path` noted (`sessionNote`), if any:
+    /// it is near the start, so only the first 64 KiB are read.
+    static func firstPrefix(inVenueJournal path: String) -> [UInt8]? {
+        guard let file = try? FileDescriptor.open(path, .readOnly) else { return nil }
+        defer { try? file.close() }
+        var bytes = [UInt8](repeating: 0, count: 65_536)
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes {
+                try? file.read(into: $0.baseAddress! + count, count: $0.count - count)
+            }
+            guard let got, got > 0 else { break }
+            count += got
+        }
+        let marker = Array(sessionNote.utf8)
+        guard count >= marker.count else { return nil }
+        for start in 0...(count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker) {
+            var end = start + marker.count
+            while end < count, bytes[end] != 0x2D, bytes[end] != 0x22 { end += 1 }
+            guard end < count, bytes[end] == 0x2D else { return nil }
+            let prefix = Array(bytes[(start + marker.count)...end])
+            return isTickpipe(String(decoding: prefix + [0x31], as: UTF8.self)) ? prefix : nil
+        }
+        return nil
+    }
+
+    /// How the venue journal's note of a session's start begins; the prefix follows.
+    static let sessionNote = "exec session started: client order ids "
 
     /// Frees the scratch buffer: the owner's deinit calls it once.
     func deallocate() { scratch.deallocate() }

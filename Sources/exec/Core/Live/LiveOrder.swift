@@ -31,6 +31,10 @@ struct LiveOrder {
     /// The venue has closed it, but fills it reported are still being fetched (`myTrades`):
     /// the close is reported after them.
     var closeAfterTrades = false
+    /// An order an earlier run left working (adopted): lots it booked whose trades are not
+    /// known by id here. Trades arrive and are booked in id order, so they are the order's
+    /// first trades: `myTrades` skips trades up to this many lots.
+    var lotsBookedBefore: Int64 = 0
 
     var clientOrderId: UInt32 { command.clientOrderId }
     var isWorking: Bool { state != .closed }

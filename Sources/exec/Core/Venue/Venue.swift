@@ -25,6 +25,15 @@ protocol Venue: AnyObject {
     func apply(_ levels: BookLevels)
     func top(_ top: BookTop, nowNs: Int64, into reports: inout [ExecutionReport])
     func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport])
+
+    /// Orders an earlier run left working (`--append`: the journal ends before their last
+    /// report), with the lots it booked: a live venue asks about each and books what it missed.
+    func adopt(_ orders: [JournalHistory.WorkingOrder])
+}
+
+extension Venue {
+    /// A paper venue's book died with the run that made it: nothing to adopt.
+    func adopt(_ orders: [JournalHistory.WorkingOrder]) {}
 }
 
 /// Makes the venue for each instrument exec learns of (from its definition frame); for a live
