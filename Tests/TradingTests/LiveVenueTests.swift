@@ -27,6 +27,37 @@ final class LiveVenueTests: XCTestCase {
         return listing.filter { ($0["c"] as? String)?.hasPrefix("tp") == true && $0["c"] as? String != "tp0-7" }
     }
 
+    /// feed (a synthetic market of `symbols` for `seconds`) | book | signal | exec on the
+    /// stand-in (`exec`: more of its options); the four stages in that order.
+    func livePipeline(
+        server: APIStandIn, certificate: (cert: String, key: String), key: (privateKey: String, publicKey: String),
+        journal: String, venueJournal: String, seconds: Int, symbols: [String] = ["BTCUSDT"], exec: [String] = []
+    ) throws -> [ChildProcess] {
+        let feed = try ChildProcess(
+            "feed",
+            [
+                "--synthetic", "--symbols", symbols.joined(separator: ","), "--instrument",
+                "BTCUSDT:0.01000000:0.00000001", "--duration", "\(seconds)"
+            ],
+            handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let signal = try ChildProcess(
+            "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
+        let exec = try ChildProcess(
+            "exec",
+            [
+                "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
+                certificate.cert
+            ] + exec,
+            stdin: signal.stdoutHandle,
+            environment: [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        return [feed, book, signal, exec]
+    }
+
     func testExecTradesAtTheStandInAndBooksWhatTheVenueFilled() throws {
         let err = try trade()
         XCTAssertFalse(err.contains("unknown after"), err)
@@ -64,31 +95,6 @@ final class LiveVenueTests: XCTestCase {
             keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
         let journal = directory.appendingPathComponent("exec.journal").path
         let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
-        func pipeline(seconds: Int, append: Bool) throws -> [ChildProcess] {
-            let feed = try ChildProcess(
-                "feed",
-                [
-                    "--synthetic", "--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001",
-                    "--duration", "\(seconds)"
-                ],
-                handsOnStdout: true)
-            let book = try ChildProcess(
-                "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-            let signal = try ChildProcess(
-                "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
-            let exec = try ChildProcess(
-                "exec",
-                [
-                    "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
-                    certificate.cert
-                ] + (append ? ["--append"] : []),
-                stdin: signal.stdoutHandle,
-                environment: [
-                    "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
-                    "TICKPIPE_BINANCE_WS_API_URL": server.url
-                ])
-            return [feed, book, signal, exec]
-        }
         func trade(through orders: [[String: Any]], buys: String, sells: String) throws {
             for order in orders {
                 let buy = order["side"] as? String == "BUY"
@@ -100,7 +106,9 @@ final class LiveVenueTests: XCTestCase {
 
         // The first run: quoting; the market frozen (feed stopped), so its orders stay where they
         // are; a part of each filled and journaled; then exec killed.
-        let first = try pipeline(seconds: 60, append: false)
+        let first = try livePipeline(
+            server: server, certificate: certificate, key: key, journal: journal, venueJournal: venueJournal,
+            seconds: 60)
         XCTAssertNotNil(server.await(20) { self.ours(server, in: $0).count == 2 }, first[3].errorsSoFar)
         kill(first[0].pid, SIGSTOP)
         _ = server.await(0.5) { _ in false }
@@ -132,7 +140,9 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertGreaterThan(fillsWhileDown, 0)
 
         // The second run continues the journal.
-        let second = try pipeline(seconds: 6, append: true)
+        let second = try livePipeline(
+            server: server, certificate: certificate, key: key, journal: journal, venueJournal: venueJournal,
+            seconds: 6, exec: ["--append"])
         let result = second[3].finish(timeout: 60)
         for stage in second.dropLast() { XCTAssertEqual(stage.finish().status, 0) }
         _ = server.await(1) { _ in false }
@@ -237,29 +247,10 @@ final class LiveVenueTests: XCTestCase {
 
         let journal = directory.appendingPathComponent("exec.journal").path
         let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
-        let feed = try ChildProcess(
-            "feed",
-            [
-                "--synthetic", "--symbols", (["BTCUSDT"] + (unlisted.map { [$0] } ?? [])).joined(separator: ","),
-                "--instrument", "BTCUSDT:0.01000000:0.00000001", "--duration",
-                "14"
-            ],
-            handsOnStdout: true)
-        let book = try ChildProcess(
-            "book", ["--out", "-", "--pass-deltas"], stdin: feed.stdoutHandle, handsOnStdout: true)
-        let signal = try ChildProcess(
-            "signal", ["--out", "-", "--pass-through"], stdin: book.stdoutHandle, handsOnStdout: true)
-        let exec = try ChildProcess(
-            "exec",
-            [
-                "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
-                certificate.cert
-            ],
-            stdin: signal.stdoutHandle,
-            environment: [
-                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
-                "TICKPIPE_BINANCE_WS_API_URL": server.url
-            ])
+        let stages = try livePipeline(
+            server: server, certificate: certificate, key: key, journal: journal, venueJournal: venueJournal,
+            seconds: 14, symbols: ["BTCUSDT"] + (unlisted.map { [$0] } ?? []))
+        let (feed, book, signal, exec) = (stages[0], stages[1], stages[2], stages[3])
 
         // Once exec quotes: trades print through its bid (part of it) and at its ask (all of it).
         XCTAssertNotNil(server.await(20) { !self.ours(server, in: $0).isEmpty }, exec.errorsSoFar)
