@@ -27,6 +27,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "sign-bench",
+            dependencies: [
+                .product(name: "IPC", package: root.lastPathComponent),
+                .product(name: "BinanceAPI", package: root.lastPathComponent),
+            ]
+        ),
+        .executableTarget(
             name: "ipc-bench",
             dependencies: [
                 .product(name: "IPC", package: root.lastPathComponent),

@@ -5,6 +5,8 @@
 #   marketdata   feed's decoder vs orjson, book vs NautilusTrader's order book (in memory and as
 #                whole processes), allocations
 #   pipeline     all five processes: events/s vs hftbacktest's mm, paced tick-to-order, allocations
+#   live         tick-to-wire on the WebSocket API (loopback stand-in) vs exec's own tick-to-order
+#                and the TLS round trip; signing cost per order (HMAC vs an Ed25519 session)
 # The peers (NautilusTrader, hftbacktest) live in a venv under .build-peers/ (PEERS_VENV to move
 # it), made by ../shared/peers/setup.sh from PyPI on first use (about a minute, 1.4 GB).
 set -euo pipefail
@@ -63,8 +65,15 @@ case "$name" in
     data=$(peers_data "$py")
     exec "$py" "$here/pipeline/bench_pipeline.py" "$root/.build/release" "$here/.build/release" "$preload" "$py" "$data" "$shared" "$@"
     ;;
+  live)
+    for product in feed book signal exec risk; do swift build -c release --package-path "$root" --product "$product" >&2; done
+    swift build -c release --package-path "$here" --product sign-bench >&2
+    python3 -c 'import websockets, cryptography' 2>/dev/null || python3 -m pip install --quiet websockets cryptography >&2 \
+      || python3 -m pip install --quiet --break-system-packages websockets cryptography >&2
+    exec python3 "$here/live/bench_live.py" "$root/.build/release" "$here/.build/release" "$shared" "$@"
+    ;;
   *)
-    echo "usage: Benchmarks/run.sh ipc|marketdata|pipeline [args]" >&2
+    echo "usage: Benchmarks/run.sh ipc|marketdata|pipeline|live [args]" >&2
     exit 100
     ;;
 esac

@@ -30,6 +30,9 @@ the same protocol over TLS, checked as the venue checks it.
   served as the market (binance_server.py: `wss://127.0.0.1:<port>/stream`, snapshots and
   exchangeInfo at `https://127.0.0.1:<rest_port>/api/v3/`) at N times its pace (1), and every
   `bookTicker` it sends is the touch, every `trade` a print: orders meet the market the feed sees.
+  With `--market-lockstep-ms MS` each message waits until an order request (`order.place`,
+  `order.cancelReplace`) arrives or MS pass: the order is that message's, and
+  {"tick_to_wire_ns": N} (from just before the message was written to the order read) is printed.
 
 Control, one JSON object per line on standard input:
     {"seed": {"symbol": "BTCUSDT", "side": "BUY", "price": "1.00", "quantity": "0.1", "clientOrderId": "x"}}
@@ -79,6 +82,8 @@ def main():
     parser.add_argument("--market-recording", nargs="+", metavar="FILE",
                         help="serve this recording as the market too (binance_server.py) and match against it")
     parser.add_argument("--market-speed", type=float, default=1.0)
+    parser.add_argument("--market-lockstep-ms", type=float, default=0,
+                        help="after each market message wait up to MS for an order it causes (Benchmarks/live)")
     args = parser.parse_args()
     if args.market_recording and not args.exchange_info:
         parser.error("--market-recording needs --exchange-info")
@@ -406,7 +411,11 @@ def main():
         connections.add(connection)
         try:
             async for text in connection:
+                received_ns = time.perf_counter_ns()
                 request = json.loads(text)
+                if request.get("method") in ("order.place", "order.cancelReplace"):
+                    order_seen["ns"] = received_ns
+                    order_seen["event"].set()
                 request_id = request.get("id")
                 try:
                     result, weight = await handle(session, connection, request["method"], request.get("params", {}))
@@ -471,8 +480,20 @@ def main():
                 for connection in list(connections):
                     await connection.close(code=1001, reason="server shutdown")
 
+    replay = None
+    order_seen = {"event": asyncio.Event(), "ns": 0}  # when the last order request was read
+
     async def market_message(envelope):
-        """The replayed market, as it is sent: its touch and its trades are what orders meet."""
+        """The replayed market, as it is sent: its touch and its trades are what orders meet. In
+        lockstep, the next message waits until an order arrives or the window closes: an order in
+        the window was caused by this message, and its tick-to-wire time is printed."""
+        if args.market_lockstep_ms > 0:
+            order_seen["event"].clear()
+            try:
+                await asyncio.wait_for(order_seen["event"].wait(), args.market_lockstep_ms / 1000)
+                say(tick_to_wire_ns=order_seen["ns"] - replay.last_sent_ns)
+            except asyncio.TimeoutError:
+                pass
         data = envelope["data"]
         if envelope["stream"].endswith("@bookTicker"):
             books[data["s"]] = {"bid": Decimal(data["b"]), "ask": Decimal(data["a"]), "bid_size": Decimal(data["B"]),
@@ -483,7 +504,7 @@ def main():
     async def serve():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
-        replay = None
+        nonlocal replay
         if args.market_recording:
             replay = MarketReplay(args.market_recording, args.exchange_info, context, speed=args.market_speed,
                                   on_message=market_message)

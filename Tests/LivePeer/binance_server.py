@@ -21,6 +21,7 @@ import json
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -90,6 +91,7 @@ class MarketReplay:
         self.drop_depth, self.on_message = drop_depth, on_message
         self.depth_seen = 0
         self.next = 0
+        self.last_sent_ns = 0  # perf_counter_ns just before the last message was written
         self.finished = asyncio.Event()
         replay = self
 
@@ -156,6 +158,7 @@ class MarketReplay:
                 if is_depth and self.depth_seen == self.drop_depth:
                     self.counters["dropped"] += 1  # the book still moves: only the message is lost
                 else:
+                    self.last_sent_ns = time.perf_counter_ns()
                     await connection.send(text)
                 if is_depth:
                     self.book.apply(envelope["data"])

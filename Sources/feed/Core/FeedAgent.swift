@@ -59,6 +59,8 @@ final class FeedAgent<Source: MarketDataSource>: Agent {
             publishInstruments()
             batch.removeAll()
             let step: SourceStep
+            // A live socket's wait: the frames already published reach the readers now.
+            if source.mayWait { output?.wakeDeferred() }
             do {
                 step = try source.next(into: batch)
             } catch {

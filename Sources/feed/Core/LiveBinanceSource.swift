@@ -33,6 +33,9 @@ final class LiveBinanceSource: MarketDataSource {
     let translator: BinanceTranslator
     private let report: (String) -> Void
     private let pollTimeoutMs: Int32
+    /// The last step read a message: the next only reads what is already there.
+    private var messageLastStep = false
+    var mayWait: Bool { true }
     /// The session's control block, where books ask for a resync; the counts already acted on.
     private let controlBlock: ControlBlock?
     private var resyncsHandled: [UInt32] = Array(repeating: 0, count: ControlBlockDescriptor.maxInstruments)
@@ -108,16 +111,21 @@ final class LiveBinanceSource: MarketDataSource {
         }
         let event: WebSocketClient.Event
         do {
-            event = try socket.next(timeoutMs: pollTimeoutMs)
+            // Right after a message only what has already arrived is read: an empty socket is
+            // .idle at once, so the agent publishes that message's frames now rather than after
+            // a quiet poll timeout (which held every message of a steady stream up to 20 ms).
+            event = try socket.next(timeoutMs: messageLastStep ? 0 : pollTimeoutMs)
         } catch {
             return disconnect(error.description, now: now, into: batch, backoff: true)
         }
+        messageLastStep = false
         switch event {
         case .nothingYet:
             return .idle
         case .closed(let reason):
             return disconnect(reason, now: now, into: batch, backoff: true)
         case .message(let bytes):
+            messageLastStep = true
             let receiveTime = SystemClock.realtimeNanoseconds()
             lastMessageAt = SystemClock.monotonicNanoseconds()
             messages &+= 1

@@ -19,10 +19,15 @@ protocol MarketDataSource {
     /// True when the moment the feed releases a batch is its receive time (a synthetic market
     /// "arrives" when it is emitted); false when the frames carry a real receive time.
     var receiveTimeIsRelease: Bool { get }
+
+    /// True when `next` may wait for input (a socket's poll): what went out before must be
+    /// woken first, or the readers sleep through the wait.
+    var mayWait: Bool { get }
 }
 
 extension MarketDataSource {
     var receiveTimeIsRelease: Bool { false }
+    var mayWait: Bool { false }
 }
 
 enum SourceStep: Equatable {
