@@ -21,60 +21,55 @@ struct JournalHistory {
     }
 
     private(set) var bySymbol: [String: Past] = [:]
-    /// Records read, and what the scan found damaged (kept, skipped, said by the journal's open).
-    private(set) var records: UInt64 = 0
 
     init() {}
 
     /// `symbol`'s past, handed over once (a symbol defined again starts afresh).
     mutating func take(_ symbol: String) -> Past { bySymbol.removeValue(forKey: symbol) ?? Past() }
 
-    /// Reads `path` (which `Journal.open` then continues).
+    /// Reads `path` (which `Journal.open` then continues), in the journal's order: a symbol's
+    /// fills stay in the order they were booked, whatever ids its instrument had.
     init(path: String) throws(Journal.JournalError) {
-        var instruments: [UInt32: Instrument] = [:]
-        var pasts: [UInt32: Past] = [:]
-        var working: [UInt32: [UInt32: WorkingOrder]] = [:]
-        var count: UInt64 = 0
+        var symbols: [UInt32: String] = [:]
+        var pasts: [String: Past] = [:]
+        var working: [String: [UInt32: WorkingOrder]] = [:]
         _ = try Journal.read(path) { frame, _ in
-            count += 1
             let id = frame.header.instrument
-            switch frame.header.messageType {
-            case .instrumentDefinition:
+            if frame.header.messageType == .instrumentDefinition {
                 if let instrument = try? frame.as(InstrumentDefinition.self).instrument() {
-                    instruments[id] = instrument
+                    symbols[id] = instrument.symbol
+                    pasts[instrument.symbol, default: Past()].instrument = instrument
                 }
+                return
+            }
+            guard let symbol = symbols[id] else { return }
+            switch frame.header.messageType {
             case .orderCommand:
                 let command = frame.as(OrderCommand.self)
-                pasts[id, default: Past()].lastClientOrderId = max(
-                    pasts[id, default: Past()].lastClientOrderId, command.clientOrderId)
+                pasts[symbol]!.lastClientOrderId = max(pasts[symbol]!.lastClientOrderId, command.clientOrderId)
                 if command.command != .cancel {
-                    working[id, default: [:]][command.clientOrderId] = WorkingOrder(command: command, filledLots: 0)
+                    working[symbol, default: [:]][command.clientOrderId] = WorkingOrder(
+                        command: command, filledLots: 0)
                 }
             case .executionReport:
                 let report = frame.as(ExecutionReport.self)
                 switch report.report {
                 case .ack: break
                 case .partialFill:
-                    pasts[id, default: Past()].fills.append(report)
-                    working[id, default: [:]][report.clientOrderId]?.filledLots += report.size
+                    pasts[symbol]!.fills.append(report)
+                    working[symbol]?[report.clientOrderId]?.filledLots += report.size
                 case .fill:
-                    pasts[id, default: Past()].fills.append(report)
-                    working[id]?[report.clientOrderId] = nil
+                    pasts[symbol]!.fills.append(report)
+                    working[symbol]?[report.clientOrderId] = nil
                 case .cancelled, .reject:
-                    working[id]?[report.clientOrderId] = nil
+                    working[symbol]?[report.clientOrderId] = nil
                 }
             default: break
             }
         }
-        records = count
-        for (id, past) in pasts {
-            guard let instrument = instruments[id] else { continue }
-            var merged = bySymbol[instrument.symbol] ?? Past()
-            merged.instrument = instrument
-            merged.fills += past.fills
-            merged.lastClientOrderId = max(merged.lastClientOrderId, past.lastClientOrderId)
-            merged.working += (working[id] ?? [:]).values.sorted { $0.command.clientOrderId < $1.command.clientOrderId }
-            bySymbol[instrument.symbol] = merged
+        for (symbol, orders) in working {
+            pasts[symbol]!.working = orders.values.sorted { $0.command.clientOrderId < $1.command.clientOrderId }
         }
+        bySymbol = pasts
     }
 }
