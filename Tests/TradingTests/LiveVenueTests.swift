@@ -27,6 +27,19 @@ final class LiveVenueTests: XCTestCase {
         return listing.filter { ($0["c"] as? String)?.hasPrefix("tp") == true && $0["c"] as? String != "tp0-7" }
     }
 
+    /// The stand-in on a new certificate, knowing a new Ed25519 key and BTCUSDT (`more`: more of
+    /// its options).
+    func standIn(_ more: [String] = []) throws -> (
+        server: APIStandIn, certificate: (cert: String, key: String), key: (privateKey: String, publicKey: String)
+    ) {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"] + more)
+        return (server, certificate, key)
+    }
+
     /// feed (a synthetic market of `symbols` for `seconds`) | book | signal | exec on the
     /// stand-in (`exec`: more of its options); the four stages in that order.
     func livePipeline(
@@ -88,11 +101,7 @@ final class LiveVenueTests: XCTestCase {
     /// from the run before's ids, asks about the orders it left and books the fills it missed,
     /// once: at the end exec's books equal the venue's and nothing of exec's is left open.
     func testARestartedExecBooksWhatFilledWhileItWasDown() throws {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let (server, certificate, key) = try standIn()
         let journal = directory.appendingPathComponent("exec.journal").path
         let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
         func trade(through orders: [[String: Any]], buys: String, sells: String) throws {
@@ -191,11 +200,7 @@ final class LiveVenueTests: XCTestCase {
 
     /// A venue journal that cannot be written (a full disk) stops exec: exit 111, the reason said.
     func testAnUnwritableVenueJournalStopsExec() throws {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let (server, certificate, key) = try standIn()
         let feed = try ChildProcess(
             "feed", ["--synthetic", "--symbols", "BTCUSDT", "--duration", "5"], handsOnStdout: true)
         let book = try ChildProcess(
@@ -227,11 +232,7 @@ final class LiveVenueTests: XCTestCase {
     func trade(
         standIn: [String] = [], unlisted: String? = nil, faults: [(seconds: Double, command: [String: Any])] = []
     ) throws -> String {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"] + standIn)
+        let (server, certificate, key) = try self.standIn(standIn)
         // An earlier run's order (cancelled at the start) and another client's (left alone).
         try server.send([
             "seed": [

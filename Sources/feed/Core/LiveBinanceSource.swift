@@ -112,8 +112,8 @@ final class LiveBinanceSource: MarketDataSource {
         let event: WebSocketClient.Event
         do {
             // Right after a message only what has already arrived is read: an empty socket is
-            // .idle at once, so the agent publishes that message's frames now rather than after
-            // a quiet poll timeout (which held every message of a steady stream up to 20 ms).
+            // .idle at once, so the agent publishes that message's frames now, not once the
+            // stream pauses for a whole poll timeout.
             event = try socket.next(timeoutMs: messageLastStep ? 0 : pollTimeoutMs)
         } catch {
             return disconnect(error.description, now: now, into: batch, backoff: true)
