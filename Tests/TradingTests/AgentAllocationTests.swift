@@ -19,15 +19,22 @@ final class AgentAllocationTests: XCTestCase {
             "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
     }
 
-    /// `inner` for `cycles` duty cycles, a new top published before every other one; the
-    /// allocations of the cycles after `warmUp` are counted.
+    /// `inner`, a new top published before every other duty cycle: for `warmUpNs`, then for
+    /// `countedNs` with its allocations counted. Both phases are timed, not counted in cycles:
+    /// risk's limit checks run every 20 ms, and the first check after an instrument is learnt
+    /// instantiates what the runtime instantiates lazily (`Double(UInt128)`'s witness table: an
+    /// allocation, once per process) — it must fall in the warm-up, and the counted phase must
+    /// hold checks of its own.
     struct Counted<Inner: Agent>: Agent {
         var inner: Inner
         var market: RingProducer
         var top: BookTop
+        let warmUpNs: Int64
+        let countedNs: Int64
+        var start: Int64?
+        var counting = false
         var cycles = 0
-        let total: Int
-        let warmUp: Int
+        var countedCycles = 0
         var before: UInt64 = 0
         var allocations: UInt64 = 0
 
@@ -44,10 +51,18 @@ final class AgentAllocationTests: XCTestCase {
 
         mutating func doWork(now: Int64) throws(AgentStop) -> Int {
             cycles += 1
-            if cycles == warmUp { before = malloc_counter_thread_allocations() }
-            if cycles == total {
-                allocations = malloc_counter_thread_allocations() - before
-                throw .endOfStream
+            let start = self.start ?? now
+            self.start = start
+            if !counting, now - start >= warmUpNs {
+                counting = true
+                before = malloc_counter_thread_allocations()
+            }
+            if counting {
+                countedCycles += 1
+                if now - start >= warmUpNs + countedNs {
+                    allocations = malloc_counter_thread_allocations() - before
+                    throw .endOfStream
+                }
             }
             if cycles % 2 == 0 {
                 top.bidPrice = 1_000 + Int64(cycles % 7)
@@ -75,10 +90,12 @@ final class AgentAllocationTests: XCTestCase {
         let top = BookTop(
             header: FrameHeader(type: .bookTop, flags: .endOfMessage, instrument: 1), bidPrice: 1_000, bidSize: 5,
             askPrice: 1_010, askSize: 5)
-        var agent = Counted(inner: risk, market: market, top: top, total: 400_000, warmUp: 20_000)
+        let checks = RiskAgent.checkIntervalNs
+        var agent = Counted(inner: risk, market: market, top: top, warmUpNs: 3 * checks, countedNs: 5 * checks)
         let stop = AgentRunner(idle: .spin).run(&agent)
         agent.market.close()
         XCTAssertEqual(stop, .endOfStream)
-        XCTAssertEqual(agent.allocations, 0, "allocations over \(agent.total - agent.warmUp) duty cycles")
+        XCTAssertGreaterThan(agent.countedCycles, 10_000)
+        XCTAssertEqual(agent.allocations, 0, "allocations over \(agent.countedCycles) duty cycles (100 ms)")
     }
 }
