@@ -32,7 +32,9 @@ the same protocol over TLS, checked as the venue checks it.
   `bookTicker` it sends is the touch, every `trade` a print: orders meet the market the feed sees.
   With `--market-lockstep-ms MS` each message waits until an order request (`order.place`,
   `order.cancelReplace`) arrives or MS pass: the order is that message's, and
-  {"tick_to_wire_ns": N} (from just before the message was written to the order read) is printed.
+  {"tick_to_wire_ns": N} (from just before the message was written to the order read) is printed,
+  with the message's write time (`market_send_ns`), both ends in CLOCK_REALTIME
+  (`market_sent_wall_ns`, `order_read_wall_ns`, as the tools stamp theirs) and the order's `client` id.
 
 Control, one JSON object per line on standard input:
     {"seed": {"symbol": "BTCUSDT", "side": "BUY", "price": "1.00", "quantity": "0.1", "clientOrderId": "x"}}
@@ -43,6 +45,10 @@ Control, one JSON object per line on standard input:
         before the answer
     {"timeout_next": "order.place"}    the next such request is executed, and answered 503 -1007
     {"duplicate_events": true}    every executionReport from now on is sent twice
+    {"swap_events": true}    from now on each user data event is held until the next one and sent
+        after it (or alone after 0.3 s): fills, acks and cancels arrive out of order
+    {"clock_skew_ms": N}    the server's clock jumps to N ms ahead of this machine's (as
+        --clock-skew-ms): requests timed by the old offset are refused -1021
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
 Standard output, one JSON line each: {"port": N} (and "rest_port" with a market) when listening; {"open_orders": N, "orders":
 [{"c", "side", "price", "quantity"}…], "t": epoch_s} whenever the open orders change;
@@ -110,7 +116,8 @@ def main():
                  "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
                 {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200}]}
     books = {}  # symbol -> {"bid", "ask", "size"} as Decimals
-    faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False}
+    faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False, "swap_events": False}
+    held_event = {"event": None}  # with swap_events: the event waiting for the next one
     trade_ids = itertools.count(5000)
     trades = []  # every fill, as myTrades rows
 
@@ -190,6 +197,24 @@ def main():
                 "W": order["time"], "V": "NONE"}
 
     async def publish(event):
+        if faults["swap_events"]:
+            held, held_event["event"] = held_event["event"], None
+            if held is None:
+                held_event["event"] = event
+
+                async def alone():
+                    await asyncio.sleep(0.3)
+                    if held_event["event"] is event:
+                        held_event["event"] = None
+                        await send_event(event)
+                asyncio.get_running_loop().create_task(alone())
+                return
+            await send_event(event)
+            await send_event(held)
+            return
+        await send_event(event)
+
+    async def send_event(event):
         for connection in list(subscribers):
             try:
                 for _ in range(2 if faults["duplicate_events"] else 1):
@@ -411,10 +436,11 @@ def main():
         connections.add(connection)
         try:
             async for text in connection:
-                received_ns = time.perf_counter_ns()
+                received_ns, received_wall_ns = time.perf_counter_ns(), time.time_ns()
                 request = json.loads(text)
                 if request.get("method") in ("order.place", "order.cancelReplace"):
-                    order_seen["ns"] = received_ns
+                    order_seen.update(ns=received_ns, wall_ns=received_wall_ns,
+                                      client=request.get("params", {}).get("newClientOrderId"))
                     order_seen["event"].set()
                 request_id = request.get("id")
                 try:
@@ -473,6 +499,10 @@ def main():
                 faults["timeout_next"].add(command["timeout_next"])
             elif "duplicate_events" in command:
                 faults["duplicate_events"] = bool(command["duplicate_events"])
+            elif "swap_events" in command:
+                faults["swap_events"] = bool(command["swap_events"])
+            elif "clock_skew_ms" in command:
+                args.clock_skew_ms = int(command["clock_skew_ms"])
             elif command.get("shutdown"):
                 for connection in list(connections):
                     await connection.send(json.dumps({"event": {"e": "serverShutdown", "E": server_ms()}}))
@@ -481,7 +511,7 @@ def main():
                     await connection.close(code=1001, reason="server shutdown")
 
     replay = None
-    order_seen = {"event": asyncio.Event(), "ns": 0}  # when the last order request was read
+    order_seen = {"event": asyncio.Event(), "ns": 0, "wall_ns": 0, "client": None}  # the last order request read
 
     async def market_message(envelope):
         """The replayed market, as it is sent: its touch and its trades are what orders meet. In
@@ -491,7 +521,9 @@ def main():
             order_seen["event"].clear()
             try:
                 await asyncio.wait_for(order_seen["event"].wait(), args.market_lockstep_ms / 1000)
-                say(tick_to_wire_ns=order_seen["ns"] - replay.last_sent_ns)
+                say(tick_to_wire_ns=order_seen["ns"] - replay.last_sent_ns, market_send_ns=replay.last_send_ns,
+                    market_sent_wall_ns=replay.last_sent_wall_ns, order_read_wall_ns=order_seen["wall_ns"],
+                    client=order_seen["client"])
             except asyncio.TimeoutError:
                 pass
         data = envelope["data"]

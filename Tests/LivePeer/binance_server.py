@@ -92,6 +92,8 @@ class MarketReplay:
         self.depth_seen = 0
         self.next = 0
         self.last_sent_ns = 0  # perf_counter_ns just before the last message was written
+        self.last_sent_wall_ns = 0  # the same moment in CLOCK_REALTIME, as the tools stamp theirs
+        self.last_send_ns = 0  # how long writing it took (TLS and the socket, in this process)
         self.finished = asyncio.Event()
         replay = self
 
@@ -158,8 +160,10 @@ class MarketReplay:
                 if is_depth and self.depth_seen == self.drop_depth:
                     self.counters["dropped"] += 1  # the book still moves: only the message is lost
                 else:
+                    self.last_sent_wall_ns = time.time_ns()
                     self.last_sent_ns = time.perf_counter_ns()
                     await connection.send(text)
+                    self.last_send_ns = time.perf_counter_ns() - self.last_sent_ns
                 if is_depth:
                     self.book.apply(envelope["data"])
                 if self.on_message:

@@ -78,15 +78,16 @@ final class LiveVenueTests: XCTestCase {
 
     /// The stand-in's faults: the first exchangeInfo refused 429 (asked again), a symbol it does
     /// not list (its orders refused); mid-run, a cancel-replace executed and answered 503 -1007,
-    /// another executed and its connection dropped before the answer, every event sent twice.
-    /// Each order in doubt is asked about, never sent again; fills are booked once; the books
-    /// still agree.
+    /// another executed and its connection dropped before the answer, every event sent twice and
+    /// out of order, the venue's clock jumping 8 s (-1021), `serverShutdown`. Each order in doubt
+    /// is asked about, never sent again; fills are booked once; the books still agree.
     func testFaultsLeaveNothingLostOrSentTwice() throws {
         let err = try trade(
             standIn: ["--rate-limit-first", "exchangeInfo"], unlisted: "ETHUSDT",
             faults: [
                 (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
-                (4, ["drop_next": "order.cancelReplace"])
+                (3, ["swap_events": true]), (4, ["drop_next": "order.cancelReplace"]), (5, ["clock_skew_ms": 8_000]),
+                (6, ["shutdown": true])
             ])
         XCTAssertTrue(err.contains("exchangeInfo: status 429, code -1003"), err)
         XCTAssertTrue(err.contains("asking again in 2 s"), err)
@@ -94,6 +95,10 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(err.contains("unknown after status 503, code -1007"), err)
         XCTAssertTrue(err.contains("connection lost"), err)
         XCTAssertTrue(err.contains("reported again; booked once"), err)
+        // The venue's clock jumped 8 s: a request refused for its timestamp, the time read again.
+        XCTAssertTrue(err.contains("code -1021: Timestamp for this request is outside of the recvWindow."), err)
+        XCTAssertTrue(err.contains("signed requests go again"), err)
+        XCTAssertTrue(err.contains("the server is shutting down (serverShutdown)"), err)
     }
 
     /// exec SIGKILLed with orders resting, one partly filled; trades print through them while it

@@ -3,8 +3,9 @@ import IPC
 
 /// One text message from Binance's WebSocket API (an answer or a user-data event): it is read or
 /// refused with a reason, and every range it hands out lies inside the message; an
-/// `executionReport` is read as exec reads it, and an answer's `symbols` as exchange filters in
-/// BTCUSDT's ticks and lots, checked against orders at the extremes without a trap.
+/// `executionReport` is read as exec reads it, an answer as `order.status`, `myTrades` and
+/// `openOrders.status` answers, and its `symbols` as exchange filters in BTCUSDT's ticks and lots,
+/// checked against orders at the extremes without a trap.
 enum APIMessageTarget {
     static let instrument = try! Instrument(
         id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
@@ -28,6 +29,17 @@ enum APIMessageTarget {
             ] {
                 inside(range, bytes)
             }
+        }
+        if let result = message.result {
+            if let answer = try? OrderStatusAnswer(bytes, result) {
+                for range in [answer.status, answer.executedQuantity] { inside(range, bytes) }
+            }
+            try? AccountTrade.read(bytes, result) { trade in
+                for range in [trade.price, trade.quantity, trade.commission, trade.commissionAsset] {
+                    inside(range, bytes)
+                }
+            }
+            try? OpenOrder.read(bytes, result) { inside($0.clientOrderId, bytes) }
         }
         if let result = message.result, let symbols = try? SymbolRules.read(bytes, result) {
             for rules in symbols {

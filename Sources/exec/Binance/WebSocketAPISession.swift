@@ -11,7 +11,9 @@ import Network
 /// Ed25519 key, `session.logon`, after which requests carry no key or signature. With an HMAC
 /// key every signed request carries `apiKey` and `signature`. A connection lost (closed, an
 /// error, no message for 60 s, `serverShutdown`) is opened again after a backoff of 0.5 s
-/// doubling to 30 s, and the caller told (`connectionLost`).
+/// doubling to 30 s, and the caller told (`connectionLost`). A request refused for its timestamp
+/// (-1021: one of the clocks jumped) has the server's time asked at once, and signed requests
+/// are held back until it is known again: the caller sends them again then.
 public final class WebSocketAPISession {
     public enum State: Equatable {
         /// Not connected; the next attempt at `nextAttemptNs`.
@@ -64,6 +66,8 @@ public final class WebSocketAPISession {
     private var refusalSaid = false
     /// A loss `poll` has yet to tell the caller of.
     private var unreportedLoss: String?
+    /// A timestamp was refused (-1021) and the server's time is being asked again.
+    private var clockInDoubt = false
 
     public init(
         url: NetworkURL, tls: TLSContext, credentials: APICredentials, recvWindowMs: Int64, name: String,
@@ -154,6 +158,7 @@ public final class WebSocketAPISession {
                     continue
                 }
                 recordLimits(message, bytes)
+                if message.errorCode == -1021 { doubtClock(message, bytes, nowNs: nowNs) }
                 if let id = message.id, id == timeRequestId || id == logonRequestId {
                     guard answerOwn(message, bytes, nowNs: nowNs) else { return handled }
                     continue
@@ -188,6 +193,10 @@ public final class WebSocketAPISession {
             let localMs = SystemClock.realtimeNanoseconds() / 1_000_000
             clockOffsetMs = serverTime - (timeRequestSentMs + localMs) / 2
             nextClockSyncNs = nowNs + WebSocketAPISession.clockResyncNs
+            if clockInDoubt {
+                clockInDoubt = false
+                report("\(name): \(url.host): clock offset now \(clockOffsetMs) ms; signed requests go again")
+            }
             if state == .synchronising {
                 if case .ed25519(let key) = credentials.signer {
                     logOn(key)
@@ -204,6 +213,24 @@ public final class WebSocketAPISession {
         }
         becomeReady()
         return true
+    }
+
+    /// -1021: the server's time is asked now (once, however many requests were refused), and
+    /// signed requests wait for it.
+    private func doubtClock(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64) {
+        guard state == .ready, !clockInDoubt else { return }
+        clockInDoubt = true
+        report(
+            "\(name): \(url.host): \(Self.describe(message, bytes)) (clock offset \(clockOffsetMs) ms); "
+                + "asking the server's time, signed requests held back until then")
+        if timeRequestId == 0 { askTime(nowNs: nowNs) }
+    }
+
+    /// Why `send` would hold a request of `kind` back now, or nil if it would send it.
+    public func heldBack(_ kind: RateBudget.RequestKind, signed: Bool) -> String? {
+        if signed && clockInDoubt { return "held back until the venue's time is read again (-1021)" }
+        if !budget.allows(kind, nowMs: serverTimeMs()) { return "held back by the venue's rate limits" }
+        return nil
     }
 
     private func recordLimits(_ message: APIMessage, _ bytes: UnsafeBufferPointer<UInt8>) {
@@ -267,6 +294,7 @@ public final class WebSocketAPISession {
         timeRequestId = 0
         logonRequestId = 0
         lastLoss = reason
+        clockInDoubt = false // every connection asks the time first
         let delay = backoff ? backoffNs : 0
         report("\(name): \(url.host):\(url.port): connection lost: \(reason); reconnecting in \(delay / 1_000_000) ms")
         nextAttemptNs = nowNs + delay
@@ -314,7 +342,7 @@ public final class WebSocketAPISession {
     public func send(
         method: StaticString, kind: RateBudget.RequestKind, signed: Bool, _ parameters: (inout APIRequest) -> Void
     ) -> UInt64? {
-        guard state == .ready, client != nil else { return nil }
+        guard state == .ready, client != nil, !(signed && clockInDoubt) else { return nil }
         guard budget.allows(kind, nowMs: serverTimeMs()) else {
             if !refusalSaid {
                 refusalSaid = true

@@ -261,18 +261,14 @@ final class BinanceSpotConnection {
     private func startOpenOrders(_ venue: BinanceSpotVenue, _ bytes: UnsafeBufferPointer<UInt8>, _ result: Range<Int>) {
         var earlier: [String] = []
         var others = 0
-        var scanner = JSONScanner(bytes, offset: result.lowerBound)
         do {
-            try scanner.array { (scanner) throws(JSONScanner.Failure) in
-                try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
-                    guard scanner.equals(key, "clientOrderId") else { return try scanner.skipValue() }
-                    let range = try scanner.string()
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[range]), as: UTF8.self)
-                    if ClientOrderIds.isTickpipe(text) { earlier.append(text) } else { others += 1 }
-                }
+            try OpenOrder.read(bytes, result) { order in
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[order.clientOrderId]), as: UTF8.self)
+                if ClientOrderIds.isTickpipe(text) { earlier.append(text) } else { others += 1 }
             }
         } catch {
-            return note("\(venue.instrument.symbol): openOrders.status unreadable, byte \(error.offset)")
+            return note(
+                "\(venue.instrument.symbol): openOrders.status unreadable, byte \(error.offset): \(error.message)")
         }
         let id = Int(venue.instrument.id)
         note(
@@ -354,12 +350,12 @@ final class BinanceSpotConnection {
                 if command.orderType == .limit { request.string("timeInForce", timeInForce) }
                 request.timestamp()
                 request.string("type", type)
-            })
+            }, .order)
     }
 
     func cancel(_ clientOrderId: UInt32, on venue: BinanceSpotVenue) -> Outcome {
         if let refusal = unready() { return refusal }
-        return outcome(aboutOrder("order.cancel", .cancel, .cancel, clientOrderId, on: venue))
+        return outcome(aboutOrder("order.cancel", .cancel, .cancel, clientOrderId, on: venue), .cancel)
     }
 
     /// `order.status`; false if it could not be sent now.
@@ -408,11 +404,13 @@ final class BinanceSpotConnection {
         return nil
     }
 
-    /// What a send by a ready session came to: not written with the session still up is the
-    /// rate budget (or a request too long); with it down, the write failed and may have gone.
-    private func outcome(_ requestId: UInt64?) -> Outcome {
+    /// What a signed send of `kind` by a ready session came to: not written with the session
+    /// still up is held back (the rate budget, the clock in doubt) or a request too long; with it
+    /// down, the write failed and may have gone.
+    private func outcome(_ requestId: UInt64?, _ kind: RateBudget.RequestKind) -> Outcome {
         if requestId != nil { return .sent }
-        return session.isReady ? .notSent("held back by the venue's rate limits") : .uncertain
+        guard session.isReady else { return .uncertain }
+        return .notSent(session.heldBack(kind, signed: true) ?? "longer than a request may be")
     }
 
     /// One request, remembered until answered; nil if not sent.

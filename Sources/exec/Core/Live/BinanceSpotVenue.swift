@@ -301,29 +301,14 @@ final class BinanceSpotVenue: Venue {
             orders[index].statusWanted = true
             return
         }
-        var status: Range<Int>?
-        var executed: Range<Int>?
-        var venueOrderId: Int64 = -1
-        var scanner = JSONScanner(bytes, offset: result.lowerBound)
-        do {
-            try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
-                if scanner.equals(key, "status") {
-                    status = try scanner.string()
-                } else if scanner.equals(key, "executedQty") {
-                    executed = try scanner.string()
-                } else if scanner.equals(key, "orderId") {
-                    venueOrderId = try scanner.signed()
-                } else {
-                    try scanner.skipValue()
-                }
-            }
-        } catch {
+        let answer: OrderStatusAnswer
+        do { answer = try OrderStatusAnswer(bytes, result) } catch {
             return connection.report("\(instrument.symbol): order.status answer unreadable: \(error.message)")
         }
-        guard let status, let executed, let executedLots = try? lot.count(bytes, executed) else {
-            return connection.report("\(instrument.symbol): order.status answer without status or executedQty")
+        guard let executedLots = try? lot.count(bytes, answer.executedQuantity) else {
+            return connection.report("\(instrument.symbol): order.status answer's executedQty is not in lots")
         }
-        let open = scanner.equals(status, "NEW") || scanner.equals(status, "PARTIALLY_FILLED")
+        let open = answer.isOpen
         orders[index].state = open ? .open : orders[index].state
         acknowledge(index, nowNs: nowNs)
         if executedLots > orders[index].filled {
@@ -331,7 +316,7 @@ final class BinanceSpotVenue: Venue {
                 "\(instrument.symbol): order \(orders[index].clientOrderId): venue shows \(executedLots) lots "
                     + "filled, \(orders[index].filled) booked; fetching its trades")
             orders[index].closeAfterTrades = !open
-            if !connection.askTrades(orders[index].clientOrderId, venueOrderId: venueOrderId, on: self) {
+            if !connection.askTrades(orders[index].clientOrderId, venueOrderId: answer.orderId, on: self) {
                 orders[index].statusWanted = true
             }
         } else if !open {
@@ -345,41 +330,19 @@ final class BinanceSpotVenue: Venue {
             orders[index].statusWanted = true
             return
         }
-        var scanner = JSONScanner(bytes, offset: result.lowerBound)
         do {
-            try scanner.array { (scanner) throws(JSONScanner.Failure) in
-                var id: Int64 = -1
-                var price: Range<Int>?
-                var quantity: Range<Int>?
-                var commission: Range<Int>?
-                var asset: Range<Int>?
-                try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
-                    if scanner.equals(key, "id") {
-                        id = try scanner.signed()
-                    } else if scanner.equals(key, "price") {
-                        price = try scanner.string()
-                    } else if scanner.equals(key, "qty") {
-                        quantity = try scanner.string()
-                    } else if scanner.equals(key, "commission") {
-                        commission = try scanner.string()
-                    } else if scanner.equals(key, "commissionAsset") {
-                        asset = try scanner.string()
-                    } else {
-                        try scanner.skipValue()
-                    }
-                }
-                guard let price, let quantity else { throw scanner.failure("a trade without price or qty") }
-                if orders[index].lotsBookedBefore > 0, !bookedTrades.contains(id),
-                    let lots = try? lot.count(bytes, quantity), lots <= orders[index].lotsBookedBefore
+            try AccountTrade.read(bytes, result) { trade in
+                if orders[index].lotsBookedBefore > 0, !bookedTrades.contains(trade.id),
+                    let lots = try? lot.count(bytes, trade.quantity), lots <= orders[index].lotsBookedBefore
                 {
                     // Booked by the run before (in the journal): remembered, not booked again.
                     orders[index].lotsBookedBefore -= lots
-                    remember(id)
+                    remember(trade.id)
                     return
                 }
                 book(
-                    index, tradeId: id, price: price, quantity: quantity, commission: commission, asset: asset,
-                    bytes, nowNs: nowNs)
+                    index, tradeId: trade.id, price: trade.price, quantity: trade.quantity,
+                    commission: trade.commission, asset: trade.commissionAsset, bytes, nowNs: nowNs)
             }
         } catch {
             return connection.report("\(instrument.symbol): myTrades answer unreadable: \(error.message)")
