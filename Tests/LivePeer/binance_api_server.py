@@ -32,9 +32,12 @@ the same protocol over TLS, checked as the venue checks it.
   `bookTicker` it sends is the touch, every `trade` a print: orders meet the market the feed sees.
   With `--market-lockstep-ms MS` each message waits until an order request (`order.place`,
   `order.cancelReplace`) arrives or MS pass: the order is that message's, and
-  {"tick_to_wire_ns": N} (from just before the message was written to the order read) is printed,
-  with the message's write time (`market_send_ns`), both ends in CLOCK_REALTIME
-  (`market_sent_wall_ns`, `order_read_wall_ns`, as the tools stamp theirs) and the order's `client` id.
+  {"tick_to_wire_ns": N} is printed: from just before the message was written to the order's bytes
+  read off the socket (decrypted, as they reach websockets; the last bytes read before the order
+  came out of websockets: never early). With it: the message's write time (`market_send_ns`), the
+  stand-in's own lag from reading the order to its request loop seeing it (`loop_lag_ns`), both
+  ends in CLOCK_REALTIME (`market_sent_wall_ns`, `order_read_wall_ns`, as the tools stamp theirs)
+  and the order's `client` id.
 
 Control, one JSON object per line on standard input:
     {"seed": {"symbol": "BTCUSDT", "side": "BUY", "price": "1.00", "quantity": "0.1", "clientOrderId": "x"}}
@@ -434,12 +437,21 @@ def main():
     async def api(connection):
         session = {"since": server_ms()}
         connections.add(connection)
+        # When bytes last arrived on this connection, decrypted, before websockets parses them
+        # and this loop is scheduled: the moment an order is read off the socket.
+        arrival = {"ns": 0, "wall_ns": 0}
+        handed_on = connection.data_received
+
+        def data_received(data):
+            arrival.update(ns=time.perf_counter_ns(), wall_ns=time.time_ns())
+            handed_on(data)
+        connection.data_received = data_received
         try:
             async for text in connection:
-                received_ns, received_wall_ns = time.perf_counter_ns(), time.time_ns()
                 request = json.loads(text)
                 if request.get("method") in ("order.place", "order.cancelReplace"):
-                    order_seen.update(ns=received_ns, wall_ns=received_wall_ns,
+                    order_seen.update(ns=arrival["ns"], wall_ns=arrival["wall_ns"],
+                                      loop_lag_ns=time.perf_counter_ns() - arrival["ns"],
                                       client=request.get("params", {}).get("newClientOrderId"))
                     order_seen["event"].set()
                 request_id = request.get("id")
@@ -511,7 +523,7 @@ def main():
                     await connection.close(code=1001, reason="server shutdown")
 
     replay = None
-    order_seen = {"event": asyncio.Event(), "ns": 0, "wall_ns": 0, "client": None}  # the last order request read
+    order_seen = {"event": asyncio.Event(), "ns": 0, "wall_ns": 0, "loop_lag_ns": 0, "client": None}  # the last order
 
     async def market_message(envelope):
         """The replayed market, as it is sent: its touch and its trades are what orders meet. In
@@ -522,6 +534,7 @@ def main():
             try:
                 await asyncio.wait_for(order_seen["event"].wait(), args.market_lockstep_ms / 1000)
                 say(tick_to_wire_ns=order_seen["ns"] - replay.last_sent_ns, market_send_ns=replay.last_send_ns,
+                    loop_lag_ns=order_seen["loop_lag_ns"],
                     market_sent_wall_ns=replay.last_sent_wall_ns, order_read_wall_ns=order_seen["wall_ns"],
                     client=order_seen["client"])
             except asyncio.TimeoutError:
