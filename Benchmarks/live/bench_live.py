@@ -106,7 +106,8 @@ def main():
             [sys.executable, f"{ROOT}/Tests/LivePeer/binance_api_server.py", "--cert", cert, "--key", cert_key,
              "--api-key", API_KEY, "--ed25519-public-key", public, "--exchange-info",
              f"{shared}/data/cryptofeed/BINANCE.0", "--market-recording",
-             f"{shared}/data/binance-spot/btcusdt_20240808.gz", "--market-lockstep-ms", "10"],
+             f"{shared}/data/binance-spot/btcusdt_20240808.gz", "--market-lockstep-ms", "10", "--balance", "BTC:10",
+             "--balance", "USDT:1000000"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ports = json.loads(server.stdout.readline())
         wire, orders = [], []

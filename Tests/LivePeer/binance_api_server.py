@@ -25,6 +25,10 @@ the same protocol over TLS, checked as the venue checks it.
   MARKET and IOC orders take (up to its size, the rest EXPIRED); and trades (`trade`) that fill
   resting orders priced through or at them, in time order, up to the trade's quantity. Fills
   pay 0.1 %: a buy in the base asset, a sell in the quote asset, as Binance charges by default.
+- An account (`--balance ASSET:AMOUNT`): fills move its balances, and an order its free balance
+  cannot cover is refused (-2010 "Account has insufficient balance for requested action.");
+  `account.status` lists every balance (free, and locked by open orders), and each change is sent
+  as an `outboundAccountPosition` event and printed as {"balances": {asset: total}}.
 
 - `--market-recording FILE... --exchange-info FILE [--market-speed N]`: the recording is also
   served as the market (binance_server.py: `wss://127.0.0.1:<port>/stream`, snapshots and
@@ -50,6 +54,8 @@ Control, one JSON object per line on standard input:
     {"duplicate_events": true}    every executionReport from now on is sent twice
     {"swap_events": true}    from now on each user data event is held until the next one and sent
         after it (or alone after 0.3 s): fills, acks and cancels arrive out of order
+    {"deposit": {"asset": "BTC", "amount": "0.5"}}    the account's balance moved from outside: a
+        balanceUpdate and an outboundAccountPosition sent
     {"clock_skew_ms": N}    the server's clock jumps to N ms ahead of this machine's (as
         --clock-skew-ms): requests timed by the old offset are refused -1021
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
@@ -87,6 +93,9 @@ def main():
     parser.add_argument("--rate-limit-first", metavar="METHOD",
                         help="answer the first METHOD request 429 (-1003, retryAfter 500 ms on), not executed")
     parser.add_argument("--exchange-info", metavar="FILE")
+    parser.add_argument("--balance", action="append", default=[], metavar="ASSET:AMOUNT",
+                        help="the account's balance of ASSET at the start (default 10 of every base asset of "
+                             "the symbols named by --symbol, 1000000 of their quote assets)")
     parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL:TICK:STEP")
     parser.add_argument("--market-recording", nargs="+", metavar="FILE",
                         help="serve this recording as the market too (binance_server.py) and match against it")
@@ -118,6 +127,14 @@ def main():
                 {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "bidMultiplierDown": "0.2",
                  "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
                 {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200}]}
+    balances = {}  # asset -> the account's total (free + locked), a Decimal
+    for name in [spec.split(":")[0] for spec in args.symbol]:
+        balances.setdefault(symbols[name]["baseAsset"], Decimal("10"))
+        balances.setdefault(symbols[name]["quoteAsset"], Decimal("1000000"))
+    for spec in args.balance:
+        asset, amount = spec.split(":")
+        balances[asset] = Decimal(amount)
+    account = {"update_ms": int(time.time() * 1000) + args.clock_skew_ms}  # the last balance change
     books = {}  # symbol -> {"bid", "ask", "size"} as Decimals
     faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False, "swap_events": False}
     held_event = {"event": None}  # with swap_events: the event waiting for the next one
@@ -198,6 +215,34 @@ def main():
                 "I": next(order_ids), "w": execution == "NEW", "m": bool(fill and fill["isMaker"]), "M": False,
                 "O": order["time"], "Z": order["cummulativeQuoteQty"], "Y": "0.00000000", "Q": "0.00000000",
                 "W": order["time"], "V": "NONE"}
+
+    def locked(asset):
+        """What the open orders hold back: a buy its quote, a sell its base."""
+        held = Decimal(0)
+        for order in orders.values():
+            symbol = symbols.get(order["symbol"])
+            if symbol is None:
+                continue
+            if order["side"] == "BUY" and symbol["quoteAsset"] == asset:
+                held += Decimal(order["price"]) * remaining(order)
+            elif order["side"] == "SELL" and symbol["baseAsset"] == asset:
+                held += remaining(order)
+        return min(held, balances.get(asset, Decimal(0)))
+
+    def balance_rows(assets, short):
+        rows = []
+        for asset in assets:
+            total, held = balances.get(asset, Decimal(0)), locked(asset)
+            free, held = f"{total - held:.8f}", f"{held:.8f}"
+            rows.append({"a": asset, "f": free, "l": held} if short else {"asset": asset, "free": free, "locked": held})
+        return rows
+
+    async def balances_moved(assets):
+        """The account's totals changed: said on stdout, and an outboundAccountPosition sent."""
+        account["update_ms"] = server_ms()
+        say(balances={asset: f"{amount:.8f}" for asset, amount in balances.items()})
+        await publish({"e": "outboundAccountPosition", "E": server_ms(), "u": account["update_ms"],
+                       "B": balance_rows(assets, short=True)})
 
     async def publish(event):
         if faults["swap_events"]:
@@ -305,6 +350,12 @@ def main():
         say(fill=row | {"side": order["side"], "clientOrderId": order["clientOrderId"]})
         count_changed()
         await publish(report(order, "TRADE", row))
+        base, quote = symbol["baseAsset"], symbol["quoteAsset"]
+        sign = 1 if order["side"] == "BUY" else -1
+        balances[base] = balances.get(base, Decimal(0)) + sign * quantity
+        balances[quote] = balances.get(quote, Decimal(0)) - sign * price * quantity
+        balances[asset] -= commission
+        await balances_moved([base, quote])
 
     async def place(params):
         """order.place: checked, then matched against the touch; the order as it stands after."""
@@ -324,6 +375,13 @@ def main():
             raise Refusal(400, -2010, "Order would immediately match and take.")
         if kind == "MARKET" and touch is None:
             raise Refusal(400, -2010, "Market is closed.")
+        info = symbols.get(params["symbol"])
+        if info:
+            quantity = Decimal(params.get("quantity", "0"))
+            need, asset = ((touch if kind == "MARKET" else price) * quantity, info["quoteAsset"]) if buy \
+                else (quantity, info["baseAsset"])
+            if asset in balances and balances[asset] - locked(asset) < need:
+                raise Refusal(400, -2010, "Account has insufficient balance for requested action.")
         order = new_order(params)
         await publish(report(order, "NEW"))
         if crosses:
@@ -384,6 +442,12 @@ def main():
             return {"subscriptionId": 0}, 2
         authenticate(session, params)
         symbol = params.get("symbol")
+        if method == "account.status":
+            return {"makerCommission": 10, "takerCommission": 10, "buyerCommission": 0, "sellerCommission": 0,
+                    "canTrade": True, "canWithdraw": True, "canDeposit": True, "brokered": False,
+                    "requireSelfTradePrevention": False, "preventSor": False, "updateTime": account["update_ms"],
+                    "accountType": "SPOT", "balances": balance_rows(sorted(balances), short=False),
+                    "permissions": ["SPOT"], "uid": 354937868}, 20
         if method == "order.place":
             order = await place(params)
             return {k: order[k] for k in ("symbol", "orderId", "orderListId", "clientOrderId")} | {
@@ -513,6 +577,12 @@ def main():
                 faults["duplicate_events"] = bool(command["duplicate_events"])
             elif "swap_events" in command:
                 faults["swap_events"] = bool(command["swap_events"])
+            elif "deposit" in command:
+                asset, amount = command["deposit"]["asset"], Decimal(command["deposit"]["amount"])
+                balances[asset] = balances.get(asset, Decimal(0)) + amount
+                await publish({"e": "balanceUpdate", "E": server_ms(), "a": asset, "d": f"{amount:.8f}",
+                               "T": server_ms()})
+                await balances_moved([asset])
             elif "clock_skew_ms" in command:
                 args.clock_skew_ms = int(command["clock_skew_ms"])
             elif command.get("shutdown"):

@@ -102,4 +102,52 @@ final class APIAnswerTests: XCTestCase {
             XCTAssertThrowsError(try ExecutionReportEvent(bytes, range))
         }
     }
+
+    func testBalancesFromAccountStatusAndFromAnAccountPositionEvent() throws {
+        var rows: [[String?]] = []
+        let status =
+            #"{"id":9,"status":200,"result":{"makerCommission":15,"canTrade":true,"updateTime":123456789,"#
+            + #""accountType":"SPOT","balances":[{"asset":"BTC","free":"4723846.89208129","locked":"0.00000000"},"#
+            + #"{"asset":"LTC","free":"4763368.68006011","locked":"0.00000000"}],"permissions":["SPOT"]}}"#
+        let updated = try reading(status) { bytes, range in
+            try AccountBalance.readAccountStatus(bytes, range) { balance in
+                rows.append([text(bytes, balance.asset), text(bytes, balance.free), text(bytes, balance.locked)])
+            }
+        }
+        XCTAssertEqual(updated, 123_456_789)
+        XCTAssertEqual(
+            rows, [["BTC", "4723846.89208129", "0.00000000"], ["LTC", "4763368.68006011", "0.00000000"]])
+        rows = []
+        let event =
+            #"{"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":1564034571105,"u":1564034571073,"#
+            + #""B":[{"a":"ETH","f":"10000.000000","l":"0.000000"}]}}"#
+        let eventUpdated = try reading(event) { bytes, range in
+            try AccountBalance.readAccountPosition(bytes, range) { balance in
+                rows.append([text(bytes, balance.asset), text(bytes, balance.free), text(bytes, balance.locked)])
+            }
+        }
+        XCTAssertEqual(eventUpdated, 1_564_034_571_073)
+        XCTAssertEqual(rows, [["ETH", "10000.000000", "0.000000"]])
+        try reading(#"{"id":9,"status":200,"result":{"balances":[{"asset":"BTC","free":"1"}]}}"#) { bytes, range in
+            XCTAssertThrowsError(try AccountBalance.readAccountStatus(bytes, range) { _ in })
+        }
+        try reading(#"{"id":9,"status":200,"result":{"canTrade":true}}"#) { bytes, range in
+            XCTAssertThrowsError(try AccountBalance.readAccountStatus(bytes, range) { _ in })
+        }
+    }
+
+    func testAmountsAreReadExactlyInAttoUnitsOrRefused() {
+        func atto(_ text: String) -> Int128? {
+            Array(text.utf8).withUnsafeBufferPointer { AccountBalance.attoUnits($0, 0..<$0.count) }
+        }
+        XCTAssertEqual(atto("0.00100000"), 1_000_000_000_000_000)
+        XCTAssertEqual(atto("12"), 12_000_000_000_000_000_000)
+        XCTAssertEqual(atto("0.000000000000000001"), 1)
+        XCTAssertEqual(
+            atto("99999999999999999999.999999999999999999"),
+            Int128(100_000_000_000_000_000_000) * 1_000_000_000_000_000_000 - 1)
+        for refused in ["", ".5", "5.", "-1", "1e5", "1.2.3", "0.0000000000000000001", "100000000000000000000", " 1"] {
+            XCTAssertNil(atto(refused), refused)
+        }
+    }
 }

@@ -125,6 +125,32 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
         return (venueFills.count, position)
     }
 
+    /// exec's closing balance line for `symbol` (`err`: its stderr) against the stand-in's last
+    /// balances: the same total of `asset`, and the move since exec's start explained by its
+    /// fills and base-asset fees, but for `unexplained` (deposits).
+    func assertBalanceAgrees(
+        execErr err: String, symbol: String, asset: String, unexplained: Decimal = 0, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
+        let balances = try XCTUnwrap(
+            seen.last { $0["balances"] != nil }?["balances"] as? [String: String], "no balance moved", file: file,
+            line: line)
+        let pattern =
+            "\(symbol): \(asset) balance ([+-][0-9.]+), at the start ([+-][0-9.]+), fills since ([+-][0-9.]+), "
+            + "base-asset fees ([+-][0-9.]+)"
+        let expression = try NSRegularExpression(pattern: pattern)
+        let found = try XCTUnwrap(
+            expression.matches(in: err, range: NSRange(err.startIndex..., in: err)).last,
+            "exec said no closing balance for \(symbol)", file: file, line: line)
+        let numbers = (1...4).map { index in
+            Decimal(
+                string: String(err[Range(found.range(at: index), in: err)!]).replacingOccurrences(of: "+", with: ""))!
+        }
+        XCTAssertEqual(numbers[0], Decimal(string: balances[asset] ?? "0"), "\(balances)", file: file, line: line)
+        XCTAssertEqual(numbers[0] - numbers[1] - numbers[2] + numbers[3], unexplained, file: file, line: line)
+        XCTAssertNotEqual(numbers[2], 0, "no fill moved the balance", file: file, line: line)
+    }
+
     deinit {
         process.terminate()
         process.waitUntilExit()

@@ -30,7 +30,8 @@ final class LiveRunTests: XCTestCase {
             certificate: certificate,
             keys: [
                 "--ed25519-public-key", key.publicKey, "--exchange-info", "\(data)/cryptofeed/BINANCE.0",
-                "--market-recording", "\(data)/binance-spot/btcusdt_20240808.gz"
+                "--market-recording", "\(data)/binance-spot/btcusdt_20240808.gz", "--balance", "BTC:1",
+                "--balance", "USDT:100000"
             ])
         let market = try XCTUnwrap(server.marketPorts)
         var root = URL(fileURLWithPath: #filePath)
@@ -85,6 +86,9 @@ final class LiveRunTests: XCTestCase {
         XCTAssertTrue(summary.hasPrefix("exec: BTCUSDT: \(venue.fills) fills"), "\(summary)")
         let position = try XCTUnwrap(summary.split(separator: ",").first { $0.hasPrefix(" position ") })
         XCTAssertEqual(Decimal(string: String(position.dropFirst(" position ".count))), venue.position, "\(summary)")
+        // The account's BTC as exec last read it: the stand-in's, explained by exec's fills.
+        try server.assertBalanceAgrees(execErr: result.err, symbol: "BTCUSDT", asset: "BTC")
+        XCTAssertFalse(result.err.contains("than exec's fills explain"), result.err)
 
         // Nothing of exec's left open; the report and the CSVs written.
         let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []

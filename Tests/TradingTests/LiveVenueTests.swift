@@ -79,15 +79,16 @@ final class LiveVenueTests: XCTestCase {
     /// The stand-in's faults: the first exchangeInfo refused 429 (asked again), a symbol it does
     /// not list (its orders refused); mid-run, a cancel-replace executed and answered 503 -1007,
     /// another executed and its connection dropped before the answer, every event sent twice and
-    /// out of order, the venue's clock jumping 8 s (-1021), `serverShutdown`. Each order in doubt
-    /// is asked about, never sent again; fills are booked once; the books still agree.
+    /// out of order, the venue's clock jumping 8 s (-1021), 0.5 BTC deposited, `serverShutdown`.
+    /// Each order in doubt is asked about, never sent again; fills are booked once; the books
+    /// still agree; the deposit is said as a balance the fills do not explain.
     func testFaultsLeaveNothingLostOrSentTwice() throws {
         let err = try trade(
             standIn: ["--rate-limit-first", "exchangeInfo"], unlisted: "ETHUSDT",
             faults: [
                 (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
                 (3, ["swap_events": true]), (4, ["drop_next": "order.cancelReplace"]), (5, ["clock_skew_ms": 8_000]),
-                (6, ["shutdown": true])
+                (5.5, ["deposit": ["asset": "BTC", "amount": "0.5"]]), (6, ["shutdown": true])
             ])
         XCTAssertTrue(err.contains("exchangeInfo: status 429, code -1003"), err)
         XCTAssertTrue(err.contains("asking again in 2 s"), err)
@@ -99,6 +100,8 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(err.contains("code -1021: Timestamp for this request is outside of the recvWindow."), err)
         XCTAssertTrue(err.contains("signed requests go again"), err)
         XCTAssertTrue(err.contains("the server is shutting down (serverShutdown)"), err)
+        // 0.5 BTC deposited: a difference the fills do not explain, said and journaled.
+        XCTAssertTrue(err.contains("BTCUSDT: the BTC balance is 0.50000000 more than exec's fills explain"), err)
     }
 
     /// exec SIGKILLed with orders resting, one partly filled; trades print through them while it
@@ -165,6 +168,9 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(result.err.contains("left working by the run before (4000000 lots booked)"), result.err)
         XCTAssertTrue(result.err.contains("fetching its trades"), result.err)
         _ = try server.assertFillsAgree(withJournal: journal)
+        // The fills it missed are in the balance it read at its start: no difference.
+        XCTAssertTrue(result.err.contains("BTCUSDT: BTC balance +"), result.err)
+        XCTAssertFalse(result.err.contains("than exec's fills explain"), result.err)
         let open = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
         XCTAssertEqual(open.count, 0, "\(open)\n\(result.err)")
         // One prefix for both runs, every order id sent once.
@@ -284,8 +290,14 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.err)
         XCTAssertGreaterThan(printed, 0)
 
-        // The venue's fills, and exec's, the same: count, sizes, prices, fees (in USDT).
+        // The venue's fills, and exec's, the same: count, sizes, prices, fees (in USDT); the
+        // account's BTC as exec last read it equal to the stand-in's, and explained by the fills
+        // but for what was deposited.
         _ = try server.assertFillsAgree(withJournal: journal)
+        let deposited = faults.compactMap { ($0.command["deposit"] as? [String: String])?["amount"] }
+            .reduce(Decimal(0)) { $0 + Decimal(string: $1)! }
+        try server.assertBalanceAgrees(execErr: result.err, symbol: "BTCUSDT", asset: "BTC", unexplained: deposited)
+        if deposited == 0 { XCTAssertFalse(result.err.contains("than exec's fills explain"), result.err) }
 
         // At the end: the earlier run's order cancelled, exec's cancelled, the other client's kept.
         let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []

@@ -3,9 +3,10 @@ import IPC
 
 /// One text message from Binance's WebSocket API (an answer or a user-data event): it is read or
 /// refused with a reason, and every range it hands out lies inside the message; an
-/// `executionReport` is read as exec reads it, an answer as `order.status`, `myTrades` and
-/// `openOrders.status` answers, and its `symbols` as exchange filters in BTCUSDT's ticks and lots,
-/// checked against orders at the extremes without a trap.
+/// `executionReport` is read as exec reads it, an answer as `order.status`, `myTrades`,
+/// `openOrders.status` and `account.status` answers (balances summed as exec sums them), an event
+/// as `outboundAccountPosition`, and an answer's `symbols` as exchange filters in BTCUSDT's ticks
+/// and lots, checked against orders at the extremes without a trap.
 enum APIMessageTarget {
     static let instrument = try! Instrument(
         id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
@@ -40,6 +41,10 @@ enum APIMessageTarget {
                 }
             }
             try? OpenOrder.read(bytes, result) { inside($0.clientOrderId, bytes) }
+            _ = try? AccountBalance.readAccountStatus(bytes, result) { balance($0, bytes) }
+        }
+        if let event = message.event {
+            _ = try? AccountBalance.readAccountPosition(bytes, event) { balance($0, bytes) }
         }
         if let result = message.result, let symbols = try? SymbolRules.read(bytes, result) {
             for rules in symbols {
@@ -56,6 +61,14 @@ enum APIMessageTarget {
                     }
                 }
             }
+        }
+    }
+
+    /// A balance's ranges inside the message, its amounts read as exec reads them.
+    static func balance(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>) {
+        for range in [balance.asset, balance.free, balance.locked] { inside(range, bytes) }
+        _ = AccountBalance.attoUnits(bytes, balance.free).map {
+            $0 + (AccountBalance.attoUnits(bytes, balance.locked) ?? 0)
         }
     }
 

@@ -15,6 +15,8 @@ public struct AccountTrade {
     public var quantity: Range<Int>
     public var commission: Range<Int>?
     public var commissionAsset: Range<Int>?
+    /// When it traded (venue ms; 0 if not said).
+    public var timeMs: Int64 = 0
 
     /// Calls `body` with each row of the answer's array at `range` (`APIMessage.result`), in its
     /// order; a row without `price` or `qty` ends the reading with a failure.
@@ -28,6 +30,7 @@ public struct AccountTrade {
             var quantity: Range<Int>?
             var commission: Range<Int>?
             var asset: Range<Int>?
+            var timeMs: Int64 = 0
             try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
                 if scanner.equals(key, "id") {
                     id = try scanner.signed()
@@ -39,12 +42,17 @@ public struct AccountTrade {
                     commission = try scanner.string()
                 } else if scanner.equals(key, "commissionAsset") {
                     asset = try scanner.string()
+                } else if scanner.equals(key, "time") {
+                    timeMs = try scanner.signed()
                 } else {
                     try scanner.skipValue()
                 }
             }
             guard let price, let quantity else { throw scanner.failure("a trade without price or qty") }
-            body(AccountTrade(id: id, price: price, quantity: quantity, commission: commission, commissionAsset: asset))
+            body(
+                AccountTrade(
+                    id: id, price: price, quantity: quantity, commission: commission, commissionAsset: asset,
+                    timeMs: timeMs))
         }
     }
 }

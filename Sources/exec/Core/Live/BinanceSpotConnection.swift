@@ -36,6 +36,8 @@ final class BinanceSpotConnection {
         /// Cancelling an earlier run's order found open at the start.
         case startCancel
         case subscribe
+        /// `account.status`: the balances.
+        case account
     }
 
     private struct Pending {
@@ -65,6 +67,10 @@ final class BinanceSpotConnection {
     /// For each instrument, when a start request that failed may be sent again (monotonic ns).
     private var startRetryNs: [Int64] = Array(repeating: 0, count: Instrument.idSlots)
     static let startRetryDelayNs: Int64 = 2_000_000_000
+    /// The connection `account.status` was asked on (0: not yet), and when it may be asked
+    /// again after a refusal (monotonic ns).
+    private var accountAskedOn: UInt64 = 0
+    private var accountRetryNs: Int64 = 0
 
     init(session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds) {
         self.session = session
@@ -115,8 +121,10 @@ final class BinanceSpotConnection {
         if session.isReady, subscribedOn != session.connections, !subscribeOut { subscribe() }
         if isReady {
             askStart()
+            askAccount(nowNs: nowNs)
             for venue in venues { venue.sendWanted() }
         }
+        for venue in venues { venue.checkBalance(nowNs: realNs) }
         journal.flush()
         for venue in venues where venue.hasQueuedReports { return true }
         return false
@@ -147,6 +155,8 @@ final class BinanceSpotConnection {
                 } catch {
                     note("an executionReport exec cannot read, byte \(error.offset): \(error.message)")
                 }
+            } else if scanner.equals(type, "outboundAccountPosition") {
+                balances(bytes, event, nowNs: nowNs, accountStatus: false)
             } else if scanner.equals(type, "eventStreamTerminated") {
                 note("the venue ended the user data stream; subscribing again")
                 subscribedOn = 0
@@ -204,6 +214,13 @@ final class BinanceSpotConnection {
                 note("cancelling an earlier run's order: \(WebSocketAPISession.describe(message, bytes))")
             }
             if startCancels[Int(request.instrument)] == 0, let venue { venue.reconciled = true }
+        case .account:
+            guard message.isSuccess, let result = message.result else {
+                accountAskedOn = 0
+                accountRetryNs = nowNs + BinanceSpotConnection.startRetryDelayNs
+                return note("account.status: \(WebSocketAPISession.describe(message, bytes)); asking again in 2 s")
+            }
+            balances(bytes, result, nowNs: nowNs, accountStatus: true)
         case .order(let kind, let clientOrderId, let replacing):
             venue?.answered(kind, clientOrderId: clientOrderId, replacing: replacing, message, bytes, nowNs: nowNs)
         }
@@ -212,6 +229,52 @@ final class BinanceSpotConnection {
     private func venue(_ bytes: UnsafeBufferPointer<UInt8>, _ symbol: Range<Int>) -> BinanceSpotVenue? {
         let text = UnsafeBufferPointer(rebasing: bytes[symbol])
         return venues.first { $0.symbol.elementsEqual(text) }
+    }
+
+    // MARK: Balances
+
+    /// `account.status` once on every connection (the start's balances, and what changed while
+    /// the connection was down), when every symbol knows its base asset.
+    private func askAccount(nowNs: Int64) {
+        guard accountAskedOn != session.connections, nowNs >= accountRetryNs, !venues.isEmpty,
+            venues.allSatisfy({ $0.filters != nil || $0.unusable != nil })
+        else { return }
+        let sent = send("account.status", .query, signed: true, instrument: 0, .account) { request in
+            request.apiKey()
+            request.recvWindow()
+            request.timestamp()
+        }
+        if sent != nil { accountAskedOn = session.connections }
+    }
+
+    /// The balances of an `account.status` answer (every asset held: one not listed is none) or
+    /// an `outboundAccountPosition` event (the assets that changed), to the symbols whose base
+    /// asset they are. Read twice: the account's update time may follow its balances.
+    private func balances(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, nowNs: Int64, accountStatus: Bool) {
+        func read(_ body: (AccountBalance) -> Void) throws(JSONScanner.Failure) -> Int64 {
+            accountStatus
+                ? try AccountBalance.readAccountStatus(bytes, range, body)
+                : try AccountBalance.readAccountPosition(bytes, range, body)
+        }
+        do {
+            var updateMs = try read { _ in }
+            if updateMs == 0 { updateMs = session.serverTimeMs() }
+            var listed: UInt64 = 0 // bit i: venues[i]'s base asset was listed (the first 64)
+            _ = try read { balance in
+                for (index, venue) in venues.enumerated() where venue.isBase(balance, bytes) {
+                    venue.balanceRead(balance, bytes, updateMs: updateMs, nowNs: nowNs)
+                    if index < 64 { listed |= 1 << UInt64(index) }
+                }
+            }
+            guard accountStatus else { return }
+            for (index, venue) in venues.enumerated() where venue.filters != nil && index < 64 {
+                if listed & (1 << UInt64(index)) == 0 { venue.noBalance(updateMs: updateMs, nowNs: nowNs) }
+            }
+        } catch {
+            note(
+                "\(accountStatus ? "account.status" : "outboundAccountPosition") unreadable, byte \(error.offset): "
+                    + error.message)
+        }
     }
 
     // MARK: The start
@@ -426,6 +489,9 @@ final class BinanceSpotConnection {
 
     /// The end of exec's run (its orders cancelled and answered, or given up on).
     func close() {
+        for venue in venues where venue.balances.start != nil {
+            note("\(venue.instrument.symbol): \(venue.filters?.baseAsset ?? "base asset") \(venue.balanceText)")
+        }
         journal.note("exec session closing")
         journal.flush()
         session.close()

@@ -41,6 +41,11 @@ final class BinanceSpotVenue: Venue {
     /// The last refusal reported, so a strategy quoting into one refusal logs it once.
     private var lastRefusal = ""
     private(set) var duplicateTrades = 0
+    /// The base asset's balance against this run's fills.
+    private(set) var balances = BalanceReconciliation()
+    /// One lot in 10^-18 of the base asset.
+    let lotAttoUnits: Int128
+    private var balanceUnreadableSaid = false
 
     init(instrument: Instrument, connection: BinanceSpotConnection) {
         self.instrument = instrument
@@ -50,6 +55,9 @@ final class BinanceSpotVenue: Venue {
         symbol = UnsafeRawBufferPointer(bytes)
         tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
         lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
+        var lotAttoUnits = Int128(instrument.lotMantissa)
+        for _ in Int(instrument.lotDecimals)..<18 { lotAttoUnits *= 10 }
+        self.lotAttoUnits = lotAttoUnits
         orders.reserveCapacity(BinanceSpotVenue.maxOrders)
         queued.reserveCapacity(64)
     }
@@ -150,8 +158,11 @@ final class BinanceSpotVenue: Venue {
 
     private func refusal(_ command: OrderCommand) -> (text: String, reason: ExecutionReport.RejectReason)? {
         if let unusable { return (unusable, .venueError) }
-        guard let filters, reconciled else {
-            return ("\(instrument.symbol): not ready (exchange filters and open orders not yet read)", .venueError)
+        guard let filters, reconciled, balances.start != nil else {
+            return (
+                "\(instrument.symbol): not ready (exchange filters, open orders and balances not yet read)",
+                .venueError
+            )
         }
         guard connection.isReady else { return ("the venue session is not ready", .venueError) }
         let market = command.orderType == .market
@@ -342,7 +353,8 @@ final class BinanceSpotVenue: Venue {
                 }
                 book(
                     index, tradeId: trade.id, price: trade.price, quantity: trade.quantity,
-                    commission: trade.commission, asset: trade.commissionAsset, bytes, nowNs: nowNs)
+                    commission: trade.commission, asset: trade.commissionAsset, timeMs: trade.timeMs, bytes,
+                    nowNs: nowNs)
             }
         } catch {
             return connection.report("\(instrument.symbol): myTrades answer unreadable: \(error.message)")
@@ -376,7 +388,7 @@ final class BinanceSpotVenue: Venue {
             acknowledge(index, nowNs: nowNs)
             book(
                 index, tradeId: event.tradeId, price: price, quantity: quantity, commission: event.commission,
-                asset: event.commissionAsset, bytes, nowNs: nowNs)
+                asset: event.commissionAsset, timeMs: event.transactionTimeMs, bytes, nowNs: nowNs)
             if scanner.equals(event.orderStatus!, "FILLED") { orders[index].state = .closed }
         } else if scanner.equals(execution, "CANCELED") || scanner.equals(execution, "EXPIRED")
             || scanner.equals(execution, "EXPIRED_IN_MATCH") || scanner.equals(execution, "TRADE_PREVENTION")
@@ -411,7 +423,7 @@ final class BinanceSpotVenue: Venue {
         if slot == orders.count { orders.append(order) } else { orders[slot] = order }
         book(
             slot, tradeId: event.tradeId, price: price, quantity: quantity, commission: event.commission,
-            asset: event.commissionAsset, bytes, nowNs: nowNs)
+            asset: event.commissionAsset, timeMs: event.transactionTimeMs, bytes, nowNs: nowNs)
     }
 
     private func remember(_ tradeId: Int64) {
@@ -421,7 +433,7 @@ final class BinanceSpotVenue: Venue {
 
     private func book(
         _ index: Int, tradeId: Int64, price: Range<Int>, quantity: Range<Int>, commission: Range<Int>?,
-        asset: Range<Int>?, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
+        asset: Range<Int>?, timeMs: Int64, _ bytes: UnsafeBufferPointer<UInt8>, nowNs: Int64
     ) {
         if tradeId >= 0 {
             if bookedTrades.contains(tradeId) {
@@ -443,6 +455,15 @@ final class BinanceSpotVenue: Venue {
         }
         let fee = self.fee(commission, asset, price: ticks, bytes)
         orders[index].filled += lots
+        var baseFee: Int128 = 0
+        if let commission, let asset, let filters,
+            UnsafeBufferPointer(rebasing: bytes[asset]).elementsEqual(filters.baseAsset.utf8)
+        {
+            baseFee = AccountBalance.attoUnits(bytes, commission) ?? 0
+        }
+        let amount = Int128(lots) * lotAttoUnits
+        balances.filled(
+            orders[index].command.side == .buy ? amount : -amount, baseFee: baseFee, timeMs: timeMs, nowNs: nowNs)
         let whole = orders[index].filled >= orders[index].command.size
         var fill = report(whole ? .fill : .partialFill, orders[index].command, nowNs: nowNs)
         fill.price = ticks
@@ -600,6 +621,55 @@ final class BinanceSpotVenue: Venue {
                 "\(instrument.symbol): order \(past.command.clientOrderId) left working by the run before "
                     + "(\(past.filledLots) lots booked); asking its status")
         }
+    }
+
+    // MARK: Balances
+
+    /// True if `balance` is this symbol's base asset's (known once the filters are in).
+    func isBase(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let filters else { return false }
+        return UnsafeBufferPointer(rebasing: bytes[balance.asset]).elementsEqual(filters.baseAsset.utf8)
+    }
+
+    /// The base asset's balance, as the venue last updated it at `updateMs`.
+    func balanceRead(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>, updateMs: Int64, nowNs: Int64) {
+        guard let free = AccountBalance.attoUnits(bytes, balance.free),
+            let locked = AccountBalance.attoUnits(bytes, balance.locked)
+        else {
+            if !balanceUnreadableSaid {
+                balanceUnreadableSaid = true
+                connection.note(
+                    "\(instrument.symbol): a balance of its base asset exec cannot read; see the venue journal")
+            }
+            return
+        }
+        balances.balanceRead(free + locked, updateMs: updateMs, nowNs: nowNs)
+    }
+
+    /// The base asset absent from an `account.status` answer: none held.
+    func noBalance(updateMs: Int64, nowNs: Int64) { balances.balanceRead(0, updateMs: updateMs, nowNs: nowNs) }
+
+    /// A difference between the balance and the fills that has held for a second is said and
+    /// journaled (and its end, once the two agree again).
+    func checkBalance(nowNs: Int64) {
+        guard let difference = balances.newDifference(nowNs: nowNs), let asset = filters?.baseAsset else { return }
+        guard difference != 0 else {
+            return connection.note("\(instrument.symbol): the \(asset) balance agrees with exec's fills again")
+        }
+        let amount = BalanceReconciliation.text(difference < 0 ? -difference : difference).dropFirst()
+        connection.note(
+            "\(instrument.symbol): the \(asset) balance is \(amount) \(difference > 0 ? "more" : "less") than "
+                + "exec's fills explain (\(balanceText)): a deposit, a withdrawal, another session on the account, "
+                + "or a fill exec never heard of")
+    }
+
+    /// "balance +5.00999000, at the start +5.00000000, fills since +0.01000000, base-asset fees
+    /// +0.00001000".
+    var balanceText: String {
+        guard let start = balances.start, let balance = balances.balance else { return "balance not read" }
+        let text = BalanceReconciliation.text
+        return "balance \(text(balance)), at the start \(text(start.balance)), fills since \(text(balances.filled)), "
+            + "base-asset fees \(text(balances.baseFees))"
     }
 
     /// The symbol cannot be traded at this venue (not listed, its rules unreadable): said once,
