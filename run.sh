@@ -13,7 +13,7 @@ umask 077
 usage() {
   cat <<'USAGE'
 usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
-                 [--trade [--testnet|--demo] [--recv-window-ms MS]]]
+                 [--trade [--testnet|--demo] [--recv-window-ms MS] [--inventory-target ASSET:QTY]...]]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
@@ -30,7 +30,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   TICKPIPE_CA_FILE point feed elsewhere), traded on the paper venue; with --trade, on Binance
   spot itself (docs/live-trading.md: the keys from TICKPIPE_BINANCE_API_KEY and
   TICKPIPE_BINANCE_KEY_FILE; TICKPIPE_BINANCE_WS_API_URL, --testnet or --demo pick the URL),
-  risk keeping its own session to cancel every order if trading halts. --config FILE is
+  risk keeping its own session to cancel every order if trading halts; the position is the base
+  asset's balance less --inventory-target (default: the balance at the start). --config FILE is
   a strategy file for signal (see docs/signal.md); the flags here override it. Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
@@ -64,6 +65,7 @@ live_market=0
 market_venue=
 trade=0
 venue_args=()
+exec_venue_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --replay)
@@ -82,6 +84,9 @@ while [ $# -gt 0 ]; do
     --recv-window-ms)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       venue_args+=("$1" "$2"); shift 2 ;;
+    --inventory-target)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      exec_venue_args+=("$1" "$2"); shift 2 ;;
     --summary-every)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       summary_every=$2; shift 2 ;;
@@ -135,8 +140,9 @@ case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected s
 if [ "$trade" = 1 ]; then
   [ "$live_market" = 1 ] || { echo "run.sh: --trade goes with --live SYMBOLS (a replay or the synthetic market is paper traded)" >&2; exit 100; }
   [ -z "$market_venue" ] || { echo "run.sh: --trade trades Binance spot; --venue $market_venue is paper traded only" >&2; exit 100; }
-elif [ ${#venue_args[@]} -gt 0 ]; then
-  echo "run.sh: ${venue_args[0]} goes with --trade" >&2; exit 100
+elif [ ${#venue_args[@]} -gt 0 ] || [ ${#exec_venue_args[@]} -gt 0 ]; then
+  given=("${venue_args[@]}" "${exec_venue_args[@]}")
+  echo "run.sh: ${given[0]} goes with --trade" >&2; exit 100
 fi
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then
   # Recordings carry no tick sizes; use the recorded exchangeInfo beside the project if it is there.
@@ -253,6 +259,7 @@ if [ "$trade" = 1 ]; then
   # Orders on Binance spot; every request and answer in a journal of each session's own, and
   # risk's session ready to cancel everything whatever becomes of exec.
   exec_cmd+=(--venue binance-spot --venue-journal "$run_dir/exec-venue.jsonl" "${venue_args[@]}")
+  exec_cmd+=("${exec_venue_args[@]}")
   risk_cmd+=(--venue binance-spot --venue-journal "$run_dir/risk-venue.jsonl" "${venue_args[@]}")
 fi
 feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((2 + dashboard)) "${common[@]}" "${feed_args[@]}")

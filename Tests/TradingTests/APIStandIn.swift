@@ -151,6 +151,28 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
         XCTAssertNotEqual(numbers[2], 0, "no fill moved the balance", file: file, line: line)
     }
 
+    /// exec's last position for `symbol` (its summary line on `err`) against the account's: the
+    /// stand-in's last `asset` balance less `start`, in whole `lot`s toward zero.
+    func assertPositionIsTheAccounts(
+        execErr err: String, symbol: String, asset: String, start: Decimal, lot: Decimal,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let balances = try XCTUnwrap(
+            seen.last { $0["balances"] != nil }?["balances"] as? [String: String], "no balance moved", file: file,
+            line: line)
+        let moved = Decimal(string: balances[asset] ?? "0")! - start
+        var lots = moved / lot
+        var whole = Decimal()
+        NSDecimalRound(&whole, &lots, 0, moved < 0 ? .up : .down)
+        let summary = try XCTUnwrap(
+            err.split(separator: "\n").last { $0.hasPrefix("exec: \(symbol): ") && $0.contains(" fills") }, err,
+            file: file, line: line)
+        let position = try XCTUnwrap(positionField(summary), "\(summary)", file: file, line: line)
+        XCTAssertEqual(
+            Decimal(string: String(position.dropFirst("position ".count))), whole * lot, "\(summary)", file: file,
+            line: line)
+    }
+
     deinit {
         process.terminate()
         process.waitUntilExit()

@@ -84,8 +84,11 @@ final class LiveRunTests: XCTestCase {
             result.err.split(separator: "\n").last { $0.hasPrefix("exec: BTCUSDT: ") && $0.contains(" fills") },
             result.err)
         XCTAssertTrue(summary.hasPrefix("exec: BTCUSDT: \(venue.fills) fills"), "\(summary)")
-        let position = try XCTUnwrap(summary.split(separator: ",").first { $0.hasPrefix(" position ") })
-        XCTAssertEqual(Decimal(string: String(position.dropFirst(" position ".count))), venue.position, "\(summary)")
+        // The position is the account's: the BTC it holds less what it held at the start (the
+        // fills, less the commissions paid in BTC), in the instrument's 10^-8 lots.
+        try server.assertPositionIsTheAccounts(
+            execErr: result.err, symbol: "BTCUSDT", asset: "BTC", start: 1, lot: Decimal(string: "0.00000001")!)
+        XCTAssertNotEqual(venue.position, 0)
         // The account's BTC as exec last read it: the stand-in's, explained by exec's fills.
         try server.assertBalanceAgrees(execErr: result.err, symbol: "BTCUSDT", asset: "BTC")
         XCTAssertFalse(result.err.contains("than exec's fills explain"), result.err)

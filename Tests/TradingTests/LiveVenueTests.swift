@@ -193,7 +193,14 @@ final class LiveVenueTests: XCTestCase {
                 ["--venue", "binance-spot", "--venue-journal", journal, "--entry-latency-ms", "3"], [:],
                 "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot"
             ),
-            (["--venue-journal", journal], [:], "--venue-journal, --testnet and --demo go with --venue binance-spot"),
+            (
+                ["--inventory-target", "BTC:1"], [:],
+                "--venue-journal, --testnet, --demo and --inventory-target go with --venue binance-spot"
+            ),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal, "--inventory-target", "BTC:-1"], [:],
+                "--inventory-target 'BTC:-1': expected ASSET:QTY, a quantity of the asset like BTC:0.5"
+            ),
             (
                 ["--venue", "binance-spot", "--venue-journal", journal],
                 ["TICKPIPE_BINANCE_API_KEY": "", "TICKPIPE_BINANCE_KEY_FILE": ""], "TICKPIPE_BINANCE_API_KEY"
@@ -298,6 +305,10 @@ final class LiveVenueTests: XCTestCase {
             .reduce(Decimal(0)) { $0 + Decimal(string: $1)! }
         try server.assertBalanceAgrees(execErr: result.err, symbol: "BTCUSDT", asset: "BTC", unexplained: deposited)
         if deposited == 0 { XCTAssertFalse(result.err.contains("than exec's fills explain"), result.err) }
+        // exec's position is the account's: BTC held less the 10 at the start, base-asset fees
+        // and the deposit adjusted in.
+        try server.assertPositionIsTheAccounts(
+            execErr: result.err, symbol: "BTCUSDT", asset: "BTC", start: 10, lot: Decimal(string: "0.00000001")!)
 
         // At the end: the earlier run's order cancelled, exec's cancelled, the other client's kept.
         let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []

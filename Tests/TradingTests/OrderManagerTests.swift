@@ -117,6 +117,26 @@ final class PositionLedgerTests: XCTestCase {
         XCTAssertEqual(ledger.volume, 3_500)
     }
 
+    /// A commission paid in the base asset: 10 lots bought at 100 (the fee booked in ticks × lots),
+    /// the 1 lot the account paid taken away at the mark, 104: total PnL at the mark is the
+    /// fills' less the fee, and the adjustment is no fill.
+    func testAnAdjustmentMovesThePositionAtItsMarkWithoutAFill() {
+        var ledger = PositionLedger()
+        ledger.book(fill(.buy, 10, at: 100, fee: 100))
+        ledger.book(
+            ExecutionReport(
+                header: FrameHeader(type: .executionReport, instrument: 1), report: .adjustment, side: .sell,
+                clientOrderId: 0, price: 104, size: 1))
+        XCTAssertEqual(ledger.position, 9)
+        XCTAssertEqual(ledger.realizedPnl, 4) // (104 − 100) × 1
+        XCTAssertEqual(ledger.unrealizedPnl(mark: 104), 36) // (104 − 100) × 9
+        XCTAssertEqual(ledger.realizedPnl + ledger.unrealizedPnl(mark: 104) - ledger.fees, 40 - 100)
+        XCTAssertEqual(ledger.fills, 1)
+        XCTAssertEqual(ledger.adjustments, 1)
+        XCTAssertEqual(ledger.volume, 10)
+        XCTAssertEqual(ledger.fees, 100)
+    }
+
     func testShortAndFlip() {
         var ledger = PositionLedger()
         ledger.book(fill(.sell, 1_000, at: 100))

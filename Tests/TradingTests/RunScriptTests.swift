@@ -355,6 +355,7 @@ final class RunScriptTests: XCTestCase {
                 "run.sh: --trade trades Binance spot; --venue usdm is paper traded only"
             ),
             (["--live", "BTCUSDT", "--testnet"], [:], "run.sh: --testnet goes with --trade"),
+            (["--live", "BTCUSDT", "--inventory-target", "BTC:1"], [:], "run.sh: --inventory-target goes with --trade"),
             (["--live", "BTCUSDT", "--trade"], noKeys, "run.sh: exec: live trading needs TICKPIPE_BINANCE_API_KEY"),
             (
                 ["--live", "BTCUSDT", "--trade"], readableKey,

@@ -1,4 +1,5 @@
-/// What a venue said about one of our orders: ack, reject, partial fill, fill, cancelled.
+/// What a venue said about one of our orders: ack, reject, partial fill, fill, cancelled; or
+/// that the account's position moved without a trade of ours (adjustment).
 ///
 /// ```text
 ///  0                   1                   2                   3
@@ -22,7 +23,10 @@
 /// ```
 ///
 /// For fills `price` and `size` are this fill's; for acks and cancels, the order's price and
-/// remaining size. `fee` is in units of tick × lot of the instrument (the unit a notional
+/// remaining size. An adjustment (a live spot venue: the base asset's balance moved by what
+/// exec's fills do not explain — commissions paid in it, a deposit, a withdrawal) adds `size`
+/// lots to the position (`side` buy) or takes them away (sell), valued at `price` (the mark);
+/// its `clientOrderId` and `fee` are 0. `fee` is in units of tick × lot of the instrument (the unit a notional
 /// `price × size` comes in, exact in integers; multiply by tick size × lot size for the quote
 /// currency), negative for a rebate.
 @frozen
@@ -35,6 +39,7 @@ public struct ExecutionReport: FrameMessage, Equatable {
         case partialFill = 3
         case fill = 4
         case cancelled = 5
+        case adjustment = 6
     }
 
     @frozen public enum RejectReason: UInt16, Sendable {

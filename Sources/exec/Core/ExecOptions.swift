@@ -15,6 +15,10 @@ public struct ExecOptions {
     var venue = VenueChoice.paper
     /// The live venue's session: its journal, endpoint, recvWindow, CA store.
     var binance = BinanceSessionOptions()
+    /// A live spot venue's position is the base asset's balance minus its target (10^-18 of the
+    /// asset), by asset name; an asset not named: its balance at the start less the position
+    /// carried on.
+    var inventoryTargets: [String: Int128] = [:]
 
     /// A live venue's keys, read and checked before exec starts: what is wrong, if anything.
     public mutating func readKeys() -> String? { venue == .binanceSpot ? binance.readKeys(tool: "exec") : nil }
@@ -61,7 +65,7 @@ public struct ExecOptions {
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE]]
+                     [--ca-file FILE] [--inventory-target ASSET:QTY]...]
                exec journal FILE [--orders|--fills]
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
@@ -88,7 +92,9 @@ public struct ExecOptions {
         0600); at start, open orders an earlier run left are cancelled. Every request and answer goes
         to --venue-journal FILE (JSON lines; required). The URL: --testnet, --demo, else
         TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms (5000) bounds a request's
-        age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the system's CA store.
+        age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the system's CA store. On spot the
+        position is the base asset's balance minus a target: --inventory-target BTC:0.5 (repeatable),
+        else the balance at the start less the position the journal carries on.
         `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
@@ -159,6 +165,18 @@ public struct ExecOptions {
             self.venue = choice
         }
         binance = try BinanceSessionOptions(parsing: &flags)
+        for target in try flags.values("--inventory-target") {
+            let parts = target.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty,
+                let amount = Array(parts[1].utf8).withUnsafeBufferPointer({
+                    AccountBalance.attoUnits($0, 0..<$0.count)
+                })
+            else {
+                throw InvalidArgument(
+                    "--inventory-target '\(target)': expected ASSET:QTY, a quantity of the asset like BTC:0.5")
+            }
+            inventoryTargets[String(parts[0])] = amount
+        }
         try flags.finish()
         // The paper venue's models mean nothing to a live one.
         let modelFlagGiven =
@@ -173,8 +191,9 @@ public struct ExecOptions {
                 throw InvalidArgument(
                     "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot")
             }
-        } else if binance.venueFlagGiven {
-            throw InvalidArgument("--venue-journal, --testnet and --demo go with --venue binance-spot")
+        } else if binance.venueFlagGiven || !inventoryTargets.isEmpty {
+            throw InvalidArgument(
+                "--venue-journal, --testnet, --demo and --inventory-target go with --venue binance-spot")
         }
     }
 }

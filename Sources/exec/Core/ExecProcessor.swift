@@ -206,7 +206,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                 "exec: \(instrument.symbol): continuing the journal: \(past.fills.count) fills booked again, position "
                     + "\(instrument.formatSize(state.ledger.position)), client order ids from "
                     + "\(past.lastClientOrderId + 1), \(past.working.count) orders working at its end")
-            venue.adopt(past.working)
+            venue.adopt(past.working, position: state.ledger.position)
             if !past.fills.isEmpty { recordPosition(id) }
         }
     }
@@ -247,7 +247,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             output.record(Frame(report))
             states[stateIndex[id]].manager.apply(report)
             states[stateIndex[id]].ledger.book(report)
-            filled = filled || report.report == .fill || report.report == .partialFill
+            filled = filled || report.report == .fill || report.report == .partialFill || report.report == .adjustment
         }
         if let flattenOrder = states[stateIndex[id]].flattenOrder,
             reports.contains(where: {

@@ -59,7 +59,8 @@ public enum ExecTool {
         let ids =
             earlier.map(ClientOrderIds.init(prefix:))
             ?? ClientOrderIds(startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
-        let connection = BinanceSpotConnection(session: session, journal: journal, ids: ids)
+        let connection = BinanceSpotConnection(
+            session: session, journal: journal, ids: ids, inventoryTargets: options.inventoryTargets)
         let venues = BinanceSpotVenues(connection: connection)
         ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
     }

@@ -1,7 +1,7 @@
 import IPC
 
-/// What the runs before left in the journal exec continues (`--append`), per symbol: every fill,
-/// booked again so the position, PnL and fees carry on; the highest client order id, so ids
+/// What the runs before left in the journal exec continues (`--append`), per symbol: every fill
+/// and adjustment, booked again so the position, PnL and fees carry on; the highest client order id, so ids
 /// count on; and the orders still working when the journal ends (exec was killed before their
 /// last report), with the lots booked as filled, for the venue to ask about.
 ///
@@ -63,6 +63,8 @@ struct JournalHistory {
                     working[symbol]?[report.clientOrderId] = nil
                 case .cancelled, .reject:
                     working[symbol]?[report.clientOrderId] = nil
+                case .adjustment:
+                    pasts[symbol]!.fills.append(report)
                 }
             default: break
             }

@@ -59,9 +59,9 @@ struct JournalReport {
         case .executionReport:
             let report = frame.as(ExecutionReport.self)
             if report.report == .reject { run.rejects += 1 }
-            guard report.report == .fill || report.report == .partialFill else { break }
             run.ledger.book(report)
             run.maxPosition = max(run.maxPosition, abs(run.ledger.position))
+            guard report.report == .fill || report.report == .partialFill else { break }
             let point = Point(timeNs: time, value: price(report.price))
             if report.side == .buy { run.buys.append(point) } else { run.sells.append(point) }
         case .bookTop:
@@ -106,7 +106,7 @@ struct JournalReport {
             ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
             ("max drawdown", format(run.maxDrawdown)),
             ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a")
-        ]
+        ] + (ledger.adjustments > 0 ? [("position adjustments (the venue's balance)", "\(ledger.adjustments)")] : [])
     }
 
     /// The PnL curve read once a second (its last value by then), its changes' mean over their

@@ -196,6 +196,7 @@ struct OrderManager {
                 order!.remaining -= report.size
                 if working.state != .pendingCancel { order!.state = .partiallyFilled }
             case .fill, .reject, .cancelled: order = nil
+            case .adjustment: break // no order's
             }
         }
         update(&bid)

@@ -2,6 +2,8 @@ import IPC
 
 /// Position and PnL of one instrument, booked from fills, exactly: lots matched first in, first
 /// out, so realized PnL is a sum of (exit − entry) × lots in units of tick × lot, no averages.
+/// An adjustment (the venue's account moved the position without a trade) is booked as a trade
+/// at its mark, without a fee, and counted apart from fills: at the mark it moves no PnL.
 /// Rebuilding it from a journal's fills gives the same figures as booking them live.
 ///
 /// Money and volume are 128-bit: a price and a size each reach 10^18 (`FrameLayout.maxQuantity`),
@@ -15,6 +17,7 @@ struct PositionLedger: Equatable {
     private(set) var fees: Int128 = 0
     private(set) var fills: UInt64 = 0
     private(set) var volume: Int128 = 0
+    private(set) var adjustments: UInt64 = 0
 
     static func == (lhs: PositionLedger, rhs: PositionLedger) -> Bool {
         lhs.position == rhs.position && lhs.realizedPnl == rhs.realizedPnl && lhs.fees == rhs.fees
@@ -22,12 +25,19 @@ struct PositionLedger: Equatable {
             && lhs.open.elementsEqual(rhs.open, by: { $0.price == $1.price && $0.lots == $1.lots })
     }
 
-    /// Books a fill or partial fill (other reports are ignored).
+    /// Books a fill, partial fill or adjustment (other reports are ignored).
     mutating func book(_ report: ExecutionReport) {
-        guard report.report == .fill || report.report == .partialFill, report.size > 0 else { return }
-        fills &+= 1
-        volume += Int128(report.size)
-        fees += Int128(report.fee)
+        guard report.size > 0 else { return }
+        switch report.report {
+        case .fill, .partialFill:
+            fills &+= 1
+            volume += Int128(report.size)
+            fees += Int128(report.fee)
+        case .adjustment:
+            adjustments &+= 1
+        case .ack, .reject, .cancelled:
+            return
+        }
         var remaining = report.side == .buy ? report.size : -report.size
         // Close against the oldest opposite lots first.
         while remaining != 0, let first = open.first, (first.lots > 0) != (remaining > 0) {

@@ -1,10 +1,12 @@
+import IPC
+
 /// One symbol's base asset at the venue against what exec's own fills explain. On spot the
 /// balance is the position: from the balance read at the start (`account.status`), exec's fills
 /// since then (bought − sold) less the commissions paid in the base asset should give every
 /// later balance (`outboundAccountPosition`, `account.status` after a reconnect). What they do
 /// not explain — a deposit, a withdrawal, another session trading the same account, a fill exec
-/// never heard of — is a difference, said once it is the same `settleNs` after it was first
-/// seen (a balance event may come before the fill's own event, or after).
+/// never heard of — is a difference, said once it has stayed the same for `settleNs` (a balance
+/// event may come before the fill's own event, or after: the two cross for a moment).
 ///
 /// Amounts are in 10^-18 of the asset (`AccountBalance.attoUnits`), in Int128: a balance of
 /// 10^20 units at that scale is 10^38, inside Int128's 1.7 × 10^38.
@@ -18,6 +20,16 @@ struct BalanceReconciliation {
     /// Bought − sold, and base-asset commissions, of fills after the start balance.
     private(set) var filled: Int128 = 0
     private(set) var baseFees: Int128 = 0
+    /// Bought − sold of fills this run booked that the start balance held already (an earlier
+    /// run's orders, filled while no exec listened).
+    private(set) var filledBefore: Int128 = 0
+    /// The position the journal carried on (`--append`), and the adjustments booked since.
+    var carried: Int128 = 0
+    private(set) var adjusted: Int128 = 0
+    /// `--inventory-target`: the position is the balance minus it; nil: the balance at the start
+    /// less the position exec held then.
+    var target: Int128?
+    private var adjustmentCandidate: (lots: Int64, sinceNs: Int64)?
     /// A difference other than the one last said, and when it was first seen (ns).
     private var candidate: (difference: Int128, sinceNs: Int64)?
     private var said: Int128 = 0
@@ -35,55 +47,81 @@ struct BalanceReconciliation {
     }
 
     /// A balance read (`updateMs`: the venue's time of the account's last update).
-    mutating func balanceRead(_ amount: Int128, updateMs: Int64, nowNs: Int64) {
+    mutating func balanceRead(_ amount: Int128, updateMs: Int64) {
         if start == nil {
             start = (amount, updateMs)
-            for fill in early where fill.timeMs > updateMs {
-                filled += fill.amount
-                baseFees += fill.fee
+            for fill in early {
+                if fill.timeMs > updateMs {
+                    filled += fill.amount
+                    baseFees += fill.fee
+                } else {
+                    filledBefore += fill.amount
+                }
             }
             early.removeAll()
         }
         balance = amount
-        moved(nowNs: nowNs)
     }
 
     /// A fill at the venue's `timeMs`: `amount` bought (> 0) or sold (< 0), `fee` of it paid in
     /// the base asset. Fills the start balance holds already are left out.
-    mutating func filled(_ amount: Int128, baseFee fee: Int128, timeMs: Int64, nowNs: Int64) {
+    mutating func filled(_ amount: Int128, baseFee fee: Int128, timeMs: Int64) {
         guard let start else {
             if early.count < BalanceReconciliation.earlyFills { early.append((amount, fee, timeMs)) }
             return
         }
-        if timeMs <= start.updateMs { return }
+        if timeMs <= start.updateMs {
+            filledBefore += amount
+            return
+        }
         filled += amount
         baseFees += fee
-        moved(nowNs: nowNs)
     }
 
-    private mutating func moved(nowNs: Int64) {
-        let difference = unexplained ?? 0
-        if candidate == nil, difference != said { candidate = (difference, nowNs) }
-    }
-
-    /// A difference not said yet that is the same `settleNs` after it was first seen (what
-    /// changed in between — a fill's events and the balance's crossing — does not count); 0 when
-    /// the two agree again after a difference was said; nil if nothing new.
+    /// A difference other than the one last said that has stayed the same for `settleNs`, at
+    /// every call (a call each duty cycle: a fill's event and the balance's crossing move it for
+    /// a moment, and start it over); 0 when the two agree again after a difference was said;
+    /// nil if nothing new.
     mutating func newDifference(nowNs: Int64) -> Int128? {
-        guard let seen = candidate, nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return nil }
         let difference = unexplained ?? 0
         if difference == said {
             candidate = nil
             return nil
         }
-        if difference != seen.difference {
+        guard let seen = candidate, seen.difference == difference else {
             candidate = (difference, nowNs)
             return nil
         }
+        guard nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return nil }
         candidate = nil
         said = difference
         return difference
     }
+
+    /// The position exec books (carried on + fills + adjustments) against the account's (the
+    /// balance minus the target), in whole lots of `lot` (10^-18 of the asset each): the lots to
+    /// add (> 0) or take away once that has stayed the same for `settleNs`, at every call; nil
+    /// while they agree, or until then. What is less than a lot is left out.
+    mutating func adjustmentDue(lot: Int128, nowNs: Int64) -> Int64? {
+        guard let start, let balance else { return nil }
+        let target = self.target ?? start.balance - carried - filledBefore
+        let wanted = balance - target - (carried + filledBefore + filled + adjusted)
+        let lots = wanted / lot
+        guard lots != 0, lots.magnitude <= UInt128(FrameLayout.maxQuantity) else {
+            adjustmentCandidate = nil
+            return nil
+        }
+        guard let seen = adjustmentCandidate, seen.lots == Int64(lots) else {
+            adjustmentCandidate = (Int64(lots), nowNs)
+            return nil
+        }
+        guard nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return nil }
+        adjustmentCandidate = nil
+        return seen.lots
+    }
+
+    /// `lots` of `lot` booked as an adjustment.
+    mutating func adjust(_ lots: Int64, lot: Int128) { adjusted += Int128(lots) * lot }
 
     /// `amount` (10^-18 of the asset) as a signed decimal with 8 to 18 decimals: "+0.00120000".
     static func text(_ amount: Int128) -> String {

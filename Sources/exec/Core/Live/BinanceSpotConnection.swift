@@ -56,6 +56,8 @@ final class BinanceSpotConnection {
     let session: WebSocketAPISession
     let journal: VenueJournal
     let ids: ClientOrderIds
+    /// `--inventory-target`, by base asset (10^-18 of it).
+    let inventoryTargets: [String: Int128]
     private(set) var venues: [BinanceSpotVenue] = []
     private var pending: [Pending] = []
     /// The connection (`session.connections`) the user data stream is subscribed on (0: none).
@@ -72,10 +74,14 @@ final class BinanceSpotConnection {
     private var accountAskedOn: UInt64 = 0
     private var accountRetryNs: Int64 = 0
 
-    init(session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds) {
+    init(
+        session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds,
+        inventoryTargets: [String: Int128] = [:]
+    ) {
         self.session = session
         self.journal = journal
         self.ids = ids
+        self.inventoryTargets = inventoryTargets
         session.journal = journal
         pending.reserveCapacity(BinanceSpotConnection.maxPending)
         journal.note("\(ClientOrderIds.sessionNote)\(ids.prefixText)<n>")
@@ -156,7 +162,7 @@ final class BinanceSpotConnection {
                     note("an executionReport exec cannot read, byte \(error.offset): \(error.message)")
                 }
             } else if scanner.equals(type, "outboundAccountPosition") {
-                balances(bytes, event, nowNs: nowNs, accountStatus: false)
+                balances(bytes, event, accountStatus: false)
             } else if scanner.equals(type, "eventStreamTerminated") {
                 note("the venue ended the user data stream; subscribing again")
                 subscribedOn = 0
@@ -220,7 +226,7 @@ final class BinanceSpotConnection {
                 accountRetryNs = nowNs + BinanceSpotConnection.startRetryDelayNs
                 return note("account.status: \(WebSocketAPISession.describe(message, bytes)); asking again in 2 s")
             }
-            balances(bytes, result, nowNs: nowNs, accountStatus: true)
+            balances(bytes, result, accountStatus: true)
         case .order(let kind, let clientOrderId, let replacing):
             venue?.answered(kind, clientOrderId: clientOrderId, replacing: replacing, message, bytes, nowNs: nowNs)
         }
@@ -250,7 +256,7 @@ final class BinanceSpotConnection {
     /// The balances of an `account.status` answer (every asset held: one not listed is none) or
     /// an `outboundAccountPosition` event (the assets that changed), to the symbols whose base
     /// asset they are. Read twice: the account's update time may follow its balances.
-    private func balances(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, nowNs: Int64, accountStatus: Bool) {
+    private func balances(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, accountStatus: Bool) {
         func read(_ body: (AccountBalance) -> Void) throws(JSONScanner.Failure) -> Int64 {
             accountStatus
                 ? try AccountBalance.readAccountStatus(bytes, range, body)
@@ -262,13 +268,13 @@ final class BinanceSpotConnection {
             var listed: UInt64 = 0 // bit i: venues[i]'s base asset was listed (the first 64)
             _ = try read { balance in
                 for (index, venue) in venues.enumerated() where venue.isBase(balance, bytes) {
-                    venue.balanceRead(balance, bytes, updateMs: updateMs, nowNs: nowNs)
+                    venue.balanceRead(balance, bytes, updateMs: updateMs)
                     if index < 64 { listed |= 1 << UInt64(index) }
                 }
             }
             guard accountStatus else { return }
             for (index, venue) in venues.enumerated() where venue.filters != nil && index < 64 {
-                if listed & (1 << UInt64(index)) == 0 { venue.noBalance(updateMs: updateMs, nowNs: nowNs) }
+                if listed & (1 << UInt64(index)) == 0 { venue.noBalance(updateMs: updateMs) }
             }
         } catch {
             note(

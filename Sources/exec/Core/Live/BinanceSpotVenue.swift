@@ -462,8 +462,7 @@ final class BinanceSpotVenue: Venue {
             baseFee = AccountBalance.attoUnits(bytes, commission) ?? 0
         }
         let amount = Int128(lots) * lotAttoUnits
-        balances.filled(
-            orders[index].command.side == .buy ? amount : -amount, baseFee: baseFee, timeMs: timeMs, nowNs: nowNs)
+        balances.filled(orders[index].command.side == .buy ? amount : -amount, baseFee: baseFee, timeMs: timeMs)
         let whole = orders[index].filled >= orders[index].command.size
         var fill = report(whole ? .fill : .partialFill, orders[index].command, nowNs: nowNs)
         fill.price = ticks
@@ -605,7 +604,8 @@ final class BinanceSpotVenue: Venue {
 
     /// The orders the run before left working: each asked about (`order.status`); what the
     /// venue filled beyond the lots booked is fetched and booked, and its end reported.
-    func adopt(_ orders: [JournalHistory.WorkingOrder]) {
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) {
+        balances.carried = Int128(position) * lotAttoUnits
         for past in orders {
             guard let slot = freeSlot() else {
                 return connection.note(
@@ -632,7 +632,7 @@ final class BinanceSpotVenue: Venue {
     }
 
     /// The base asset's balance, as the venue last updated it at `updateMs`.
-    func balanceRead(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>, updateMs: Int64, nowNs: Int64) {
+    func balanceRead(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>, updateMs: Int64) {
         guard let free = AccountBalance.attoUnits(bytes, balance.free),
             let locked = AccountBalance.attoUnits(bytes, balance.locked)
         else {
@@ -643,15 +643,28 @@ final class BinanceSpotVenue: Venue {
             }
             return
         }
-        balances.balanceRead(free + locked, updateMs: updateMs, nowNs: nowNs)
+        balances.balanceRead(free + locked, updateMs: updateMs)
     }
 
     /// The base asset absent from an `account.status` answer: none held.
-    func noBalance(updateMs: Int64, nowNs: Int64) { balances.balanceRead(0, updateMs: updateMs, nowNs: nowNs) }
+    func noBalance(updateMs: Int64) { balances.balanceRead(0, updateMs: updateMs) }
 
     /// A difference between the balance and the fills that has held for a second is said and
-    /// journaled (and its end, once the two agree again).
+    /// journaled (and its end, once the two agree again); the position is adjusted to the
+    /// account's (in whole lots, at the mark), journaled.
     func checkBalance(nowNs: Int64) {
+        if let mark = mid, let lots = balances.adjustmentDue(lot: lotAttoUnits, nowNs: nowNs) {
+            balances.adjust(lots, lot: lotAttoUnits)
+            queued.append(
+                ExecutionReport(
+                    header: FrameHeader(
+                        type: .executionReport, flags: .endOfMessage, instrument: instrument.id, receiveTimeNs: nowNs),
+                    report: .adjustment, side: lots > 0 ? .buy : .sell, clientOrderId: 0, price: mark,
+                    size: Int64(lots.magnitude)))
+            connection.journal.note(
+                "\(instrument.symbol): position adjusted by \(instrument.formatSize(lots)) to the account's "
+                    + "(\(balanceText))")
+        }
         guard let difference = balances.newDifference(nowNs: nowNs), let asset = filters?.baseAsset else { return }
         guard difference != 0 else {
             return connection.note("\(instrument.symbol): the \(asset) balance agrees with exec's fills again")
@@ -683,6 +696,7 @@ final class BinanceSpotVenue: Venue {
     func filtersArrived(_ rules: SymbolRules) {
         do {
             filters = try ExchangeFilters(rules, instrument: instrument)
+            balances.target = connection.inventoryTargets[rules.baseAsset]
             if !filters!.tradable { connection.report("\(instrument.symbol) is \(rules.status) at the venue") }
         } catch {
             cannotTrade("exchange filters unusable: \(error)")

@@ -27,13 +27,14 @@ protocol Venue: AnyObject {
     func trade(_ trade: Trade, nowNs: Int64, into reports: inout [ExecutionReport])
 
     /// Orders an earlier run left working (`--append`: the journal ends before their last
-    /// report), with the lots it booked: a live venue asks about each and books what it missed.
-    func adopt(_ orders: [JournalHistory.WorkingOrder])
+    /// report), with the lots it booked, and the position it carried on: a live venue asks about
+    /// each order and books what it missed.
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64)
 }
 
 extension Venue {
     /// A paper venue's book died with the run that made it: nothing to adopt.
-    func adopt(_ orders: [JournalHistory.WorkingOrder]) {}
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) {}
 }
 
 /// Makes the venue for each instrument exec learns of (from its definition frame); for a live
