@@ -18,7 +18,10 @@ the same protocol over TLS, checked as the venue checks it.
   symbol are checked against its PRICE_FILTER and LOT_SIZE (-1013 "Filter failure: …").
 - Orders rest in an account book: `order.place` (LIMIT_MAKER, LIMIT GTC/IOC/FOK, MARKET),
   `order.cancel`, `order.cancelReplace` (STOP_ON_FAILURE), `openOrders.cancelAll` (-2011 "Unknown
-  order sent." when nothing is open, as the venue answers), `openOrders.status`, `order.status`,
+  order sent." when nothing is open, as the venue answers), `order.amend.keepPriority` (a smaller
+  quantity, the order keeps its place in the queue: matched oldest order id first; an
+  `executionReport` REPLACED, with `C` the old client id; printed as {"amended": {…}}),
+  `openOrders.status`, `order.status`,
   `myTrades` (`orderId`), `userDataStream.subscribe` (then `executionReport` events).
 - Matching against what the control says the market is: a touch (`book`) that a LIMIT_MAKER
   crossing it is refused against (-2010 "Order would immediately match and take.") and that
@@ -469,6 +472,32 @@ def main():
             return {"cancelResult": "SUCCESS", "newOrderResult": "SUCCESS", "cancelResponse": dict(cancelled),
                     "newOrderResponse": {k: order[k] for k in ("symbol", "orderId", "orderListId", "clientOrderId")}
                     }, 1
+        if method == "order.amend.keepPriority":
+            match = find(symbol, params)
+            if not match:
+                raise Refusal(400, -2013, "Order does not exist.")
+            order = match[0]
+            quantity = Decimal(params["newQty"])
+            if quantity >= Decimal(order["origQty"]):
+                raise Refusal(400, -2038, "Order amend (quantity increase) is not supported.")
+            if quantity <= Decimal(order["executedQty"]):
+                raise Refusal(400, -2038, "Order amend rejected: the new quantity is not above the executed one.")
+            check_filters({"symbol": symbol, "type": order["type"], "price": order["price"],
+                           "quantity": params["newQty"]})
+            original = order["clientOrderId"]
+            order["origQty"] = f"{quantity:.8f}"
+            order["clientOrderId"] = params.get("newClientOrderId") or original
+            count_changed()
+            amended = report(order, "REPLACED") | {"C": original}
+            await publish(amended)
+            say(amended={"c": order["clientOrderId"], "C": original, "quantity": order["origQty"]})
+            return {"transactTime": server_ms(), "executionId": next(trade_ids), "amendedOrder": {
+                "symbol": symbol, "orderId": order["orderId"], "orderListId": -1, "origClientOrderId": original,
+                "clientOrderId": order["clientOrderId"], "price": order["price"], "qty": order["origQty"],
+                "executedQty": order["executedQty"], "preventedQty": "0.00000000", "quoteOrderQty": "0.00000000",
+                "cumulativeQuoteQty": order["cummulativeQuoteQty"], "status": order["status"],
+                "timeInForce": order["timeInForce"], "type": order["type"], "side": order["side"],
+                "workingTime": order["workingTime"], "selfTradePreventionMode": "NONE"}}, 4
         if method == "order.cancel":
             match = find(symbol, params)
             if not match:

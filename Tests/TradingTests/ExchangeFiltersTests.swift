@@ -42,6 +42,21 @@ final class ExchangeFiltersTests: XCTestCase {
         XCTAssertTrue(filters.allowsMarket)
     }
 
+    /// An order size from exec's position room (10^-8 lots) goes out on the venue's step of
+    /// 0.00001, down: never past the room, never refused for the step.
+    func testASizeIsRoundedDownToTheVenuesStep() throws {
+        let rules = try XCTUnwrap(Self.recordedRules().first { $0.symbol == "BTCUSDT" })
+        let filters = try ExchangeFilters(rules, instrument: Self.btcusdt)
+        XCTAssertEqual(filters.sizeRoundedDown(123_456, market: false), 123_000)
+        XCTAssertEqual(filters.sizeRoundedDown(123_000, market: false), 123_000)
+        XCTAssertEqual(filters.sizeRoundedDown(999, market: false), 0)
+        XCTAssertEqual(filters.sizeRoundedDown(Int64.max, market: false), Int64.max - Int64.max % 1_000)
+        XCTAssertNil(
+            filters.refusal(
+                side: .buy, market: false, price: 5_999_000, size: filters.sizeRoundedDown(1_234_567, market: false),
+                reference: 6_000_000, openOrders: 0))
+    }
+
     func testWhatTheFiltersRefuse() throws {
         let rules = try XCTUnwrap(Self.recordedRules().first { $0.symbol == "BTCUSDT" })
         let filters = try ExchangeFilters(rules, instrument: Self.btcusdt)

@@ -104,6 +104,88 @@ final class LiveVenueTests: XCTestCase {
         XCTAssertTrue(err.contains("BTCUSDT: the BTC balance is 0.50000000 more than exec's fills explain"), err)
     }
 
+    /// The strategy wants a smaller bid at the same price: exec (fed intents by hand on a pipe)
+    /// amends the order with `order.amend.keepPriority`, which keeps its place in the queue: an
+    /// order another client placed at that price after ours is still behind it, and a trade
+    /// fills ours first. The books still agree and nothing is left open.
+    func testASizeCutAtThePriceAmendsTheOrderAndKeepsItsPlaceInTheQueue() throws {
+        let (server, certificate, key) = try standIn()
+        let journal = directory.appendingPathComponent("exec.journal").path
+        let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
+        let input = Pipe()
+        let exec = try ChildProcess(
+            "exec",
+            [
+                "--venue", "binance-spot", "--venue-journal", venueJournal, "--journal", journal, "--ca-file",
+                certificate.cert
+            ],
+            stdin: input.fileHandleForReading,
+            environment: [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        try input.fileHandleForReading.close()
+        let writer = try FrameStreamWriter(fd: input.fileHandleForWriting.fileDescriptor, subject: "exec's input")
+        let instrument = try Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
+            priceDisplayDecimals: 2, sizeDisplayDecimals: 8)
+        let header = FrameHeader(type: .quoteIntent, flags: .endOfMessage, instrument: 1)
+        let lots: Int64 = 100_000_000 // 1.0
+        func quote(bidSize: Int64) throws {
+            try writer.write(
+                BookTop(header: header, bidPrice: 9_999, bidSize: 5 * lots, askPrice: 10_001, askSize: 5 * lots))
+            try writer.write(
+                QuoteIntent(header: header, bidPrice: 9_900, bidSize: bidSize, askPrice: 10_100, askSize: lots))
+            try writer.flush()
+        }
+        try writer.write(InstrumentDefinition(instrument))
+        try server.send(["book": ["symbol": "BTCUSDT", "bid": "99.99", "ask": "100.01", "size": "5"]])
+        // Quoted until the venue is ready and both orders rest.
+        var bid: [String: Any]?
+        for _ in 0..<40 where bid == nil {
+            try quote(bidSize: lots)
+            bid = server.await(0.5) { self.ours(server, in: $0).count == 2 }.flatMap {
+                self.ours(server, in: $0).first { $0["side"] as? String == "BUY" }
+            }
+        }
+        let placed = try XCTUnwrap(bid?["c"] as? String, exec.errorsSoFar)
+        // Another client joins the queue at our price, behind us.
+        try server.send([
+            "seed": [
+                "symbol": "BTCUSDT", "side": "BUY", "price": "99.00", "quantity": "1.000", "clientOrderId": "other-2"
+            ]
+        ])
+        // The strategy now wants 0.4 at the same price (said until exec has heard its order
+        // acknowledged and acts on it): amended, not replaced.
+        var amended: [String: Any]?
+        for _ in 0..<20 where amended == nil {
+            try quote(bidSize: 4 * lots / 10)
+            amended = server.await(0.5) { $0["amended"] != nil }?["amended"] as? [String: Any]
+        }
+        let made = try XCTUnwrap(amended, exec.errorsSoFar)
+        XCTAssertEqual(made["C"] as? String, placed)
+        XCTAssertEqual(made["quantity"] as? String, "0.40000000")
+        // 0.5 trades at 99.00: ours first (0.4, all of it), then 0.1 of the other client's.
+        try server.send(["trade": ["symbol": "BTCUSDT", "price": "99.00", "quantity": "0.500"]])
+        let fills = (0..<2).compactMap { _ in server.await(5) { $0["fill"] != nil }?["fill"] as? [String: Any] }
+        XCTAssertEqual(fills.first?["clientOrderId"] as? String, made["c"] as? String, "\(fills)")
+        XCTAssertEqual(fills.first?["qty"] as? String, "0.40000000")
+        _ = server.await(1) { _ in false }
+        try input.fileHandleForWriting.close()
+        let result = exec.finish(timeout: 30)
+        XCTAssertEqual(result.status, 0, result.err)
+        let sent = try String(contentsOfFile: venueJournal, encoding: .utf8).split(separator: "\n").compactMap {
+            ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["sent"] as? [String: Any]
+        }
+        XCTAssertEqual(sent.filter { $0["method"] as? String == "order.amend.keepPriority" }.count, 1)
+        XCTAssertEqual(sent.filter { $0["method"] as? String == "order.cancelReplace" }.count, 0)
+        // exec booked the fill to the amended order, once; nothing of exec's left open.
+        let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
+        XCTAssertEqual(csv.out.split(separator: "\n").count, 2, csv.out)
+        let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
+        XCTAssertEqual(left.compactMap { $0["c"] as? String }, ["other-2"], result.err)
+    }
+
     /// exec SIGKILLed with orders resting, one partly filled; trades print through them while it
     /// is down; a new exec continuing the journal (`--append`) carries on the position, counts on
     /// from the run before's ids, asks about the orders it left and books the fills it missed,
@@ -246,9 +328,11 @@ final class LiveVenueTests: XCTestCase {
     /// exec against the stand-in for 14 s of a synthetic market, trades printed through its
     /// orders for 7 s, `faults` sent to the stand-in at their seconds into that; exec's stderr.
     /// `standIn`: more of the stand-in's options; `unlisted`: a symbol quoted too, but not listed
-    /// by the stand-in.
+    /// by the stand-in; `exec`: more of exec's options; `prints`: the quantity printed through
+    /// each bid and each ask.
     func trade(
-        standIn: [String] = [], unlisted: String? = nil, faults: [(seconds: Double, command: [String: Any])] = []
+        standIn: [String] = [], unlisted: String? = nil, faults: [(seconds: Double, command: [String: Any])] = [],
+        exec: [String] = [], prints: (buys: String, sells: String) = ("0.400", "5.000")
     ) throws -> String {
         let (server, certificate, key) = try self.standIn(standIn)
         // An earlier run's order (cancelled at the start) and another client's (left alone).
@@ -268,7 +352,7 @@ final class LiveVenueTests: XCTestCase {
         let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
         let stages = try livePipeline(
             server: server, certificate: certificate, key: key, journal: journal, venueJournal: venueJournal,
-            seconds: 14, symbols: ["BTCUSDT"] + (unlisted.map { [$0] } ?? []))
+            seconds: 14, symbols: ["BTCUSDT"] + (unlisted.map { [$0] } ?? []), exec: exec)
         let (feed, book, signal, exec) = (stages[0], stages[1], stages[2], stages[3])
 
         // Once exec quotes: trades print through its bid (part of it) and at its ask (all of it).
@@ -285,7 +369,9 @@ final class LiveVenueTests: XCTestCase {
             for order in ours(server) {
                 let buy = order["side"] as? String == "BUY"
                 try server.send([
-                    "trade": ["symbol": "BTCUSDT", "price": order["price"]!, "quantity": buy ? "0.400" : "5.000"]
+                    "trade": [
+                        "symbol": "BTCUSDT", "price": order["price"]!, "quantity": buy ? prints.buys : prints.sells
+                    ]
                 ])
                 printed += 1
             }

@@ -204,6 +204,12 @@ final class PositionLimitTests: XCTestCase {
             clientOrderId: command.clientOrderId, price: command.price, size: command.size, fee: 0)
     }
 
+    func partialFill(_ id: UInt32, _ size: Int64) -> ExecutionReport {
+        ExecutionReport(
+            header: FrameHeader(type: .executionReport, instrument: 1), report: .partialFill, side: .buy,
+            clientOrderId: id, price: 99, size: size)
+    }
+
     func testAnOrderIsSizedSoThatEveryFillStaysWithinTheLimit() {
         var limits = OrderManager.Limits()
         limits.maxPositionLots = 1_000
@@ -223,6 +229,43 @@ final class PositionLimitTests: XCTestCase {
         let atLimit = fresh.commands(
             for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 1_000, halted: false, nowNs: 0)
         XCTAssertEqual(atLimit.map { "\($0.command) \($0.side) \($0.size)" }, ["new sell 100"])
+    }
+
+    /// At an unchanged price: an order whose rest fits the room stays (no cut-and-regrow on
+    /// every intent), one whose rest could take the position past the limit is cancelled, and one
+    /// the strategy wants smaller is cut.
+    func testAtItsPriceAnOrderThatFitsStaysAndOneThatDoesNotIsCut() {
+        var limits = OrderManager.Limits()
+        limits.maxPositionLots = 150
+        var manager = OrderManager(instrument: 1, limits: limits)
+        func bids(_ position: Int64, at nowNs: Int64) -> [String] {
+            manager.commands(
+                for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: position, halted: false, nowNs: nowNs
+            ).filter { $0.side == .buy }.map { "\($0.command) \($0.size)" }
+        }
+        let first = manager.commands(
+            for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 0, halted: false, nowNs: 0)
+        first.forEach { manager.apply(ack($0)) }
+        XCTAssertEqual(first.map { "\($0.command) \($0.side) \($0.size)" }, ["new buy 100", "new sell 100"])
+        // 100 working, 150 of room: it fits, however often the strategy says the same.
+        XCTAssertEqual(bids(0, at: 1), [])
+        XCTAssertEqual(bids(0, at: 2), [])
+        // 40 of it filled: 60 rest, the position may reach 100: it still fits.
+        manager.apply(partialFill(1, 40))
+        XCTAssertEqual(bids(40, at: 3), [])
+        // At 90 the 60 resting may take the position to 150: the limit, still fits.
+        XCTAssertEqual(bids(90, at: 4), [])
+        // At 100 (a deposit, another order's fills) they could take it to 160: cancelled.
+        XCTAssertEqual(bids(100, at: 5), ["cancel 0"])
+        var fresh = OrderManager(instrument: 1, limits: limits)
+        fresh.commands(for: intent(bid: 99, ask: 101, size: 100), mid: 100, position: 0, halted: false, nowNs: 0)
+            .forEach { fresh.apply(ack($0)) }
+        fresh.apply(partialFill(1, 40))
+        // The strategy wants 30 at the same price: the 60 resting are cut to 30.
+        let cut = fresh.commands(
+            for: intent(bid: 99, ask: 101, size: 30), mid: 100, position: 40, halted: false, nowNs: 1
+        ).filter { $0.side == .buy }
+        XCTAssertEqual(cut.map { "\($0.command) \($0.size)@\($0.price)" }, ["replace 30@99"])
     }
 
     func testAnOrderWhoseFeeCouldNotBeReportedIsRefused() {

@@ -138,6 +138,15 @@ public struct ExchangeFilters: Equatable, Sendable {
         return nil
     }
 
+    /// `size` (lots) rounded down to a multiple of LOT_SIZE's step (MARKET_LOT_SIZE's for a
+    /// market order): the order manager sizes orders from its position room, which the balance's
+    /// adjustments keep in the instrument's lots, finer than the venue's step.
+    public func sizeRoundedDown(_ size: Int64, market: Bool) -> Int64 {
+        let bounds = market && marketSizeBounds.step != nil ? marketSizeBounds : sizeBounds
+        guard let step = bounds.step, step > 1, size > 0 else { return size }
+        return size - size % step
+    }
+
     private static func check(
         _ value: Int64, _ bounds: Bounds, _ filter: String, _ name: String, _ rules: SymbolRules.Range?
     ) -> String? {

@@ -103,9 +103,18 @@ struct OrderManager {
         if let working = order {
             guard working.state == .live || working.state == .partiallyFilled else { return } // wait for the venue
             let size = Int64(clamping: min(Int128(wanted), room - Int128(working.remaining)))
-            if wanted == 0 || (size <= 0 && working.price != price) {
+            // At its price the order stays while what rests of it fits what is wanted within the
+            // room, and only grows (sized as a replace) past it: judged against itself, a replace
+            // sized for the old order filling first would flip between a cut and a regrowth on
+            // every intent.
+            let fits = min(Int128(wanted), room)
+            let overRoom = working.price == price && Int128(working.remaining) > fits
+            if wanted == 0 || (size <= 0 && (working.price != price || overRoom)) {
                 commands.append(command(.cancel, side: side, price: 0, size: 0, orig: working.clientOrderId))
                 order!.state = .pendingCancel
+                return
+            }
+            if working.price == price && (Int128(working.size) == fits || (!overRoom && size <= working.size)) {
                 return
             }
             guard size > 0, working.price != price || working.size != size else { return }

@@ -17,7 +17,7 @@ import Network
 /// Every request and every answer and event go to the venue journal.
 final class BinanceSpotConnection {
     enum RequestKind {
-        case place, cancel, replace, status, trades
+        case place, cancel, replace, amend, status, trades
     }
 
     enum Outcome {
@@ -420,6 +420,25 @@ final class BinanceSpotConnection {
                 request.timestamp()
                 request.string("type", type)
             }, .order)
+    }
+
+    /// `order.amend.keepPriority`: order `old` cut to `quantity` lots in all (what it filled and
+    /// what is to rest), keeping its place in the queue, under `command`'s client id.
+    func amend(_ old: UInt32, to command: OrderCommand, quantity: Int64, on venue: BinanceSpotVenue) -> Outcome {
+        if let refusal = unready() { return refusal }
+        let instrument = venue.instrument
+        let purpose = Purpose.order(.amend, clientOrderId: command.clientOrderId, replacing: old)
+        return outcome(
+            send("order.amend.keepPriority", .cancel, signed: true, instrument: instrument.id, purpose) { request in
+                request.apiKey()
+                request.string("newClientOrderId", ids.text(command.clientOrderId))
+                request.decimal(
+                    "newQty", count: quantity, mantissa: instrument.lotMantissa, decimals: instrument.lotDecimals)
+                request.string("origClientOrderId", ids.text(old))
+                request.recvWindow()
+                request.string("symbol", venue.symbol)
+                request.timestamp()
+            }, .cancel)
     }
 
     func cancel(_ clientOrderId: UInt32, on venue: BinanceSpotVenue) -> Outcome {

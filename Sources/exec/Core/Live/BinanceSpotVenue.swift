@@ -9,7 +9,8 @@ import Network
 ///
 /// - new → `order.place`: LIMIT_MAKER for post-only, LIMIT with its time in force, MARKET;
 ///   replace → `order.cancelReplace` (STOP_ON_FAILURE: the new order only if the cancel
-///   succeeded); cancel → `order.cancel`.
+///   succeeded), or `order.amend.keepPriority` for a smaller size at the same price (the order
+///   keeps its queue place); cancel → `order.cancel`.
 /// - Before sending, the symbol's exchange filters: an order the venue would refuse is refused
 ///   here, with the filter's words. Until the filters and the start's reconciliation are in,
 ///   and while the session is down, new orders are refused (`venueError`); cancels wait.
@@ -74,6 +75,11 @@ final class BinanceSpotVenue: Venue {
     // MARK: The order manager's commands
 
     func submit(_ command: OrderCommand, nowNs: Int64, into reports: inout [ExecutionReport]) {
+        var command = command
+        if command.command != .cancel, let filters {
+            // To the venue's step, down: within the position limit, never refused for the step.
+            command.size = filters.sizeRoundedDown(command.size, market: command.orderType == .market)
+        }
         switch command.command {
         case .new:
             place(command, replacing: nil, nowNs: nowNs, into: &reports)
@@ -96,6 +102,13 @@ final class BinanceSpotVenue: Venue {
             replacement.sideRaw = orders[index].command.sideRaw
             replacement.orderTypeRaw = orders[index].command.orderTypeRaw
             replacement.timeInForceRaw = orders[index].command.timeInForceRaw
+            let remaining = orders[index].command.size - orders[index].filled
+            if filters?.amendAllowed == true, replacement.price == orders[index].command.price,
+                replacement.size < remaining
+            {
+                // A size cut at the same price: amended in place, keeping the queue.
+                return place(replacement, replacing: index, amending: true, nowNs: nowNs, into: &reports)
+            }
             if filters?.cancelReplaceAllowed == false {
                 // No order.cancelReplace on this symbol: a cancel, then a new order.
                 orders[index].cancelWanted = true
@@ -106,8 +119,11 @@ final class BinanceSpotVenue: Venue {
         }
     }
 
+    /// A new order, or one replacing the order at `replacing` (`order.cancelReplace`; with
+    /// `amending`, `order.amend.keepPriority`: the venue's order cut to the new size in place).
     private func place(
-        _ command: OrderCommand, replacing: Int?, nowNs: Int64, into reports: inout [ExecutionReport]
+        _ command: OrderCommand, replacing: Int?, amending: Bool = false, nowNs: Int64,
+        into reports: inout [ExecutionReport]
     ) {
         if let refusal = refusal(command) {
             refuse(refusal.text)
@@ -120,7 +136,15 @@ final class BinanceSpotVenue: Venue {
             return reports.append(report(.reject, command, reason: .riskLimit, nowNs: nowNs))
         }
         let old = replacing.map { orders[$0].clientOrderId }
-        switch connection.place(command, replacing: old, on: self) {
+        let outcome =
+            if amending, let replacing {
+                connection.amend(
+                    orders[replacing].clientOrderId, to: command, quantity: orders[replacing].filled + command.size,
+                    on: self)
+            } else {
+                connection.place(command, replacing: old, on: self)
+            }
+        switch outcome {
         case .sent:
             let order = LiveOrder(command: command, state: .pendingNew)
             if slot == orders.count { orders.append(order) } else { orders[slot] = order }
@@ -258,7 +282,9 @@ final class BinanceSpotVenue: Venue {
                 connection.report("\(instrument.symbol): cancel refused: \(describe(message, bytes))")
                 orders[index].cancelWanted = true
             }
-        case .replace:
+        case .replace, .amend:
+            // An amend refused changed nothing at the venue, like a cancel-replace whose
+            // cancel failed: the old order is cancelled as the manager meant it to be.
             replaced(index, old: self.index(replacing), message, bytes, nowNs: nowNs)
         case .status:
             orders[index].statusOut = false
@@ -378,9 +404,15 @@ final class BinanceSpotVenue: Venue {
             if scanner.equals(execution, "TRADE") { bookLate(id, event, bytes, nowNs: nowNs) }
             return
         }
-        if scanner.equals(execution, "NEW") {
+        if scanner.equals(execution, "NEW") || scanner.equals(execution, "REPLACED") {
             if orders[index].state == .pendingNew || orders[index].state == .unknown { orders[index].state = .open }
             acknowledge(index, nowNs: nowNs)
+            // Amended: the order under its old client id is this one now.
+            if let original = event.origClientOrderId.flatMap({ connection.ids.id(bytes, $0) }), original != id,
+                let old = self.index(original), orders[old].isWorking
+            {
+                close(old, nowNs: nowNs)
+            }
         } else if scanner.equals(execution, "TRADE") {
             guard let price = event.lastPrice, let quantity = event.lastQuantity else {
                 return connection.report("\(instrument.symbol): a TRADE executionReport without L or l")
