@@ -26,9 +26,9 @@
 /// remaining size. An adjustment (a live spot venue: the base asset's balance moved by what
 /// exec's fills do not explain — commissions paid in it, a deposit, a withdrawal) adds `size`
 /// lots to the position (`side` buy) or takes them away (sell), valued at `price` (the mark);
-/// its `clientOrderId` and `fee` are 0. `fee` is in units of tick × lot of the instrument (the unit a notional
-/// `price × size` comes in, exact in integers; multiply by tick size × lot size for the quote
-/// currency), negative for a rebate.
+/// its `clientOrderId` and `fee` are 0. `fee` is in units of tick × lot of the instrument (the
+/// unit a notional `price × size` comes in, exact in integers; multiply by tick size × lot size
+/// for the quote currency), negative for a rebate.
 @frozen
 public struct ExecutionReport: FrameMessage, Equatable {
     public static var messageType: MessageType { .executionReport }

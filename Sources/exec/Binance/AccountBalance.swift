@@ -5,8 +5,9 @@ import Network
 /// say the same with different keys.
 ///
 /// ```text
-///   account.status:           {…,"canTrade":true,"balances":[{"asset":"BTC","free":"4.72","locked":"0.28"},…]}
-///   outboundAccountPosition:  {"e":"outboundAccountPosition","E":…,"u":…,"B":[{"a":"BTC","f":"4.72","l":"0.28"},…]}
+///   account.status:  {…,"updateTime":…,"balances":[{"asset":"BTC","free":"4.72","locked":"0.28"},…]}
+///   outboundAccountPosition:  {"e":"outboundAccountPosition","E":…,"u":…,
+///                              "B":[{"a":"BTC","f":"4.72","l":"0.28"},…]}
 /// ```
 public struct AccountBalance {
     public let asset: Range<Int>

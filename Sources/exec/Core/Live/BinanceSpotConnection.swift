@@ -4,13 +4,14 @@ import Network
 
 /// exec's one session on Binance spot's WebSocket API, shared by every instrument's
 /// `BinanceSpotVenue`: it writes their requests, remembers which request was whose, and hands
-/// each answer and `executionReport` to the instrument it concerns.
+/// each answer, `executionReport` and `outboundAccountPosition` to the instruments it concerns.
 ///
 /// On every connection, once logged on: `userDataStream.subscribe` (`.signature` with an HMAC
 /// key); orders are sent only while subscribed, so no fill can happen unheard. On the first,
 /// for each symbol: `exchangeInfo` (its filters) and `openOrders.status`, where an open order
-/// with a tickpipe client id (an earlier run's) is cancelled. Until both
-/// are in, the symbol takes no new order. After a connection is lost, every order whose
+/// with a tickpipe client id (an earlier run's) is cancelled. Once every symbol's filters are
+/// in, and again on every connection: `account.status` (each base asset's balance). Until all
+/// three are in, a symbol takes no new order. After a connection is lost, every order whose
 /// request went unanswered is unknown and asked about (`order.status`), as is every open order
 /// (fills may have happened unheard).
 ///
