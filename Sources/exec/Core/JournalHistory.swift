@@ -1,9 +1,9 @@
 import IPC
 
 /// What the runs before left in the journal exec continues (`--append`), per symbol: every fill
-/// and adjustment, booked again so the position, PnL and fees carry on; the highest client order id, so ids
-/// count on; and the orders still working when the journal ends (exec was killed before their
-/// last report), with the lots booked as filled, for the venue to ask about.
+/// and adjustment, booked again so the position, PnL and fees carry on; the highest client order
+/// id, so ids count on; and the orders still working when the journal ends (exec was killed
+/// before their last report), with the lots booked as filled, for the venue to ask about.
 ///
 /// By symbol, not instrument id: a restarted feed may number the instruments differently.
 struct JournalHistory {

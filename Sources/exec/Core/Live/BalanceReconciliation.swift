@@ -29,9 +29,10 @@ struct BalanceReconciliation {
     /// `--inventory-target`: the position is the balance minus it; nil: the balance at the start
     /// less the position exec held then.
     var target: Int128?
-    private var adjustmentCandidate: (lots: Int64, sinceNs: Int64)?
-    /// A difference other than the one last said, and when it was first seen (ns).
-    private var candidate: (difference: Int128, sinceNs: Int64)?
+    /// The lots due for an adjustment, and a difference other than the one last said, until
+    /// each has stayed the same for `settleNs`.
+    private var adjustmentSettling = Settling<Int64>()
+    private var differenceSettling = Settling<Int128>()
     private var said: Int128 = 0
     /// Fills heard before the start balance was read: counted once it is, if they are newer.
     private var early: [(amount: Int128, fee: Int128, timeMs: Int64)] = []
@@ -84,16 +85,11 @@ struct BalanceReconciliation {
     /// nil if nothing new.
     mutating func newDifference(nowNs: Int64) -> Int128? {
         let difference = unexplained ?? 0
-        if difference == said {
-            candidate = nil
+        guard difference != said else {
+            differenceSettling.reset()
             return nil
         }
-        guard let seen = candidate, seen.difference == difference else {
-            candidate = (difference, nowNs)
-            return nil
-        }
-        guard nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return nil }
-        candidate = nil
+        guard differenceSettling.held(difference, nowNs: nowNs) else { return nil }
         said = difference
         return difference
     }
@@ -108,16 +104,11 @@ struct BalanceReconciliation {
         let wanted = balance - target - (carried + filledBefore + filled + adjusted)
         let lots = wanted / lot
         guard lots != 0, lots.magnitude <= UInt128(FrameLayout.maxQuantity) else {
-            adjustmentCandidate = nil
+            adjustmentSettling.reset()
             return nil
         }
-        guard let seen = adjustmentCandidate, seen.lots == Int64(lots) else {
-            adjustmentCandidate = (Int64(lots), nowNs)
-            return nil
-        }
-        guard nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return nil }
-        adjustmentCandidate = nil
-        return seen.lots
+        guard adjustmentSettling.held(Int64(lots), nowNs: nowNs) else { return nil }
+        return Int64(lots)
     }
 
     /// `lots` of `lot` booked as an adjustment.
@@ -131,5 +122,24 @@ struct BalanceReconciliation {
         fraction = String(repeating: "0", count: 18 - fraction.count) + fraction
         while fraction.count > 8, fraction.hasSuffix("0") { fraction.removeLast() }
         return (amount < 0 ? "-" : "+") + "\(magnitude / UInt128(scale)).\(fraction)"
+    }
+
+    /// A value acted on only once it has been the same at every call for `settleNs`.
+    private struct Settling<Value: Equatable> {
+        private var seen: (value: Value, sinceNs: Int64)?
+
+        /// True once `value` has been given at every call for `settleNs` (then it starts over);
+        /// another value starts the wait again.
+        mutating func held(_ value: Value, nowNs: Int64) -> Bool {
+            guard let seen, seen.value == value else {
+                self.seen = (value, nowNs)
+                return false
+            }
+            guard nowNs - seen.sinceNs >= BalanceReconciliation.settleNs else { return false }
+            self.seen = nil
+            return true
+        }
+
+        mutating func reset() { seen = nil }
     }
 }

@@ -102,9 +102,8 @@ final class BinanceSpotVenue: Venue {
             replacement.sideRaw = orders[index].command.sideRaw
             replacement.orderTypeRaw = orders[index].command.orderTypeRaw
             replacement.timeInForceRaw = orders[index].command.timeInForceRaw
-            let remaining = orders[index].command.size - orders[index].filled
             if filters?.amendAllowed == true, replacement.price == orders[index].command.price,
-                replacement.size < remaining
+                replacement.size < orders[index].remaining
             {
                 // A size cut at the same price: amended in place, keeping the queue.
                 return place(replacement, replacing: index, amending: true, nowNs: nowNs, into: &reports)
@@ -488,9 +487,7 @@ final class BinanceSpotVenue: Venue {
         let fee = self.fee(commission, asset, price: ticks, bytes)
         orders[index].filled += lots
         var baseFee: Int128 = 0
-        if let commission, let asset, let filters,
-            UnsafeBufferPointer(rebasing: bytes[asset]).elementsEqual(filters.baseAsset.utf8)
-        {
+        if let commission, let asset, isBaseAsset(asset, bytes) {
             baseFee = AccountBalance.attoUnits(bytes, commission) ?? 0
         }
         let amount = Int128(lots) * lotAttoUnits
@@ -515,14 +512,13 @@ final class BinanceSpotVenue: Venue {
         -> Int64
     {
         guard let commission, let asset, let filters else { return 0 }
-        let name = UnsafeBufferPointer(rebasing: bytes[asset])
         let lotDecimals = Int(instrument.lotDecimals)
-        if name.elementsEqual(filters.quoteAsset.utf8) {
+        if UnsafeBufferPointer(rebasing: bytes[asset]).elementsEqual(filters.quoteAsset.utf8) {
             return Self.scaled(
                 bytes, commission, times: 1, exponent: Int(instrument.tickDecimals) + lotDecimals,
                 over: Int128(instrument.tickMantissa) * Int128(instrument.lotMantissa)) ?? 0
         }
-        if name.elementsEqual(filters.baseAsset.utf8) {
+        if isBaseAsset(asset, bytes) {
             return Self.scaled(
                 bytes, commission, times: Int128(price), exponent: lotDecimals, over: Int128(instrument.lotMantissa))
                 ?? 0
@@ -572,7 +568,7 @@ final class BinanceSpotVenue: Venue {
         guard !orders[index].ackReported else { return }
         orders[index].ackReported = true
         queued.append(
-            report(.ack, orders[index].command, size: orders[index].command.size - orders[index].filled, nowNs: nowNs))
+            report(.ack, orders[index].command, size: orders[index].remaining, nowNs: nowNs))
     }
 
     private func close(_ index: Int, nowNs: Int64) {
@@ -583,7 +579,7 @@ final class BinanceSpotVenue: Venue {
         orders[index].closeReported = true
         queued.append(
             report(
-                .cancelled, orders[index].command, size: orders[index].command.size - orders[index].filled,
+                .cancelled, orders[index].command, size: orders[index].remaining,
                 nowNs: nowNs))
     }
 
@@ -659,8 +655,13 @@ final class BinanceSpotVenue: Venue {
 
     /// True if `balance` is this symbol's base asset's (known once the filters are in).
     func isBase(_ balance: AccountBalance, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isBaseAsset(balance.asset, bytes)
+    }
+
+    /// True if the asset named at `bytes[asset]` is this symbol's base asset.
+    private func isBaseAsset(_ asset: Range<Int>, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let filters else { return false }
-        return UnsafeBufferPointer(rebasing: bytes[balance.asset]).elementsEqual(filters.baseAsset.utf8)
+        return UnsafeBufferPointer(rebasing: bytes[asset]).elementsEqual(filters.baseAsset.utf8)
     }
 
     /// The base asset's balance, as the venue last updated it at `updateMs`.

@@ -37,5 +37,7 @@ struct LiveOrder {
     var lotsBookedBefore: Int64 = 0
 
     var clientOrderId: UInt32 { command.clientOrderId }
+    /// Lots still to fill.
+    var remaining: Int64 { command.size - filled }
     var isWorking: Bool { state != .closed }
 }
