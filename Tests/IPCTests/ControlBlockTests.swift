@@ -25,6 +25,28 @@ final class ControlBlockTests: XCTestCase {
         XCTAssertEqual(attached.instruments, [try btc(), eth])
     }
 
+    /// exec's inventory targets, as another mapping (risk's) reads them: nil until published,
+    /// then the last one, exact at the extremes of 128 bits; ids outside 1...64 have none.
+    func testInventoryTargetsReachAnotherMappingExactly() throws {
+        let session = try session()
+        defer { removeSegment(session.controlBlock) }
+        let exec = try ControlBlock.create(session.controlBlock, instruments: [try btc()])
+        let risk = try ControlBlock.attach(session.controlBlock)
+        XCTAssertNil(risk.inventoryTarget(instrument: 1))
+        let tenBTC: Int128 = 10_000_000_000_000_000_000
+        exec.publishInventoryTarget(instrument: 1, attoUnits: tenBTC)
+        XCTAssertEqual(risk.inventoryTarget(instrument: 1), tenBTC)
+        for extreme in [Int128.max, Int128.min, -1, 0] {
+            exec.publishInventoryTarget(instrument: 64, attoUnits: extreme)
+            XCTAssertEqual(risk.inventoryTarget(instrument: 64), extreme)
+        }
+        XCTAssertEqual(risk.inventoryTarget(instrument: 1), tenBTC, "one entry per instrument")
+        exec.publishInventoryTarget(instrument: 0, attoUnits: 5)
+        exec.publishInventoryTarget(instrument: 65, attoUnits: 5)
+        XCTAssertNil(risk.inventoryTarget(instrument: 0))
+        XCTAssertNil(risk.inventoryTarget(instrument: 65))
+    }
+
     func testPricesAndSizesPrintExactlyInTheVenuesPrecision() throws {
         let instrument = try btc()
         XCTAssertEqual(instrument.formatPrice(6_123_401), "61234.01000000")

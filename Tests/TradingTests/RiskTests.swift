@@ -23,7 +23,8 @@ final class RiskTests: XCTestCase {
         /// (risk) before it starts.
         init(
             _ label: String, risk riskArguments: [String], execArguments: [String] = [], signalArguments: [String] = [],
-            feedArguments: [String] = [], execReaders: Int = 0, riskEnvironment: [String: String] = [:]
+            feedArguments: [String] = [], execReaders: Int = 0, riskEnvironment: [String: String] = [:],
+            execEnvironment: [String: String] = [:]
         ) throws {
             name = "\(label)\(getpid())"
             journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(name).jrnl").path
@@ -45,7 +46,7 @@ final class RiskTests: XCTestCase {
                     "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"), "--readers",
                     "\(execReaders)", "--journal", journal,
                     "--session", name, "--max-position", "5"
-                ] + execArguments)
+                ] + execArguments, environment: execEnvironment)
             // risk attaches to rings that exist: exec's, and book's (which a replay's feed makes later).
             for part in ["tops", "exec"] {
                 for _ in 0..<600 where access("/dev/shm/tickpipe.\(name).\(part)", F_OK) != 0 { usleep(50_000) }

@@ -146,6 +146,91 @@ final class VenueKillTests: XCTestCase {
         XCTAssertFalse(environ.isEmpty, "risk's environment could not be read")
     }
 
+    /// A live exec holding 0.3 BTC bought at the stand-in is SIGKILLed: no exec is left to
+    /// flatten, so risk cancels its orders and sells the position at market on its own session,
+    /// from the balance the venue shows and the inventory target exec published (10 BTC, the
+    /// balance at its start): 0.299 sold (the venue's 0.001 step), the 0.0007 left of the 0.3
+    /// after the buy's commission (paid in BTC) said as less than a step.
+    func testRiskClosesThePositionAtMarketWhenExecDiesHoldingIt() throws {
+        try closePosition(hung: false)
+    }
+
+    /// The same with exec hung (SIGSTOP) and `kill -USR1` to risk: exec does not confirm the
+    /// flatten within the deadline, so risk kills it and closes the position itself.
+    func testRiskClosesThePositionAtMarketWhenAHungExecMissesTheFlattenDeadline() throws {
+        try closePosition(hung: true)
+    }
+
+    func closePosition(hung: Bool) throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let keys = [
+            "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+            "TICKPIPE_BINANCE_WS_API_URL": server.url
+        ]
+        let riskJournal = directory.appendingPathComponent("risk-venue.jsonl").path
+        let session = try RiskTests.Session(
+            "venueflatten",
+            risk: ["--venue", "binance-spot", "--venue-journal", riskJournal, "--ca-file", certificate.cert],
+            execArguments: [
+                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("exec-venue.jsonl").path,
+                "--ca-file", certificate.cert
+            ],
+            feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
+            riskEnvironment: keys, execEnvironment: keys)
+        // exec quotes at the venue: a trade printing at 1.00 fills its resting bid for 0.3.
+        XCTAssertNotNil(
+            server.await(20) {
+                ($0["orders"] as? [[String: Any]])?.contains { $0["side"] as? String == "BUY" } == true
+            },
+            session.exec.errorsSoFar)
+        try server.send(["trade": ["symbol": "BTCUSDT", "price": "1.00", "quantity": "0.3"]])
+        XCTAssertNotNil(
+            server.await(5) { ($0["balances"] as? [String: Any])?["BTC"].map { "\($0)" } == "10.29970000" },
+            "\(server.seen)")
+        // The touch a market order takes: far from the synthetic market, so no quote crosses it.
+        try server.send(["book": ["symbol": "BTCUSDT", "bid": "50.00", "ask": "150.00", "size": "5"]])
+        usleep(300_000)
+        if hung {
+            kill(session.exec.pid, SIGSTOP)
+            kill(session.risk.pid, SIGUSR1)
+        } else {
+            kill(session.exec.pid, SIGKILL)
+        }
+        let sold = server.await(10) { ($0["fill"] as? [String: Any])?["side"] as? String == "SELL" }
+        let back = server.await(5) { ($0["balances"] as? [String: Any])?["BTC"].map { "\($0)" } == "10.00070000" }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !session.risk.errorsSoFar.contains("less than the venue's smallest market order") {
+            usleep(20_000)
+        }
+        let output = session.stop()
+        let fill = try XCTUnwrap(sold?["fill"] as? [String: Any], output.risk)
+        XCTAssertTrue(
+            output.risk.contains(
+                hung
+                    ? "risk: exec pid \(session.exec.pid) did not confirm the flatten within 1000 ms: killed it"
+                    : "risk: HALT: watchdog: exec pid \(session.exec.pid) died"), output.risk)
+        XCTAssertEqual(fill["qty"].map { "\($0)" }, "0.29900000", output.risk)
+        XCTAssertTrue((fill["clientOrderId"] as? String)?.hasPrefix("tpk") == true, "\(fill)")
+        XCTAssertNotNil(
+            back, "the BTC balance back at the target: \(server.seen.filter { $0["balances"] != nil }) \(output.risk)")
+        XCTAssertTrue(
+            output.risk.contains(
+                "flatten: BTCUSDT: position 0.29970000 (BTC balance +10.29970000, target "
+                    + "+10.00000000); selling 0.29900000 at market"), output.risk)
+        XCTAssertTrue(
+            output.risk.contains(
+                "flatten: BTCUSDT: position 0.00070000 at the venue (BTC balance +10.00070000, "
+                    + "target +10.00000000): less than the venue's smallest market order, left"), output.risk)
+        let journaled = try String(contentsOfFile: riskJournal, encoding: .utf8)
+        XCTAssertEqual(
+            journaled.components(separatedBy: "\"method\":\"order.place\"").count - 1, 1, "one market order")
+        XCTAssertTrue(journaled.contains("selling 0.29900000 at market"), journaled)
+    }
+
     /// A key file others may read, or no key at all: one line, exit 100, nothing sent.
     func testBadKeysStopRiskBeforeAnythingIsSent() throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)

@@ -40,6 +40,9 @@
 /// +===============================================================+
 /// |   gauges: 16 f64 per process entry 0...15 (see `Gauge`),      | 5632..7679
 /// |   stored as bit patterns; NaN: never written                  |
+/// +===============================================================+
+/// |   inventory targets: one 32-byte entry per instrument id      | 7680..9727
+/// |   1...64 (see below), written by a live exec                  |
 /// +---------------------------------------------------------------+
 ///
 /// instrument entry:                       process entry:
@@ -54,12 +57,24 @@
 /// | symbol (24 bytes, NUL-padded) | +24   +-------------------------------+
 /// | reserved                      | +48..63
 /// +-------------------------------+
+///
+/// inventory target entry (instrument id N at 7680 + (N - 1) * 32):
+/// +-------------------------------------------+
+/// | sequence u32 (0 never written, odd while  |  +0
+/// |   being written, even once complete)      |
+/// | reserved u32                              |  +4
+/// | target, low 64 bits of an i128            |  +8
+/// | target, high 64 bits                      | +16
+/// | reserved                                  | +24..31
+/// +-------------------------------------------+
+///   target: the base asset's balance at which exec's position is zero, in 10^-18 of the asset
 /// ```
 public enum ControlBlockDescriptor {
     /// "TPCTRL" followed by 0x00 0x01, read as a little-endian UInt64.
     public static let magic: UInt64 = 0x0100_4C52_5443_5054
-    /// The control block's own layout version (2: the gauges), bumped whenever this layout changes.
-    public static let layoutVersion: UInt32 = 2
+    /// The control block's own layout version (2: the gauges; 3: the inventory targets), bumped
+    /// whenever this layout changes.
+    public static let layoutVersion: UInt32 = 3
 
     public static let magicOffset = 0
     public static let layoutVersionOffset = magicOffset + 8
@@ -101,5 +116,9 @@ public enum ControlBlockDescriptor {
     public static let gaugesOffset = resyncRequestsOffset + maxInstruments * 4
     public static let gaugesPerProcess = 16
 
-    public static let length = gaugesOffset + maxProcesses * gaugesPerProcess * 8
+    /// A live exec's inventory target per instrument: what risk's own flatten closes to.
+    public static let inventoryTargetsOffset = gaugesOffset + maxProcesses * gaugesPerProcess * 8
+    public static let inventoryTargetEntrySize = 32
+
+    public static let length = inventoryTargetsOffset + maxInstruments * inventoryTargetEntrySize
 }

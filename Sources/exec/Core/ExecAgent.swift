@@ -68,6 +68,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             if let session = options.session {
                 membership = try SessionMembership(
                     session, role: .exec, detail: venues.isLive ? "binance-spot venue" : "paper venue")
+                venues.joined(membership!.controlBlock)
             }
         } catch {
             throw .system("exec: \(error)")

@@ -86,10 +86,11 @@ public final class RiskAgent: Agent {
         venueKill = kill
         self.webhook = webhook
         if let webhook { kill?.alert = { webhook.send($0, $1) } }
+        let block = membership.controlBlock
+        kill?.inventoryTarget = { block.inventoryTarget(instrument: $0.id) }
         self.session = membership
         self.exec = exec
         self.market = market
-        let block = membership.controlBlock
         monitor = RiskMonitor(options: options) { id in block.instruments.first { $0.id == id } }
         membership.setGauge(.maxPosition, options.maxPosition)
         membership.setGauge(.maxNotional, options.maxNotional)
@@ -141,6 +142,9 @@ public final class RiskAgent: Agent {
             } else if now > deadline {
                 flattenDeadline = nil
                 killExec(block)
+                venueKill?.flatten(
+                    reason: "exec did not confirm the flatten within \(options.flattenDeadlineMs) ms",
+                    instruments: block.instruments, nowNs: now)
             }
         }
         // The session failed (the watchdog's halt): once the flatten is over, risk stops too,
@@ -162,8 +166,7 @@ public final class RiskAgent: Agent {
         }
         if let kill = venueKill {
             if !kill.triggered, block.isHalted {
-                kill.trigger(
-                    reason: block.haltReason ?? "halted", symbols: block.instruments.map(\.symbol), nowNs: now)
+                kill.trigger(reason: block.haltReason ?? "halted", instruments: block.instruments, nowNs: now)
             }
             kill.poll(nowNs: now)
         }
@@ -211,6 +214,10 @@ public final class RiskAgent: Agent {
                 }) {
                     requestFlatten(block, now: now)
                     StandardError.line("risk: flatten requested: exec closes every order and position")
+                } else if let venueKill {
+                    // No exec to close the positions: risk's own session does.
+                    venueKill.flatten(
+                        reason: "\(reason); no exec to flatten", instruments: block.instruments, nowNs: now)
                 }
             }
         }
@@ -244,8 +251,12 @@ public final class RiskAgent: Agent {
     }
 
     private func killExec(_ block: ControlBlock) {
-        guard let exec = block.processes.first(where: { $0.role == .exec && $0.state == .running }) else {
-            return StandardError.line("risk: no running exec confirmed the flatten, and none is registered to stop")
+        guard
+            let exec = block.processes.first(where: {
+                $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
+            })
+        else {
+            return StandardError.line("risk: no running exec confirmed the flatten, and none is alive to stop")
         }
         kill(exec.pid, SIGKILL)
         StandardError.line(

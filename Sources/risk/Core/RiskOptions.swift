@@ -51,14 +51,16 @@ public struct RiskOptions {
         --venue binance-spot: risk opens its own session on Binance's spot WebSocket API at start (the
         key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE, as exec's) and keeps it alive;
         when trading halts it cancels every open order on the session's instruments itself
-        (openOrders.cancelAll, then openOrders.status until none shows), exec or no exec, and writes
-        what it sent and what the venue answered to --venue-journal FILE (JSON lines). The URL:
-        --testnet, --demo, else TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms
-        (5000) bounds a request's age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the
-        system's CA store.
-        --alert-webhook URL: a halt, a flatten, risk's venue session lost and the kill's outcome are
-        POSTed there as JSON (https://, or http:// to 127.0.0.1 or localhost), retried, never in the
-        way of risk's loop.
+        (openOrders.cancelAll, then openOrders.status until none shows), exec or no exec; a flatten
+        exec did not confirm in time, or a failed session with exec dead, it finishes itself: each
+        position (the base balance less the inventory target exec published) sold or bought back
+        with MARKET orders. It writes what it sent and what the venue answered to --venue-journal
+        FILE (JSON lines). The URL: --testnet, --demo, else TICKPIPE_BINANCE_WS_API_URL, else the
+        exchange; --recv-window-ms (5000) bounds a request's age at the venue; --ca-file
+        (TICKPIPE_CA_FILE) replaces the system's CA store.
+        --alert-webhook URL: a halt, a flatten, risk's venue session lost, the kill's outcome and
+        risk's own flatten are POSTed there as JSON (https://, or http:// to 127.0.0.1 or
+        localhost), retried, never in the way of risk's loop.
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 

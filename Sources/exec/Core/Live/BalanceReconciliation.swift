@@ -41,6 +41,13 @@ struct BalanceReconciliation {
 
     static let earlyFills = 64
 
+    /// The balance at which the position is zero: `target`, or the start balance less what exec
+    /// held then; nil before the start balance.
+    var inventoryTarget: Int128? {
+        guard let start else { return nil }
+        return target ?? start.balance - carried - filledBefore
+    }
+
     /// What moved the balance that the fills do not explain; nil before the start balance.
     var unexplained: Int128? {
         guard let start, let balance else { return nil }
@@ -99,8 +106,7 @@ struct BalanceReconciliation {
     /// add (> 0) or take away once that has stayed the same for `settleNs`, at every call; nil
     /// while they agree, or until then. What is less than a lot is left out.
     mutating func adjustmentDue(lot: Int128, nowNs: Int64) -> Int64? {
-        guard let start, let balance else { return nil }
-        let target = self.target ?? start.balance - carried - filledBefore
+        guard let target = inventoryTarget, let balance else { return nil }
         let wanted = balance - target - (carried + filledBefore + filled + adjusted)
         let lots = wanted / lot
         guard lots != 0, lots.magnitude <= UInt128(FrameLayout.maxQuantity) else {

@@ -59,6 +59,8 @@ final class BinanceSpotConnection {
     let ids: ClientOrderIds
     /// `--inventory-target`, by base asset (10^-18 of it).
     let inventoryTargets: [String: Int128]
+    /// The session's control block, where each symbol's inventory target is published.
+    var controlBlock: ControlBlock?
     private(set) var venues: [BinanceSpotVenue] = []
     private var pending: [Pending] = []
     /// The connection (`session.connections`) the user data stream is subscribed on (0: none).

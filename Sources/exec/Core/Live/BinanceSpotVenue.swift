@@ -46,6 +46,8 @@ final class BinanceSpotVenue: Venue {
     private(set) var balances = BalanceReconciliation()
     /// One lot in 10^-18 of the base asset.
     let lotAttoUnits: Int128
+    /// The inventory target last published in the session's control block.
+    private var publishedTarget: Int128?
     private var balanceUnreadableSaid = false
 
     init(instrument: Instrument, connection: BinanceSpotConnection) {
@@ -686,6 +688,10 @@ final class BinanceSpotVenue: Venue {
     /// journaled (and its end, once the two agree again); the position is adjusted to the
     /// account's (in whole lots, at the mark), journaled.
     func checkBalance(nowNs: Int64) {
+        if let target = balances.inventoryTarget, target != publishedTarget {
+            publishedTarget = target
+            connection.controlBlock?.publishInventoryTarget(instrument: instrument.id, attoUnits: target)
+        }
         if let mark = mid, let lots = balances.adjustmentDue(lot: lotAttoUnits, nowNs: nowNs) {
             balances.adjust(lots, lot: lotAttoUnits)
             queued.append(

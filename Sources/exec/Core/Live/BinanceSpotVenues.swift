@@ -17,5 +17,6 @@ struct BinanceSpotVenues: VenueFactory {
     func poll() -> Bool { connection.poll() }
     func cancelEverything() -> Bool { connection.cancelEverything() }
     var failure: String? { connection.journal.failure }
+    func joined(_ block: ControlBlock) { connection.controlBlock = block }
     func close() { connection.close() }
 }

@@ -55,6 +55,9 @@ protocol VenueFactory {
     func cancelEverything() -> Bool
     /// Why the venue can no longer be traded on (its journal cannot be written), if so.
     var failure: String? { get }
+    /// The session exec joined: a live venue publishes each instrument's inventory target in
+    /// its control block, for risk's own flatten.
+    func joined(_ block: ControlBlock)
     /// The end of the run.
     func close()
 }
@@ -65,5 +68,6 @@ extension VenueFactory {
     func poll() -> Bool { false }
     func cancelEverything() -> Bool { false }
     var failure: String? { nil }
+    func joined(_ block: ControlBlock) {}
     func close() {}
 }
