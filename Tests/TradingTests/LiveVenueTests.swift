@@ -191,6 +191,18 @@ final class LiveVenueTests: XCTestCase {
     /// from the run before's ids, asks about the orders it left and books the fills it missed,
     /// once: at the end exec's books equal the venue's and nothing of exec's is left open.
     func testARestartedExecBooksWhatFilledWhileItWasDown() throws {
+        try restart(adopting: false)
+    }
+
+    /// The same with `--on-start adopt`: the orders the run before left open are not cancelled
+    /// at the start but become the order manager's, which moves or cancels them as its own
+    /// (commands naming them as the order they replace or cancel), and places no order beside
+    /// them.
+    func testARestartedExecAdoptsTheOrdersItLeftOpen() throws {
+        try restart(adopting: true)
+    }
+
+    func restart(adopting: Bool) throws {
         let (server, certificate, key) = try standIn()
         let journal = directory.appendingPathComponent("exec.journal").path
         let venueJournal = directory.appendingPathComponent("exec-venue.jsonl").path
@@ -238,10 +250,14 @@ final class LiveVenueTests: XCTestCase {
         let fillsWhileDown = server.seen.filter { $0["fill"] != nil }.count
         XCTAssertGreaterThan(fillsWhileDown, 0)
 
+        let firstRunPlaces =
+            try String(contentsOfFile: venueJournal, encoding: .utf8)
+            .components(separatedBy: "\"method\":\"order.place\"").count - 1
+
         // The second run continues the journal.
         let second = try livePipeline(
             server: server, certificate: certificate, key: key, journal: journal, venueJournal: venueJournal,
-            seconds: 6, exec: ["--append"])
+            seconds: 6, exec: ["--append"] + (adopting ? ["--on-start", "adopt"] : []))
         let result = second[3].finish(timeout: 60)
         for stage in second.dropLast() { XCTAssertEqual(stage.finish().status, 0) }
         _ = server.await(1) { _ in false }
@@ -264,6 +280,27 @@ final class LiveVenueTests: XCTestCase {
         }
         XCTAssertEqual(Set(newIds).count, newIds.count, "a client order id sent twice")
         XCTAssertEqual(Set(newIds.map { $0.split(separator: "-")[0] }).count, 1, "one prefix: \(Set(newIds))")
+
+        // Adopted, the orders left open are the manager's: it replaces or cancels them by their
+        // ids (no command of the first run names them: they were its newest); not adopted, the
+        // start cancels them and the manager places its own.
+        let leftIds = Set(left.compactMap { ($0["c"] as? String)?.split(separator: "-").last.map(String.init) })
+        let commands = try ChildProcess("exec", ["journal", journal, "--orders"]).finish().out
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let orig = 10 // the CSV's orig_client_order_id (docs/journal.md)
+        let naming = commands.filter { $0.count > orig && leftIds.contains(String($0[orig])) }
+        let secondPlaces =
+            records.filter {
+                ($0["sent"] as? [String: Any])?["method"] as? String == "order.place"
+            }.count - firstRunPlaces
+        if adopting {
+            XCTAssertTrue(result.err.contains("\(left.count) adopted"), result.err)
+            XCTAssertEqual(Set(naming.map { String($0[orig]) }), leftIds, "the manager's commands: \(commands)")
+            XCTAssertEqual(secondPlaces, 0, "a new order beside an adopted one: \(result.err)")
+        } else {
+            XCTAssertTrue(naming.isEmpty, "\(naming)")
+            XCTAssertGreaterThan(secondPlaces, 0)
+        }
     }
 
     /// Misconfiguration stops exec before anything is opened: its first line says why, exit 100.
@@ -277,7 +314,15 @@ final class LiveVenueTests: XCTestCase {
             ),
             (
                 ["--inventory-target", "BTC:1"], [:],
-                "--venue-journal, --testnet, --demo and --inventory-target go with --venue binance-spot"
+                "--venue-journal, --testnet, --demo, --inventory-target and --on-start go with --venue binance-spot"
+            ),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal, "--on-start", "keep"], [:],
+                "--on-start 'keep': expected cancel or adopt"
+            ),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal, "--on-start", "adopt"], [:],
+                "--on-start adopt keeps the orders of the journal exec continues: it needs --append"
             ),
             (
                 ["--venue", "binance-spot", "--venue-journal", journal, "--inventory-target", "BTC:-1"], [:],

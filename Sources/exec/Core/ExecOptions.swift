@@ -19,6 +19,11 @@ public struct ExecOptions {
     /// asset), by asset name; an asset not named: its balance at the start less the position
     /// carried on.
     var inventoryTargets: [String: Int128] = [:]
+    /// `--on-start`: what becomes of the orders the journal's runs left open at the venue.
+    public enum StartPolicy: String, Sendable {
+        case cancel, adopt
+    }
+    var onStart = StartPolicy.cancel
 
     /// A live venue's keys, read and checked before exec starts: what is wrong, if anything.
     public mutating func readKeys() -> String? { venue == .binanceSpot ? binance.readKeys(tool: "exec") : nil }
@@ -65,7 +70,7 @@ public struct ExecOptions {
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE] [--inventory-target ASSET:QTY]...]
+                     [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]]
                exec journal FILE [--orders|--fills]
                exec report FILE
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
@@ -94,7 +99,10 @@ public struct ExecOptions {
         TICKPIPE_BINANCE_WS_API_URL, else the exchange; --recv-window-ms (5000) bounds a request's
         age at the venue; --ca-file (TICKPIPE_CA_FILE) replaces the system's CA store. On spot the
         position is the base asset's balance minus a target: --inventory-target BTC:0.5 (repeatable),
-        else the balance at the start less the position the journal carries on.
+        else the balance at the start less the position the journal carries on. --on-start adopt
+        (with --append) keeps the newest order a side that the journal's run left open at the
+        venue as the order manager's, so an unchanged quote keeps its queue place; the rest are
+        cancelled, as all are with --on-start cancel (the default).
         `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
@@ -177,7 +185,17 @@ public struct ExecOptions {
             }
             inventoryTargets[String(parts[0])] = amount
         }
+        if let policy = try flags.value("--on-start") {
+            guard let choice = StartPolicy(rawValue: policy) else {
+                throw InvalidArgument("--on-start '\(policy)': expected cancel or adopt")
+            }
+            onStart = choice
+        }
         try flags.finish()
+        if onStart == .adopt && !appendJournal {
+            throw InvalidArgument(
+                "--on-start adopt keeps the orders of the journal exec continues: it needs --append")
+        }
         // The paper venue's models mean nothing to a live one.
         let modelFlagGiven =
             entryLatency != nil || latencyFile != nil || marketDataLatencyNs != 0 || queue != .proportional
@@ -191,9 +209,9 @@ public struct ExecOptions {
                 throw InvalidArgument(
                     "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot")
             }
-        } else if binance.venueFlagGiven || !inventoryTargets.isEmpty {
+        } else if binance.venueFlagGiven || !inventoryTargets.isEmpty || onStart != .cancel {
             throw InvalidArgument(
-                "--venue-journal, --testnet, --demo and --inventory-target go with --venue binance-spot")
+                "--venue-journal, --testnet, --demo, --inventory-target and --on-start go with --venue binance-spot")
         }
     }
 }

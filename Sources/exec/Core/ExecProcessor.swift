@@ -206,7 +206,8 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                 "exec: \(instrument.symbol): continuing the journal: \(past.fills.count) fills booked again, position "
                     + "\(instrument.formatSize(state.ledger.position)), client order ids from "
                     + "\(past.lastClientOrderId + 1), \(past.working.count) orders working at its end")
-            venue.adopt(past.working, position: state.ledger.position)
+            let kept = venue.adopt(past.working, position: state.ledger.position)
+            states[stateIndex[id]].manager.adopt(kept)
             if !past.fills.isEmpty { recordPosition(id) }
         }
     }

@@ -60,7 +60,8 @@ public enum ExecTool {
             earlier.map(ClientOrderIds.init(prefix:))
             ?? ClientOrderIds(startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
         let connection = BinanceSpotConnection(
-            session: session, journal: journal, ids: ids, inventoryTargets: options.inventoryTargets)
+            session: session, journal: journal, ids: ids, inventoryTargets: options.inventoryTargets,
+            onStart: options.onStart)
         let venues = BinanceSpotVenues(connection: connection)
         ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
     }

@@ -195,6 +195,18 @@ struct OrderManager {
             clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
     }
 
+    /// Orders the run before left working that the venue keeps (`--on-start adopt`), at most
+    /// one a side: this manager's bid and ask, pending until the venue shows them open (an ack),
+    /// so the next intent moves them rather than placing new ones beside them.
+    mutating func adopt(_ orders: [JournalHistory.WorkingOrder]) {
+        for past in orders {
+            let order = WorkingOrder(
+                clientOrderId: past.command.clientOrderId, side: past.command.side, price: past.command.price,
+                size: past.command.size, remaining: past.command.size - past.filledLots, state: .pendingNew)
+            if order.side == .buy { bid = order } else { ask = order }
+        }
+    }
+
     /// The venue's answer moves the order's state.
     mutating func apply(_ report: ExecutionReport) {
         func update(_ order: inout WorkingOrder?) {

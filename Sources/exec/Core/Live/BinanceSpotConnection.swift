@@ -59,6 +59,8 @@ final class BinanceSpotConnection {
     let ids: ClientOrderIds
     /// `--inventory-target`, by base asset (10^-18 of it).
     let inventoryTargets: [String: Int128]
+    /// `--on-start`: what becomes of the open orders the journal's runs left.
+    let onStart: ExecOptions.StartPolicy
     /// The session's control block, where each symbol's inventory target is published.
     var controlBlock: ControlBlock?
     private(set) var venues: [BinanceSpotVenue] = []
@@ -79,12 +81,13 @@ final class BinanceSpotConnection {
 
     init(
         session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds,
-        inventoryTargets: [String: Int128] = [:]
+        inventoryTargets: [String: Int128] = [:], onStart: ExecOptions.StartPolicy = .cancel
     ) {
         self.session = session
         self.journal = journal
         self.ids = ids
         self.inventoryTargets = inventoryTargets
+        self.onStart = onStart
         session.journal = journal
         pending.reserveCapacity(BinanceSpotConnection.maxPending)
         journal.note("\(ClientOrderIds.sessionNote)\(ids.prefixText)<n>")
@@ -329,12 +332,18 @@ final class BinanceSpotConnection {
         }
     }
 
-    /// The start's open orders: an earlier run's are cancelled, others' left alone.
+    /// The start's open orders: an earlier run's are cancelled (but those the venue keeps for the
+    /// order manager, `--on-start adopt`), others' left alone.
     private func startOpenOrders(_ venue: BinanceSpotVenue, _ bytes: UnsafeBufferPointer<UInt8>, _ result: Range<Int>) {
         var earlier: [String] = []
+        var adopted = 0
         var others = 0
         do {
             try OpenOrder.read(bytes, result) { order in
+                if let id = ids.id(bytes, order.clientOrderId), venue.keepsAtStart(id) {
+                    adopted += 1
+                    return
+                }
                 let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[order.clientOrderId]), as: UTF8.self)
                 if ClientOrderIds.isTickpipe(text) { earlier.append(text) } else { others += 1 }
             }
@@ -345,7 +354,7 @@ final class BinanceSpotConnection {
         let id = Int(venue.instrument.id)
         note(
             "\(venue.instrument.symbol): at start \(earlier.count) open orders of earlier runs (cancelling them), "
-                + "\(others) of others (left alone)")
+                + (onStart == .adopt ? "\(adopted) adopted, " : "") + "\(others) of others (left alone)")
         var unsent = 0
         for clientId in earlier {
             let sent = send("order.cancel", .cancel, signed: true, instrument: venue.instrument.id, .startCancel) {

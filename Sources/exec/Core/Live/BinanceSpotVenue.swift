@@ -634,23 +634,40 @@ final class BinanceSpotVenue: Venue {
 
     /// The orders the run before left working: each asked about (`order.status`); what the
     /// venue filled beyond the lots booked is fetched and booked, and its end reported.
-    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) {
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder] {
         balances.carried = Int128(position) * lotAttoUnits
+        // `--on-start adopt`: the newest order a side stays the order manager's.
+        let kept =
+            connection.onStart == .adopt
+            ? [Side.buy, .sell].compactMap { side in
+                orders.filter { $0.command.side == side }.max { $0.command.clientOrderId < $1.command.clientOrderId }
+            } : []
         for past in orders {
             guard let slot = freeSlot() else {
-                return connection.note(
+                connection.note(
                     "\(instrument.symbol): more orders left working than \(BinanceSpotVenue.maxOrders); the rest "
                         + "are cancelled at the start, fills after the journal's end are not booked")
+                break
             }
             var order = LiveOrder(command: past.command, state: .unknown, filled: past.filledLots)
-            order.ackReported = true
+            order.keptAtStart = kept.contains(past)
+            // A kept order is acknowledged to the order manager once the venue shows it open.
+            order.ackReported = !order.keptAtStart
             order.statusWanted = true
             order.lotsBookedBefore = past.filledLots
             if slot == self.orders.count { self.orders.append(order) } else { self.orders[slot] = order }
             connection.note(
                 "\(instrument.symbol): order \(past.command.clientOrderId) left working by the run before "
-                    + "(\(past.filledLots) lots booked); asking its status")
+                    + "(\(past.filledLots) lots booked); asking its status"
+                    + (order.keptAtStart ? "; kept for the order manager if open (--on-start adopt)" : ""))
         }
+        return kept.filter { keepsAtStart($0.command.clientOrderId) }
+    }
+
+    /// True if order `id` is one the run before left that stays working (`--on-start adopt`).
+    func keepsAtStart(_ id: UInt32) -> Bool {
+        guard let index = index(id) else { return false }
+        return orders[index].keptAtStart && orders[index].isWorking
     }
 
     // MARK: Balances

@@ -35,6 +35,9 @@ struct LiveOrder {
     /// known by id here. Trades arrive and are booked in id order, so they are the order's
     /// first trades: `myTrades` skips trades up to this many lots.
     var lotsBookedBefore: Int64 = 0
+    /// Left working by the run before and kept for the order manager (`--on-start adopt`): the
+    /// start does not cancel it.
+    var keptAtStart = false
 
     var clientOrderId: UInt32 { command.clientOrderId }
     /// Lots still to fill.

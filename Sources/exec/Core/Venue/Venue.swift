@@ -28,13 +28,15 @@ protocol Venue: AnyObject {
 
     /// Orders an earlier run left working (`--append`: the journal ends before their last
     /// report), with the lots it booked, and the position it carried on: a live venue asks about
-    /// each order and books what it missed.
-    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64)
+    /// each order and books what it missed. Returns those it keeps working for the order manager
+    /// (`--on-start adopt`: the newest a side), which it reports acknowledged once the venue shows
+    /// them open; the others are cancelled.
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder]
 }
 
 extension Venue {
     /// A paper venue's book died with the run that made it: nothing to adopt.
-    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) {}
+    func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder] { [] }
 }
 
 /// Makes the venue for each instrument exec learns of (from its definition frame); for a live
