@@ -11,7 +11,9 @@ the same protocol over TLS, checked as the venue checks it.
   `--clock-skew-ms` moves: -1021 outside it. A wrong key: -2015; a wrong signature: -1022.
 - `--rate-limit-first METHOD`: the first such request is answered 429 with `retryAfter`.
 - Every answer carries `rateLimits` (REQUEST_WEIGHT 6000/min, ORDERS 50/10 s and 160000/day,
-  counted per connection here).
+  counted per connection here). `--orders-limit N`: new orders (`order.place`,
+  `order.cancelReplace`) are counted per 10-second interval against N, said in the ORDERS
+  reading, and one past it is refused 429 -1015 "Too many new orders".
 - `exchangeInfo` (`symbol`): the symbols of `--exchange-info FILE` (a raw JSON answer, or a line
   `URL -> time: JSON` as cryptofeed records it) and of `--symbol SYMBOL:TICK:STEP`
   (generated: minNotional 5, PERCENT_PRICE_BY_SIDE 5/0.2, MAX_NUM_ORDERS 200). Orders on a known
@@ -95,6 +97,8 @@ def main():
     parser.add_argument("--clock-skew-ms", type=int, default=0)
     parser.add_argument("--rate-limit-first", metavar="METHOD",
                         help="answer the first METHOD request 429 (-1003, retryAfter 500 ms on), not executed")
+    parser.add_argument("--orders-limit", type=int, default=0, metavar="N",
+                        help="count new orders per 10 s against N, the ORDERS limit (-1015 past it)")
     parser.add_argument("--exchange-info", metavar="FILE")
     parser.add_argument("--balance", action="append", default=[], metavar="ASSET:AMOUNT",
                         help="the account's balance of ASSET at the start (default 10 of every base asset of "
@@ -154,6 +158,7 @@ def main():
     order_ids = itertools.count(1000)
     connections = set()
     subscribers = set()
+    order_count = {"interval": -1, "count": 0}
 
     def say(**fields):
         print(json.dumps(fields), flush=True)
@@ -161,10 +166,25 @@ def main():
     def server_ms():
         return int(time.time() * 1000) + args.clock_skew_ms
 
+    def orders_counted():
+        """New orders in the current 10-second interval (the venue's turns at 00, 10, 20 s)."""
+        interval = server_ms() // 10000
+        if order_count["interval"] != interval:
+            order_count.update(interval=interval, count=0)
+        return order_count["count"]
+
+    def count_new_order():
+        if args.orders_limit:
+            if orders_counted() >= args.orders_limit:
+                raise Refusal(429, -1015, f"Too many new orders; current limit is {args.orders_limit} orders per "
+                              "TEN_SECOND.")
+            order_count["count"] += 1
+
     def rate_limits(weight):
         return [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000,
                  "count": weight},
-                {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 50, "count": 0},
+                {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10,
+                 "limit": args.orders_limit or 50, "count": orders_counted() if args.orders_limit else 0},
                 {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 160000, "count": 0}]
 
     class Refusal(Exception):
@@ -451,6 +471,8 @@ def main():
                     "requireSelfTradePrevention": False, "preventSor": False, "updateTime": account["update_ms"],
                     "accountType": "SPOT", "balances": balance_rows(sorted(balances), short=False),
                     "permissions": ["SPOT"], "uid": 354937868}, 20
+        if method in ("order.place", "order.cancelReplace"):
+            count_new_order()
         if method == "order.place":
             order = await place(params)
             return {k: order[k] for k in ("symbol", "orderId", "orderListId", "clientOrderId")} | {

@@ -71,9 +71,13 @@ final class LiveVenueTests: XCTestCase {
         return [feed, book, signal, exec]
     }
 
+    /// With the venue's ORDERS limit at 20 new orders per 10 s: as the count nears it, quotes
+    /// move only for larger steps, and no new order is refused for the rate (-1015).
     func testExecTradesAtTheStandInAndBooksWhatTheVenueFilled() throws {
-        let err = try trade()
+        let err = try trade(standIn: ["--orders-limit", "20"])
         XCTAssertFalse(err.contains("unknown after"), err)
+        XCTAssertTrue(err.contains("quotes move only for"), err)
+        XCTAssertFalse(err.contains("-1015"), err)
     }
 
     /// The stand-in's faults: the first exchangeInfo refused 429 (asked again), a symbol it does

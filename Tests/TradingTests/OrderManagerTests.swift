@@ -47,6 +47,29 @@ final class OrderManagerTests: XCTestCase {
             ["cancel 0/2 sell 0@0"], "halted: everything is cancelled, nothing new")
     }
 
+    /// A requote step of 4 ticks (the venue's budget running low): moves of fewer ticks wait; a
+    /// move of 4 goes; a cut, a cancel, and a cancel the position limit needs go at once.
+    func testARequoteStepLetsSmallMovesWaitButNotCutsOrCancels() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits(maxPositionLots: 2_000))
+        func commands(_ intent: QuoteIntent, position: Int64 = 0, _ now: Int64) -> [String] {
+            describe(
+                manager.commands(
+                    for: intent, mid: 100, position: position, halted: false, requoteStep: 4, nowNs: now))
+        }
+        _ = manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)
+        manager.apply(report(.ack, 1))
+        manager.apply(report(.ack, 2))
+        XCTAssertEqual(commands(intent(bid: 96, ask: 102), 1), [], "3 ticks and 1 tick: both wait")
+        XCTAssertEqual(commands(intent(bid: 99, bidSize: 900, ask: 101), 2), ["replace 3/1 buy 900@99"], "a cut")
+        manager.apply(report(.ack, 3))
+        XCTAssertEqual(commands(intent(bid: 95, bidSize: 900, ask: 101), 3), ["replace 4/3 buy 900@95"])
+        manager.apply(report(.ack, 4))
+        XCTAssertEqual(commands(intent(bid: 95, bidSize: 900, ask: 101, askSize: 0), 4), ["cancel 0/2 sell 0@0"])
+        // Bought 1500: the bid's 900 could take the position past 2000.
+        XCTAssertEqual(
+            commands(intent(bid: 95, bidSize: 900, ask: 101, askSize: 0), position: 1_500, 5), ["cancel 0/4 buy 0@0"])
+    }
+
     func testFillsMoveTheStates() {
         var manager = OrderManager(instrument: 1, limits: OrderManager.Limits())
         _ = manager.commands(for: intent(bid: 99, ask: 101), mid: 100, halted: false, nowNs: 0)

@@ -23,19 +23,50 @@ final class RateBudgetTests: XCTestCase {
             message(#"{"id":1,"status":200,"result":{},"# + limits(weight: 10, orders10s: 44, ordersDay: 9) + "}"),
             nowMs: 0)
         XCTAssertTrue(budget.allows(.order, nowMs: 0))
-        XCTAssertEqual(budget.orderHeadroom, 1.0 / 45, accuracy: 1e-9, "45 usable, 44 used")
+        XCTAssertEqual(budget.orderHeadroom(nowMs: 0), 1.0 / 45, accuracy: 1e-9, "45 usable, 44 used")
+        XCTAssertEqual(budget.requotePressure(nowMs: 0), 1 - 2.0 / 45, accuracy: 1e-9)
         try budget.record(
             message(#"{"id":2,"status":200,"result":{},"# + limits(weight: 10, orders10s: 45, ordersDay: 9) + "}"),
             nowMs: 0)
         XCTAssertFalse(budget.allows(.order, nowMs: 0), "the last 10% of the ORDERS limit is the cancels'")
         XCTAssertTrue(budget.allows(.cancel, nowMs: 0))
-        XCTAssertEqual(budget.orderHeadroom, 0)
+        XCTAssertEqual(budget.orderHeadroom(nowMs: 0), 0)
+        XCTAssertEqual(budget.requotePressure(nowMs: 0), 1)
+        XCTAssertEqual(budget.description(nowMs: 0), "weight 10 of 6000, orders 45 of 50 (10 s), 9 of 160000 (1 d)")
+        // The 10-second interval turns at 10 000 ms: its count is 0 again, with no answer to say so.
+        XCTAssertTrue(budget.allows(.order, nowMs: 10_000))
+        XCTAssertEqual(budget.requotePressure(nowMs: 10_000), 0)
+        XCTAssertEqual(
+            budget.description(nowMs: 10_000), "weight 10 of 6000, orders 0 of 50 (10 s), 9 of 160000 (1 d)")
         try budget.record(
             message(#"{"id":3,"status":200,"result":{},"# + limits(weight: 5_400, orders10s: 1, ordersDay: 9) + "}"),
             nowMs: 0)
         XCTAssertFalse(budget.allows(.order, nowMs: 0), "the weight's reserve is the cancels' too")
         XCTAssertFalse(budget.allows(.query, nowMs: 0))
         XCTAssertTrue(budget.allows(.cancel, nowMs: 0))
+    }
+
+    /// New orders sent and not yet answered count: with 40 of 50 read and 5 out, the sixth waits
+    /// (45 is the reserve's edge); the answers bring the count into the readings instead.
+    func testOrdersInFlightCountBeforeTheirAnswersDo() throws {
+        var budget = RateBudget()
+        try budget.record(
+            message(#"{"id":1,"status":200,"result":{},"# + limits(weight: 10, orders10s: 40, ordersDay: 9) + "}"),
+            nowMs: 0)
+        for id in UInt64(2)...6 {
+            XCTAssertTrue(budget.allows(.order, nowMs: 0))
+            budget.sent(.order, id: id)
+        }
+        budget.sent(.query, id: 7)
+        XCTAssertFalse(budget.allows(.order, nowMs: 0), "40 read + 5 out")
+        XCTAssertTrue(budget.allows(.cancel, nowMs: 0))
+        try budget.record(
+            message(#"{"id":2,"status":200,"result":{},"# + limits(weight: 10, orders10s: 41, ordersDay: 9) + "}"),
+            nowMs: 0)
+        budget.answered(2)
+        XCTAssertFalse(budget.allows(.order, nowMs: 0), "41 read + 4 out")
+        budget.connectionLost()
+        XCTAssertTrue(budget.allows(.order, nowMs: 0), "41 read, nothing out")
     }
 
     func testTheVenuesStopsAreObeyed() throws {

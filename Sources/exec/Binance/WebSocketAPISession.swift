@@ -158,6 +158,7 @@ public final class WebSocketAPISession {
                     continue
                 }
                 recordLimits(message, bytes)
+                if let id = message.id { budget.answered(id) }
                 if message.errorCode == -1021 { doubtClock(message, bytes, nowNs: nowNs) }
                 if let id = message.id, id == timeRequestId || id == logonRequestId {
                     guard answerOwn(message, bytes, nowNs: nowNs) else { return handled }
@@ -294,6 +295,7 @@ public final class WebSocketAPISession {
         timeRequestId = 0
         logonRequestId = 0
         lastLoss = reason
+        budget.connectionLost()
         clockInDoubt = false // every connection asks the time first
         let delay = backoff ? backoffNs : 0
         report("\(name): \(url.host):\(url.port): connection lost: \(reason); reconnecting in \(delay / 1_000_000) ms")
@@ -346,7 +348,9 @@ public final class WebSocketAPISession {
         guard budget.allows(kind, nowMs: serverTimeMs()) else {
             if !refusalSaid {
                 refusalSaid = true
-                report("\(name): \(method) held back: the venue's rate limits (\(budget)) leave no room for it now")
+                report(
+                    "\(name): \(method) held back: the venue's rate limits (\(budget.description(nowMs: serverTimeMs()))) "
+                        + "leave no room for it now")
             }
             return nil
         }
@@ -365,7 +369,9 @@ public final class WebSocketAPISession {
         }
         // Journaled before it is written: a write that fails may still have reached the venue.
         journal?.sent(bytes)
-        return write(bytes) ? id : nil
+        guard write(bytes) else { return nil }
+        budget.sent(kind, id: id)
+        return id
     }
 
     /// A request into the socket's queue; false (the connection dropped, to be opened again) if

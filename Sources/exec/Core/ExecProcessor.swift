@@ -126,9 +126,12 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             let intent = frame.pointee.as(QuoteIntent.self)
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
+            let step = venueById[id]!._withUnsafeGuaranteedRef {
+                $0.requoteStep(spreadTicks: intent.askPrice - intent.bidPrice)
+            }
             states[stateIndex[id]].manager.commands(
                 for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
-                halted: halted || flattening, nowNs: now, into: &commands)
+                halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
             send(id, commands)
             if !commands.isEmpty {
                 let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs

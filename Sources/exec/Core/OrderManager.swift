@@ -56,11 +56,13 @@ struct OrderManager {
     var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
 
     /// The commands that bring the working orders to `intent` (or, halted, to nothing).
-    mutating func commands(for intent: QuoteIntent, mid: Int64?, position: Int64 = 0, halted: Bool, nowNs: Int64)
-        -> [OrderCommand]
-    {
+    mutating func commands(
+        for intent: QuoteIntent, mid: Int64?, position: Int64 = 0, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64
+    ) -> [OrderCommand] {
         var result: [OrderCommand] = []
-        self.commands(for: intent, mid: mid, position: position, halted: halted, nowNs: nowNs, into: &result)
+        self.commands(
+            for: intent, mid: mid, position: position, halted: halted, requoteStep: requoteStep, nowNs: nowNs,
+            into: &result)
         return result
     }
 
@@ -69,8 +71,12 @@ struct OrderManager {
     /// The position limit counts what is working: an order is sized so that the position, plus
     /// everything on its side that may still fill (a replaced order fills until its replace
     /// arrives), stays within `maxPositionLots`, and is not sent when no room is left.
+    ///
+    /// `requoteStep` above 1 (the venue's request budget running low): a working order is moved
+    /// only when its price is that many ticks or more from the wanted one; a cut (a smaller size,
+    /// or one the position limit needs) and a cancel still go at once.
     mutating func commands(
-        for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, nowNs: Int64,
+        for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64,
         into commands: inout [OrderCommand]
     ) {
         let wantBid = halted ? 0 : max(0, intent.bidSize)
@@ -79,12 +85,12 @@ struct OrderManager {
         var working = bid
         reconcile(
             &working, side: .buy, price: intent.bidPrice, size: wantBid, room: limit - Int128(position), mid: mid,
-            nowNs: nowNs, into: &commands)
+            requoteStep: requoteStep, nowNs: nowNs, into: &commands)
         bid = working
         working = ask
         reconcile(
             &working, side: .sell, price: intent.askPrice, size: wantAsk, room: limit + Int128(position), mid: mid,
-            nowNs: nowNs, into: &commands)
+            requoteStep: requoteStep, nowNs: nowNs, into: &commands)
         ask = working
     }
 
@@ -98,7 +104,7 @@ struct OrderManager {
     /// `room`: how far the position may still move this way, before what is working.
     private mutating func reconcile(
         _ order: inout WorkingOrder?, side: Side, price: Int64, size wanted: Int64, room: Int128,
-        mid: Int64?, nowNs: Int64, into commands: inout [OrderCommand]
+        mid: Int64?, requoteStep: Int64, nowNs: Int64, into commands: inout [OrderCommand]
     ) {
         if let working = order {
             guard working.state == .live || working.state == .partiallyFilled else { return } // wait for the venue
@@ -118,6 +124,8 @@ struct OrderManager {
                 return
             }
             guard size > 0, working.price != price || working.size != size else { return }
+            // The budget running low: a move smaller than the step waits (a cut, `overRoom`, goes).
+            if requoteStep > 1, !overRoom, (price - working.price).magnitude < requoteStep.magnitude { return }
             guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
             let id = takeId()
             commands.append(

@@ -46,6 +46,8 @@ final class BinanceSpotVenue: Venue {
     private(set) var balances = BalanceReconciliation()
     /// One lot in 10^-18 of the base asset.
     let lotAttoUnits: Int128
+    /// The venue's request budget as last said (0: plenty; 1...4: quarters of the pressure).
+    private var budgetBand = 0
     /// The inventory target last published in the session's control block.
     private var publishedTarget: Int128?
     private var balanceUnreadableSaid = false
@@ -662,6 +664,24 @@ final class BinanceSpotVenue: Venue {
                     + (order.keptAtStart ? "; kept for the order manager if open (--on-start adopt)" : ""))
         }
         return kept.filter { keepsAtStart($0.command.clientOrderId) }
+    }
+
+    /// 1 while half the venue's order and weight budgets are left; then, as the pressure on the
+    /// tighter rises to the cancels' reserve, up to two spreads: quotes within that of the market
+    /// stay where they are, and the budget goes to the moves that matter and to cancels. Each
+    /// quarter of pressure entered or left is journaled.
+    func requoteStep(spreadTicks: Int64) -> Int64 {
+        let nowMs = connection.session.serverTimeMs()
+        let pressure = connection.session.budget.requotePressure(nowMs: nowMs)
+        let step = pressure > 0 ? max(1, Int64((Double(max(spreadTicks, 1)) * 2 * pressure).rounded(.up))) : 1
+        let band = pressure > 0 ? min(4, 1 + Int(pressure * 4)) : 0
+        if band != budgetBand {
+            budgetBand = band
+            connection.note(
+                "\(instrument.symbol): the venue's request budget (\(connection.session.budget.description(nowMs: nowMs))): "
+                    + (step > 1 ? "quotes move only for \(step) ticks or more" : "quotes move with every change"))
+        }
+        return step
     }
 
     /// True if order `id` is one the run before left that stays working (`--on-start adopt`).

@@ -32,11 +32,16 @@ protocol Venue: AnyObject {
     /// (`--on-start adopt`: the newest a side), which it reports acknowledged once the venue shows
     /// them open; the others are cancelled.
     func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder]
+    /// The smallest price move worth replacing an order for now, in ticks, for quotes
+    /// `spreadTicks` apart: 1 (every move) unless the venue's request budget is running low.
+    func requoteStep(spreadTicks: Int64) -> Int64
 }
 
 extension Venue {
     /// A paper venue's book died with the run that made it: nothing to adopt.
     func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder] { [] }
+    /// A paper venue takes every move.
+    func requoteStep(spreadTicks: Int64) -> Int64 { 1 }
 }
 
 /// Makes the venue for each instrument exec learns of (from its definition frame); for a live
