@@ -19,7 +19,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--speed N|max] [--duration SECONDS]
                 [--strategy as|fixed|band|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
-                [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N]
+                [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings. On a terminal a
   dashboard shows the book, trades, liquidity, position and PnL, orders, risk, every process's
   health and latency and every ring's lag (--levels N book levels, default 5), and the processes'
@@ -32,7 +32,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   TICKPIPE_BINANCE_KEY_FILE; TICKPIPE_BINANCE_WS_API_URL, --testnet or --demo pick the URL),
   risk keeping its own session to cancel every order if trading halts; the position is the base
   asset's balance less --inventory-target (default: the balance at the start). --config FILE is
-  a strategy file for signal (see docs/signal.md); the flags here override it. Every process's
+  a strategy file for signal (see docs/signal.md); the flags here override it. --alert-webhook URL:
+  risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
   ./run.sh status SESSION    the rings and processes of a running session
@@ -66,6 +67,7 @@ market_venue=
 trade=0
 venue_args=()
 exec_venue_args=()
+risk_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --replay)
@@ -87,6 +89,9 @@ while [ $# -gt 0 ]; do
     --inventory-target)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       exec_venue_args+=("$1" "$2"); shift 2 ;;
+    --alert-webhook)
+      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      risk_args+=("$1" "$2"); shift 2 ;;
     --summary-every)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
       summary_every=$2; shift 2 ;;
@@ -254,7 +259,7 @@ exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring 
 # risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
 # something went wrong in between.
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
-  --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')")
+  --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')" "${risk_args[@]}")
 if [ "$trade" = 1 ]; then
   # Orders on Binance spot; every request and answer in a journal of each session's own, and
   # risk's session ready to cancel everything whatever becomes of exec.

@@ -61,6 +61,9 @@ Control, one JSON object per line on standard input:
         after it (or alone after 0.3 s): fills, acks and cancels arrive out of order
     {"deposit": {"asset": "BTC", "amount": "0.5"}}    the account's balance moved from outside: a
         balanceUpdate and an outboundAccountPosition sent
+    {"revoke_key": true}    the API key revoked: every logged-on session is logged off and told
+        (401 -2015, no id), its user data stream ends, and every keyed request is refused 401 -2015
+        until {"revoke_key": false}
     {"clock_skew_ms": N}    the server's clock jumps to N ms ahead of this machine's (as
         --clock-skew-ms): requests timed by the old offset are refused -1021
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
@@ -143,7 +146,9 @@ def main():
         balances[asset] = Decimal(amount)
     account = {"update_ms": int(time.time() * 1000) + args.clock_skew_ms}  # the last balance change
     books = {}  # symbol -> {"bid", "ask", "size"} as Decimals
-    faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False, "swap_events": False}
+    faults = {"drop_next": set(), "timeout_next": set(), "duplicate_events": False, "swap_events": False,
+              "key_revoked": False}
+    sessions = {}  # connection -> its session
     held_event = {"event": None}  # with swap_events: the event waiting for the next one
     trade_ids = itertools.count(5000)
     trades = []  # every fill, as myTrades rows
@@ -197,6 +202,8 @@ def main():
 
     def authenticate(session, params):
         """A SIGNED request: the logged-on key, or apiKey and a valid signature; a fresh timestamp."""
+        if faults["key_revoked"]:
+            raise Refusal(401, -2015, "Invalid API-key, IP, or permissions for action.")
         if session.get("logged_on") and "signature" not in params:
             pass
         else:
@@ -552,6 +559,7 @@ def main():
     async def api(connection):
         session = {"since": server_ms()}
         connections.add(connection)
+        sessions[connection] = session
         # When bytes last arrived on this connection, decrypted, before websockets parses them
         # and this loop is scheduled: the moment an order is read off the socket.
         arrival = {"ns": 0, "wall_ns": 0}
@@ -601,6 +609,7 @@ def main():
         finally:
             connections.discard(connection)
             subscribers.discard(connection)
+            sessions.pop(connection, None)
 
     async def control():
         loop = asyncio.get_running_loop()
@@ -634,6 +643,15 @@ def main():
                 await publish({"e": "balanceUpdate", "E": server_ms(), "a": asset, "d": f"{amount:.8f}",
                                "T": server_ms()})
                 await balances_moved([asset])
+            elif "revoke_key" in command:
+                faults["key_revoked"] = bool(command["revoke_key"])
+                if faults["key_revoked"]:
+                    # Every session keyed by it ends: logged off, its user data stream closed, told.
+                    for connection, session in list(sessions.items()):
+                        session["logged_on"] = False
+                        subscribers.discard(connection)
+                        await connection.send(json.dumps({"status": 401, "error": {
+                            "code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}}))
             elif "clock_skew_ms" in command:
                 args.clock_skew_ms = int(command["clock_skew_ms"])
             elif command.get("shutdown"):

@@ -7,33 +7,12 @@ import XCTest
 /// the first attempt refused (500) and sent again; risk's loop never waits on it.
 final class AlertWebhookTests: XCTestCase {
     func testAFlattenIsPostedAndRetried() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LivePeer/webhook_server.py").path
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", script, "--fail-first", "1"]
-        let stdout = Pipe()
-        receiver.standardOutput = stdout
-        try receiver.run()
-        defer {
-            receiver.terminate()
-            receiver.waitUntilExit()
-        }
-        let lines = LineReader(stdout.fileHandleForReading)
-        let ready = try XCTUnwrap(lines.line(timeout: 20), "the webhook receiver did not start")
-        let port = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"])
+        let receiver = try WebhookReceiver(failFirst: 1)
+        let port = receiver.port
         let session = try RiskTests.Session("webhook", risk: ["--alert-webhook", "http://127.0.0.1:\(port)/alerts"])
         usleep(1_000_000)
         kill(session.risk.pid, SIGUSR1)
-        var posts: [[String: Any]] = []
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, posts.filter({ $0["status"] as? Int == 200 }).count < 2,
-            let line = lines.line(timeout: deadline.timeIntervalSinceNow)
-        {
-            if let post = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
-                posts.append(post)
-            }
-        }
+        let posts = receiver.posts(delivered: 2, within: 10)
         let output = session.stop()
         let delivered = posts.filter { $0["status"] as? Int == 200 }.compactMap { $0["body"] as? [String: Any] }
         XCTAssertEqual(posts.first?["status"] as? Int, 500, "\(posts)")
@@ -45,5 +24,45 @@ final class AlertWebhookTests: XCTestCase {
             output.risk.contains(
                 "risk: alert webhook: http://127.0.0.1:\(port)/alerts answered 500; the "
                     + "flatten alert again in 1000 ms"), output.risk)
+    }
+}
+
+/// Tests/LivePeer/webhook_server.py on loopback: every POST it answered, as a JSON line.
+final class WebhookReceiver {
+    let process = Process()
+    let lines: LineReader
+    let port: Int
+
+    /// `failFirst`: that many POSTs answered 500 first.
+    init(failFirst: Int = 0) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LivePeer/webhook_server.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--fail-first", "\(failFirst)"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        lines = LineReader(stdout.fileHandleForReading)
+        let ready = try XCTUnwrap(lines.line(timeout: 20), "the webhook receiver did not start")
+        port = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Int])?["port"])
+    }
+
+    /// The POSTs seen (status and body) until `delivered` were answered 200 or `seconds` passed.
+    func posts(delivered: Int, within seconds: Double) -> [[String: Any]] {
+        var posts: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, posts.filter({ $0["status"] as? Int == 200 }).count < delivered,
+            let line = lines.line(timeout: deadline.timeIntervalSinceNow)
+        {
+            if let post = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] {
+                posts.append(post)
+            }
+        }
+        return posts
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
     }
 }

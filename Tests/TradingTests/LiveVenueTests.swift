@@ -81,19 +81,24 @@ final class LiveVenueTests: XCTestCase {
     }
 
     /// The stand-in's faults: the first exchangeInfo refused 429 (asked again), a symbol it does
-    /// not list (its orders refused); mid-run, a cancel-replace executed and answered 503 -1007,
-    /// another executed and its connection dropped before the answer, every event sent twice and
-    /// out of order, the venue's clock jumping 8 s (-1021), 0.5 BTC deposited, `serverShutdown`.
+    /// not list (its orders refused); mid-run, the API key revoked for a second (401 -2015), a
+    /// cancel-replace executed and answered 503 -1007, another executed and its connection
+    /// dropped before the answer, every event sent twice and out of order, the venue's clock
+    /// jumping 8 s (-1021), 0.5 BTC deposited, `serverShutdown`.
     /// Each order in doubt is asked about, never sent again; fills are booked once; the books
     /// still agree; the deposit is said as a balance the fills do not explain.
     func testFaultsLeaveNothingLostOrSentTwice() throws {
         let err = try trade(
             standIn: ["--rate-limit-first", "exchangeInfo"], unlisted: "ETHUSDT",
             faults: [
-                (1, ["duplicate_events": true]), (2, ["timeout_next": "order.cancelReplace"]),
+                (0.5, ["revoke_key": true]), (1, ["duplicate_events": true]), (1.5, ["revoke_key": false]),
+                (2, ["timeout_next": "order.cancelReplace"]),
                 (3, ["swap_events": true]), (4, ["drop_next": "order.cancelReplace"]), (5, ["clock_skew_ms": 8_000]),
                 (5.5, ["deposit": ["asset": "BTC", "amount": "0.5"]]), (6, ["shutdown": true])
             ])
+        // The key revoked for a second: said, logged on again once the venue takes it.
+        XCTAssertTrue(err.contains("the venue refuses the API key (-2015: revoked"), err)
+        XCTAssertTrue(err.contains("the venue takes the API key again"), err)
         XCTAssertTrue(err.contains("exchangeInfo: status 429, code -1003"), err)
         XCTAssertTrue(err.contains("asking again in 2 s"), err)
         XCTAssertTrue(err.contains("ETHUSDT: exchangeInfo: status 400, code -1121: Invalid symbol."), err)

@@ -406,13 +406,22 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
+    /// With `--alert-webhook`, risk's halt for book's death reaches a loopback receiver.
     func testAnyKilledProcessHaltsTradingAndStopsTheSessionNamed() throws {
+        let receiver = try WebhookReceiver()
         for name in ["feed", "book", "signal", "exec", "risk"] {
             let session = "runshkill\(name)\(getpid())"
             defer { cleanUp(session) }
-            let (run, pid) = try startedRun(session, stage: name, settleMs: 500)
+            let alerts = name == "book" ? ["--alert-webhook", "http://127.0.0.1:\(receiver.port)/alerts"] : []
+            let (run, pid) = try startedRun(session, stage: name, settleMs: 500, more: alerts)
             kill(pid, SIGKILL)
             let result = run.finish(timeout: 30)
+            if name == "book" {
+                let halts = receiver.posts(delivered: 1, within: 5).compactMap { $0["body"] as? [String: Any] }
+                XCTAssertEqual(halts.first?["event"] as? String, "halt", "\(halts)")
+                XCTAssertEqual(halts.first?["detail"] as? String, "watchdog: book pid \(pid) died", "\(halts)")
+                XCTAssertEqual(halts.first?["session"] as? String, session)
+            }
             XCTAssertEqual(result.status, 1, "\(name): \(result.err)")
             XCTAssertTrue(
                 result.err.contains(
@@ -435,8 +444,10 @@ final class RunScriptTests: XCTestCase {
     }
 
     /// A 60-second run of `session`, trading for `settleMs`, and the pid of its `stage`.
-    func startedRun(_ session: String, stage: String, settleMs: UInt32) throws -> (ChildProcess, Int32) {
-        let run = try runScript(["--duration", "60", "--session", session])
+    func startedRun(_ session: String, stage: String, settleMs: UInt32, more: [String] = []) throws -> (
+        ChildProcess, Int32
+    ) {
+        let run = try runScript(["--duration", "60", "--session", session] + more)
         let deadline = Date().addingTimeInterval(30)
         while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
         usleep(settleMs * 1_000)

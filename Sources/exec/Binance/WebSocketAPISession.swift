@@ -61,6 +61,8 @@ public final class WebSocketAPISession {
     /// Where every request `send` writes is journaled (its key and signature redacted).
     public var journal: VenueJournal?
     /// What the venue counts against us, from every answer.
+    /// The venue refused the key (-2015), and has not taken it since.
+    private var keyRefusedSaid = false
     public private(set) var budget = RateBudget()
     /// The last refusal said, so a paused session says so once.
     private var refusalSaid = false
@@ -167,6 +169,7 @@ public final class WebSocketAPISession {
                 // An error for no request: the key revoked mid-session (401, -2015) or the like.
                 // The session is no longer what it was: open it again, and log on again.
                 if message.id == nil, !message.isEvent {
+                    if message.errorCode == -2015 { keyRefused() }
                     lose("the venue says \(Self.describe(message, bytes))", nowNs: nowNs)
                     return handled
                 }
@@ -209,6 +212,7 @@ public final class WebSocketAPISession {
         }
         logonRequestId = 0
         guard message.isSuccess else {
+            if message.errorCode == -2015 { keyRefused() }
             lose("session.logon refused: \(Self.describe(message, bytes))", nowNs: nowNs)
             return false
         }
@@ -246,8 +250,21 @@ public final class WebSocketAPISession {
         }
     }
 
+    /// -2015 for the session: said once until the venue takes the key again.
+    private func keyRefused() {
+        guard !keyRefusedSaid else { return }
+        keyRefusedSaid = true
+        report(
+            "\(name): \(url.host): the venue refuses the API key (-2015: revoked, this IP not allowed, or no "
+                + "permission to trade): nothing can be placed or cancelled with it; logging on again with a backoff")
+    }
+
     private func becomeReady() {
         state = .ready
+        if keyRefusedSaid {
+            keyRefusedSaid = false
+            report("\(name): \(url.host): the venue takes the API key again")
+        }
         backoffNs = 500_000_000
         report(
             "\(name): \(url.host):\(url.port): session ready (\(credentials), clock offset \(clockOffsetMs) ms)")
