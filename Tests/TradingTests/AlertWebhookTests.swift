@@ -25,6 +25,43 @@ final class AlertWebhookTests: XCTestCase {
                 "risk: alert webhook: http://127.0.0.1:\(port)/alerts answered 500; the "
                     + "flatten alert again in 1000 ms"), output.risk)
     }
+
+    /// A live exec on an account with 1 USDT and no BTC: the venue refuses every order for the
+    /// balance, and risk (`--reject-storm 5`) alerts the storm with the reason, once.
+    func testARejectStormIsAlertedWithItsReason() throws {
+        try LoopbackTLS.requirePython(["websockets", "cryptography"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-storm-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: [
+                "--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000", "--balance",
+                "USDT:1", "--balance", "BTC:0"
+            ])
+        let receiver = try WebhookReceiver()
+        let session = try RiskTests.Session(
+            "storm", risk: ["--reject-storm", "5", "--alert-webhook", "http://127.0.0.1:\(receiver.port)/alerts"],
+            execArguments: [
+                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("exec-venue.jsonl").path,
+                "--ca-file", certificate.cert
+            ],
+            feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
+            execEnvironment: [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        let alerts = receiver.posts(delivered: 1, within: 20).compactMap { $0["body"] as? [String: Any] }
+        let output = session.stop()
+        XCTAssertEqual(alerts.first?["event"] as? String, "reject-storm", "\(alerts)\n\(output.risk)\n\(output.exec)")
+        let detail = try XCTUnwrap(alerts.first?["detail"] as? String)
+        XCTAssertTrue(
+            detail.hasSuffix("of exec's orders rejected in the last 10 s (the last: insufficientBalance)"), detail)
+        XCTAssertEqual(
+            output.risk.components(separatedBy: "risk: reject storm: ").count, 2, "said once: \(output.risk)")
+    }
 }
 
 /// Tests/LivePeer/webhook_server.py on loopback: every POST it answered, as a JSON line.

@@ -151,6 +151,9 @@ final class VenueKillTests: XCTestCase {
     /// from the balance the venue shows and the inventory target exec published (10 BTC, the
     /// balance at its start): 0.299 sold (the venue's 0.001 step), the 0.0007 left of the 0.3
     /// after the buy's commission (paid in BTC) said as less than a step.
+    ///
+    /// With 0.5 BTC deposited first (exec finds a balance its fills do not explain): risk's
+    /// webhook hears of it, then of the halt, the flatten and the kill's end; 0.799 is sold.
     func testRiskClosesThePositionAtMarketWhenExecDiesHoldingIt() throws {
         try closePosition(hung: false)
     }
@@ -172,9 +175,13 @@ final class VenueKillTests: XCTestCase {
             "TICKPIPE_BINANCE_WS_API_URL": server.url
         ]
         let riskJournal = directory.appendingPathComponent("risk-venue.jsonl").path
+        let receiver = try WebhookReceiver()
         let session = try RiskTests.Session(
             "venueflatten",
-            risk: ["--venue", "binance-spot", "--venue-journal", riskJournal, "--ca-file", certificate.cert],
+            risk: [
+                "--venue", "binance-spot", "--venue-journal", riskJournal, "--ca-file", certificate.cert,
+                "--alert-webhook", "http://127.0.0.1:\(receiver.port)/alerts"
+            ],
             execArguments: [
                 "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("exec-venue.jsonl").path,
                 "--ca-file", certificate.cert
@@ -191,6 +198,16 @@ final class VenueKillTests: XCTestCase {
         XCTAssertNotNil(
             server.await(5) { ($0["balances"] as? [String: Any])?["BTC"].map { "\($0)" } == "10.29970000" },
             "\(server.seen)")
+        // Not hung: 0.5 BTC deposited, which exec says and risk alerts.
+        var held = "0.29970000"
+        var balance = "10.29970000"
+        var sell = "0.29900000"
+        if !hung {
+            try server.send(["deposit": ["asset": "BTC", "amount": "0.5"]])
+            (held, balance, sell) = ("0.79970000", "10.79970000", "0.79900000")
+            let alert = receiver.posts(delivered: 1, within: 10).compactMap { $0["body"] as? [String: Any] }
+            XCTAssertEqual(alert.first?["event"] as? String, "reconciliation", "\(alert) \(session.risk.errorsSoFar)")
+        }
         // The touch a market order takes: far from the synthetic market, so no quote crosses it.
         try server.send(["book": ["symbol": "BTCUSDT", "bid": "50.00", "ask": "150.00", "size": "5"]])
         usleep(300_000)
@@ -206,21 +223,27 @@ final class VenueKillTests: XCTestCase {
         while Date() < deadline, !session.risk.errorsSoFar.contains("less than the venue's smallest market order") {
             usleep(20_000)
         }
+        let alerts = hung ? [] : receiver.posts(delivered: 3, within: 5).compactMap { $0["body"] as? [String: Any] }
         let output = session.stop()
         let fill = try XCTUnwrap(sold?["fill"] as? [String: Any], output.risk)
+        if !hung {
+            XCTAssertEqual(
+                Set(alerts.compactMap { $0["event"] as? String }), ["halt", "risk-flatten", "kill-done"], "\(alerts)")
+            XCTAssertTrue(output.risk.contains("risk: reconciliation: exec (pid \(session.exec.pid)) found a balance"))
+        }
         XCTAssertTrue(
             output.risk.contains(
                 hung
                     ? "risk: exec pid \(session.exec.pid) did not confirm the flatten within 1000 ms: killed it"
                     : "risk: HALT: watchdog: exec pid \(session.exec.pid) died"), output.risk)
-        XCTAssertEqual(fill["qty"].map { "\($0)" }, "0.29900000", output.risk)
+        XCTAssertEqual(fill["qty"].map { "\($0)" }, sell, output.risk)
         XCTAssertTrue((fill["clientOrderId"] as? String)?.hasPrefix("tpk") == true, "\(fill)")
         XCTAssertNotNil(
             back, "the BTC balance back at the target: \(server.seen.filter { $0["balances"] != nil }) \(output.risk)")
         XCTAssertTrue(
             output.risk.contains(
-                "flatten: BTCUSDT: position 0.29970000 (BTC balance +10.29970000, target "
-                    + "+10.00000000); selling 0.29900000 at market"), output.risk)
+                "flatten: BTCUSDT: position \(held) (BTC balance +\(balance), target "
+                    + "+10.00000000); selling \(sell) at market"), output.risk)
         XCTAssertTrue(
             output.risk.contains(
                 "flatten: BTCUSDT: position 0.00070000 at the venue (BTC balance +10.00070000, "
@@ -228,7 +251,7 @@ final class VenueKillTests: XCTestCase {
         let journaled = try String(contentsOfFile: riskJournal, encoding: .utf8)
         XCTAssertEqual(
             journaled.components(separatedBy: "\"method\":\"order.place\"").count - 1, 1, "one market order")
-        XCTAssertTrue(journaled.contains("selling 0.29900000 at market"), journaled)
+        XCTAssertTrue(journaled.contains("selling \(sell) at market"), journaled)
     }
 
     /// A key file others may read, or no key at all: one line, exit 100, nothing sent.

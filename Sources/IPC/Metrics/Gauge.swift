@@ -16,6 +16,8 @@ public enum Gauge: Int, CaseIterable, Sendable {
     case maxPosition, maxNotional, maxDrawdown, staleMs
     /// risk's view: exposure and PnL in the quote currency, the PnL's peak.
     case exposure, pnl, peakPnl
+    /// exec on a live venue: the balance differences its fills did not explain, said so far.
+    case balanceDifferences
 }
 
 extension ControlBlock {

@@ -321,6 +321,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         membership.setGauge(.ordersPlaced, Double(ordersPlaced))
         membership.setGauge(.openOrders, Double(states.reduce(0) { $0 + $1.manager.openOrders }))
         membership.setGauge(.fills, Double(states.reduce(0) { $0 + $1.ledger.fills }))
+        if venueFactory.isLive { membership.setGauge(.balanceDifferences, Double(venueFactory.balanceDifferences)) }
         membership.publishLatency(latencyWindow)
     }
 

@@ -31,6 +31,8 @@ public final class RiskAgent: Agent {
     private let webhook: AlertWebhook?
     /// The halt in force was alerted.
     @exclusivity(unchecked) private var haltAlerted = false
+    /// exec's balance differences gauge as last alerted.
+    @exclusivity(unchecked) private var balanceDifferencesSeen = 0.0
 
     /// Runs the stage `options` describe and exits with its stop. The runner is specialised
     /// here, in the core, so that the duty cycle's calls into the agent are direct.
@@ -221,9 +223,36 @@ public final class RiskAgent: Agent {
                 }
             }
         }
+        alertTrouble(block, now: now)
         session.setGauge(.exposure, monitor.exposure)
         session.setGauge(.pnl, monitor.totalPnl)
         session.setGauge(.peakPnl, monitor.peakPnl)
+    }
+
+    /// What is no limit but an operator must hear of: a storm of exec's orders rejected, and a
+    /// balance at the venue that exec's fills do not explain (exec's gauge). Said, and alerted.
+    private func alertTrouble(_ block: ControlBlock, now: Int64) {
+        if let count = monitor.rejectStorm(threshold: options.rejectStorm, nowNs: now) {
+            let detail =
+                "\(count) of exec's orders rejected in the last \(RiskMonitor.rejectWindowNs / 1_000_000_000) s "
+                + "(the last: \(monitor.lastRejectReason))"
+            StandardError.line("risk: reject storm: \(detail)")
+            webhook?.send("reject-storm", detail)
+        }
+        // The registry read in place: no allocation in the check.
+        var found: (pid: Int32, differences: Double)?
+        block.forEachProcess { index, role, pid, state, _ in
+            guard role == .exec, state == .running, let differences = block.gauge(.balanceDifferences, entry: index)
+            else { return }
+            found = (pid, differences)
+        }
+        guard let found, found.differences > balanceDifferencesSeen else { return }
+        balanceDifferencesSeen = found.differences
+        let detail =
+            "exec (pid \(found.pid)) found a balance at the venue its fills do not explain "
+            + "(\(Int(found.differences)) so far): see its log and venue journal"
+        StandardError.line("risk: reconciliation: \(detail)")
+        webhook?.send("reconciliation", detail)
     }
 
     private func requestFlatten(_ block: ControlBlock, now: Int64) {

@@ -27,6 +27,15 @@ struct RiskMonitor {
     private(set) var lastMarketDataNs: Int64?
     /// Joins exec's two-frame position snapshots (risk reads exec's ring lossy).
     private var positions = PositionReportReader()
+    /// When exec's last rejects were seen (a ring, oldest overwritten), and the last one's reason.
+    private var rejectTimes = [Int64](repeating: .min, count: RiskMonitor.rejectMemory)
+    private var rejectNext = 0
+    private(set) var lastRejectReason = ExecutionReport.RejectReason.none
+    /// A storm was said: not again until the window holds fewer rejects than a storm.
+    private var stormSaid = false
+
+    static let rejectMemory = 1_024
+    static let rejectWindowNs: Int64 = 10_000_000_000
 
     init(options: RiskOptions, lookup: @escaping (UInt32) -> Instrument? = { _ in nil }) {
         self.options = options
@@ -58,6 +67,12 @@ struct RiskMonitor {
             slots[index]!.realizedPnl = report.realizedPnl
             slots[index]!.fees = report.fees
             slots[index]!.pnl = report.pnl
+        case .executionReport:
+            let report = frame.pointee.as(ExecutionReport.self)
+            guard report.report == .reject else { return }
+            rejectTimes[rejectNext] = nowNs
+            rejectNext = (rejectNext + 1) % rejectTimes.count
+            lastRejectReason = ExecutionReport.RejectReason(rawValue: report.rejectReasonRaw) ?? .venueError
         case .bookTop:
             lastMarketDataNs = nowNs
             guard let index = slot(header.instrument) else { return }
@@ -101,6 +116,19 @@ struct RiskMonitor {
             return "stale market data: nothing for \((nowNs - last) / 1_000_000) ms (limit \(stale) ms)"
         }
         return nil
+    }
+
+    /// `threshold` or more of exec's orders rejected within the last 10 s: the count, once per
+    /// storm (said again only after the window has held fewer); nil otherwise.
+    mutating func rejectStorm(threshold: Int, nowNs: Int64) -> Int? {
+        let count = rejectTimes.reduce(0) { $0 + ($1 > nowNs - RiskMonitor.rejectWindowNs ? 1 : 0) }
+        guard count >= threshold else {
+            stormSaid = false
+            return nil
+        }
+        guard !stormSaid else { return nil }
+        stormSaid = true
+        return count
     }
 
     /// One line per instrument for risk's exit: what it last knew of exec's books.

@@ -22,6 +22,8 @@ public struct RiskOptions {
     var binance = BinanceSessionOptions()
     /// Where alerts are POSTed (https, or http to this machine).
     var alertWebhook: String?
+    /// Rejects within `RiskMonitor.rejectWindowNs` that make a reject storm (alerted).
+    var rejectStorm = 20
 
     /// The venue session's keys, read and checked before risk starts: what is wrong, if anything.
     public mutating func readKeys() -> String? { venue != nil ? binance.readKeys(tool: "risk") : nil }
@@ -35,7 +37,7 @@ public struct RiskOptions {
                     [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                     [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE]] [--alert-webhook URL]
+                     [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N]
                risk status SESSION
                risk flatten SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
@@ -60,7 +62,9 @@ public struct RiskOptions {
         (TICKPIPE_CA_FILE) replaces the system's CA store.
         --alert-webhook URL: a halt, a flatten, risk's venue session lost, the kill's outcome and
         risk's own flatten are POSTed there as JSON (https://, or http:// to 127.0.0.1 or
-        localhost), retried, never in the way of risk's loop.
+        localhost), retried, never in the way of risk's loop; so are a reject storm (--reject-storm N
+        of exec's orders rejected within 10 s, 20 by default) and each balance difference a live exec
+        finds at the venue.
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 
@@ -79,6 +83,7 @@ public struct RiskOptions {
         staleMs = try flags.integer("--stale-ms", in: 1...86_400_000)
         heartbeatTimeoutMs = try flags.integer("--heartbeat-timeout-ms", in: 10...600_000) ?? heartbeatTimeoutMs
         flattenDeadlineMs = try flags.integer("--flatten-deadline-ms", in: 10...600_000) ?? flattenDeadlineMs
+        rejectStorm = try flags.integer("--reject-storm", in: 1...RiskMonitor.rejectMemory) ?? rejectStorm
         if let venue = try flags.value("--venue") {
             guard let choice = VenueChoice(rawValue: venue) else {
                 throw InvalidArgument("--venue '\(venue)': expected binance-spot")

@@ -61,6 +61,8 @@ final class BinanceSpotConnection {
     let inventoryTargets: [String: Int128]
     /// `--on-start`: what becomes of the open orders the journal's runs left.
     let onStart: ExecOptions.StartPolicy
+    /// Balance differences said (a symbol's balance its fills do not explain), for the gauge.
+    var balanceDifferences = 0
     /// The session's control block, where each symbol's inventory target is published.
     var controlBlock: ControlBlock?
     private(set) var venues: [BinanceSpotVenue] = []

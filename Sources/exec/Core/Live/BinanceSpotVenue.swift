@@ -745,6 +745,7 @@ final class BinanceSpotVenue: Venue {
         guard difference != 0 else {
             return connection.note("\(instrument.symbol): the \(asset) balance agrees with exec's fills again")
         }
+        connection.balanceDifferences += 1
         let amount = BalanceReconciliation.text(difference < 0 ? -difference : difference).dropFirst()
         connection.note(
             "\(instrument.symbol): the \(asset) balance is \(amount) \(difference > 0 ? "more" : "less") than "

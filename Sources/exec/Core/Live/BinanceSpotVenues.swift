@@ -17,6 +17,7 @@ struct BinanceSpotVenues: VenueFactory {
     func poll() -> Bool { connection.poll() }
     func cancelEverything() -> Bool { connection.cancelEverything() }
     var failure: String? { connection.journal.failure }
+    var balanceDifferences: Int { connection.balanceDifferences }
     func joined(_ block: ControlBlock) { connection.controlBlock = block }
     func close() { connection.close() }
 }

@@ -62,6 +62,9 @@ protocol VenueFactory {
     func cancelEverything() -> Bool
     /// Why the venue can no longer be traded on (its journal cannot be written), if so.
     var failure: String? { get }
+    /// A live venue: how many differences between the venue's balances and exec's fills it has
+    /// found (each said and journaled), for risk's alerts.
+    var balanceDifferences: Int { get }
     /// The session exec joined: a live venue publishes each instrument's inventory target in
     /// its control block, for risk's own flatten.
     func joined(_ block: ControlBlock)
@@ -75,6 +78,7 @@ extension VenueFactory {
     func poll() -> Bool { false }
     func cancelEverything() -> Bool { false }
     var failure: String? { nil }
+    var balanceDifferences: Int { 0 }
     func joined(_ block: ControlBlock) {}
     func close() {}
 }
