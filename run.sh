@@ -234,7 +234,10 @@ finish() {
     fi
   fi
   echo "run.sh: journal in $run_dir/journal ($bin/exec journal $run_dir/journal prints it as CSV)" >&2
-  if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" > "$run_dir/report.html"; then
+  # A live run's report also shows the venue's trades and commissions by asset.
+  report_args=()
+  [ ! -s "$run_dir/exec-venue.jsonl" ] || report_args=(--venue-journal "$run_dir/exec-venue.jsonl")
+  if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" "${report_args[@]}" > "$run_dir/report.html"; then
     echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
   fi
   if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&

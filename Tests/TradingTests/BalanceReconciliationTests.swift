@@ -1,3 +1,4 @@
+import BinanceAPI
 import XCTest
 
 @testable import ExecCore
@@ -105,11 +106,11 @@ final class BalanceReconciliationTests: XCTestCase {
     }
 
     func testAmountsAreWrittenWithTheirSignAndAtLeastEightDecimals() {
-        XCTAssertEqual(BalanceReconciliation.text(one / 2), "+0.50000000")
-        XCTAssertEqual(BalanceReconciliation.text(-3 * one - 1), "-3.000000000000000001")
-        XCTAssertEqual(BalanceReconciliation.text(0), "+0.00000000")
+        XCTAssertEqual(AccountBalance.text(attoUnits: one / 2), "+0.50000000")
+        XCTAssertEqual(AccountBalance.text(attoUnits: -3 * one - 1), "-3.000000000000000001")
+        XCTAssertEqual(AccountBalance.text(attoUnits: 0), "+0.00000000")
         // 10^20 units, the most an amount read may hold, at 10^-18: inside Int128.
         XCTAssertEqual(
-            BalanceReconciliation.text(100_000_000_000_000_000_000 * one), "+100000000000000000000.00000000")
+            AccountBalance.text(attoUnits: 100_000_000_000_000_000_000 * one), "+100000000000000000000.00000000")
     }
 }

@@ -103,6 +103,25 @@ final class LiveRunTests: XCTestCase {
             XCTAssertGreaterThan(size, 0, "\(file) written")
         }
 
+        // The report's commissions by asset are the stand-in's: what each fill paid, summed per
+        // asset (in 10^-8, the stand-in's precision).
+        var paid: [String: Int] = [:]
+        for fill in server.seen.compactMap({ $0["fill"] as? [String: Any] }) {
+            let asset = try XCTUnwrap(fill["commissionAsset"] as? String)
+            let amount = try XCTUnwrap(
+                (fill["commission"] as? String).flatMap { Int($0.replacingOccurrences(of: ".", with: "")) })
+            paid[asset, default: 0] += amount
+        }
+        let commissions = paid.sorted { $0.key < $1.key }.map { asset, amount in
+            let fraction = String(amount % 100_000_000)
+            return "\(amount / 100_000_000).\(String(repeating: "0", count: 8 - fraction.count) + fraction) \(asset)"
+        }.joined(separator: ", ")
+        let report = try String(contentsOf: runDirectory.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(
+            report.contains("<td>commissions at the venue, by asset</td><td class=\"v\">\(commissions)</td>"),
+            "\(commissions)")
+        XCTAssertTrue(report.contains("<td>trades at the venue</td><td class=\"v\">\(venue.fills)</td>"), report)
+
         // No key material anywhere the run wrote, nor in what it printed.
         let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]
         for name in try FileManager.default.contentsOfDirectory(atPath: runDirectory.path) {

@@ -1,12 +1,15 @@
 import BinanceAPI
 import IPC
 
+@testable import ExecCore
+
 /// One text message from Binance's WebSocket API (an answer or a user-data event): it is read or
 /// refused with a reason, and every range it hands out lies inside the message; an
 /// `executionReport` is read as exec reads it, an answer as `order.status`, `myTrades`,
 /// `openOrders.status` and `account.status` answers (balances summed as exec sums them), an event
 /// as `outboundAccountPosition`, and an answer's `symbols` as exchange filters in BTCUSDT's ticks
-/// and lots, checked against orders at the extremes without a trap.
+/// and lots, checked against orders at the extremes without a trap. The same bytes are read as
+/// a line of a live run's venue journal (as received, and as the line itself) by the report.
 enum APIMessageTarget {
     static let instrument = try! Instrument(
         id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
@@ -14,6 +17,11 @@ enum APIMessageTarget {
 
     static func run(_ input: UnsafeRawBufferPointer) {
         let bytes = input.bindMemory(to: UInt8.self)
+        var trades = VenueJournalTrades()
+        trades.add(bytes, line: 1)
+        let line = Array(#"{"t_ns":1,"received":"#.utf8) + Array(bytes) + [0x7D]
+        line.withUnsafeBufferPointer { trades.add($0, line: 2) }
+        for symbol in trades.tradeIds.keys { _ = trades.commissionText(symbol) }
         guard let message = try? APIMessage(bytes) else { return }
         for range in [message.errorMessage, message.errorData, message.result, message.event, message.eventType] {
             inside(range, bytes)

@@ -75,6 +75,21 @@ public struct FileDescriptor: Sendable {
         }
     }
 
+    /// The file at `path`, read whole (or its first `limit` bytes).
+    public static func readAll(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
+        let file = try open(path, .readOnly)
+        defer { try? file.close() }
+        var bytes: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
+        defer { chunk.deallocate() }
+        while bytes.count < limit {
+            let got = try file.read(into: chunk.baseAddress!, count: min(chunk.count, limit - bytes.count))
+            guard got > 0 else { break }
+            bytes.append(contentsOf: chunk[..<got])
+        }
+        return bytes
+    }
+
     /// One `read(2)`: the byte count, 0 at end of file.
     public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(SystemError) -> Int {
         try retryingInterrupts("read", subject) { Glibc.read(rawValue, buffer, count) }

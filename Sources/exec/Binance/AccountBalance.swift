@@ -72,6 +72,16 @@ public struct AccountBalance {
         return updateMs
     }
 
+    /// `amount` (10^-18 of the asset) as a signed decimal with 8 to 18 decimals: "+0.00120000",
+    /// the inverse of `attoUnits`.
+    public static func text(attoUnits amount: Int128) -> String {
+        let scale: UInt128 = 1_000_000_000_000_000_000
+        var fraction = String(amount.magnitude % scale)
+        fraction = String(repeating: "0", count: 18 - fraction.count) + fraction
+        while fraction.count > 8, fraction.hasSuffix("0") { fraction.removeLast() }
+        return (amount < 0 ? "-" : "+") + "\(amount.magnitude / scale).\(fraction)"
+    }
+
     /// A decimal amount of an asset (`bytes[range]`) in 10^-18 of the asset: exact for every
     /// amount Binance writes (8 decimals); nil for anything but plain digits with at most 18
     /// decimals, or 10^20 whole units or more.

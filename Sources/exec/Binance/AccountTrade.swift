@@ -11,6 +11,7 @@ import Network
 public struct AccountTrade {
     /// The trade id: fills are keyed by it (with the symbol).
     public var id: Int64 = -1
+    public var symbol: Range<Int>?
     public var price: Range<Int>
     public var quantity: Range<Int>
     public var commission: Range<Int>?
@@ -26,6 +27,7 @@ public struct AccountTrade {
         var scanner = JSONScanner(UnsafeBufferPointer(rebasing: bytes[..<range.upperBound]), offset: range.lowerBound)
         try scanner.array { (scanner) throws(JSONScanner.Failure) in
             var id: Int64 = -1
+            var symbol: Range<Int>?
             var price: Range<Int>?
             var quantity: Range<Int>?
             var commission: Range<Int>?
@@ -34,6 +36,8 @@ public struct AccountTrade {
             try scanner.object { (scanner, key) throws(JSONScanner.Failure) in
                 if scanner.equals(key, "id") {
                     id = try scanner.signed()
+                } else if scanner.equals(key, "symbol") {
+                    symbol = try scanner.string()
                 } else if scanner.equals(key, "price") {
                     price = try scanner.string()
                 } else if scanner.equals(key, "qty") {
@@ -51,8 +55,8 @@ public struct AccountTrade {
             guard let price, let quantity else { throw scanner.failure("a trade without price or qty") }
             body(
                 AccountTrade(
-                    id: id, price: price, quantity: quantity, commission: commission, commissionAsset: asset,
-                    timeMs: timeMs))
+                    id: id, symbol: symbol, price: price, quantity: quantity, commission: commission,
+                    commissionAsset: asset, timeMs: timeMs))
         }
     }
 }

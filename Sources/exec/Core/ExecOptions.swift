@@ -72,7 +72,7 @@ public struct ExecOptions {
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
                      [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]]
                exec journal FILE [--orders|--fills]
-               exec report FILE
+               exec report FILE [--venue-journal FILE]
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
@@ -105,7 +105,8 @@ public struct ExecOptions {
         cancelled, as all are with --on-start cancel (the default).
         `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
-        `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it.
+        `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it;
+        with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """
 

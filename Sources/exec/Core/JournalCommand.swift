@@ -2,7 +2,8 @@ import Glibc
 import IPC
 
 /// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
-/// and `exec report FILE` (the run's report, HTML with SVG charts, from the journal alone).
+/// and `exec report FILE [--venue-journal FILE]` (the run's report, HTML with SVG charts, from
+/// the journal, and a live run's commissions by asset from its venue journal).
 public enum JournalCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
@@ -18,10 +19,12 @@ public enum JournalCommand {
             printCSV(arguments[1], rows: rows)
         }
         if arguments.first == "report" {
-            guard arguments.count == 2 else {
-                ToolStart.fail("exec: report needs one FILE\n\(ExecOptions.usage)", ExitCode.usage)
+            guard arguments.count == 2 || (arguments.count == 4 && arguments[2] == "--venue-journal") else {
+                ToolStart.fail(
+                    "exec: report needs one FILE, then --venue-journal FILE or nothing\n\(ExecOptions.usage)",
+                    ExitCode.usage)
             }
-            printReport(arguments[1])
+            printReport(arguments[1], venueJournal: arguments.count == 4 ? arguments[3] : nil)
         }
     }
 
@@ -40,8 +43,17 @@ public enum JournalCommand {
         exitReportingDamage(scan, path)
     }
 
-    static func printReport(_ path: String) -> Never {
+    static func printReport(_ path: String, venueJournal: String?) -> Never {
         var report = JournalReport()
+        if let venueJournal {
+            do { report.venueTrades = try VenueJournalTrades(path: venueJournal) } catch {
+                ToolStart.fail(
+                    "exec: --venue-journal: \(error)", error.isMissingFile ? ExitCode.failure : ExitCode.system)
+            }
+            for problem in report.venueTrades!.problems { StandardError.line("exec: \(venueJournal): \(problem)") }
+            let unnamed = report.venueTrades!.problemCount - report.venueTrades!.problems.count
+            if unnamed > 0 { StandardError.line("exec: \(venueJournal): \(unnamed) more lines unreadable") }
+        }
         let scan: Journal.Scan
         do {
             scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }

@@ -38,6 +38,9 @@ struct JournalReport {
     private var positions = PositionReportReader()
 
     /// Takes in journal record `record`.
+    /// The run's venue journal, read (`exec report --venue-journal`): commissions by asset.
+    var venueTrades: VenueJournalTrades?
+
     mutating func add(_ frame: Frame, record: UInt64) {
         let header = frame.header
         let time = header.receiveTimeNs
@@ -107,6 +110,17 @@ struct JournalReport {
             ("max drawdown", format(run.maxDrawdown)),
             ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a")
         ] + (ledger.adjustments > 0 ? [("position adjustments (the venue's balance)", "\(ledger.adjustments)")] : [])
+            + venueMetrics(run)
+    }
+
+    /// A live run's venue journal (`venueTrades`): the venue's trades of the symbol, and what it
+    /// charged, asset by asset.
+    private func venueMetrics(_ run: InstrumentRun) -> [(String, String)] {
+        guard let venueTrades, let symbol = run.instrument?.symbol else { return [] }
+        return [
+            ("trades at the venue", "\(venueTrades.tradeIds[symbol]?.count ?? 0)"),
+            ("commissions at the venue, by asset", venueTrades.commissionText(symbol))
+        ]
     }
 
     /// The PnL curve read once a second (its last value by then), its changes' mean over their

@@ -302,7 +302,9 @@ final class VenueKill {
         let step = Int128(max(bounds.step ?? 1, 1))
         var lots = positionLots.magnitude / UInt128(step) * UInt128(step)
         if let maximum = bounds.maximum { lots = min(lots, UInt128(maximum)) }
-        let text = "\(filters.baseAsset) balance \(Self.decimal(balance)), target \(Self.decimal(target))"
+        let text =
+            "\(filters.baseAsset) balance \(AccountBalance.text(attoUnits: balance)), target "
+            + AccountBalance.text(attoUnits: target)
         guard lots > 0, lots >= UInt128(max(bounds.minimum ?? 0, 0)), lots <= UInt128(Int64.max) else {
             let left = Int64(clamping: positionLots)
             let line =
@@ -350,15 +352,6 @@ final class VenueKill {
         StandardError.line("risk: \(line)")
         alert("risk-flatten", line)
         work[index].step = .done
-    }
-
-    /// An amount in 10^-18 of an asset, in the venue's 8 decimals (more where it has them).
-    private static func decimal(_ amount: Int128) -> String {
-        let scale: UInt128 = 1_000_000_000_000_000_000
-        var fraction = String(amount.magnitude % scale)
-        fraction = String(repeating: "0", count: 18 - fraction.count) + fraction
-        while fraction.count > 8, fraction.hasSuffix("0") { fraction.removeLast() }
-        return (amount < 0 ? "-" : "+") + "\(amount.magnitude / scale).\(fraction)"
     }
 
     /// The end of risk's run: the session closed, the journal written out.

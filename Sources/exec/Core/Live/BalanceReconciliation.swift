@@ -120,16 +120,6 @@ struct BalanceReconciliation {
     /// `lots` of `lot` booked as an adjustment.
     mutating func adjust(_ lots: Int64, lot: Int128) { adjusted += Int128(lots) * lot }
 
-    /// `amount` (10^-18 of the asset) as a signed decimal with 8 to 18 decimals: "+0.00120000".
-    static func text(_ amount: Int128) -> String {
-        let scale: Int128 = 1_000_000_000_000_000_000
-        let magnitude = amount.magnitude
-        var fraction = String(magnitude % UInt128(scale))
-        fraction = String(repeating: "0", count: 18 - fraction.count) + fraction
-        while fraction.count > 8, fraction.hasSuffix("0") { fraction.removeLast() }
-        return (amount < 0 ? "-" : "+") + "\(magnitude / UInt128(scale)).\(fraction)"
-    }
-
     /// A value acted on only once it has been the same at every call for `settleNs`.
     private struct Settling<Value: Equatable> {
         private var seen: (value: Value, sinceNs: Int64)?

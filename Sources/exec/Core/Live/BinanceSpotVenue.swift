@@ -746,7 +746,7 @@ final class BinanceSpotVenue: Venue {
             return connection.note("\(instrument.symbol): the \(asset) balance agrees with exec's fills again")
         }
         connection.balanceDifferences += 1
-        let amount = BalanceReconciliation.text(difference < 0 ? -difference : difference).dropFirst()
+        let amount = AccountBalance.text(attoUnits: difference < 0 ? -difference : difference).dropFirst()
         connection.note(
             "\(instrument.symbol): the \(asset) balance is \(amount) \(difference > 0 ? "more" : "less") than "
                 + "exec's fills explain (\(balanceText)): a deposit, a withdrawal, another session on the account, "
@@ -757,7 +757,7 @@ final class BinanceSpotVenue: Venue {
     /// +0.00001000".
     var balanceText: String {
         guard let start = balances.start, let balance = balances.balance else { return "balance not read" }
-        let text = BalanceReconciliation.text
+        let text = { AccountBalance.text(attoUnits: $0) }
         return "balance \(text(balance)), at the start \(text(start.balance)), fills since \(text(balances.filled)), "
             + "base-asset fees \(text(balances.baseFees))"
     }

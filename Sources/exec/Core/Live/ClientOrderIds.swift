@@ -36,17 +36,8 @@ struct ClientOrderIds {
     /// The prefix the first exec session of venue journal `path` noted (`sessionNote`), if any:
     /// it is near the start, so only the first 64 KiB are read.
     static func firstPrefix(inVenueJournal path: String) -> [UInt8]? {
-        guard let file = try? FileDescriptor.open(path, .readOnly) else { return nil }
-        defer { try? file.close() }
-        var bytes = [UInt8](repeating: 0, count: 65_536)
-        var count = 0
-        while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes {
-                try? file.read(into: $0.baseAddress! + count, count: $0.count - count)
-            }
-            guard let got, got > 0 else { break }
-            count += got
-        }
+        guard let bytes = try? FileDescriptor.readAll(path, limit: 65_536) else { return nil }
+        let count = bytes.count
         let marker = Array(sessionNote.utf8)
         guard count >= marker.count else { return nil }
         for start in 0...(count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker) {
