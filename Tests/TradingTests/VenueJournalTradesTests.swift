@@ -21,7 +21,8 @@ final class VenueJournalTradesTests: XCTestCase {
             #"{"t_ns":3,"received":{"id":9,"status":200,"result":[{"symbol":"BTCUSDT","id":1,"price":"100.00","#
                 + #""qty":"0.10000000","commission":"0.00010000","commissionAsset":"BTC"},{"symbol":"BTCUSDT","#
                 + #""id":2,"price":"101.00","qty":"0.20000000","commission":"0.02020000","commissionAsset":"USDT"},"#
-                + #"{"symbol":"BTCUSDT","id":3,"price":"101.00","qty":"0.20000000","commission":"0.000000000000000001","#
+                + #"{"symbol":"BTCUSDT","id":3,"price":"101.00","qty":"0.20000000","#
+                + #""commission":"0.000000000000000001","#
                 + #""commissionAsset":"BTC"}]}}"#,
             #"{"t_ns":4,"received":{"id":10,"status":200,"result":[{"symbol":"BTCUSDT","orderId":5,"price":"1.00","#
                 + #""origQty":"1.00000000"}]}}"#,

@@ -60,9 +60,9 @@ public final class WebSocketAPISession {
     public private(set) var lastLoss: String?
     /// Where every request `send` writes is journaled (its key and signature redacted).
     public var journal: VenueJournal?
-    /// What the venue counts against us, from every answer.
     /// The venue refused the key (-2015), and has not taken it since.
     private var keyRefusedSaid = false
+    /// What the venue counts against us, from every answer.
     public private(set) var budget = RateBudget()
     /// The last refusal said, so a paused session says so once.
     private var refusalSaid = false
@@ -365,9 +365,8 @@ public final class WebSocketAPISession {
         guard budget.allows(kind, nowMs: serverTimeMs()) else {
             if !refusalSaid {
                 refusalSaid = true
-                report(
-                    "\(name): \(method) held back: the venue's rate limits (\(budget.description(nowMs: serverTimeMs()))) "
-                        + "leave no room for it now")
+                let readings = budget.description(nowMs: serverTimeMs())
+                report("\(name): \(method) held back: the venue's rate limits (\(readings)) leave no room for it now")
             }
             return nil
         }

@@ -37,10 +37,10 @@ struct JournalReport {
     private(set) var firstTimeNs: Int64?
     private var positions = PositionReportReader()
 
-    /// Takes in journal record `record`.
     /// The run's venue journal, read (`exec report --venue-journal`): commissions by asset.
     var venueTrades: VenueJournalTrades?
 
+    /// Takes in journal record `record`.
     mutating func add(_ frame: Frame, record: UInt64) {
         let header = frame.header
         let time = header.receiveTimeNs

@@ -677,8 +677,9 @@ final class BinanceSpotVenue: Venue {
         let band = pressure > 0 ? min(4, 1 + Int(pressure * 4)) : 0
         if band != budgetBand {
             budgetBand = band
+            let readings = connection.session.budget.description(nowMs: nowMs)
             connection.note(
-                "\(instrument.symbol): the venue's request budget (\(connection.session.budget.description(nowMs: nowMs))): "
+                "\(instrument.symbol): the venue's request budget (\(readings)): "
                     + (step > 1 ? "quotes move only for \(step) ticks or more" : "quotes move with every change"))
         }
         return step
