@@ -146,20 +146,19 @@ final class VenueKillTests: XCTestCase {
         XCTAssertFalse(environ.isEmpty, "risk's environment could not be read")
     }
 
-    /// A live exec holding 0.3 BTC bought at the stand-in is SIGKILLed: no exec is left to
+    /// A live exec that bought 0.3 BTC at the stand-in, and was then credited 0.5 BTC (a balance
+    /// its fills do not explain: risk's webhook hears of it), is SIGKILLed: no exec is left to
     /// flatten, so risk cancels its orders and sells the position at market on its own session,
     /// from the balance the venue shows and the inventory target exec published (10 BTC, the
-    /// balance at its start): 0.299 sold (the venue's 0.001 step), the 0.0007 left of the 0.3
-    /// after the buy's commission (paid in BTC) said as less than a step.
-    ///
-    /// With 0.5 BTC deposited first (exec finds a balance its fills do not explain): risk's
-    /// webhook hears of it, then of the halt, the flatten and the kill's end; 0.799 is sold.
+    /// balance at its start): 0.799 sold (the venue's 0.001 step), the 0.0007 left after the
+    /// buy's commission (paid in BTC) said as less than a step; the webhook hears the halt, the
+    /// flatten and the kill's end.
     func testRiskClosesThePositionAtMarketWhenExecDiesHoldingIt() throws {
         try closePosition(hung: false)
     }
 
-    /// The same with exec hung (SIGSTOP) and `kill -USR1` to risk: exec does not confirm the
-    /// flatten within the deadline, so risk kills it and closes the position itself.
+    /// The same without the deposit, exec hung (SIGSTOP) and `kill -USR1` to risk: exec does
+    /// not confirm the flatten within the deadline, so risk kills it and sells 0.299 itself.
     func testRiskClosesThePositionAtMarketWhenAHungExecMissesTheFlattenDeadline() throws {
         try closePosition(hung: true)
     }
