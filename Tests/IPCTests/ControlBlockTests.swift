@@ -25,6 +25,25 @@ final class ControlBlockTests: XCTestCase {
         XCTAssertEqual(attached.instruments, [try btc(), eth])
     }
 
+    /// A book's resync requests reach the feed for every instrument id, 1 and 64 included, each
+    /// its own counter; ids outside 1...64 have none.
+    func testResyncRequestsCountPerInstrumentIdUpTo64() throws {
+        let session = try session()
+        defer { removeSegment(session.controlBlock) }
+        let book = try ControlBlock.create(session.controlBlock, instruments: [try btc()])
+        let feed = try ControlBlock.attach(session.controlBlock)
+        book.requestResync(instrument: 64)
+        book.requestResync(instrument: 64)
+        book.requestResync(instrument: 1)
+        book.requestResync(instrument: 0)
+        book.requestResync(instrument: 65)
+        XCTAssertEqual(feed.resyncRequests(instrument: 64), 2)
+        XCTAssertEqual(feed.resyncRequests(instrument: 1), 1)
+        XCTAssertEqual(feed.resyncRequests(instrument: 2), 0)
+        XCTAssertEqual(feed.resyncRequests(instrument: 0), 0)
+        XCTAssertEqual(feed.resyncRequests(instrument: 65), 0)
+    }
+
     /// exec's inventory targets, as another mapping (risk's) reads them: nil until published,
     /// then the last one, exact at the extremes of 128 bits; ids outside 1...64 have none.
     func testInventoryTargetsReachAnotherMappingExactly() throws {

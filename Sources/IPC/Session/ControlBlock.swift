@@ -99,22 +99,20 @@ public struct ControlBlock: @unchecked Sendable {
 
     // MARK: Resync requests
 
-    func resyncCounter(_ instrument: UInt32) -> UnsafeMutablePointer<Atomic<UInt32>> {
-        precondition(
-            instrument < UInt32(ControlBlockDescriptor.maxInstruments), "instrument id \(instrument) out of range")
-        return sharedUInt32(base, ControlBlockDescriptor.resyncRequestsOffset + Int(instrument) * 4)
+    /// Instrument id N's counter (ids run 1...64); nil outside them.
+    func resyncCounter(_ instrument: UInt32) -> UnsafeMutablePointer<Atomic<UInt32>>? {
+        guard instrument >= 1, instrument <= UInt32(ControlBlockDescriptor.maxInstruments) else { return nil }
+        return sharedUInt32(base, ControlBlockDescriptor.resyncRequestsOffset + Int(instrument - 1) * 4)
     }
 
     /// Asks the feed for a fresh snapshot of `instrument` (a book found a gap).
     public func requestResync(instrument: UInt32) {
-        guard instrument < UInt32(ControlBlockDescriptor.maxInstruments) else { return }
-        resyncCounter(instrument).pointee.add(1, ordering: .releasing)
+        resyncCounter(instrument)?.pointee.add(1, ordering: .releasing)
     }
 
     /// Resync requests so far for `instrument`; a feed compares with the count it last acted on.
     public func resyncRequests(instrument: UInt32) -> UInt32 {
-        guard instrument < UInt32(ControlBlockDescriptor.maxInstruments) else { return 0 }
-        return resyncCounter(instrument).pointee.load(ordering: .acquiring)
+        resyncCounter(instrument)?.pointee.load(ordering: .acquiring) ?? 0
     }
 
     // MARK: Halt and flatten

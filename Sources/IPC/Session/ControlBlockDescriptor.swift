@@ -36,7 +36,7 @@
 /// +===============================================================+
 /// |          process 0 (64 bytes, see below) ... 15               | 4352..5375
 /// +===============================================================+
-/// |   resync requests: one u32 counter per instrument id 0...63   | 5376..5631
+/// |   resync requests: one u32 counter per instrument id 1...64   | 5376..5631
 /// +===============================================================+
 /// |   gauges: 16 f64 per process entry 0...15 (see `Gauge`),      | 5632..7679
 /// |   stored as bit patterns; NaN: never written                  |
@@ -72,8 +72,8 @@
 public enum ControlBlockDescriptor {
     /// "TPCTRL" followed by 0x00 0x01, read as a little-endian UInt64.
     public static let magic: UInt64 = 0x0100_4C52_5443_5054
-    /// The control block's own layout version (2: the gauges; 3: the inventory targets), bumped
-    /// whenever this layout changes.
+    /// The control block's own layout version (2: the gauges; 3: the inventory targets, and the
+    /// resync counters by instrument id 1...64), bumped whenever this layout changes.
     public static let layoutVersion: UInt32 = 3
 
     public static let magicOffset = 0
