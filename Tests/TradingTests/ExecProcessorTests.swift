@@ -63,6 +63,13 @@ final class ExecProcessorTests: XCTestCase {
             $0.header.messageType == .executionReport && $0.as(ExecutionReport.self).report == .fill
         }
         XCTAssertEqual(fills.map(\.header.instrument), [2, 1])
+        // An intent whose prices span all of 64 bits (a strategy's, unchecked on the wire): its
+        // spread does not trap.
+        feed(
+            Frame(
+                QuoteIntent(
+                    header: FrameHeader(type: .quoteIntent, instrument: 2), bidPrice: Int64.min, bidSize: 0,
+                    askPrice: Int64.max, askSize: 0)))
     }
 }
 

@@ -68,6 +68,13 @@ final class OrderManagerTests: XCTestCase {
         // Bought 1500: the bid's 900 could take the position past 2000.
         XCTAssertEqual(
             commands(intent(bid: 95, bidSize: 900, ask: 101, askSize: 0), position: 1_500, 5), ["cancel 0/4 buy 0@0"])
+        // A strategy's price at the end of 64 bits: the move from the working bid measured without
+        // a trap, then the price refused as ever.
+        manager.apply(report(.cancelled, 4))
+        XCTAssertEqual(commands(intent(bid: 95, bidSize: 900, ask: 101, askSize: 0), 6), ["new 5/0 buy 900@95"])
+        manager.apply(report(.ack, 5))
+        XCTAssertEqual(commands(intent(bid: Int64.min, bidSize: 900, ask: 101, askSize: 0), 7), [])
+        XCTAssertEqual(manager.refusals.last, "price \(Int64.min) ticks outside 1 ... 999999999999999999")
     }
 
     func testFillsMoveTheStates() {

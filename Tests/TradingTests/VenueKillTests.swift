@@ -163,6 +163,41 @@ final class VenueKillTests: XCTestCase {
         try closePosition(hung: true)
     }
 
+    /// The control block is shared memory another process wrote: an inventory target that puts
+    /// the position past 128 bits is said and not acted on, and risk goes on to stop as a failed
+    /// session does (exit 1), with no trap.
+    func testAnInventoryTargetOutOfRangeIsSaidNotTrappedOn() throws {
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let session = try RiskTests.Session(
+            "badtarget",
+            risk: [
+                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("risk.jsonl").path,
+                "--ca-file", certificate.cert
+            ],
+            feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
+            riskEnvironment: [
+                "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ])
+        let ready = Date().addingTimeInterval(15)
+        while Date() < ready, !session.risk.errorsSoFar.contains("session ready") { usleep(20_000) }
+        let block = try ControlBlock.attach(try SessionName(session.name).controlBlock)
+        let id = try XCTUnwrap(block.instruments.first { $0.symbol == "BTCUSDT" }?.id)
+        block.publishInventoryTarget(instrument: id, attoUnits: Int128.min)
+        kill(session.exec.pid, SIGKILL)
+        let result = session.risk.finish(timeout: 20)
+        _ = session.stop()
+        XCTAssertEqual(result.status, 1, result.err)
+        XCTAssertTrue(
+            result.err.contains(
+                "risk: flatten: BTCUSDT: the inventory target in the control block (\(Int128.min)) is out of range; "
+                    + "not flattened: see the venue"), result.err)
+    }
+
     func closePosition(hung: Bool) throws {
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)

@@ -1,3 +1,4 @@
+import IPC
 import Network
 
 /// One asset's balance of the account (BINANCE.md G.3, G.4), read in place: from an
@@ -105,5 +106,15 @@ public struct AccountBalance {
         guard integerDigits > 0, !(point && decimals == 0) else { return nil }
         for _ in decimals..<18 { value *= 10 }
         return value
+    }
+}
+
+extension Instrument {
+    /// One lot in 10^-18 of the base asset, the scale balances are read in (`attoUnits`): at most
+    /// 9.2 × 10^18 × 10^18, inside Int128.
+    public var lotAttoUnits: Int128 {
+        var units = Int128(lotMantissa)
+        for _ in Int(lotDecimals)..<18 { units *= 10 }
+        return units
     }
 }

@@ -126,9 +126,9 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             let intent = frame.pointee.as(QuoteIntent.self)
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
-            let step = venueById[id]!._withUnsafeGuaranteedRef {
-                $0.requoteStep(spreadTicks: intent.askPrice - intent.bidPrice)
-            }
+            // Intents' prices are the strategy's, unchecked on the wire: their difference in 128 bits.
+            let spread = Int64(clamping: Int128(intent.askPrice) - Int128(intent.bidPrice))
+            let step = venueById[id]!._withUnsafeGuaranteedRef { $0.requoteStep(spreadTicks: spread) }
             states[stateIndex[id]].manager.commands(
                 for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
                 halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)

@@ -125,7 +125,9 @@ struct OrderManager {
             }
             guard size > 0, working.price != price || working.size != size else { return }
             // The budget running low: a move smaller than the step waits (a cut, `overRoom`, goes).
-            if requoteStep > 1, !overRoom, (price - working.price).magnitude < requoteStep.magnitude { return }
+            if requoteStep > 1, !overRoom, (Int128(price) - Int128(working.price)).magnitude < UInt128(requoteStep) {
+                return
+            }
             guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
             let id = takeId()
             commands.append(

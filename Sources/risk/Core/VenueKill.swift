@@ -295,9 +295,12 @@ final class VenueKill {
         }
         if unreadable { return giveUp(index, "its \(filters.baseAsset) balance is unreadable") }
         guard let target = inventoryTarget(instrument) else { return giveUp(index, "no inventory target") }
-        var lotAtto = Int128(instrument.lotMantissa)
-        for _ in Int(instrument.lotDecimals)..<18 { lotAtto *= 10 }
-        let positionLots = (balance - target) / lotAtto
+        // The target is read from shared memory: a difference past 128 bits is no position.
+        let (held, overflow) = balance.subtractingReportingOverflow(target)
+        guard !overflow else {
+            return giveUp(index, "the inventory target in the control block (\(target)) is out of range")
+        }
+        let positionLots = held / instrument.lotAttoUnits
         let bounds = filters.marketSizeBounds.step == nil ? filters.sizeBounds : filters.marketSizeBounds
         let step = Int128(max(bounds.step ?? 1, 1))
         var lots = positionLots.magnitude / UInt128(step) * UInt128(step)

@@ -60,9 +60,7 @@ final class BinanceSpotVenue: Venue {
         symbol = UnsafeRawBufferPointer(bytes)
         tick = DecimalScale(mantissa: instrument.tickMantissa, decimals: Int(instrument.tickDecimals))
         lot = DecimalScale(mantissa: instrument.lotMantissa, decimals: Int(instrument.lotDecimals))
-        var lotAttoUnits = Int128(instrument.lotMantissa)
-        for _ in Int(instrument.lotDecimals)..<18 { lotAttoUnits *= 10 }
-        self.lotAttoUnits = lotAttoUnits
+        lotAttoUnits = instrument.lotAttoUnits
         orders.reserveCapacity(BinanceSpotVenue.maxOrders)
         queued.reserveCapacity(64)
     }
