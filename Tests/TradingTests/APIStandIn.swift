@@ -75,6 +75,35 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
         }
     }
 
+    /// The stand-in on a new certificate, knowing a new Ed25519 key and BTCUSDT (tick 0.01, step
+    /// 0.001), made in `directory`; `more`: more of its options.
+    struct BTCUSDT {
+        let server: APIStandIn
+        let certificate: (cert: String, key: String)
+        let key: (privateKey: String, publicKey: String)
+
+        init(in directory: URL, _ more: [String] = []) throws {
+            certificate = try LoopbackTLS.makeCertificate(in: directory)
+            key = try LoopbackTLS.makeEd25519Key(in: directory)
+            server = try APIStandIn(
+                certificate: certificate,
+                keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"] + more)
+        }
+
+        /// What exec and risk read the key and the stand-in's URL from.
+        var environment: [String: String] {
+            [
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
+                "TICKPIPE_BINANCE_WS_API_URL": server.url
+            ]
+        }
+
+        /// exec's or risk's options for this venue, journaling to `journal`.
+        func venueArguments(journal: String) -> [String] {
+            ["--venue", "binance-spot", "--venue-journal", journal, "--ca-file", certificate.cert]
+        }
+    }
+
     func send(_ command: [String: Any]) throws {
         control.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: command) + Data([0x0A]))
     }

@@ -33,26 +33,13 @@ final class AlertWebhookTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-storm-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: [
-                "--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000", "--balance",
-                "USDT:1", "--balance", "BTC:0"
-            ])
+        let venue = try APIStandIn.BTCUSDT(in: directory, ["--balance", "USDT:1", "--balance", "BTC:0"])
         let receiver = try WebhookReceiver()
         let session = try RiskTests.Session(
             "storm", risk: ["--reject-storm", "5", "--alert-webhook", "http://127.0.0.1:\(receiver.port)/alerts"],
-            execArguments: [
-                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("exec-venue.jsonl").path,
-                "--ca-file", certificate.cert
-            ],
+            execArguments: venue.venueArguments(journal: directory.appendingPathComponent("exec-venue.jsonl").path),
             feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
-            execEnvironment: [
-                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
-                "TICKPIPE_BINANCE_WS_API_URL": server.url
-            ])
+            execEnvironment: venue.environment)
         let alerts = receiver.posts(delivered: 1, within: 20).compactMap { $0["body"] as? [String: Any] }
         let output = session.stop()
         XCTAssertEqual(alerts.first?["event"] as? String, "reject-storm", "\(alerts)\n\(output.risk)\n\(output.exec)")

@@ -32,12 +32,8 @@ final class LiveVenueTests: XCTestCase {
     func standIn(_ more: [String] = []) throws -> (
         server: APIStandIn, certificate: (cert: String, key: String), key: (privateKey: String, publicKey: String)
     ) {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"] + more)
-        return (server, certificate, key)
+        let venue = try APIStandIn.BTCUSDT(in: directory, more)
+        return (venue.server, venue.certificate, venue.key)
     }
 
     /// feed (a synthetic market of `symbols` for `seconds`) | book | signal | exec on the

@@ -167,22 +167,11 @@ final class VenueKillTests: XCTestCase {
     /// the position past 128 bits is said and not acted on, and risk goes on to stop as a failed
     /// session does (exit 1), with no trap.
     func testAnInventoryTargetOutOfRangeIsSaidNotTrappedOn() throws {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
+        let venue = try APIStandIn.BTCUSDT(in: directory)
         let session = try RiskTests.Session(
-            "badtarget",
-            risk: [
-                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("risk.jsonl").path,
-                "--ca-file", certificate.cert
-            ],
+            "badtarget", risk: venue.venueArguments(journal: directory.appendingPathComponent("risk.jsonl").path),
             feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
-            riskEnvironment: [
-                "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
-                "TICKPIPE_BINANCE_WS_API_URL": server.url
-            ])
+            riskEnvironment: venue.environment)
         let ready = Date().addingTimeInterval(15)
         while Date() < ready, !session.risk.errorsSoFar.contains("session ready") { usleep(20_000) }
         let block = try ControlBlock.attach(try SessionName(session.name).controlBlock)
@@ -199,29 +188,18 @@ final class VenueKillTests: XCTestCase {
     }
 
     func closePosition(hung: Bool) throws {
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: ["--ed25519-public-key", key.publicKey, "--symbol", "BTCUSDT:0.01000000:0.00100000"])
-        let keys = [
-            "TICKPIPE_BINANCE_API_KEY": Self.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey,
-            "TICKPIPE_BINANCE_WS_API_URL": server.url
-        ]
+        let venue = try APIStandIn.BTCUSDT(in: directory)
+        let server = venue.server
         let riskJournal = directory.appendingPathComponent("risk-venue.jsonl").path
         let receiver = try WebhookReceiver()
         let session = try RiskTests.Session(
             "venueflatten",
-            risk: [
-                "--venue", "binance-spot", "--venue-journal", riskJournal, "--ca-file", certificate.cert,
+            risk: venue.venueArguments(journal: riskJournal) + [
                 "--alert-webhook", "http://127.0.0.1:\(receiver.port)/alerts"
             ],
-            execArguments: [
-                "--venue", "binance-spot", "--venue-journal", directory.appendingPathComponent("exec-venue.jsonl").path,
-                "--ca-file", certificate.cert
-            ],
+            execArguments: venue.venueArguments(journal: directory.appendingPathComponent("exec-venue.jsonl").path),
             feedArguments: ["--symbols", "BTCUSDT", "--instrument", "BTCUSDT:0.01000000:0.00000001"],
-            riskEnvironment: keys, execEnvironment: keys)
+            riskEnvironment: venue.environment, execEnvironment: venue.environment)
         // exec quotes at the venue: a trade printing at 1.00 fills its resting bid for 0.3.
         XCTAssertNotNil(
             server.await(20) {
