@@ -27,18 +27,25 @@ final class VenueJournalTradesTests: XCTestCase {
             #"{"t_ns":4,"received":{"id":10,"status":200,"result":[{"symbol":"BTCUSDT","orderId":5,"price":"1.00","#
                 + #""origQty":"1.00000000"}]}}"#,
             "not json at all",
-            event("TRADE", trade: 4, commission: "a lot", asset: "BNB")
+            event("TRADE", trade: 4, commission: "a lot", asset: "BNB"),
+            // Two commissions of 10^20 - 1 units: each fits, their sum does not.
+            event("TRADE", trade: 5, commission: "99999999999999999999", asset: "XYZ"),
+            event("TRADE", trade: 6, commission: "99999999999999999999", asset: "XYZ")
         ]
         var trades = VenueJournalTrades()
         for (index, line) in lines.enumerated() {
             Array(line.utf8).withUnsafeBufferPointer { trades.add($0, line: index + 1) }
         }
-        XCTAssertEqual(trades.tradeIds["BTCUSDT"], [1, 2, 3, 4])
-        XCTAssertEqual(trades.commissionText("BTCUSDT"), "0.000100000000000001 BTC, 0.02020000 USDT")
+        XCTAssertEqual(trades.tradeIds["BTCUSDT"], [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(
+            trades.commissionText("BTCUSDT"),
+            "0.000100000000000001 BTC, 0.02020000 USDT, 99999999999999999999.00000000 XYZ")
         XCTAssertEqual(trades.commissionText("ETHUSDT"), "none")
-        XCTAssertEqual(trades.problemCount, 2)
+        XCTAssertEqual(trades.problemCount, 3)
         XCTAssertTrue(trades.problems[0].hasPrefix("line 7: "), "\(trades.problems)")
         XCTAssertTrue(trades.problems[1].hasPrefix("line 8: "), "\(trades.problems)")
         XCTAssertTrue(trades.problems[1].contains("a commission that is not a decimal"), "\(trades.problems)")
+        XCTAssertTrue(trades.problems[2].hasPrefix("line 10: "), "\(trades.problems)")
+        XCTAssertTrue(trades.problems[2].contains("XYZ commissions past 128 bits"), "\(trades.problems)")
     }
 }

@@ -88,7 +88,12 @@ struct VenueJournalTrades {
             throw JSONScanner.Failure(offset: commission.lowerBound, message: "a commission that is not a decimal")
         }
         let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[asset]), as: UTF8.self)
-        commissions[symbol, default: [:]][name, default: 0] += amount
+        // Each amount is below 10^38; their sum is checked (a file can hold anything).
+        let (sum, overflow) = (commissions[symbol]?[name] ?? 0).addingReportingOverflow(amount)
+        guard !overflow else {
+            throw JSONScanner.Failure(offset: commission.lowerBound, message: "\(name) commissions past 128 bits")
+        }
+        commissions[symbol, default: [:]][name] = sum
     }
 
     private mutating func problem(_ text: String) {
