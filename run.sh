@@ -13,7 +13,8 @@ umask 077
 usage() {
   cat <<'USAGE'
 usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
-                 [--trade [--testnet|--demo] [--recv-window-ms MS] [--inventory-target ASSET:QTY]...]]
+                 [--trade [--testnet|--demo] [--recv-window-ms MS] [--inventory-target ASSET:QTY]...
+                  [--shadow-paper]]]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
@@ -31,7 +32,9 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   spot itself (docs/live-trading.md: the keys from TICKPIPE_BINANCE_API_KEY and
   TICKPIPE_BINANCE_KEY_FILE; TICKPIPE_BINANCE_WS_API_URL, --testnet or --demo pick the URL),
   risk keeping its own session to cancel every order if trading halts; the position is the base
-  asset's balance less --inventory-target (default: the balance at the start). --config FILE is
+  asset's balance less --inventory-target (default: the balance at the start); --shadow-paper
+  runs the paper venue beside it on the same market and orders (with --maker-fee-ppm and
+  --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is
   a strategy file for signal (see docs/signal.md); the flags here override it. --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
@@ -65,6 +68,7 @@ replaying=0
 live_market=0
 market_venue=
 trade=0
+shadow=0
 venue_args=()
 exec_venue_args=()
 risk_args=()
@@ -82,6 +86,7 @@ while [ $# -gt 0 ]; do
       [ "$1" != --venue ] || [ "$2" = spot ] || market_venue=$2
       feed_args+=("$1" "$2"); shift 2 ;;
     --trade) trade=1; shift ;;
+    --shadow-paper) shadow=1; shift ;;
     --testnet|--demo) venue_args+=("$1"); shift ;;
     --recv-window-ms)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
@@ -145,8 +150,9 @@ case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected s
 if [ "$trade" = 1 ]; then
   [ "$live_market" = 1 ] || { echo "run.sh: --trade goes with --live SYMBOLS (a replay or the synthetic market is paper traded)" >&2; exit 100; }
   [ -z "$market_venue" ] || { echo "run.sh: --trade trades Binance spot; --venue $market_venue is paper traded only" >&2; exit 100; }
-elif [ ${#venue_args[@]} -gt 0 ] || [ ${#exec_venue_args[@]} -gt 0 ]; then
+elif [ ${#venue_args[@]} -gt 0 ] || [ ${#exec_venue_args[@]} -gt 0 ] || [ "$shadow" = 1 ]; then
   given=("${venue_args[@]}" "${exec_venue_args[@]}")
+  [ "$shadow" = 0 ] || given=(--shadow-paper)
   echo "run.sh: ${given[0]} goes with --trade" >&2; exit 100
 fi
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then
@@ -237,8 +243,13 @@ finish() {
   # A live run's report also shows the venue's trades and commissions by asset.
   report_args=()
   [ ! -s "$run_dir/exec-venue.jsonl" ] || report_args=(--venue-journal "$run_dir/exec-venue.jsonl")
+  # With --shadow-paper: the venue's fills beside the paper venue's, and the shadow's own report.
+  [ ! -s "$run_dir/shadow.journal" ] || report_args+=(--shadow "$run_dir/shadow.journal")
   if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" "${report_args[@]}" > "$run_dir/report.html"; then
     echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
+  fi
+  if [ -s "$run_dir/shadow.journal" ] && "$bin/exec" report "$run_dir/shadow.journal" > "$run_dir/shadow-report.html"; then
+    echo "run.sh: the shadow paper venue's own report in $run_dir/shadow-report.html" >&2
   fi
   if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&
      "$bin/exec" journal "$run_dir/journal" --fills > "$run_dir/fills.csv"; then
@@ -268,6 +279,7 @@ if [ "$trade" = 1 ]; then
   # risk's session ready to cancel everything whatever becomes of exec.
   exec_cmd+=(--venue binance-spot --venue-journal "$run_dir/exec-venue.jsonl" "${venue_args[@]}")
   exec_cmd+=("${exec_venue_args[@]}")
+  [ "$shadow" = 0 ] || exec_cmd+=(--shadow-paper "$run_dir/shadow.journal")
   risk_cmd+=(--venue binance-spot --venue-journal "$run_dir/risk-venue.jsonl" "${venue_args[@]}")
 fi
 feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((2 + dashboard)) "${common[@]}" "${feed_args[@]}")

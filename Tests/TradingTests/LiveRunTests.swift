@@ -20,8 +20,9 @@ final class LiveRunTests: XCTestCase {
     }
 
     /// 60 s of trading: orders placed and filled; exec's fills, fees and position equal the
-    /// stand-in's; nothing of exec's left open; report and CSVs written; no key material in any
-    /// file of the run, its output, or the live processes' command lines and environments.
+    /// stand-in's; nothing of exec's left open; report and CSVs written; the shadow paper venue's
+    /// journal beside exec's, compared in the report; no key material in any file of the run, its
+    /// output, or the live processes' command lines and environments.
     func testRunShTradesAtTheVenueFor60Seconds() throws {
         let data = try sharedDataDirectory()
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
@@ -43,7 +44,8 @@ final class LiveRunTests: XCTestCase {
             root.appendingPathComponent("run.sh").path,
             [
                 "--live", "BTCUSDT", "--trade", "--duration", "60", "--session", session, "--quote-size", "0.01",
-                "--max-position", "0.05", "--summary-every", "20"
+                "--max-position", "0.05", "--summary-every", "20", "--shadow-paper",
+                "--maker-fee-ppm", "1000", "--taker-fee-ppm", "1000"
             ],
             environment: [
                 "TICKPIPE_BIN": productsDirectory().path,
@@ -121,6 +123,48 @@ final class LiveRunTests: XCTestCase {
             report.contains("<td>commissions at the venue, by asset</td><td class=\"v\">\(commissions)</td>"),
             "\(commissions)")
         XCTAssertTrue(report.contains("<td>trades at the venue</td><td class=\"v\">\(venue.fills)</td>"), report)
+
+        // The shadow paper venue: every order placed live placed on paper under its client id,
+        // and the report's counts of orders filled live, on paper, on both, as the two journals say.
+        let shadow = runDirectory.appendingPathComponent("shadow.journal").path
+        func orders(_ path: String, _ rows: String) throws -> (placed: Set<String>, filled: Set<String>) {
+            let csv = try ChildProcess("exec", ["journal", path, rows]).finish()
+            XCTAssertEqual(csv.status, 0, csv.err)
+            let lines = csv.out.split(separator: "\n").dropFirst().map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            // The CSV's command_or_report and client_order_id (docs/journal.md).
+            let (kind, id) = (5, 9)
+            return (
+                Set(lines.filter { $0[kind] == "new" || $0[kind] == "replace" }.map { $0[id] }),
+                Set(lines.filter { $0[kind] == "fill" || $0[kind] == "partialFill" }.map { $0[id] })
+            )
+        }
+        let (livePlaced, _) = try orders(journal, "--orders")
+        let (_, liveFilled) = try orders(journal, "--fills")
+        let (paperPlaced, _) = try orders(shadow, "--orders")
+        let (_, paperFilled) = try orders(shadow, "--fills")
+        XCTAssertEqual(livePlaced, paperPlaced, "each order placed live has its twin on paper")
+        XCTAssertFalse(paperFilled.isEmpty, "the paper venue filled nothing in 60 s: \(result.err)")
+        let both = liveFilled.intersection(paperFilled).count
+        let headline =
+            "exec: shadow paper venue: BTCUSDT: \(livePlaced.count) orders placed live, \(paperPlaced.count) on "
+            + "paper; filled \(liveFilled.count) live, \(paperFilled.count) on paper, \(both) on both, "
+            + "\(liveFilled.count - both) live only, \(paperFilled.count - both) on paper only"
+        XCTAssertTrue(result.err.contains(headline), "\(headline)\n\(result.err)")
+        XCTAssertTrue(
+            report.contains(
+                "<tr><td>orders filled on both</td><td class=\"v\">\(both)</td><td class=\"v\">\(both)</td></tr>"),
+            report)
+        // The paper venue charged the fee flags' 0.1 %, as the stand-in's account did.
+        let fees = try XCTUnwrap(
+            report.range(
+                of: "<tr><td>fees</td><td class=\"v\">[^<]*</td><td class=\"v\">[^<]*<", options: .regularExpression
+            ).map { String(report[$0]) })
+        XCTAssertFalse(fees.hasSuffix(">0.0000000000<"), fees)
+        let shadowReport = try String(
+            contentsOf: runDirectory.appendingPathComponent("shadow-report.html"), encoding: .utf8)
+        XCTAssertTrue(shadowReport.contains("<td>fills</td><td class=\"v\">"), shadowReport)
 
         // No key material anywhere the run wrote, nor in what it printed.
         let privateKeyBody = try String(contentsOfFile: key.privateKey, encoding: .utf8).split(separator: "\n")[1]

@@ -315,11 +315,22 @@ final class LiveVenueTests: XCTestCase {
             (["--venue", "binance-spot"], [:], "--venue binance-spot needs --venue-journal FILE"),
             (
                 ["--venue", "binance-spot", "--venue-journal", journal, "--entry-latency-ms", "3"], [:],
-                "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot"
+                "the paper venue's model flags (latency, queue, fees) go with --venue binance-spot only for its "
+                    + "--shadow-paper"
             ),
             (
                 ["--inventory-target", "BTC:1"], [:],
-                "--venue-journal, --testnet, --demo, --inventory-target and --on-start go with --venue binance-spot"
+                "--venue-journal, --testnet, --demo, --inventory-target, --on-start and --shadow-paper go with "
+                    + "--venue binance-spot"
+            ),
+            (
+                ["--shadow-paper", journal + ".shadow"], [:],
+                "--venue-journal, --testnet, --demo, --inventory-target, --on-start and --shadow-paper go with "
+                    + "--venue binance-spot"
+            ),
+            (
+                ["--venue", "binance-spot", "--venue-journal", journal, "--shadow-paper", journal], [:],
+                "--journal, --venue-journal and --shadow-paper name one file twice: give each its own"
             ),
             (
                 ["--venue", "binance-spot", "--venue-journal", journal, "--on-start", "keep"], [:],

@@ -356,6 +356,7 @@ final class RunScriptTests: XCTestCase {
             ),
             (["--live", "BTCUSDT", "--testnet"], [:], "run.sh: --testnet goes with --trade"),
             (["--live", "BTCUSDT", "--inventory-target", "BTC:1"], [:], "run.sh: --inventory-target goes with --trade"),
+            (["--live", "BTCUSDT", "--shadow-paper"], [:], "run.sh: --shadow-paper goes with --trade"),
             (["--live", "BTCUSDT", "--trade"], noKeys, "run.sh: exec: live trading needs TICKPIPE_BINANCE_API_KEY"),
             (
                 ["--live", "BTCUSDT", "--trade"], readableKey,

@@ -24,6 +24,8 @@ public struct ExecOptions {
         case cancel, adopt
     }
     var onStart = StartPolicy.cancel
+    /// `--shadow-paper FILE`: the paper venue beside the live one, journaled to FILE.
+    var shadowJournal: String?
 
     /// A live venue's keys, read and checked before exec starts: what is wrong, if anything.
     public mutating func readKeys() -> String? { venue == .binanceSpot ? binance.readKeys(tool: "exec") : nil }
@@ -70,9 +72,10 @@ public struct ExecOptions {
                     [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]]
+                     [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]
+                     [--shadow-paper FILE]]
                exec journal FILE [--orders|--fills]
-               exec report FILE [--venue-journal FILE]
+               exec report FILE [--venue-journal FILE] [--shadow FILE]
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
@@ -102,11 +105,14 @@ public struct ExecOptions {
         else the balance at the start less the position the journal carries on. --on-start adopt
         (with --append) keeps the newest order a side that the journal's run left open at the
         venue as the order manager's, so an unchanged quote keeps its queue place; the rest are
-        cancelled, as all are with --on-start cancel (the default).
+        cancelled, as all are with --on-start cancel (the default). --shadow-paper FILE runs the
+        paper venue, with the model flags above, beside the live one on the same market and orders,
+        its reports journaled to FILE only (docs/live-trading.md#the-shadow-paper-venue).
         `exec journal FILE` prints a journal as CSV (only
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it;
-        with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset.
+        with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset;
+        with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal.
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """
 
@@ -192,6 +198,7 @@ public struct ExecOptions {
             }
             onStart = choice
         }
+        shadowJournal = try flags.value("--shadow-paper")
         try flags.finish()
         if onStart == .adopt && !appendJournal {
             throw InvalidArgument(
@@ -206,13 +213,20 @@ public struct ExecOptions {
                 throw InvalidArgument(
                     "--venue binance-spot needs --venue-journal FILE: every request and answer is journaled")
             }
-            guard !modelFlagGiven else {
+            guard !modelFlagGiven || shadowJournal != nil else {
                 throw InvalidArgument(
-                    "the paper venue's model flags (latency, queue, fees) do not go with --venue binance-spot")
+                    "the paper venue's model flags (latency, queue, fees) go with --venue binance-spot only for its "
+                        + "--shadow-paper")
             }
-        } else if binance.venueFlagGiven || !inventoryTargets.isEmpty || onStart != .cancel {
+            let files = [journalPath, binance.journal, shadowJournal].compactMap { $0 }
+            guard Set(files).count == files.count else {
+                throw InvalidArgument(
+                    "--journal, --venue-journal and --shadow-paper name one file twice: give each its own")
+            }
+        } else if binance.venueFlagGiven || !inventoryTargets.isEmpty || onStart != .cancel || shadowJournal != nil {
             throw InvalidArgument(
-                "--venue-journal, --testnet, --demo, --inventory-target and --on-start go with --venue binance-spot")
+                "--venue-journal, --testnet, --demo, --inventory-target, --on-start and --shadow-paper go with "
+                    + "--venue binance-spot")
         }
     }
 }

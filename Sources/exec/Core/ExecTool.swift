@@ -3,10 +3,13 @@ import IPC
 
 /// What `exec` runs after its options: the paper venue with the models they name (each a
 /// concrete type, so the duty cycle is specialised for the combination: docs/models.md), or
-/// Binance spot, behind an `ExecAgent`.
+/// Binance spot, with or without that paper venue in its shadow, behind an `ExecAgent`.
 public enum ExecTool {
     public static func run(_ options: ExecOptions) -> Never {
-        if options.venue == .binanceSpot { runLive(options) }
+        if options.venue == .binanceSpot && options.shadowJournal == nil {
+            let venues = liveVenues(options)
+            ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
+        }
         // The model files are read first, so that a bad one is one line and exit 1 before
         // anything is opened.
         let recordedLatency: RecordedLatency?
@@ -35,9 +38,10 @@ public enum ExecTool {
         func start<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(
             _ latency: Latency, _ queue: Queue, _ fees: Fees
         ) -> Never {
-            let venues = PaperVenues(
+            let papers = PaperVenues(
                 latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees)
-            ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
+            if options.venue == .binanceSpot { runShadowed(options, papers) }
+            ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: papers) }
         }
         if let recordedLatency { withQueue(recordedLatency) }
         withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
@@ -45,7 +49,7 @@ public enum ExecTool {
 
     /// The session (its keys checked first: a bad or missing one is one line, exit 100, nothing
     /// sent), the venue journal, the venues on them.
-    private static func runLive(_ options: ExecOptions) -> Never {
+    private static func liveVenues(_ options: ExecOptions) -> BinanceSpotVenues {
         let session: WebSocketAPISession
         do { session = try options.binance.session(tool: "exec") } catch {
             ToolStart.fail(error.message ?? "exec: no venue session", error.code)
@@ -62,7 +66,20 @@ public enum ExecTool {
         let connection = BinanceSpotConnection(
             session: session, journal: journal, ids: ids, inventoryTargets: options.inventoryTargets,
             onStart: options.onStart)
-        let venues = BinanceSpotVenues(connection: connection)
+        return BinanceSpotVenues(connection: connection)
+    }
+
+    /// Binance spot with `papers` in its shadow (`--shadow-paper FILE`).
+    private static func runShadowed<Papers: VenueFactory>(_ options: ExecOptions, _ papers: Papers) -> Never {
+        let live = liveVenues(options)
+        let journal: ShadowJournal
+        do {
+            journal = try ShadowJournal(
+                path: options.shadowJournal!, policy: options.sync, appending: options.appendJournal)
+        } catch {
+            ToolStart.fail("exec: --shadow-paper: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
+        }
+        let venues = ShadowedVenues(live: live, papers: papers, journal: journal)
         ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: venues) }
     }
 }

@@ -2,8 +2,9 @@ import Glibc
 import IPC
 
 /// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
-/// and `exec report FILE [--venue-journal FILE]` (the run's report, HTML with SVG charts, from
-/// the journal, and a live run's commissions by asset from its venue journal).
+/// and `exec report FILE [--venue-journal FILE] [--shadow FILE]` (the run's report, HTML with SVG
+/// charts, from the journal; a live run's commissions by asset from its venue journal; its orders
+/// beside its shadow paper venue's).
 public enum JournalCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
@@ -19,12 +20,21 @@ public enum JournalCommand {
             printCSV(arguments[1], rows: rows)
         }
         if arguments.first == "report" {
-            guard arguments.count == 2 || (arguments.count == 4 && arguments[2] == "--venue-journal") else {
+            var files: [String: String] = [:]
+            var index = 2
+            while index + 1 < arguments.count, ["--venue-journal", "--shadow"].contains(arguments[index]),
+                files[arguments[index]] == nil
+            {
+                files[arguments[index]] = arguments[index + 1]
+                index += 2
+            }
+            guard arguments.count >= 2, index == arguments.count else {
                 ToolStart.fail(
-                    "exec: report needs one FILE, then --venue-journal FILE or nothing\n\(ExecOptions.usage)",
+                    "exec: report needs one FILE, then --venue-journal FILE and --shadow FILE, each at most once\n"
+                        + ExecOptions.usage,
                     ExitCode.usage)
             }
-            printReport(arguments[1], venueJournal: arguments.count == 4 ? arguments[3] : nil)
+            printReport(arguments[1], venueJournal: files["--venue-journal"], shadow: files["--shadow"])
         }
     }
 
@@ -40,10 +50,10 @@ public enum JournalCommand {
         } catch {
             ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
         }
-        exitReportingDamage(scan, path)
+        exitReportingDamage([(scan, path)])
     }
 
-    static func printReport(_ path: String, venueJournal: String?) -> Never {
+    static func printReport(_ path: String, venueJournal: String?, shadow: String?) -> Never {
         var report = JournalReport()
         if let venueJournal {
             do { report.venueTrades = try VenueJournalTrades(path: venueJournal) } catch {
@@ -54,25 +64,45 @@ public enum JournalCommand {
             let unnamed = report.venueTrades!.problemCount - report.venueTrades!.problems.count
             if unnamed > 0 { StandardError.line("exec: \(venueJournal): \(unnamed) more lines unreadable") }
         }
-        let scan: Journal.Scan
+        var scans: [(Journal.Scan, String)] = []
         do {
-            scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }
+            if let shadow {
+                var comparison = ShadowComparison()
+                scans.append((try Journal.read(shadow) { frame, _ in comparison.add(frame, live: false) }, shadow))
+                report.shadow = comparison
+            }
+            scans.insert(
+                (
+                    try Journal.read(path) { frame, record in
+                        report.add(frame, record: record)
+                        report.shadow?.add(frame, live: true)
+                    }, path
+                ), at: 0)
         } catch {
             ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
         }
         print(report.html(title: "tickpipe run: \(path)"), terminator: "")
-        exitReportingDamage(scan, path)
+        if let comparison = report.shadow {
+            for id in comparison.instruments.keys.sorted() {
+                if let line = comparison.summary(id) { StandardError.line("exec: shadow paper venue: \(line)") }
+            }
+        }
+        exitReportingDamage(scans)
     }
 
-    /// A journal's damage on stderr, one line each; exit 1 if there was any.
-    static func exitReportingDamage(_ scan: Journal.Scan, _ path: String) -> Never {
-        for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
-        if scan.tornTailBytes > 0 {
-            StandardError.line(
-                "exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a "
-                    + "crash mid-write)"
-            )
+    /// The journals' damage on stderr, one line each; exit 1 if there was any.
+    static func exitReportingDamage(_ scans: [(Journal.Scan, String)]) -> Never {
+        var damaged = false
+        for (scan, path) in scans {
+            for damage in scan.damaged { StandardError.line("exec: journal \(path): \(damage)") }
+            if scan.tornTailBytes > 0 {
+                StandardError.line(
+                    "exec: journal \(path): torn tail: the last \(scan.tornTailBytes) bytes are a partial record (a "
+                        + "crash mid-write)"
+                )
+            }
+            damaged = damaged || !scan.damaged.isEmpty || scan.tornTailBytes > 0
         }
-        exit(scan.damaged.isEmpty && scan.tornTailBytes == 0 ? ExitCode.success : ExitCode.failure)
+        exit(damaged ? ExitCode.failure : ExitCode.success)
     }
 }

@@ -39,6 +39,8 @@ struct JournalReport {
 
     /// The run's venue journal, read (`exec report --venue-journal`): commissions by asset.
     var venueTrades: VenueJournalTrades?
+    /// The run beside its shadow paper venue's (`exec report --shadow`).
+    var shadow: ShadowComparison?
 
     /// Takes in journal record `record`.
     mutating func add(_ frame: Frame, record: UInt64) {
@@ -162,6 +164,7 @@ struct JournalReport {
             page += "<h2>\(escape(symbol))</h2>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
+            if let shadow { page += shadow.html(id) }
             // One time axis for the instrument's charts.
             let times = [run.bids, run.asks, run.buys, run.sells, run.mids, run.spreads, run.inventory, run.pnl]
                 .flatMap { $0.map(\.timeNs) }
