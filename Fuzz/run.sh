@@ -5,7 +5,8 @@
 #                  into book: frames well-formed, valid tops never crossed
 #   exchange-info  the exchangeInfo file reader (`feed --exchange-info`: tick and lot sizes)
 #   frames         the frame-stream reader (stream header, layout, sequences) into book
-#   journal        the journal reader (resync over damage) into the report and the CSV export
+#   journal        the journal reader (resync over damage) into the report, the CSV export and
+#                  the shadow comparison
 #   websocket      the WebSocket frame reader, bytes arriving in pieces
 #   http           the HTTP response reader (Content-Length, chunked, to close)
 # Seeds come from the recordings in ../shared/data (read in place) and from the tools' own

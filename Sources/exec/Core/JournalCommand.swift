@@ -64,23 +64,21 @@ public enum JournalCommand {
             let unnamed = report.venueTrades!.problemCount - report.venueTrades!.problems.count
             if unnamed > 0 { StandardError.line("exec: \(venueJournal): \(unnamed) more lines unreadable") }
         }
+        var comparison = shadow.map { _ in ShadowComparison() }
         var scans: [(Journal.Scan, String)] = []
-        do {
-            if let shadow {
-                var comparison = ShadowComparison()
-                scans.append((try Journal.read(shadow) { frame, _ in comparison.add(frame, live: false) }, shadow))
-                report.shadow = comparison
+        do throws(Journal.JournalError) {
+            let scan = try Journal.read(path) { frame, record in
+                report.add(frame, record: record)
+                comparison?.add(frame, live: true)
             }
-            scans.insert(
-                (
-                    try Journal.read(path) { frame, record in
-                        report.add(frame, record: record)
-                        report.shadow?.add(frame, live: true)
-                    }, path
-                ), at: 0)
+            scans.append((scan, path))
+            if let shadow {
+                scans.append((try Journal.read(shadow) { frame, _ in comparison?.add(frame, live: false) }, shadow))
+            }
         } catch {
             ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
         }
+        report.shadow = comparison
         print(report.html(title: "tickpipe run: \(path)"), terminator: "")
         if let comparison = report.shadow {
             for id in comparison.instruments.keys.sorted() {

@@ -108,7 +108,8 @@ struct ShadowComparison {
         }
         func toFirstFill(_ book: Book, _ ids: Set<UInt32>, percentile: Double) -> String {
             let waits = ids.compactMap { id in
-                book.orders[id].flatMap { order in order.firstFillNs.map { Double($0 - order.placedNs) / 1e6 } }
+                book.orders[id].flatMap { order in order.firstFillNs.map { (Double($0) - Double(order.placedNs)) / 1e6 }
+                }
             }.sorted()
             guard !waits.isEmpty else { return "n/a" }
             return FixedDecimal.text(waits[min(waits.count - 1, Int(Double(waits.count) * percentile))], decimals: 1)
