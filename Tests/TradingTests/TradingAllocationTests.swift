@@ -11,8 +11,9 @@ import XCTest
 /// The trading path allocates nothing per message in steady state: real Binance lines decoded,
 /// booked, quoted by Avellaneda–Stoikov and traded on the paper venue, every stage's core chained
 /// in one thread as the single stream of `feed | book --pass-deltas | signal --pass-through |
-/// exec` orders them. Counted by the malloc interposer after warm-up; `.ci/run` runs this in a
-/// release build (debug builds allocate in loops the optimiser cleans up).
+/// exec` orders them; and the same with a paper venue in the shadow of another (`--shadow-paper`'s
+/// `ShadowedVenue`, its journal written). Counted by the malloc interposer after warm-up;
+/// `.ci/run` runs this in a release build (debug builds allocate in loops the optimiser cleans up).
 final class TradingAllocationTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(
@@ -33,8 +34,8 @@ final class TradingAllocationTests: XCTestCase {
         mutating func report(_ problem: String) { problems += 1 }
     }
 
-    struct ToExec: SignalOutput {
-        let exec: ExecProcessor<CountingRecords, DefaultPaperVenues>
+    struct ToExec<Venues: VenueFactory>: SignalOutput {
+        let exec: ExecProcessor<CountingRecords, Venues>
         var intents = 0
         mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
             intents += 1
@@ -44,8 +45,8 @@ final class TradingAllocationTests: XCTestCase {
         mutating func report(_ problem: String) { XCTFail(problem) }
     }
 
-    struct ToSignal: BookOutput {
-        let signal: SignalProcessor<ToExec>
+    struct ToSignal<Venues: VenueFactory>: BookOutput {
+        let signal: SignalProcessor<ToExec<Venues>>
         mutating func publish(_ top: BookTop, book: OrderBook) {
             withUnsafePointer(to: Frame(top)) { signal.handle($0) }
         }
@@ -58,6 +59,38 @@ final class TradingAllocationTests: XCTestCase {
         try XCTSkipIf(
             isDebugBuild,
             "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        try countAllocations { defaultVenues($0) }
+    }
+
+    func testTradingWithAPaperVenueInTheShadowDoesNotAllocate() throws {
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-shadow-\(getpid())").path
+        defer { unlink(path) }
+        let journal = try ShadowJournal(path: path, policy: .none, appending: false)
+        try countAllocations { options in
+            ShadowedVenues(
+                live: defaultVenues(options),
+                papers: PaperVenues(
+                    latency: ConstantLatency(latencyNs: 20_000_000), marketDataLatencyNs: 0,
+                    queue: PowerQueue(power: 2), fees: NotionalFees()), journal: journal)
+        }
+        journal.close()
+        var (commands, fills) = (0, 0)
+        _ = try Journal.read(path) { frame, _ in
+            if frame.header.messageType == .orderCommand { commands += 1 }
+            if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill {
+                fills += 1
+            }
+        }
+        XCTAssertGreaterThan(commands, 1_000, "the shadow got the order manager's commands")
+        XCTAssertGreaterThan(fills, 0, "the shadow's paper venue filled")
+    }
+
+    /// The recording through every stage's core into exec on `venues`' venues: what the second
+    /// part of it allocates.
+    func countAllocations<Venues: VenueFactory>(_ venues: (ExecOptions) -> Venues) throws {
         let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
         var lines: [[UInt8]] = []
         while let line = try reader.nextLine() { lines.append(Array(line)) }
@@ -70,7 +103,7 @@ final class TradingAllocationTests: XCTestCase {
             "--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
             "--taker-fee-ppm", "400"
         ])
-        let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: defaultVenues(execOptions))
+        let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: venues(execOptions))
         let signal = SignalProcessor(
             options: try SignalOptions([
                 "--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
