@@ -39,16 +39,28 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
-  ./run.sh status SESSION    the rings and processes of a running session
+  ./run.sh status SESSION    the rings and processes of a running session (never builds)
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
 exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
 USAGE
 }
 
+# An option's value: there, and not the next option (`--symbols --duration 3` is a missing value).
+need_value() {
+  [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+  [ "${2#--}" = "$2" ] || { echo "run.sh: $1 needs a value (got the option $2)" >&2; exit 100; }
+}
+
 if [ "${1:-}" = "status" ]; then
-  [ $# -eq 2 ] || { usage >&2; exit 100; }
-  swift build -c release >/dev/null
-  exec .build/release/risk status "$2"
+  [ $# -eq 2 ] || { echo "run.sh: status needs one SESSION" >&2; usage >&2; exit 100; }
+  # The tools a run would use (TICKPIPE_BIN, else the release build); never a build: a status
+  # is asked of a session that is running, so its tools are there.
+  status_bin=${TICKPIPE_BIN:-.build/release}
+  [ -x "$status_bin/risk" ] || {
+    echo "run.sh: status needs $status_bin/risk, which is not there (set TICKPIPE_BIN to the tools' directory, or ./run.sh builds them)" >&2
+    exit 1
+  }
+  exec "$status_bin/risk" status "$2"
 fi
 
 feed_args=()
@@ -81,7 +93,7 @@ while [ $# -gt 0 ]; do
         feed_args+=("$1"); shift
       done ;;
     --exchange-info|--instrument|--symbols|--seed|--start-price|--median-size|--speed|--duration|--live|--venue)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       [ "$1" != --live ] || live_market=1
       [ "$1" != --venue ] || [ "$2" = spot ] || market_venue=$2
       feed_args+=("$1" "$2"); shift 2 ;;
@@ -89,41 +101,41 @@ while [ $# -gt 0 ]; do
     --shadow-paper) shadow=1; shift ;;
     --testnet|--demo) venue_args+=("$1"); shift ;;
     --recv-window-ms)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       venue_args+=("$1" "$2"); shift 2 ;;
     --inventory-target)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       exec_venue_args+=("$1" "$2"); shift 2 ;;
     --alert-webhook)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       risk_args+=("$1" "$2"); shift 2 ;;
     --summary-every)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       summary_every=$2; shift 2 ;;
     --maker-fee-ppm|--taker-fee-ppm)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       exec_args+=("$1" "$2"); shift 2 ;;
     --levels)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       screen_args+=("$1" "$2"); shift 2 ;;
     --strategy)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       strategy="$2"; signal_args+=(--strategy "$2"); shift 2 ;;
     --config)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       [ -r "$2" ] || { echo "run.sh: cannot read config file $2" >&2; exit 100; }
       config="$2"; shift 2 ;;
     --quote-size)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       signal_args+=(--quote-size "$2"); shift 2 ;;
     --max-position)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       max_position="$2"; max_position_given=1; signal_args+=(--max-position "$2"); shift 2 ;;
     --session)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       session="$2"; shift 2 ;;
     --idle)
-      [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 100; }
+      need_value "$@"
       idle="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 100 ;;

@@ -167,6 +167,11 @@ final class ToolCompositionTests: XCTestCase {
             ("feed", ["--replay"], "feed: --replay needs at least one FILE"),
             ("feed", ["--bogus"], "feed: unknown option --bogus"),
             (
+                "feed", ["--synthetic", "--exchange-info", "/nope"],
+                "feed: --exchange-info gives recorded symbols' tick and lot sizes: it goes with --replay (live, the "
+                    + "venue's own is read; the synthetic market takes --instrument SYMBOL:TICK:LOT)"
+            ),
+            (
                 "feed", ["--instrument", "BTCUSDT:x:1", "--replay", "/dev/null"],
                 "feed: --instrument 'BTCUSDT:x:1': expected SYMBOL:TICK:LOT with positive decimals, e.g. "
                     + "BTCUSDT:0.01000000:0.00001000"

@@ -307,16 +307,27 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(info.st_mode & 0o777, 0o600, "a journal is its owner's only")
     }
 
-    /// A directory or a FIFO named as a journal is said to be one, at once.
-    func testADirectoryOrAFIFOIsNotAJournal() throws {
+    /// A directory, a FIFO or a missing file named as a journal is said to be one, at once: bad
+    /// input (exit 1), and no CSV header printed for a journal that was never read.
+    func testADirectoryAFIFOOrNoFileIsNotAJournal() throws {
         let fifo = path + ".fifo"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         defer { unlink(fifo) }
-        for (file, kind) in [(FileManager.default.temporaryDirectory.path, "a directory"), (fifo, "not a regular file")]
-        {
-            let run = try ChildProcess("exec", ["journal", file]).finish(timeout: 10)
-            XCTAssertEqual(run.status, 1, run.err)
-            XCTAssertEqual(run.err, "exec: journal \(file): \(kind), not a journal\n")
+        for (file, message) in [
+            (
+                FileManager.default.temporaryDirectory.path,
+                "journal \(FileManager.default.temporaryDirectory.path): a "
+                    + "directory, not a journal"
+            ),
+            (fifo, "journal \(fifo): not a regular file, not a journal"),
+            (path + ".absent", "journal: open(\(path!).absent) failed: No such file or directory (errno 2)")
+        ] {
+            for command in ["journal", "report"] {
+                let run = try ChildProcess("exec", [command, file]).finish(timeout: 10)
+                XCTAssertEqual(run.status, 1, run.err)
+                XCTAssertEqual(run.err, "exec: \(message)\n")
+                XCTAssertEqual(run.out, "", "\(command) \(file)")
+            }
         }
     }
 

@@ -20,7 +20,7 @@ final class RunScriptTests: XCTestCase {
     func runScript(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
         try ChildProcess(
             root.appendingPathComponent("run.sh").path, arguments,
-            environment: environment.merging(["TICKPIPE_BIN": productsDirectory().path]) { $1 })
+            environment: ["TICKPIPE_BIN": productsDirectory().path].merging(environment) { $1 })
     }
 
     func segments(of session: String) -> [String] {
@@ -376,7 +376,9 @@ final class RunScriptTests: XCTestCase {
             (["--replay", "/nonexistent/btcusdt.gz"], "run.sh: cannot read recording /nonexistent/btcusdt.gz"),
             (["--live", "BTC/USDT"], "run.sh: feed: --live 'BTC/USDT': expected symbols like BTCUSDT,ETHUSDT"),
             (["--idle", "nap"], "run.sh: --idle 'nap': expected spin, yield or block"),
-            (["--bogus"], "run.sh: unknown option --bogus")
+            (["--bogus"], "run.sh: unknown option --bogus"),
+            (["--symbols", "--duration", "3"], "run.sh: --symbols needs a value (got the option --duration)"),
+            (["--duration"], "run.sh: --duration needs a value")
         ] {
             let run = try runScript(arguments + ["--session", session]).finish(timeout: 30)
             XCTAssertEqual(run.status, 100, "\(arguments): \(run.err)")
@@ -384,6 +386,25 @@ final class RunScriptTests: XCTestCase {
             XCTAssertFalse(run.err.contains(" pid "), "nothing started: \(run.err)")
             XCTAssertEqual(segments(of: session), [])
         }
+    }
+
+    /// `./run.sh status SESSION` runs the tools run.sh would use (TICKPIPE_BIN) and never builds:
+    /// it works with no toolchain on the PATH, and says why when the tools are not there.
+    func testStatusUsesTheGivenToolsAndNeverBuilds() throws {
+        let session = "runshstatus\(getpid())"
+        let noToolchain = ["PATH": "/usr/bin:/bin"]
+        let status = try runScript(["status", session], environment: noToolchain).finish(timeout: 30)
+        XCTAssertEqual(status.status, 0, status.err)
+        XCTAssertTrue(status.out.contains("session \(session): no segments in /dev/shm (not running)"), status.out)
+        let missing = try runScript(
+            ["status", session], environment: noToolchain.merging(["TICKPIPE_BIN": "/nonexistent"]) { $1 }
+        ).finish(timeout: 30)
+        XCTAssertEqual(missing.status, 1, missing.err)
+        XCTAssertTrue(
+            missing.err.hasPrefix("run.sh: status needs /nonexistent/risk, which is not there"), missing.err)
+        let usage = try runScript(["status"]).finish(timeout: 30)
+        XCTAssertEqual(usage.status, 100)
+        XCTAssertTrue(usage.err.hasPrefix("run.sh: status needs one SESSION"), usage.err)
     }
 
     /// Ctrl-C or SIGTERM: a clean stop, with the same ending as a finished run.

@@ -148,8 +148,10 @@ final class SignalPipelineTests: XCTestCase {
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let result = try ChildProcess("signal", ["--config", path]).finish()
-            XCTAssertEqual(result.status, 100, "\(text): \(result.err)")
+            // A file the user named is bad input (1), one line, not a usage error.
+            XCTAssertEqual(result.status, 1, "\(text): \(result.err)")
             XCTAssertTrue(result.err.hasPrefix(message), "\(text): \(result.err)")
+            XCTAssertFalse(result.err.contains("usage:"), result.err)
         }
         // run.sh checks every command line this way before it starts anything.
         try "strategy = fixed\n".write(toFile: path, atomically: true, encoding: .utf8)
@@ -159,7 +161,7 @@ final class SignalPipelineTests: XCTestCase {
         XCTAssertEqual(valid.status, 0, "valid options, and nothing opened: \(valid.err)")
         XCTAssertEqual(valid.err, "")
         let missing = try ChildProcess("signal", ["--config", path + ".absent"]).finish()
-        XCTAssertEqual(missing.status, 100)
+        XCTAssertEqual(missing.status, 1, missing.err)
         XCTAssertTrue(missing.err.hasPrefix("signal: --config \(path).absent: No such file or directory"), missing.err)
     }
 }

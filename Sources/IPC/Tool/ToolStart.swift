@@ -40,6 +40,7 @@ public enum ToolStart {
             }
             return options
         } catch {
+            if error.isBadInput { fail("\(tool): \(error)", ExitCode.failure) }
             fail("\(tool): \(error)\n\(usage)", ExitCode.usage)
         }
     }

@@ -39,17 +39,23 @@ public enum JournalCommand {
     }
 
     static func printCSV(_ path: String, rows: JournalCSV.Rows) -> Never {
-        print(JournalCSV.header)
+        // The header goes with the first record read: a journal that cannot be opened prints none.
+        var headerPrinted = false
         var csv = JournalCSV()
         let scan: Journal.Scan
         do {
             scan = try Journal.read(path) { frame, record in
+                if !headerPrinted {
+                    print(JournalCSV.header)
+                    headerPrinted = true
+                }
                 guard let line = csv.line(frame, record: record), rows.includes(frame) else { return }
                 print(line)
             }
         } catch {
             ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
         }
+        if !headerPrinted { print(JournalCSV.header) }
         exitReportingDamage([(scan, path)])
     }
 

@@ -116,6 +116,11 @@ public struct FeedOptions {
                 throw InvalidArgument("\(flag) goes with the synthetic market")
             }
         }
+        guard exchangeInfoPath == nil || replay else {
+            throw InvalidArgument(
+                "--exchange-info gives recorded symbols' tick and lot sizes: it goes with --replay (live, the "
+                    + "venue's own is read; the synthetic market takes --instrument SYMBOL:TICK:LOT)")
+        }
         if let live {
             guard !replay, !synthetic, symbols == nil, seed == nil, files.isEmpty else {
                 throw InvalidArgument(

@@ -87,7 +87,7 @@ public struct SignalOptions {
         exec's output for our position (without it the position is what the input stream says).
         --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
         without dashes; '#' comments); flags on the command line override the file's.
-        exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
+        exit codes: 0 done, 1 bad input (data, or a --config file missing or wrong), 100 usage, 111 system call failed
         """
 
     /// The command line, with a strategy file's parameters under it (`--config FILE`).

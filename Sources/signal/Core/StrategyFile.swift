@@ -11,7 +11,8 @@ import IPC
 ///
 /// The file's lines become flags placed ahead of the command line's, which override them. A
 /// name that is not a strategy parameter, a line without `=`, or a name given twice is an error
-/// naming the file and line; a bad value is named the same way when the flags are read.
+/// naming the file and line; a bad value is named the same way when the flags are read. Each is
+/// bad input (exit 1), as any file a user names is, not a usage error.
 struct StrategyFile {
     static let parameters: Set<String> = [
         "strategy", "quote-size", "max-position", "gamma", "kappa", "horizon", "vol-half-life", "spread-ticks",
@@ -35,19 +36,20 @@ struct StrategyFile {
             let content = raw.prefix { $0 != "#" }.trimmingSpaces
             if content.isEmpty { continue }
             guard let equals = content.firstIndex(of: "=") else {
-                throw InvalidArgument("\(path):\(line): expected name = value, got '\(content)'")
+                throw InvalidArgument("\(path):\(line): expected name = value, got '\(content)'", isBadInput: true)
             }
             let name = String(content[..<equals].trimmingSpaces)
             let value = String(content[content.index(after: equals)...].trimmingSpaces)
             guard StrategyFile.parameters.contains(name) else {
                 throw InvalidArgument(
                     "\(path):\(line): '\(name)' is not a strategy parameter "
-                        + "(\(StrategyFile.parameters.sorted().joined(separator: ", ")))"
-                )
+                        + "(\(StrategyFile.parameters.sorted().joined(separator: ", ")))", isBadInput: true)
             }
-            guard !value.isEmpty else { throw InvalidArgument("\(path):\(line): \(name) needs a value") }
+            guard !value.isEmpty else {
+                throw InvalidArgument("\(path):\(line): \(name) needs a value", isBadInput: true)
+            }
             if let earlier = entries.first(where: { $0.flag == "--\(name)" }) {
-                throw InvalidArgument("\(path):\(line): \(name) already set on line \(earlier.line)")
+                throw InvalidArgument("\(path):\(line): \(name) already set on line \(earlier.line)", isBadInput: true)
             }
             entries.append(("--\(name)", value, line))
         }
@@ -63,12 +65,12 @@ struct StrategyFile {
         guard let entry = entries.first(where: { error.description.hasPrefix("\($0.flag) ") }),
             !commandLine.contains(entry.flag)
         else { return error }
-        return InvalidArgument("\(path):\(entry.line): \(error.description.dropFirst(2))")
+        return InvalidArgument("\(path):\(entry.line): \(error.description.dropFirst(2))", isBadInput: true)
     }
 
     private static func contents(of path: String) throws(InvalidArgument) -> String {
         do { return try TextFile.read(path, limit: largestFile) } catch {
-            throw InvalidArgument("--config \(path): \(error)")
+            throw InvalidArgument("--config \(path): \(error)", isBadInput: true)
         }
     }
 }
