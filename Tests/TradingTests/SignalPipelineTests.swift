@@ -57,6 +57,20 @@ final class SignalPipelineTests: XCTestCase {
         let legs = Set(run.intents.map(\.symbol))
         XCTAssertEqual(legs, ["AAA", "BBB"])
         XCTAssertTrue(run.intents.contains { $0.bid != nil || $0.ask != nil }, "the spread moved enough to trade")
+        XCTAssertFalse(run.signal.err.contains("is defined: nothing is quoted"), run.signal.err)
+
+        // One symbol: no pair, said once after 5 s of market time, not left to silence.
+        let alone = try pipeline(
+            ["--symbols", "AAA", "--speed", "20", "--duration", "8"], ["--strategy", "pairs", "--quote-size", "0.5"])
+        XCTAssertEqual(alone.signal.status, 0, alone.signal.err)
+        XCTAssertEqual(alone.intents, [])
+        let said = alone.signal.err.split(separator: "\n").filter { $0.contains("is defined: nothing is quoted") }
+        XCTAssertEqual(
+            said,
+            [
+                "signal: --strategy pairs trades the first two instruments as a pair; after 5 s only AAA is defined: "
+                    + "nothing is quoted (give two symbols)"
+            ], alone.signal.err)
     }
 
     func testMomentumLeansOneSided() throws {

@@ -27,6 +27,11 @@ final class SignalProcessor<Output: SignalOutput> {
     let latencyWindow = LatencyHistogram()
     /// The pairs strategy over instruments 1 (A) and 2 (B).
     @exclusivity(unchecked) private(set) var pairs: PairsTrading?
+    /// When the pair first had one leg and not the other (market time), until it is said once
+    /// that the pair cannot trade (`pairsLegWaitNs` later).
+    @exclusivity(unchecked) private var pairsLegMissingSinceNs: Int64?
+    @exclusivity(unchecked) private var pairsLegMissingSaid = false
+    static var pairsLegWaitNs: Int64 { 5_000_000_000 }
 
     init(options: SignalOptions, output: Output) {
         self.options = options
@@ -150,7 +155,7 @@ final class SignalProcessor<Output: SignalOutput> {
     /// Both legs of the pair, once both have a valid top: the z-score moves the targets, each
     /// leg works towards its own.
     private func quotePair(now: Int64) {
-        guard var strategy = pairs, stateIndex[1] >= 0, stateIndex[2] >= 0 else { return }
+        guard var strategy = pairs, stateIndex[1] >= 0, stateIndex[2] >= 0 else { return pairLegMissing(now: now) }
         let (a, b) = (states[stateIndex[1]], states[stateIndex[2]])
         guard let topA = a.lastTop, let topB = b.lastTop else { return }
         _ = strategy.update(midA: topA.mid, midB: topB.mid, nowNs: now)
@@ -158,6 +163,21 @@ final class SignalProcessor<Output: SignalOutput> {
         let targets = strategy.targets
         send(PairsTrading.legQuote(top: topA, position: a.positionLots, target: targets.a), id: 1, top: topA, now: now)
         send(PairsTrading.legQuote(top: topB, position: b.positionLots, target: targets.b), id: 2, top: topB, now: now)
+    }
+
+    /// One leg of the pair quotes and the other was never defined: said once, 5 s of market time
+    /// on (a second symbol may be on its way), rather than quoting nothing in silence.
+    private func pairLegMissing(now: Int64) {
+        guard !pairsLegMissingSaid else { return }
+        let since = pairsLegMissingSinceNs ?? now
+        pairsLegMissingSinceNs = since
+        guard Int128(now) - Int128(since) >= Int128(SignalProcessor.pairsLegWaitNs) else { return }
+        pairsLegMissingSaid = true
+        let defined = states.map(\.instrument.symbol).joined(separator: ", ")
+        output.report(
+            "signal: --strategy pairs trades the first two instruments as a pair; after "
+                + "\(SignalProcessor.pairsLegWaitNs / 1_000_000_000) s only \(defined) is defined: nothing is quoted "
+                + "(give two symbols)")
     }
 
     private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
