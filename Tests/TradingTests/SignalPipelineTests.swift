@@ -110,6 +110,11 @@ final class SignalPipelineTests: XCTestCase {
             (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, band, momentum or pairs"),
             (["--entry-z", "1", "--exit-z", "2"], "signal: --exit-z 2.0 must be below --entry-z 1.0"),
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
+            (
+                ["--strategy", "band", "--spread-ticks", "3"],
+                "signal: --spread-ticks is not a parameter of --strategy band (its own: step-ms, vol-mult, skew-ticks; "
+                    + "every strategy's: quote-size, max-position, min-requote-ms, min-move-ticks)"
+            ),
             (["--kappa", "zero"], "signal: --kappa 'zero': expected a positive number or estimate"),
             (["--horizon", "0"], "signal: --horizon '0': expected seconds or inf"),
             (
@@ -158,6 +163,11 @@ final class SignalPipelineTests: XCTestCase {
             ("strategy as\n", "signal: \(path):1: expected name = value, got 'strategy as'"),
             ("gamma = 0.1\ngamma = 0.2\n", "signal: \(path):2: gamma already set on line 1"),
             ("kappa =\n", "signal: \(path):1: kappa needs a value"),
+            (
+                "strategy = fixed\ngamma = 0.1\n",
+                "signal: \(path):2: gamma is not a parameter of --strategy fixed (its own: spread-ticks; every "
+                    + "strategy's: quote-size, max-position, min-requote-ms, min-move-ticks)"
+            ),
             ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum or pairs")
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)

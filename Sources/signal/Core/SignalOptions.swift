@@ -8,6 +8,19 @@ public struct SignalOptions {
         case fixedSpread = "fixed"
         case volatilityBand = "band"
         case momentum, pairs
+
+        /// The flags this strategy reads, beyond every strategy's (`commonParameters`).
+        var parameters: [String] {
+            switch self {
+            case .avellanedaStoikov: ["--gamma", "--kappa", "--horizon", "--vol-half-life"]
+            case .fixedSpread: ["--spread-ticks"]
+            case .volatilityBand: ["--step-ms", "--vol-mult", "--skew-ticks"]
+            case .momentum: ["--window", "--threshold", "--spread-ticks"]
+            case .pairs: ["--half-life", "--entry-z", "--exit-z"]
+            }
+        }
+        static let commonParameters = ["--quote-size", "--max-position", "--min-requote-ms", "--min-move-ticks"]
+        static let all: [Strategy] = [.avellanedaStoikov, .fixedSpread, .volatilityBand, .momentum, .pairs]
     }
     enum Output: Equatable {
         case frames(Endpoint)
@@ -86,7 +99,8 @@ public struct SignalOptions {
         on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
         exec's output for our position (without it the position is what the input stream says).
         --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
-        without dashes; '#' comments); flags on the command line override the file's.
+        without dashes; '#' comments); flags on the command line override the file's. A parameter
+        the chosen strategy does not read is refused, in a file or on the command line.
         exit codes: 0 done, 1 bad input (data, or a --config file missing or wrong), 100 usage, 111 system call failed
         """
 
@@ -177,5 +191,13 @@ public struct SignalOptions {
             throw InvalidArgument("--pass-through and --pass-tops go with --out")
         }
         try flags.finish()
+        // A parameter the chosen strategy does not read is a mistake, not a no-op.
+        let others = Set(Strategy.all.flatMap(\.parameters)).subtracting(strategy.parameters)
+        if let unused = arguments.first(where: { others.contains($0) }) {
+            let names = { (flags: [String]) in flags.map { $0.dropFirst(2) }.joined(separator: ", ") }
+            throw InvalidArgument(
+                "\(unused) is not a parameter of --strategy \(strategy.rawValue) (its own: "
+                    + "\(names(strategy.parameters)); every strategy's: \(names(Strategy.commonParameters)))")
+        }
     }
 }
