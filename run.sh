@@ -77,6 +77,8 @@ max_position_given=0
 session="run$$"
 idle=block
 replaying=0
+replay_files=()
+live_symbols=
 live_market=0
 market_venue=
 trade=0
@@ -90,11 +92,11 @@ while [ $# -gt 0 ]; do
       replaying=1; feed_args+=(--replay); shift
       while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do
         [ -r "$1" ] || { echo "run.sh: cannot read recording $1" >&2; exit 100; }
-        feed_args+=("$1"); shift
+        feed_args+=("$1"); replay_files+=("${1##*/}"); shift
       done ;;
     --exchange-info|--instrument|--symbols|--seed|--start-price|--median-size|--speed|--duration|--live|--venue)
       need_value "$@"
-      [ "$1" != --live ] || live_market=1
+      [ "$1" != --live ] || { live_market=1; live_symbols=$2; }
       [ "$1" != --venue ] || [ "$2" = spot ] || market_venue=$2
       feed_args+=("$1" "$2"); shift 2 ;;
     --trade) trade=1; shift ;;
@@ -257,6 +259,11 @@ finish() {
   [ ! -s "$run_dir/exec-venue.jsonl" ] || report_args=(--venue-journal "$run_dir/exec-venue.jsonl")
   # With --shadow-paper: the venue's fills beside the paper venue's, and the shadow's own report.
   [ ! -s "$run_dir/shadow.journal" ] || report_args+=(--shadow "$run_dir/shadow.journal")
+  # The report's title says where the market came from: a synthetic market's prices are made up.
+  if [ "$live_market" = 1 ]; then market="live ${live_symbols}, $([ "$trade" = 1 ] && echo "traded on Binance spot" || echo "paper traded")"
+  elif [ "$replaying" = 1 ]; then market="a replay of ${replay_files[*]}"
+  else market="the synthetic market (prices made up)"; fi
+  report_args+=(--title "tickpipe run $session: $market")
   if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" "${report_args[@]}" > "$run_dir/report.html"; then
     echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
   fi

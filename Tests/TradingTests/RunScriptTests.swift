@@ -125,7 +125,8 @@ final class RunScriptTests: XCTestCase {
         let running = screens.dropFirst(3).dropLast(3)
         for heading in [
             "bid size", "effective spread", "trades: ", "strategy  ", "orders placed", "risk (pid",
-            "tick-to-order", "ring ", "  md ", "  risk.log: risk: watching session \(session)"
+            "tick-to-order", "ring ", "  md ", "  risk.log: risk: watching session \(session)",
+            "market: SYNTHETIC (SYNUSDT; prices made up, not the real instrument's)"
         ] {
             XCTAssertTrue(running.allSatisfy { $0.contains(heading) }, "\(heading): \(running.last ?? "")")
         }
@@ -140,8 +141,12 @@ final class RunScriptTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(tops.count, 5, "the book moves: \(tops)")
         XCTAssertGreaterThanOrEqual(strategy.count, 3, "position and PnL move: \(strategy)")
         XCTAssertEqual(segments(of: session), [], "no segment left behind")
+        // The report says the market was made up.
+        let report = try String(
+            contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
         XCTAssertTrue(
-            FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/\(session)/report.html").path))
+            report.contains("<h1>tickpipe run \(session): the synthetic market (prices made up)</h1>"),
+            String(report.prefix(600)))
     }
 
     func testAReplayOfBothRecordingsRunsToTheEndAndTheReportIsTheJournals() throws {

@@ -211,7 +211,7 @@ final class ShadowPaperVenueTests: XCTestCase {
 
         let usage = try ChildProcess("exec", ["report", live, "--shadow"]).finish()
         XCTAssertEqual(usage.status, 100)
-        XCTAssertTrue(usage.err.hasPrefix("exec: report needs one FILE, then --venue-journal FILE and --shadow FILE"))
+        XCTAssertTrue(usage.err.hasPrefix("exec: report needs one FILE, then --venue-journal FILE, --shadow FILE and --title TEXT"))
         let missing = try ChildProcess("exec", ["report", live, "--shadow", shadow + ".nope"]).finish()
         XCTAssertEqual(missing.status, 1, missing.err)
     }

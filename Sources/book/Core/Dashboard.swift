@@ -45,7 +45,7 @@ struct Dashboard {
     /// The screen's lines, plain text: the caller cuts them to the terminal.
     mutating func lines(_ processor: BookProcessor<BookAgent.StageOutput>, levels: Int, sizes: [Double]) -> [String] {
         let now = SystemClock.monotonicNanoseconds()
-        var lines = [header(now: now), ""]
+        var lines = [header(now: now), market(), ""]
         let books = processor.activeBooks
         for book in books {
             let id = Int(book.instrument.id)
@@ -75,6 +75,17 @@ struct Dashboard {
         return
             "tickpipe  session \(session)  up \((now - startedNs) / 1_000_000_000) s  \(Dashboard.clockTime())  "
             + "\(state)"
+    }
+
+    /// Where the market comes from, as feed joined the session: a synthetic market's prices are
+    /// made up, whatever its symbols are called.
+    private func market() -> String {
+        guard let feed = controlBlock.processes.first(where: { $0.role == .feed }) else { return "market: no feed" }
+        if feed.detail.hasPrefix("synthetic") {
+            return "market: SYNTHETIC (\(feed.detail.dropFirst("synthetic ".count)); prices made up, not the real "
+                + "instrument's)"
+        }
+        return "market: \(feed.detail)"
     }
 
     private func strategy(books: [OrderBook], processes: [ControlBlock.ProcessEntry]) -> [String] {

@@ -75,7 +75,7 @@ public struct ExecOptions {
                      [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]
                      [--shadow-paper FILE]]
                exec journal FILE [--orders|--fills]
-               exec report FILE [--venue-journal FILE] [--shadow FILE]
+               exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
@@ -112,7 +112,8 @@ public struct ExecOptions {
         the order commands with --orders, only the fills with --fills);
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it;
         with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset;
-        with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal.
+        with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal;
+        --title TEXT heads it (run.sh names the session and the market there).
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """
 

@@ -2,9 +2,9 @@ import Glibc
 import IPC
 
 /// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
-/// and `exec report FILE [--venue-journal FILE] [--shadow FILE]` (the run's report, HTML with SVG
-/// charts, from the journal; a live run's commissions by asset from its venue journal; its orders
-/// beside its shadow paper venue's).
+/// and `exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]` (the run's
+/// report, HTML with SVG charts, from the journal; a live run's commissions by asset from its
+/// venue journal; its orders beside its shadow paper venue's).
 public enum JournalCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
@@ -22,7 +22,7 @@ public enum JournalCommand {
         if arguments.first == "report" {
             var files: [String: String] = [:]
             var index = 2
-            while index + 1 < arguments.count, ["--venue-journal", "--shadow"].contains(arguments[index]),
+            while index + 1 < arguments.count, ["--venue-journal", "--shadow", "--title"].contains(arguments[index]),
                 files[arguments[index]] == nil
             {
                 files[arguments[index]] = arguments[index + 1]
@@ -30,11 +30,14 @@ public enum JournalCommand {
             }
             guard arguments.count >= 2, index == arguments.count else {
                 ToolStart.fail(
-                    "exec: report needs one FILE, then --venue-journal FILE and --shadow FILE, each at most once\n"
+                    "exec: report needs one FILE, then --venue-journal FILE, --shadow FILE and --title TEXT, each at "
+                        + "most once\n"
                         + ExecOptions.usage,
                     ExitCode.usage)
             }
-            printReport(arguments[1], venueJournal: files["--venue-journal"], shadow: files["--shadow"])
+            printReport(
+                arguments[1], venueJournal: files["--venue-journal"], shadow: files["--shadow"],
+                title: files["--title"] ?? "tickpipe run: \(arguments[1])")
         }
     }
 
@@ -59,7 +62,7 @@ public enum JournalCommand {
         exitReportingDamage([(scan, path)])
     }
 
-    static func printReport(_ path: String, venueJournal: String?, shadow: String?) -> Never {
+    static func printReport(_ path: String, venueJournal: String?, shadow: String?, title: String) -> Never {
         var report = JournalReport()
         if let venueJournal {
             do { report.venueTrades = try VenueJournalTrades(path: venueJournal) } catch {
@@ -85,7 +88,7 @@ public enum JournalCommand {
             ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
         }
         report.shadow = comparison
-        print(report.html(title: "tickpipe run: \(path)"), terminator: "")
+        print(report.html(title: title), terminator: "")
         if let comparison = report.shadow {
             for id in comparison.instruments.keys.sorted() {
                 if let line = comparison.summary(id) { StandardError.line("exec: shadow paper venue: \(line)") }
