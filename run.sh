@@ -267,7 +267,8 @@ finish() {
   if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" "${report_args[@]}" > "$run_dir/report.html"; then
     echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
   fi
-  if [ -s "$run_dir/shadow.journal" ] && "$bin/exec" report "$run_dir/shadow.journal" > "$run_dir/shadow-report.html"; then
+  if [ -s "$run_dir/shadow.journal" ] && "$bin/exec" report "$run_dir/shadow.journal" \
+     --title "tickpipe run $session: the shadow paper venue beside $market" > "$run_dir/shadow-report.html"; then
     echo "run.sh: the shadow paper venue's own report in $run_dir/shadow-report.html" >&2
   fi
   if [ -s "$run_dir/journal" ] && "$bin/exec" journal "$run_dir/journal" --orders > "$run_dir/orders.csv" &&

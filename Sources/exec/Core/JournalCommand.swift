@@ -20,12 +20,12 @@ public enum JournalCommand {
             printCSV(arguments[1], rows: rows)
         }
         if arguments.first == "report" {
-            var files: [String: String] = [:]
+            var options: [String: String] = [:]
             var index = 2
             while index + 1 < arguments.count, ["--venue-journal", "--shadow", "--title"].contains(arguments[index]),
-                files[arguments[index]] == nil
+                options[arguments[index]] == nil
             {
-                files[arguments[index]] = arguments[index + 1]
+                options[arguments[index]] = arguments[index + 1]
                 index += 2
             }
             guard arguments.count >= 2, index == arguments.count else {
@@ -36,8 +36,8 @@ public enum JournalCommand {
                     ExitCode.usage)
             }
             printReport(
-                arguments[1], venueJournal: files["--venue-journal"], shadow: files["--shadow"],
-                title: files["--title"] ?? "tickpipe run: \(arguments[1])")
+                arguments[1], venueJournal: options["--venue-journal"], shadow: options["--shadow"],
+                title: options["--title"] ?? "tickpipe run: \(arguments[1])")
         }
     }
 

@@ -10,7 +10,6 @@ struct ShadowComparison {
     struct Order {
         /// When its new or replace command left exec (market time).
         var placedNs: Int64
-        var side: Side
         var filledLots: Int128 = 0
         var firstFillNs: Int64?
         var rejected = false
@@ -32,7 +31,7 @@ struct ShadowComparison {
             case .orderCommand:
                 let command = frame.as(OrderCommand.self)
                 guard command.command != .cancel else { return }
-                orders[command.clientOrderId] = Order(placedNs: time, side: command.side)
+                orders[command.clientOrderId] = Order(placedNs: time)
             case .executionReport:
                 let report = frame.as(ExecutionReport.self)
                 ledger.book(report)
