@@ -40,6 +40,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end).
   ./run.sh status SESSION    the rings and processes of a running session (never builds)
+  ./run.sh resume SESSION    lift a halt once its cause is gone (risk refuses, naming it, if not)
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
 exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
 USAGE
@@ -51,16 +52,16 @@ need_value() {
   [ "${2#--}" = "$2" ] || { echo "run.sh: $1 needs a value (got the option $2)" >&2; exit 100; }
 }
 
-if [ "${1:-}" = "status" ]; then
-  [ $# -eq 2 ] || { echo "run.sh: status needs one SESSION" >&2; usage >&2; exit 100; }
+if [ "${1:-}" = "status" ] || [ "${1:-}" = "resume" ]; then
+  [ $# -eq 2 ] || { echo "run.sh: $1 needs one SESSION" >&2; usage >&2; exit 100; }
   # The tools a run would use (TICKPIPE_BIN, else the release build); never a build: a status
   # is asked of a session that is running, so its tools are there.
   status_bin=${TICKPIPE_BIN:-.build/release}
   [ -x "$status_bin/risk" ] || {
-    echo "run.sh: status needs $status_bin/risk, which is not there (set TICKPIPE_BIN to the tools' directory, or ./run.sh builds them)" >&2
+    echo "run.sh: $1 needs $status_bin/risk, which is not there (set TICKPIPE_BIN to the tools' directory, or ./run.sh builds them)" >&2
     exit 1
   }
-  exec "$status_bin/risk" status "$2"
+  exec "$status_bin/risk" "$1" "$2"
 fi
 
 feed_args=()

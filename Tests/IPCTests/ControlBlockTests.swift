@@ -112,6 +112,19 @@ final class ControlBlockTests: XCTestCase {
         XCTAssertFalse(risk.isHalted)
         risk.requestFlatten()
         XCTAssertEqual(exec.flattenRequests, 1)
+        // `risk resume`: a request, answered with a refusal, then without one.
+        XCTAssertEqual(exec.requestResume(), 1)
+        XCTAssertEqual(risk.resumeRequests, 1)
+        XCTAssertEqual(exec.resumesAnswered, 0)
+        risk.answerResume(upTo: 1, refusal: "max position 5 BTCUSDT breached: still breached")
+        XCTAssertEqual(exec.resumesAnswered, 1)
+        XCTAssertEqual(exec.resumeRefusal, "max position 5 BTCUSDT breached: still breached")
+        XCTAssertEqual(exec.requestResume(), 2)
+        risk.answerResume(upTo: 2, refusal: nil)
+        XCTAssertNil(exec.resumeRefusal)
+        XCTAssertEqual(
+            ControlBlockDescriptor.length, ControlBlockDescriptor.resumeRefusalOffset + 120,
+            "the resume fields end the block")
     }
 
     func testLongHaltReasonIsCutAtACharacterBoundary() throws {

@@ -227,6 +227,49 @@ final class RiskTests: XCTestCase {
         }
     }
 
+    /// `risk resume SESSION`: refused while the limit that halted trading is still breached,
+    /// naming it; granted once a flatten has brought the position back, and exec quotes again.
+    func testResumeLiftsAHaltOnlyOnceItsCauseIsGone() throws {
+        let session = try Session("resume", risk: ["--max-position", "0.2"])
+        let halted = waitFor("risk: HALT: max position 0.2 SYNUSDT breached", in: session.risk, timeout: 15)
+        XCTAssertTrue(halted, session.risk.errorsSoFar)
+        let refused = try ChildProcess("risk", ["resume", session.name]).finish(timeout: 10)
+        XCTAssertEqual(refused.status, 1, refused.err)
+        XCTAssertTrue(
+            refused.err.hasPrefix(
+                "risk: resume refused by risk pid \(session.risk.pid): max position 0.2 SYNUSDT "
+                    + "breached: position "),
+            refused.err)
+        XCTAssertTrue(refused.err.contains("still breached"), refused.err)
+
+        kill(session.risk.pid, SIGUSR1)
+        XCTAssertTrue(waitFor("risk: flat: exec confirmed", in: session.risk, timeout: 3), session.risk.errorsSoFar)
+        func placed() throws -> Int {
+            var count = 0
+            _ = try Journal.read(session.journal) { frame, _ in
+                if frame.header.messageType == .orderCommand, frame.as(OrderCommand.self).command != .cancel {
+                    count += 1
+                }
+            }
+            return count
+        }
+        let beforeResume = try placed()
+        let resumed = try ChildProcess("risk", ["resume", session.name]).finish(timeout: 10)
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertTrue(
+            resumed.err.hasPrefix("risk: resumed: the halt (max position 0.2 SYNUSDT breached"), resumed.err)
+        XCTAssertTrue(waitFor("exec: trading resumed: quoting again", in: session.exec, timeout: 3))
+        let deadline = Date().addingTimeInterval(5)
+        while try placed() == beforeResume && Date() < deadline { usleep(50_000) }
+        let afterResume = try placed()
+        let output = session.stop()
+        XCTAssertGreaterThan(afterResume, beforeResume, "exec places orders again: \(output.exec)")
+        XCTAssertTrue(output.risk.contains("risk: RESUMED: the halt (max position 0.2 SYNUSDT breached"), output.risk)
+
+        let noSession = try ChildProcess("risk", ["resume", "nosuch\(getpid())"]).finish(timeout: 10)
+        XCTAssertEqual(noSession.status, 1, noSession.err)
+    }
+
     func testTheWatchdogHaltsWhenAStageStops() throws {
         let session = try Session("watchdog", risk: ["--heartbeat-timeout-ms", "500"])
         usleep(1_500_000)

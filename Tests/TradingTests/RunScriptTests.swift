@@ -393,7 +393,7 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
-    /// `./run.sh status SESSION` runs the tools run.sh would use (TICKPIPE_BIN) and never builds:
+    /// `./run.sh status|resume SESSION` run the tools run.sh would use (TICKPIPE_BIN), never a build:
     /// it works with no toolchain on the PATH, and says why when the tools are not there.
     func testStatusUsesTheGivenToolsAndNeverBuilds() throws {
         let session = "runshstatus\(getpid())"
@@ -410,6 +410,10 @@ final class RunScriptTests: XCTestCase {
         let usage = try runScript(["status"]).finish(timeout: 30)
         XCTAssertEqual(usage.status, 100)
         XCTAssertTrue(usage.err.hasPrefix("run.sh: status needs one SESSION"), usage.err)
+        // `./run.sh resume` the same way: risk's, with its own answer.
+        let resume = try runScript(["resume", session], environment: noToolchain).finish(timeout: 30)
+        XCTAssertEqual(resume.status, 1, resume.err)
+        XCTAssertTrue(resume.err.hasPrefix("risk: resume: "), resume.err)
     }
 
     /// Ctrl-C or SIGTERM: a clean stop, with the same ending as a finished run.

@@ -181,6 +181,39 @@ public struct ControlBlock: @unchecked Sendable {
     /// The flatten requests exec has carried out.
     public var flattensDone: UInt32 { flattensDoneCounter.pointee.load(ordering: .acquiring) }
 
+    // MARK: Resume
+
+    var resumeRequestCounter: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, ControlBlockDescriptor.resumeRequestsOffset)
+    }
+    var resumesAnsweredCounter: UnsafeMutablePointer<Atomic<UInt32>> {
+        sharedUInt32(base, ControlBlockDescriptor.resumesAnsweredOffset)
+    }
+
+    /// Asks the session's risk to lift the halt (`risk resume`); returns the request's number,
+    /// answered once `resumesAnswered` reaches it.
+    public func requestResume() -> UInt32 { resumeRequestCounter.pointee.add(1, ordering: .releasing).newValue }
+
+    public var resumeRequests: UInt32 { resumeRequestCounter.pointee.load(ordering: .acquiring) }
+
+    /// risk answers every resume request up to `count`: the halt lifted (`refusal` nil), or why not.
+    public func answerResume(upTo count: UInt32, refusal: String?) {
+        storeText(
+            refusal ?? "", at: base + ControlBlockDescriptor.resumeRefusalOffset,
+            size: ControlBlockDescriptor.resumeRefusalSize)
+        // Release: the refusal is visible to whoever acquires the count.
+        resumesAnsweredCounter.pointee.store(count, ordering: .releasing)
+    }
+
+    public var resumesAnswered: UInt32 { resumesAnsweredCounter.pointee.load(ordering: .acquiring) }
+
+    /// Why risk's last answer did not lift the halt (nil: it did).
+    public var resumeRefusal: String? {
+        let text = loadText(
+            at: base + ControlBlockDescriptor.resumeRefusalOffset, size: ControlBlockDescriptor.resumeRefusalSize)
+        return text.isEmpty ? nil : text
+    }
+
     // MARK: Process registry
 
     func processEntry(_ index: Int) -> UnsafeMutableRawPointer {

@@ -43,6 +43,13 @@
 /// +===============================================================+
 /// |   inventory targets: one 32-byte entry per instrument id      | 7680..9727
 /// |   1...64 (see below), written by a live exec                  |
+/// +===============================================================+
+/// |           resumeRequests (count, bumped by `risk resume`)     | 9728
+/// +---------------------------------------------------------------+
+/// |       resumesAnswered (risk: the requests it has answered)    | 9732
+/// +---------------------------------------------------------------+
+/// |   resumeRefusal (120 bytes of UTF-8, NUL-padded): empty when  | 9736..9855
+/// |   the last answer lifted the halt, else why it did not        |
 /// +---------------------------------------------------------------+
 ///
 /// instrument entry:                       process entry:
@@ -73,8 +80,9 @@ public enum ControlBlockDescriptor {
     /// "TPCTRL" followed by 0x00 0x01, read as a little-endian UInt64.
     public static let magic: UInt64 = 0x0100_4C52_5443_5054
     /// The control block's own layout version (2: the gauges; 3: the inventory targets, and the
-    /// resync counters by instrument id 1...64), bumped whenever this layout changes.
-    public static let layoutVersion: UInt32 = 3
+    /// resync counters by instrument id 1...64; 4: the resume requests), bumped whenever this
+    /// layout changes.
+    public static let layoutVersion: UInt32 = 4
 
     public static let magicOffset = 0
     public static let layoutVersionOffset = magicOffset + 8
@@ -120,5 +128,11 @@ public enum ControlBlockDescriptor {
     public static let inventoryTargetsOffset = gaugesOffset + maxProcesses * gaugesPerProcess * 8
     public static let inventoryTargetEntrySize = 32
 
-    public static let length = inventoryTargetsOffset + maxInstruments * inventoryTargetEntrySize
+    /// `risk resume SESSION` asks the session's risk to lift a halt; risk answers.
+    public static let resumeRequestsOffset = inventoryTargetsOffset + maxInstruments * inventoryTargetEntrySize
+    public static let resumesAnsweredOffset = resumeRequestsOffset + 4
+    public static let resumeRefusalOffset = resumesAnsweredOffset + 4
+    public static let resumeRefusalSize = 120
+
+    public static let length = resumeRefusalOffset + resumeRefusalSize
 }

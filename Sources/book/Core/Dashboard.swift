@@ -143,6 +143,8 @@ struct Dashboard {
                 + "\(Dashboard.money(pnl))"
                 + "  peak \(Dashboard.money(peak))  drawdown \(Dashboard.money(max(0, peak - pnl)))"
                 + "  flattens \(controlBlock.flattenRequests) requested, \(controlBlock.flattensDone) done"
+                + "  resumes \(controlBlock.resumeRequests) asked"
+                + (controlBlock.resumeRefusal.map { " (last refused: \($0))" } ?? "")
         ]
     }
 

@@ -208,6 +208,11 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
                 "exec: trading halted (\(block.haltReason ?? "no reason given")): cancelling every order")
             processor.cancelAll()
         }
+        // `risk resume` lifted the halt: quotes go out again from the strategy's next intent.
+        if let block = membership?.controlBlock, !block.isHalted, processor.halted {
+            processor.resumeTrading()
+            StandardError.line("exec: trading resumed: quoting again")
+        }
     }
 
     public func publishGauges(_ membership: SessionMembership) { processor.publishGauges(membership) }

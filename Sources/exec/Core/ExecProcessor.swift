@@ -292,6 +292,12 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         advanceVenues()
     }
 
+    /// The halt lifted (`risk resume`): new orders again, a finished flatten over.
+    func resumeTrading() {
+        halted = false
+        flattening = false
+    }
+
     /// Starts a flatten: no new quotes, every order cancelled, every position closed with
     /// marketable orders (sent again while a position remains).
     func flatten() {

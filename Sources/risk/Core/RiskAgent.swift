@@ -25,6 +25,8 @@ public final class RiskAgent: Agent {
     @exclusivity(unchecked) private var flattenRequested: UInt32 = 0
     @exclusivity(unchecked) private var nextCheck = SystemClock.monotonicNanoseconds()
     @exclusivity(unchecked) private var sessionFailure: String?
+    /// The `risk resume` requests answered (the count in the control block).
+    @exclusivity(unchecked) private var resumesHandled: UInt32 = 0
     /// Risk's own venue session (`--venue`): on a halt it cancels every open order itself.
     private let venueKill: VenueKill?
     /// `--alert-webhook`: halts, flattens, the venue session, POSTed as they happen.
@@ -89,6 +91,7 @@ public final class RiskAgent: Agent {
         self.webhook = webhook
         if let webhook { kill?.alert = { webhook.send($0, $1) } }
         let block = membership.controlBlock
+        resumesHandled = block.resumeRequests
         kill?.inventoryTarget = { block.inventoryTarget(instrument: $0.id) }
         self.session = membership
         self.exec = exec
@@ -136,6 +139,10 @@ public final class RiskAgent: Agent {
             requestFlatten(block, now: now)
             StandardError.line("risk: flatten requested: trading halted, exec closes every order and position")
             webhook?.send("flatten", "kill -USR1 to risk pid \(getpid()): trading halted, exec flattens")
+        }
+        if block.resumeRequests != resumesHandled {
+            resumesHandled = block.resumeRequests
+            resume(block, now: now)
         }
         if let deadline = flattenDeadline {
             if block.flattensDone >= flattenRequested {
@@ -253,6 +260,29 @@ public final class RiskAgent: Agent {
             + "(\(Int(found.differences)) so far): see its log and venue journal"
         StandardError.line("risk: reconciliation: \(detail)")
         webhook?.send("reconciliation", detail)
+    }
+
+    /// `risk resume SESSION`: the halt lifted, unless its cause is still there, which the answer
+    /// names: a limit still breached, a flatten under way, a failed session, a venue kill done.
+    private func resume(_ block: ControlBlock, now: Int64) {
+        var refusal: String?
+        if let halt = block.haltReason {
+            if let sessionFailure {
+                refusal = "the session failed (\(sessionFailure)): start it again"
+            } else if flattenDeadline != nil {
+                refusal = "a flatten is under way: ask again once exec confirms it"
+            } else if venueKill?.triggered == true {
+                refusal = "risk's own session cancelled every order at the venue: start the session again"
+            } else if let breach = monitor.breach(nowNs: now) {
+                refusal = "\(breach): still breached"
+            } else {
+                block.resume()
+                StandardError.line("risk: RESUMED: the halt (\(halt)) lifted by risk resume")
+                webhook?.send("resume", "the halt (\(halt)) lifted by risk resume")
+            }
+            if let refusal { StandardError.line("risk: resume refused: \(refusal)") }
+        }
+        block.answerResume(upTo: resumesHandled, refusal: refusal)
     }
 
     private func requestFlatten(_ block: ControlBlock, now: Int64) {

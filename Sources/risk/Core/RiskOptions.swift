@@ -40,6 +40,7 @@ public struct RiskOptions {
                      [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N]
                risk status SESSION
                risk flatten SESSION
+               risk resume SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
         a limit is breached: a position over --max-position, exposure over --max-notional, a loss of
         --max-drawdown from the peak PnL, no market data for --stale-ms. kill -USR1 <risk pid> flattens:
@@ -50,6 +51,9 @@ public struct RiskOptions {
         flattens (if it is running), and risk exits 1. On exit it prints, per instrument, the
         position, realized PnL and fees it last had from exec. `risk flatten SESSION` does what
         kill -USR1 does without a risk process: halt, flatten, wait up to 2 s for exec (exit 0 flat, 1 not).
+        `risk resume SESSION` asks the session's risk to lift the halt: it does once the cause is gone
+        (exit 0), and refuses, naming it, while a limit is still breached, a flatten is under way,
+        the session failed or its own venue session cancelled at the venue (exit 1).
         --venue binance-spot: risk opens its own session on Binance's spot WebSocket API at start (the
         key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE, as exec's) and keeps it alive;
         when trading halts it cancels every open order on the session's instruments itself
