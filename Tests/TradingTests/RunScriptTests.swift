@@ -149,6 +149,68 @@ final class RunScriptTests: XCTestCase {
             String(report.prefix(600)))
     }
 
+    /// The dashboard fits the terminal: at 100 × 30 and at 170 × 60 the strategy, risk and
+    /// process lines are whole (wrapped at words, not cut), our working orders stand under the
+    /// book's levels, and the small screen says what it folded.
+    func testTheDashboardFitsSmallAndLargeTerminals() throws {
+        let tmux = "/usr/bin/tmux"
+        guard access(tmux, X_OK) == 0 else {
+            throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard")
+        }
+        for (columns, rows) in [(100, 30), (170, 60)] {
+            let session = "runshfit\(columns)x\(getpid())"
+            let socket = "tickpipe-fit-\(columns)-\(getpid())"
+            let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(session).exit").path
+            defer {
+                cleanUp(session)
+                unlink(exitFile)
+            }
+            let command =
+                "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 12 --session "
+                + "\(session); echo $? > '\(exitFile)'; sleep 60"
+            let tmuxLog = exitFile + ".tmux"
+            defer { unlink(tmuxLog) }
+            XCTAssertEqual(
+                try startDaemon(
+                    [
+                        tmux, "-L", socket, "new-session", "-d", "-s", "fit", "-x", "\(columns)", "-y", "\(rows)",
+                        command
+                    ],
+                    log: tmuxLog), 0)
+            defer { _ = try? startDaemon([tmux, "-L", socket, "kill-server"], log: tmuxLog) }
+            var screens: [String] = []
+            let deadline = Date().addingTimeInterval(60)
+            while access(exitFile, F_OK) != 0 && Date() < deadline {
+                sleep(1)
+                let capture = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "fit"]).finish(
+                    timeout: 30)
+                if capture.out.contains("tickpipe  session \(session)") { screens.append(capture.out) }
+            }
+            let running = screens.dropFirst(3).dropLast(3)
+            XCTAssertGreaterThanOrEqual(running.count, 3, "\(columns)×\(rows): \(screens.last ?? "")")
+            for screen in running {
+                let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                XCTAssertLessThanOrEqual(lines.count, rows, screen)
+                XCTAssertTrue(lines.allSatisfy { $0.count <= columns }, screen)
+                // Whole: each line's last part is there, not cut at the edge.
+                for part in [
+                    "strategy  ", "orders placed", "risk (pid", "stale data", "flattens ", "resumes ", "  exec ",
+                    "  signal ", "ours: "
+                ] {
+                    XCTAssertTrue(screen.contains(part), "\(columns)×\(rows): \(part)\n\(screen)")
+                }
+                XCTAssertNotNil(
+                    screen.range(
+                        of: #"  exec .* [0-9.]+[num]s / [0-9.]+[num]s / [0-9.]+[num]s \([0-9]+\)"#,
+                        options: .regularExpression) ?? screen.range(of: "no samples in the last second"),
+                    screen)
+                if columns == 100 {
+                    XCTAssertTrue(screen.contains("folded to fit 100×30: "), screen)
+                }
+            }
+        }
+    }
+
     func testAReplayOfBothRecordingsRunsToTheEndAndTheReportIsTheJournals() throws {
         let data = try sharedDataDirectory()
         let session = "runshreplay\(getpid())"

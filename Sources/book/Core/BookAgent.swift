@@ -48,6 +48,8 @@ public final class BookAgent: Agent {
     @exclusivity(unchecked) private var source: FrameSource
     let processor: BookProcessor<StageOutput>
     @exclusivity(unchecked) private var dashboard: Dashboard?
+    /// SIGWINCHes seen: the terminal's size changed.
+    @exclusivity(unchecked) private var resizes: UInt32 = 0
     private let intervalNs: Int64
     @exclusivity(unchecked) private var nextDisplay: Int64
     /// The last market frame handled, and (--progress) the last progress frame written.
@@ -96,7 +98,12 @@ public final class BookAgent: Agent {
             passDeltas: options.passDeltas)
         intervalNs = Int64(options.intervalSeconds * 1e9)
         nextDisplay = SystemClock.monotonicNanoseconds() + intervalNs
-        if dashboard != nil { print(Terminal.clear + Terminal.hideCursor, terminator: "") }
+        if dashboard != nil {
+            // A resized terminal is redrawn at once, fitted to its new size.
+            SignalCounters.install([SIGWINCH])
+            resizes = SignalCounters.count(SIGWINCH)
+            print(Terminal.clear + Terminal.hideCursor, terminator: "")
+        }
     }
 
     public var membership: SessionMembership? { processor.output.membership }
@@ -138,6 +145,11 @@ public final class BookAgent: Agent {
 
     public func housekeeping(now: Int64) {
         dashboard?.heartbeat(now: now)
+        if dashboard != nil, SignalCounters.count(SIGWINCH) != resizes {
+            resizes = SignalCounters.count(SIGWINCH)
+            print(Terminal.clear, terminator: "")
+            nextDisplay = now
+        }
         guard now >= nextDisplay else { return }
         nextDisplay = now + intervalNs
         display()
@@ -175,7 +187,8 @@ public final class BookAgent: Agent {
         guard dashboard != nil else { return }
         dashboard!.pollExec()
         let size = Terminal.size() ?? (rows: 60, columns: 160)
-        let lines = dashboard!.lines(processor, levels: options.levels, sizes: options.sizes)
+        let lines = dashboard!.lines(
+            processor, levels: options.levels, sizes: options.sizes, rows: size.rows, columns: size.columns)
         print(Terminal.screen(lines, rows: size.rows, columns: size.columns), terminator: "")
         fflush(nil)
     }

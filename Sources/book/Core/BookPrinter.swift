@@ -53,7 +53,7 @@ enum BookPrinter {
                     + "  history: mean \(format(spreads.mean * tick)) p50 "
                     + "\(instrument.formatPrice(spreads.percentile(0.5)))"
                     + " p95 \(instrument.formatPrice(spreads.percentile(0.95))) over \(spreads.samples) tops")
-            lines.append("effective spread (VWAP buy - VWAP sell, vs mid):")
+            if !sizes.isEmpty { lines.append("effective spread (VWAP buy - VWAP sell, vs mid):") }
             let lot = instrument.lotSize
             for size in sizes {
                 let lots = Int64((size / lot).rounded(.up))

@@ -28,46 +28,145 @@ struct Dashboard {
         logs = logDirectory.map(LogTail.init)
     }
 
+    /// Our orders working at the venue, by instrument and client id, as exec's commands and
+    /// reports on its ring tell them (a new or replace order until its fill, cancel or reject).
+    private(set) var working: [UInt32: [UInt32: (side: Side, price: Int64, size: Int64)]] = [:]
+
     /// Takes in what exec published since the last look.
     mutating func pollExec() {
         guard exec != nil else { return }
         while case .frames =
             (try? exec!.poll(limit: 1_024) { frame in
                 if let report = positionReader.add(frame.pointee) { positions[report.instrument] = report }
+                Dashboard.track(frame.pointee, into: &working)
             }) ?? .idle
         {}
+    }
+
+    private static func track(
+        _ frame: Frame, into working: inout [UInt32: [UInt32: (side: Side, price: Int64, size: Int64)]]
+    ) {
+        let id = frame.header.instrument
+        switch frame.header.messageType {
+        case .orderCommand:
+            let command = frame.as(OrderCommand.self)
+            guard command.command != .cancel else { return }
+            working[id, default: [:]][command.clientOrderId] = (command.side, command.price, command.size)
+        case .executionReport:
+            let report = frame.as(ExecutionReport.self)
+            switch report.report {
+            case .fill, .cancelled, .reject: working[id]?[report.clientOrderId] = nil
+            case .partialFill: working[id]?[report.clientOrderId]?.size -= report.size
+            case .ack, .adjustment: break
+            }
+        default:
+            break
+        }
+    }
+
+    /// Our working bid and ask beside the book's levels: price, size, and the level they are at.
+    private func ours(_ book: OrderBook) -> String {
+        let orders = (working[book.instrument.id] ?? [:]).values
+        guard !orders.isEmpty else { return "ours: no order working" }
+        let instrument = book.instrument
+        func side(_ side: Side) -> String {
+            let prices = orders.filter { $0.side == side }.sorted {
+                side == .buy ? $0.price > $1.price : $0.price < $1.price
+            }
+            guard let best = prices.first else { return "\(side == .buy ? "bid" : "ask") none" }
+            let levels = side == .buy ? book.bids : book.asks
+            var depth: Int?
+            for index in 0..<min(levels.count, 1_000) where levels.level(index).price == best.price {
+                depth = index + 1
+                break
+            }
+            return
+                "\(side == .buy ? "bid" : "ask") \(instrument.formatSize(best.size))@\(instrument.formatPrice(best.price))"
+                + (depth.map { " (level \($0))" } ?? " (no level of its own)")
+        }
+        return "ours: \(side(.buy))  \(side(.sell))"
     }
 
     func heartbeat(now: Int64) { exec?.heartbeat(now: now) }
 
     func close() { exec?.close() }
 
-    /// The screen's lines, plain text: the caller cuts them to the terminal.
-    mutating func lines(_ processor: BookProcessor<BookAgent.StageOutput>, levels: Int, sizes: [Double]) -> [String] {
+    /// The screen's lines, plain text, fitted to `rows` × `columns`: long lines wrap at a word
+    /// (the strategy, risk and process lines stay whole); when the screen is too short the logs
+    /// fold first, then the effective spreads, then book levels (down to one), then the rings, and
+    /// one line says what was folded and the size that shows everything.
+    mutating func lines(
+        _ processor: BookProcessor<BookAgent.StageOutput>, levels: Int, sizes: [Double], rows: Int, columns: Int
+    ) -> [String] {
         let now = SystemClock.monotonicNanoseconds()
-        var lines = [header(now: now), market(), ""]
         let books = processor.activeBooks
-        for book in books {
-            let id = Int(book.instrument.id)
-            lines += BookPrinter.dump(
-                book, levels: levels, sizes: sizes, spreads: processor.spreadHistories[id],
-                trades: processor.recentTrades[id].inOrder
-            ).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            lines.append("")
-        }
-        if books.isEmpty { lines += ["waiting for market data...", ""] }
         let processes = controlBlock.processes.filter { $0.state != .exited }
-        lines += strategy(books: books, processes: processes)
-        lines.append("")
-        lines += risk(processes)
-        lines.append("")
-        lines += health(processes, now: now)
-        lines.append("")
-        lines += ringLines(now: now)
-        if let logs {
-            lines += ["", "logs (\(logs.directory)), the last line of each:"] + logs.lastLines()
+        func bookLines(_ levels: Int, sizes: [Double]) -> [String] {
+            var lines: [String] = []
+            for book in books {
+                let id = Int(book.instrument.id)
+                var dump = BookPrinter.dump(
+                    book, levels: levels, sizes: sizes, spreads: processor.spreadHistories[id],
+                    trades: processor.recentTrades[id].inOrder
+                ).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // Our orders under the levels (the header, the column names, then the levels).
+                dump.insert(ours(book), at: min(dump.count, 2 + min(levels, max(book.bids.count, book.asks.count))))
+                lines += dump + [""]
+            }
+            return books.isEmpty ? ["waiting for market data...", ""] : lines
         }
-        return lines
+        let top = [header(now: now), market(), ""]
+        let middle =
+            strategy(books: books, processes: processes) + [""] + risk(processes) + [""] + health(processes, now: now)
+        let rings = [""] + ringLines(now: now)
+        let logs = logs.map { ["", "logs (\($0.directory)), the last line of each:"] + $0.lastLines() } ?? []
+        func assemble(levels: Int, spreads: Bool, rings showRings: Bool, logs showLogs: Bool) -> [String] {
+            top + bookLines(levels, sizes: spreads ? sizes : []) + middle + (showRings ? rings : [])
+                + (showLogs ? logs : [])
+        }
+        let everything = assemble(levels: levels, spreads: true, rings: true, logs: true)
+        func wrapped(_ lines: [String]) -> [String] { lines.flatMap { Dashboard.wrap($0, columns: columns) } }
+        var fitted = wrapped(everything)
+        let room = max(1, rows - 1)
+        guard fitted.count > room else { return fitted }
+        // Folding: one line says so.
+        var (shownLevels, showSpreads, showRings, showLogs) = (levels, !sizes.isEmpty, true, !logs.isEmpty)
+        func tooTall() -> Bool {
+            fitted = wrapped(assemble(levels: shownLevels, spreads: showSpreads, rings: showRings, logs: showLogs))
+            return fitted.count + 1 > room
+        }
+        if showLogs && tooTall() { showLogs = false }
+        if showSpreads && tooTall() { showSpreads = false }
+        while shownLevels > 1 && tooTall() { shownLevels -= 1 }
+        if tooTall() { showRings = false }
+        _ = tooTall()
+        var folded: [String] = []
+        if !logs.isEmpty && !showLogs { folded.append("logs") }
+        if !sizes.isEmpty && !showSpreads { folded.append("effective spreads") }
+        if shownLevels < levels { folded.append("book levels (\(shownLevels) of \(levels))") }
+        if !showRings { folded.append("rings") }
+        let width = everything.map(\.count).max() ?? columns
+        fitted.insert(
+            "folded to fit \(columns)×\(rows): \(folded.joined(separator: ", ")); "
+                + "\(max(width, columns))×\(everything.count + 1) shows all", at: 1)
+        return fitted
+    }
+
+    /// `line` cut at words into lines of at most `columns`, each after the first indented by four.
+    static func wrap(_ line: String, columns: Int) -> [String] {
+        guard line.count > columns, columns > 8 else { return [line] }
+        var lines: [String] = []
+        var rest = Substring(line)
+        var width = columns
+        while rest.count > width {
+            let window = rest.prefix(width)
+            let cut = window.lastIndex(of: " ").flatMap { $0 > window.startIndex ? $0 : nil } ?? window.endIndex
+            lines.append(String(rest[..<cut]).trimmingTrailingSpaces)
+            rest = rest[cut...].drop { $0 == " " }
+            width = columns - 4
+        }
+        if !rest.isEmpty || lines.isEmpty { lines.append(String(rest)) }
+        return [lines[0]] + lines.dropFirst().map { "    " + $0 }
     }
 
     private func header(now: Int64) -> String {
@@ -153,7 +252,7 @@ struct Dashboard {
             Dashboard.row(
                 [
                     "process", "pid", "state", "alive", "heartbeat", "doing",
-                    "latency last second: p50 / p99 / max (samples)"
+                    "last second's tick-to-quote (signal), tick-to-order (exec): p50 / p99 / max (samples)"
                 ], [10, 9, 9, 7, 12, 22])
         ]
         for entry in processes {
@@ -162,11 +261,9 @@ struct Dashboard {
                 let p99 = controlBlock.gauge(.latencyP99Ns, entry: entry.index),
                 let max = controlBlock.gauge(.latencyMaxNs, entry: entry.index)
             {
-                let kind = entry.role == .signal ? "tick-to-quote" : "tick-to-order"
                 let samples = Int(controlBlock.gauge(.latencySamples, entry: entry.index) ?? 0)
                 latency =
-                    "\(kind) \(Dashboard.duration(p50)) / \(Dashboard.duration(p99)) / "
-                    + "\(Dashboard.duration(max)) (\(samples))"
+                    "\(Dashboard.duration(p50)) / \(Dashboard.duration(p99)) / \(Dashboard.duration(max)) (\(samples))"
             } else if entry.role == .signal || entry.role == .exec {
                 latency = "no samples in the last second"
             }
@@ -225,5 +322,13 @@ struct Dashboard {
             return FixedDecimal.text(nanoseconds / 1_000, decimals: nanoseconds < 100_000 ? 1 : 0) + "us"
         }
         return FixedDecimal.text(nanoseconds / 1_000_000, decimals: 2) + "ms"
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingSpaces: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
