@@ -76,41 +76,49 @@ final class RunScriptTests: XCTestCase {
         XCTAssertEqual(segments(of: session), [])
     }
 
-    /// As the issue says a person would: `./run.sh --duration 20` in a terminal (tmux), the
-    /// screen read with capture-pane once a second.
-    func testTheDashboardShowsTheBookAndOurPositionAndPnLMoving() throws {
+    /// `./run.sh --duration SECONDS` in a `columns` × `rows` terminal (tmux), its screen read with
+    /// capture-pane once a second: the screens showing the dashboard, run.sh's exit status, and
+    /// the screen after the run.
+    func dashboardRun(_ session: String, columns: Int, rows: Int, seconds: Int) throws -> (
+        screens: [String], status: String, after: String
+    ) {
         let tmux = "/usr/bin/tmux"
         guard access(tmux, X_OK) == 0 else {
             throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard")
         }
-        let session = "runshdash\(getpid())"
-        let socket = "tickpipe-test-\(getpid())"
+        let socket = "tickpipe-test-\(session)"
         let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(session).exit").path
-        defer {
-            cleanUp(session)
-            unlink(exitFile)
-        }
+        defer { unlink(exitFile) }
         let command =
-            "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 20 --session "
-            + "\(session); "
-            + "echo $? > '\(exitFile)'; sleep 60"
+            "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration \(seconds) "
+            + "--session \(session); echo $? > '\(exitFile)'; sleep 60"
         let tmuxLog = exitFile + ".tmux"
         defer { unlink(tmuxLog) }
         XCTAssertEqual(
             try startDaemon(
-                [tmux, "-L", socket, "new-session", "-d", "-s", "dash", "-x", "200", "-y", "70", command],
+                [tmux, "-L", socket, "new-session", "-d", "-s", "dash", "-x", "\(columns)", "-y", "\(rows)", command],
                 log: tmuxLog), 0)
         defer { _ = try? startDaemon([tmux, "-L", socket, "kill-server"], log: tmuxLog) }
         var screens: [String] = []
-        let deadline = Date().addingTimeInterval(90)
+        let deadline = Date().addingTimeInterval(Double(seconds) + 70)
         while access(exitFile, F_OK) != 0 && Date() < deadline {
             sleep(1)
             let capture = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
             if capture.out.contains("tickpipe  session \(session)") { screens.append(capture.out) }
         }
-        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        let status =
+            (try? String(contentsOfFile: exitFile, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines) ?? "none (run.sh did not end)"
         let after = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "dash"]).finish(timeout: 30)
+        return (screens, status, after.out)
+    }
+
+    /// As the issue says a person would: `./run.sh --duration 20` in a terminal (tmux), the
+    /// screen read with capture-pane once a second.
+    func testTheDashboardShowsTheBookAndOurPositionAndPnLMoving() throws {
+        let session = "runshdash\(getpid())"
+        defer { cleanUp(session) }
+        let (screens, status, after) = try dashboardRun(session, columns: 200, rows: 70, seconds: 20)
         let logs = root.appendingPathComponent("runs/\(session)")
         let logTails = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []).filter {
             $0.hasSuffix(".log")
@@ -118,7 +126,7 @@ final class RunScriptTests: XCTestCase {
             "\($0): " + ((try? String(contentsOf: logs.appendingPathComponent($0), encoding: .utf8)) ?? "").suffix(400)
         }
         XCTAssertEqual(
-            status, "0", "what run.sh said at the end: \(after.out)\nlogs: \(logTails.joined(separator: "\n"))")
+            status, "0", "what run.sh said at the end: \(after)\nlogs: \(logTails.joined(separator: "\n"))")
         XCTAssertGreaterThanOrEqual(screens.count, 10, "the dashboard, redrawn while the run lasted")
         // Each screen while the session is in full swing (past the start, before feed's stream
         // ends and its ring goes) shows the levels, the strategy, risk, the processes and the rings.
@@ -153,39 +161,11 @@ final class RunScriptTests: XCTestCase {
     /// process lines are whole (wrapped at words, not cut), our working orders stand under the
     /// book's levels, and the small screen says what it folded.
     func testTheDashboardFitsSmallAndLargeTerminals() throws {
-        let tmux = "/usr/bin/tmux"
-        guard access(tmux, X_OK) == 0 else {
-            throw XCTSkip("no \(tmux): apt-get install tmux (.ci/run does) to test the dashboard")
-        }
         for (columns, rows) in [(100, 30), (170, 60)] {
             let session = "runshfit\(columns)x\(getpid())"
-            let socket = "tickpipe-fit-\(columns)-\(getpid())"
-            let exitFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(session).exit").path
-            defer {
-                cleanUp(session)
-                unlink(exitFile)
-            }
-            let command =
-                "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration 12 --session "
-                + "\(session); echo $? > '\(exitFile)'; sleep 60"
-            let tmuxLog = exitFile + ".tmux"
-            defer { unlink(tmuxLog) }
-            XCTAssertEqual(
-                try startDaemon(
-                    [
-                        tmux, "-L", socket, "new-session", "-d", "-s", "fit", "-x", "\(columns)", "-y", "\(rows)",
-                        command
-                    ],
-                    log: tmuxLog), 0)
-            defer { _ = try? startDaemon([tmux, "-L", socket, "kill-server"], log: tmuxLog) }
-            var screens: [String] = []
-            let deadline = Date().addingTimeInterval(60)
-            while access(exitFile, F_OK) != 0 && Date() < deadline {
-                sleep(1)
-                let capture = try ChildProcess(tmux, ["-L", socket, "capture-pane", "-p", "-t", "fit"]).finish(
-                    timeout: 30)
-                if capture.out.contains("tickpipe  session \(session)") { screens.append(capture.out) }
-            }
+            defer { cleanUp(session) }
+            let (screens, status, _) = try dashboardRun(session, columns: columns, rows: rows, seconds: 12)
+            XCTAssertEqual(status, "0")
             let running = screens.dropFirst(3).dropLast(3)
             XCTAssertGreaterThanOrEqual(running.count, 3, "\(columns)×\(rows): \(screens.last ?? "")")
             for screen in running {
