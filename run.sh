@@ -42,6 +42,34 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   ./run.sh status SESSION    the rings and processes of a running session (never builds)
   ./run.sh resume SESSION    lift a halt once its cause is gone (risk refuses, naming it, if not)
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
+  defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+  QUOTE of the quote currency):
+    --replay FILE...                         none
+    --live SYMBOLS                           none
+    --venue spot|usdm                        spot
+    --trade                                  off
+    --testnet, --demo                        off
+    --recv-window-ms MS                      5000
+    --inventory-target ASSET:QTY             the balance at the start
+    --shadow-paper                           off
+    --alert-webhook URL                      none
+    --exchange-info FILE                     ../shared/data/cryptofeed/BINANCE.0 when present
+    --instrument SYMBOL:TICK:LOT             none
+    --symbols A,B                            SYNUSDT
+    --seed N                                 42
+    --start-price PRICE                      100.00
+    --median-size UNITS                      0.4
+    --speed N|max                            1 (replay: max)
+    --duration SECONDS                       until Ctrl-C or the end of the data
+    --strategy as|fixed|band|momentum|pairs  as
+    --config FILE                            none
+    --quote-size UNITS                       0.1
+    --max-position UNITS                     1
+    --maker-fee-ppm N, --taker-fee-ppm N     0
+    --session NAME                           run<pid>
+    --idle spin|yield|block                  block
+    --levels N                               5
+    --summary-every SECONDS                  30
 exit codes: 0 done, 1 a process failed (run.sh names it), 100 usage
 USAGE
 }

@@ -63,6 +63,24 @@ public struct BookOptions {
           --session join the session: registry, heartbeat, and a resync request to the feed on a gap
           --lossy   read the input ring without holding the feed back (a display beside the pipeline's
                     own book); frames it misses are counted as drops and mark the book invalid
+        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+        QUOTE of the quote currency):
+          --in shm:NAME|-          - (stdin)
+          --out shm:NAME|-         none
+          --readers N              1
+          --pass-deltas            off
+          --progress               off
+          --dump                   (the default output)
+          --json                   off
+          --dashboard              off
+          --exec shm:NAME          none
+          --logs DIR               none
+          --levels N               10
+          --interval SECONDS       1 (--dashboard: 0.25)
+          --sizes 0.1,1,5,10       0.1,1,5,10
+          --idle spin|yield|block  block
+          --session NAME           none
+          --lossy                  off
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 

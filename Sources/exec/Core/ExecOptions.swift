@@ -114,6 +114,40 @@ public struct ExecOptions {
         with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset;
         with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal;
         --title TEXT heads it (run.sh names the session and the market there).
+        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+        QUOTE of the quote currency):
+          --in shm:NAME|-                               - (stdin)
+          --market shm:NAME                             none
+          --out shm:NAME|-                              none
+          --readers N                                   1
+          --journal FILE                                none
+          --append                                      off
+          --fsync none|batch|always                     batch
+          --entry-latency-ms MS                         5
+          --latency-file FILE                           none
+          --md-latency-ms MS                            0
+          --queue-model proportional|power|risk-averse  proportional
+          --queue-power N                               2 with power
+          --maker-fee-ppm N                             0
+          --taker-fee-ppm N                             0
+          --fee-schedule FILE                           none
+          --max-order-size UNITS                        none
+          --max-position UNITS                          none
+          --price-band-bps N                            none
+          --max-open-orders N                           2
+          --max-orders-per-second N                     50
+          --venue paper|binance-spot                    paper
+          --venue-journal FILE                          none
+          --testnet, --demo                             off
+          --recv-window-ms MS                           5000
+          --ca-file FILE                                TICKPIPE_CA_FILE, else the system's
+          --inventory-target ASSET:QTY                  the balance at the start less the position carried on
+          --on-start cancel|adopt                       cancel
+          --shadow-paper FILE                           none
+          --latency                                     off
+          --summary-every SECONDS                       0 (only at the end)
+          --idle spin|yield|block                       block
+          --session NAME                                none
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """
 

@@ -57,6 +57,29 @@ public struct FeedOptions {
         the session's control block: its registry, its instrument table, and the books' resync
         requests (live sources fetch a new snapshot when a book asks). Endpoints are wss:// and
         https://: plain ws:// or http:// only with --allow-plaintext (a test server of your own).
+        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+        QUOTE of the quote currency):
+          --synthetic                   (the default source)
+          --symbols A,B                 SYNUSDT
+          --seed N                      42
+          --start-price PRICE           100.00
+          --median-size UNITS           0.4
+          --replay FILE...              none
+          --exchange-info FILE          none
+          --instrument SYMBOL:TICK:LOT  none
+          --live SYMBOLS                none
+          --venue spot|usdm             spot
+          --ws-url URL                  Binance's (TICKPIPE_BINANCE_WS_URL)
+          --rest-url URL                Binance's (TICKPIPE_BINANCE_REST_URL)
+          --ca-file PEM                 the system's (TICKPIPE_CA_FILE)
+          --allow-plaintext             off
+          --speed N|max                 1 (synthetic, live), max (replay)
+          --duration SECONDS            until the source ends
+          --out shm:NAME|-              - (stdout)
+          --readers N                   1
+          --record FILE                 none
+          --idle spin|yield|block       block
+          --session NAME                none
         exit codes: 0 done, 1 bad input data, 100 usage, 111 system call failed
         """
 

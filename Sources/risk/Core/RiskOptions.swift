@@ -69,6 +69,24 @@ public struct RiskOptions {
         localhost), retried, never in the way of risk's loop; so are a reject storm (--reject-storm N
         of exec's orders rejected within 10 s, 20 by default) and each balance difference a live exec
         finds at the venue.
+        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+        QUOTE of the quote currency):
+          --session NAME             (required)
+          --exec shm:NAME            none
+          --market shm:NAME          none
+          --max-position UNITS       none
+          --max-notional QUOTE       none
+          --max-drawdown QUOTE       none
+          --stale-ms MS              none
+          --heartbeat-timeout-ms MS  2000
+          --flatten-deadline-ms MS   1000
+          --venue binance-spot       none
+          --venue-journal FILE       (required with --venue)
+          --testnet, --demo          off
+          --recv-window-ms MS        5000
+          --ca-file FILE             TICKPIPE_CA_FILE, else the system's
+          --alert-webhook URL        none
+          --reject-storm N           20
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 

@@ -101,6 +101,37 @@ public struct SignalOptions {
         --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
         without dashes; '#' comments); flags on the command line override the file's. A parameter
         the chosen strategy does not read is refused, in a file or on the command line.
+        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+        QUOTE of the quote currency):
+          --in shm:NAME|-                          - (stdin)
+          --out shm:NAME|-                         none
+          --json                                   (the default output)
+          --readers N                              1
+          --pass-through                           off
+          --pass-tops                              off
+          --strategy as|fixed|band|momentum|pairs  as
+          --quote-size UNITS                       1
+          --max-position UNITS                     10
+          --gamma G                                0.1
+          --kappa K|estimate                       estimate
+          --horizon SECONDS|inf                    60
+          --vol-half-life SECONDS                  30
+          --spread-ticks N                         4
+          --step-ms MS                             100
+          --vol-mult M                             2
+          --skew-ticks T                           5
+          --window SECONDS                         5
+          --threshold FRACTION                     0.001
+          --half-life SECONDS                      60
+          --entry-z Z                              2
+          --exit-z Z                               0.5
+          --min-requote-ms MS                      100
+          --min-move-ticks N                       1
+          --positions shm:NAME                     none
+          --latency                                off
+          --config FILE                            none
+          --idle spin|yield|block                  block
+          --session NAME                           none
         exit codes: 0 done, 1 bad input (data, or a --config file missing or wrong), 100 usage, 111 system call failed
         """
 
