@@ -81,18 +81,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
                 // open, which may cut a torn tail off).
                 if options.appendJournal { history = try JournalHistory(path: path) }
                 let (opened, opening) = try Journal.open(path, policy: options.sync, appending: options.appendJournal)
-                for damage in opening.damaged {
-                    StandardError.line("exec: journal \(path): \(damage) (kept in place, skipped)")
-                }
-                if opening.tornTailBytes > 0 {
-                    StandardError.line(
-                        "exec: journal \(path): a torn last record (\(opening.tornTailBytes) bytes) was cut off")
-                }
-                if opening.unusedTailBytes > 0 {
-                    StandardError.line(
-                        "exec: journal \(path): \(opening.unusedTailBytes) bytes allocated after the last record "
-                            + "and never written (exec stopped without closing it) were cut off")
-                }
+                for finding in opening.findings { StandardError.line("exec: journal \(path): \(finding)") }
                 journal = opened
             } catch {
                 throw AgentStop(code: error.isBadInput ? ExitCode.failure : ExitCode.system, message: "exec: \(error)")

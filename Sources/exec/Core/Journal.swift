@@ -42,6 +42,17 @@ final class Journal {
         var tornTailBytes = 0
         var unusedTailBytes = 0
         var created = false
+
+        /// What opening found that its owner must hear of, one line each (without the file's name).
+        var findings: [String] {
+            damaged.map { "\($0) (kept in place, skipped)" }
+                + (tornTailBytes > 0 ? ["a torn last record (\(tornTailBytes) bytes) was cut off"] : [])
+                + (unusedTailBytes > 0
+                    ? [
+                        "\(unusedTailBytes) bytes allocated after the last record and never written (exec stopped "
+                            + "without closing it) were cut off"
+                    ] : [])
+        }
     }
 
     struct JournalError: Error, CustomStringConvertible {
