@@ -147,6 +147,26 @@ final class ShadowPaperVenueTests: XCTestCase {
             ["new 1", "new 2", "ack 1", "ack 2", "cancel 1", "cancel 2", "cancelled 1", "cancelled 2"])
     }
 
+    /// A continued shadow journal (exec restarted with --append) whose last record was torn by a
+    /// crash: opening cuts the torn bytes off, keeps every whole record, and says what it cut.
+    func testAContinuedShadowJournalCutsATornTailAndSaysSo() throws {
+        let path = directory.appendingPathComponent("torn.journal").path
+        let first = try ShadowJournal(path: path, policy: .none, appending: false)
+        first.record(Frame(InstrumentDefinition(instrument)))
+        first.close()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        let torn = whole + Data(repeating: 7, count: 20)
+        try torn.write(to: URL(fileURLWithPath: path))
+        let continued = try ShadowJournal(path: path, policy: .none, appending: true)
+        continued.close()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), whole, "the whole record kept, nothing else")
+        // What the shadow journal's opening says (on stderr): the same finding as here.
+        try torn.write(to: URL(fileURLWithPath: path))
+        let (journal, opening) = try Journal.open(path, policy: .none, appending: true)
+        try journal.close()
+        XCTAssertEqual(opening.findings, ["a torn last record (20 bytes) was cut off"])
+    }
+
     /// Two journals written by hand, compared by `exec report --shadow`: the counts, the one-sided
     /// fills, the times to first fill and the average prices, as worked out here.
     func testTheReportComparesTheJournalsOrderByOrder() throws {
@@ -211,7 +231,9 @@ final class ShadowPaperVenueTests: XCTestCase {
 
         let usage = try ChildProcess("exec", ["report", live, "--shadow"]).finish()
         XCTAssertEqual(usage.status, 100)
-        XCTAssertTrue(usage.err.hasPrefix("exec: report needs one FILE, then --venue-journal FILE, --shadow FILE and --title TEXT"))
+        XCTAssertTrue(
+            usage.err.hasPrefix(
+                "exec: report needs one FILE, then --venue-journal FILE, --shadow FILE and --title TEXT"))
         let missing = try ChildProcess("exec", ["report", live, "--shadow", shadow + ".nope"]).finish()
         XCTAssertEqual(missing.status, 1, missing.err)
     }

@@ -17,7 +17,9 @@ final class ShadowJournal {
     /// the run exec continues.
     init(path: String, policy: Journal.SyncPolicy, appending: Bool) throws(Journal.JournalError) {
         self.path = path
-        (journal, _) = try Journal.open(path, policy: policy, appending: appending)
+        let opening: Journal.Opening
+        (journal, opening) = try Journal.open(path, policy: policy, appending: appending)
+        for finding in opening.findings { StandardError.line("exec: shadow journal \(path): \(finding)") }
     }
 
     var stopped: Bool { failure != nil }
