@@ -285,6 +285,12 @@ public struct ControlBlock: @unchecked Sendable {
         public var detail: String
     }
 
+    /// The first registered process of `role` that is running and whose pid is alive: the one to
+    /// ask (a flatten, a resume) or to stop.
+    public func runningProcess(_ role: ProcessRole) -> ProcessEntry? {
+        processes.first { $0.role == role && $0.state == .running && ProcessLiveness.isAlive($0.pid) }
+    }
+
     /// Every entry in use.
     public var processes: [ProcessEntry] {
         var entries: [ProcessEntry] = []

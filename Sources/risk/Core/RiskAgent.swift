@@ -218,9 +218,7 @@ public final class RiskAgent: Agent {
                 // while exec is there to close it.
                 StandardError.line("risk: HALT: \(reason)")
                 sessionFailure = reason
-                if block.processes.contains(where: {
-                    $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
-                }) {
+                if block.runningProcess(.exec) != nil {
                     requestFlatten(block, now: now)
                     StandardError.line("risk: flatten requested: exec closes every order and position")
                 } else if let venueKill {
@@ -311,9 +309,7 @@ public final class RiskAgent: Agent {
 
     private func killExec(_ block: ControlBlock) {
         guard
-            let exec = block.processes.first(where: {
-                $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
-            })
+            let exec = block.runningProcess(.exec)
         else {
             return StandardError.line("risk: no running exec confirmed the flatten, and none is alive to stop")
         }

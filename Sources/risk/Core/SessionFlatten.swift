@@ -15,9 +15,7 @@ enum SessionFlatten {
             return ExitCode.failure
         }
         guard
-            let exec = block.processes.first(where: {
-                $0.role == .exec && $0.state == .running && ProcessLiveness.isAlive($0.pid)
-            })
+            let exec = block.runningProcess(.exec)
         else {
             StandardError.line("risk: flatten: no exec runs in session \(session): nothing can close what is open")
             return ExitCode.failure

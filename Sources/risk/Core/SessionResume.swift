@@ -20,9 +20,7 @@ enum SessionResume {
             return ExitCode.success
         }
         guard
-            let risk = block.processes.first(where: {
-                $0.role == .risk && $0.state == .running && ProcessLiveness.isAlive($0.pid)
-            })
+            let risk = block.runningProcess(.risk)
         else {
             StandardError.line(
                 "risk: resume: no risk runs in session \(session) to check its limits: the halt (\(halt)) stays")
