@@ -21,6 +21,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--strategy as|fixed|band|momentum|pairs] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
+                [--report-latency-ms MS|arrival]
   Starts feed, book, signal, exec (paper venue) and risk on a session's rings. On a terminal a
   dashboard shows the book, trades, liquidity, position and PnL, orders, risk, every process's
   health and latency and every ring's lag (--levels N book levels, default 5), and the processes'
@@ -38,7 +39,9 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   a strategy file for signal (see docs/signal.md); the flags here override it. --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
-  seconds (default 30; 0: only at the end).
+  seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
+  --report-latency-ms of market time after them, in market-time order with the market, so the
+  same recording writes the same journal (docs/signal.md); elsewhere as they arrive.
   ./run.sh status SESSION    the rings and processes of a running session (never builds)
   ./run.sh resume SESSION    lift a halt once its cause is gone (risk refuses, naming it, if not)
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
@@ -66,6 +69,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --quote-size UNITS                       0.1
     --max-position UNITS                     1
     --maker-fee-ppm N, --taker-fee-ppm N     0
+    --report-latency-ms MS|arrival           5 in a replay, else arrival
     --session NAME                           run<pid>
     --idle spin|yield|block                  block
     --levels N                               5
@@ -115,6 +119,7 @@ shadow=0
 venue_args=()
 exec_venue_args=()
 risk_args=()
+report_latency=
 while [ $# -gt 0 ]; do
   case "$1" in
     --replay)
@@ -146,6 +151,9 @@ while [ $# -gt 0 ]; do
     --maker-fee-ppm|--taker-fee-ppm)
       need_value "$@"
       exec_args+=("$1" "$2"); shift 2 ;;
+    --report-latency-ms)
+      need_value "$@"
+      report_latency=$2; shift 2 ;;
     --levels)
       need_value "$@"
       screen_args+=("$1" "$2"); shift 2 ;;
@@ -197,6 +205,11 @@ elif [ ${#venue_args[@]} -gt 0 ] || [ ${#exec_venue_args[@]} -gt 0 ] || [ "$shad
   given=("${venue_args[@]}" "${exec_venue_args[@]}")
   [ "$shadow" = 0 ] || given=(--shadow-paper)
   echo "run.sh: ${given[0]} goes with --trade" >&2; exit 100
+fi
+# exec's reports reach the strategy in market time in a replay (the same recording, the same
+# journal), as they arrive where the market is in real time (wall time is market time there).
+if [ -z "$report_latency" ]; then
+  if [ "$replaying" = 1 ]; then report_latency=5; else report_latency=arrival; fi
 fi
 if [ "$replaying" = 1 ] && ! printf '%s\n' "${feed_args[@]}" | grep -qx -e --exchange-info -e --instrument; then
   # Recordings carry no tick sizes; use the recorded exchangeInfo beside the project if it is there.
@@ -316,9 +329,10 @@ screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exe
 # in causal order by book's progress frames (exec --help: --market).
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --progress "${common[@]}")
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
-  "${signal_args[@]}" "${common[@]}")
+  --report-latency-ms "$report_latency" "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" --summary-every "$summary_every" "${exec_args[@]}" "${common[@]}")
+[ "$report_latency" = arrival ] || exec_cmd+=(--progress)
 # risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
 # something went wrong in between.
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"

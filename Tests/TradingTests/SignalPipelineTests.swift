@@ -121,7 +121,18 @@ final class SignalPipelineTests: XCTestCase {
                 ["--out", "-", "--pass-through", "--pass-tops"],
                 "signal: --pass-through and --pass-tops: one or the other"
             ),
-            (["--pass-tops"], "signal: --pass-through and --pass-tops go with --out")
+            (["--pass-tops"], "signal: --pass-through and --pass-tops go with --out"),
+            (["--report-latency-ms", "5"], "signal: --report-latency-ms goes with --positions"),
+            (
+                ["--positions", "shm:x", "--report-latency-ms", "0"],
+                "signal: --report-latency-ms '0': expected milliseconds above 0 up to 60000 (a strategy sees a report "
+                    + "after what caused it), or arrival"
+            ),
+            (
+                ["--positions", "shm:x", "--report-latency-ms", "5"],
+                "signal: --positions merged in market time needs rings in and out (--in shm:NAME --out shm:NAME: "
+                    + "exec reads how far signal has come); --report-latency-ms arrival reads it as it arrives"
+            )
         ] {
             let result = try ChildProcess("signal", arguments).finish()
             XCTAssertEqual(result.status, 100, "\(arguments): \(result.err)")

@@ -196,6 +196,21 @@ public struct RingConsumer: @unchecked Sendable {
         Futex.wakeAll(segment.consumerProgressFutex)
     }
 
+    /// A copy of the frame just before `position`, if the ring still holds it (its slot's sequence
+    /// says so before and after the copy, as a lossy read checks): asked right after attaching, the
+    /// newest frame published before this reader came, for one that must know where its producer
+    /// stands (signal: exec's clock, from a progress frame written before signal attached).
+    public func precedingFrame() -> Frame? {
+        guard nextPosition > 0 else { return nil }
+        let position = nextPosition - 1
+        let sequence = segment.slotSequence(position)
+        guard sequence.pointee.load(ordering: .acquiring) == position else { return nil }
+        let frame = segment.slot(position).pointee
+        atomicMemoryFence(ordering: .acquiring)
+        guard sequence.pointee.load(ordering: .relaxed) == position else { return nil }
+        return frame
+    }
+
     /// The next position to read; frames before it have been handled or dropped.
     @inlinable public var position: UInt64 { nextPosition }
     /// Frames a lossy consumer missed because the producer lapped it.

@@ -88,6 +88,9 @@ public struct FrameSource {
         return ring!.isAtEndOfStream ? .endOfStream : .idle
     }
 
+    /// A ring's frame just before the next one to read (`RingConsumer.precedingFrame`).
+    public func precedingFrame() -> Frame? { ring?.precedingFrame() }
+
     /// Idles once after a poll that found nothing: on a ring, with the strategy (a blocking one
     /// sleeps on the ring's futex); a pipe already waited in `poll`.
     @inlinable

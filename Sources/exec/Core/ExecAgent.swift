@@ -25,6 +25,17 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             }
         }
 
+        /// A progress frame to the next stage only: how many a run writes depends on its timing,
+        /// which the journal must not.
+        mutating func progress(_ clockNs: Int64) {
+            guard failure == nil, sink != nil else { return }
+            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: clockNs)
+            let frame = Frame(Control(header: header, command: .progress, senderPid: getpid(), value: clockNs))
+            do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                failure = "exec: writing its output: \(error)"
+            }
+        }
+
         func report(_ problem: String) { StandardError.line(problem) }
     }
 
@@ -37,6 +48,8 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     @exclusivity(unchecked) private var merge = MarketMerge()
     /// A top or intent read from signal, waiting for the market message that caused it.
     @exclusivity(unchecked) private var pending: Frame?
+    /// The clock the last progress frame (`--progress`) carried.
+    @exclusivity(unchecked) private var progressSentNs = Int64.min
     let processor: ExecProcessor<StageOutput, Venues>
     public let membership: SessionMembership?
     @exclusivity(unchecked) private var flattensHandled: UInt32
@@ -164,6 +177,10 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             if let (problem, deadline) = upstreamFailure, processor.isFlat || now > deadline {
                 throw .failure(problem + (processor.isFlat ? "; flat, stopped" : "; not flat within 1 s, stopped"))
             }
+        }
+        if options.progress, processor.now > progressSentNs {
+            progressSentNs = processor.now
+            processor.output.progress(processor.now)
         }
         do { try processor.output.journal?.flush() } catch { throw .system("exec: \(error)") }
         // Confirmed once the closing fills and positions are out, for risk to read first.

@@ -7,6 +7,9 @@ public struct ExecOptions {
     /// The market read from feed's ring itself, merged with `input` (signal's tops and intents).
     var market: Endpoint?
     var output: Endpoint?
+    /// With --out: a progress frame after each cycle that moved exec's clock, for signal reading
+    /// exec's output in market time (`signal --report-latency-ms`).
+    var progress = false
     var journalPath: String?
     /// Continue a journal that holds records (this run's, after exec stopped); else refused.
     var appendJournal = false
@@ -63,7 +66,8 @@ public struct ExecOptions {
     var summaryEverySeconds = 0
 
     public static let usage = """
-        usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N]] [--journal FILE]
+        usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N] [--progress]]
+                    [--journal FILE]
                     [--append] [--fsync none|batch|always]
                     [--entry-latency-ms MS | --latency-file FILE] [--md-latency-ms MS]
                     [--queue-model proportional|power|risk-averse] [--queue-power N]
@@ -85,8 +89,11 @@ public struct ExecOptions {
         continues it: its fills booked again, client order ids counting on, a live venue asked about
         the orders it left working) and, with --out, to the next stage. At the end of the
         stream every open order is cancelled and the result printed (and every --summary-every
-        seconds while it runs). --max-position stops the side that would grow the position past it,
-        whatever the strategy asks. The paper venue's models (docs/models.md): an order or cancel
+        seconds while it runs). --progress writes a progress frame to --out after each cycle that
+        moved exec's clock (never to the journal): every frame stamped earlier is out, for signal
+        merging exec's output with the market in market time (docs/signal.md, reports in market
+        time). --max-position stops the side that would grow the position past it, whatever the
+        strategy asks. The paper venue's models (docs/models.md): an order or cancel
         meets the book --entry-latency-ms (5) after it was sent, or the latency recorded orders had
         (--latency-file, interpolated), plus --md-latency-ms (0): how old the market data is when it
         arrives here. --queue-model: where cancels at a resting order's price were: in proportion
@@ -120,6 +127,7 @@ public struct ExecOptions {
           --market shm:NAME                             none
           --out shm:NAME|-                              none
           --readers N                                   1
+          --progress                                    off
           --journal FILE                                none
           --append                                      off
           --fsync none|batch|always                     batch
@@ -207,6 +215,8 @@ public struct ExecOptions {
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         latency = flags.flag("--latency")
+        progress = flags.flag("--progress")
+        guard !progress || output != nil else { throw InvalidArgument("--progress goes with --out") }
         summaryEverySeconds = try flags.integer("--summary-every", in: 0...86_400) ?? summaryEverySeconds
         if let venue = try flags.value("--venue") {
             guard let choice = VenueChoice(rawValue: venue) else {

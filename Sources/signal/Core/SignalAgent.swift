@@ -1,8 +1,9 @@
 import Glibc
 import IPC
 
-/// The signal stage on the agent runner: polls exec's positions (lossy) and its input, hands
-/// frames to the processor, which writes the strategy's intents to the output.
+/// The signal stage on the agent runner: polls its input and exec's output (merged in market
+/// time by `ReportMerge`, or as it arrives), hands frames to the processor, which writes the
+/// strategy's intents to the output.
 public final class SignalAgent: Agent {
     struct StageOutput: SignalOutput {
         let json: Bool
@@ -28,6 +29,16 @@ public final class SignalAgent: Agent {
             }
         }
 
+        /// Tells exec how far signal has derived everything (`ReportMerge.claim`).
+        mutating func progress(through: Int64) {
+            guard sinkError == nil, sink != nil else { return }
+            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through)
+            let frame = Frame(Control(header: header, command: .progress, senderPid: getpid(), value: through))
+            do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                sinkError = error
+            }
+        }
+
         func report(_ problem: String) { StandardError.line(problem) }
     }
 
@@ -43,8 +54,13 @@ public final class SignalAgent: Agent {
 
     public let name = "signal"
     @exclusivity(unchecked) private var source: FrameSource
-    /// exec's output, polled each cycle for position snapshots (lossy: signal never slows exec).
+    /// exec's output, for position snapshots: merged in market time by `merge` (a gating reader),
+    /// or polled each cycle as it arrives (lossy: signal never slows exec).
     @exclusivity(unchecked) private var positions: FrameSource?
+    @exclusivity(unchecked) private var merge: ReportMerge?
+    /// Since when (monotonic) `merge` has waited for exec with no progress frame ever seen.
+    @exclusivity(unchecked) private var waitingWithoutProgressSinceNs: Int64?
+    static var progressMissingAfterNs: Int64 { 10_000_000_000 }
     let processor: SignalProcessor<StageOutput>
     let options: SignalOptions
     public let membership: SessionMembership?
@@ -66,7 +82,9 @@ public final class SignalAgent: Agent {
             }
             // exec creates its ring after signal's: wait for it.
             let positions = try options.positions.map { (endpoint) throws(SegmentError) in
-                try FrameSource(endpoint, tool: "signal", idle: .yield, mode: .lossy, waitNs: 60_000_000_000)
+                options.reportLatencyNs == nil
+                    ? try FrameSource(endpoint, tool: "signal", idle: .yield, mode: .lossy, waitNs: 60_000_000_000)
+                    : try FrameSource(endpoint, tool: "signal", idle: options.idle, waitNs: 60_000_000_000)
             }
             self.init(options: options, source: source, sink: sink, membership: membership, positions: positions)
         } catch {
@@ -82,6 +100,9 @@ public final class SignalAgent: Agent {
         self.source = source
         self.positions = positions
         self.membership = membership
+        if let positions, let latency = options.reportLatencyNs {
+            merge = ReportMerge(latencyNs: latency, exec: positions)
+        }
         processor = SignalProcessor(
             options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
     }
@@ -99,15 +120,40 @@ public final class SignalAgent: Agent {
 
     public func doWork(now: Int64) throws(AgentStop) -> Int {
         let polled: FrameSource.Poll
-        do {
-            if positions != nil {
-                _ = try positions!.poll(limit: 1_024) { frame in
-                    if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+        if merge != nil {
+            polled = source.poll(
+                limit: 1_024,
+                while: { frame in
+                    merge!.admits(frame.pointee.header.receiveTimeNs, exec: &positions!) { frame in
+                        if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+                    }
                 }
+            ) { processor.handle($0) }
+            if let through = merge!.claim() { processor.output.progress(through: through) }
+            if merge!.waitingForNs == nil || merge!.sawProgress {
+                waitingWithoutProgressSinceNs = nil
+            } else if let since = waitingWithoutProgressSinceNs {
+                if now - since > SignalAgent.progressMissingAfterNs {
+                    let seconds = SignalAgent.progressMissingAfterNs / 1_000_000_000
+                    throw .failure(
+                        "signal: exec wrote no progress frame in \(seconds) s "
+                            + "on \(options.positions!): --report-latency-ms merges exec's output in market time and "
+                            + "needs exec --progress (or signal --report-latency-ms arrival)")
+                }
+            } else {
+                waitingWithoutProgressSinceNs = now
             }
-            polled = try source.poll(limit: 1_024) { processor.handle($0) }
-        } catch {
-            throw .failure("signal: \(error)")
+        } else {
+            do {
+                if positions != nil {
+                    _ = try positions!.poll(limit: 1_024) { frame in
+                        if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+                    }
+                }
+                polled = try source.poll(limit: 1_024) { processor.handle($0) }
+            } catch {
+                throw .failure("signal: \(error)")
+            }
         }
         if let error = processor.output.sinkError { throw .system("signal: writing quotes: \(error)") }
         switch polled {
@@ -117,7 +163,10 @@ public final class SignalAgent: Agent {
         }
     }
 
-    public func idle(_ strategy: inout IdleStrategy) { source.idle(&strategy) }
+    /// Waiting for exec (`ReportMerge`), on exec's ring: that is where the next work comes from.
+    public func idle(_ strategy: inout IdleStrategy) {
+        if let merge, merge.waitingForNs != nil { positions!.idle(&strategy) } else { source.idle(&strategy) }
+    }
 
     public func publishGauges(_ membership: SessionMembership) {
         membership.setGauge(.quotes, Double(processor.intentsSent))

@@ -66,8 +66,12 @@ public struct SignalOptions {
     var session: SessionName?
     /// Record tick-to-quote latency and print its percentiles at the end.
     var latency = false
-    /// exec's output, for our position (its position snapshots), read as a lossy consumer.
+    /// exec's output, for our position (its position snapshots).
     var positions: Endpoint?
+    /// How exec's output reaches the strategy: nil, as it arrives (read lossy: a market in real
+    /// time, where wall time is market time); else this long after exec wrote it, merged with the
+    /// market in market time (`ReportMerge`: a replay).
+    var reportLatencyNs: Int64?
 
     public static let usage = """
         usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through|--pass-tops] | --json]
@@ -76,7 +80,8 @@ public struct SignalOptions {
                       [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
                       [--step-ms MS] [--vol-mult M] [--skew-ticks T]
                       [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
-                      [--session NAME] [--positions shm:NAME] [--latency] [--config FILE]
+                      [--session NAME] [--positions shm:NAME [--report-latency-ms MS|arrival]] [--latency]
+                      [--config FILE]
         Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
         or one JSON line per intent (the default). --pass-through also passes every input frame on,
         each ahead of the intents it causes, so exec reads the market and the quotes in one stream;
@@ -97,7 +102,11 @@ public struct SignalOptions {
         All: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
         goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
         on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
-        exec's output for our position (without it the position is what the input stream says).
+        exec's output for our position (without it the position is what the input stream says), as
+        it arrives (arrival: a market in real time, a live venue); or --report-latency-ms MS: each
+        of its frames reaches the strategy MS of market time after exec wrote it, merged with the
+        market in market time whatever the speed or the load, so a replay is a backtest (the same
+        recording, the same journal; it needs exec --progress, and rings in and out).
         --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
         without dashes; '#' comments); flags on the command line override the file's. A parameter
         the chosen strategy does not read is refused, in a file or on the command line.
@@ -128,6 +137,7 @@ public struct SignalOptions {
           --min-requote-ms MS                      100
           --min-move-ticks N                       1
           --positions shm:NAME                     none
+          --report-latency-ms MS|arrival           arrival
           --latency                                off
           --config FILE                            none
           --idle spin|yield|block                  block
@@ -216,6 +226,25 @@ public struct SignalOptions {
             self.positions = try Endpoint(parsing: positions, flag: "--positions")
             guard self.positions != .standardStream else {
                 throw InvalidArgument("--positions reads a ring (shm:NAME)")
+            }
+        }
+        if let latency = try flags.value("--report-latency-ms") {
+            guard positions != nil else { throw InvalidArgument("--report-latency-ms goes with --positions") }
+            if latency == "arrival" {
+                reportLatencyNs = nil
+            } else if let ms = Double(latency), ms.isFinite, ms >= 0.000_001, ms <= 60_000 {
+                reportLatencyNs = Int64((ms * 1e6).rounded())
+            } else {
+                throw InvalidArgument(
+                    "--report-latency-ms '\(latency)': expected milliseconds above 0 up to 60000 (a strategy sees "
+                        + "a report after what caused it), or arrival")
+            }
+        }
+        if positions != nil, reportLatencyNs != nil {
+            guard case .frames(.ring) = output, case .ring = input else {
+                throw InvalidArgument(
+                    "--positions merged in market time needs rings in and out (--in shm:NAME --out shm:NAME: exec "
+                        + "reads how far signal has come); --report-latency-ms arrival reads it as it arrives")
             }
         }
         guard passing == .nothing || output != .json else {
