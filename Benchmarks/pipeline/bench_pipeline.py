@@ -7,14 +7,17 @@ and snapshot levels, the same events hftbacktest's .npz holds) replayed at full 
 five processes, median of 5; events/s = events / wall time, taken two ways: from starting the
 processes to exec's exit, and from exec's first input frame to its last (exec prints that span),
 which is what hftbacktest's script times (its run call: JIT compilation, loading and set-up
-excluded; the median of its 5 runs). Three runs: Avellaneda-Stoikov requoting on every top, from the Binance JSON lines
-(feed decodes them) and from feed's own binary capture of the same file (`feed --record`, made
-once beforehand), which is what hftbacktest reads: its .npz is the same events converted to a
-binary array beforehand; and hftbacktest's `mm` strategy itself (our `band`, below) from the
-capture: like for like. That last run, with exec's journal synced (its default) and timed first
-to last, is the RESULT line's events_per_s; ratio_to_hbt is it over hftbacktest's figure, and
-rounds_at_2x how many of the alternating rounds were at least twice hftbacktest's run in the
-same round.
+excluded; the median of its 5 runs). Avellaneda-Stoikov requoting on every top, from the Binance
+JSON lines (feed decodes them) and from feed's own binary capture of the same file (`feed
+--record`, made once beforehand), which is what hftbacktest reads: its .npz is the same events
+converted to a binary array beforehand; and hftbacktest's `mm` strategy itself (our `band`,
+below) from the capture, twice: without its inventory skew, signal never waiting for exec (the
+RESULT line's events_per_s, journal synced, timed first to last; ratio_to_hbt is it over
+hftbacktest's figure, rounds_at_2x how many of the alternating rounds were at least twice
+hftbacktest's run in the same round); and with the skew, as hftbacktest runs it, the position
+learnt from exec in market time (signal --report-latency-ms 5, exec --progress: the loop a replay
+runs under run.sh), loop_events_per_s and loop_ratio_to_hbt: where tops are further apart than
+5 ms of market time, signal and exec take turns, a round trip between processes a top.
 
 Latency: the synthetic market live (real time) through the same processes for --paced-seconds,
 in each wait mode; tick-to-quote (signal) and tick-to-order (exec) are CLOCK_REALTIME at the
@@ -30,9 +33,9 @@ CPU to the other.
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
 with the same parameters (and the same latencies and queue model) on the same events, at max
 speed through our five processes: fills, volume and PnL side by side, requoting every 100 ms and
-every 1 s. The inventory skew is 0 on both sides: at max speed our signal learns exec's position
-over a ring in wall time, hours of market time late, while hftbacktest's loop knows it at once.
-hftbacktest runs twice: as its script is, stepping from the data's start (each decision falls
+every 1 s. Both skew by the position, 5 ticks a unit: hftbacktest's loop learns it its response
+latency (5 ms) after a fill, ours from exec's ring in market time the same 5 ms later (signal
+--report-latency-ms 5, exec --progress: the loop is causal at any speed). hftbacktest runs twice: as its script is, stepping from the data's start (each decision falls
 just before a 100 ms depth diff arrives), and with its steps moved 5 ms later (hbt_mm_phase.py),
 just after the diff, where our signal decides.
 
@@ -61,20 +64,26 @@ def start(argv, env=None, stderr=None):
 
 
 def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False, strategy=None, exec_args=("--max-position", "1"),
-             pins=None):
+             pins=None, report_latency_ms=None):
     """Starts the five processes over a session's rings, as run.sh does (exec reads the market from
-    feed's ring, tops and intents from signal's); returns them. `pins`: tool -> CPU (`--cpu`)."""
+    feed's ring, tops and intents from signal's); returns them. `pins`: tool -> CPU (`--cpu`).
+    `report_latency_ms`: signal learns its position from exec's ring in market time, as a replay
+    under run.sh does (signal --positions --report-latency-ms, exec --progress)."""
     ring = lambda part: f"shm:tickpipe.{session}.{part}"
     pin = lambda tool: ["--cpu", str(pins[tool])] if pins and tool in pins else []
     common = ["--idle", idle, "--session", session]
     lat = ["--latency"] if latency else []
+    feedback_signal, feedback_exec = [], []
+    if report_latency_ms is not None:
+        feedback_signal = ["--positions", ring("exec"), "--report-latency-ms", str(report_latency_ms)]
+        feedback_exec = ["--progress"]
     procs = {}
     procs["risk"] = None
     # exec waits for risk, its reader: a fast run could otherwise end before risk attached.
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"),
-                           "--readers", "1", "--journal", journal, *exec_args, *common, *lat, *pin("exec")], env)
+                           "--readers", "1", "--journal", journal, *exec_args, *feedback_exec, *common, *lat, *pin("exec")], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-tops",
-                             *(strategy or STRATEGY), *common, *lat, *pin("signal")], env)
+                             *(strategy or STRATEGY), *feedback_signal, *common, *lat, *pin("signal")], env)
     procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--progress", *common, *pin("book")], env)
     procs["feed"] = start([f"{bin_dir}/feed", "--out", ring("md"), "--readers", "2", *feed_args, *common, *pin("feed")], env)
     procs["risk"] = start([f"{bin_dir}/risk", "--session", session, "--exec", ring("exec")], env)
@@ -92,7 +101,7 @@ def finish(procs, timeout=600):
     return results
 
 
-def throughput(bin_dir, feed_args, reps, strategy=None, exec_args=("--max-position", "1")):
+def throughput(bin_dir, feed_args, reps, strategy=None, exec_args=("--max-position", "1"), report_latency_ms=None):
     """Median events/s over `reps` runs: (whole processes, first to last frame, fills)."""
     times, spans = [], []
     for rep in range(reps):
@@ -100,7 +109,7 @@ def throughput(bin_dir, feed_args, reps, strategy=None, exec_args=("--max-positi
             session = f"bench{os.getpid()}r{rep}"
             start_time = time.perf_counter()
             procs = pipeline(bin_dir, ["--replay", *feed_args], "block", session, f"{scratch}/journal",
-                             strategy=strategy, exec_args=exec_args)
+                             strategy=strategy, exec_args=exec_args, report_latency_ms=report_latency_ms)
             procs["feed"].wait(timeout=600)
             procs["exec"].wait(timeout=600)
             elapsed = time.perf_counter() - start_time
@@ -149,19 +158,23 @@ def hftbacktest_mm(peers_py, shared, npz, arguments=(), phase_ms=None, reps=1):
 
 
 def alternating_with_hftbacktest(bin_dir, peers_py, shared, npz, capture, rounds):
-    """Ours with hftbacktest's mm strategy (journal synced every 100 ms, exec's default, and left
-    to the page cache) and hftbacktest's mm, one run each in turn for `rounds` rounds, so the
-    three meet the same machine (this VM's speed drifts by a third over minutes): the median of
-    each, (whole, first to last, fills) for ours, events/s for hftbacktest ("absent" if it
-    failed), hftbacktest's last RESULT line, and each round's first-to-last ratios to hftbacktest's
-    run in the same round, (synced, page cache)."""
+    """Ours with hftbacktest's mm strategy without its inventory skew, signal never waiting for
+    exec (journal synced every 100 ms, exec's default, and left to the page cache); ours with the
+    skew, learnt from exec in market time (the loop a replay runs under run.sh); and hftbacktest's
+    mm, one run each in turn for `rounds` rounds, so they meet the same machine (this VM's speed
+    drifts by a third over minutes): the median of each, (whole, first to last, fills) for ours,
+    events/s for hftbacktest ("absent" if it failed), hftbacktest's last RESULT line, and each
+    round's first-to-last ratios to hftbacktest's run in the same round, (synced, page cache,
+    loop)."""
+    open_loop, open_exec = mm_strategy(100, skew_ticks=0)
     band, band_exec = mm_strategy(100)
-    synced, cached, theirs, line = [], [], [], None
+    synced, cached, looped, theirs, line = [], [], [], [], None
     for _ in range(rounds):
-        synced.append(throughput(bin_dir, [capture], 1, band, band_exec))
+        synced.append(throughput(bin_dir, [capture], 1, open_loop, open_exec))
         # A replay's journal in the page cache (--fsync none) survives a crash of exec, not of
         # the machine; the replay can run again, and hftbacktest keeps no journal at all.
-        cached.append(throughput(bin_dir, [capture], 1, band, [*band_exec, "--fsync", "none"]))
+        cached.append(throughput(bin_dir, [capture], 1, open_loop, [*open_exec, "--fsync", "none"]))
+        looped.append(throughput(bin_dir, [capture], 1, band, band_exec, REPORT_LATENCY_MS))
         if theirs is not None:
             fields, line, errors = hftbacktest_mm(peers_py, shared, npz, reps=1)
             if fields:
@@ -171,15 +184,21 @@ def alternating_with_hftbacktest(bin_dir, peers_py, shared, npz, capture, rounds
                 theirs = None
     median = lambda values: sorted(values)[len(values) // 2]
     ours = lambda runs: tuple(median([run[part] for run in runs]) for part in range(3))
-    rounds_ratios = [(mine[1] / hbt, page[1] / hbt) for mine, page, hbt in zip(synced, cached, theirs or [])]
-    return ours(synced), ours(cached), median(theirs) if theirs else "absent", line, rounds_ratios
+    rounds_ratios = [(mine[1] / hbt, page[1] / hbt, loop[1] / hbt)
+                     for mine, page, loop, hbt in zip(synced, cached, looped, theirs or [])]
+    return ours(synced), ours(cached), ours(looped), median(theirs) if theirs else "absent", line, rounds_ratios
 
 
-def mm_strategy(step_ms):
-    """hftbacktest's `mm` as our `signal --strategy band`, with its parameters; and exec with its latencies
-    and queue model."""
+# hftbacktest's response latency (its constant_order_latency(entry = response = 5 ms)): how long
+# after exec wrote a fill or position our strategy sees it.
+REPORT_LATENCY_MS = 5
+
+
+def mm_strategy(step_ms, skew_ticks=5):
+    """hftbacktest's `mm` as our `signal --strategy band`, with its parameters (its default skew, 5
+    ticks per unit of position); and exec with its latencies and queue model."""
     band = ["--strategy", "band", "--quote-size", "0.1", "--max-position", "5", "--step-ms", str(step_ms),
-            "--vol-mult", "2", "--skew-ticks", "0", "--min-requote-ms", "0", "--min-move-ticks", "1"]
+            "--vol-mult", "2", "--skew-ticks", str(skew_ticks), "--min-requote-ms", "0", "--min-move-ticks", "1"]
     return band, ["--max-position", "5", "--entry-latency-ms", "5", "--queue-power", "2", "--md-latency-ms", "2.25"]
 
 
@@ -190,12 +209,12 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
     with tempfile.TemporaryDirectory() as scratch:
         journal = f"{scratch}/journal"
         procs = pipeline(bin_dir, ["--replay", synth, *INSTRUMENT], "block", f"same{os.getpid()}s{step_ms}", journal,
-                         strategy=band, exec_args=exec_args)
+                         strategy=band, exec_args=exec_args, report_latency_ms=REPORT_LATENCY_MS)
         finish(procs)
         report = subprocess.run([f"{bin_dir}/exec", "report", journal], capture_output=True, text=True).stdout
         row = lambda label: re.search(r"<tr><td>" + re.escape(label) + r"</td><td class=\"v\">([^<]*)<", report).group(1)
         ours = (int(row("fills")), float(row("turnover (volume)")), float(row("total PnL")))
-    arguments = ["--requote-ms", str(step_ms), "--skew-ticks", "0", "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"]
+    arguments = ["--requote-ms", str(step_ms), "--skew-ticks", "5", "--max-pos", "5", "--qty", "0.1", "--latency-ms", "5"]
     outcome = lambda fields: (int(fields["fills"]), float(fields["volume"]), float(fields["pnl"])) if fields else None
     theirs = outcome(hftbacktest_mm(peers_py, shared, npz, arguments)[0])
     # Deciding 5 ms later: just after each 100 ms depth diff reaches the strategy, as ours does.
@@ -241,7 +260,8 @@ def main():
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     events_per_s, events_span_per_s, fills = throughput(bin_dir, [synth, *INSTRUMENT], 5)
     capture_events_per_s, capture_span_per_s, capture_fills = throughput(bin_dir, [capture], 5)
-    (mm_synced_events_per_s, mm_synced_span_per_s, mm_synced_fills), (mm_events_per_s, mm_span_per_s, mm_fills), hbt, hbt_line, rounds_ratios = \
+    (mm_synced_events_per_s, mm_synced_span_per_s, mm_synced_fills), (mm_events_per_s, mm_span_per_s, mm_fills), \
+        (loop_events_per_s, loop_span_per_s, loop_fills), hbt, hbt_line, rounds_ratios = \
         alternating_with_hftbacktest(bin_dir, peers_py, shared, npz, capture, 5)
 
     modes = {}
@@ -266,20 +286,26 @@ def main():
           "  times its run call: no loading, no set-up). exec journals every order and fill, synced every 100 ms\n"
           "  (its default) or, 'page cache', left to the kernel (--fsync none: it survives a crash of exec, not of\n"
           "  the machine; a replay can run again, and hftbacktest keeps no journal)")
-    print(f"{'':56}{'whole':>10}{'first to last':>16}")
+    print("  hftbacktest's mm skews by its position, 5 ticks a unit. Skew 0: signal never waits for exec. Skew 5,\n"
+          f"  exec's loop: signal learns the position from exec in market time, {REPORT_LATENCY_MS} ms after each fill (signal\n"
+          "  --report-latency-ms, exec --progress, as a replay runs under run.sh; hftbacktest's response latency is\n"
+          "  the same 5 ms): where tops are further apart than 5 ms, signal and exec take turns, one round trip a top")
+    print(f"{'':64}{'whole':>10}{'first to last':>16}")
     rows = [("Avellaneda-Stoikov every top, JSON in, synced", events_per_s, events_span_per_s, fills),
             ("Avellaneda-Stoikov every top, capture in, synced", capture_events_per_s, capture_span_per_s, capture_fills),
-            ("hftbacktest's mm (band 100 ms), capture in, synced", mm_synced_events_per_s, mm_synced_span_per_s, mm_synced_fills),
-            ("hftbacktest's mm (band 100 ms), capture in, page cache", mm_events_per_s, mm_span_per_s, mm_fills)]
+            ("hftbacktest's mm (band 100 ms), skew 0, capture in, synced", mm_synced_events_per_s, mm_synced_span_per_s,
+             mm_synced_fills),
+            ("hftbacktest's mm (band 100 ms), skew 0, capture in, page cache", mm_events_per_s, mm_span_per_s, mm_fills),
+            ("hftbacktest's mm, skew 5, exec's loop, capture in, synced", loop_events_per_s, loop_span_per_s, loop_fills)]
     for label, whole, span, count in rows:
-        print(f"{label:56}{whole / 1e6:8.3f} M{span / 1e6:14.3f} M   ({count} fills)")
+        print(f"{label:64}{whole / 1e6:8.3f} M{span / 1e6:14.3f} M   ({count} fills)")
     if hbt != "absent":
-        print(f"{'hftbacktest mm (.npz in, run call, between ours)':56}{'':10}{hbt / 1e6:14.3f} M")
+        print(f"{'hftbacktest mm, skew 5 (.npz in, run call, between ours)':64}{'':10}{hbt / 1e6:14.3f} M")
         for label, whole, span, _ in rows:
-            print(f"{'ratio to hftbacktest, ' + label:78}{whole / hbt:6.2f}{span / hbt:8.2f}   (target >= 2)")
+            print(f"{'ratio to hftbacktest, ' + label:86}{whole / hbt:6.2f}{span / hbt:8.2f}")
         # The medians above may come from different rounds; each round's own pair shows the spread.
-        print("each round, first to last / hftbacktest's run in that round, synced / page cache: "
-              + "  ".join(f"{synced:.2f} / {cached:.2f}" for synced, cached in rounds_ratios)
+        print("each round, first to last / hftbacktest's run in that round, synced / page cache / loop: "
+              + "  ".join(f"{synced:.2f} / {cached:.2f} / {loop:.2f}" for synced, cached, loop in rounds_ratios)
               + f"   (at or above 2: {sum(r[0] >= 2 for r in rounds_ratios)} / {sum(r[1] >= 2 for r in rounds_ratios)} of {len(rounds_ratios)})")
         print(f"# {hbt_line}")
     print(f"paced ({paced_seconds} s of the synthetic market in real time; feed, signal on CPU 0, book, exec on CPU 1), "
@@ -293,8 +319,9 @@ def main():
         print(f"  block target, readers asleep {gap} between frames: 1.5 x 3 hops x one-way hand-off {hop} ns "
               f"(ipc-bench oneway-block, this run) = {target_ns:.0f} ns; tick-to-order p50 / target = "
               + (f"{int(order_block[0]) / target_ns:.2f}" if order_block else "n/a"))
-    print("same strategy (band = hftbacktest's mm, skew 0, 0.1 a side, max position 5, 5 ms entry latency, queue power 2,\n"
-          "  market data 2.25 ms old: gen_market.py's receive times trail the exchange's by 2 + U(0, 0.5) ms):")
+    print("same strategy (band = hftbacktest's mm, skew 5 ticks a unit of position, 0.1 a side, max position 5, 5 ms entry\n"
+          "  and response latency, queue power 2, market data 2.25 ms old: gen_market.py's receive times trail the\n"
+          "  exchange's by 2 + U(0, 0.5) ms):")
     print("  (hftbacktest's script steps just before each 100 ms depth diff arrives, ours decides on each diff;\n"
           "  'after the diff' is the same script with its steps moved 5 ms later: Benchmarks/pipeline/hbt_mm_phase.py)")
     row = lambda label, r: f"   {label}: {r[0]:6} fills, volume {r[1]:8.3f}, PnL {r[2]:8.4f}" if r else f"   {label}: absent"
@@ -307,9 +334,11 @@ def main():
     # events_per_s is the like-for-like figure: hftbacktest's own strategy, binary input, timed as
     # its run call is, journal synced (exec's default); ratio_to_hbt is its ratio to hftbacktest's.
     ratio_field = "absent" if hbt == "absent" else f"{mm_synced_span_per_s / hbt:.2f}"
+    loop_ratio_field = "absent" if hbt == "absent" else f"{loop_span_per_s / hbt:.2f}"
     rounds_field = "absent" if hbt == "absent" else f"{sum(r[0] >= 2 for r in rounds_ratios)}/{len(rounds_ratios)}"
     print(f"RESULT pipeline events_per_s={mm_synced_span_per_s:.0f} hbt_mm_events_per_s={hbt_field} ratio_to_hbt={ratio_field} "
           f"rounds_at_2x={rounds_field} page_cache_events_per_s={mm_span_per_s:.0f} "
+          f"loop_events_per_s={loop_span_per_s:.0f} loop_ratio_to_hbt={loop_ratio_field} "
           f"as_json_whole_events_per_s={events_per_s:.0f} as_capture_whole_events_per_s={capture_events_per_s:.0f} "
           f"tick_to_order_p50_ns={order_block[0] if order_block else 'n/a'} "
           f"tick_to_order_p99_ns={order_block[1] if order_block else 'n/a'} allocs_per_event={per_event:.4f} "

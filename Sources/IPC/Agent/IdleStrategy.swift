@@ -22,6 +22,10 @@ public struct IdleStrategy: Sendable {
     public let mode: Mode
     @usableFromInline var idleCount = 0
     @usableFromInline static let spinsBeforeYield = 100
+    /// How long two stages that take turns poll for each other's answer before they sleep
+    /// (`idle(on:maxSleepNs:spinNs:)`): signal and exec merging in market time in a replay; a
+    /// futex wake per turn made the pipeline benchmark's run with that loop 14× slower.
+    public static let handOffSpinNs: Int64 = 20_000
 
     public init(_ mode: Mode) { self.mode = mode }
 
@@ -69,8 +73,21 @@ public struct IdleStrategy: Sendable {
 
     /// Idles once waiting for `consumer`'s ring: `block` sleeps on the ring's futex until the
     /// producer publishes (or `maxSleepNs`, so the caller can run its timers and liveness checks).
+    /// `spinNs`: for a reader whose producer is answering it, `block` first polls for that long
+    /// (a futex wake costs 20-50 µs here; two processes in lockstep, signal and exec merging in
+    /// market time, would pay two on every exchange).
     @inlinable
-    public mutating func idle(on consumer: borrowing RingConsumer, maxSleepNs: Int64 = 100_000_000) {
+    public mutating func idle(on consumer: borrowing RingConsumer, maxSleepNs: Int64 = 100_000_000, spinNs: Int64 = 0) {
+        if shouldSleep && spinNs > 0 && idleCount == 1 {
+            idleCount &+= 1
+            let start = SystemClock.monotonicNanoseconds()
+            while consumer.lag == 0 && !consumer.isAtEndOfStream
+                && SystemClock.monotonicNanoseconds() - start < spinNs
+            {
+                for _ in 0..<32 { CPU.pause() }
+            }
+            return
+        }
         if shouldSleep {
             consumer.awaitData(timeoutNs: maxSleepNs)
             return

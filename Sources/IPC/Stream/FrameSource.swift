@@ -94,8 +94,8 @@ public struct FrameSource {
     /// Idles once after a poll that found nothing: on a ring, with the strategy (a blocking one
     /// sleeps on the ring's futex); a pipe already waited in `poll`.
     @inlinable
-    public func idle(_ strategy: inout IdleStrategy, maxSleepNs: Int64 = 100_000_000) {
-        if let ring { strategy.idle(on: ring, maxSleepNs: maxSleepNs) }
+    public func idle(_ strategy: inout IdleStrategy, maxSleepNs: Int64 = 100_000_000, spinNs: Int64 = 0) {
+        if let ring { strategy.idle(on: ring, maxSleepNs: maxSleepNs, spinNs: spinNs) }
     }
 
     /// A ring's producer as seen from here (ask when input has been quiet); a pipe whose writer

@@ -193,13 +193,15 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         return work
     }
 
-    /// Merged, the market waits on signal's output: that is where progress comes from.
+    /// Merged, the market waits on signal's output: that is where progress comes from. With
+    /// `--progress` signal may be waiting on exec's in turn: exec polls a while for its answer.
     public func idle(_ strategy: inout IdleStrategy) {
         let maxSleepNs = Int64(processor.venueFactory.maxWaitMs) * 1_000_000
         if let market, merge.signalEnded {
             market.idle(&strategy, maxSleepNs: maxSleepNs)
         } else {
-            source.idle(&strategy, maxSleepNs: maxSleepNs)
+            source.idle(
+                &strategy, maxSleepNs: maxSleepNs, spinNs: options.progress ? IdleStrategy.handOffSpinNs : 0)
         }
     }
 

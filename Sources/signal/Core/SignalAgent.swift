@@ -163,9 +163,14 @@ public final class SignalAgent: Agent {
         }
     }
 
-    /// Waiting for exec (`ReportMerge`), on exec's ring: that is where the next work comes from.
+    /// Waiting for exec (`ReportMerge`), on exec's ring, polling it a while first: exec is
+    /// answering.
     public func idle(_ strategy: inout IdleStrategy) {
-        if let merge, merge.waitingForNs != nil { positions!.idle(&strategy) } else { source.idle(&strategy) }
+        if let merge, merge.waitingForNs != nil {
+            positions!.idle(&strategy, spinNs: IdleStrategy.handOffSpinNs)
+        } else {
+            source.idle(&strategy)
+        }
     }
 
     public func publishGauges(_ membership: SessionMembership) {
