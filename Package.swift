@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "SignalCore", targets: ["SignalCore"]),
         .library(name: "ExecCore", targets: ["ExecCore"]),
         .library(name: "RiskCore", targets: ["RiskCore"]),
+        // A replay through the cores in one thread, for a strategy's own tests.
+        .library(name: "StrategyHarness", targets: ["StrategyHarness"]),
         .executable(name: "feed", targets: ["feed"]),
         .executable(name: "book", targets: ["book"]),
         .executable(name: "signal", targets: ["signal"]),
@@ -61,6 +63,10 @@ let package = Package(
         .executableTarget(name: "exec", dependencies: ["ExecCore", "IPC"], path: "Sources/exec/Tool"),
         .target(name: "RiskCore", dependencies: ["IPC", "Network", "BinanceAPI"], path: "Sources/risk/Core"),
         .executableTarget(name: "risk", dependencies: ["RiskCore", "IPC"], path: "Sources/risk/Tool"),
+        // feed's replay, book, signal and exec's paper venue in one thread, in the processes' order.
+        .target(
+            name: "StrategyHarness", dependencies: ["IPC", "FeedCore", "BookCore", "SignalCore", "ExecCore"],
+            path: "Sources/signal/Harness"),
 
         // Test-only parts: a malloc interposer linked only into the tests, and a
         // small peer executable the multi-process ring tests start as real processes.
@@ -81,7 +87,7 @@ let package = Package(
             name: "TradingTests",
             dependencies: [
                 "IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "BinanceAPI", "Network",
-                "TestSupport", "CMallocCounter"
+                "StrategyHarness", "TestSupport", "CMallocCounter"
             ]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IPC
+import StrategyHarness
 import TestSupport
 import XCTest
 
@@ -193,8 +194,9 @@ final class RunScriptTests: XCTestCase {
 
     /// A replay is a backtest you can trust: signal sees exec's reports in market time, so the
     /// same recordings write the same journal, byte for byte, five times over and once more with
-    /// a busy loop on every CPU (before, three runs gave 240, 432 and 133 fills). The report,
-    /// rebuilt from the journal, agrees with exec's own books and with the journal booked again.
+    /// a busy loop on every CPU (before, three runs gave 240, 432 and 133 fills), and so does
+    /// the same replay in one thread through `StrategyHarness`. The report, rebuilt from the
+    /// journal, agrees with exec's own books and with the journal booked again.
     func testAReplayOfBothRecordingsIsTheSameJournalEveryTimeAndTheReportIsTheJournals() throws {
         let data = try sharedDataDirectory()
         let files = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"].map { "\(data)/binance-spot/\($0)" }
@@ -227,6 +229,23 @@ final class RunScriptTests: XCTestCase {
         let run = try XCTUnwrap(last)
         let lines = run.err.split(separator: "\n")
         let exec = try XCTUnwrap(lines.last { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
+        // The same replay in one thread, through StrategyHarness with run.sh's options: the same
+        // journal, the same books.
+        let harnessJournal = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tickpipe-harness-\(getpid()).journal"
+        ).path
+        defer { unlink(harnessJournal) }
+        let results = try StrategyHarness(
+            files: files, exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: [
+                "--quote-size", "0.1", "--max-position", "1", "--strategy", "as", "--gamma", "0.01", "--horizon", "10"
+            ],
+            exec: ["--max-position", "1"]
+        ).replay(journal: harnessJournal)
+        XCTAssertEqual(results.map(\.summary), [String(exec)])
+        XCTAssertTrue(
+            try Data(contentsOf: URL(fileURLWithPath: harnessJournal)) == journals[0],
+            "StrategyHarness journaled other bytes than run.sh")
         // The report, rebuilt from the journal, agrees with exec's own books.
         let report = try String(contentsOf: root.appendingPathComponent("runs/\(session)/report.html"), encoding: .utf8)
         let fills = try XCTUnwrap(exec.split(separator: " ").dropFirst(2).first)

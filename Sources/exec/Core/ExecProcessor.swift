@@ -3,7 +3,7 @@ import IPC
 
 /// Where exec's results go: order commands, execution reports and position snapshots, each
 /// journaled and passed to the next stage; resolved at compile time.
-protocol ExecOutput {
+package protocol ExecOutput {
     mutating func record(_ frame: Frame)
     mutating func report(_ problem: String)
 }
@@ -12,11 +12,11 @@ protocol ExecOutput {
 /// paper venue; quote intents go through the order manager's pre-trade checks to the venue; the
 /// venue's reports move the orders' states and the position ledger. Time is the frames' receive
 /// time, so a replay is deterministic: the same input writes the same journal.
-final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
+package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     let options: ExecOptions
     /// Makes each instrument's venue as its definition arrives.
     let venueFactory: Venues
-    @exclusivity(unchecked) var output: Output
+    @exclusivity(unchecked) package var output: Output
     /// Each defined instrument's state, in the order of definition, read and written in place
     /// as `states[stateIndex[id]]`: never optional, since reading a field through an optional's `!`
     /// copies the whole state (a retain and release of everything it holds) on every access.
@@ -59,7 +59,9 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// is defined.
     private var history: JournalHistory
 
-    init(options: ExecOptions, output: Output, venues: Venues, history: JournalHistory = JournalHistory()) {
+    package init(
+        options: ExecOptions, output: Output, venues: Venues, history: JournalHistory = JournalHistory()
+    ) {
         self.options = options
         self.history = history
         venueFactory = venues
@@ -71,6 +73,16 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     var instruments: [TradedInstrument] { definedIds.map { states[stateIndex[$0]] } }
 
+    /// Each instrument's books at the end, in id order: what a replay in-process returns.
+    package var results: [ExecResult] {
+        instruments.map {
+            ExecResult(
+                instrument: $0.instrument, fills: $0.ledger.fills, position: $0.ledger.position,
+                realizedPnl: $0.ledger.realizedPnl, fees: $0.ledger.fees, volume: $0.ledger.volume,
+                summary: ExecSummary.line($0))
+        }
+    }
+
     /// The stage read frames at `wallNs` (monotonic): once per poll, not per frame.
     func inputArrived(atWallNs wallNs: Int64) { lastFrameWallNs = wallNs }
 
@@ -78,7 +90,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     // to a local: a copy costs a retain and release of everything it holds, and while one is alive
     // the ledger's storage is shared, so booking a fill would copy it (an allocation).
     @inline(__always)
-    func handle(_ frame: UnsafePointer<Frame>) {
+    package func handle(_ frame: UnsafePointer<Frame>) {
         let header = frame.pointee.header
         if header.receiveTimeNs > now { now = header.receiveTimeNs }
         if now >= nextMarkNs { mark() }
@@ -338,7 +350,7 @@ final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     /// The end of the stream: every order cancelled, market time moved on (no frame will move it
     /// any more) until the venues have answered every order and cancel in flight.
-    func cancelAllAtEnd() {
+    package func cancelAllAtEnd() {
         while true {
             cancelAll()
             guard nextArrivalNs != .max else { break }

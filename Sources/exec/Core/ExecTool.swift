@@ -1,6 +1,13 @@
 import BinanceAPI
 import IPC
 
+/// Something made over the paper venues an `ExecOptions` names (`ExecTool.withPaperVenues`):
+/// generic over the venue factory, so each combination of models is specialised.
+package protocol PaperVenuesUser {
+    associatedtype Made
+    func use<Venues: VenueFactory>(_ venues: Venues) throws -> Made
+}
+
 /// What `exec` runs after its options: the paper venue with the models they name (each a
 /// concrete type, so the duty cycle is specialised for the combination: docs/models.md), or
 /// Binance spot, with or without that paper venue in its shadow, behind an `ExecAgent`.
@@ -12,39 +19,54 @@ public enum ExecTool {
         }
         // The model files are read first, so that a bad one is one line and exit 1 before
         // anything is opened.
-        let recordedLatency: RecordedLatency?
-        let feeSchedule: FeeSchedule?
-        do {
-            recordedLatency = try options.latencyFile.map { (path) throws(InvalidArgument) in
-                try RecordedLatency(path: path)
-            }
-            feeSchedule = try options.feeSchedule.map { (path) throws(InvalidArgument) in
-                try FeeSchedule(path: path, others: options.fees)
-            }
-        } catch {
+        do { try withPaperVenues(options, Start(options: options)) } catch {
             ToolStart.fail("exec: \(error)", ExitCode.failure)
         }
-        func withQueue<Latency: LatencyModel>(_ latency: Latency) -> Never {
-            switch options.queue {
-            case .proportional: withFees(latency, ProportionalQueue())
-            case .power(let power): withFees(latency, PowerQueue(power: power))
-            case .riskAverse: withFees(latency, RiskAverseQueue())
-            }
-        }
-        func withFees<Latency: LatencyModel, Queue: QueueModel>(_ latency: Latency, _ queue: Queue) -> Never {
-            if let feeSchedule { start(latency, queue, feeSchedule) }
-            start(latency, queue, options.fees)
-        }
-        func start<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(
-            _ latency: Latency, _ queue: Queue, _ fees: Fees
-        ) -> Never {
-            let papers = PaperVenues(
-                latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees)
+    }
+
+    /// The paper venues' agent (or, with `--venue binance-spot`, the shadow of the live one's).
+    struct Start: PaperVenuesUser {
+        let options: ExecOptions
+        func use<Venues: VenueFactory>(_ papers: Venues) -> Never {
             if options.venue == .binanceSpot { runShadowed(options, papers) }
             ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: papers) }
         }
-        if let recordedLatency { withQueue(recordedLatency) }
-        withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
+    }
+
+    /// Hands `user` the paper venues `options` name, each model a concrete type, so whatever it
+    /// makes over them is specialised for the combination. A model file that cannot be read
+    /// throws (one line naming it) before anything is made.
+    package static func withPaperVenues<User: PaperVenuesUser>(
+        _ options: ExecOptions, _ user: User
+    ) throws -> User.Made {
+        let recordedLatency = try options.latencyFile.map { (path) throws(InvalidArgument) in
+            try RecordedLatency(path: path)
+        }
+        let feeSchedule = try options.feeSchedule.map { (path) throws(InvalidArgument) in
+            try FeeSchedule(path: path, others: options.fees)
+        }
+        func withQueue<Latency: LatencyModel>(_ latency: Latency) throws -> User.Made {
+            switch options.queue {
+            case .proportional: try withFees(latency, ProportionalQueue())
+            case .power(let power): try withFees(latency, PowerQueue(power: power))
+            case .riskAverse: try withFees(latency, RiskAverseQueue())
+            }
+        }
+        func withFees<Latency: LatencyModel, Queue: QueueModel>(_ latency: Latency, _ queue: Queue) throws
+            -> User.Made
+        {
+            if let feeSchedule { return try made(latency, queue, feeSchedule) }
+            return try made(latency, queue, options.fees)
+        }
+        func made<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>(
+            _ latency: Latency, _ queue: Queue, _ fees: Fees
+        ) throws -> User.Made {
+            try user.use(
+                PaperVenues(
+                    latency: latency, marketDataLatencyNs: options.marketDataLatencyNs, queue: queue, fees: fees))
+        }
+        if let recordedLatency { return try withQueue(recordedLatency) }
+        return try withQueue(ConstantLatency(latencyNs: options.entryLatencyNs))
     }
 
     /// The session (its keys checked first: a bad or missing one is one line, exit 100, nothing

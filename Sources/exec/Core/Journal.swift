@@ -14,8 +14,8 @@ import IPC
 /// thread maps the pages in ahead of the writer and, for `SyncPolicy.batch`, syncs.
 /// `SyncPolicy` says when records are forced to disk: never by us (`none`), at the end of every
 /// duty cycle before its output goes on (`always`), or every `batchIntervalNs` (`batch`).
-final class Journal {
-    enum SyncPolicy: String, CaseIterable { case none, batch, always }
+package final class Journal {
+    package enum SyncPolicy: String, CaseIterable { case none, batch, always }
 
     /// Bytes that are not intact records, from `offset` (`length` 0: records missing there).
     struct Damage: Equatable, CustomStringConvertible {
@@ -36,7 +36,7 @@ final class Journal {
     /// What opening found: intact records, damaged ones (skipped, left in place), a torn tail
     /// (cut off: a crash mid-write) and space allocated but never written (cut off: a crash
     /// before the journal was closed).
-    struct Opening: Equatable {
+    package struct Opening: Equatable {
         var intactRecords: UInt64 = 0
         var damaged: [Damage] = []
         var tornTailBytes = 0
@@ -55,8 +55,8 @@ final class Journal {
         }
     }
 
-    struct JournalError: Error, CustomStringConvertible {
-        let description: String
+    package struct JournalError: Error, CustomStringConvertible {
+        package let description: String
         /// The file named is not what it should be (missing, not a journal, another run's):
         /// the user's input, not a failed system call.
         var isBadInput = false
@@ -148,7 +148,7 @@ final class Journal {
     /// Opens the journal at `path`, creating it (mode 0600) if it is new. One that already holds
     /// records is another run's unless `appending` (exec after a crash, continuing its own run):
     /// it is refused and left untouched, so no run ever mixes its records into another's.
-    static func open(
+    package static func open(
         _ path: String, policy: SyncPolicy, appending: Bool,
         growthRecords: Int = Journal.growthRecords
     ) throws(JournalError) -> (Journal, Opening) {
@@ -218,7 +218,7 @@ final class Journal {
 
     /// Appends one frame as a record, straight into the mapped file.
     @inline(__always)
-    func append(_ frame: Frame) throws(JournalError) {
+    package func append(_ frame: Frame) throws(JournalError) {
         let offset = endBytes
         if offset + JournalDescriptor.recordSize > fileBytes { try grow() }
         let record = mapping + offset
@@ -248,7 +248,7 @@ final class Journal {
 
     /// The end of a duty cycle: the records appended so far are in the page cache already; this
     /// syncs them to disk as the policy says, and reports a failed sync of the worker's.
-    func flush() throws(JournalError) {
+    package func flush() throws(JournalError) {
         if let failure = worker.failure { throw JournalError(failure) }
         guard nextSequence != flushedSequence else { return }
         worker.wrote(upTo: endBytes)
@@ -260,7 +260,7 @@ final class Journal {
 
     /// Stops the worker, cuts the file back to its last record, syncs it unless the policy is
     /// `none`, and closes it. Also on deinit; a crash skips it (opening cuts the rest then).
-    func close() throws(JournalError) {
+    package func close() throws(JournalError) {
         guard !isClosed else { return }
         isClosed = true
         worker.stop()

@@ -6,8 +6,8 @@ import IPC
 /// before their last report), with the lots booked as filled, for the venue to ask about.
 ///
 /// By symbol, not instrument id: a restarted feed may number the instruments differently.
-struct JournalHistory {
-    struct WorkingOrder: Equatable {
+package struct JournalHistory {
+    package struct WorkingOrder: Equatable {
         var command: OrderCommand
         var filledLots: Int64
     }
@@ -22,7 +22,7 @@ struct JournalHistory {
 
     private(set) var bySymbol: [String: Past] = [:]
 
-    init() {}
+    package init() {}
 
     /// `symbol`'s past, handed over once (a symbol defined again starts afresh).
     mutating func take(_ symbol: String) -> Past { bySymbol.removeValue(forKey: symbol) ?? Past() }

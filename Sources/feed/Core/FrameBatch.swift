@@ -48,5 +48,5 @@ public final class FrameBatch {
         self.count = count
     }
 
-    subscript(index: Int) -> Frame { storage[index] }
+    package subscript(index: Int) -> Frame { storage[index] }
 }

@@ -40,7 +40,7 @@ public struct InstrumentCatalog: Sendable {
     }
 
     /// Reads every symbol's PRICE_FILTER tickSize and LOT_SIZE stepSize from an exchangeInfo file.
-    mutating func add(exchangeInfo path: String) throws(FeedError) {
+    package mutating func add(exchangeInfo path: String) throws(FeedError) {
         let reader = try LineReader(path: path)
         var found = 0
         while let line = try reader.nextLine() {

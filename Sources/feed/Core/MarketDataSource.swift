@@ -30,17 +30,17 @@ extension MarketDataSource {
     var mayWait: Bool { false }
 }
 
-enum SourceStep: Equatable {
+package enum SourceStep: Equatable {
     case frames(at: Int64)
     case idle
     case end
 }
 
 /// Why the feed stopped or what it reports; one line each.
-struct FeedError: Error, CustomStringConvertible {
-    let description: String
+package struct FeedError: Error, CustomStringConvertible {
+    package let description: String
     /// The documented exit code this error maps to.
-    let exitCode: Int32
+    package let exitCode: Int32
 
     static func data(_ message: String) -> FeedError { FeedError(description: message, exitCode: ExitCode.failure) }
     static func system(_ message: String) -> FeedError { FeedError(description: message, exitCode: ExitCode.system) }

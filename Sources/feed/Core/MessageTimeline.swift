@@ -7,12 +7,14 @@ import IPC
 ///
 /// exec, reading the market from the feed's ring and signal's intents from another, merges the
 /// two by these times (see `MarketMerge`): a receive time must name one message.
-struct MessageTimeline {
+package struct MessageTimeline {
     private var last = Int64.min
     private var inMessage = false
 
+    package init() {}
+
     /// Stamps `header` with its message's time on the timeline.
-    mutating func stamp(_ header: inout FrameHeader) {
+    package mutating func stamp(_ header: inout FrameHeader) {
         if !inMessage {
             last = last == .min ? header.receiveTimeNs : max(header.receiveTimeNs, last + 1)
         }

@@ -6,7 +6,7 @@ import Network
 /// WebSocket capture and its HTTP capture interleave), translated to frames.
 ///
 /// A malformed line is reported (file, line, byte, what) and counted, and the replay goes on.
-final class ReplaySource: MarketDataSource {
+package final class ReplaySource: MarketDataSource {
     private let files: [RecordedFile]
     let translator: BinanceTranslator
     @exclusivity(unchecked) private(set) var malformedLines: UInt64 = 0
@@ -18,7 +18,7 @@ final class ReplaySource: MarketDataSource {
 
     var instruments: [Instrument] { translator.instruments }
 
-    init(paths: [String], catalog: InstrumentCatalog, report: @escaping (String) -> Void) throws(FeedError) {
+    package init(paths: [String], catalog: InstrumentCatalog, report: @escaping (String) -> Void) throws(FeedError) {
         self.report = report
         translator = BinanceTranslator(catalog: catalog)
         var files: [RecordedFile] = []
@@ -42,7 +42,7 @@ final class ReplaySource: MarketDataSource {
         }
     }
 
-    func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
+    package func next(into batch: FrameBatch) throws(FeedError) -> SourceStep {
         while true {
             var earliest: RecordedFile?
             for file in files {

@@ -124,8 +124,8 @@ public final class SignalAgent: Agent {
             polled = source.poll(
                 limit: 1_024,
                 while: { frame in
-                    merge!.admits(frame.pointee.header.receiveTimeNs, exec: &positions!) { frame in
-                        if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
+                    merge!.admits(frame.pointee.header.receiveTimeNs, exec: &positions!) {
+                        processor.handleExecOutput($0)
                     }
                 }
             ) { processor.handle($0) }
@@ -146,9 +146,7 @@ public final class SignalAgent: Agent {
         } else {
             do {
                 if positions != nil {
-                    _ = try positions!.poll(limit: 1_024) { frame in
-                        if frame.pointee.header.messageType == .positionSnapshot { processor.handle(frame) }
-                    }
+                    _ = try positions!.poll(limit: 1_024) { processor.handleExecOutput($0) }
                 }
                 polled = try source.poll(limit: 1_024) { processor.handle($0) }
             } catch {

@@ -1,7 +1,7 @@
 import IPC
 
 /// Where quote intents go (frames or JSON), resolved at compile time.
-protocol SignalOutput {
+package protocol SignalOutput {
     mutating func emit(_ intent: QuoteIntent, instrument: Instrument)
     mutating func pass(_ frame: UnsafePointer<Frame>)
     mutating func report(_ problem: String)
@@ -11,7 +11,7 @@ protocol SignalOutput {
 /// into each instrument's strategy, our position from position snapshots (exec's, when it runs),
 /// quote intents out when the requote rule says so. An invalid top cancels the instrument's
 /// quotes at once.
-final class SignalProcessor<Output: SignalOutput> {
+package final class SignalProcessor<Output: SignalOutput> {
     let options: SignalOptions
     @exclusivity(unchecked) var output: Output
     /// Each defined instrument's state, in the order of definition, read and written in place as
@@ -33,7 +33,7 @@ final class SignalProcessor<Output: SignalOutput> {
     @exclusivity(unchecked) private var pairsLegMissingSaid = false
     static var pairsLegWaitNs: Int64 { 5_000_000_000 }
 
-    init(options: SignalOptions, output: Output) {
+    package init(options: SignalOptions, output: Output) {
         self.options = options
         self.output = output
         latency = options.latency ? LatencyRecorder() : nil
@@ -44,7 +44,12 @@ final class SignalProcessor<Output: SignalOutput> {
             ? states[stateIndex[Int(instrument)]] : nil
     }
 
-    func handle(_ frame: UnsafePointer<Frame>) {
+    /// A frame of exec's output, when it reaches the strategy: our position from its snapshots.
+    package func handleExecOutput(_ frame: UnsafePointer<Frame>) {
+        if frame.pointee.header.messageType == .positionSnapshot { handle(frame) }
+    }
+
+    package func handle(_ frame: UnsafePointer<Frame>) {
         // Passed on first, so an intent always follows the market data that caused it.
         let header = frame.pointee.header
         switch options.passing {

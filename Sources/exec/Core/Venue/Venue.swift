@@ -6,7 +6,7 @@ import IPC
 ///
 /// Every call hands the venue the current market time (`nowNs`: the frames' receive times) and
 /// collects what it answers as execution reports, in order.
-protocol Venue: AnyObject {
+package protocol Venue: AnyObject {
     /// The largest fee rate any fill pays or earns here, in millionths of the notional: the order
     /// manager refuses an order whose fee a report's 64 bits could not hold.
     var maxFeeMillionths: Int64 { get }
@@ -46,7 +46,7 @@ extension Venue {
 
 /// Makes the venue for each instrument exec learns of (from its definition frame); for a live
 /// venue, also its connection's part of the duty cycle.
-protocol VenueFactory {
+package protocol VenueFactory {
     associatedtype Made: Venue
     func venue(for instrument: Instrument) -> Made
 

@@ -1,0 +1,16 @@
+import IPC
+
+/// One instrument's books at the end of a run, as exec's summary line gives them: exactly, in
+/// ticks × lots and lots (`StrategyHarness` returns them).
+public struct ExecResult: Equatable, Sendable {
+    public let instrument: Instrument
+    public let fills: UInt64
+    /// Lots, signed (long > 0).
+    public let position: Int64
+    /// Ticks × lots, as exec's ledger books them.
+    public let realizedPnl: Int128
+    public let fees: Int128
+    public let volume: Int128
+    /// exec's line for it: `exec: BTCUSDT: 95 fills, volume …`.
+    public let summary: String
+}

@@ -1,0 +1,186 @@
+import BookCore
+import ExecCore
+import FeedCore
+import IPC
+import SignalCore
+
+/// A replay through the pipeline's own cores in one thread: feed's replay, book, signal's
+/// strategy and exec's paper venue and journal, in the order the processes under run.sh handle
+/// them, exec's output reaching the strategy a report latency later in market time
+/// (`ReportMerge`'s rule). The same recordings and options write the same journal, byte for byte,
+/// as `./run.sh --replay` does, and give the same fills and PnL: a user's tests can assert on
+/// their strategy without starting a process.
+///
+/// ```swift
+/// let harness = StrategyHarness(
+///     files: ["btcusdt_20240808.gz"], exchangeInfo: "BINANCE.0",
+///     signal: ["--strategy", "as", "--gamma", "0.01", "--quote-size", "0.1", "--max-position", "1"],
+///     exec: ["--max-position", "1"])
+/// let results = try harness.replay(journal: "/tmp/run.journal")
+/// print(results[0].summary)   // exec: BTCUSDT: 95 fills, volume 5.55487873, …
+/// ```
+public struct StrategyHarness {
+    public var files: [String]
+    /// A Binance exchangeInfo response: the symbols' ticks and lots (feed's `--exchange-info`).
+    public var exchangeInfo: String?
+    /// `SYMBOL:TICK:LOT` (feed's `--instrument`).
+    public var instruments: [String]
+    /// signal's flags for the strategy (no `--in`, `--out`, `--positions`).
+    public var signal: [String]
+    /// exec's flags: limits, the paper venue's models (no `--in`, `--out`, `--journal`).
+    public var exec: [String]
+    /// How long after exec wrote a frame the strategy sees it, as `signal --report-latency-ms`
+    /// (run.sh's replays: 5).
+    public var reportLatencyMs: Double
+
+    public init(
+        files: [String], exchangeInfo: String? = nil, instruments: [String] = [], signal: [String] = [],
+        exec: [String] = [], reportLatencyMs: Double = 5
+    ) {
+        self.files = files
+        self.exchangeInfo = exchangeInfo
+        self.instruments = instruments
+        self.signal = signal
+        self.exec = exec
+        self.reportLatencyMs = reportLatencyMs
+    }
+
+    /// Why a replay could not run: one line, naming what.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Replays the files, journaling exec's records to `journal` (a new file), and returns each
+    /// instrument's books at the end.
+    public func replay(journal path: String) throws -> [ExecResult] {
+        guard reportLatencyMs > 0, reportLatencyMs <= 60_000 else {
+            throw Failure(description: "report latency \(reportLatencyMs) ms: above 0, up to 60000")
+        }
+        let signalOptions: SignalOptions
+        let execOptions: ExecOptions
+        var catalog = InstrumentCatalog()
+        do {
+            signalOptions = try SignalOptions(signal + ["--out", "-", "--pass-through"])
+            execOptions = try ExecOptions(exec)
+            for flag in instruments { try catalog.add(flag: flag) }
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        do {
+            if let exchangeInfo { try catalog.add(exchangeInfo: exchangeInfo) }
+            let source = try ReplaySource(paths: files, catalog: catalog, report: { _ in })
+            let (opened, _) = try Journal.open(path, policy: .none, appending: false)
+            defer { try? opened.close() }
+            return try ExecTool.withPaperVenues(
+                execOptions,
+                Replay(
+                    source: source, journal: opened, signal: signalOptions, exec: execOptions,
+                    latencyNs: Int64((reportLatencyMs * 1e6).rounded())))
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+    }
+}
+
+/// The replay over the paper venues exec's options name (`ExecTool.withPaperVenues`).
+struct Replay: PaperVenuesUser {
+    let source: ReplaySource
+    let journal: Journal
+    let signal: SignalOptions
+    let exec: ExecOptions
+    let latencyNs: Int64
+
+    func use<Venues: VenueFactory>(_ venues: Venues) throws -> [ExecResult] {
+        let execProcessor = ExecProcessor(options: exec, output: Records(journal: journal), venues: venues)
+        let signalProcessor = SignalProcessor(options: signal, output: ToExec(exec: execProcessor))
+        let book = BookProcessor(
+            output: ToSignal(signal: signalProcessor, exec: execProcessor, latencyNs: latencyNs), passDeltas: true)
+        // feed's stream, as it writes it to its ring: each message's receive time on the
+        // timeline, each frame numbered by its position.
+        let batch = FrameBatch(capacity: 1 << 16)
+        var timeline = MessageTimeline()
+        var position: UInt64 = 0
+        while true {
+            batch.removeAll()
+            guard try source.next(into: batch) != .end else { break }
+            for index in 0..<batch.count {
+                var frame = batch[index]
+                timeline.stamp(&frame.header)
+                frame.header.sequence = position
+                position &+= 1
+                withUnsafePointer(to: frame) { book.handle($0) }
+            }
+            if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
+        }
+        execProcessor.cancelAllAtEnd()
+        if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
+        try journal.flush()
+        return execProcessor.results
+    }
+}
+
+/// exec's records: journaled, and kept for signal, which sees each a report latency later.
+struct Records: ExecOutput {
+    let journal: Journal
+    var failure: Journal.JournalError?
+    /// exec's output not yet seen by the strategy, from `head` on.
+    var queued: [Frame] = []
+    var head = 0
+
+    init(journal: Journal) { self.journal = journal }
+
+    mutating func record(_ frame: Frame) {
+        if failure == nil {
+            do { try journal.append(frame) } catch { failure = error }
+        }
+        queued.append(frame)
+    }
+
+    func report(_ problem: String) {}
+}
+
+/// signal's intents and the frames it passes on, to exec.
+struct ToExec<Venues: VenueFactory>: SignalOutput {
+    let exec: ExecProcessor<Records, Venues>
+
+    func emit(_ intent: QuoteIntent, instrument: Instrument) {
+        withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
+    }
+
+    func pass(_ frame: UnsafePointer<Frame>) { exec.handle(frame) }
+
+    func report(_ problem: String) {}
+}
+
+/// book's tops and the frames it passes on, to signal, each after exec's output due before it:
+/// written at t, due before a frame at T when t + latency < T.
+struct ToSignal<Venues: VenueFactory>: BookOutput {
+    let signal: SignalProcessor<ToExec<Venues>>
+    let exec: ExecProcessor<Records, Venues>
+    let latencyNs: Int64
+
+    func publish(_ top: BookTop, book: OrderBook) {
+        withUnsafePointer(to: Frame(top)) { pass($0) }
+    }
+
+    func pass(_ frame: UnsafePointer<Frame>) {
+        let timeNs = frame.pointee.header.receiveTimeNs
+        let dueBeforeNs = timeNs < Int64.min + latencyNs ? Int64.min : timeNs - latencyNs
+        while exec.output.head < exec.output.queued.count,
+            exec.output.queued[exec.output.head].header.receiveTimeNs < dueBeforeNs
+        {
+            withUnsafePointer(to: exec.output.queued[exec.output.head]) { signal.handleExecOutput($0) }
+            exec.output.head += 1
+        }
+        if exec.output.head >= 4_096 {
+            exec.output.queued.removeFirst(exec.output.head)
+            exec.output.head = 0
+        }
+        signal.handle(frame)
+    }
+
+    func report(_ problem: String) {}
+    func requestResync(instrument: UInt32) {}
+}
