@@ -19,17 +19,23 @@ public enum ExecTool {
         }
         // The model files are read first, so that a bad one is one line and exit 1 before
         // anything is opened.
-        do { try withPaperVenues(options, Start(options: options)) } catch {
+        let start: () -> Never
+        do { start = try withPaperVenues(options, Start(options: options)) } catch {
             ToolStart.fail("exec: \(error)", ExitCode.failure)
         }
+        start()
     }
 
-    /// The paper venues' agent (or, with `--venue binance-spot`, the shadow of the live one's).
+    /// Starts the paper venues' agent (or, with `--venue binance-spot`, the live one's with them
+    /// in its shadow). A closure, not a `Never` result: specialised for an uninhabited `Made`,
+    /// the release build ran the wrong model's case (Swift 6.3.1).
     struct Start: PaperVenuesUser {
         let options: ExecOptions
-        func use<Venues: VenueFactory>(_ papers: Venues) -> Never {
-            if options.venue == .binanceSpot { runShadowed(options, papers) }
-            ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: papers) }
+        func use<Venues: VenueFactory>(_ papers: Venues) -> () -> Never {
+            {
+                if options.venue == .binanceSpot { runShadowed(options, papers) }
+                ToolStart.run(idle: options.idle) { () throws(AgentStop) in try ExecAgent(options, venues: papers) }
+            }
         }
     }
 
