@@ -1,3 +1,5 @@
+import Glibc
+
 /// Session-level signals between stages: heartbeat, halt, resume, flatten, resync, end of stream,
 /// book reset, progress.
 ///
@@ -62,6 +64,14 @@ public struct Control: FrameMessage, Equatable {
         self.reason = reason
         self.senderPid = senderPid
         self.value = value
+    }
+
+    /// A progress frame from this process: everything it derives from (or stamps before) `through`
+    /// is ahead of it; book's, signal's and exec's (`--progress`).
+    public static func progress(through: Int64) -> Control {
+        Control(
+            header: FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through), command: .progress,
+            senderPid: getpid(), value: through)
     }
 
     public static func == (lhs: Control, rhs: Control) -> Bool {

@@ -25,8 +25,7 @@ public final class BookAgent: Agent {
 
         /// A progress frame: every output derived from messages received up to `through` is ahead of it.
         mutating func progress(through: Int64) {
-            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through)
-            emit(Frame(Control(header: header, command: .progress, senderPid: getpid(), value: through)))
+            emit(Frame(Control.progress(through: through)))
         }
 
         func report(_ problem: String) { StandardError.line(problem) }

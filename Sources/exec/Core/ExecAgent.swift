@@ -29,8 +29,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         /// which the journal must not.
         mutating func progress(_ clockNs: Int64) {
             guard failure == nil, sink != nil else { return }
-            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: clockNs)
-            let frame = Frame(Control(header: header, command: .progress, senderPid: getpid(), value: clockNs))
+            let frame = Frame(Control.progress(through: clockNs))
             do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
                 failure = "exec: writing its output: \(error)"
             }

@@ -24,7 +24,7 @@ import IPC
 /// a progress frame through min(T − 1, progress + latency − 1), below anything a report not yet
 /// seen could make it write. With a latency above zero each such round trip moves exec on by
 /// a message or more, so the two never wait for each other forever.
-struct ReportMerge {
+package struct ReportMerge {
     /// How long after exec wrote a frame the strategy sees it (market time, > 0).
     let latencyNs: Int64
     /// Every frame exec writes from now on is stamped at or after this (its progress).
@@ -50,13 +50,27 @@ struct ReportMerge {
         }
     }
 
+    /// The report latency `milliseconds` gives, in ns: nil unless above 0 (a strategy sees a
+    /// report after what caused it) and up to a minute.
+    package static func latencyNs(milliseconds: Double) -> Int64? {
+        guard milliseconds >= 0.000_001, milliseconds <= 60_000 else { return nil }
+        return Int64((milliseconds * 1e6).rounded())
+    }
+
+    /// exec's frames stamped before this reach the strategy before a market frame at `timeNs`:
+    /// t + latency < T.
+    @inline(__always)
+    package static func dueBeforeNs(_ timeNs: Int64, latencyNs: Int64) -> Int64 {
+        timeNs < Int64.min + latencyNs ? Int64.min : timeNs - latencyNs
+    }
+
     /// May the market frame at `timeNs` be handled now? First hands `deliver` every frame of
     /// exec's due before it, in exec's order.
     @inline(__always)
     mutating func admits(
         _ timeNs: Int64, exec: inout FrameSource, deliver: (UnsafePointer<Frame>) -> Void
     ) -> Bool {
-        let dueBeforeNs = timeNs < Int64.min + latencyNs ? Int64.min : timeNs - latencyNs
+        let dueBeforeNs = ReportMerge.dueBeforeNs(timeNs, latencyNs: latencyNs)
         // Until nothing more is due (or exec's end is reached: a read that handed out frames
         // cannot say so, the next one does).
         while !execEnded {

@@ -31,12 +31,7 @@ public final class SignalAgent: Agent {
 
         /// Tells exec how far signal has derived everything (`ReportMerge.claim`).
         mutating func progress(through: Int64) {
-            guard sinkError == nil, sink != nil else { return }
-            let header = FrameHeader(type: .control, flags: .endOfMessage, receiveTimeNs: through)
-            let frame = Frame(Control(header: header, command: .progress, senderPid: getpid(), value: through))
-            do { try sink!.write(frame, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
-                sinkError = error
-            }
+            withUnsafePointer(to: Frame(Control.progress(through: through))) { pass($0) }
         }
 
         func report(_ problem: String) { StandardError.line(problem) }

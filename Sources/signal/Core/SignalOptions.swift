@@ -232,8 +232,8 @@ public struct SignalOptions {
             guard positions != nil else { throw InvalidArgument("--report-latency-ms goes with --positions") }
             if latency == "arrival" {
                 reportLatencyNs = nil
-            } else if let ms = Double(latency), ms.isFinite, ms >= 0.000_001, ms <= 60_000 {
-                reportLatencyNs = Int64((ms * 1e6).rounded())
+            } else if let ms = Double(latency), let ns = ReportMerge.latencyNs(milliseconds: ms) {
+                reportLatencyNs = ns
             } else {
                 throw InvalidArgument(
                     "--report-latency-ms '\(latency)': expected milliseconds above 0 up to 60000 (a strategy sees "

@@ -53,7 +53,7 @@ public struct StrategyHarness {
     /// Replays the files, journaling exec's records to `journal` (a new file), and returns each
     /// instrument's books at the end.
     public func replay(journal path: String) throws -> [ExecResult] {
-        guard reportLatencyMs > 0, reportLatencyMs <= 60_000 else {
+        guard let latencyNs = ReportMerge.latencyNs(milliseconds: reportLatencyMs) else {
             throw Failure(description: "report latency \(reportLatencyMs) ms: above 0, up to 60000")
         }
         let signalOptions: SignalOptions
@@ -75,7 +75,7 @@ public struct StrategyHarness {
                 execOptions,
                 Replay(
                     source: source, journal: opened, signal: signalOptions, exec: execOptions,
-                    latencyNs: Int64((reportLatencyMs * 1e6).rounded())))
+                    latencyNs: latencyNs))
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -166,8 +166,7 @@ struct ToSignal<Venues: VenueFactory>: BookOutput {
     }
 
     func pass(_ frame: UnsafePointer<Frame>) {
-        let timeNs = frame.pointee.header.receiveTimeNs
-        let dueBeforeNs = timeNs < Int64.min + latencyNs ? Int64.min : timeNs - latencyNs
+        let dueBeforeNs = ReportMerge.dueBeforeNs(frame.pointee.header.receiveTimeNs, latencyNs: latencyNs)
         while exec.output.head < exec.output.queued.count,
             exec.output.queued[exec.output.head].header.receiveTimeNs < dueBeforeNs
         {
