@@ -136,7 +136,7 @@ final class AgentAllocationTests: XCTestCase {
             "shm:\(exec)", "--report-latency-ms", "5", "--strategy", "as", "--min-requote-ms", "0",
             "--quote-size", "0.01", "--max-position", "1", "--idle", "spin"
         ])
-        let signal = try SignalAgent(options)
+        let signal = try SignalAgent<AvellanedaStoikov>(options)
         var definitions = market
         _ = definitions.write(
             Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))))

@@ -108,7 +108,10 @@ final class SignalPipelineTests: XCTestCase {
     func testBadStrategyParametersAreOneLineAndExitHundred() throws {
         for (arguments, message) in [
             (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, band, momentum or pairs"),
-            (["--entry-z", "1", "--exit-z", "2"], "signal: --exit-z 2.0 must be below --entry-z 1.0"),
+            (
+                ["--strategy", "pairs", "--entry-z", "1", "--exit-z", "2"],
+                "signal: --exit-z 2.0 must be below --entry-z 1.0"
+            ),
             (["--gamma", "-1"], "signal: --gamma '-1': expected a number in 1e-09...1000000.0"),
             (
                 ["--strategy", "band", "--spread-ticks", "3"],

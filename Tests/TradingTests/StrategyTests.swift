@@ -10,15 +10,13 @@ final class StrategyTests: XCTestCase {
         header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 10_000, bidSize: 5, askPrice: 10_001, askSize: 5)
 
     /// γ = 0.1, σ² = 4 ticks²/s (no mid change seen yet), κ = 1.5, quote size 1000 lots.
-    func avellanedaStoikov(horizon: Double?) -> AvellanedaStoikov {
+    func avellanedaStoikov(horizon: Double?) -> AvellanedaStoikov.Quoter {
         var parameters = AvellanedaStoikov.Parameters()
         parameters.gamma = 0.1
         parameters.kappa = 1.5
         parameters.initialVariance = 4
         parameters.horizonSeconds = horizon
-        parameters.quoteSizeLots = 1_000
-        parameters.maxPositionLots = 10_000
-        return AvellanedaStoikov(parameters)
+        return AvellanedaStoikov.Quoter(parameters, quoteSizeLots: 1_000, maxPositionLots: 10_000)
     }
 
     func testFiniteHorizonFlatInventory() {
@@ -89,21 +87,20 @@ final class StrategyTests: XCTestCase {
     }
 
     func testFixedSpreadAroundTheMid() {
-        let strategy = FixedSpread(
-            parameters: FixedSpread.Parameters(spreadTicks: 4, quoteSizeLots: 500, maxPositionLots: 1_000))
+        func quote(_ positionLots: Int64) -> Quote {
+            FixedSpread.quote(top, spreadTicks: 4, sizeLots: 500, positionLots: positionLots, maxPositionLots: 1_000)
+        }
         // mid 10000.5 ± 2: bid floor(9998.5) = 9998, ask ceil(10002.5) = 10003
-        XCTAssertEqual(
-            strategy.quote(top, positionLots: 0), Quote(bidPrice: 9_998, bidSize: 500, askPrice: 10_003, askSize: 500))
-        XCTAssertEqual(strategy.quote(top, positionLots: 1_000).bidSize, 0)
+        XCTAssertEqual(quote(0), Quote(bidPrice: 9_998, bidSize: 500, askPrice: 10_003, askSize: 500))
+        XCTAssertEqual(quote(1_000).bidSize, 0)
     }
 
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
     /// unit, 100 lots a side, at most 1000 lots.
     func testVolatilityBandStepsLikeHftbacktestsExample() {
-        var band = VolatilityBand(
-            VolatilityBand.Parameters(
-                stepNs: 100_000_000, volMultiplier: 2, skewTicksPerUnit: 5,
-                quoteSizeLots: 100, maxPositionLots: 1_000, lotsPerUnit: 1_000))
+        var band = VolatilityBand.Quoter(
+            stepNs: 100_000_000, volMultiplier: 2, skewTicksPerUnit: 5, quoteSizeLots: 100, maxPositionLots: 1_000,
+            lotsPerUnit: 1_000)
         func top(_ bid: Int64) -> BookTop {
             BookTop(
                 header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 5, askPrice: bid + 1,
@@ -150,7 +147,9 @@ final class StrategyTests: XCTestCase {
 
 final class MomentumAndPairsTests: XCTestCase {
     func testMomentumLeansWithAMoveOverTheWindow() {
-        var momentum = Momentum(Momentum.Parameters(windowSeconds: 5, thresholdFraction: 0.001))
+        var momentum = Momentum.Quoter(
+            Momentum.Parameters(windowSeconds: 5, thresholdFraction: 0.001), quoteSizeLots: 1_000,
+            maxPositionLots: 10_000)
         let second: Int64 = 1_000_000_000
         XCTAssertEqual(momentum.lean(mid: 100, nowNs: 0), .neutral, "no sample a window old yet")
         XCTAssertEqual(momentum.lean(mid: 100.05, nowNs: 2 * second), .neutral)
@@ -163,10 +162,9 @@ final class MomentumAndPairsTests: XCTestCase {
     }
 
     func testMomentumQuotesOnlyTheSideItLeansTo() {
-        var momentum = Momentum(
-            Momentum.Parameters(
-                windowSeconds: 1, thresholdFraction: 0.001, neutralSpreadTicks: 4,
-                quoteSizeLots: 10, maxPositionLots: 100))
+        var momentum = Momentum.Quoter(
+            Momentum.Parameters(windowSeconds: 1, thresholdFraction: 0.001, neutralSpreadTicks: 4), quoteSizeLots: 10,
+            maxPositionLots: 100)
         let top = { (bid: Int64) in
             BookTop(
                 header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 1, askPrice: bid + 1,
@@ -181,8 +179,8 @@ final class MomentumAndPairsTests: XCTestCase {
     }
 
     func testPairsEntersWhenTheSpreadIsRichAndExitsWhenItReverts() {
-        var pairs = PairsTrading(
-            PairsTrading.Parameters(halfLifeSeconds: 60, entryZ: 2, exitZ: 0.5, legLots: 1_000, warmup: 50))
+        var pairs = PairsTrading.Model(
+            PairsTrading.Parameters(halfLifeSeconds: 60, entryZ: 2, exitZ: 0.5), legLots: 1_000, warmup: 50)
         let second: Int64 = 1_000_000_000
         var t: Int64 = 0
         // B swings; A = 2 B plus a little noise: β → 2, the spread's mean → 0.

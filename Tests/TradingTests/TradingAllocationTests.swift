@@ -20,16 +20,23 @@ final class TradingAllocationTests: XCTestCase {
             malloc_counter_is_counting() != 0, "a sanitizer build: its runtime owns malloc, nothing is counted")
     }
 
-    /// exec's records, counted: the journal and the ring behind it are measured elsewhere.
+    /// exec's records, counted (the journal and the ring behind it are measured elsewhere) and
+    /// kept in a fixed ring for the strategy, which sees them before the next market frame.
     struct CountingRecords: ExecOutput {
         var records = 0
         var fills = 0
         var problems = 0
+        var queued = [Frame](repeating: Frame(Control.progress(through: 0)), count: 4_096)
+        var head = 0
+        var count = 0
         mutating func record(_ frame: Frame) {
             records += 1
             if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill {
                 fills += 1
             }
+            precondition(count < queued.count, "the strategy fell 4096 of exec's records behind")
+            queued[(head + count) % queued.count] = frame
+            count += 1
         }
         mutating func report(_ problem: String) { problems += 1 }
     }
@@ -45,12 +52,22 @@ final class TradingAllocationTests: XCTestCase {
         mutating func report(_ problem: String) { XCTFail(problem) }
     }
 
-    struct ToSignal<Venues: VenueFactory>: BookOutput {
-        let signal: SignalProcessor<ToExec<Venues>>
+    struct ToSignal<Venues: VenueFactory, S: Strategy>: BookOutput {
+        let signal: SignalProcessor<ToExec<Venues>, S>
         mutating func publish(_ top: BookTop, book: OrderBook) {
-            withUnsafePointer(to: Frame(top)) { signal.handle($0) }
+            withUnsafePointer(to: Frame(top)) { pass($0) }
         }
-        mutating func pass(_ frame: UnsafePointer<Frame>) { signal.handle(frame) }
+        mutating func pass(_ frame: UnsafePointer<Frame>) {
+            let exec = signal.output.exec
+            while exec.output.count > 0 {
+                withUnsafePointer(to: exec.output.queued[exec.output.head]) {
+                    signal.handleExecOutput($0, atNs: $0.pointee.header.receiveTimeNs)
+                }
+                exec.output.head = (exec.output.head + 1) % exec.output.queued.count
+                exec.output.count -= 1
+            }
+            signal.handle(frame)
+        }
         mutating func report(_ problem: String) { XCTFail(problem) }
         mutating func requestResync(instrument: UInt32) { XCTFail("resync \(instrument)") }
     }
@@ -60,6 +77,25 @@ final class TradingAllocationTests: XCTestCase {
             isDebugBuild,
             "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
         try countAllocations { defaultVenues($0) }
+    }
+
+    /// Every built-in strategy on the same path, exec's reports and positions reaching it: the
+    /// pairs strategy on two instruments (the second day's recording as a second symbol).
+    func testEveryBuiltInStrategyAllocatesNothingPerEvent() throws {
+        try XCTSkipIf(
+            isDebugBuild,
+            "allocations are counted in a release build: swift test -c release --filter Allocation (.ci/run does)")
+        try countAllocations(FixedSpread.self, ["--strategy", "fixed", "--spread-ticks", "2"]) { defaultVenues($0) }
+        try countAllocations(VolatilityBand.self, ["--strategy", "band", "--skew-ticks", "50"]) { defaultVenues($0) }
+        try countAllocations(Momentum.self, ["--strategy", "momentum", "--window", "1", "--threshold", "0.00005"]) {
+            defaultVenues($0)
+        }
+        try countAllocations(PairsTrading.self, ["--strategy", "pairs", "--half-life", "10"], pair: true) {
+            defaultVenues($0)
+        }
+        XCTAssertEqual(
+            StrategyRegistry.builtIn.entries.map(\.name), ["as", "fixed", "band", "momentum", "pairs"],
+            "a new built-in strategy gets its line here")
     }
 
     func testTradingWithAPaperVenueInTheShadowDoesNotAllocate() throws {
@@ -91,51 +127,89 @@ final class TradingAllocationTests: XCTestCase {
     /// The recording through every stage's core into exec on `venues`' venues: what the second
     /// part of it allocates.
     func countAllocations<Venues: VenueFactory>(_ venues: (ExecOptions) -> Venues) throws {
-        let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/btcusdt_20240808.gz")
-        var lines: [[UInt8]] = []
-        while let line = try reader.nextLine() { lines.append(Array(line)) }
+        try countAllocations(
+            AvellanedaStoikov.self,
+            [
+                "--strategy", "as", "--quote-size", "0.01", "--max-position", "0.05", "--gamma", "0.0001", "--kappa",
+                "0.01"
+            ],
+            venues)
+    }
 
+    /// With `pair`, the second day's recording is a second instrument, its times moved to the first's.
+    func countAllocations<Venues: VenueFactory, S: Strategy>(
+        _ strategy: S.Type, _ arguments: [String], pair: Bool = false, _ venues: (ExecOptions) -> Venues
+    ) throws {
+        func lines(_ file: String) throws -> [[UInt8]] {
+            let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/" + file)
+            var lines: [[UInt8]] = []
+            while let line = try reader.nextLine() { lines.append(Array(line)) }
+            return lines
+        }
+        func receiveTime(_ line: UnsafeBufferPointer<UInt8>) -> (timeNs: Int64, space: Int) {
+            let space = line.firstIndex(of: 0x20)!
+            var receiveTimeNs: Int64 = 0
+            for digit in line[..<space] { receiveTimeNs = receiveTimeNs * 10 + Int64(digit - 0x30) }
+            return (receiveTimeNs, space)
+        }
         var catalog = InstrumentCatalog()
         try catalog.add(flag: "BTCUSDT:0.01000000:0.00000001")
-        let translator = BinanceTranslator(catalog: catalog)
+        // Each source: its lines, its translator (the second's BTCUSDT is instrument 2), its time shift.
+        var sources = [
+            (
+                lines: try lines("btcusdt_20240808.gz"), translator: BinanceTranslator(catalog: catalog),
+                shiftNs: Int64(0)
+            )
+        ]
+        if pair {
+            var second = InstrumentCatalog()
+            try second.add(flag: "ETHUSDT:0.01000000:0.00001000")
+            try second.add(flag: "BTCUSDT:0.01000000:0.00000001")
+            let secondLines = try lines("btcusdt_20240809.gz")
+            let shift =
+                secondLines[0].withUnsafeBufferPointer { receiveTime($0).timeNs }
+                - sources[0].lines[0].withUnsafeBufferPointer { receiveTime($0).timeNs }
+            sources.append((secondLines, BinanceTranslator(catalog: second), shift))
+        }
         let batch = FrameBatch(capacity: 1 << 16)
         let execOptions = try ExecOptions([
             "--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
             "--taker-fee-ppm", "400"
         ])
         let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: venues(execOptions))
-        let signal = SignalProcessor(
-            options: try SignalOptions([
-                "--out", "-", "--pass-through", "--strategy", "as", "--quote-size", "0.01",
-                "--max-position", "0.05", "--gamma", "0.0001", "--kappa", "0.01"
-            ]),
+        let signal = try SignalProcessor<ToExec<Venues>, S>(
+            options: try SignalOptions(
+                ["--out", "-", "--pass-through", "--quote-size", "0.01", "--max-position", "0.05"] + arguments),
             output: ToExec(exec: exec))
         // The translator defines the symbol on first sight.
         let book = BookProcessor(output: ToSignal(signal: signal), passDeltas: true)
 
         func run(_ range: Range<Int>) throws {
             for index in range {
-                try lines[index].withUnsafeBufferPointer { line in
-                    let space = line.firstIndex(of: 0x20)!
-                    var receiveTimeNs: Int64 = 0
-                    for digit in line[..<space] { receiveTimeNs = receiveTimeNs * 10 + Int64(digit - 0x30) }
-                    batch.removeAll()
-                    try translator.translate(
-                        line, from: space + 1, receiveTimeNs: receiveTimeNs, snapshotSymbol: nil, into: batch)
-                    for position in 0..<batch.count {
-                        withUnsafePointer(to: batch.storage[position]) { book.handle($0) }
+                for source in sources where index < source.lines.count {
+                    try source.lines[index].withUnsafeBufferPointer { line in
+                        let (receiveTimeNs, space) = receiveTime(line)
+                        batch.removeAll()
+                        try source.translator.translate(
+                            line, from: space + 1, receiveTimeNs: receiveTimeNs - source.shiftNs, snapshotSymbol: nil,
+                            into: batch)
+                        for position in 0..<batch.count {
+                            withUnsafePointer(to: batch.storage[position]) { book.handle($0) }
+                        }
                     }
                 }
             }
         }
+        let count = sources.map(\.lines.count).max()!
         try run(0..<5_000) // warm up: the snapshot, first quotes and orders, every array's growth
         let before = malloc_counter_thread_allocations()
-        try run(5_000..<lines.count)
+        try run(5_000..<count)
         let allocations = malloc_counter_thread_allocations() - before
-        XCTAssertGreaterThan(signal.output.intents, 1_000, "the strategy quoted")
-        XCTAssertGreaterThan(exec.output.fills, 0, "the paper venue filled")
-        XCTAssertEqual(exec.output.problems, 0, "no order refused")
+        XCTAssertGreaterThan(signal.output.intents, pair ? 10 : 1_000, "\(S.name) quoted")
+        XCTAssertGreaterThan(exec.output.fills, 0, "\(S.name): the paper venue filled")
+        XCTAssertEqual(exec.output.problems, 0, "\(S.name): no order refused")
         XCTAssertEqual(
-            allocations, 0, "allocations over \(lines.count - 5_000) real messages decoded, booked, quoted and traded")
+            allocations, 0,
+            "\(S.name): allocations over \(count - 5_000) real messages decoded, booked, quoted and traded")
     }
 }

@@ -2,17 +2,27 @@ import IPC
 
 /// What a strategy wants on the book for one instrument: prices in ticks, sizes in lots, a size
 /// of 0 for no order on that side.
-struct Quote: Equatable {
-    var bidPrice: Int64
-    var bidSize: Int64
-    var askPrice: Int64
-    var askSize: Int64
+public struct Quote: Equatable, Sendable {
+    public var bidPrice: Int64
+    public var bidSize: Int64
+    public var askPrice: Int64
+    public var askSize: Int64
 
-    static let none = Quote(bidPrice: 0, bidSize: 0, askPrice: 0, askSize: 0)
+    @inlinable
+    public init(bidPrice: Int64, bidSize: Int64, askPrice: Int64, askSize: Int64) {
+        self.bidPrice = bidPrice
+        self.bidSize = bidSize
+        self.askPrice = askPrice
+        self.askSize = askSize
+    }
+
+    /// Nothing on either side.
+    public static let none = Quote(bidPrice: 0, bidSize: 0, askPrice: 0, askSize: 0)
 
     /// Never crosses the book (the orders are meant to rest): a bid at most one tick under the
     /// best ask, an ask at least one tick over the best bid.
-    func resting(on top: BookTop) -> Quote {
+    @inlinable
+    public func resting(on top: BookTop) -> Quote {
         var quote = self
         quote.bidPrice = min(bidPrice, top.askPrice - 1)
         quote.askPrice = max(askPrice, top.bidPrice + 1)
@@ -28,10 +38,14 @@ struct Quote: Equatable {
 
 /// Inventory limits in lots: no more buying at or above the long limit, no more selling at or
 /// below the short one.
-struct InventoryLimit: Equatable {
-    var maxPositionLots: Int64
+public struct InventoryLimit: Equatable, Sendable {
+    public var maxPositionLots: Int64
 
-    func apply(_ quote: Quote, position: Int64) -> Quote {
+    @inlinable
+    public init(maxPositionLots: Int64) { self.maxPositionLots = maxPositionLots }
+
+    @inlinable
+    public func apply(_ quote: Quote, position: Int64) -> Quote {
         var quote = quote
         if position >= maxPositionLots { quote.bidSize = 0 }
         if position <= -maxPositionLots { quote.askSize = 0 }

@@ -64,6 +64,12 @@ package struct ReportMerge {
         timeNs < Int64.min + latencyNs ? Int64.min : timeNs - latencyNs
     }
 
+    /// When a frame exec wrote at `timeNs` reaches the strategy: t + latency.
+    @inline(__always)
+    package static func visibleAtNs(_ timeNs: Int64, latencyNs: Int64) -> Int64 {
+        timeNs > Int64.max - latencyNs ? Int64.max : timeNs + latencyNs
+    }
+
     /// May the market frame at `timeNs` be handled now? First hands `deliver` every frame of
     /// exec's due before it, in exec's order.
     @inline(__always)

@@ -1,52 +1,10 @@
 import Glibc
 import IPC
 
-/// The signal stage on the agent runner: polls its input and exec's output (merged in market
-/// time by `ReportMerge`, or as it arrives), hands frames to the processor, which writes the
-/// strategy's intents to the output.
-public final class SignalAgent: Agent {
-    struct StageOutput: SignalOutput {
-        let json: Bool
-        let idle: IdleStrategy.Mode
-        var sink: FrameSink?
-        var sinkError: FrameSink.SinkError?
-
-        mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
-            if json {
-                print(SignalAgent.json(intent, instrument: instrument))
-                return
-            }
-            guard sinkError == nil, sink != nil else { return }
-            do { try sink!.write(Frame(intent), idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
-                sinkError = error
-            }
-        }
-
-        mutating func pass(_ frame: UnsafePointer<Frame>) {
-            guard sinkError == nil, sink != nil else { return }
-            do { try sink!.write(frame.pointee, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
-                sinkError = error
-            }
-        }
-
-        /// Tells exec how far signal has derived everything (`ReportMerge.claim`).
-        mutating func progress(through: Int64) {
-            withUnsafePointer(to: Frame(Control.progress(through: through))) { pass($0) }
-        }
-
-        func report(_ problem: String) { StandardError.line(problem) }
-    }
-
-    static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
-        func side(_ price: Int64, _ size: Int64) -> String {
-            size == 0
-                ? "null"
-                : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
-        }
-        return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(intent.header.receiveTimeNs)"
-            + ",\"bid\":\(side(intent.bidPrice, intent.bidSize)),\"ask\":\(side(intent.askPrice, intent.askSize))}"
-    }
-
+/// The signal stage on the agent runner, around strategy `S`: polls its input and exec's output
+/// (merged in market time by `ReportMerge`, or as it arrives), hands frames to the processor,
+/// which writes the strategy's intents to the output.
+public final class SignalAgent<S: Strategy>: Agent {
     public let name = "signal"
     @exclusivity(unchecked) private var source: FrameSource
     /// exec's output, for position snapshots: merged in market time by `merge` (a gating reader),
@@ -56,7 +14,7 @@ public final class SignalAgent: Agent {
     /// Since when (monotonic) `merge` has waited for exec with no progress frame ever seen.
     @exclusivity(unchecked) private var waitingWithoutProgressSinceNs: Int64?
     static var progressMissingAfterNs: Int64 { 10_000_000_000 }
-    let processor: SignalProcessor<StageOutput>
+    let processor: SignalProcessor<SignalStageOutput, S>
     let options: SignalOptions
     public let membership: SessionMembership?
 
@@ -68,12 +26,16 @@ public final class SignalAgent: Agent {
 
     /// Opens what `options` name: the input, the output, the session and exec's positions.
     convenience init(_ options: SignalOptions) throws(AgentStop) {
+        let strategy: S
+        do { strategy = try S(S.parameters.values(options.strategyArguments)) } catch {
+            throw .failure("signal: \(error)")
+        }
         do {
             let source = try FrameSource(options.input, tool: "signal", idle: options.idle)
             var sink: FrameSink?
             if case .frames(let endpoint) = options.output { sink = try FrameSink(endpoint) }
             let membership = try options.session.map { (session) throws(SegmentError) in
-                try SessionMembership(session, role: .signal, detail: options.strategy.rawValue)
+                try SessionMembership(session, role: .signal, detail: options.strategy.name)
             }
             // exec creates its ring after signal's: wait for it.
             let positions = try options.positions.map { (endpoint) throws(SegmentError) in
@@ -81,14 +43,16 @@ public final class SignalAgent: Agent {
                     ? try FrameSource(endpoint, tool: "signal", idle: .yield, mode: .lossy, waitNs: 60_000_000_000)
                     : try FrameSource(endpoint, tool: "signal", idle: options.idle, waitNs: 60_000_000_000)
             }
-            self.init(options: options, source: source, sink: sink, membership: membership, positions: positions)
+            self.init(
+                options: options, strategy: strategy, source: source, sink: sink, membership: membership,
+                positions: positions)
         } catch {
             throw .system("signal: \(error)")
         }
     }
 
     init(
-        options: SignalOptions, source: FrameSource, sink: FrameSink?, membership: SessionMembership?,
+        options: SignalOptions, strategy: S, source: FrameSource, sink: FrameSink?, membership: SessionMembership?,
         positions: FrameSource?
     ) {
         self.options = options
@@ -99,7 +63,8 @@ public final class SignalAgent: Agent {
             merge = ReportMerge(latencyNs: latency, exec: positions)
         }
         processor = SignalProcessor(
-            options: options, output: StageOutput(json: options.output == .json, idle: options.idle, sink: sink))
+            options: options, strategy: strategy,
+            output: SignalStageOutput(json: options.output == .json, idle: options.idle, sink: sink))
     }
 
     public var readers: Int { options.readers }
@@ -120,7 +85,9 @@ public final class SignalAgent: Agent {
                 limit: 1_024,
                 while: { frame in
                     merge!.admits(frame.pointee.header.receiveTimeNs, exec: &positions!) {
-                        processor.handleExecOutput($0)
+                        processor.handleExecOutput(
+                            $0,
+                            atNs: ReportMerge.visibleAtNs($0.pointee.header.receiveTimeNs, latencyNs: merge!.latencyNs))
                     }
                 }
             ) { processor.handle($0) }
@@ -141,7 +108,9 @@ public final class SignalAgent: Agent {
         } else {
             do {
                 if positions != nil {
-                    _ = try positions!.poll(limit: 1_024) { processor.handleExecOutput($0) }
+                    _ = try positions!.poll(limit: 1_024) {
+                        processor.handleExecOutput($0, atNs: $0.pointee.header.receiveTimeNs)
+                    }
                 }
                 polled = try source.poll(limit: 1_024) { processor.handle($0) }
             } catch {
@@ -176,5 +145,48 @@ public final class SignalAgent: Agent {
         StandardError.line("signal: \(processor.intentsSent) quote intents")
         if let latency = processor.latency { StandardError.line("signal: tick-to-quote ns \(latency.summary())") }
         return stop
+    }
+}
+
+/// signal's output: intents as frames on its ring or pipe, or as JSON lines.
+struct SignalStageOutput: SignalOutput {
+    let json: Bool
+    let idle: IdleStrategy.Mode
+    var sink: FrameSink?
+    var sinkError: FrameSink.SinkError?
+
+    mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
+        if json {
+            print(SignalStageOutput.json(intent, instrument: instrument))
+            return
+        }
+        guard sinkError == nil, sink != nil else { return }
+        do { try sink!.write(Frame(intent), idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+            sinkError = error
+        }
+    }
+
+    mutating func pass(_ frame: UnsafePointer<Frame>) {
+        guard sinkError == nil, sink != nil else { return }
+        do { try sink!.write(frame.pointee, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+            sinkError = error
+        }
+    }
+
+    /// Tells exec how far signal has derived everything (`ReportMerge.claim`).
+    mutating func progress(through: Int64) {
+        withUnsafePointer(to: Frame(Control.progress(through: through))) { pass($0) }
+    }
+
+    func report(_ problem: String) { StandardError.line(problem) }
+
+    static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
+        func side(_ price: Int64, _ size: Int64) -> String {
+            size == 0
+                ? "null"
+                : "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
+        }
+        return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(intent.header.receiveTimeNs)"
+            + ",\"bid\":\(side(intent.bidPrice, intent.bidSize)),\"ask\":\(side(intent.askPrice, intent.askSize))}"
     }
 }

@@ -3,24 +3,16 @@ import IPC
 /// What `signal` was asked to do, validated: every parameter's range is checked, and an error
 /// names the flag.
 public struct SignalOptions {
-    enum Strategy: String {
-        case avellanedaStoikov = "as"
-        case fixedSpread = "fixed"
-        case volatilityBand = "band"
-        case momentum, pairs
-
-        /// The flags this strategy reads, beyond every strategy's (`commonParameters`).
-        var parameters: [String] {
-            switch self {
-            case .avellanedaStoikov: ["--gamma", "--kappa", "--horizon", "--vol-half-life"]
-            case .fixedSpread: ["--spread-ticks"]
-            case .volatilityBand: ["--step-ms", "--vol-mult", "--skew-ticks"]
-            case .momentum: ["--window", "--threshold", "--spread-ticks"]
-            case .pairs: ["--half-life", "--entry-z", "--exit-z"]
-            }
-        }
-        static let commonParameters = ["--quote-size", "--max-position", "--min-requote-ms", "--min-move-ticks"]
-        static let all: [Strategy] = [.avellanedaStoikov, .fixedSpread, .volatilityBand, .momentum, .pairs]
+    /// signal's own parameters every strategy's quotes go through.
+    static let commonParameters = ["--quote-size", "--max-position", "--min-requote-ms", "--min-move-ticks"]
+    /// What a strategy file may set besides the strategy's own parameters.
+    static var fileNames: Set<String> { Set(["strategy"] + commonParameters.map { String($0.dropFirst(2)) }) }
+    /// Names no strategy parameter may take: signal's own.
+    static var ownNames: Set<String> {
+        fileNames.union([
+            "config", "in", "out", "json", "readers", "pass-through", "pass-tops", "positions", "report-latency-ms",
+            "latency", "session", "idle", "cpu", "check-options", "help"
+        ])
     }
     enum Output: Equatable {
         case frames(Endpoint)
@@ -29,25 +21,14 @@ public struct SignalOptions {
 
     var input: Endpoint = .standardStream
     var output: Output = .json
-    var strategy = Strategy.avellanedaStoikov
-    var gamma = 0.1
-    var kappa: Double?
-    var horizonSeconds: Double? = 60
+    /// The strategy (`--strategy`, the registry's first by default) and its own flags, checked.
+    package let strategy: StrategyRegistry.Entry
+    private(set) var strategyArguments: [(flag: String, value: String)] = []
     /// Sizes in units of the base asset, converted to lots per instrument.
     var quoteSize = 1.0
     var maxPosition = 10.0
-    var spreadTicks: Int64 = 4
     var minRequoteMs = 100
     var minMoveTicks: Int64 = 1
-    var volatilityHalfLifeSeconds = 30.0
-    var windowSeconds = 5.0
-    var thresholdFraction = 0.001
-    var pairsHalfLifeSeconds = 60.0
-    var entryZ = 2.0
-    var exitZ = 0.5
-    var stepMs = 100
-    var volMultiplier = 2.0
-    var skewTicks = 5.0
     public var idle: IdleStrategy.Mode = .block
     var readers = 1
     /// With --out, the input frames passed on, each ahead of the intents it causes (for exec).
@@ -73,99 +54,97 @@ public struct SignalOptions {
     /// market in market time (`ReportMerge`: a replay).
     var reportLatencyNs: Int64?
 
-    public static let usage = """
-        usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through|--pass-tops] | --json]
-                      [--strategy as|fixed|band|momentum|pairs] [--quote-size UNITS] [--max-position UNITS]
-                      [--gamma G] [--kappa K|estimate] [--horizon SECONDS|inf] [--vol-half-life SECONDS]
-                      [--spread-ticks N] [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
-                      [--step-ms MS] [--vol-mult M] [--skew-ticks T]
-                      [--window SECONDS] [--threshold FRACTION] [--half-life SECONDS] [--entry-z Z] [--exit-z Z]
-                      [--session NAME] [--positions shm:NAME [--report-latency-ms MS|arrival]] [--latency]
-                      [--config FILE]
-        Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
-        or one JSON line per intent (the default). --pass-through also passes every input frame on,
-        each ahead of the intents it causes, so exec reads the market and the quotes in one stream;
-        --pass-tops only the tops and book's progress frames, for exec --market (feed's ring).
-          as      Avellaneda-Stoikov: reservation price skewed by inventory, spread from gamma, the
-                  mid's volatility (estimated online) and kappa (set, or estimated from trades);
-                  finite horizon restarting every --horizon seconds, or inf for the infinite-horizon variant
-          fixed   a fixed spread of --spread-ticks around the mid
-          band    hftbacktest's market-making example, to compare with it: every --step-ms, a half
-                  spread of max(1 tick, --vol-mult x the EWMA volatility of the mid per step + 1/2
-                  tick) around the mid skewed by --skew-ticks per unit of position, never inside
-                  the touch
-          momentum  leans with a move of more than --threshold (a fraction) over --window seconds:
-                  bids at the touch only after a rise, offers only after a fall, else quotes
-                  --spread-ticks around the mid
-          pairs   the first two instruments as a pair: rolling hedge ratio and z-score of the spread
-                  (--half-life), in at |z| > --entry-z, out at |z| < --exit-z, --quote-size per leg
-        All: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
-        goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
-        on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
-        exec's output for our position (without it the position is what the input stream says), as
-        it arrives (arrival: a market in real time, a live venue); or --report-latency-ms MS: each
-        of its frames reaches the strategy MS of market time after exec wrote it, merged with the
-        market in market time whatever the speed or the load, so a replay is a backtest (the same
-        recording, the same journal; it needs exec --progress, and rings in and out).
-        --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
-        without dashes; '#' comments); flags on the command line override the file's. A parameter
-        the chosen strategy does not read is refused, in a file or on the command line.
-        defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
-        QUOTE of the quote currency):
-          --in shm:NAME|-                          - (stdin)
-          --out shm:NAME|-                         none
-          --json                                   (the default output)
-          --readers N                              1
-          --pass-through                           off
-          --pass-tops                              off
-          --strategy as|fixed|band|momentum|pairs  as
-          --quote-size UNITS                       1
-          --max-position UNITS                     10
-          --gamma G                                0.1
-          --kappa K|estimate                       estimate
-          --horizon SECONDS|inf                    60
-          --vol-half-life SECONDS                  30
-          --spread-ticks N                         4
-          --step-ms MS                             100
-          --vol-mult M                             2
-          --skew-ticks T                           5
-          --window SECONDS                         5
-          --threshold FRACTION                     0.001
-          --half-life SECONDS                      60
-          --entry-z Z                              2
-          --exit-z Z                               0.5
-          --min-requote-ms MS                      100
-          --min-move-ticks N                       1
-          --positions shm:NAME                     none
-          --report-latency-ms MS|arrival           arrival
-          --latency                                off
-          --config FILE                            none
-          --idle spin|yield|block                  block
-          --session NAME                           none
-        exit codes: 0 done, 1 bad input (data, or a --config file missing or wrong), 100 usage, 111 system call failed
-        """
+    /// signal's --help, with the strategies of `strategies` and their parameters.
+    public static func usage(_ strategies: StrategyRegistry = .builtIn) -> String {
+        let column = 43
+        func padded(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(1, width - text.count))
+        }
+        func line(_ option: String, _ value: String) -> String { "  " + padded(option, column - 2) + value }
+        let described = strategies.entries.map { entry in
+            let lines = entry.summary.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.enumerated().map { index, text in
+                index == 0 && entry.name.count < 8
+                    ? "  " + padded(entry.name, 8) + text
+                    : (index == 0 ? "  \(entry.name)\n          " : "          ") + text
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
+        let parameters = strategies.entries.map { entry in
+            (["  \(entry.name):"] + entry.parameterDefaults.map { line("  " + $0.option, $0.defaultValue) })
+                .joined(separator: "\n")
+        }.joined(separator: "\n")
+        return """
+            usage: signal [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-through|--pass-tops] | --json]
+                          [--strategy NAME [its parameters]] [--quote-size UNITS] [--max-position UNITS]
+                          [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
+                          [--session NAME] [--positions shm:NAME [--report-latency-ms MS|arrival]] [--latency]
+                          [--config FILE]
+            Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
+            or one JSON line per intent (the default). --pass-through also passes every input frame on,
+            each ahead of the intents it causes, so exec reads the market and the quotes in one stream;
+            --pass-tops only the tops and book's progress frames, for exec --market (feed's ring).
+            strategies (--strategy NAME; the parameters each reads are listed under defaults):
+            \(described)
+            All: --quote-size per side, no buying at +--max-position, no selling at -max; a new quote
+            goes out when a price moved --min-move-ticks and --min-requote-ms passed (a side switching
+            on or off goes at once). An invalid book cancels the instrument's quotes. --positions reads
+            exec's output for our position, orders and money (without it the position is what the input
+            stream says), as it arrives (arrival: a market in real time, a live venue); or
+            --report-latency-ms MS: each of its frames reaches the strategy MS of market time after exec
+            wrote it, merged with the market in market time whatever the speed or the load, so a replay
+            is a backtest (the same recording, the same journal; it needs exec --progress, and rings in
+            and out).
+            --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
+            without dashes; '#' comments); flags on the command line override the file's. A parameter
+            the chosen strategy does not read is refused, in a file or on the command line.
+            defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
+            QUOTE of the quote currency):
+            \(line("--in shm:NAME|-", "- (stdin)"))
+            \(line("--out shm:NAME|-", "none"))
+            \(line("--json", "(the default output)"))
+            \(line("--readers N", "1"))
+            \(line("--pass-through", "off"))
+            \(line("--pass-tops", "off"))
+            \(line("--strategy NAME", strategies.entries[0].name))
+            \(line("--quote-size UNITS", "1"))
+            \(line("--max-position UNITS", "10"))
+            \(line("--min-requote-ms MS", "100"))
+            \(line("--min-move-ticks N", "1"))
+            \(line("--positions shm:NAME", "none"))
+            \(line("--report-latency-ms MS|arrival", "arrival"))
+            \(line("--latency", "off"))
+            \(line("--config FILE", "none"))
+            \(line("--idle spin|yield|block", "block"))
+            \(line("--session NAME", "none"))
+            \(parameters)
+            exit codes: 0 done, 1 bad input (data, or a --config file missing or wrong), 100 usage, \
+            111 system call failed
+            """
+    }
 
     /// The command line, with a strategy file's parameters under it (`--config FILE`).
-    public init(_ arguments: [String]) throws(InvalidArgument) {
+    public init(_ arguments: [String], strategies: StrategyRegistry = .builtIn) throws(InvalidArgument) {
         guard let index = arguments.firstIndex(of: "--config") else {
-            try self.init(parsing: arguments)
+            try self.init(parsing: arguments, strategies: strategies)
             return
         }
         guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") else {
             throw InvalidArgument("--config needs a value")
         }
         var commandLine = arguments
-        let file = try StrategyFile(path: commandLine[index + 1])
+        let file = try StrategyFile(
+            path: commandLine[index + 1],
+            parameters: strategies.parameterNames.union(SignalOptions.fileNames))
         commandLine.removeSubrange(index...(index + 1))
         guard !commandLine.contains("--config") else { throw InvalidArgument("--config given twice") }
         do {
-            try self.init(parsing: file.arguments(overriddenBy: commandLine))
+            try self.init(parsing: file.arguments(overriddenBy: commandLine), strategies: strategies)
         } catch {
             throw file.locate(error, commandLine: commandLine)
         }
     }
 
-    private init(parsing arguments: [String]) throws(InvalidArgument) {
+    private init(parsing arguments: [String], strategies: StrategyRegistry) throws(InvalidArgument) {
         var flags = CommandLineArguments(tool: "signal", arguments)
         if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
         let out = try flags.value("--out")
@@ -173,45 +152,20 @@ public struct SignalOptions {
         guard !(out != nil && json) else { throw InvalidArgument("choose one of --out and --json") }
         if let out { output = .frames(try Endpoint(parsing: out, flag: "--out")) }
         if let name = try flags.value("--strategy") {
-            guard let parsed = Strategy(rawValue: name) else {
-                throw InvalidArgument("--strategy '\(name)': expected as, fixed, band, momentum or pairs")
+            guard let entry = strategies.entry(named: name) else {
+                throw InvalidArgument("--strategy '\(name)': expected \(strategies.namesListed)")
             }
-            strategy = parsed
+            strategy = entry
+        } else {
+            strategy = strategies.entries[0]
         }
-        gamma = try flags.decimal("--gamma", in: 1e-9...1e6) ?? gamma
-        if let kappa = try flags.value("--kappa") {
-            if kappa == "estimate" {
-                self.kappa = nil
-            } else if let value = Double(kappa), value.isFinite, value > 0 {
-                self.kappa = value
-            } else {
-                throw InvalidArgument("--kappa '\(kappa)': expected a positive number or estimate")
-            }
-        }
-        if let horizon = try flags.value("--horizon") {
-            if horizon == "inf" {
-                horizonSeconds = nil
-            } else if let value = Double(horizon), value.isFinite, value > 0 {
-                horizonSeconds = value
-            } else {
-                throw InvalidArgument("--horizon '\(horizon)': expected seconds or inf")
-            }
+        for name in strategy.parameterNames {
+            if let value = try flags.value("--\(name)") { strategyArguments.append(("--\(name)", value)) }
         }
         quoteSize = try flags.decimal("--quote-size", in: 1e-12...1e12) ?? quoteSize
         maxPosition = try flags.decimal("--max-position", in: 0...1e12) ?? maxPosition
-        spreadTicks = Int64(try flags.integer("--spread-ticks", in: 1...1_000_000) ?? Int(spreadTicks))
         minRequoteMs = try flags.integer("--min-requote-ms", in: 0...3_600_000) ?? minRequoteMs
         minMoveTicks = Int64(try flags.integer("--min-move-ticks", in: 0...1_000_000) ?? Int(minMoveTicks))
-        volatilityHalfLifeSeconds = try flags.decimal("--vol-half-life", in: 0.001...1e6) ?? volatilityHalfLifeSeconds
-        stepMs = try flags.integer("--step-ms", in: 1...3_600_000) ?? stepMs
-        volMultiplier = try flags.decimal("--vol-mult", in: 0...1_000) ?? volMultiplier
-        skewTicks = try flags.decimal("--skew-ticks", in: 0...1e6) ?? skewTicks
-        windowSeconds = try flags.decimal("--window", in: 0.001...1e6) ?? windowSeconds
-        thresholdFraction = try flags.decimal("--threshold", in: 1e-9...1) ?? thresholdFraction
-        pairsHalfLifeSeconds = try flags.decimal("--half-life", in: 0.001...1e6) ?? pairsHalfLifeSeconds
-        entryZ = try flags.decimal("--entry-z", in: 0.01...100) ?? entryZ
-        exitZ = try flags.decimal("--exit-z", in: 0...100) ?? exitZ
-        guard exitZ < entryZ else { throw InvalidArgument("--exit-z \(exitZ) must be below --entry-z \(entryZ)") }
         if let idle = try flags.value("--idle") { self.idle = try IdleStrategy.mode(parsing: idle) }
         readers = try flags.integer("--readers", in: 0...64) ?? readers
         switch (flags.flag("--pass-through"), flags.flag("--pass-tops")) {
@@ -250,14 +204,16 @@ public struct SignalOptions {
         guard passing == .nothing || output != .json else {
             throw InvalidArgument("--pass-through and --pass-tops go with --out")
         }
-        try flags.finish()
         // A parameter the chosen strategy does not read is a mistake, not a no-op.
-        let others = Set(Strategy.all.flatMap(\.parameters)).subtracting(strategy.parameters)
+        let others = strategies.parameterNames.subtracting(strategy.parameterNames).map { "--\($0)" }
         if let unused = arguments.first(where: { others.contains($0) }) {
-            let names = { (flags: [String]) in flags.map { $0.dropFirst(2) }.joined(separator: ", ") }
+            let names = { (flags: [String]) in flags.map { $0.hasPrefix("--") ? String($0.dropFirst(2)) : $0 } }
             throw InvalidArgument(
-                "\(unused) is not a parameter of --strategy \(strategy.rawValue) (its own: "
-                    + "\(names(strategy.parameters)); every strategy's: \(names(Strategy.commonParameters)))")
+                "\(unused) is not a parameter of --strategy \(strategy.name) (its own: "
+                    + "\(names(strategy.parameterNames).joined(separator: ", ")); every strategy's: "
+                    + "\(names(SignalOptions.commonParameters).joined(separator: ", ")))")
         }
+        try flags.finish()
+        try strategy.validate(strategyArguments)
     }
 }

@@ -7,46 +7,54 @@ package protocol SignalOutput {
     mutating func report(_ problem: String)
 }
 
-/// The signal stage's core, one frame at a time: instruments from definitions, tops and trades
-/// into each instrument's strategy, our position from position snapshots (exec's, when it runs),
-/// quote intents out when the requote rule says so. An invalid top cancels the instrument's
-/// quotes at once.
-package final class SignalProcessor<Output: SignalOutput> {
+/// The signal stage's core, one frame at a time, around one `Strategy`: instruments from
+/// definitions, tops and trades from book's output, our orders' reports and positions from exec's
+/// (when they reach the strategy: `handleExecOutput`), timers in market time; each event handed to
+/// the strategy, the quotes it asked for sent when the requote rule says so. An invalid top
+/// cancels the instrument's quotes at once.
+package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     let options: SignalOptions
     @exclusivity(unchecked) var output: Output
-    /// Each defined instrument's state, in the order of definition, read and written in place as
-    /// `states[stateIndex[id]]`: never optional, since a field read through an optional's `!` copies
-    /// the whole state (its strategy's too) on every access.
-    @exclusivity(unchecked) private var states: [QuotedInstrument] = []
-    /// Each instrument id's index in `states` (-1: not defined).
-    @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
+    @exclusivity(unchecked) package var strategy: S
+    @exclusivity(unchecked) package private(set) var context: StrategyContext
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
+    /// Joins exec's position snapshots with their money.
+    @exclusivity(unchecked) private var positionReports = PositionReportReader()
+    /// Frames of exec's output that reached the strategy (their position, for `positionReports`).
+    @exclusivity(unchecked) private var execFrames: UInt64 = 0
+    /// exec's reports the strategy was not given: a report or side no layout defines.
+    @exclusivity(unchecked) private(set) var malformedReports: UInt64 = 0
+    let requoteRule: RequoteRule
     /// Tick-to-quote: from the market data's receive time to the intent leaving.
     let latency: LatencyRecorder?
     /// The same, the current second's, for the dashboard (the stage publishes and resets it).
     let latencyWindow = LatencyHistogram()
-    /// The pairs strategy over instruments 1 (A) and 2 (B).
-    @exclusivity(unchecked) private(set) var pairs: PairsTrading?
-    /// When the pair first had one leg and not the other (market time), until it is said once
-    /// that the pair cannot trade (`pairsLegWaitNs` later).
-    @exclusivity(unchecked) private var pairsLegMissingSinceNs: Int64?
-    @exclusivity(unchecked) private var pairsLegMissingSaid = false
-    static var pairsLegWaitNs: Int64 { 5_000_000_000 }
 
-    package init(options: SignalOptions, output: Output) {
+    package init(options: SignalOptions, strategy: S, output: Output) {
         self.options = options
+        self.strategy = strategy
         self.output = output
+        context = StrategyContext(quoteSize: options.quoteSize, maxPosition: options.maxPosition)
+        requoteRule = RequoteRule(
+            minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
         latency = options.latency ? LatencyRecorder() : nil
     }
 
-    func state(_ instrument: UInt32) -> QuotedInstrument? {
-        Int(instrument) < stateIndex.count && stateIndex[Int(instrument)] >= 0
-            ? states[stateIndex[Int(instrument)]] : nil
+    /// The strategy `options` name, with its parameters.
+    package convenience init(options: SignalOptions, output: Output) throws(InvalidArgument) {
+        try self.init(options: options, strategy: S(S.parameters.values(options.strategyArguments)), output: output)
     }
 
-    /// A frame of exec's output, when it reaches the strategy: our position from its snapshots.
-    package func handleExecOutput(_ frame: UnsafePointer<Frame>) {
-        if frame.pointee.header.messageType == .positionSnapshot { handle(frame) }
+    /// A frame of exec's output, when it reaches the strategy: at market time `atNs` (the time exec
+    /// wrote it plus the report latency; as it arrives, its own time).
+    package func handleExecOutput(_ frame: UnsafePointer<Frame>, atNs: Int64) {
+        context.nowNs = max(context.nowNs, atNs)
+        execFrames &+= 1
+        switch frame.pointee.header.messageType {
+        case .positionSnapshot, .positionPnl: position(frame, at: execFrames)
+        case .executionReport: orderUpdate(frame)
+        default: break
+        }
     }
 
     package func handle(_ frame: UnsafePointer<Frame>) {
@@ -60,146 +68,124 @@ package final class SignalProcessor<Output: SignalOutput> {
                 output.pass(frame)
             }
         }
-        let id = Int(header.instrument)
+        let id = header.instrument
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
         case .bookTop:
-            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
-            quote(id, top: frame.pointee.as(BookTop.self))
+            guard context.instruments.contains(id) else { return }
+            advance(to: header.receiveTimeNs)
+            let top = frame.pointee.as(BookTop.self)
+            if top.isValid {
+                context.instruments[id].top = top
+                strategy.onTop(top, context: &context)
+                sendQuotes(cause: header)
+            } else {
+                context.instruments[id].top = nil
+                send(.none, id: id, cause: header) // the book went invalid: nothing may rest on a stale price
+            }
         case .trade:
-            guard id < stateIndex.count, stateIndex[id] >= 0, states[stateIndex[id]].avellanedaStoikov != nil,
-                let top = states[stateIndex[id]].lastTop
-            else { return }
-            states[stateIndex[id]].avellanedaStoikov!.observe(frame.pointee.as(Trade.self), mid: top.mid)
-        case .positionSnapshot:
-            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
-            states[stateIndex[id]].positionLots = frame.pointee.as(PositionSnapshot.self).position
+            guard context.instruments.contains(id) else { return }
+            advance(to: header.receiveTimeNs)
+            strategy.onTrade(frame.pointee.as(Trade.self), context: &context)
+            sendQuotes(cause: header)
+        case .positionSnapshot, .positionPnl:
+            position(frame, at: header.sequence)
         default:
             break
         }
     }
 
     private func define(_ definition: InstrumentDefinition) {
-        let id = Int(definition.header.instrument)
-        guard id >= 1, id < stateIndex.count, let instrument = try? definition.instrument() else {
+        let id = definition.header.instrument
+        guard id >= 1, Int(id) < Instrument.idSlots, let instrument = try? definition.instrument() else {
             return output.report("signal: bad instrument definition \(id); ignored")
         }
-        if stateIndex[id] >= 0 && states[stateIndex[id]].instrument == instrument { return }
-        let lot = instrument.lotSize
-        let quoteSize = max(1, Int64((options.quoteSize / lot).rounded()))
-        let maxPosition = Int64((options.maxPosition / lot).rounded())
-        var state = QuotedInstrument(instrument: instrument)
-        switch options.strategy {
-        case .avellanedaStoikov:
-            var parameters = AvellanedaStoikov.Parameters()
-            parameters.gamma = options.gamma
-            parameters.kappa = options.kappa
-            parameters.horizonSeconds = options.horizonSeconds
-            parameters.quoteSizeLots = quoteSize
-            parameters.maxPositionLots = maxPosition
-            parameters.volatilityHalfLifeSeconds = options.volatilityHalfLifeSeconds
-            state.avellanedaStoikov = AvellanedaStoikov(parameters)
-        case .fixedSpread:
-            state.fixedSpread = FixedSpread(
-                parameters: FixedSpread.Parameters(
-                    spreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
-        case .volatilityBand:
-            state.volatilityBand = VolatilityBand(
-                VolatilityBand.Parameters(
-                    stepNs: Int64(options.stepMs) * 1_000_000, volMultiplier: options.volMultiplier,
-                    skewTicksPerUnit: options.skewTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition,
-                    lotsPerUnit: 1 / lot))
-        case .momentum:
-            state.momentum = Momentum(
-                Momentum.Parameters(
-                    windowSeconds: options.windowSeconds, thresholdFraction: options.thresholdFraction,
-                    neutralSpreadTicks: options.spreadTicks, quoteSizeLots: quoteSize, maxPositionLots: maxPosition))
-        case .pairs:
-            if pairs == nil {
-                pairs = PairsTrading(
-                    PairsTrading.Parameters(
-                        halfLifeSeconds: options.pairsHalfLifeSeconds, entryZ: options.entryZ,
-                        exitZ: options.exitZ, legLots: quoteSize))
+        if context.instruments.contains(id) && context.instruments[id].instrument == instrument { return }
+        context.instruments.set(
+            id, QuotedInstrument(instrument: instrument, quoteSize: options.quoteSize, maxPosition: options.maxPosition)
+        )
+        strategy.onInstrument(instrument, context: &context)
+        sendQuotes(cause: definition.header)
+    }
+
+    /// Fires the timers due by `timeNs` (market time), each before the event at that time.
+    @inline(__always)
+    private func advance(to timeNs: Int64) {
+        while let next = context.nextTimer, next.atNs <= timeNs {
+            context.timers[next.timer] = .max
+            context.nowNs = max(context.nowNs, next.atNs)
+            strategy.onTimer(next.timer, context: &context)
+            sendQuotes(cause: FrameHeader(type: .control, receiveTimeNs: context.nowNs))
+        }
+        context.nowNs = max(context.nowNs, timeNs)
+    }
+
+    /// Our position from a snapshot's first frame at once; with its money once both frames are in.
+    private func position(_ frame: UnsafePointer<Frame>, at position: UInt64) {
+        let id = frame.pointee.header.instrument
+        guard context.instruments.contains(id) else { return }
+        if frame.pointee.header.messageType == .positionSnapshot {
+            context.instruments[id].positionLots = frame.pointee.as(PositionSnapshot.self).position
+        }
+        guard let report = positionReports.add(frame.pointee, at: position) else { return }
+        context.instruments[id].positionReport = report
+        strategy.onPosition(report, context: &context)
+        sendQuotes(cause: FrameHeader(type: .control, receiveTimeNs: context.nowNs))
+    }
+
+    private func orderUpdate(_ frame: UnsafePointer<Frame>) {
+        let report = frame.pointee.as(ExecutionReport.self)
+        guard context.instruments.contains(report.header.instrument) else { return }
+        guard ExecutionReport.Report(rawValue: report.reportRaw) != nil, Side(rawValue: report.sideRaw) != nil,
+            ExecutionReport.RejectReason(rawValue: report.rejectReasonRaw) != nil
+        else {
+            malformedReports &+= 1
+            if malformedReports == 1 {
+                output.report(
+                    "signal: exec's report \(report.reportRaw) side \(report.sideRaw) reason "
+                        + "\(report.rejectReasonRaw) is none the frame layout defines; not given to the strategy")
             }
+            return
         }
-        if stateIndex[id] < 0 {
-            stateIndex[id] = states.count
-            states.append(state)
-        } else {
-            states[stateIndex[id]] = state
+        strategy.onOrderUpdate(report, context: &context)
+        sendQuotes(cause: FrameHeader(type: .control, receiveTimeNs: context.nowNs))
+    }
+
+    /// The quotes the strategy asked for during the event `cause` began, and its problems.
+    @inline(__always)
+    private func sendQuotes(cause: FrameHeader) {
+        if !context.problems.isEmpty {
+            for problem in context.problems { output.report("signal: \(problem)") }
+            context.problems.removeAll()
         }
-    }
-
-    private func quote(_ id: Int, top: BookTop) {
-        let now = top.header.receiveTimeNs
-        var quote: Quote
-        if top.isValid {
-            states[stateIndex[id]].lastTop = top
-            let position = states[stateIndex[id]].positionLots
-            switch options.strategy {
-            case .avellanedaStoikov:
-                states[stateIndex[id]].avellanedaStoikov!.observe(top, nowNs: now)
-                quote = states[stateIndex[id]].avellanedaStoikov!.quote(top, positionLots: position, nowNs: now)
-            case .fixedSpread:
-                quote = states[stateIndex[id]].fixedSpread!.quote(top, positionLots: position)
-            case .volatilityBand:
-                quote = states[stateIndex[id]].volatilityBand!.quote(top, positionLots: position, nowNs: now)
-            case .momentum:
-                quote = states[stateIndex[id]].momentum!.quote(top, positionLots: position, nowNs: now)
-            case .pairs:
-                return quotePair(now: now)
-            }
-        } else {
-            states[stateIndex[id]].lastTop = nil
-            quote = .none // the book went invalid: nothing may rest on a stale price
+        guard !context.pendingQuotes.isEmpty else { return }
+        for id in context.pendingQuotes {
+            let quote = context.instruments[id].desired!
+            context.instruments[id].desired = nil
+            if context.instruments[id].top != nil { send(quote, id: id, cause: cause) }
         }
-        send(quote, id: id, top: top, now: now)
+        context.pendingQuotes.removeAll(keepingCapacity: true)
     }
 
-    /// Both legs of the pair, once both have a valid top: the z-score moves the targets, each
-    /// leg works towards its own.
-    private func quotePair(now: Int64) {
-        guard var strategy = pairs, stateIndex[1] >= 0, stateIndex[2] >= 0 else { return pairLegMissing(now: now) }
-        let (a, b) = (states[stateIndex[1]], states[stateIndex[2]])
-        guard let topA = a.lastTop, let topB = b.lastTop else { return }
-        _ = strategy.update(midA: topA.mid, midB: topB.mid, nowNs: now)
-        pairs = strategy
-        let targets = strategy.targets
-        send(PairsTrading.legQuote(top: topA, position: a.positionLots, target: targets.a), id: 1, top: topA, now: now)
-        send(PairsTrading.legQuote(top: topB, position: b.positionLots, target: targets.b), id: 2, top: topB, now: now)
-    }
-
-    /// One leg of the pair quotes and the other was never defined: said once, 5 s of market time
-    /// on (a second symbol may be on its way), rather than quoting nothing in silence.
-    private func pairLegMissing(now: Int64) {
-        guard !pairsLegMissingSaid else { return }
-        let since = pairsLegMissingSinceNs ?? now
-        pairsLegMissingSinceNs = since
-        guard Int128(now) - Int128(since) >= Int128(SignalProcessor.pairsLegWaitNs) else { return }
-        pairsLegMissingSaid = true
-        let defined = states.map(\.instrument.symbol).joined(separator: ", ")
-        output.report(
-            "signal: --strategy pairs trades the first two instruments as a pair; after "
-                + "\(SignalProcessor.pairsLegWaitNs / 1_000_000_000) s only \(defined) is defined: nothing is quoted "
-                + "(give two symbols)")
-    }
-
-    private func send(_ quote: Quote, id: Int, top: BookTop, now: Int64) {
-        let rule = RequoteRule(
-            minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
+    private func send(_ quote: Quote, id: UInt32, cause: FrameHeader) {
+        let now = context.nowNs
         guard
-            rule.shouldSend(
-                quote, last: states[stateIndex[id]].lastQuote, lastSentNs: states[stateIndex[id]].lastSentNs, nowNs: now
-            )
+            requoteRule.shouldSend(
+                quote, last: context.instruments[id].lastQuote, lastSentNs: context.instruments[id].lastSentNs,
+                nowNs: now)
         else { return }
-        states[stateIndex[id]].lastQuote = quote
-        states[stateIndex[id]].lastSentNs = now
-        var header = top.header
+        context.instruments[id].lastQuote = quote
+        context.instruments[id].lastSentNs = now
+        // Stamped as its cause: a market frame's receive time (tick-to-quote is read off it), or
+        // the market time of a timer or of exec's report.
+        var header = cause
         header.type = MessageType.quoteIntent.rawValue
         header.flags = [.endOfMessage]
+        header.instrument = id
         intentsSent &+= 1
-        output.emit(quote.intent(header: header), instrument: states[stateIndex[id]].instrument)
+        output.emit(quote.intent(header: header), instrument: context.instruments[id].instrument)
+        guard cause.type != MessageType.control.rawValue else { return }
         let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
         latencyWindow.record(elapsed)
         latency?.record(elapsed)

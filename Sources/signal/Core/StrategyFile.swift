@@ -14,23 +14,21 @@ import IPC
 /// naming the file and line; a bad value is named the same way when the flags are read. Each is
 /// bad input (exit 1), as any file a user names is, not a usage error.
 struct StrategyFile {
-    static let parameters: Set<String> = [
-        "strategy", "quote-size", "max-position", "gamma", "kappa", "horizon", "vol-half-life", "spread-ticks",
-        "min-requote-ms", "min-move-ticks", "window", "threshold", "half-life", "entry-z", "exit-z", "step-ms",
-        "vol-mult", "skew-ticks"
-    ]
+    /// The names a file may set: signal's own and every strategy's parameters.
+    let parameters: Set<String>
     static let largestFile = 65_536
 
     let path: String
     /// `--name value` pairs in file order, with the line each came from.
     private(set) var entries: [(flag: String, value: String, line: Int)] = []
 
-    init(path: String) throws(InvalidArgument) {
-        try self.init(path: path, text: try StrategyFile.contents(of: path))
+    init(path: String, parameters: Set<String>) throws(InvalidArgument) {
+        try self.init(path: path, text: try StrategyFile.contents(of: path), parameters: parameters)
     }
 
-    init(path: String, text: String) throws(InvalidArgument) {
+    init(path: String, text: String, parameters: Set<String>) throws(InvalidArgument) {
         self.path = path
+        self.parameters = parameters
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = index + 1
             let content = raw.prefix { $0 != "#" }.trimmingSpaces
@@ -40,10 +38,10 @@ struct StrategyFile {
             }
             let name = String(content[..<equals].trimmingSpaces)
             let value = String(content[content.index(after: equals)...].trimmingSpaces)
-            guard StrategyFile.parameters.contains(name) else {
+            guard parameters.contains(name) else {
                 throw InvalidArgument(
                     "\(path):\(line): '\(name)' is not a strategy parameter "
-                        + "(\(StrategyFile.parameters.sorted().joined(separator: ", ")))", isBadInput: true)
+                        + "(\(parameters.sorted().joined(separator: ", ")))", isBadInput: true)
             }
             guard !value.isEmpty else {
                 throw InvalidArgument("\(path):\(line): \(name) needs a value", isBadInput: true)

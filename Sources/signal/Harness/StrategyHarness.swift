@@ -27,6 +27,8 @@ public struct StrategyHarness {
     public var instruments: [String]
     /// signal's flags for the strategy (no `--in`, `--out`, `--positions`).
     public var signal: [String]
+    /// The strategies `--strategy` picks from.
+    public var strategies: StrategyRegistry
     /// exec's flags: limits, the paper venue's models (no `--in`, `--out`, `--journal`).
     public var exec: [String]
     /// How long after exec wrote a frame the strategy sees it, as `signal --report-latency-ms`
@@ -35,8 +37,9 @@ public struct StrategyHarness {
 
     public init(
         files: [String], exchangeInfo: String? = nil, instruments: [String] = [], signal: [String] = [],
-        exec: [String] = [], reportLatencyMs: Double = 5
+        strategies: StrategyRegistry = .builtIn, exec: [String] = [], reportLatencyMs: Double = 5
     ) {
+        self.strategies = strategies
         self.files = files
         self.exchangeInfo = exchangeInfo
         self.instruments = instruments
@@ -60,7 +63,7 @@ public struct StrategyHarness {
         let execOptions: ExecOptions
         var catalog = InstrumentCatalog()
         do {
-            signalOptions = try SignalOptions(signal + ["--out", "-", "--pass-through"])
+            signalOptions = try SignalOptions(signal + ["--out", "-", "--pass-through"], strategies: strategies)
             execOptions = try ExecOptions(exec)
             for flag in instruments { try catalog.add(flag: flag) }
         } catch {
@@ -93,8 +96,15 @@ struct Replay: PaperVenuesUser {
     let latencyNs: Int64
 
     func use<Venues: VenueFactory>(_ venues: Venues) throws -> [ExecResult] {
+        try replay(signal.strategy.type, venues: venues)
+    }
+
+    /// The replay with strategy `S` (the harness is not specialised for it: the strategy's type
+    /// is known only at run time here; the results are the same).
+    func replay<S: Strategy, Venues: VenueFactory>(_ strategy: S.Type, venues: Venues) throws -> [ExecResult] {
         let execProcessor = ExecProcessor(options: exec, output: Records(journal: journal), venues: venues)
-        let signalProcessor = SignalProcessor(options: signal, output: ToExec(exec: execProcessor))
+        let signalProcessor = try SignalProcessor<ToExec<Venues>, S>(
+            options: signal, output: ToExec(exec: execProcessor))
         let book = BookProcessor(
             output: ToSignal(signal: signalProcessor, exec: execProcessor, latencyNs: latencyNs), passDeltas: true)
         // feed's stream, as it writes it to its ring: each message's receive time on the
@@ -156,8 +166,8 @@ struct ToExec<Venues: VenueFactory>: SignalOutput {
 
 /// book's tops and the frames it passes on, to signal, each after exec's output due before it:
 /// written at t, due before a frame at T when t + latency < T.
-struct ToSignal<Venues: VenueFactory>: BookOutput {
-    let signal: SignalProcessor<ToExec<Venues>>
+struct ToSignal<Venues: VenueFactory, S: Strategy>: BookOutput {
+    let signal: SignalProcessor<ToExec<Venues>, S>
     let exec: ExecProcessor<Records, Venues>
     let latencyNs: Int64
 
@@ -170,7 +180,10 @@ struct ToSignal<Venues: VenueFactory>: BookOutput {
         while exec.output.head < exec.output.queued.count,
             exec.output.queued[exec.output.head].header.receiveTimeNs < dueBeforeNs
         {
-            withUnsafePointer(to: exec.output.queued[exec.output.head]) { signal.handleExecOutput($0) }
+            withUnsafePointer(to: exec.output.queued[exec.output.head]) {
+                signal.handleExecOutput(
+                    $0, atNs: ReportMerge.visibleAtNs($0.pointee.header.receiveTimeNs, latencyNs: latencyNs))
+            }
             exec.output.head += 1
         }
         if exec.output.head >= 4_096 {

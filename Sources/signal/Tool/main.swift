@@ -1,9 +1,5 @@
-// signal: strategies that turn book tops and trades into quote intents. See SignalOptions.usage
-// and docs/signal.md.
-import IPC
+// signal: strategies that turn book tops, trades and exec's reports into quote intents. See
+// SignalOptions.usage and docs/signal.md.
 import SignalCore
 
-let options = ToolStart.options(tool: "signal", usage: SignalOptions.usage) { (arguments) throws(InvalidArgument) in
-    try SignalOptions(arguments)
-}
-SignalAgent.run(options)
+SignalTool.main(strategies: .builtIn)

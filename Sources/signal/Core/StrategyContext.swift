@@ -1,0 +1,116 @@
+import IPC
+
+/// What a strategy reads the session's state from and answers through (`Strategy`): the
+/// instruments, their last valid tops, our positions and money as exec books them; quotes,
+/// timers and problems out. signal's processor keeps it; a strategy is handed it with each event.
+public struct StrategyContext {
+    /// The market time of the event being handled, Unix epoch ns: that of the last top, trade,
+    /// timer or report of exec's; 0 before the first (instrument definitions carry no market time).
+    public internal(set) var nowNs: Int64 = 0
+    @usableFromInline var instruments = InstrumentTable<QuotedInstrument>()
+    /// Instruments with a quote asked for during the event, sent (or not) by the requote rule after it.
+    @usableFromInline var pendingQuotes: [UInt32] = []
+    /// When each timer is due (`Int64.max`: not set).
+    @usableFromInline var timers = [Int64](repeating: .max, count: StrategyContext.timerSlots)
+    /// What the strategy reported during the event, said by the processor after it.
+    var problems: [String] = []
+    /// Sizes every strategy's quotes are made of, in units of the base asset (signal's
+    /// `--quote-size`, `--max-position`).
+    let quoteSize: Double
+    let maxPosition: Double
+
+    /// Timers a strategy may set: ids 0 up to this less one.
+    public static var timerSlots: Int { 16 }
+
+    init(quoteSize: Double, maxPosition: Double) {
+        self.quoteSize = quoteSize
+        self.maxPosition = maxPosition
+        pendingQuotes.reserveCapacity(Instrument.idSlots)
+    }
+
+    /// The instruments defined so far, in the order of definition.
+    public var instrumentIds: [UInt32] { instruments.ids }
+
+    public func isDefined(_ id: UInt32) -> Bool { instruments.contains(id) }
+
+    /// A defined instrument (`isDefined`).
+    public func instrument(_ id: UInt32) -> Instrument { instruments[id].instrument }
+
+    /// The instrument's last valid top; nil before the first one and while its book is invalid.
+    @inlinable
+    public func top(_ id: UInt32) -> BookTop? { instruments[id].top }
+
+    /// Our position, lots (exec's, when signal reads exec's output).
+    @inlinable
+    public func position(_ id: UInt32) -> Int64 { instruments[id].positionLots }
+
+    /// exec's last position report with its money (realized, unrealized, fees), if any yet.
+    public func positionReport(_ id: UInt32) -> PositionReport? { instruments[id].positionReport }
+
+    /// `--quote-size` in the instrument's lots.
+    @inlinable
+    public func quoteSizeLots(_ id: UInt32) -> Int64 { instruments[id].quoteSizeLots }
+
+    /// `--max-position` in the instrument's lots.
+    @inlinable
+    public func maxPositionLots(_ id: UInt32) -> Int64 { instruments[id].maxPositionLots }
+
+    /// What the strategy wants on the book for the instrument now (replacing what it asked for
+    /// before). Sent after the event when the requote rule says it is worth sending (signal's
+    /// `--min-requote-ms`, `--min-move-ticks`); ignored while the instrument's book is invalid.
+    @inlinable
+    public mutating func quote(_ id: UInt32, _ quote: Quote) {
+        if instruments[id].desired == nil { pendingQuotes.append(id) }
+        instruments[id].desired = quote
+    }
+
+    /// Calls `onTimer(timer)` before the first event at or after `atNs` (market time); replaces
+    /// the timer's earlier time. `timer` is 0 up to `timerSlots` less one.
+    @inlinable
+    public mutating func setTimer(_ timer: Int, atNs: Int64) {
+        precondition(timer >= 0 && timer < StrategyContext.timerSlots, "timer \(timer): 0 to 15")
+        timers[timer] = atNs
+    }
+
+    @inlinable
+    public mutating func cancelTimer(_ timer: Int) {
+        precondition(timer >= 0 && timer < StrategyContext.timerSlots, "timer \(timer): 0 to 15")
+        timers[timer] = .max
+    }
+
+    /// A problem worth one line on signal's standard error ("signal: " is put in front).
+    public mutating func report(_ problem: String) { problems.append(problem) }
+
+    /// The earliest timer's time and id, if any is set.
+    @inlinable
+    var nextTimer: (atNs: Int64, timer: Int)? {
+        var next: (atNs: Int64, timer: Int)?
+        for timer in 0..<StrategyContext.timerSlots where timers[timer] != .max {
+            if next == nil || timers[timer] < next!.atNs { next = (timers[timer], timer) }
+        }
+        return next
+    }
+}
+
+/// signal's state for one instrument. A struct at module level, not nested in the generic
+/// processor: nested, its layout would depend on the processor's type parameters, and every access
+/// would go through runtime value witnesses.
+@usableFromInline
+struct QuotedInstrument {
+    @usableFromInline let instrument: Instrument
+    @usableFromInline let quoteSizeLots: Int64
+    @usableFromInline let maxPositionLots: Int64
+    @usableFromInline var top: BookTop?
+    @usableFromInline var positionLots: Int64 = 0
+    var positionReport: PositionReport?
+    /// Asked for during the current event, not yet judged by the requote rule.
+    @usableFromInline var desired: Quote?
+    var lastQuote: Quote?
+    var lastSentNs: Int64 = 0
+
+    init(instrument: Instrument, quoteSize: Double, maxPosition: Double) {
+        self.instrument = instrument
+        quoteSizeLots = max(1, Int64((quoteSize / instrument.lotSize).rounded()))
+        maxPositionLots = Int64((maxPosition / instrument.lotSize).rounded())
+    }
+}

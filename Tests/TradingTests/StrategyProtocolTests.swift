@@ -1,0 +1,181 @@
+import IPC
+import XCTest
+
+@testable import SignalCore
+
+/// The `Strategy` protocol as signal's processor drives it: which handler sees which event, at
+/// what market time, what the context holds then, and what becomes of the quotes asked for.
+final class StrategyProtocolTests: XCTestCase {
+    /// Writes down every event it is handed; on a trade sets timer 3 a second on, and on that
+    /// timer asks for a quote.
+    struct Recorder: Strategy {
+        struct Parameters { var timerDelayNs: Int64 = 1_000_000_000 }
+        static let name = "recorder"
+        static let summary = "records its events"
+        static var parameters: StrategyParameters<Parameters> {
+            StrategyParameters(Parameters(), [.integer("timer-delay-ns", \.timerDelayNs, in: 1...Int64.max)])
+        }
+        let parameters: Parameters
+        var events: [String] = []
+        var reports: [ExecutionReport] = []
+        var positions: [PositionReport] = []
+
+        init(_ parameters: Parameters) { self.parameters = parameters }
+
+        mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
+            events.append("instrument \(instrument.symbol) at \(context.nowNs)")
+        }
+        mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
+            events.append("top \(top.bidPrice) at \(context.nowNs)")
+        }
+        mutating func onTrade(_ trade: Trade, context: inout StrategyContext) {
+            events.append("trade \(trade.price) at \(context.nowNs)")
+            context.setTimer(3, atNs: context.nowNs + parameters.timerDelayNs)
+        }
+        mutating func onOrderUpdate(_ report: ExecutionReport, context: inout StrategyContext) {
+            events.append("order \(report.clientOrderId) at \(context.nowNs)")
+            reports.append(report)
+        }
+        mutating func onPosition(_ report: PositionReport, context: inout StrategyContext) {
+            events.append("position \(context.position(report.instrument)) at \(context.nowNs)")
+            positions.append(report)
+        }
+        mutating func onTimer(_ timer: Int, context: inout StrategyContext) {
+            events.append("timer \(timer) at \(context.nowNs)")
+            context.quote(1, Quote(bidPrice: 99, bidSize: 1, askPrice: 0, askSize: 0))
+        }
+    }
+
+    struct Collected: SignalOutput {
+        var intents: [QuoteIntent] = []
+        var problems: [String] = []
+        mutating func emit(_ intent: QuoteIntent, instrument: Instrument) { intents.append(intent) }
+        mutating func pass(_ frame: UnsafePointer<Frame>) {}
+        mutating func report(_ problem: String) { problems.append(problem) }
+    }
+
+    let second: Int64 = 1_000_000_000
+    let instrument = try! Instrument(
+        id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+        priceDisplayDecimals: 2, sizeDisplayDecimals: 5)
+
+    func processor() throws -> SignalProcessor<Collected, Recorder> {
+        let registry = StrategyRegistry([.init(Recorder.self)])
+        let options = try SignalOptions(
+            ["--min-requote-ms", "0", "--quote-size", "0.001", "--timer-delay-ns", "\(second)"], strategies: registry)
+        return try SignalProcessor(options: options, output: Collected())
+    }
+
+    func handle<M: FrameMessage>(_ processor: SignalProcessor<Collected, Recorder>, _ message: M) {
+        withUnsafePointer(to: Frame(message)) { processor.handle($0) }
+    }
+
+    func top(_ bid: Int64, at timeNs: Int64) -> BookTop {
+        BookTop(
+            header: FrameHeader(type: .bookTop, flags: .endOfMessage, instrument: 1, receiveTimeNs: timeNs),
+            bidPrice: bid, bidSize: 1, askPrice: bid + 1, askSize: 1)
+    }
+
+    func trade(_ price: Int64, at timeNs: Int64) -> Trade {
+        Trade(
+            header: FrameHeader(type: .trade, instrument: 1, receiveTimeNs: timeNs), price: price, size: 1, tradeId: 1,
+            aggressor: .buy)
+    }
+
+    func testEventsReachTheirHandlersInMarketTimeAndATimerFiresBeforeTheFirstEventAtOrAfterIt() throws {
+        let processor = try processor()
+        let definition = InstrumentDefinition(
+            instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1, receiveTimeNs: 5))
+        handle(processor, definition)
+        handle(processor, definition) // the same instrument again: no new event
+        handle(processor, top(100, at: 10 * second))
+        handle(processor, trade(100, at: 11 * second)) // timer 3 for 12 s
+        handle(processor, top(101, at: 11 * second + 500_000_000)) // before it: no timer yet
+        handle(processor, top(102, at: 13 * second)) // the timer first, at its own time
+        XCTAssertEqual(
+            processor.strategy.events,
+            [
+                "instrument BTCUSDT at 0", "top 100 at 10000000000", "trade 100 at 11000000000",
+                "top 101 at 11500000000", "timer 3 at 12000000000", "top 102 at 13000000000"
+            ])
+        // The timer's quote went out stamped with the timer's time, for its instrument.
+        let intent = try XCTUnwrap(processor.output.intents.last)
+        XCTAssertEqual(intent.header.receiveTimeNs, 12 * second)
+        XCTAssertEqual(intent.header.instrument, 1)
+        XCTAssertEqual(intent.bidPrice, 99)
+        XCTAssertEqual(processor.output.intents.count, 1, "only the timer quoted")
+    }
+
+    func testOrderUpdatesAndPositionsReachTheStrategyWhenTheyAreSeen() throws {
+        let processor = try processor()
+        handle(
+            processor, InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))
+        )
+        handle(processor, top(100, at: 10 * second))
+        let fill = ExecutionReport(
+            header: FrameHeader(type: .executionReport, instrument: 1, receiveTimeNs: 10 * second), report: .fill,
+            side: .buy, clientOrderId: 7, price: 100, size: 40, fee: 3)
+        withUnsafePointer(to: Frame(fill)) { processor.handleExecOutput($0, atNs: 10 * second + 5_000_000) }
+        let report = PositionReport(
+            instrument: 1, timeNs: 10 * second, position: 40, markPrice: 100, unrealizedPnl: 20,
+            realizedPnl: Int128(Int64.max) * 4, fees: 3)
+        let (snapshot, money) = report.frames
+        withUnsafePointer(to: Frame(snapshot)) { processor.handleExecOutput($0, atNs: 10 * second + 5_000_000) }
+        XCTAssertEqual(processor.context.position(1), 40, "the position from the snapshot's first frame")
+        XCTAssertTrue(processor.strategy.positions.isEmpty, "its money comes with the second")
+        withUnsafePointer(to: Frame(money)) { processor.handleExecOutput($0, atNs: 10 * second + 5_000_000) }
+        XCTAssertEqual(processor.strategy.reports, [fill])
+        XCTAssertEqual(processor.strategy.positions, [report], "128-bit money whole")
+        XCTAssertEqual(processor.context.positionReport(1), report)
+        XCTAssertEqual(
+            Array(processor.strategy.events.suffix(2)), ["order 7 at 10005000000", "position 40 at 10005000000"])
+
+        // A report no layout defines is not handed on: said once, counted.
+        var bad = Frame(fill)
+        withUnsafeMutableBytes(of: &bad) { $0[32] = 99 }
+        for _ in 0..<2 { withUnsafePointer(to: bad) { processor.handleExecOutput($0, atNs: 11 * second) } }
+        XCTAssertEqual(processor.strategy.reports.count, 1)
+        XCTAssertEqual(processor.malformedReports, 2)
+        XCTAssertEqual(processor.output.problems.count, 1, processor.output.problems.joined())
+        XCTAssertTrue(processor.output.problems[0].hasPrefix("signal: exec's report 99 side 1"))
+    }
+
+    func testNothingIsQuotedOnAnInvalidBook() throws {
+        let processor = try processor()
+        handle(
+            processor, InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))
+        )
+        handle(processor, top(100, at: 10 * second))
+        handle(processor, trade(100, at: 10 * second)) // timer for 11 s
+        var invalid = top(0, at: 10 * second + 1)
+        invalid.bidSize = 0
+        invalid.askSize = 0
+        invalid.bidPrice = 0
+        invalid.askPrice = 0
+        XCTAssertFalse(invalid.isValid)
+        handle(processor, invalid)
+        handle(processor, trade(100, at: 12 * second)) // the timer fires: its quote is dropped
+        XCTAssertTrue(processor.strategy.events.contains("timer 3 at 11000000000"))
+        XCTAssertEqual(processor.output.intents.count, 1, "the cancel on the invalid book, not the timer's quote")
+        XCTAssertTrue(processor.output.intents[0].isCancelAll)
+    }
+
+    func testAStrategysParametersComeFromItsDeclarationForFlagsFilesAndHelp() throws {
+        let registry = StrategyRegistry([.init(Recorder.self)] + StrategyRegistry.builtIn.entries)
+        XCTAssertEqual(try SignalOptions(["--timer-delay-ns", "5"], strategies: registry).strategy.name, "recorder")
+        XCTAssertThrowsError(try SignalOptions(["--timer-delay-ns", "0"], strategies: registry)) {
+            XCTAssertEqual("\($0)", "--timer-delay-ns '0': expected an integer in 1...9223372036854775807")
+        }
+        XCTAssertThrowsError(try SignalOptions(["--strategy", "fixed", "--timer-delay-ns", "5"], strategies: registry))
+        {
+            XCTAssertTrue("\($0)".hasPrefix("--timer-delay-ns is not a parameter of --strategy fixed"), "\($0)")
+        }
+        XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
+            XCTAssertEqual("\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum or pairs")
+        }
+        let usage = SignalOptions.usage(registry)
+        XCTAssertTrue(usage.contains("  recorder\n          records its events"), usage)
+        XCTAssertTrue(usage.contains("    --timer-delay-ns N                     1000000000"), usage)
+        XCTAssertFalse(try SignalOptions([], strategies: .builtIn).strategy.parameterNames.contains("timer-delay-ns"))
+    }
+}
