@@ -326,8 +326,9 @@ trap cleanup EXIT
 screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exec)" --logs "$run_dir"
   "${common[@]}" "${screen_args[@]}")
 # exec reads the market from feed's ring itself and only tops and intents from signal's, merged
-# in causal order by book's progress frames (exec --help: --market).
-book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --progress "${common[@]}")
+# in causal order by book's progress frames (exec --help: --market). The deltas go to signal for
+# strategies that read book levels.
+book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas --progress "${common[@]}")
 signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
   --report-latency-ms "$report_latency" "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"

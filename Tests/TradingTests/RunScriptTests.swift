@@ -241,7 +241,7 @@ final class RunScriptTests: XCTestCase {
                 "--quote-size", "0.1", "--max-position", "1", "--strategy", "as", "--gamma", "0.01", "--horizon", "10"
             ],
             exec: ["--max-position", "1"]
-        ).replay(journal: harnessJournal)
+        ).replay(journal: harnessJournal).results
         XCTAssertEqual(results.map(\.summary), [String(exec)])
         XCTAssertTrue(
             try Data(contentsOf: URL(fileURLWithPath: harnessJournal)) == journals[0],

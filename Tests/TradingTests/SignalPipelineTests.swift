@@ -16,11 +16,12 @@ final class SignalPipelineTests: XCTestCase {
         let ask: Side?
     }
 
-    func pipeline(_ feedArguments: [String], _ signalArguments: [String] = []) throws
+    func pipeline(_ feedArguments: [String], _ signalArguments: [String] = [], book bookArguments: [String] = []) throws
         -> (intents: [Intent], feed: Int32, book: (status: Int32, err: String), signal: (status: Int32, err: String))
     {
         let feed = try ChildProcess("feed", feedArguments, handsOnStdout: true)
-        let book = try ChildProcess("book", ["--out", "-"], stdin: feed.stdoutHandle, handsOnStdout: true)
+        let book = try ChildProcess(
+            "book", ["--out", "-"] + bookArguments, stdin: feed.stdoutHandle, handsOnStdout: true)
         let signal = try ChildProcess("signal", signalArguments, stdin: book.stdoutHandle)
         let signalResult = signal.finish()
         let bookResult = book.finish()
@@ -105,9 +106,40 @@ final class SignalPipelineTests: XCTestCase {
         XCTAssertGreaterThan(run.intents.filter { $0.bid != nil }.count, 10, "quotes were live before the gap")
     }
 
+    /// A strategy reading book levels gets them from book's deltas; without them it is told once.
+    func testTheImbalanceStrategyQuotesFromBookLevelsThatBooksDeltasCarry() throws {
+        let data = try sharedDataDirectory()
+        let replay = [
+            "--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"
+        ]
+        let strategy = [
+            "--strategy", "imbalance", "--levels", "10", "--lean-ticks", "20", "--quote-size", "0.01",
+            "--min-requote-ms", "0"
+        ]
+        let run = try pipeline(replay, strategy, book: ["--pass-deltas"])
+        XCTAssertEqual(run.signal.status, 0, run.signal.err)
+        XCTAssertGreaterThan(run.intents.count, 300)
+        for intent in run.intents {
+            let (bid, ask) = (try XCTUnwrap(intent.bid), try XCTUnwrap(intent.ask))
+            XCTAssertLessThan(Double(bid.price)!, Double(ask.price)!)
+        }
+        XCTAssertFalse(run.signal.err.contains("no deltas"), run.signal.err)
+
+        let withoutDeltas = try pipeline(replay, strategy)
+        XCTAssertEqual(withoutDeltas.signal.status, 0, withoutDeltas.signal.err)
+        XCTAssertEqual(withoutDeltas.intents.count, 0, "no levels, no quotes")
+        XCTAssertTrue(
+            withoutDeltas.signal.err.contains(
+                "signal: --strategy imbalance reads 10 book levels a side, and its input carries book tops but no "
+                    + "deltas: run book with --pass-deltas"), withoutDeltas.signal.err)
+    }
+
     func testBadStrategyParametersAreOneLineAndExitHundred() throws {
         for (arguments, message) in [
-            (["--strategy", "magic"], "signal: --strategy 'magic': expected as, fixed, band, momentum or pairs"),
+            (
+                ["--strategy", "magic"],
+                "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs or imbalance"
+            ),
             (
                 ["--strategy", "pairs", "--entry-z", "1", "--exit-z", "2"],
                 "signal: --exit-z 2.0 must be below --entry-z 1.0"
@@ -182,7 +214,10 @@ final class SignalPipelineTests: XCTestCase {
                 "signal: \(path):2: gamma is not a parameter of --strategy fixed (its own: spread-ticks; every "
                     + "strategy's: quote-size, max-position, min-requote-ms, min-move-ticks)"
             ),
-            ("strategy = magic\n", "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum or pairs")
+            (
+                "strategy = magic\n",
+                "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs or imbalance"
+            )
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let result = try ChildProcess("signal", ["--config", path]).finish()

@@ -1,4 +1,6 @@
 import IPC
+import StrategyHarness
+import TestSupport
 import XCTest
 
 @testable import SignalCore
@@ -171,11 +173,61 @@ final class StrategyProtocolTests: XCTestCase {
             XCTAssertTrue("\($0)".hasPrefix("--timer-delay-ns is not a parameter of --strategy fixed"), "\($0)")
         }
         XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
-            XCTAssertEqual("\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum or pairs")
+            XCTAssertEqual("\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs or imbalance")
         }
         let usage = SignalOptions.usage(registry)
         XCTAssertTrue(usage.contains("  recorder\n          records its events"), usage)
         XCTAssertTrue(usage.contains("    --timer-delay-ns N                     1000000000"), usage)
         XCTAssertFalse(try SignalOptions([], strategies: .builtIn).strategy.parameterNames.contains("timer-delay-ns"))
+    }
+
+    /// Reads 10 levels a side at every top and checks them against the top book handed it: the
+    /// best levels are the top's, bids fall and asks rise, every size is positive. What it finds
+    /// wrong, it reports.
+    struct DepthProbe: Strategy {
+        struct Parameters {}
+        static let name = "depth-probe"
+        static let summary = "checks its book levels against its tops"
+        static var parameters: StrategyParameters<Parameters> { StrategyParameters(Parameters(), []) }
+        init(_ parameters: Parameters) {}
+        var bookLevels: Int { 10 }
+
+        mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
+            guard let book = context.book(top.header.instrument) else {
+                return context.report("depth: no book at a valid top, \(context.nowNs)")
+            }
+            var problems: [String] = []
+            if book.bid(0) != (top.bidPrice, top.bidSize) || book.ask(0) != (top.askPrice, top.askSize) {
+                problems.append("best levels \(book.bid(0)) / \(book.ask(0)) are not the top's")
+            }
+            if book.bidCount != 10 || book.askCount != 10 {
+                problems.append("\(book.bidCount) / \(book.askCount) levels")
+            }
+            var last = Int64.max
+            book.forEachBid { price, size in
+                if price >= last || size <= 0 { problems.append("bid \(price) \(size) after \(last)") }
+                last = price
+            }
+            last = Int64.min
+            book.forEachAsk { price, size in
+                if price <= last || size <= 0 { problems.append("ask \(price) \(size) after \(last)") }
+                last = price
+            }
+            for problem in problems { context.report("depth: \(context.nowNs): \(problem)") }
+            context.report("checked")
+        }
+    }
+
+    func testAStrategyReadsBookLevelsAndTheyAreTheBooksOwn() throws {
+        let data = try sharedDataDirectory()
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-depth-\(getpid())").path
+        defer { unlink(journal) }
+        let outcome = try StrategyHarness(
+            files: ["\(data)/binance-spot/btcusdt_20240808.gz"], exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: ["--strategy", "depth-probe"], strategies: StrategyRegistry([.init(DepthProbe.self)])
+        ).replay(journal: journal)
+        let checked = outcome.problems.filter { $0 == "signal: checked" }.count
+        XCTAssertGreaterThan(checked, 2_000, "tops checked")
+        XCTAssertEqual(outcome.problems.filter { $0.hasPrefix("signal: depth") }.prefix(5), [])
     }
 }

@@ -95,6 +95,28 @@ final class StrategyTests: XCTestCase {
         XCTAssertEqual(quote(1_000).bidSize, 0)
     }
 
+    func testBookImbalanceLeansTheFairPriceTowardsTheThinSide() {
+        func quote(bids: Double, asks: Double, position: Int64 = 0) -> Quote {
+            BookImbalance.quote(
+                top, bidSize: bids, askSize: asks, leanTicks: 2, spreadTicks: 4, sizeLots: 10,
+                positionLots: position, maxPositionLots: 100)
+        }
+        // I = (30 − 10) / 40 = 0.5: fair = 10000.5 + 1 = 10001.5; bid ⌊9999.5⌋ = 9999, ask ⌈10003.5⌉ = 10004.
+        XCTAssertEqual(quote(bids: 30, asks: 10), Quote(bidPrice: 9_999, bidSize: 10, askPrice: 10_004, askSize: 10))
+        // No bids at all, I = −1: fair = 9998.5; bid ⌊9996.5⌋ = 9996, ask ⌈10000.5⌉ = 10001.
+        XCTAssertEqual(quote(bids: 0, asks: 10), Quote(bidPrice: 9_996, bidSize: 10, askPrice: 10_001, askSize: 10))
+        // An empty book leans nowhere: the mid ± 2.
+        XCTAssertEqual(quote(bids: 0, asks: 0), Quote(bidPrice: 9_998, bidSize: 10, askPrice: 10_003, askSize: 10))
+        // A lean past the touch rests one tick inside it: I = 1 with 20 ticks of lean would bid
+        // ⌊10018.5⌋, held at the best ask − 1.
+        XCTAssertEqual(
+            BookImbalance.quote(
+                top, bidSize: 5, askSize: 0, leanTicks: 20, spreadTicks: 4, sizeLots: 10, positionLots: 0,
+                maxPositionLots: 100
+            ).bidPrice, 10_000)
+        XCTAssertEqual(quote(bids: 30, asks: 10, position: 100).bidSize, 0, "at the long limit, no bid")
+    }
+
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
     /// unit, 100 lots a side, at most 1000 lots.
     func testVolatilityBandStepsLikeHftbacktestsExample() {

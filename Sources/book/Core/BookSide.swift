@@ -26,7 +26,7 @@ import IPC
 ///
 /// A struct over memory its `OrderBook` owns (`deallocate`), so the hot path touches no
 /// reference count.
-struct BookSide {
+package struct BookSide {
     static let ladderSlots = 4_096
 
     let side: Side
@@ -60,7 +60,7 @@ struct BookSide {
         merged.deallocate()
     }
 
-    var count: Int { ladderCount + far.count }
+    package var count: Int { ladderCount + far.count }
     var isEmpty: Bool { count == 0 }
 
     @inline(__always) private func key(_ price: Int64) -> Int64 { side == .bid ? price : 0 &- price }
@@ -116,7 +116,7 @@ struct BookSide {
     }
 
     /// The levels from the touch outwards, until `body` returns false.
-    func forEachLevel(_ body: (_ price: Int64, _ size: Int64) -> Bool) {
+    package func forEachLevel(_ body: (_ price: Int64, _ size: Int64) -> Bool) {
         guard count > 0 else { return }
         var index = Int(bestKey &- base)
         while index >= 0 {
@@ -131,7 +131,7 @@ struct BookSide {
     }
 
     /// The level `depth` steps from the touch (0 = best); `depth < count`.
-    func level(_ depth: Int) -> (price: Int64, size: Int64) {
+    package func level(_ depth: Int) -> (price: Int64, size: Int64) {
         var found = (price: Int64(0), size: Int64(0))
         var remaining = depth
         forEachLevel { price, size in

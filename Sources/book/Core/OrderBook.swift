@@ -24,7 +24,7 @@ public final class OrderBook {
         case synced
     }
 
-    enum Event: Equatable {
+    package enum Event: Equatable {
         /// A message was applied (its last frame arrived): the book is valid.
         case applied
         /// Nothing to publish: mid-message, a stale or ignored message.
@@ -35,8 +35,8 @@ public final class OrderBook {
     }
 
     let instrument: Instrument
-    @exclusivity(unchecked) private(set) var bids: BookSide
-    @exclusivity(unchecked) private(set) var asks: BookSide
+    @exclusivity(unchecked) package private(set) var bids: BookSide
+    @exclusivity(unchecked) package private(set) var asks: BookSide
     @exclusivity(unchecked) private(set) var state: State = .awaitingSnapshot
     /// The venue update id of the last applied change.
     @exclusivity(unchecked) private(set) var updateId: UInt64 = 0
@@ -58,7 +58,7 @@ public final class OrderBook {
     @exclusivity(unchecked) private(set) var crossings: UInt64 = 0
     @exclusivity(unchecked) private(set) var snapshots: UInt64 = 0
 
-    init(instrument: Instrument, capacityPerSide: Int = 10_000) {
+    package init(instrument: Instrument, capacityPerSide: Int = 10_000) {
         self.instrument = instrument
         bids = BookSide(side: .bid, capacity: capacityPerSide)
         asks = BookSide(side: .ask, capacity: capacityPerSide)
@@ -69,7 +69,7 @@ public final class OrderBook {
         asks.deallocate()
     }
 
-    var isValid: Bool { state == .synced || state == .bridging }
+    package var isValid: Bool { state == .synced || state == .bridging }
 
     /// Applies one book-delta frame.
     func apply(_ delta: BookDelta) -> Event {
@@ -77,7 +77,7 @@ public final class OrderBook {
     }
 
     /// Applies the book-delta frame at `delta` (the first of a message), reading it in place.
-    func apply(_ delta: UnsafePointer<BookDelta>) -> Event {
+    package func apply(_ delta: UnsafePointer<BookDelta>) -> Event {
         let flags = delta.pointee.header.flags
         var event = Event.none
         if inMessage {
@@ -112,7 +112,7 @@ public final class OrderBook {
     }
 
     /// Applies the book-levels frame at `levels`, in place: part of the message a delta opened.
-    func apply(_ levels: UnsafePointer<BookLevels>) -> Event {
+    package func apply(_ levels: UnsafePointer<BookLevels>) -> Event {
         let flags = levels.pointee.header.flags
         if !inMessage {
             // Its opening delta was lost (a lossy reader was lapped): skipped to its end.
@@ -194,7 +194,7 @@ public final class OrderBook {
     }
 
     /// The feed says the venue connection was lost: invalid until the next snapshot.
-    func reset(_ reason: String) -> Event {
+    package func reset(_ reason: String) -> Event {
         inMessage = false
         return invalidate(reason)
     }

@@ -1,3 +1,4 @@
+import BookCore
 import IPC
 
 /// Where quote intents go (frames or JSON), resolved at compile time.
@@ -24,6 +25,9 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     @exclusivity(unchecked) private var execFrames: UInt64 = 0
     /// exec's reports the strategy was not given: a report or side no layout defines.
     @exclusivity(unchecked) private(set) var malformedReports: UInt64 = 0
+    /// A depth message reached the strategy's books (`Strategy.bookLevels` needs book --pass-deltas).
+    @exclusivity(unchecked) private var deltasSeen = false
+    @exclusivity(unchecked) private var deltasMissingSaid = false
     let requoteRule: RequoteRule
     /// Tick-to-quote: from the market data's receive time to the intent leaving.
     let latency: LatencyRecorder?
@@ -34,7 +38,8 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         self.options = options
         self.strategy = strategy
         self.output = output
-        context = StrategyContext(quoteSize: options.quoteSize, maxPosition: options.maxPosition)
+        context = StrategyContext(
+            quoteSize: options.quoteSize, maxPosition: options.maxPosition, bookLevels: max(0, strategy.bookLevels))
         requoteRule = RequoteRule(
             minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
         latency = options.latency ? LatencyRecorder() : nil
@@ -69,6 +74,10 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             }
         }
         let id = header.instrument
+        if header.isBookChange {
+            if context.bookLevels > 0 { applyToBook(frame) }
+            return
+        }
         switch header.messageType {
         case .instrumentDefinition:
             define(frame.pointee.as(InstrumentDefinition.self))
@@ -77,6 +86,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             advance(to: header.receiveTimeNs)
             let top = frame.pointee.as(BookTop.self)
             if top.isValid {
+                if context.bookLevels > 0 && !deltasSeen { deltasMissing() }
                 context.instruments[id].top = top
                 strategy.onTop(top, context: &context)
                 sendQuotes(cause: header)
@@ -91,6 +101,13 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             sendQuotes(cause: header)
         case .positionSnapshot, .positionPnl:
             position(frame, at: header.sequence)
+        case .control:
+            // The feed lost the venue: book dropped its book, and so does the strategy's copy.
+            if context.bookLevels > 0, context.books.contains(id),
+                frame.pointee.as(Control.self).commandRaw == Control.Command.bookReset.rawValue
+            {
+                _ = context.books[id].reset("the feed lost the venue")
+            }
         default:
             break
         }
@@ -105,8 +122,26 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         context.instruments.set(
             id, QuotedInstrument(instrument: instrument, quoteSize: options.quoteSize, maxPosition: options.maxPosition)
         )
+        if context.bookLevels > 0 { context.books.set(id, OrderBook(instrument: instrument)) }
         strategy.onInstrument(instrument, context: &context)
         sendQuotes(cause: definition.header)
+    }
+
+    /// A frame of a depth message into the strategy's copy of the book (book's tops say when it
+    /// is valid; the copy follows the same rules on the same frames).
+    private func applyToBook(_ frame: UnsafePointer<Frame>) {
+        let id = frame.pointee.header.instrument
+        guard context.books.contains(id) else { return }
+        if frame.pointee.header.type == MessageType.bookLevels.rawValue {
+            _ = UnsafeRawPointer(frame).withMemoryRebound(to: BookLevels.self, capacity: 1) {
+                context.books[id].apply($0)
+            }
+        } else {
+            _ = UnsafeRawPointer(frame).withMemoryRebound(to: BookDelta.self, capacity: 1) {
+                context.books[id].apply($0)
+            }
+        }
+        deltasSeen = true
     }
 
     /// Fires the timers due by `timeNs` (market time), each before the event at that time.
@@ -119,6 +154,15 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             sendQuotes(cause: FrameHeader(type: .control, receiveTimeNs: context.nowNs))
         }
         context.nowNs = max(context.nowNs, timeNs)
+    }
+
+    /// A strategy reading levels and tops without the deltas that make them: said once.
+    private func deltasMissing() {
+        guard !deltasMissingSaid else { return }
+        deltasMissingSaid = true
+        output.report(
+            "signal: --strategy \(S.name) reads \(context.bookLevels) book levels a side, and its input carries book "
+                + "tops but no deltas: run book with --pass-deltas (context.book is nil until then)")
     }
 
     /// Our position from a snapshot's first frame at once; with its money once both frames are in.

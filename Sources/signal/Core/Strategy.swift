@@ -2,7 +2,7 @@ import IPC
 
 /// A trading strategy, as signal runs it: one value for the whole session, handed each event in
 /// market-time order with the `StrategyContext` it reads the session's state from (instruments,
-/// tops, its position and PnL) and answers through (quotes, timers, problems).
+/// tops, book levels, its position and PnL) and answers through (quotes, timers, problems).
 ///
 /// ```text
 ///   book's ring ──► definition, top, trade ─┐
@@ -31,6 +31,10 @@ public protocol Strategy {
     static var summary: String { get }
     /// Its parameters: their defaults, names and ranges.
     static var parameters: StrategyParameters<Parameters> { get }
+    /// Levels a side it reads through `context.book(id)`, asked once after `init`; 0 (the
+    /// default): none, and signal keeps no book. Above 0, signal's input must carry book's
+    /// deltas (`book --pass-deltas`; run.sh's book passes them).
+    var bookLevels: Int { get }
 
     /// The strategy for a session; an error (parameters that do not go together) names the flags.
     init(_ parameters: Parameters) throws(InvalidArgument)
@@ -51,6 +55,7 @@ public protocol Strategy {
 }
 
 extension Strategy {
+    public var bookLevels: Int { 0 }
     @inlinable public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {}
     @inlinable public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {}
     @inlinable public mutating func onTrade(_ trade: Trade, context: inout StrategyContext) {}

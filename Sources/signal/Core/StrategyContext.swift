@@ -1,3 +1,4 @@
+import BookCore
 import IPC
 
 /// What a strategy reads the session's state from and answers through (`Strategy`): the
@@ -8,6 +9,10 @@ public struct StrategyContext {
     /// timer or report of exec's; 0 before the first (instrument definitions carry no market time).
     public internal(set) var nowNs: Int64 = 0
     @usableFromInline var instruments = InstrumentTable<QuotedInstrument>()
+    /// Each instrument's book, kept from book's deltas when the strategy reads levels.
+    var books = InstrumentTable<OrderBook>()
+    /// Levels a side the strategy reads (`Strategy.bookLevels`; 0: no books kept).
+    let bookLevels: Int
     /// Instruments with a quote asked for during the event, sent (or not) by the requote rule after it.
     @usableFromInline var pendingQuotes: [UInt32] = []
     /// When each timer is due (`Int64.max`: not set).
@@ -22,9 +27,10 @@ public struct StrategyContext {
     /// Timers a strategy may set: ids 0 up to this less one.
     public static var timerSlots: Int { 16 }
 
-    init(quoteSize: Double, maxPosition: Double) {
+    init(quoteSize: Double, maxPosition: Double, bookLevels: Int) {
         self.quoteSize = quoteSize
         self.maxPosition = maxPosition
+        self.bookLevels = bookLevels
         pendingQuotes.reserveCapacity(Instrument.idSlots)
     }
 
@@ -39,6 +45,13 @@ public struct StrategyContext {
     /// The instrument's last valid top; nil before the first one and while its book is invalid.
     @inlinable
     public func top(_ id: UInt32) -> BookTop? { instruments[id].top }
+
+    /// The instrument's book, its top `Strategy.bookLevels` levels a side read in place; nil
+    /// when the strategy reads no levels, and while the book is invalid.
+    public func book(_ id: UInt32) -> BookView? {
+        guard bookLevels > 0, books.contains(id), books[id].isValid else { return nil }
+        return BookView(book: books[id], levels: bookLevels)
+    }
 
     /// Our position, lots (exec's, when signal reads exec's output).
     @inlinable

@@ -50,7 +50,8 @@ public struct StrategyRegistry {
             Entry(FixedSpread.self),
             Entry(VolatilityBand.self),
             Entry(Momentum.self),
-            Entry(PairsTrading.self)
+            Entry(PairsTrading.self),
+            Entry(BookImbalance.self)
         ])
     }
 

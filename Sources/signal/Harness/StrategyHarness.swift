@@ -16,8 +16,9 @@ import SignalCore
 ///     files: ["btcusdt_20240808.gz"], exchangeInfo: "BINANCE.0",
 ///     signal: ["--strategy", "as", "--gamma", "0.01", "--quote-size", "0.1", "--max-position", "1"],
 ///     exec: ["--max-position", "1"])
-/// let results = try harness.replay(journal: "/tmp/run.journal")
-/// print(results[0].summary)   // exec: BTCUSDT: 95 fills, volume 5.55487873, …
+/// let outcome = try harness.replay(journal: "/tmp/run.journal")
+/// print(outcome.results[0].summary)   // exec: BTCUSDT: 95 fills, volume 5.55487873, …
+/// print(outcome.problems)             // the lines feed, book, signal and exec would have printed
 /// ```
 public struct StrategyHarness {
     public var files: [String]
@@ -48,14 +49,21 @@ public struct StrategyHarness {
         self.reportLatencyMs = reportLatencyMs
     }
 
+    /// What a replay gave: each instrument's books at the end, and the problems the processes
+    /// would have printed on their standard errors (a line the replay skipped, an order refused,
+    /// a strategy's report), in the order they came.
+    public struct Outcome {
+        public let results: [ExecResult]
+        public let problems: [String]
+    }
+
     /// Why a replay could not run: one line, naming what.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// Replays the files, journaling exec's records to `journal` (a new file), and returns each
-    /// instrument's books at the end.
-    public func replay(journal path: String) throws -> [ExecResult] {
+    /// Replays the files, journaling exec's records to `journal` (a new file).
+    public func replay(journal path: String) throws -> Outcome {
         guard let latencyNs = ReportMerge.latencyNs(milliseconds: reportLatencyMs) else {
             throw Failure(description: "report latency \(reportLatencyMs) ms: above 0, up to 60000")
         }
@@ -71,14 +79,16 @@ public struct StrategyHarness {
         }
         do {
             if let exchangeInfo { try catalog.add(exchangeInfo: exchangeInfo) }
-            let source = try ReplaySource(paths: files, catalog: catalog, report: { _ in })
+            let problems = ProblemLines()
+            let source = try ReplaySource(paths: files, catalog: catalog, report: { problems.lines.append($0) })
             let (opened, _) = try Journal.open(path, policy: .none, appending: false)
             defer { try? opened.close() }
-            return try ExecTool.withPaperVenues(
+            let results = try ExecTool.withPaperVenues(
                 execOptions,
                 Replay(
                     source: source, journal: opened, signal: signalOptions, exec: execOptions,
-                    latencyNs: latencyNs))
+                    latencyNs: latencyNs, problems: problems))
+            return Outcome(results: results, problems: problems.lines)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -94,6 +104,7 @@ struct Replay: PaperVenuesUser {
     let signal: SignalOptions
     let exec: ExecOptions
     let latencyNs: Int64
+    let problems: ProblemLines
 
     func use<Venues: VenueFactory>(_ venues: Venues) throws -> [ExecResult] {
         try replay(signal.strategy.type, venues: venues)
@@ -102,11 +113,13 @@ struct Replay: PaperVenuesUser {
     /// The replay with strategy `S` (the harness is not specialised for it: the strategy's type
     /// is known only at run time here; the results are the same).
     func replay<S: Strategy, Venues: VenueFactory>(_ strategy: S.Type, venues: Venues) throws -> [ExecResult] {
-        let execProcessor = ExecProcessor(options: exec, output: Records(journal: journal), venues: venues)
+        let execProcessor = ExecProcessor(
+            options: exec, output: Records(journal: journal, problems: problems), venues: venues)
         let signalProcessor = try SignalProcessor<ToExec<Venues>, S>(
-            options: signal, output: ToExec(exec: execProcessor))
+            options: signal, output: ToExec(exec: execProcessor, problems: problems))
         let book = BookProcessor(
-            output: ToSignal(signal: signalProcessor, exec: execProcessor, latencyNs: latencyNs), passDeltas: true)
+            output: ToSignal(signal: signalProcessor, exec: execProcessor, latencyNs: latencyNs, problems: problems),
+            passDeltas: true)
         // feed's stream, as it writes it to its ring: each message's receive time on the
         // timeline, each frame numbered by its position.
         let batch = FrameBatch(capacity: 1 << 16)
@@ -134,12 +147,16 @@ struct Replay: PaperVenuesUser {
 /// exec's records: journaled, and kept for signal, which sees each a report latency later.
 struct Records: ExecOutput {
     let journal: Journal
+    let problems: ProblemLines
     var failure: Journal.JournalError?
     /// exec's output not yet seen by the strategy, from `head` on.
     var queued: [Frame] = []
     var head = 0
 
-    init(journal: Journal) { self.journal = journal }
+    init(journal: Journal, problems: ProblemLines) {
+        self.journal = journal
+        self.problems = problems
+    }
 
     mutating func record(_ frame: Frame) {
         if failure == nil {
@@ -148,12 +165,13 @@ struct Records: ExecOutput {
         queued.append(frame)
     }
 
-    func report(_ problem: String) {}
+    func report(_ problem: String) { problems.lines.append(problem) }
 }
 
 /// signal's intents and the frames it passes on, to exec.
 struct ToExec<Venues: VenueFactory>: SignalOutput {
     let exec: ExecProcessor<Records, Venues>
+    let problems: ProblemLines
 
     func emit(_ intent: QuoteIntent, instrument: Instrument) {
         withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
@@ -161,7 +179,7 @@ struct ToExec<Venues: VenueFactory>: SignalOutput {
 
     func pass(_ frame: UnsafePointer<Frame>) { exec.handle(frame) }
 
-    func report(_ problem: String) {}
+    func report(_ problem: String) { problems.lines.append(problem) }
 }
 
 /// book's tops and the frames it passes on, to signal, each after exec's output due before it:
@@ -170,6 +188,7 @@ struct ToSignal<Venues: VenueFactory, S: Strategy>: BookOutput {
     let signal: SignalProcessor<ToExec<Venues>, S>
     let exec: ExecProcessor<Records, Venues>
     let latencyNs: Int64
+    let problems: ProblemLines
 
     func publish(_ top: BookTop, book: OrderBook) {
         withUnsafePointer(to: Frame(top)) { pass($0) }
@@ -193,6 +212,11 @@ struct ToSignal<Venues: VenueFactory, S: Strategy>: BookOutput {
         signal.handle(frame)
     }
 
-    func report(_ problem: String) {}
+    func report(_ problem: String) { problems.lines.append(problem) }
     func requestResync(instrument: UInt32) {}
+}
+
+/// The lines the stages report, kept in order.
+final class ProblemLines {
+    var lines: [String] = []
 }
