@@ -73,6 +73,11 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .executableTarget(name: "RingPeer", dependencies: ["IPC"], path: "Tests/RingPeer"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The Examples/ strategy package's strategy, compiled into the tests too: the harness runs
+        // it in-process beside the package's own signal under run.sh (StrategyGuideTests).
+        .target(
+            name: "ExampleStrategy", dependencies: ["IPC", "SignalCore"],
+            path: "Examples/strategy-package/Sources/FillCooldown"),
         .testTarget(
             name: "IPCTests",
             dependencies: ["IPC", "CPlatform", "CMallocCounter", "RingPeer", "TestSupport"]
@@ -87,7 +92,7 @@ let package = Package(
             name: "TradingTests",
             dependencies: [
                 "IPC", "SignalCore", "ExecCore", "RiskCore", "FeedCore", "BookCore", "BinanceAPI", "Network",
-                "StrategyHarness", "TestSupport", "CMallocCounter"
+                "StrategyHarness", "TestSupport", "CMallocCounter", "ExampleStrategy"
             ]
         ),
         // Multi-process stress: real producer and consumer processes on one ring.

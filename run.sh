@@ -18,7 +18,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
-                [--strategy as|fixed|band|momentum|pairs] [--config FILE] [--quote-size UNITS]
+                [--strategy NAME [--PARAMETER VALUE...]] [--signal PATH] [--config FILE] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
                 [--report-latency-ms MS|arrival]
@@ -36,7 +36,9 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   asset's balance less --inventory-target (default: the balance at the start); --shadow-paper
   runs the paper venue beside it on the same market and orders (with --maker-fee-ppm and
   --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is
-  a strategy file for signal (see docs/signal.md); the flags here override it. --alert-webhook URL:
+  a strategy file for signal (see docs/signal.md); the flags here override it. Any other
+  --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's); --signal PATH runs
+  your own signal, built with your strategies registered (docs/strategies.md). --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
@@ -64,7 +66,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --median-size UNITS                      0.4
     --speed N|max                            1 (replay: max)
     --duration SECONDS                       until Ctrl-C or the end of the data
-    --strategy as|fixed|band|momentum|pairs  as
+    --strategy NAME                          as
+    --signal PATH                            the signal of the tools
     --config FILE                            none
     --quote-size UNITS                       0.1
     --max-position UNITS                     1
@@ -101,6 +104,7 @@ screen_args=()
 dashboard=0
 [ -t 1 ] && dashboard=1
 signal_args=()
+signal_bin=""
 strategy=""
 config=""
 exec_args=()
@@ -176,7 +180,15 @@ while [ $# -gt 0 ]; do
     --idle)
       need_value "$@"
       idle="$2"; shift 2 ;;
+    --signal)
+      need_value "$@"
+      [ -x "$2" ] || { echo "run.sh: --signal $2 is not an executable" >&2; exit 100; }
+      signal_bin=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
+    --*)
+      # A strategy's own parameter: signal checks it with the rest (its error names it).
+      [ $# -ge 2 ] && [ "${2#--}" = "$2" ] || { echo "run.sh: unknown option $1" >&2; usage >&2; exit 100; }
+      signal_args+=("$1" "$2"); shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 100 ;;
   esac
 done
@@ -195,7 +207,11 @@ else
   given=" ${signal_args[*]} "
   [ "${given#* --quote-size }" != "$given" ] || signal_args+=(--quote-size 0.1)
   [ "${given#* --max-position }" != "$given" ] || signal_args+=(--max-position "$max_position")
-  [ -n "$strategy" ] || signal_args+=(--strategy as --gamma 0.01 --horizon 10)
+  if [ -z "$strategy" ]; then
+    signal_args+=(--strategy as)
+    [ "${given#* --gamma }" != "$given" ] || signal_args+=(--gamma 0.01)
+    [ "${given#* --horizon }" != "$given" ] || signal_args+=(--horizon 10)
+  fi
 fi
 case "$idle" in spin|yield|block) ;; *) echo "run.sh: --idle '$idle': expected spin, yield or block" >&2; exit 100 ;; esac
 if [ "$trade" = 1 ]; then
@@ -253,6 +269,7 @@ fi
 for product in feed book signal exec risk; do
   [ -x "$bin/$product" ] || { echo "run.sh: no $product in $bin (TICKPIPE_BIN)" >&2; exit 100; }
 done
+[ -n "$signal_bin" ] || signal_bin="$bin/signal"
 run_dir="runs/$session"
 if [ -s "$run_dir/journal" ]; then
   echo "run.sh: $run_dir holds the journal of an earlier run; a run never appends to another's: choose another --session or move $run_dir away" >&2
@@ -329,7 +346,7 @@ screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exe
 # in causal order by book's progress frames (exec --help: --market). The deltas go to signal for
 # strategies that read book levels.
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas --progress "${common[@]}")
-signal_cmd=("$bin/signal" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
+signal_cmd=("$signal_bin" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
   --report-latency-ms "$report_latency" "${signal_args[@]}" "${common[@]}")
 exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" --summary-every "$summary_every" "${exec_args[@]}" "${common[@]}")

@@ -464,6 +464,9 @@ final class RunScriptTests: XCTestCase {
             (["--live", "BTC/USDT"], "run.sh: feed: --live 'BTC/USDT': expected symbols like BTCUSDT,ETHUSDT"),
             (["--idle", "nap"], "run.sh: --idle 'nap': expected spin, yield or block"),
             (["--bogus"], "run.sh: unknown option --bogus"),
+            // An option run.sh does not know, with a value, is the strategy's: signal checks it.
+            (["--bogus", "1"], "run.sh: signal: unknown option --bogus"),
+            (["--signal", "/nonexistent/my-signal"], "run.sh: --signal /nonexistent/my-signal is not an executable"),
             (["--symbols", "--duration", "3"], "run.sh: --symbols needs a value (got the option --duration)"),
             (["--duration"], "run.sh: --duration needs a value")
         ] {

@@ -15,7 +15,7 @@ package protocol SignalOutput {
 /// cancels the instrument's quotes at once.
 package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     let options: SignalOptions
-    @exclusivity(unchecked) var output: Output
+    @exclusivity(unchecked) package var output: Output
     @exclusivity(unchecked) package var strategy: S
     @exclusivity(unchecked) package private(set) var context: StrategyContext
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0

@@ -137,6 +137,7 @@ struct Replay: PaperVenuesUser {
             }
             if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
         }
+        signalProcessor.output.marketEnded()
         execProcessor.cancelAllAtEnd()
         if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
         try journal.flush()
@@ -169,17 +170,63 @@ struct Records: ExecOutput {
 }
 
 /// signal's intents and the frames it passes on, to exec.
+///
+/// In the order exec's `MarketMerge` gives them under run.sh: a market frame at once; a top or an
+/// intent (what signal derives) once exec has handled the market message at or after its time
+/// whole, and after every derived frame before it. A top or an intent a market message caused is
+/// due at once; one a timer or a report of exec's caused (stamped between two messages) waits
+/// for the next message, as it waits in exec's merge.
 struct ToExec<Venues: VenueFactory>: SignalOutput {
     let exec: ExecProcessor<Records, Venues>
     let problems: ProblemLines
+    let derived = DerivedFrames()
 
-    func emit(_ intent: QuoteIntent, instrument: Instrument) {
-        withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
+    func emit(_ intent: QuoteIntent, instrument: Instrument) { derive(Frame(intent)) }
+
+    func pass(_ frame: UnsafePointer<Frame>) {
+        guard frame.pointee.header.type != MessageType.bookTop.rawValue else { return derive(frame.pointee) }
+        exec.handle(frame)
+        derived.marketTimeNs = frame.pointee.header.receiveTimeNs
+        derived.inMessage = !frame.pointee.header.endsMessage
+        while derived.head < derived.waiting.count, derived.isDue(derived.waiting[derived.head].header) {
+            withUnsafePointer(to: derived.waiting[derived.head]) { exec.handle($0) }
+            derived.head += 1
+        }
+        if derived.head == derived.waiting.count {
+            derived.waiting.removeAll(keepingCapacity: true)
+            derived.head = 0
+        }
     }
 
-    func pass(_ frame: UnsafePointer<Frame>) { exec.handle(frame) }
+    /// The market ended: what waits for a message goes now, as in exec's merge.
+    func marketEnded() {
+        for index in derived.head..<derived.waiting.count {
+            withUnsafePointer(to: derived.waiting[index]) { exec.handle($0) }
+        }
+        derived.waiting.removeAll()
+        derived.head = 0
+    }
+
+    private func derive(_ frame: Frame) {
+        if derived.head == derived.waiting.count && derived.isDue(frame.header) {
+            withUnsafePointer(to: frame) { exec.handle($0) }
+        } else {
+            derived.waiting.append(frame)
+        }
+    }
 
     func report(_ problem: String) { problems.lines.append(problem) }
+}
+
+/// Tops and intents waiting for the market message they follow (`ToExec`).
+final class DerivedFrames {
+    var waiting: [Frame] = []
+    var head = 0
+    /// The last market frame exec handled: its time, and whether its message is whole.
+    var marketTimeNs = Int64.min
+    var inMessage = false
+
+    func isDue(_ header: FrameHeader) -> Bool { !inMessage && marketTimeNs >= header.receiveTimeNs }
 }
 
 /// book's tops and the frames it passes on, to signal, each after exec's output due before it:
