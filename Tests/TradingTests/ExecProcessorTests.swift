@@ -154,3 +154,87 @@ func defaultVenues(_ options: ExecOptions) -> DefaultPaperVenues {
         latency: ConstantLatency(latencyNs: options.entryLatencyNs), marketDataLatencyNs: options.marketDataLatencyNs,
         queue: ProportionalQueue(), fees: options.fees)
 }
+
+extension ExecProcessorTests {
+    struct Collected: ExecOutput {
+        var frames: [Frame] = []
+        var problems: [String] = []
+        mutating func record(_ frame: Frame) { frames.append(frame) }
+        mutating func report(_ problem: String) { problems.append(problem) }
+    }
+
+    /// A ladder arrives as a quote-intent message of several frames: exec works it once its last
+    /// frame is in; one it cannot work is one line, counted, and the orders stay.
+    func testALadderMessageBecomesAnOrderPerLevelAndABadOneIsRefused() throws {
+        let options = try ExecOptions(["--entry-latency-ms", "0"])
+        let processor = ExecProcessor(options: options, output: Collected(), venues: defaultVenues(options))
+        var receive: Int64 = 1_000
+        func feed(_ frame: Frame) {
+            var frame = frame
+            receive += 1_000
+            frame.header.receiveTimeNs = receive
+            withUnsafePointer(to: frame) { processor.handle($0) }
+        }
+        let instrument = try Instrument(
+            id: 1, symbol: "AAAUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 3,
+            priceDisplayDecimals: 2, sizeDisplayDecimals: 3)
+        feed(Frame(InstrumentDefinition(instrument, header: FrameHeader(type: .instrumentDefinition, instrument: 1))))
+        feed(
+            Frame(
+                BookTop(
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 110,
+                    askSize: 5)))
+        func send(_ ladder: QuoteLadder) {
+            for index in 0..<ladder.frameCount {
+                feed(Frame(ladder.frame(index, header: FrameHeader(type: .quoteIntent, instrument: 1))))
+            }
+        }
+        func newOrders() -> [Int64] {
+            processor.output.frames.filter { $0.header.messageType == .orderCommand }.map { $0.as(OrderCommand.self) }
+                .filter { $0.command == .new }.map(\.price)
+        }
+        var ladder = QuoteLadder()
+        for level in 0..<Int64(3) { ladder.addBid(price: 100 - level, size: 1) }
+        ladder.addAsk(price: 110, size: 1)
+        send(ladder)
+        XCTAssertEqual(newOrders(), [100, 99, 98, 110], "three bids and an ask, once the third frame was in")
+        XCTAssertEqual(processor.output.problems, [])
+
+        // Bids out of order (99 above 100 is not below it): refused, nothing sent.
+        var bad = QuoteLadder()
+        bad.addBid(price: 100, size: 1)
+        bad.addBid(price: 101, size: 1)
+        send(bad)
+        send(bad)
+        XCTAssertEqual(newOrders().count, 4)
+        XCTAssertEqual(processor.output.problems.count, 1, "said once")
+        XCTAssertTrue(
+            processor.output.problems[0].hasPrefix(
+                "exec: AAAUSDT: a quote ladder refused (bid level 1 at 101 ticks is not below level 0 at 100)"),
+            processor.output.problems[0])
+        XCTAssertTrue(processor.instruments[0].laddersRefused == 2)
+        XCTAssertTrue(ExecSummary.line(processor.instruments[0]).hasSuffix(", 2 quote ladders refused"))
+        // 17 frames: past the most a ladder holds.
+        for index in 0..<17 {
+            var frame = QuoteIntent(
+                header: FrameHeader(type: .quoteIntent, instrument: 1), bidPrice: 90 - Int64(index), bidSize: 1,
+                askPrice: 0, askSize: 0)
+            if index < 16 { frame.header.flags.remove(.endOfMessage) }
+            feed(Frame(frame))
+        }
+        XCTAssertEqual(newOrders().count, 4)
+        XCTAssertTrue(processor.instruments[0].laddersRefused == 3)
+        // And the next good one is worked again: a bid at 97 where 98 was, the rest cancelled.
+        var next = QuoteLadder()
+        next.addBid(price: 98, size: 1)
+        next.addBid(price: 97, size: 1)
+        send(next)
+        let commands = processor.output.frames.filter { $0.header.messageType == .orderCommand }.map {
+            $0.as(OrderCommand.self)
+        }
+        XCTAssertEqual(
+            commands.suffix(3).map { "\($0.command) \($0.origClientOrderId) \($0.price)" },
+            ["replace 1 97", "cancel 2 0", "cancel 4 0"],
+            "98 stays; 100 moves to 97; 99 and the ask go")
+    }
+}

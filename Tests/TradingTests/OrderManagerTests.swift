@@ -47,6 +47,63 @@ final class OrderManagerTests: XCTestCase {
             ["cancel 0/2 sell 0@0"], "halted: everything is cancelled, nothing new")
     }
 
+    /// A grid of 5 levels a side: an order per level; when the grid moves a step, only the level
+    /// that left it moves (one replace a side: the other orders keep their queue places).
+    func testALadderKeepsAnOrderPerLevelAndMovesOnlyTheLevelsThatChanged() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits())
+        func grid(bid: Int64, ask: Int64, levels: Int = 5, size: Int64 = 10) -> QuoteLadder {
+            var ladder = QuoteLadder()
+            for level in 0..<Int64(levels) {
+                ladder.addBid(price: bid - 10 * level, size: size)
+                ladder.addAsk(price: ask + 10 * level, size: size)
+            }
+            return ladder
+        }
+        func commands(_ ladder: QuoteLadder, _ now: Int64) -> [String] {
+            var commands: [OrderCommand] = []
+            manager.commands(for: ladder, mid: 1_050, position: 0, halted: false, nowNs: now, into: &commands)
+            return describe(commands)
+        }
+        XCTAssertEqual(
+            commands(grid(bid: 1_000, ask: 1_100), 0),
+            [
+                "new 1/0 buy 10@1000", "new 2/0 buy 10@990", "new 3/0 buy 10@980", "new 4/0 buy 10@970",
+                "new 5/0 buy 10@960", "new 6/0 sell 10@1100", "new 7/0 sell 10@1110", "new 8/0 sell 10@1120",
+                "new 9/0 sell 10@1130", "new 10/0 sell 10@1140"
+            ])
+        for id: UInt32 in 1...10 { manager.apply(report(.ack, id)) }
+        XCTAssertEqual([manager.bids.count, manager.asks.count], [5, 5])
+        XCTAssertEqual(commands(grid(bid: 1_000, ask: 1_100), 1), [], "the same grid: nothing")
+        // A step up: bids 1010 ... 970, asks 1110 ... 1150. 960 and 1100 leave the grid.
+        XCTAssertEqual(
+            commands(grid(bid: 1_010, ask: 1_110), 2), ["replace 11/5 buy 10@1010", "replace 12/6 sell 10@1150"])
+        manager.apply(report(.ack, 11))
+        manager.apply(report(.ack, 12))
+        XCTAssertEqual([manager.bids.count, manager.asks.count], [5, 5])
+        // One level's size: that order alone.
+        var resized = grid(bid: 1_010, ask: 1_110, levels: 4)
+        resized.addBid(price: 970, size: 20)
+        resized.addAsk(price: 1_150, size: 10)
+        XCTAssertEqual(commands(resized, 3), ["replace 13/4 buy 20@970"])
+        manager.apply(report(.ack, 13))
+        // Three levels wanted: the two outermost of each side are cancelled, nothing else.
+        XCTAssertEqual(
+            commands(grid(bid: 1_010, ask: 1_110, levels: 3), 4),
+            ["cancel 0/3 buy 0@0", "cancel 0/13 buy 0@0", "cancel 0/12 sell 0@0", "cancel 0/10 sell 0@0"])
+        // While they are being cancelled their places stay taken: no new order beside them.
+        XCTAssertEqual(commands(grid(bid: 1_010, ask: 1_110, levels: 5), 5), [])
+    }
+
+    /// The position limit counts every order of a side: the levels beyond the room are not sent.
+    func testALaddersLevelsShareThePositionLimit() {
+        var manager = OrderManager(instrument: 1, limits: OrderManager.Limits(maxPositionLots: 25))
+        var ladder = QuoteLadder()
+        for level in 0..<Int64(4) { ladder.addBid(price: 100 - level, size: 10) }
+        var commands: [OrderCommand] = []
+        manager.commands(for: ladder, mid: 101, position: 0, halted: false, nowNs: 0, into: &commands)
+        XCTAssertEqual(describe(commands), ["new 1/0 buy 10@100", "new 2/0 buy 10@99", "new 3/0 buy 5@98"])
+    }
+
     /// A requote step of 4 ticks (the venue's budget running low): moves of fewer ticks wait; a
     /// move of 4 goes; a cut, a cancel, and a cancel the position limit needs go at once.
     func testARequoteStepLetsSmallMovesWaitButNotCutsOrCancels() {

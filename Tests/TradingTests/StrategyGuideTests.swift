@@ -44,7 +44,7 @@ final class StrategyGuideTests: XCTestCase {
         let run = try ChildProcess(
             "/bin/bash", ["-c", script], environment: ["TICKPIPE_BIN": productsDirectory().path]
         ).finish(timeout: 600)
-        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.status, 0, run.out + run.err)
         let lines = run.err.split(separator: "\n")
         // run.sh: report in runs/SESSION/report.html …
         let reportLine = try XCTUnwrap(lines.first { $0.contains("report in runs/") }, run.err)

@@ -3,6 +3,7 @@ import StrategyHarness
 import TestSupport
 import XCTest
 
+@testable import ExecCore
 @testable import SignalCore
 
 /// The `Strategy` protocol as signal's processor drives it: which handler sees which event, at
@@ -173,7 +174,8 @@ final class StrategyProtocolTests: XCTestCase {
             XCTAssertTrue("\($0)".hasPrefix("--timer-delay-ns is not a parameter of --strategy fixed"), "\($0)")
         }
         XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
-            XCTAssertEqual("\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs or imbalance")
+            XCTAssertEqual(
+                "\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance or grid")
         }
         let usage = SignalOptions.usage(registry)
         XCTAssertTrue(usage.contains("  recorder\n          records its events"), usage)
@@ -229,5 +231,50 @@ final class StrategyProtocolTests: XCTestCase {
         let checked = outcome.problems.filter { $0 == "signal: checked" }.count
         XCTAssertGreaterThan(checked, 2_000, "tops checked")
         XCTAssertEqual(outcome.problems.filter { $0.hasPrefix("signal: depth") }.prefix(5), [])
+    }
+
+    /// The grid through the paper venue: 5 orders a side at most and at full strength, the same
+    /// orders kept while the grid stands (most commands move one order, few cancel), from the
+    /// journal alone.
+    func testAFiveLevelGridKeepsFiveOrdersASideOnARealReplay() throws {
+        let data = try sharedDataDirectory()
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-grid-\(getpid())").path
+        defer { unlink(journal) }
+        let outcome = try StrategyHarness(
+            files: ["\(data)/binance-spot/btcusdt_20240808.gz"], exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: [
+                "--strategy", "grid", "--levels", "5", "--grid-ticks", "100", "--half-spread-ticks", "100",
+                "--quote-size", "0.1", "--max-position", "1"
+            ],
+            exec: ["--max-position", "1"]
+        ).replay(journal: journal)
+        XCTAssertEqual(outcome.problems.filter { $0.contains("refused") }, [])
+        var working: [Side: Set<UInt32>] = [.buy: [], .sell: []]
+        var side: [UInt32: Side] = [:]
+        var most: [Side: Int] = [.buy: 0, .sell: 0]
+        var kinds: [OrderCommand.Command: Int] = [:]
+        _ = try Journal.read(journal) { frame, _ in
+            switch frame.header.messageType {
+            case .orderCommand:
+                let command = frame.as(OrderCommand.self)
+                kinds[command.command, default: 0] += 1
+                if command.command == .replace { working[command.side]!.remove(command.origClientOrderId) }
+                if command.command != .cancel {
+                    working[command.side]!.insert(command.clientOrderId)
+                    side[command.clientOrderId] = command.side
+                }
+            case .executionReport:
+                let report = frame.as(ExecutionReport.self)
+                if [.fill, .cancelled, .reject].contains(report.report), let of = side[report.clientOrderId] {
+                    working[of]!.remove(report.clientOrderId)
+                }
+            default:
+                break
+            }
+            for (key, orders) in working { most[key] = max(most[key]!, orders.count) }
+        }
+        XCTAssertEqual(most, [.buy: 5, .sell: 5], "5 orders a side, never more")
+        XCTAssertGreaterThan(outcome.results[0].fills, 10)
+        XCTAssertGreaterThan(kinds[.replace] ?? 0, 3 * (kinds[.cancel] ?? 0), "\(kinds)")
     }
 }

@@ -117,6 +117,41 @@ final class StrategyTests: XCTestCase {
         XCTAssertEqual(quote(bids: 30, asks: 10, position: 100).bidSize, 0, "at the long limit, no bid")
     }
 
+    /// The grid: 10-tick steps, 20 ticks of half spread, 3 levels, 10 lots, at most 30.
+    func testGridLevelsAreAlignedToTheGridAndSkewedByThePosition() {
+        let parameters = Grid.Parameters(levels: 3, gridTicks: 10, halfSpreadTicks: 20, skewTicks: 4)
+        func ladder(_ position: Int64, bid: Int64 = 10_000) -> QuoteLadder {
+            let top = BookTop(
+                header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: bid, bidSize: 5, askPrice: bid + 1,
+                askSize: 5)
+            return Grid.ladder(top, parameters: parameters, positionLots: position, sizeLots: 10, maxPositionLots: 30)
+        }
+        func prices(_ ladder: QuoteLadder, _ side: Side) -> [Int64] {
+            (0..<ladder.count(side)).map { ladder.level(side, $0).price }
+        }
+        // mid 10000.5: ⌊9980.5 / 10⌋ · 10 = 9980, ⌈10020.5 / 10⌉ · 10 = 10030.
+        XCTAssertEqual(prices(ladder(0), .buy), [9_980, 9_970, 9_960])
+        XCTAssertEqual(prices(ladder(0), .sell), [10_030, 10_040, 10_050])
+        XCTAssertEqual(ladder(0).level(.buy, 0).size, 10)
+        // A few ticks of move leave the grid where it is.
+        XCTAssertEqual(prices(ladder(0, bid: 10_004), .buy), [9_980, 9_970, 9_960])
+        // Long 20 lots, 2 quote sizes: r = 10000.5 − 8 = 9992.5: ⌊9972.5⌋ → 9970, ⌈10012.5⌉ → 10020.
+        XCTAssertEqual(prices(ladder(20), .buy), [9_970, 9_960, 9_950])
+        XCTAssertEqual(prices(ladder(20), .sell), [10_020, 10_030, 10_040])
+        // At the long limit no bids; the asks stay.
+        XCTAssertEqual(ladder(30).bidCount, 0)
+        XCTAssertEqual(ladder(30).askCount, 3)
+        // Short 300 lots with 4 ticks of skew a quote size: r = 10000.5 + 120; the asks are above,
+        // but the bids 10100 ... would cross the ask: left out.
+        XCTAssertEqual(
+            prices(
+                Grid.ladder(
+                    BookTop(
+                        header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 10_000, bidSize: 5,
+                        askPrice: 10_001, askSize: 5), parameters: parameters, positionLots: -300, sizeLots: 10,
+                    maxPositionLots: 1_000), .buy), [])
+    }
+
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
     /// unit, 100 lots a side, at most 1000 lots.
     func testVolatilityBandStepsLikeHftbacktestsExample() {

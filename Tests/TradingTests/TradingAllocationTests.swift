@@ -94,8 +94,12 @@ final class TradingAllocationTests: XCTestCase {
             defaultVenues($0)
         }
         try countAllocations(BookImbalance.self, ["--strategy", "imbalance", "--levels", "10"]) { defaultVenues($0) }
+        try countAllocations(Grid.self, ["--strategy", "grid", "--grid-ticks", "50", "--half-spread-ticks", "50"]) {
+            defaultVenues($0)
+        }
         XCTAssertEqual(
-            StrategyRegistry.builtIn.entries.map(\.name), ["as", "fixed", "band", "momentum", "pairs", "imbalance"],
+            StrategyRegistry.builtIn.entries.map(\.name),
+            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid"],
             "a new built-in strategy gets its line here")
     }
 

@@ -55,11 +55,13 @@ public struct FrameHeader: Equatable, Sendable {
     public var messageType: MessageType? { MessageType(rawValue: type) }
 
     /// True for the last frame of a message: one marked `endOfMessage`, or any frame but a book
-    /// delta or levels or a position snapshot (only a depth message and a position snapshot,
-    /// with its `PositionPnl`, span several frames).
+    /// delta or levels, a position snapshot or a quote intent (only a depth message, a position
+    /// snapshot with its `PositionPnl` and a ladder of quote intents span several frames).
     @inlinable
     public var endsMessage: Bool {
-        flags.contains(.endOfMessage) || !(isBookChange || type == MessageType.positionSnapshot.rawValue)
+        flags.contains(.endOfMessage)
+            || !(isBookChange || type == MessageType.positionSnapshot.rawValue
+                || type == MessageType.quoteIntent.rawValue)
     }
 
     /// A `BookDelta` or `BookLevels` frame: part of a depth message.

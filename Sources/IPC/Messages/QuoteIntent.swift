@@ -20,7 +20,10 @@
 /// +---------------------------------------------------------------+
 /// ```
 ///
-/// A size of 0 means no quote on that side; both 0 is cancel-all for the instrument.
+/// A size of 0 means no quote on that side; both 0 is cancel-all for the instrument. A message
+/// of several frames is a ladder (`QuoteLadder`): frame k holds level k of each side, the last
+/// is marked `endOfMessage`; a single frame, the common quote, is marked too (the initialiser
+/// marks it).
 @frozen
 public struct QuoteIntent: FrameMessage, Equatable {
     public static var messageType: MessageType { .quoteIntent }
@@ -35,6 +38,7 @@ public struct QuoteIntent: FrameMessage, Equatable {
     public init(header: FrameHeader, bidPrice: Int64, bidSize: Int64, askPrice: Int64, askSize: Int64) {
         self.header = header
         self.header.type = MessageType.quoteIntent.rawValue
+        self.header.flags.insert(.endOfMessage)
         self.bidPrice = bidPrice
         self.bidSize = bidSize
         self.askPrice = askPrice

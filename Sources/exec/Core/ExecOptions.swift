@@ -55,7 +55,7 @@ public struct ExecOptions {
     var maxOrderSize: Double?
     var maxPosition: Double?
     var priceBandBps: Int64?
-    var maxOpenOrders = 2
+    var maxOpenOrders = 32
     var maxOrdersPerSecond = 50
     public var idle: IdleStrategy.Mode = .block
     var session: SessionName?
@@ -142,7 +142,7 @@ public struct ExecOptions {
           --max-order-size UNITS                        none
           --max-position UNITS                          none
           --price-band-bps N                            none
-          --max-open-orders N                           2
+          --max-open-orders N                           32
           --max-orders-per-second N                     50
           --venue paper|binance-spot                    paper
           --venue-journal FILE                          none

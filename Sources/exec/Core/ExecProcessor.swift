@@ -136,6 +136,12 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         case .quoteIntent:
             guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
             let intent = frame.pointee.as(QuoteIntent.self)
+            // A ladder's frames gather until its last; a single frame is a quote of one level.
+            if !header.endsMessage || states[stateIndex[id]].ladderFrames != 0 {
+                guard let ladder = gatherLadder(intent, id: id) else { return }
+                quote(id, ladder: ladder, spread: Int128(intent.askPrice) - Int128(intent.bidPrice))
+                return
+            }
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
             // Intents' prices are the strategy's, unchecked on the wire: their difference in 128 bits.
@@ -153,6 +159,57 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         default:
             break
         }
+    }
+
+    /// A ladder's frame added to the instrument's; the ladder once its last frame is in and it
+    /// can be worked (else one line, counted, and the orders stay as they are).
+    private func gatherLadder(_ intent: QuoteIntent, id: Int) -> QuoteLadder? {
+        let index = stateIndex[id]
+        // -1: refused, its frames dropped up to its last.
+        if states[index].ladderFrames >= 0 {
+            if states[index].ladder.add(intent, index: states[index].ladderFrames) {
+                states[index].ladderFrames += 1
+            } else {
+                refuseLadder(id, "more than \(QuoteLadder.maxLevels) levels, or a level after its side's last")
+                states[index].ladderFrames = -1
+            }
+        }
+        guard intent.header.endsMessage else { return nil }
+        let ladder = states[index].ladder
+        let whole = states[index].ladderFrames > 0
+        states[index].ladder = QuoteLadder()
+        states[index].ladderFrames = 0
+        guard whole else { return nil }
+        if let defect = ladder.defect {
+            refuseLadder(id, defect)
+            return nil
+        }
+        return ladder
+    }
+
+    private func refuseLadder(_ id: Int, _ problem: String) {
+        let index = stateIndex[id]
+        states[index].laddersRefused &+= 1
+        if states[index].laddersRefused == 1 {
+            output.report(
+                "exec: \(states[index].instrument.symbol): a quote ladder refused (\(problem)); its orders stay as "
+                    + "they are (refusals counted in the summary line)")
+        }
+    }
+
+    /// The orders to `ladder`, through the order manager's checks.
+    private func quote(_ id: Int, ladder: QuoteLadder, spread: Int128) {
+        commands.removeAll(keepingCapacity: true)
+        let step = venueById[id]!._withUnsafeGuaranteedRef {
+            $0.requoteStep(
+                spreadTicks: ladder.bidCount > 0 && ladder.askCount > 0
+                    ? Int64(clamping: Int128(ladder.level(.sell, 0).price) - Int128(ladder.level(.buy, 0).price))
+                    : Int64(clamping: spread))
+        }
+        states[stateIndex[id]].manager.commands(
+            for: ladder, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+            halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
+        send(id, commands)
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top

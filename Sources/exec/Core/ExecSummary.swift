@@ -14,5 +14,6 @@ enum ExecSummary {
             + "\(ledger.fees) "
             + "ticks × lots (\(quote(ledger.realizedPnl)) and \(quote(ledger.fees)) in quote currency), "
             + "\(state.commandsSent) order commands"
+            + (state.laddersRefused > 0 ? ", \(state.laddersRefused) quote ladders refused" : "")
     }
 }

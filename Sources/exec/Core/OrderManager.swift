@@ -1,9 +1,12 @@
 import IPC
 
-/// Turns quote intents into the fewest orders: per instrument, at most one working order a side;
-/// a new one where there is none, a replace when the price or size changed, a cancel when the
-/// side is no longer wanted. While an order waits for the venue's answer (pending new, pending
-/// cancel) nothing more is sent for that side: the next intent after the answer catches up.
+/// Turns quote intents into the fewest orders: per instrument, one working order per level of
+/// the wanted ladder (`QuoteLadder`; a plain quote is a ladder of one level a side). A level whose
+/// price has an order keeps it (its queue place is worth money: resized only if its size is not
+/// what is wanted); the other wanted levels take the other orders, best first, by replace (one
+/// command moves an order), then new orders; orders left over are cancelled. While an order
+/// waits for the venue's answer (pending new, pending cancel) it is left as it is: the next
+/// intent after the answer catches up.
 ///
 /// Order states: pending new → live (ack) → partially filled → filled, or → pending cancel →
 /// cancelled; rejected from pending new. Client order ids count up from `firstClientOrderId`.
@@ -35,8 +38,9 @@ struct OrderManager {
 
     let instrument: UInt32
     let limits: Limits
-    private(set) var bid: WorkingOrder?
-    private(set) var ask: WorkingOrder?
+    /// The working orders of each side, in the order they were placed.
+    private(set) var bids: [WorkingOrder] = []
+    private(set) var asks: [WorkingOrder] = []
     private(set) var nextClientOrderId: UInt32
     /// Send times of the last orders, for the rate limit: the window is `recentSends[recentStart...]`,
     /// oldest first (market time only moves on, so sends leave it from the front).
@@ -51,9 +55,20 @@ struct OrderManager {
         // The window never holds more than the rate limit, nor its dropped front more than the
         // window: allocated here, not as the rate first climbs.
         recentSends.reserveCapacity(min(limits.maxOrdersPerSecond, 1_024) * 2)
+        // A full ladder, and as many again being cancelled.
+        bids.reserveCapacity(2 * QuoteLadder.maxLevels)
+        asks.reserveCapacity(2 * QuoteLadder.maxLevels)
+        matched.reserveCapacity(2 * QuoteLadder.maxLevels)
     }
 
-    var openOrders: Int { (bid == nil ? 0 : 1) + (ask == nil ? 0 : 1) }
+    /// The side's first order: with quotes of one level, its only one.
+    var bid: WorkingOrder? { bids.first }
+    var ask: WorkingOrder? { asks.first }
+
+    var openOrders: Int { bids.count + asks.count }
+
+    /// Which of a side's orders a level has taken, during `reconcile(side:)`.
+    private var matched: [Bool] = []
 
     /// The commands that bring the working orders to `intent` (or, halted, to nothing).
     mutating func commands(
@@ -79,19 +94,93 @@ struct OrderManager {
         for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64,
         into commands: inout [OrderCommand]
     ) {
-        let wantBid = halted ? 0 : max(0, intent.bidSize)
-        let wantAsk = halted ? 0 : max(0, intent.askSize)
+        var ladder = QuoteLadder()
+        _ = ladder.add(intent, index: 0)
+        self.commands(
+            for: ladder, mid: mid, position: position, halted: halted, requoteStep: requoteStep, nowNs: nowNs,
+            into: &commands)
+    }
+
+    /// The commands that bring the working orders to `ladder` (or, halted, to nothing).
+    mutating func commands(
+        for ladder: QuoteLadder, mid: Int64?, position: Int64, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64,
+        into commands: inout [OrderCommand]
+    ) {
         let limit = Int128(limits.maxPositionLots)
-        var working = bid
+        var orders = bids
+        bids = []
         reconcile(
-            &working, side: .buy, price: intent.bidPrice, size: wantBid, room: limit - Int128(position), mid: mid,
-            requoteStep: requoteStep, nowNs: nowNs, into: &commands)
-        bid = working
-        working = ask
+            side: .buy, &orders, ladder, levels: halted ? 0 : ladder.bidCount, room: limit - Int128(position),
+            mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+        bids = orders
+        orders = asks
+        asks = []
         reconcile(
-            &working, side: .sell, price: intent.askPrice, size: wantAsk, room: limit + Int128(position), mid: mid,
-            requoteStep: requoteStep, nowNs: nowNs, into: &commands)
-        ask = working
+            side: .sell, &orders, ladder, levels: halted ? 0 : ladder.askCount, room: limit + Int128(position),
+            mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+        asks = orders
+    }
+
+    /// One side: each wanted level keeps the order at its price, or takes the first order no level
+    /// kept (a replace), or a new one; the orders left over are cancelled. `room` is how far the
+    /// position may move this way: an order is sized so that it, with everything else working on
+    /// the side (each may still fill), stays within it.
+    private mutating func reconcile(
+        side: Side, _ orders: inout [WorkingOrder], _ ladder: QuoteLadder, levels: Int, room: Int128, mid: Int64?,
+        requoteStep: Int64, nowNs: Int64, into commands: inout [OrderCommand]
+    ) {
+        matched.removeAll(keepingCapacity: true)
+        for order in orders { matched.append(order.state == .pendingCancel) } // going: no level takes it
+        // Everything on the side that may still fill, as the pass goes on (a replaced order may fill
+        // until its replace arrives: both count).
+        var working = orders.reduce(Int128(0)) { $0 + Int128($1.remaining) }
+        // Each level's order: the one at its price, else one no level kept (moved by a replace).
+        var taken = InlineArray<16, Int>(repeating: -1)
+        for level in 0..<levels {
+            let price = ladder.level(side, level).price
+            if let index = orders.indices.first(where: { !matched[$0] && orders[$0].price == price }) {
+                matched[index] = true
+                taken[level] = index
+            }
+        }
+        for level in 0..<levels where taken[level] < 0 {
+            if let index = orders.indices.first(where: { !matched[$0] }) {
+                matched[index] = true
+                taken[level] = index
+            }
+        }
+        for level in 0..<levels {
+            let (price, size) = ladder.level(side, level)
+            if taken[level] >= 0 {
+                let index = taken[level]
+                var order: WorkingOrder? = orders[index]
+                let before = Int128(order!.remaining)
+                reconcile(
+                    &order, side: side, price: price, size: size, room: room - (working - before), mid: mid,
+                    requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+                if order!.clientOrderId != orders[index].clientOrderId { working += Int128(order!.remaining) }
+                orders[index] = order!
+            } else if orders.count < levels {
+                // A new order only while the side has fewer than the levels wanted: one being
+                // cancelled still holds its place until the venue says it is gone.
+                var order: WorkingOrder?
+                reconcile(
+                    &order, side: side, price: price, size: size, room: room - working, mid: mid,
+                    requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+                if let order {
+                    working += Int128(order.remaining)
+                    orders.append(order)
+                    matched.append(true)
+                }
+            }
+        }
+        for index in orders.indices where !matched[index] {
+            var order: WorkingOrder? = orders[index]
+            reconcile(
+                &order, side: side, price: 0, size: 0, room: room, mid: mid, requoteStep: requoteStep, nowNs: nowNs,
+                into: &commands)
+            orders[index] = order!
+        }
     }
 
     /// Cancels everything working (a halt, a flatten, shutdown).
@@ -205,32 +294,32 @@ struct OrderManager {
             clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
     }
 
-    /// Orders the run before left working that the venue keeps (`--on-start adopt`), at most
-    /// one a side: this manager's bid and ask, pending until the venue shows them open (an ack),
-    /// so the next intent moves them rather than placing new ones beside them.
+    /// Orders the run before left working that the venue keeps (`--on-start adopt`): this
+    /// manager's, pending until the venue shows them open (an ack), so the next intent moves them
+    /// rather than placing new ones beside them.
     mutating func adopt(_ orders: [JournalHistory.WorkingOrder]) {
         for past in orders {
             let order = WorkingOrder(
                 clientOrderId: past.command.clientOrderId, side: past.command.side, price: past.command.price,
                 size: past.command.size, remaining: past.command.size - past.filledLots, state: .pendingNew)
-            if order.side == .buy { bid = order } else { ask = order }
+            if order.side == .buy { bids.append(order) } else { asks.append(order) }
         }
     }
 
     /// The venue's answer moves the order's state.
     mutating func apply(_ report: ExecutionReport) {
-        func update(_ order: inout WorkingOrder?) {
-            guard let working = order, working.clientOrderId == report.clientOrderId else { return }
+        func update(_ orders: inout [WorkingOrder]) {
+            guard let index = orders.firstIndex(where: { $0.clientOrderId == report.clientOrderId }) else { return }
             switch report.report {
-            case .ack: if working.state == .pendingNew { order!.state = .live }
+            case .ack: if orders[index].state == .pendingNew { orders[index].state = .live }
             case .partialFill:
-                order!.remaining -= report.size
-                if working.state != .pendingCancel { order!.state = .partiallyFilled }
-            case .fill, .reject, .cancelled: order = nil
+                orders[index].remaining -= report.size
+                if orders[index].state != .pendingCancel { orders[index].state = .partiallyFilled }
+            case .fill, .reject, .cancelled: orders.remove(at: index)
             case .adjustment: break // no order's
             }
         }
-        update(&bid)
-        update(&ask)
+        update(&bids)
+        update(&asks)
     }
 }

@@ -15,4 +15,10 @@ struct TradedInstrument {
     var flattenOrder: UInt32?
     /// Order commands (new, replace, cancel) sent for this instrument.
     var commandsSent: UInt64 = 0
+    /// A ladder's frames so far (a quote-intent message of several frames), until its last;
+    /// -1: a ladder refused, its frames dropped until its last.
+    var ladder = QuoteLadder()
+    var ladderFrames = 0
+    /// Ladders refused: past 16 levels, a gap, prices out of order.
+    var laddersRefused: UInt64 = 0
 }

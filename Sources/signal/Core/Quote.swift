@@ -67,4 +67,26 @@ struct RequoteRule: Equatable {
         let moved = max(abs(quote.bidPrice - last.bidPrice), abs(quote.askPrice - last.askPrice))
         return moved >= minMoveTicks || quote.bidSize != last.bidSize || quote.askSize != last.askSize
     }
+
+    /// The same for a ladder: the first, or one with a side's number of levels changed, at once;
+    /// otherwise a change once `minIntervalNs` passed, and a price moved by `minMoveTicks` or a
+    /// size changed.
+    func shouldSend(_ ladder: QuoteLadder, last: QuoteLadder?, lastSentNs: Int64, nowNs: Int64) -> Bool {
+        guard let last else { return true }
+        if ladder.bidCount != last.bidCount || ladder.askCount != last.askCount { return true }
+        if ladder == last { return false }
+        guard nowNs - lastSentNs >= minIntervalNs else { return false }
+        var moved: Int64 = 0
+        var resized = false
+        func compare(_ side: Side) {
+            for index in 0..<ladder.count(side) {
+                let (now, before) = (ladder.level(side, index), last.level(side, index))
+                resized = resized || now.size != before.size
+                moved = max(moved, Int64(clamping: (Int128(now.price) - Int128(before.price)).magnitude))
+            }
+        }
+        compare(.buy)
+        compare(.sell)
+        return resized || moved >= minMoveTicks
+    }
 }

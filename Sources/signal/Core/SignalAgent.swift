@@ -166,6 +166,15 @@ struct SignalStageOutput: SignalOutput {
         }
     }
 
+    /// A ladder: its frames, or one JSON line with every level.
+    mutating func emit(_ ladder: QuoteLadder, header: FrameHeader, instrument: Instrument) {
+        guard json else {
+            for index in 0..<ladder.frameCount { emit(ladder.frame(index, header: header), instrument: instrument) }
+            return
+        }
+        print(SignalStageOutput.json(ladder, receiveTimeNs: header.receiveTimeNs, instrument: instrument))
+    }
+
     mutating func pass(_ frame: UnsafePointer<Frame>) {
         guard sinkError == nil, sink != nil else { return }
         do { try sink!.write(frame.pointee, idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
@@ -179,6 +188,20 @@ struct SignalStageOutput: SignalOutput {
     }
 
     func report(_ problem: String) { StandardError.line(problem) }
+
+    /// `{"symbol":…,"receive_time_ns":…,"bids":[{"price":…,"size":…},…],"asks":[…]}`, best first.
+    static func json(_ ladder: QuoteLadder, receiveTimeNs: Int64, instrument: Instrument) -> String {
+        func side(_ side: Side) -> String {
+            "["
+                + (0..<ladder.count(side)).map {
+                    let (price, size) = ladder.level(side, $0)
+                    return
+                        "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
+                }.joined(separator: ",") + "]"
+        }
+        return "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(receiveTimeNs),\"bids\":\(side(.buy))"
+            + ",\"asks\":\(side(.sell))}"
+    }
 
     static func json(_ intent: QuoteIntent, instrument: Instrument) -> String {
         func side(_ price: Int64, _ size: Int64) -> String {

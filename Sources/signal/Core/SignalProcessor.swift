@@ -4,8 +4,17 @@ import IPC
 /// Where quote intents go (frames or JSON), resolved at compile time.
 package protocol SignalOutput {
     mutating func emit(_ intent: QuoteIntent, instrument: Instrument)
+    /// A ladder: its frames (`QuoteLadder.frame`), each through `emit(_:instrument:)` unless the
+    /// output writes it otherwise.
+    mutating func emit(_ ladder: QuoteLadder, header: FrameHeader, instrument: Instrument)
     mutating func pass(_ frame: UnsafePointer<Frame>)
     mutating func report(_ problem: String)
+}
+
+extension SignalOutput {
+    package mutating func emit(_ ladder: QuoteLadder, header: FrameHeader, instrument: Instrument) {
+        for index in 0..<ladder.frameCount { emit(ladder.frame(index, header: header), instrument: instrument) }
+    }
 }
 
 /// The signal stage's core, one frame at a time, around one `Strategy`: instruments from
@@ -205,11 +214,29 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         }
         guard !context.pendingQuotes.isEmpty else { return }
         for id in context.pendingQuotes {
-            let quote = context.instruments[id].desired!
+            let quote = context.instruments[id].desired
+            let ladder = context.instruments[id].desiredLadder
             context.instruments[id].desired = nil
-            if context.instruments[id].top != nil { send(quote, id: id, cause: cause) }
+            context.instruments[id].desiredLadder = nil
+            guard context.instruments[id].top != nil else { continue }
+            if let quote { send(quote, id: id, cause: cause) } else if let ladder { send(ladder, id: id, cause: cause) }
         }
         context.pendingQuotes.removeAll(keepingCapacity: true)
+    }
+
+    private func send(_ ladder: QuoteLadder, id: UInt32, cause: FrameHeader) {
+        let now = context.nowNs
+        guard
+            requoteRule.shouldSend(
+                ladder, last: context.instruments[id].lastLadder, lastSentNs: context.instruments[id].lastSentNs,
+                nowNs: now)
+        else { return }
+        context.instruments[id].lastLadder = ladder
+        context.instruments[id].lastQuote = nil
+        context.instruments[id].lastSentNs = now
+        let header = intentHeader(id, cause: cause)
+        output.emit(ladder, header: header, instrument: context.instruments[id].instrument)
+        sent(header, cause: cause)
     }
 
     private func send(_ quote: Quote, id: UInt32, cause: FrameHeader) {
@@ -220,15 +247,29 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
                 nowNs: now)
         else { return }
         context.instruments[id].lastQuote = quote
+        context.instruments[id].lastLadder = nil
         context.instruments[id].lastSentNs = now
-        // Stamped as its cause: a market frame's receive time (tick-to-quote is read off it), or
-        // the market time of a timer or of exec's report.
+        var header = intentHeader(id, cause: cause)
+        header.flags = [.endOfMessage]
+        output.emit(quote.intent(header: header), instrument: context.instruments[id].instrument)
+        sent(header, cause: cause)
+    }
+
+    /// An intent's header, stamped as its cause: a market frame's receive time (tick-to-quote is
+    /// read off it), or the market time of a timer or of exec's report.
+    @inline(__always)
+    private func intentHeader(_ id: UInt32, cause: FrameHeader) -> FrameHeader {
         var header = cause
         header.type = MessageType.quoteIntent.rawValue
-        header.flags = [.endOfMessage]
+        header.flags = []
         header.instrument = id
+        return header
+    }
+
+    /// Counts an intent out and, when a market frame caused it, its tick-to-quote.
+    @inline(__always)
+    private func sent(_ header: FrameHeader, cause: FrameHeader) {
         intentsSent &+= 1
-        output.emit(quote.intent(header: header), instrument: context.instruments[id].instrument)
         guard cause.type != MessageType.control.rawValue else { return }
         let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
         latencyWindow.record(elapsed)

@@ -73,8 +73,19 @@ public struct StrategyContext {
     /// `--min-requote-ms`, `--min-move-ticks`); ignored while the instrument's book is invalid.
     @inlinable
     public mutating func quote(_ id: UInt32, _ quote: Quote) {
-        if instruments[id].desired == nil { pendingQuotes.append(id) }
+        if instruments[id].desired == nil && instruments[id].desiredLadder == nil { pendingQuotes.append(id) }
         instruments[id].desired = quote
+        instruments[id].desiredLadder = nil
+    }
+
+    /// The same for several levels a side (`QuoteLadder`, up to 16): exec keeps one order per
+    /// level and moves only the levels that changed. Sent when it differs from the last one sent
+    /// and `--min-requote-ms` passed (a side's number of levels changing goes at once).
+    @inlinable
+    public mutating func ladder(_ id: UInt32, _ ladder: QuoteLadder) {
+        if instruments[id].desired == nil && instruments[id].desiredLadder == nil { pendingQuotes.append(id) }
+        instruments[id].desiredLadder = ladder
+        instruments[id].desired = nil
     }
 
     /// Calls `onTimer(timer)` before the first event at or after `atNs` (market time); replaces
@@ -116,9 +127,12 @@ struct QuotedInstrument {
     @usableFromInline var top: BookTop?
     @usableFromInline var positionLots: Int64 = 0
     var positionReport: PositionReport?
-    /// Asked for during the current event, not yet judged by the requote rule.
+    /// Asked for during the current event, not yet judged by the requote rule: a quote or a ladder.
     @usableFromInline var desired: Quote?
+    @usableFromInline var desiredLadder: QuoteLadder?
+    /// The last sent: a quote, or a ladder.
     var lastQuote: Quote?
+    var lastLadder: QuoteLadder?
     var lastSentNs: Int64 = 0
 
     init(instrument: Instrument, quoteSize: Double, maxPosition: Double) {

@@ -51,7 +51,8 @@ public struct StrategyRegistry {
             Entry(VolatilityBand.self),
             Entry(Momentum.self),
             Entry(PairsTrading.self),
-            Entry(BookImbalance.self)
+            Entry(BookImbalance.self),
+            Entry(Grid.self)
         ])
     }
 
