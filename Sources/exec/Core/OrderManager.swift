@@ -94,11 +94,26 @@ struct OrderManager {
         for intent: QuoteIntent, mid: Int64?, position: Int64, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64,
         into commands: inout [OrderCommand]
     ) {
-        var ladder = QuoteLadder()
-        _ = ladder.add(intent, index: 0)
-        self.commands(
-            for: ladder, mid: mid, position: position, halted: halted, requoteStep: requoteStep, nowNs: nowNs,
-            into: &commands)
+        guard bids.count <= 1 && asks.count <= 1 else {
+            var ladder = QuoteLadder()
+            _ = ladder.add(intent, index: 0)
+            return self.commands(
+                for: ladder, mid: mid, position: position, halted: halted, requoteStep: requoteStep, nowNs: nowNs,
+                into: &commands)
+        }
+        // The common case, one order a side at most: what the ladder's pass does for one level,
+        // without building a ladder.
+        let limit = Int128(limits.maxPositionLots)
+        var bid = bids.first
+        reconcile(
+            &bid, side: .buy, price: intent.bidPrice, size: halted ? 0 : max(0, intent.bidSize),
+            room: limit - Int128(position), mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+        if let bid { if bids.isEmpty { bids.append(bid) } else { bids[0] = bid } }
+        var ask = asks.first
+        reconcile(
+            &ask, side: .sell, price: intent.askPrice, size: halted ? 0 : max(0, intent.askSize),
+            room: limit + Int128(position), mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+        if let ask { if asks.isEmpty { asks.append(ask) } else { asks[0] = ask } }
     }
 
     /// The commands that bring the working orders to `ladder` (or, halted, to nothing).

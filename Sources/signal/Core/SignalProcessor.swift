@@ -156,8 +156,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     /// Fires the timers due by `timeNs` (market time), each before the event at that time.
     @inline(__always)
     private func advance(to timeNs: Int64) {
-        while let next = context.nextTimer, next.atNs <= timeNs {
-            context.timers[next.timer] = .max
+        while let next = context.takeTimer(dueBy: timeNs) {
             context.nowNs = max(context.nowNs, next.atNs)
             strategy.onTimer(next.timer, context: &context)
             sendQuotes(cause: FrameHeader(type: .control, receiveTimeNs: context.nowNs))
@@ -214,12 +213,14 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         }
         guard !context.pendingQuotes.isEmpty else { return }
         for id in context.pendingQuotes {
-            let quote = context.instruments[id].desired
-            let ladder = context.instruments[id].desiredLadder
-            context.instruments[id].desired = nil
-            context.instruments[id].desiredLadder = nil
+            let asked = context.instruments[id].asked
+            context.instruments[id].asked = .nothing
             guard context.instruments[id].top != nil else { continue }
-            if let quote { send(quote, id: id, cause: cause) } else if let ladder { send(ladder, id: id, cause: cause) }
+            if asked == .quote {
+                send(context.instruments[id].desired, id: id, cause: cause)
+            } else {
+                send(context.instruments[id].desiredLadder, id: id, cause: cause)
+            }
         }
         context.pendingQuotes.removeAll(keepingCapacity: true)
     }

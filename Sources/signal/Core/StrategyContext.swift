@@ -15,8 +15,10 @@ public struct StrategyContext {
     let bookLevels: Int
     /// Instruments with a quote asked for during the event, sent (or not) by the requote rule after it.
     @usableFromInline var pendingQuotes: [UInt32] = []
-    /// When each timer is due (`Int64.max`: not set).
+    /// When each timer is due (`Int64.max`: not set), and the earliest of them (checked on every
+    /// event: one comparison).
     @usableFromInline var timers = [Int64](repeating: .max, count: StrategyContext.timerSlots)
+    @usableFromInline var nextTimerNs = Int64.max
     /// What the strategy reported during the event, said by the processor after it.
     var problems: [String] = []
     /// Sizes every strategy's quotes are made of, in units of the base asset (signal's
@@ -73,9 +75,9 @@ public struct StrategyContext {
     /// `--min-requote-ms`, `--min-move-ticks`); ignored while the instrument's book is invalid.
     @inlinable
     public mutating func quote(_ id: UInt32, _ quote: Quote) {
-        if instruments[id].desired == nil && instruments[id].desiredLadder == nil { pendingQuotes.append(id) }
+        if instruments[id].asked == .nothing { pendingQuotes.append(id) }
         instruments[id].desired = quote
-        instruments[id].desiredLadder = nil
+        instruments[id].asked = .quote
     }
 
     /// The same for several levels a side (`QuoteLadder`, up to 16): exec keeps one order per
@@ -83,9 +85,9 @@ public struct StrategyContext {
     /// and `--min-requote-ms` passed (a side's number of levels changing goes at once).
     @inlinable
     public mutating func ladder(_ id: UInt32, _ ladder: QuoteLadder) {
-        if instruments[id].desired == nil && instruments[id].desiredLadder == nil { pendingQuotes.append(id) }
+        if instruments[id].asked == .nothing { pendingQuotes.append(id) }
         instruments[id].desiredLadder = ladder
-        instruments[id].desired = nil
+        instruments[id].asked = .ladder
     }
 
     /// Calls `onTimer(timer)` before the first event at or after `atNs` (market time); replaces
@@ -94,25 +96,26 @@ public struct StrategyContext {
     public mutating func setTimer(_ timer: Int, atNs: Int64) {
         precondition(timer >= 0 && timer < StrategyContext.timerSlots, "timer \(timer): 0 to 15")
         timers[timer] = atNs
+        nextTimerNs = min(nextTimerNs, atNs)
     }
 
     @inlinable
     public mutating func cancelTimer(_ timer: Int) {
         precondition(timer >= 0 && timer < StrategyContext.timerSlots, "timer \(timer): 0 to 15")
         timers[timer] = .max
+        nextTimerNs = timers.min()!
     }
 
     /// A problem worth one line on signal's standard error ("signal: " is put in front).
     public mutating func report(_ problem: String) { problems.append(problem) }
 
-    /// The earliest timer's time and id, if any is set.
-    @inlinable
-    var nextTimer: (atNs: Int64, timer: Int)? {
-        var next: (atNs: Int64, timer: Int)?
-        for timer in 0..<StrategyContext.timerSlots where timers[timer] != .max {
-            if next == nil || timers[timer] < next!.atNs { next = (timers[timer], timer) }
-        }
-        return next
+    /// Takes the earliest timer due by `timeNs` off, if any: its id and time.
+    mutating func takeTimer(dueBy timeNs: Int64) -> (timer: Int, atNs: Int64)? {
+        guard nextTimerNs <= timeNs, let timer = timers.firstIndex(of: nextTimerNs) else { return nil }
+        let atNs = nextTimerNs
+        timers[timer] = .max
+        nextTimerNs = timers.min()!
+        return (timer, atNs)
     }
 }
 
@@ -121,15 +124,19 @@ public struct StrategyContext {
 /// would go through runtime value witnesses.
 @usableFromInline
 struct QuotedInstrument {
+    @usableFromInline enum Asked: UInt8 { case nothing, quote, ladder }
+
     @usableFromInline let instrument: Instrument
     @usableFromInline let quoteSizeLots: Int64
     @usableFromInline let maxPositionLots: Int64
     @usableFromInline var top: BookTop?
     @usableFromInline var positionLots: Int64 = 0
     var positionReport: PositionReport?
-    /// Asked for during the current event, not yet judged by the requote rule: a quote or a ladder.
-    @usableFromInline var desired: Quote?
-    @usableFromInline var desiredLadder: QuoteLadder?
+    /// Asked for during the current event, not yet judged by the requote rule: a quote or a
+    /// ladder (`asked` says which; the other field is stale).
+    @usableFromInline var asked = Asked.nothing
+    @usableFromInline var desired = Quote.none
+    @usableFromInline var desiredLadder = QuoteLadder()
     /// The last sent: a quote, or a ladder.
     var lastQuote: Quote?
     var lastLadder: QuoteLadder?
