@@ -163,13 +163,15 @@ extension ExecProcessorTests {
         mutating func report(_ problem: String) { problems.append(problem) }
     }
 
-    /// A ladder arrives as a quote-intent message of several frames: exec works it once its last
-    /// frame is in; one it cannot work is one line, counted, and the orders stay.
-    func testALadderMessageBecomesAnOrderPerLevelAndABadOneIsRefused() throws {
-        let options = try ExecOptions(["--entry-latency-ms", "0"])
+    /// exec's core with `arguments`, AAAUSDT (ticks of 0.01, lots of 0.001) defined as instrument 1
+    /// and a top of 100 / `ask`, `size` lots each; and how to hand it a frame, 1 µs after the last.
+    func oneInstrument(_ arguments: [String], ask: Int64, size: Int64) throws -> (
+        ExecProcessor<Collected, DefaultPaperVenues>, (Frame) -> Void
+    ) {
+        let options = try ExecOptions(arguments)
         let processor = ExecProcessor(options: options, output: Collected(), venues: defaultVenues(options))
         var receive: Int64 = 1_000
-        func feed(_ frame: Frame) {
+        let feed = { (frame: Frame) in
             var frame = frame
             receive += 1_000
             frame.header.receiveTimeNs = receive
@@ -182,8 +184,15 @@ extension ExecProcessorTests {
         feed(
             Frame(
                 BookTop(
-                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: 5, askPrice: 110,
-                    askSize: 5)))
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: 100, bidSize: size, askPrice: ask,
+                    askSize: size)))
+        return (processor, feed)
+    }
+
+    /// A ladder arrives as a quote-intent message of several frames: exec works it once its last
+    /// frame is in; one it cannot work is one line, counted, and the orders stay.
+    func testALadderMessageBecomesAnOrderPerLevelAndABadOneIsRefused() throws {
+        let (processor, feed) = try oneInstrument(["--entry-latency-ms", "0"], ask: 110, size: 5)
         func send(_ ladder: QuoteLadder) {
             for index in 0..<ladder.frameCount {
                 feed(Frame(ladder.frame(index, header: FrameHeader(type: .quoteIntent, instrument: 1))))
@@ -236,5 +245,40 @@ extension ExecProcessorTests {
             commands.suffix(3).map { "\($0.command) \($0.origClientOrderId) \($0.price)" },
             ["replace 1 97", "cancel 2 0", "cancel 4 0"],
             "98 stays; 100 moves to 97; 99 and the ask go")
+    }
+
+    /// A strategy's order that takes: sent as an immediate-or-cancel order of exec's own, sized
+    /// to the position limit, filled at the touch by the paper venue; a malformed one refused.
+    func testAStrategysOrderTakesWithinThePositionLimit() throws {
+        let (processor, feed) = try oneInstrument(
+            ["--entry-latency-ms", "0", "--max-position", "0.005"], ask: 101, size: 50)
+        let header = FrameHeader(type: .orderIntent, instrument: 1)
+        // 8 lots wanted, 5 allowed by the limit (0.005 of lots of 0.001).
+        feed(Frame(OrderIntent.market(header: header, side: .buy, size: 8)))
+        let commands = processor.output.frames.filter { $0.header.messageType == .orderCommand }.map {
+            $0.as(OrderCommand.self)
+        }
+        XCTAssertEqual(commands.map(\.orderType), [.market])
+        XCTAssertEqual(commands.map(\.timeInForce), [.immediateOrCancel])
+        XCTAssertEqual(commands.map(\.size), [5])
+        XCTAssertEqual(processor.instruments[0].ledger.position, 5, "filled at the ask")
+        // Full: a further buy has no room, said with the limit.
+        feed(Frame(OrderIntent.limit(header: header, side: .buy, price: 101, size: 1)))
+        XCTAssertTrue(
+            processor.output.problems.contains {
+                $0.contains("a buy of 1 lots: no room within the position limit of 5")
+            },
+            "\(processor.output.problems)")
+        // A limit sell through the bid takes 3 lots there and is done.
+        feed(Frame(OrderIntent.limit(header: header, side: .sell, price: 99, size: 3)))
+        XCTAssertEqual(processor.instruments[0].ledger.position, 2)
+        // A malformed one: one line naming what.
+        var bad = OrderIntent.market(header: header, side: .sell, size: 1)
+        bad.price = 5
+        feed(Frame(bad))
+        XCTAssertTrue(
+            processor.output.problems.last!.hasSuffix(
+                "a strategy's order refused: a market order with price 5 (0 expected)"), processor.output.problems.last!
+        )
     }
 }

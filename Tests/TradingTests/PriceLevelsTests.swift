@@ -34,7 +34,7 @@ final class PriceLevelsTests: XCTestCase {
             table.update(price) { $0 = level }
             reference[price] = level.isEmpty ? nil : level
             XCTAssertEqual(table.count, reference.count, "step \(step)")
-            if step % 500 == 0 {
+            if step % 3_000 == 0 {
                 for (price, level) in reference where table[price] != level {
                     return XCTFail("step \(step): \(price) holds \(table[price]), expected \(level)")
                 }

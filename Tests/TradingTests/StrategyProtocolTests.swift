@@ -52,7 +52,9 @@ final class StrategyProtocolTests: XCTestCase {
     struct Collected: SignalOutput {
         var intents: [QuoteIntent] = []
         var problems: [String] = []
+        var orders: [OrderIntent] = []
         mutating func emit(_ intent: QuoteIntent, instrument: Instrument) { intents.append(intent) }
+        mutating func emit(_ order: OrderIntent, instrument: Instrument) { orders.append(order) }
         mutating func pass(_ frame: UnsafePointer<Frame>) {}
         mutating func report(_ problem: String) { problems.append(problem) }
     }
@@ -276,5 +278,63 @@ final class StrategyProtocolTests: XCTestCase {
         XCTAssertEqual(most, [.buy: 5, .sell: 5], "5 orders a side, never more")
         XCTAssertGreaterThan(outcome.results[0].fills, 10)
         XCTAssertGreaterThan(kinds[.replace] ?? 0, 3 * (kinds[.cancel] ?? 0), "\(kinds)")
+    }
+
+    /// Buys at market when flat, and a second after its buy filled sells what it holds with a
+    /// limit at the bid that takes: a strategy that takes, through exec and the paper venue.
+    struct Taker: Strategy {
+        struct Parameters {}
+        static let name = "taker"
+        static let summary = "buys at market, sells a second later at the bid"
+        static var parameters: StrategyParameters<Parameters> { StrategyParameters(Parameters(), []) }
+        init(_ parameters: Parameters) {}
+        var inFlight = false
+
+        mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
+            let id = top.header.instrument
+            guard !inFlight, context.position(id) == 0 else { return }
+            context.order(id, side: .buy, size: context.quoteSizeLots(id))
+            inFlight = true
+        }
+
+        mutating func onOrderUpdate(_ report: ExecutionReport, context: inout StrategyContext) {
+            guard report.report == .fill || report.report == .cancelled || report.report == .reject else { return }
+            if report.side == .buy && report.report == .fill {
+                context.setTimer(1, atNs: context.nowNs + 1_000_000_000)
+            }
+            if report.side == .sell { inFlight = false }
+        }
+
+        mutating func onTimer(_ timer: Int, context: inout StrategyContext) {
+            for id in context.instrumentIds where context.position(id) > 0 {
+                guard let top = context.top(id) else { continue }
+                context.order(id, side: .sell, size: context.position(id), price: top.bidPrice)
+            }
+        }
+    }
+
+    func testAStrategysOrdersTakeThroughExecAndThePaperVenue() throws {
+        let data = try sharedDataDirectory()
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-taker-\(getpid())").path
+        defer { unlink(journal) }
+        let outcome = try StrategyHarness(
+            files: ["\(data)/binance-spot/btcusdt_20240808.gz"], exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: ["--strategy", "taker", "--quote-size", "0.01", "--max-position", "1"],
+            strategies: StrategyRegistry([.init(Taker.self)]), exec: ["--max-position", "1"]
+        ).replay(journal: journal)
+        XCTAssertEqual(outcome.problems.filter { !$0.hasPrefix("exec: BTCUSDT: continuing") }, [])
+        var commands: [OrderCommand] = []
+        _ = try Journal.read(journal) { frame, _ in
+            if frame.header.messageType == .orderCommand { commands.append(frame.as(OrderCommand.self)) }
+        }
+        let buys = commands.filter { $0.side == .buy }
+        let sells = commands.filter { $0.side == .sell }
+        XCTAssertGreaterThan(buys.count, 20, "a buy, a sell a second later, again")
+        XCTAssertTrue(
+            buys.allSatisfy { $0.orderType == .market && $0.timeInForce == .immediateOrCancel && $0.size == 1_000_000 })
+        XCTAssertTrue(sells.allSatisfy { $0.orderType == .limit && $0.timeInForce == .immediateOrCancel })
+        XCTAssertLessThanOrEqual(abs(buys.count - sells.count), 1)
+        XCTAssertGreaterThan(outcome.results[0].fills, 2 * 20)
+        XCTAssertLessThanOrEqual(outcome.results[0].position, 1_000_000, "flat, or holding the last buy")
     }
 }

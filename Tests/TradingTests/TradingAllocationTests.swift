@@ -48,6 +48,9 @@ final class TradingAllocationTests: XCTestCase {
             intents += 1
             withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
         }
+        mutating func emit(_ order: OrderIntent, instrument: Instrument) {
+            withUnsafePointer(to: Frame(order)) { exec.handle($0) }
+        }
         mutating func pass(_ frame: UnsafePointer<Frame>) { exec.handle(frame) }
         mutating func report(_ problem: String) { XCTFail(problem) }
     }

@@ -97,6 +97,8 @@ public enum FrameValidator {
         case .control:
             let command = frame.load(fromByteOffset: 32, as: UInt16.self)
             return Control.Command(rawValue: command) == nil ? "control command \(command) is unknown" : nil
+        case .orderIntent:
+            return frame.load(as: OrderIntent.self).defect.map { "orderIntent \($0)" }
         }
     }
 

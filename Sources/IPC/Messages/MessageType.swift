@@ -12,6 +12,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case instrumentDefinition = 9
     case bookLevels = 10
     case positionPnl = 11
+    case orderIntent = 12
 }
 
 /// Buy or sell; for book levels, bid or ask.

@@ -156,6 +156,21 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                 latencyWindow.record(elapsed)
                 latency?.record(elapsed)
             }
+        case .orderIntent:
+            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
+            let intent = frame.pointee.as(OrderIntent.self)
+            if let defect = intent.defect {
+                return output.report(
+                    "exec: \(states[stateIndex[id]].instrument.symbol): a strategy's order refused: \(defect)")
+            }
+            commands.removeAll(keepingCapacity: true)
+            if let command = states[stateIndex[id]].manager.command(
+                taking: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+                halted: halted || flattening, nowNs: now)
+            {
+                commands.append(command)
+            }
+            send(id, commands)
         default:
             break
         }

@@ -55,10 +55,11 @@ struct MarketMerge {
         derivedThroughNs = max(derivedThroughNs, through)
     }
 
-    /// Tops and intents are exec's from signal's output; the rest (trades, definitions, controls)
-    /// exec reads from the market itself.
+    /// Tops, quote intents and strategies' orders are exec's from signal's output; the rest
+    /// (trades, definitions, controls) exec reads from the market itself.
     static func isHandled(fromSignal header: FrameHeader) -> Bool {
         header.type == MessageType.quoteIntent.rawValue || header.type == MessageType.bookTop.rawValue
+            || header.type == MessageType.orderIntent.rawValue
     }
 
     /// May a top or intent read from signal be handled now: is the market message that caused it

@@ -250,6 +250,35 @@ struct OrderManager {
         recentSends.append(nowNs)
     }
 
+    /// A strategy's order that takes (`OrderIntent`: market, or a limit, immediate-or-cancel):
+    /// sized to the position limit with everything working on its side, through the pre-trade
+    /// checks (a market order's price checks are the mid's); nil when refused or no room is left
+    /// (said in `refusals`). It rests nowhere, so the manager does not keep it.
+    mutating func command(
+        taking intent: OrderIntent, mid: Int64?, position: Int64, halted: Bool, nowNs: Int64
+    ) -> OrderCommand? {
+        guard !halted else { return nil }
+        let side = intent.side
+        let working = (side == .buy ? bids : asks).reduce(Int128(0)) { $0 + Int128($1.remaining) }
+        let limit = Int128(limits.maxPositionLots)
+        let room = (side == .buy ? limit - Int128(position) : limit + Int128(position)) - working
+        let size = Int64(clamping: min(Int128(intent.size), room))
+        guard size > 0 else {
+            refusals.append(
+                "a \(side == .buy ? "buy" : "sell") of \(intent.size) lots: no room within the position limit of "
+                    + "\(limits.maxPositionLots) (position \(position), \(working) lots working on that side)")
+            return nil
+        }
+        let market = intent.orderType == .market
+        guard allowed(price: market ? mid ?? 0 : intent.price, size: size, mid: mid, nowNs: nowNs, replacing: false)
+        else { return nil }
+        recentSends.append(nowNs)
+        return OrderCommand(
+            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: .new,
+            side: side, orderType: market ? .market : .limit, timeInForce: .immediateOrCancel, clientOrderId: takeId(),
+            origClientOrderId: 0, price: market ? 0 : intent.price, size: size)
+    }
+
     /// The pre-trade checks; a refusal is kept for the operator and the order is not sent.
     private mutating func allowed(price: Int64, size: Int64, mid: Int64?, nowNs: Int64, replacing: Bool) -> Bool {
         while recentStart < recentSends.count && nowNs - recentSends[recentStart] >= 1_000_000_000 { recentStart += 1 }

@@ -142,7 +142,9 @@ public final class SignalAgent<S: Strategy>: Agent {
 
     public func finish(_ stop: AgentStop) -> AgentStop {
         fflush(nil)
-        StandardError.line("signal: \(processor.intentsSent) quote intents")
+        StandardError.line(
+            "signal: \(processor.intentsSent) quote intents"
+                + (processor.ordersSent > 0 ? ", \(processor.ordersSent) orders" : ""))
         if let latency = processor.latency { StandardError.line("signal: tick-to-quote ns \(latency.summary())") }
         return stop
     }
@@ -164,6 +166,22 @@ struct SignalStageOutput: SignalOutput {
         do { try sink!.write(Frame(intent), idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
             sinkError = error
         }
+    }
+
+    /// A strategy's order: its frame, or a JSON line.
+    mutating func emit(_ order: OrderIntent, instrument: Instrument) {
+        guard json else {
+            guard sinkError == nil, sink != nil else { return }
+            do { try sink!.write(Frame(order), idle: idle, stop: { SignalCounters.shutdownRequested }) } catch {
+                sinkError = error
+            }
+            return
+        }
+        let price = order.orderType == .market ? "null" : "\"\(instrument.formatPrice(order.price))\""
+        print(
+            "{\"symbol\":\"\(instrument.symbol)\",\"receive_time_ns\":\(order.header.receiveTimeNs),\"order\":"
+                + "{\"side\":\"\(order.side == .buy ? "buy" : "sell")\",\"price\":\(price),"
+                + "\"size\":\"\(instrument.formatSize(order.size))\"}}")
     }
 
     /// A ladder: its frames, or one JSON line with every level.

@@ -7,6 +7,8 @@ package protocol SignalOutput {
     /// A ladder: its frames (`QuoteLadder.frame`), each through `emit(_:instrument:)` unless the
     /// output writes it otherwise.
     mutating func emit(_ ladder: QuoteLadder, header: FrameHeader, instrument: Instrument)
+    /// A strategy's order that takes (`StrategyContext.order`).
+    mutating func emit(_ order: OrderIntent, instrument: Instrument)
     mutating func pass(_ frame: UnsafePointer<Frame>)
     mutating func report(_ problem: String)
 }
@@ -28,6 +30,8 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     @exclusivity(unchecked) package var strategy: S
     @exclusivity(unchecked) package private(set) var context: StrategyContext
     @exclusivity(unchecked) private(set) var intentsSent: UInt64 = 0
+    /// Strategies' orders sent on (`StrategyContext.order`).
+    @exclusivity(unchecked) private(set) var ordersSent: UInt64 = 0
     /// Joins exec's position snapshots with their money.
     @exclusivity(unchecked) private var positionReports = PositionReportReader()
     /// Frames of exec's output that reached the strategy (their position, for `positionReports`).
@@ -211,6 +215,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             for problem in context.problems { output.report("signal: \(problem)") }
             context.problems.removeAll()
         }
+        if !context.pendingOrders.isEmpty { sendOrders(cause: cause) }
         guard !context.pendingQuotes.isEmpty else { return }
         for id in context.pendingQuotes {
             let asked = context.instruments[id].asked
@@ -223,6 +228,25 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
             }
         }
         context.pendingQuotes.removeAll(keepingCapacity: true)
+    }
+
+    /// The orders the strategy asked for, each for an instrument with a valid book.
+    private func sendOrders(cause: FrameHeader) {
+        for order in context.pendingOrders
+        where context.instruments.contains(order.instrument) && context.instruments[order.instrument].top != nil {
+            var header = intentHeader(order.instrument, cause: cause)
+            header.type = MessageType.orderIntent.rawValue
+            let intent = OrderIntent(
+                header: header, side: order.side, orderType: order.price == nil ? .market : .limit,
+                price: order.price ?? 0, size: order.size)
+            if let defect = intent.defect {
+                output.report("signal: an order of --strategy \(S.name) not sent: \(defect)")
+                continue
+            }
+            output.emit(intent, instrument: context.instruments[order.instrument].instrument)
+            ordersSent &+= 1
+        }
+        context.pendingOrders.removeAll(keepingCapacity: true)
     }
 
     private func send(_ ladder: QuoteLadder, id: UInt32, cause: FrameHeader) {

@@ -15,6 +15,8 @@ public struct StrategyContext {
     let bookLevels: Int
     /// Instruments with a quote asked for during the event, sent (or not) by the requote rule after it.
     @usableFromInline var pendingQuotes: [UInt32] = []
+    /// Orders asked for during the event, sent after it.
+    @usableFromInline var pendingOrders: [PendingOrder] = []
     /// When each timer is due (`Int64.max`: not set), and the earliest of them (checked on every
     /// event: one comparison).
     @usableFromInline var timers = [Int64](repeating: .max, count: StrategyContext.timerSlots)
@@ -34,6 +36,7 @@ public struct StrategyContext {
         self.maxPosition = maxPosition
         self.bookLevels = bookLevels
         pendingQuotes.reserveCapacity(Instrument.idSlots)
+        pendingOrders.reserveCapacity(16)
     }
 
     /// The instruments defined so far, in the order of definition.
@@ -90,6 +93,15 @@ public struct StrategyContext {
         instruments[id].asked = .ladder
     }
 
+    /// Sends an order that takes at once, immediate-or-cancel: a market order (`price` nil), or a
+    /// limit at `price` that takes what it can. exec checks it like any order and sizes it to the
+    /// position limit with what works on its side; its reports come back through `onOrderUpdate`.
+    /// Dropped while the instrument's book is invalid.
+    @inlinable
+    public mutating func order(_ id: UInt32, side: Side, size: Int64, price: Int64? = nil) {
+        pendingOrders.append(PendingOrder(instrument: id, side: side, size: size, price: price))
+    }
+
     /// Calls `onTimer(timer)` before the first event at or after `atNs` (market time); replaces
     /// the timer's earlier time. `timer` is 0 up to `timerSlots` less one.
     @inlinable
@@ -116,6 +128,23 @@ public struct StrategyContext {
         timers[timer] = .max
         nextTimerNs = timers.min()!
         return (timer, atNs)
+    }
+}
+
+/// An order a strategy asked for during an event (`StrategyContext.order`).
+@usableFromInline
+struct PendingOrder {
+    @usableFromInline let instrument: UInt32
+    @usableFromInline let side: Side
+    @usableFromInline let size: Int64
+    @usableFromInline let price: Int64?
+
+    @inlinable
+    init(instrument: UInt32, side: Side, size: Int64, price: Int64?) {
+        self.instrument = instrument
+        self.side = side
+        self.size = size
+        self.price = price
     }
 }
 

@@ -183,6 +183,8 @@ struct ToExec<Venues: VenueFactory>: SignalOutput {
 
     func emit(_ intent: QuoteIntent, instrument: Instrument) { derive(Frame(intent)) }
 
+    func emit(_ order: OrderIntent, instrument: Instrument) { derive(Frame(order)) }
+
     func pass(_ frame: UnsafePointer<Frame>) {
         guard frame.pointee.header.type != MessageType.bookTop.rawValue else { return derive(frame.pointee) }
         exec.handle(frame)
