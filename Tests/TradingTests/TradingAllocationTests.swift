@@ -169,10 +169,9 @@ final class TradingAllocationTests: XCTestCase {
             try second.add(flag: "BTCUSDT:0.01000000:0.00000001")
             let translator = BinanceTranslator(catalog: second)
             // An ETHUSDT trade, never handed on, makes ETHUSDT its instrument 1 and BTCUSDT its 2.
-            let trade =
-                Array(
-                    #"{"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT","t":1,"p":"1.00","q":"1.00000","#
-                        .utf8) + Array(#""T":1,"m":true}}"#.utf8)
+            let trade = Array(
+                (#"{"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT","t":1,"p":"1.00","#
+                    + #""q":"1.00000","T":1,"m":true}}"#).utf8)
             try trade.withUnsafeBufferPointer {
                 try translator.translate(
                     $0, from: 0, receiveTimeNs: 1, snapshotSymbol: nil, into: FrameBatch(capacity: 16))

@@ -51,8 +51,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         self.options = options
         self.strategy = strategy
         self.output = output
-        context = StrategyContext(
-            quoteSize: options.quoteSize, maxPosition: options.maxPosition, bookLevels: max(0, strategy.bookLevels))
+        context = StrategyContext(bookLevels: max(0, strategy.bookLevels))
         requoteRule = RequoteRule(
             minIntervalNs: Int64(options.minRequoteMs) * 1_000_000, minMoveTicks: options.minMoveTicks)
         latency = options.latency ? LatencyRecorder() : nil

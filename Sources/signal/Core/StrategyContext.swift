@@ -2,8 +2,9 @@ import BookCore
 import IPC
 
 /// What a strategy reads the session's state from and answers through (`Strategy`): the
-/// instruments, their last valid tops, our positions and money as exec books them; quotes,
-/// timers and problems out. signal's processor keeps it; a strategy is handed it with each event.
+/// instruments, their last valid tops and book levels, our positions and money as exec books
+/// them; quotes, ladders, orders, timers and problems out. An instrument id passed to it must be
+/// one defined (`instrumentIds`). signal's processor keeps it; a strategy is handed it with each event.
 public struct StrategyContext {
     /// The market time of the event being handled, Unix epoch ns: that of the last top, trade,
     /// timer or report of exec's; 0 before the first (instrument definitions carry no market time).
@@ -23,17 +24,11 @@ public struct StrategyContext {
     @usableFromInline var nextTimerNs = Int64.max
     /// What the strategy reported during the event, said by the processor after it.
     var problems: [String] = []
-    /// Sizes every strategy's quotes are made of, in units of the base asset (signal's
-    /// `--quote-size`, `--max-position`).
-    let quoteSize: Double
-    let maxPosition: Double
 
     /// Timers a strategy may set: ids 0 up to this less one.
     public static var timerSlots: Int { 16 }
 
-    init(quoteSize: Double, maxPosition: Double, bookLevels: Int) {
-        self.quoteSize = quoteSize
-        self.maxPosition = maxPosition
+    init(bookLevels: Int) {
         self.bookLevels = bookLevels
         pendingQuotes.reserveCapacity(Instrument.idSlots)
         pendingOrders.reserveCapacity(16)
@@ -78,6 +73,7 @@ public struct StrategyContext {
     /// `--min-requote-ms`, `--min-move-ticks`); ignored while the instrument's book is invalid.
     @inlinable
     public mutating func quote(_ id: UInt32, _ quote: Quote) {
+        precondition(instruments.contains(id), "quote for instrument \(id), which is not defined")
         if instruments[id].asked == .nothing { pendingQuotes.append(id) }
         instruments[id].desired = quote
         instruments[id].asked = .quote
@@ -88,6 +84,7 @@ public struct StrategyContext {
     /// and `--min-requote-ms` passed (a side's number of levels changing goes at once).
     @inlinable
     public mutating func ladder(_ id: UInt32, _ ladder: QuoteLadder) {
+        precondition(instruments.contains(id), "ladder for instrument \(id), which is not defined")
         if instruments[id].asked == .nothing { pendingQuotes.append(id) }
         instruments[id].desiredLadder = ladder
         instruments[id].asked = .ladder
