@@ -26,6 +26,9 @@ if [ -z "$target" ]; then
   exit 100
 fi
 if [ "$target" = all ]; then
+  # Built once for every target (a build per target has been seen to start over).
+  swift build -c release -Xswiftc -enable-testing --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
+  export TICKPIPE_FUZZ_BUILT=1
   failed=()
   for name in "${targets[@]}"; do "$0" "$name" "$seconds" || failed+=("$name"); done
   [ ${#failed[@]} -eq 0 ] || { echo "Fuzz/run.sh: crashed: ${failed[*]}" >&2; exit 1; }
@@ -34,7 +37,8 @@ fi
 [[ " ${targets[*]} " == *" $target "* ]] || { echo "Fuzz/run.sh: no target '$target' (${targets[*]})" >&2; exit 100; }
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "Fuzz/run.sh: SECONDS '$seconds' is not a whole number" >&2; exit 100; }
 
-swift build -c release -Xswiftc -enable-testing --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
+[ -n "${TICKPIPE_FUZZ_BUILT:-}" ] \
+  || swift build -c release -Xswiftc -enable-testing --package-path "$here" --sanitize=fuzzer --sanitize=address >&2
 fuzz=$here/.build/release/tickpipe-fuzz
 export TICKPIPE_FUZZ_EXCHANGE_INFO=$shared/data/cryptofeed/BINANCE.0
 # A crash is reported by libFuzzer and ASan; Swift's own backtracer would only slow it down.

@@ -138,7 +138,7 @@ final class SignalPipelineTests: XCTestCase {
         for (arguments, message) in [
             (
                 ["--strategy", "magic"],
-                "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance or grid"
+                "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
             ),
             (
                 ["--strategy", "pairs", "--entry-z", "1", "--exit-z", "2"],
@@ -216,7 +216,7 @@ final class SignalPipelineTests: XCTestCase {
             ),
             (
                 "strategy = magic\n",
-                "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance or grid"
+                "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
             )
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -177,7 +177,9 @@ final class StrategyProtocolTests: XCTestCase {
         }
         XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
             XCTAssertEqual(
-                "\($0)", "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance or grid")
+                "\($0)",
+                "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
+            )
         }
         let usage = SignalOptions.usage(registry)
         XCTAssertTrue(usage.contains("  recorder\n          records its events"), usage)

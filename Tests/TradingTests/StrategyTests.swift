@@ -152,6 +152,73 @@ final class StrategyTests: XCTestCase {
                     maxPositionLots: 1_000), .buy), [])
     }
 
+    func testBarClosesAreTheLastMidBeforeEachBarsEnd() {
+        var bars = BarCloses(barNs: 1_000)
+        XCTAssertNil(bars.add(mid: 10, nowNs: 100), "the first bar opens")
+        XCTAssertNil(bars.add(mid: 11, nowNs: 500))
+        XCTAssertEqual(bars.add(mid: 12, nowNs: 1_000), 11, "the bar to 1000 closed at 11")
+        // 2000 ... 3000 saw no top: not a bar; the next close is 12's bar's.
+        XCTAssertEqual(bars.add(mid: 13, nowNs: 3_500), 12)
+        XCTAssertNil(bars.add(mid: 14, nowNs: 3_999))
+        XCTAssertEqual(bars.add(mid: 15, nowNs: 4_000), 14)
+    }
+
+    /// Fast over 2 bars (α = 2/3), slow over 3 (α = 1/2), closes 10, 13, 16.
+    func testEmaCrossoverLeansWithTheFastAverage() throws {
+        var averages = EmaCrossover.Averages(bars: BarCloses(barNs: 1))
+        averages.add(10, fastBars: 2, slowBars: 3)
+        averages.add(13, fastBars: 2, slowBars: 3)
+        // fast = 10 + 2/3 · 3 = 12, slow = 10 + 1/2 · 3 = 11.5; two bars of three: no lean yet.
+        XCTAssertEqual(averages.fast, 12, accuracy: 1e-12)
+        XCTAssertEqual(averages.slow, 11.5, accuracy: 1e-12)
+        XCTAssertEqual(averages.lean(slowBars: 3), 0)
+        averages.add(16, fastBars: 2, slowBars: 3)
+        // fast = 12 + 2/3 · 4 = 14.667, slow = 11.5 + 1/2 · 4.5 = 13.75: up.
+        XCTAssertEqual(averages.fast, 14.666_666_666_666_666, accuracy: 1e-9)
+        XCTAssertEqual(averages.slow, 13.75, accuracy: 1e-12)
+        XCTAssertEqual(averages.lean(slowBars: 3), 1)
+        averages.add(5, fastBars: 2, slowBars: 3)
+        // fast = 14.667 − 2/3 · 9.667 = 8.222, slow = 13.75 − 1/2 · 8.75 = 9.375: down.
+        XCTAssertEqual(averages.lean(slowBars: 3), -1)
+        XCTAssertThrowsError(try EmaCrossover(EmaCrossover.Parameters(fastBars: 26, slowBars: 12))) {
+            XCTAssertEqual("\($0)", "--fast 26 must be below --slow 12")
+        }
+    }
+
+    /// Wilder's RSI over 2 bars: closes 10, 12, 11, 14.
+    func testRelativeStrengthIsWildersIndex() throws {
+        var index = RelativeStrength.Index(bars: BarCloses(barNs: 1))
+        for close in [10.0, 12, 11] { index.add(close, period: 2) }
+        // Gains 2, 0; losses 0, 1: averages 1 and 0.5; RSI = 100 − 100 / (1 + 2) = 66.667.
+        XCTAssertEqual(try XCTUnwrap(index.value(period: 2)), 66.666_666_666_666_67, accuracy: 1e-9)
+        index.add(14, period: 2)
+        // Gain 3: (1 · 1 + 3) / 2 = 2; loss (0.5 · 1 + 0) / 2 = 0.25; RSI = 100 − 100 / 9 = 88.889.
+        XCTAssertEqual(try XCTUnwrap(index.value(period: 2)), 88.888_888_888_888_89, accuracy: 1e-9)
+        var rising = RelativeStrength.Index(bars: BarCloses(barNs: 1))
+        for close in [1.0, 2, 3] { rising.add(close, period: 2) }
+        XCTAssertEqual(rising.value(period: 2), 100, "no loss at all")
+        XCTAssertThrowsError(try RelativeStrength(RelativeStrength.Parameters(overbought: 30, oversold: 70)))
+    }
+
+    /// Bands of 4 closes 10, 12, 10, 12: mean 11, σ 1.
+    func testBollingerLeansAgainstWhereTheMidStandsInTheBands() {
+        var band = Bollinger.Band(bars: BarCloses(barNs: 1), period: 4)
+        for close in [10.0, 12, 10] { band.add(close) }
+        XCTAssertNil(band.z(11), "three closes of four")
+        band.add(12)
+        XCTAssertEqual(try XCTUnwrap(band.z(13)), 2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(band.z(10.5)), -0.5, accuracy: 1e-12)
+        var flat = Bollinger.Band(bars: BarCloses(barNs: 1), period: 2)
+        for close in [5.0, 5] { flat.add(close) }
+        XCTAssertNil(flat.z(6), "no deviation, no band")
+        // A lean of −0.25 (z = 0.5 with width 2) and 2 ticks: fair 10000.5 − 0.5 = 10000;
+        // 4 wide: 9998 / 10002.
+        XCTAssertEqual(
+            Quote.leaning(
+                top, lean: -0.25, leanTicks: 2, spreadTicks: 4, sizeLots: 3, positionLots: 0, maxPositionLots: 10),
+            Quote(bidPrice: 9_998, bidSize: 3, askPrice: 10_002, askSize: 3))
+    }
+
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a
     /// unit, 100 lots a side, at most 1000 lots.
     func testVolatilityBandStepsLikeHftbacktestsExample() {

@@ -100,9 +100,18 @@ final class TradingAllocationTests: XCTestCase {
         try countAllocations(Grid.self, ["--strategy", "grid", "--grid-ticks", "50", "--half-spread-ticks", "50"]) {
             defaultVenues($0)
         }
+        try countAllocations(EmaCrossover.self, ["--strategy", "ema", "--bar-ms", "100", "--lean-ticks", "20"]) {
+            defaultVenues($0)
+        }
+        try countAllocations(RelativeStrength.self, ["--strategy", "rsi", "--bar-ms", "100", "--lean-ticks", "20"]) {
+            defaultVenues($0)
+        }
+        try countAllocations(Bollinger.self, ["--strategy", "bollinger", "--bar-ms", "100", "--lean-ticks", "20"]) {
+            defaultVenues($0)
+        }
         XCTAssertEqual(
             StrategyRegistry.builtIn.entries.map(\.name),
-            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid"],
+            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid", "ema", "rsi", "bollinger"],
             "a new built-in strategy gets its line here")
     }
 

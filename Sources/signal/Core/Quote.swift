@@ -29,6 +29,21 @@ public struct Quote: Equatable, Sendable {
         return quote
     }
 
+    /// `spreadTicks` wide around a fair price `lean × leanTicks` from the mid (`lean` in −1 ... 1:
+    /// where the strategy expects the price to go), `sizeLots` a side, never crossing the book,
+    /// within the inventory limit.
+    static func leaning(
+        _ top: BookTop, lean: Double, leanTicks: Double, spreadTicks: Int64, sizeLots: Int64, positionLots: Int64,
+        maxPositionLots: Int64
+    ) -> Quote {
+        let fair = top.mid + lean * leanTicks
+        let half = Double(spreadTicks) / 2
+        let quote = Quote(
+            bidPrice: Int64((fair - half).rounded(.down)), bidSize: sizeLots,
+            askPrice: Int64((fair + half).rounded(.up)), askSize: sizeLots)
+        return InventoryLimit(maxPositionLots: maxPositionLots).apply(quote.resting(on: top), position: positionLots)
+    }
+
     func intent(header: FrameHeader) -> QuoteIntent {
         QuoteIntent(
             header: header, bidPrice: bidSize > 0 ? bidPrice : 0, bidSize: bidSize,
@@ -88,5 +103,18 @@ struct RequoteRule: Equatable {
         compare(.buy)
         compare(.sell)
         return resized || moved >= minMoveTicks
+    }
+}
+
+extension StrategyContext {
+    /// Quotes `top`'s instrument `spreadTicks` wide around a fair price `lean × leanTicks` from
+    /// the mid (`Quote.leaning`: `lean` in −1 ... 1), `--quote-size` a side within `--max-position`.
+    public mutating func quote(_ top: BookTop, lean: Double, leanTicks: Double, spreadTicks: Int64) {
+        let id = top.header.instrument
+        quote(
+            id,
+            Quote.leaning(
+                top, lean: lean, leanTicks: leanTicks, spreadTicks: spreadTicks, sizeLots: quoteSizeLots(id),
+                positionLots: position(id), maxPositionLots: maxPositionLots(id)))
     }
 }

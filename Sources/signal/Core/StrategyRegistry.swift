@@ -52,7 +52,10 @@ public struct StrategyRegistry {
             Entry(Momentum.self),
             Entry(PairsTrading.self),
             Entry(BookImbalance.self),
-            Entry(Grid.self)
+            Entry(Grid.self),
+            Entry(EmaCrossover.self),
+            Entry(RelativeStrength.self),
+            Entry(Bollinger.self)
         ])
     }
 

@@ -60,11 +60,8 @@ public struct BookImbalance: Strategy {
         positionLots: Int64, maxPositionLots: Int64
     ) -> Quote {
         let imbalance = bidSize + askSize > 0 ? (bidSize - askSize) / (bidSize + askSize) : 0
-        let fair = top.mid + imbalance * leanTicks
-        let half = Double(spreadTicks) / 2
-        let quote = Quote(
-            bidPrice: Int64((fair - half).rounded(.down)), bidSize: sizeLots,
-            askPrice: Int64((fair + half).rounded(.up)), askSize: sizeLots)
-        return InventoryLimit(maxPositionLots: maxPositionLots).apply(quote.resting(on: top), position: positionLots)
+        return Quote.leaning(
+            top, lean: imbalance, leanTicks: leanTicks, spreadTicks: spreadTicks, sizeLots: sizeLots,
+            positionLots: positionLots, maxPositionLots: maxPositionLots)
     }
 }

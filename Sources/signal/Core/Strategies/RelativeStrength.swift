@@ -1,0 +1,100 @@
+import IPC
+
+/// Mean reversion on Wilder's relative strength index of the bar closes (`--bar-ms` of market
+/// time) over `--period` bars:
+///
+/// ```text
+/// gain, loss   = the close's rise or fall from the one before (the other 0)
+/// avg          = the mean of the first n; then avg = (avg · (n − 1) + new) / n
+/// RSI          = 100 − 100 / (1 + avgGain / avgLoss)      (100 when avgLoss is 0)
+/// ```
+///
+/// At or above `--overbought` the fair price leans `--lean-ticks` down from the mid (a fall is
+/// expected), at or below `--oversold` up, else not at all; quoted `--spread-ticks` wide.
+public struct RelativeStrength: Strategy {
+    public struct Parameters: Equatable {
+        public var barMs: Int64 = 1_000
+        public var period: Int64 = 14
+        public var overbought = 70.0
+        public var oversold = 30.0
+        public var leanTicks = 2.0
+        public var spreadTicks: Int64 = 4
+    }
+
+    public static let name = "rsi"
+    public static let summary = """
+        RSI mean reversion on --bar-ms closes over --period bars (Wilder): the fair price leans
+        --lean-ticks down from the mid at or above --overbought, up at or below --oversold;
+        quoted --spread-ticks wide
+        """
+    public static var parameters: StrategyParameters<Parameters> {
+        StrategyParameters(
+            Parameters(),
+            [
+                .integer("bar-ms", \.barMs, in: 1...86_400_000, value: "MS"),
+                .integer("period", \.period, in: 2...10_000, value: "BARS"),
+                .decimal("overbought", \.overbought, in: 0...100, value: "RSI"),
+                .decimal("oversold", \.oversold, in: 0...100, value: "RSI"),
+                .decimal("lean-ticks", \.leanTicks, in: 0...1e6, value: "T"),
+                .integer("spread-ticks", \.spreadTicks, in: 1...1_000_000)
+            ])
+    }
+
+    /// One instrument's index.
+    struct Index {
+        var bars: BarCloses
+        var previous: Double?
+        var averageGain = 0.0
+        var averageLoss = 0.0
+        var changes: Int64 = 0
+
+        /// Folds in a bar's close over `period` bars.
+        mutating func add(_ close: Double, period: Int64) {
+            defer { previous = close }
+            guard let previous else { return }
+            let (gain, loss) = (max(close - previous, 0), max(previous - close, 0))
+            changes += 1
+            let n = Double(period)
+            if changes <= period {
+                averageGain += gain / n
+                averageLoss += loss / n
+            } else {
+                averageGain = (averageGain * (n - 1) + gain) / n
+                averageLoss = (averageLoss * (n - 1) + loss) / n
+            }
+        }
+
+        /// The index once `period` changes are in.
+        func value(period: Int64) -> Double? {
+            guard changes >= period else { return nil }
+            return averageLoss == 0 ? 100 : 100 - 100 / (1 + averageGain / averageLoss)
+        }
+    }
+
+    let parameters: Parameters
+    var indices = InstrumentTable<Index>()
+
+    public init(_ parameters: Parameters) throws(InvalidArgument) {
+        guard parameters.oversold < parameters.overbought else {
+            throw InvalidArgument(
+                "--oversold \(parameters.oversold) must be below --overbought \(parameters.overbought)")
+        }
+        self.parameters = parameters
+    }
+
+    public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
+        indices.set(instrument.id, Index(bars: BarCloses(barNs: parameters.barMs * 1_000_000)))
+    }
+
+    public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
+        let id = top.header.instrument
+        if let close = indices[id].bars.add(mid: top.mid, nowNs: context.nowNs) {
+            indices[id].add(close, period: parameters.period)
+        }
+        var lean = 0.0
+        if let rsi = indices[id].value(period: parameters.period) {
+            lean = rsi >= parameters.overbought ? -1 : rsi <= parameters.oversold ? 1 : 0
+        }
+        context.quote(top, lean: lean, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
+    }
+}
