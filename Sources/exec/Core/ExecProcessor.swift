@@ -139,14 +139,12 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             // A ladder's frames gather until its last; a single frame is a quote of one level.
             if !header.endsMessage || states[stateIndex[id]].ladderFrames != 0 {
                 guard let ladder = gatherLadder(intent, id: id) else { return }
-                quote(id, ladder: ladder, spread: Int128(intent.askPrice) - Int128(intent.bidPrice))
+                quote(id, ladder: ladder)
                 return
             }
             commands.removeAll(keepingCapacity: true)
             // The position limit holds whatever the strategy asks (it may not know the position).
-            // Intents' prices are the strategy's, unchecked on the wire: their difference in 128 bits.
-            let spread = Int64(clamping: Int128(intent.askPrice) - Int128(intent.bidPrice))
-            let step = venueById[id]!._withUnsafeGuaranteedRef { $0.requoteStep(spreadTicks: spread) }
+            let step = requoteStep(id, bidPrice: intent.bidPrice, askPrice: intent.askPrice)
             states[stateIndex[id]].manager.commands(
                 for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
                 halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
@@ -213,18 +211,24 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     }
 
     /// The orders to `ladder`, through the order manager's checks.
-    private func quote(_ id: Int, ladder: QuoteLadder, spread: Int128) {
+    private func quote(_ id: Int, ladder: QuoteLadder) {
         commands.removeAll(keepingCapacity: true)
-        let step = venueById[id]!._withUnsafeGuaranteedRef {
-            $0.requoteStep(
-                spreadTicks: ladder.bidCount > 0 && ladder.askCount > 0
-                    ? Int64(clamping: Int128(ladder.level(.sell, 0).price) - Int128(ladder.level(.buy, 0).price))
-                    : Int64(clamping: spread))
-        }
+        // Judged on the best levels, as a one-level quote is (a missing side's price 0).
+        let step = requoteStep(
+            id, bidPrice: ladder.bidCount > 0 ? ladder.level(.buy, 0).price : 0,
+            askPrice: ladder.askCount > 0 ? ladder.level(.sell, 0).price : 0)
         states[stateIndex[id]].manager.commands(
             for: ladder, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
             halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
         send(id, commands)
+    }
+
+    /// How far a working order must be from the price wanted before it moves (the venue's request
+    /// budget), for the spread of the best levels asked for. Intents' prices are the strategy's,
+    /// unchecked on the wire: their difference in 128 bits.
+    private func requoteStep(_ id: Int, bidPrice: Int64, askPrice: Int64) -> Int64 {
+        let spread = Int64(clamping: Int128(askPrice) - Int128(bidPrice))
+        return venueById[id]!._withUnsafeGuaranteedRef { $0.requoteStep(spreadTicks: spread) }
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top

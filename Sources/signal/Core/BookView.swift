@@ -27,19 +27,15 @@ public struct BookView {
     }
 
     /// The bids from the touch outwards, `bidCount` of them.
-    public func forEachBid(_ body: (_ price: Int64, _ size: Int64) -> Void) {
-        var remaining = levels
-        book.bids.forEachLevel { price, size in
-            body(price, size)
-            remaining -= 1
-            return remaining > 0
-        }
-    }
+    public func forEachBid(_ body: (_ price: Int64, _ size: Int64) -> Void) { forEachLevel(book.bids, body) }
 
     /// The asks from the touch outwards, `askCount` of them.
-    public func forEachAsk(_ body: (_ price: Int64, _ size: Int64) -> Void) {
+    public func forEachAsk(_ body: (_ price: Int64, _ size: Int64) -> Void) { forEachLevel(book.asks, body) }
+
+    /// `side`'s levels from the touch outwards, at most `levels` of them.
+    private func forEachLevel(_ side: BookSide, _ body: (_ price: Int64, _ size: Int64) -> Void) {
         var remaining = levels
-        book.asks.forEachLevel { price, size in
+        side.forEachLevel { price, size in
             body(price, size)
             remaining -= 1
             return remaining > 0

@@ -24,8 +24,9 @@ public struct StrategyRegistry {
         public init<S: Strategy>(_ type: S.Type) {
             name = S.name
             summary = S.summary
-            parameterNames = S.parameters.names
-            parameterDefaults = S.parameters.list.map { ("--\($0.name) \($0.value)", $0.show(S.parameters.defaults)) }
+            let parameters = S.parameters
+            parameterNames = parameters.names
+            parameterDefaults = parameters.list.map { ("--\($0.name) \($0.value)", $0.show(parameters.defaults)) }
             validate = { (arguments) throws(InvalidArgument) in _ = try S(S.parameters.values(arguments)) }
             run = { options in SignalAgent<S>.run(options) }
             self.type = type
