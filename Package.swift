@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "feed", dependencies: ["FeedCore", "IPC"], path: "Sources/feed/Tool"),
         .target(name: "BookCore", dependencies: ["IPC"], path: "Sources/book/Core"),
         .executableTarget(name: "book", dependencies: ["BookCore", "IPC"], path: "Sources/book/Tool"),
-        .target(name: "SignalCore", dependencies: ["IPC", "BookCore"], path: "Sources/signal/Core"),
+        .target(name: "SignalCore", dependencies: ["IPC", "BookCore", "Network"], path: "Sources/signal/Core"),
         .executableTarget(name: "signal", dependencies: ["SignalCore", "IPC"], path: "Sources/signal/Tool"),
         // The spot WebSocket API (keys, signing, requests, answers, sessions): exec's live venue
         // and risk's own kill session.

@@ -1,4 +1,5 @@
 import Glibc
+import IPC
 
 /// One WebSocket API request as it is written, in fixed buffers (no allocation):
 ///
@@ -14,8 +15,8 @@ import Glibc
 /// request unsigned for a session logged on with an Ed25519 key.
 public struct APIRequest: ~Copyable {
     public static let capacity = 2_048
-    private var json = Buffer()
-    private var payload = Buffer()
+    private var json = TextBuffer(capacity: APIRequest.capacity)
+    private var payload = TextBuffer(capacity: APIRequest.capacity)
     private var parameters = 0
     /// What a signed request carries besides its own parameters (`apiKey` only when the session
     /// is not logged on), set by `begin`.
@@ -35,11 +36,6 @@ public struct APIRequest: ~Copyable {
     }
 
     public init() {}
-
-    deinit {
-        json.bytes.deallocate()
-        payload.bytes.deallocate()
-    }
 
     /// Starts a request: its id (echoed in the answer), method, and what signs it.
     public mutating func begin(
@@ -105,7 +101,7 @@ public struct APIRequest: ~Copyable {
         let start = json.count
         let (value, overflow) = Int128(count).multipliedReportingOverflow(by: Int128(mantissa))
         guard !overflow, value >= 0 else {
-            json.overflowed = true
+            json.markIncomplete()
             return
         }
         json.appendDigits(UInt128(value), decimals: Int(decimals))
@@ -120,9 +116,7 @@ public struct APIRequest: ~Copyable {
             let signed = payload.written(from: 0)
             open("signature")
             json.append("\"")
-            guard json.count + HMACSHA256.hexLength + 3 <= APIRequest.capacity else { return nil }
-            hmac.sign(signed, hex: json.bytes + json.count)
-            json.count += HMACSHA256.hexLength
+            json.append(count: HMACSHA256.hexLength) { hmac.sign(signed, hex: $0) }
             json.append("\"")
         }
         json.append("}}")
@@ -144,68 +138,5 @@ public struct APIRequest: ~Copyable {
         json.append("\":")
         payload.append(name)
         payload.append(0x3D)
-    }
-
-    /// One of the request's two texts: a fixed buffer that stops taking bytes, and says so, when
-    /// more would not fit.
-    private struct Buffer {
-        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: APIRequest.capacity)
-        var count = 0
-        var overflowed = false
-
-        /// What was written from `start` on.
-        func written(from start: Int) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(start: bytes + start, count: count - start)
-        }
-
-        mutating func reset() {
-            count = 0
-            overflowed = false
-        }
-
-        mutating func append(_ data: UnsafeRawBufferPointer) {
-            guard count + data.count <= APIRequest.capacity else {
-                overflowed = true
-                return
-            }
-            if let base = data.baseAddress {
-                UnsafeMutableRawPointer(bytes + count).copyMemory(from: base, byteCount: data.count)
-            }
-            count += data.count
-        }
-
-        mutating func append(_ text: StaticString) {
-            append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-
-        mutating func append(_ byte: UInt8) {
-            guard count < APIRequest.capacity else {
-                overflowed = true
-                return
-            }
-            bytes[count] = byte
-            count += 1
-        }
-
-        /// `magnitude`'s digits with a point before the last `decimals` of them (at least one
-        /// digit before the point: 5 at 2 places is "0.05").
-        mutating func appendDigits(_ magnitude: UInt128, decimals: Int) {
-            var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: 39 digits
-            withUnsafeMutableBytes(of: &digits) { scratch in
-                var rest = magnitude
-                var written = 0
-                repeat {
-                    scratch[written] = UInt8(0x30 + rest % 10)
-                    rest /= 10
-                    written += 1
-                } while rest > 0 || written <= decimals
-                var index = written - 1
-                while index >= 0 {
-                    if index == decimals - 1 { append(0x2E) }
-                    append(scratch[index])
-                    index -= 1
-                }
-            }
-        }
     }
 }

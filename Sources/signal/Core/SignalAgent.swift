@@ -141,6 +141,7 @@ public final class SignalAgent<S: Strategy>: Agent {
     }
 
     public func finish(_ stop: AgentStop) -> AgentStop {
+        processor.finish()
         fflush(nil)
         StandardError.line(
             "signal: \(processor.intentsSent) quote intents"

@@ -125,6 +125,13 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         }
     }
 
+    /// The session is ending: the strategy's last word (`Strategy.onStop`), its problems said.
+    package func finish() {
+        strategy.onStop(context: &context)
+        for problem in context.problems { output.report("signal: \(problem)") }
+        context.problems.removeAll()
+    }
+
     private func define(_ definition: InstrumentDefinition) {
         let id = definition.header.instrument
         guard id >= 1, Int(id) < Instrument.idSlots, let instrument = try? definition.instrument() else {

@@ -52,6 +52,9 @@ public protocol Strategy {
     mutating func onPosition(_ report: PositionReport, context: inout StrategyContext)
     /// A timer set with `context.setTimer(timer, atNs:)` came due.
     mutating func onTimer(_ timer: Int, context: inout StrategyContext)
+    /// The session is ending (its input ended, or it was told to stop): the last word. What it
+    /// asks for now is not sent; what it reports is said.
+    mutating func onStop(context: inout StrategyContext)
 }
 
 extension Strategy {
@@ -62,4 +65,5 @@ extension Strategy {
     @inlinable public mutating func onOrderUpdate(_ report: ExecutionReport, context: inout StrategyContext) {}
     @inlinable public mutating func onPosition(_ report: PositionReport, context: inout StrategyContext) {}
     @inlinable public mutating func onTimer(_ timer: Int, context: inout StrategyContext) {}
+    public mutating func onStop(context: inout StrategyContext) {}
 }

@@ -67,6 +67,17 @@ public struct StrategyParameter<Values> {
             show: { "\($0[keyPath: field])" })
     }
 
+    /// Text, not empty: a command line, a path.
+    public static func text(_ name: String, _ field: WritableKeyPath<Values, String>, value: String) -> StrategyParameter {
+        StrategyParameter(
+            name: name, value: value,
+            parse: { (values, text) throws(InvalidArgument) in
+                guard !text.isEmpty else { throw InvalidArgument("--\(name): expected \(value), found nothing") }
+                values[keyPath: field] = text
+            },
+            show: { $0[keyPath: field].isEmpty ? "none" : $0[keyPath: field] })
+    }
+
     /// A number in `range`.
     public static func decimal(
         _ name: String, _ field: WritableKeyPath<Values, Double>, in range: ClosedRange<Double>, value: String

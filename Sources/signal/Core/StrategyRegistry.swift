@@ -56,7 +56,8 @@ public struct StrategyRegistry {
             Entry(Grid.self),
             Entry(EmaCrossover.self),
             Entry(RelativeStrength.self),
-            Entry(Bollinger.self)
+            Entry(Bollinger.self),
+            Entry(ExternalStrategy.self)
         ])
     }
 

@@ -138,6 +138,7 @@ struct Replay: PaperVenuesUser {
             if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
         }
         signalProcessor.output.marketEnded()
+        signalProcessor.finish()
         execProcessor.cancelAllAtEnd()
         if let failure = execProcessor.output.failure { throw StrategyHarness.Failure(description: "\(failure)") }
         try journal.flush()
