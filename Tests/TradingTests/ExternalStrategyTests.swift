@@ -1,6 +1,10 @@
+import Foundation
 import IPC
+import StrategyHarness
+import TestSupport
 import XCTest
 
+@testable import ExecCore
 @testable import SignalCore
 
 /// The external strategies' JSON lines (docs/external.md): the events as written, field by
@@ -143,5 +147,124 @@ final class ExternalStrategyTests: XCTestCase {
             XCTAssertTrue(context.pendingOrders.isEmpty, line)
             XCTAssertEqual(context.nextTimerNs, .max, line)
         }
+    }
+}
+
+/// External strategies as users run them: the Python example under run.sh on a real replay, the
+/// same journal through the in-process harness; a strategy that writes a bad line, then dies.
+final class ExternalStrategyRunTests: XCTestCase {
+    let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    func testThePythonExampleTradesAReplayUnderRunShAndTheHarnessJournalsTheSame() throws {
+        let data = try sharedDataDirectory()
+        let session = "external\(getpid())"
+        defer {
+            try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)"))
+            unlink(root.appendingPathComponent("runs/.\(session).lock").path)
+        }
+        let command = "python3 '\(root.path)/Examples/external-strategy/imbalance_maker.py' --spread-ticks 2"
+        let strategy = ["--strategy", "external", "--book-levels", "5", "--external", command]
+        let run = try ChildProcess(
+            root.appendingPathComponent("run.sh").path,
+            ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--session", session] + strategy,
+            environment: ["TICKPIPE_BIN": productsDirectory().path]
+        ).finish(timeout: 300)
+        XCTAssertEqual(run.status, 0, run.err)
+        let lines = run.err.split(separator: "\n")
+        let exec = try XCTUnwrap(lines.last { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
+        let fills = try XCTUnwrap(Int(exec.split(separator: " ")[2]), String(exec))
+        XCTAssertGreaterThan(fills, 5, String(exec))
+        XCTAssertTrue(lines.contains("imbalance_maker: \(fills) fills"), "the strategy saw each fill: \(run.err)")
+        XCTAssertFalse(run.err.contains("external strategy"), "no problem said: \(run.err)")
+
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-ext-\(getpid())").path
+        defer { unlink(journal) }
+        let outcome = try StrategyHarness(
+            files: ["\(data)/binance-spot/btcusdt_20240808.gz"], exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: strategy + ["--quote-size", "0.1", "--max-position", "1"], exec: ["--max-position", "1"]
+        ).replay(journal: journal)
+        XCTAssertEqual(outcome.results.map(\.summary), [String(exec)])
+        XCTAssertTrue(
+            try Data(contentsOf: URL(fileURLWithPath: journal))
+                == Data(contentsOf: root.appendingPathComponent("runs/\(session)/journal")),
+            "the harness journaled other bytes than run.sh with the external strategy")
+    }
+
+    /// A strategy that quotes the touch; at its 50th book event answers a price finer than the
+    /// tick, at its 2000th exits with status 3 (saying at what market time, on its stderr).
+    static let faulty = #"""
+        import json, sys
+        books = 0
+        for line in sys.stdin:
+            event = json.loads(line)
+            reply = []
+            if event["type"] == "book" and event["bids"] and event["asks"]:
+                books += 1
+                bid, ask = event["bids"][0]["price"], event["asks"][0]["price"]
+                if books == 50:
+                    bid = "1.001"
+                    print("malformed at", event["time_ns"], file=sys.stderr, flush=True)
+                if books == 2000:
+                    print("dying at", event["time_ns"], file=sys.stderr, flush=True)
+                    sys.exit(3)
+                reply = [{"type": "quote", "id": event["id"], "bids": [{"price": bid, "size": "0.1"}],
+                          "asks": [{"price": ask, "size": "0.1"}]}]
+            print(json.dumps(reply), flush=True)
+        """#
+
+    func testAMalformedLineCancelsTheInstrumentsQuotesAndAStrategyThatDiesCancelsAll() throws {
+        let data = try sharedDataDirectory()
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-faulty-\(getpid()).py")
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-faulty-\(getpid())").path
+        try ExternalStrategyRunTests.faulty.write(to: script, atomically: true, encoding: .utf8)
+        let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-faulty-\(getpid()).err")
+        defer {
+            unlink(script.path)
+            unlink(journal)
+            unlink(stderr.path)
+        }
+        let command = "python3 '\(script.path)' 2> '\(stderr.path)'"
+        let outcome = try StrategyHarness(
+            files: ["\(data)/binance-spot/btcusdt_20240808.gz"], exchangeInfo: "\(data)/cryptofeed/BINANCE.0",
+            signal: ["--strategy", "external", "--external", command, "--quote-size", "0.1", "--max-position", "1"],
+            exec: ["--max-position", "1"]
+        ).replay(journal: journal)
+        let said = outcome.problems.filter { $0.contains("external strategy") }
+        XCTAssertEqual(said.count, 3, "the bad line, the end, the count: \(outcome.problems)")
+        let malformed = try XCTUnwrap(said.first)
+        XCTAssertTrue(malformed.hasPrefix("signal: external strategy's line "), malformed)
+        XCTAssertTrue(
+            malformed.contains(#": price "1.001" has more decimals than the increment allows at byte 48 of [{"#), malformed)
+        XCTAssertTrue(malformed.hasSuffix("; BTCUSDT's quotes cancelled"), malformed)
+        XCTAssertEqual(
+            said.dropFirst().first,
+            "signal: external strategy '\(command)' closed its output (it exited with status 3); every instrument's "
+                + "quotes cancelled, no more events sent to it")
+        let counted = try XCTUnwrap(said.last)
+        XCTAssertTrue(counted.contains("': 1 of ") && counted.hasSuffix(" reply lines malformed"), counted)
+
+        // Its own account of when: the market times of the bad line and of its end.
+        let told = try String(contentsOf: stderr, encoding: .utf8).split(separator: "\n")
+        let malformedNs = try XCTUnwrap(told.first { $0.hasPrefix("malformed at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
+        let diedNs = try XCTUnwrap(told.first { $0.hasPrefix("dying at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
+        var commands: [(timeNs: Int64, command: OrderCommand.Command)] = []
+        _ = try Journal.read(journal) { frame, _ in
+            if frame.header.messageType == .orderCommand {
+                let command = frame.as(OrderCommand.self)
+                commands.append((command.header.receiveTimeNs, OrderCommand.Command(rawValue: command.commandRaw)!))
+            }
+        }
+        let atMalformed = commands.filter { $0.timeNs == malformedNs }.map(\.command)
+        XCTAssertEqual(atMalformed, [.cancel, .cancel], "the bad line's event cancelled both quotes, nothing else")
+        XCTAssertTrue(
+            commands.contains { $0.timeNs > malformedNs && $0.timeNs < diedNs && $0.command == .new },
+            "the strategy went on quoting after its bad line")
+        let afterDeath = commands.filter { $0.timeNs >= diedNs }.map(\.command)
+        XCTAssertFalse(afterDeath.isEmpty)
+        XCTAssertTrue(afterDeath.allSatisfy { $0 == .cancel }, "only cancels once it died: \(afterDeath)")
     }
 }
