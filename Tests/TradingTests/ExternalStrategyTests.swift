@@ -71,14 +71,17 @@ final class ExternalStrategyTests: XCTestCase {
 
     func apply(_ line: String, _ context: inout StrategyContext) throws {
         var bytes = Array(line.utf8)
-        try bytes.withUnsafeMutableBufferPointer { try ExternalCommandReader.apply(UnsafeBufferPointer($0), to: &context) }
+        try bytes.withUnsafeMutableBufferPointer {
+            try ExternalCommandReader.apply(UnsafeBufferPointer($0), to: &context)
+        }
     }
 
     func testEachCommandAsksTheContextForWhatItSays() throws {
         var context = context()
         try apply(#"[{"id":1,"type":"quote","bids":[{"price":"61234.00","size":"0.001"}],"asks":[]}]"#, &context)
         XCTAssertEqual(context.instruments[1].asked, .quote, "one level a side: a quote; fields in any order")
-        XCTAssertEqual(context.instruments[1].desired, Quote(bidPrice: 6_123_400, bidSize: 100, askPrice: 0, askSize: 0))
+        XCTAssertEqual(
+            context.instruments[1].desired, Quote(bidPrice: 6_123_400, bidSize: 100, askPrice: 0, askSize: 0))
         try apply(
             #"[{"type":"quote","id":1,"bids":[{"price":"100.00","size":"0.001"},{"price":"99.99","size":"0.002"}],"#
                 + #""asks":[{"size":"0.003","price":"100.01"}]}]"#, &context)
@@ -117,7 +120,10 @@ final class ExternalStrategyTests: XCTestCase {
                 #"[{"type":"quote","id":1,"bids":[{"price":"1.001","size":"1"}]}]"#,
                 #"price "1.001" has more decimals than the increment allows"#, 41
             ),
-            (#"[{"type":"quote","id":1,"bids":[{"price":"1.00"}]}]"#, #"a level needs a "price" and a "size", both above 0"#, 32),
+            (
+                #"[{"type":"quote","id":1,"bids":[{"price":"1.00"}]}]"#,
+                #"a level needs a "price" and a "size", both above 0"#, 32
+            ),
             (
                 #"[{"type":"quote","id":1,"bids":[{"price":"1.00","size":"1"},{"price":"1.01","size":"1"}]}]"#,
                 "BTCUSDT: bid level 1 at 101 ticks is not below level 0 at 100", 1
@@ -238,7 +244,8 @@ final class ExternalStrategyRunTests: XCTestCase {
         let malformed = try XCTUnwrap(said.first)
         XCTAssertTrue(malformed.hasPrefix("signal: external strategy's line "), malformed)
         XCTAssertTrue(
-            malformed.contains(#": price "1.001" has more decimals than the increment allows at byte 48 of [{"#), malformed)
+            malformed.contains(#": price "1.001" has more decimals than the increment allows at byte 48 of [{"#),
+            malformed)
         XCTAssertTrue(malformed.hasSuffix("; BTCUSDT's quotes cancelled"), malformed)
         XCTAssertEqual(
             said.dropFirst().first,
@@ -249,8 +256,10 @@ final class ExternalStrategyRunTests: XCTestCase {
 
         // Its own account of when: the market times of the bad line and of its end.
         let told = try String(contentsOf: stderr, encoding: .utf8).split(separator: "\n")
-        let malformedNs = try XCTUnwrap(told.first { $0.hasPrefix("malformed at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
-        let diedNs = try XCTUnwrap(told.first { $0.hasPrefix("dying at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
+        let malformedNs = try XCTUnwrap(
+            told.first { $0.hasPrefix("malformed at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
+        let diedNs = try XCTUnwrap(
+            told.first { $0.hasPrefix("dying at ") }.flatMap { Int64($0.split(separator: " ")[2]) })
         var commands: [(timeNs: Int64, command: OrderCommand.Command)] = []
         _ = try Journal.read(journal) { frame, _ in
             if frame.header.messageType == .orderCommand {

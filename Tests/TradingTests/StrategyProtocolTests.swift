@@ -178,7 +178,7 @@ final class StrategyProtocolTests: XCTestCase {
         XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
             XCTAssertEqual(
                 "\($0)",
-                "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
+                "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi, bollinger or external"
             )
         }
         let usage = SignalOptions.usage(registry)

@@ -109,9 +109,16 @@ final class TradingAllocationTests: XCTestCase {
         try countAllocations(Bollinger.self, ["--strategy", "bollinger", "--bar-ms", "100", "--lean-ticks", "20"]) {
             defaultVenues($0)
         }
+        // The external strategy's side of its conversation: writing events, reading replies.
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/external-strategy/imbalance_maker.py").path
+        try countAllocations(
+            ExternalStrategy.self,
+            ["--strategy", "external", "--book-levels", "5", "--external", "python3 '\(example)' --spread-ticks 2"]
+        ) { defaultVenues($0) }
         XCTAssertEqual(
             StrategyRegistry.builtIn.entries.map(\.name),
-            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid", "ema", "rsi", "bollinger"],
+            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid", "ema", "rsi", "bollinger", "external"],
             "a new built-in strategy gets its line here")
     }
 

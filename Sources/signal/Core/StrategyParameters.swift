@@ -68,7 +68,9 @@ public struct StrategyParameter<Values> {
     }
 
     /// Text, not empty: a command line, a path.
-    public static func text(_ name: String, _ field: WritableKeyPath<Values, String>, value: String) -> StrategyParameter {
+    public static func text(_ name: String, _ field: WritableKeyPath<Values, String>, value: String)
+        -> StrategyParameter
+    {
         StrategyParameter(
             name: name, value: value,
             parse: { (values, text) throws(InvalidArgument) in

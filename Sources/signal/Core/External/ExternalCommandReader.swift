@@ -117,7 +117,8 @@ struct ExternalCommandReader {
                     scanner.offset = at
                     throw scanner.failure("a level needs a \"price\" and a \"size\", both above 0")
                 }
-                let added = side == .buy ? ladder.addBid(price: price, size: size) : ladder.addAsk(price: price, size: size)
+                let added =
+                    side == .buy ? ladder.addBid(price: price, size: size) : ladder.addAsk(price: price, size: size)
                 guard added else {
                     scanner.offset = at
                     throw scanner.failure("more than \(QuoteLadder.maxLevels) levels a side")
@@ -173,7 +174,8 @@ struct ExternalCommandReader {
         }
         guard let side, let size, size > 0, price.map({ $0 > 0 }) ?? true else {
             throw Failure(
-                offset: start, message: "an order needs a \"side\" and a \"size\" above 0 (and a price above 0, or none)")
+                offset: start,
+                message: "an order needs a \"side\" and a \"size\" above 0 (and a price above 0, or none)")
         }
         if applying { context.order(id, side: side, size: size, price: price) }
     }
@@ -231,7 +233,9 @@ struct ExternalCommandReader {
         return id
     }
 
-    private static func decimal(_ scanner: inout JSONScanner, _ name: String, _ scale: DecimalScale) throws(Failure) -> Int64 {
+    private static func decimal(_ scanner: inout JSONScanner, _ name: String, _ scale: DecimalScale) throws(Failure)
+        -> Int64
+    {
         let value = try scanner.string()
         do { return try scale.count(scanner.bytes, value) } catch {
             scanner.offset = value.lowerBound - 1
