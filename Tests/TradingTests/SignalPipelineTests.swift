@@ -138,7 +138,8 @@ final class SignalPipelineTests: XCTestCase {
         for (arguments, message) in [
             (
                 ["--strategy", "magic"],
-                "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
+                "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi, "
+                    + "bollinger or external"
             ),
             (
                 ["--strategy", "pairs", "--entry-z", "1", "--exit-z", "2"],
@@ -216,7 +217,8 @@ final class SignalPipelineTests: XCTestCase {
             ),
             (
                 "strategy = magic\n",
-                "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi or bollinger"
+                "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, "
+                    + "ema, rsi, bollinger or external"
             )
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
