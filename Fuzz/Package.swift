@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "FeedCore", package: root.lastPathComponent),
                 .product(name: "BookCore", package: root.lastPathComponent),
                 .product(name: "ExecCore", package: root.lastPathComponent),
+                .product(name: "SignalCore", package: root.lastPathComponent),
             ]
         ),
     ]

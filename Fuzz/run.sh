@@ -9,6 +9,8 @@
 #                  the shadow comparison
 #   websocket      the WebSocket frame reader, bytes arriving in pieces
 #   http           the HTTP response reader (Content-Length, chunked, to close)
+#   api-message    Binance's WebSocket API answers and events, as exec and the report read them
+#   external-reply an external strategy's reply line of commands (docs/external.md)
 # Seeds come from the recordings in ../shared/data (read in place) and from the tools' own
 # output; new inputs collect in .build-fuzz/corpus/TARGET, crashes in .build-fuzz/crashes.
 # Every input in Fuzz/Regressions/TARGET (past crashes) runs first. Ends with
@@ -18,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 shared=${SHARED_DATA:-$root/../shared}
 work=$root/.build-fuzz
-targets=(recording exchange-info frames journal websocket http api-message)
+targets=(recording exchange-info frames journal websocket http api-message external-reply)
 target=${1:-}
 seconds=${2:-60}
 if [ -z "$target" ]; then
@@ -135,6 +137,14 @@ PY
       printf '\x0fHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"symbols":[]}' > length
       printf '\x04HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7;x=y\r\n{"a":1,\r\n6\r\n"b":2}\r\n0\r\n\r\n' > chunked
       printf '\xffHTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\n\r\n{"code":-1003}' > close
+      ;;
+    external-reply)
+      # Replies as docs/external.md writes them, and as a Python strategy does (spaces).
+      printf '%s' '[]' > none
+      printf '%s' '[{"type":"quote","id":1,"bids":[{"price":"61234.00","size":"0.1"}],"asks":[{"price":"61235.00","size":"0.1"}]}]' > quote
+      printf '%s' '[{"type": "quote", "id": 2, "bids": [{"price": "10.5", "size": "5"}, {"price": "10.0", "size": "10"}], "asks": [{"price": "11.0", "size": "5"}]}]' > ladder
+      printf '%s' '[{"type":"order","id":1,"side":"sell","size":"0.2"},{"type":"timer","timer":0,"at_ns":1723075260000000000}]' > order-timer
+      printf '%s' '[{"type":"order","id":2,"side":"buy","size":"15","price":"9.5"},{"type":"cancel","id":1},{"type":"cancel_timer","timer":15}]' > more
       ;;
     api-message)
       # The WebSocket API's answers and events as BINANCE.md G quotes them.

@@ -111,6 +111,20 @@ final class StrategyProtocolTests: XCTestCase {
         XCTAssertEqual(processor.output.intents.count, 1, "only the timer quoted")
     }
 
+    /// A timer set again, later, fires once at its new time; one set earlier, at that (the
+    /// earliest of all timers was kept stale when the one moved later had been it: no timer fired again).
+    func testATimerSetAgainFiresAtItsNewTimeAndTheOthersStillFire() {
+        var context = StrategyContext(bookLevels: 0)
+        context.setTimer(1, atNs: 10)
+        context.setTimer(1, atNs: 20)
+        context.setTimer(2, atNs: 30)
+        XCTAssertNil(context.takeTimer(dueBy: 15))
+        XCTAssertEqual(context.takeTimer(dueBy: 25)?.timer, 1)
+        context.setTimer(2, atNs: 5)
+        XCTAssertEqual(context.takeTimer(dueBy: 25).map { [$0.timer, Int($0.atNs)] }, [2, 5])
+        XCTAssertNil(context.takeTimer(dueBy: 1 << 62), "none left")
+    }
+
     func testOrderUpdatesAndPositionsReachTheStrategyWhenTheyAreSeen() throws {
         let processor = try processor()
         handle(

@@ -13,6 +13,7 @@ enum FuzzTarget: String, CaseIterable {
     case websocket
     case http
     case apiMessage = "api-message"
+    case externalReply = "external-reply"
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -23,6 +24,7 @@ enum FuzzTarget: String, CaseIterable {
         case .websocket: WebSocketTarget.run(input)
         case .http: HTTPTarget.run(input)
         case .apiMessage: APIMessageTarget.run(input)
+        case .externalReply: ExternalReplyTarget.run(input)
         }
     }
 }

@@ -105,7 +105,8 @@ public struct StrategyContext {
     public mutating func setTimer(_ timer: Int, atNs: Int64) {
         precondition(timer >= 0 && timer < StrategyContext.timerSlots, "timer \(timer): 0 to 15")
         timers[timer] = atNs
-        nextTimerNs = min(nextTimerNs, atNs)
+        // Not min(next, atNs): a timer moved later may have been the earliest.
+        nextTimerNs = timers.min()!
     }
 
     @inlinable
