@@ -18,7 +18,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--exchange-info FILE] [--instrument SYMBOL:TICK:LOT]...
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
-                [--strategy NAME [--PARAMETER VALUE...]] [--signal PATH] [--config FILE] [--quote-size UNITS]
+                [--strategy NAME [--PARAMETER VALUE...]] [--external 'COMMAND'] [--signal PATH] [--config FILE]
+                [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
                 [--report-latency-ms MS|arrival]
@@ -38,7 +39,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is
   a strategy file for signal (see docs/signal.md); the flags here override it. Any other
   --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's); --signal PATH runs
-  your own signal, built with your strategies registered (docs/strategies.md). --alert-webhook URL:
+  your own signal, built with your strategies registered (docs/strategies.md); --external
+  'COMMAND' runs a strategy in any language, speaking JSON lines (docs/external.md). --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
@@ -67,6 +69,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --speed N|max                            1 (replay: max)
     --duration SECONDS                       until Ctrl-C or the end of the data
     --strategy NAME                          as
+    --external 'COMMAND'                     none
     --signal PATH                            the signal of the tools
     --config FILE                            none
     --quote-size UNITS                       0.1
@@ -207,7 +210,7 @@ else
   given=" ${signal_args[*]} "
   [ "${given#* --quote-size }" != "$given" ] || signal_args+=(--quote-size 0.1)
   [ "${given#* --max-position }" != "$given" ] || signal_args+=(--max-position "$max_position")
-  if [ -z "$strategy" ]; then
+  if [ -z "$strategy" ] && [ "${given#* --external }" = "$given" ]; then
     signal_args+=(--strategy as)
     [ "${given#* --gamma }" != "$given" ] || signal_args+=(--gamma 0.01)
     [ "${given#* --horizon }" != "$given" ] || signal_args+=(--horizon 10)

@@ -28,7 +28,9 @@ signal -> exec): target p50 <= 1.5 x 3 x that. Measured twice: with the reader a
 between frames (the ipc benchmark's spacing) and 10 ms (the paced market's step: how long the
 pipeline's stages sleep between messages); a reader woken after a long sleep takes longer. Like
 the ipc benchmark's two sides, the stages are pinned (`--cpu`) so that each hop goes from one
-CPU to the other.
+CPU to the other. In block mode once more with the strategy in Python
+(Examples/external-strategy, signal --strategy external): tick-to-quote across signal's round
+trip to another process and its JSON, beside the in-process strategy's.
 
 Same strategy: hftbacktest's `mm` example and our `signal --strategy band` (the same formulas)
 with the same parameters (and the same latencies and queue model) on the same events, at max
@@ -227,11 +229,17 @@ def same_strategy(bin_dir, peers_py, shared, synth, npz, step_ms):
 PACED_PINS = {"feed": 0, "book": 1, "signal": 0, "exec": 1}
 
 
-def paced(bin_dir, seconds, idle):
+EXTERNAL = ["--strategy", "external", "--quote-size", "0.1", "--max-position", "1", "--min-requote-ms", "0", "--external",
+            "python3 " + os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Examples", "external-strategy",
+                                      "imbalance_maker.py")]
+
+
+def paced(bin_dir, seconds, idle, strategy=None):
     with tempfile.TemporaryDirectory() as scratch:
-        session = f"paced{os.getpid()}{idle}"
+        session = f"paced{os.getpid()}{idle}{'x' if strategy else ''}"
         pins = PACED_PINS if os.cpu_count() >= 2 else None
-        procs = pipeline(bin_dir, ["--duration", str(seconds)], idle, session, f"{scratch}/journal", latency=True, pins=pins)
+        procs = pipeline(bin_dir, ["--duration", str(seconds)], idle, session, f"{scratch}/journal", latency=True, pins=pins,
+                         strategy=strategy)
         results = finish(procs, timeout=seconds + 120)
         quote = re.search(r"tick-to-quote ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["signal"][1])
         order = re.search(r"tick-to-order ns p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) n=(\d+)", results["exec"][1])
@@ -267,6 +275,7 @@ def main():
     modes = {}
     for idle in ["block", "yield", "spin"]:
         modes[idle] = paced(bin_dir, paced_seconds, idle)
+    external_quote, _ = paced(bin_dir, paced_seconds, "block", EXTERNAL)
     def handoff(gap_us):
         done = subprocess.run([f"{bench_dir}/ipc-bench", "oneway-block", str(gap_us)], capture_output=True, text=True, check=True)
         return int(re.search(r"p50_ns=(\d+)", done.stdout).group(1))
@@ -313,6 +322,8 @@ def main():
     for idle, (quote, order) in modes.items():
         print(f"  {idle:6} tick-to-quote {' '.join(quote) if quote else 'n/a'}")
         print(f"  {idle:6} tick-to-order {' '.join(order) if order else 'n/a'}")
+    print(f"  block  tick-to-quote {' '.join(external_quote) if external_quote else 'n/a'}   the strategy in Python "
+          "(signal --strategy external: a JSON round trip to another process a top)")
     order_block = modes["block"][1]
     for gap, hop in [("300 us", handoff_ns), ("10 ms, the paced market's step", handoff_10ms_ns)]:
         target_ns = 1.5 * 3 * hop
@@ -340,6 +351,8 @@ def main():
           f"rounds_at_2x={rounds_field} page_cache_events_per_s={mm_span_per_s:.0f} "
           f"loop_events_per_s={loop_span_per_s:.0f} loop_ratio_to_hbt={loop_ratio_field} "
           f"as_json_whole_events_per_s={events_per_s:.0f} as_capture_whole_events_per_s={capture_events_per_s:.0f} "
+          f"tick_to_quote_p50_ns={modes['block'][0][0] if modes['block'][0] else 'n/a'} "
+          f"external_tick_to_quote_p50_ns={external_quote[0] if external_quote else 'n/a'} "
           f"tick_to_order_p50_ns={order_block[0] if order_block else 'n/a'} "
           f"tick_to_order_p99_ns={order_block[1] if order_block else 'n/a'} allocs_per_event={per_event:.4f} "
           f"block_handoff_ns={handoff_ns} block_handoff_10ms_ns={handoff_10ms_ns}")

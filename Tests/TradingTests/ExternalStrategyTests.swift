@@ -63,6 +63,17 @@ final class ExternalStrategyTests: XCTestCase {
         XCTAssertEqual(written { $0.timer(15, timeNs: 22) }, #"{"type":"timer","time_ns":22,"timer":15}"# + "\n")
     }
 
+    /// `signal --external 'COMMAND'` is the external strategy; it needs its command.
+    func testTheExternalFlagNamesTheStrategyAndItsCommandIsRequired() throws {
+        let options = try SignalOptions(["--external", "python3 strategy.py --x 1"])
+        XCTAssertEqual(options.strategy.name, "external")
+        XCTAssertEqual(options.strategyArguments.map(\.value), ["python3 strategy.py --x 1"])
+        XCTAssertThrowsError(try SignalOptions(["--strategy", "external"])) { error in
+            XCTAssertEqual("\(error)", "--strategy external needs --external 'COMMAND': the strategy to start")
+        }
+        XCTAssertThrowsError(try SignalOptions(["--strategy", "fixed", "--external", "x"]))
+    }
+
     func context() -> StrategyContext {
         var context = StrategyContext(bookLevels: 0)
         context.instruments.set(1, QuotedInstrument(instrument: instrument, quoteSize: 0.001, maxPosition: 1))

@@ -26,8 +26,9 @@ public struct JSONScanner {
         }
     }
 
+    /// A failure here (at the end, if a skipped escape ran past it).
     @inlinable
-    public func failure(_ message: String) -> Failure { Failure(offset: offset, message: message) }
+    public func failure(_ message: String) -> Failure { Failure(offset: min(offset, bytes.count), message: message) }
 
     @inlinable
     public var atEnd: Bool { offset >= bytes.count }

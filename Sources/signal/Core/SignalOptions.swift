@@ -156,6 +156,9 @@ public struct SignalOptions {
                 throw InvalidArgument("--strategy '\(name)': expected \(strategies.namesListed)")
             }
             strategy = entry
+        } else if arguments.contains("--external"), let external = strategies.entry(named: ExternalStrategy.name) {
+            // `signal --external 'COMMAND'`: the external strategy, named by its one required flag.
+            strategy = external
         } else {
             strategy = strategies.entries[0]
         }

@@ -103,7 +103,7 @@ final class ExternalStrategyProcess {
         if taken > 0 {
             // Keep what follows the last line at the front (a strategy writing ahead is wrong,
             // and shows as a malformed reply to the next event).
-            (buffer).update(from: buffer + taken, count: filled - taken)
+            buffer.update(from: buffer + taken, count: filled - taken) // may overlap: a memmove
             filled -= taken
             taken = 0
         }
