@@ -139,7 +139,7 @@ final class SignalPipelineTests: XCTestCase {
             (
                 ["--strategy", "magic"],
                 "signal: --strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi, "
-                    + "bollinger or external"
+                    + "bollinger, combined or external"
             ),
             (
                 ["--strategy", "pairs", "--entry-z", "1", "--exit-z", "2"],
@@ -218,7 +218,7 @@ final class SignalPipelineTests: XCTestCase {
             (
                 "strategy = magic\n",
                 "signal: \(path):1: strategy 'magic': expected as, fixed, band, momentum, pairs, imbalance, grid, "
-                    + "ema, rsi, bollinger or external"
+                    + "ema, rsi, bollinger, combined or external"
             )
         ] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)

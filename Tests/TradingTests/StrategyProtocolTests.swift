@@ -192,7 +192,8 @@ final class StrategyProtocolTests: XCTestCase {
         XCTAssertThrowsError(try SignalOptions(["--strategy", "x"], strategies: registry)) {
             XCTAssertEqual(
                 "\($0)",
-                "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi, bollinger or external"
+                "--strategy 'x': expected recorder, as, fixed, band, momentum, pairs, imbalance, grid, ema, rsi, "
+                    + "bollinger, combined or external"
             )
         }
         let usage = SignalOptions.usage(registry)

@@ -165,7 +165,7 @@ final class StrategyTests: XCTestCase {
 
     /// Fast over 2 bars (α = 2/3), slow over 3 (α = 1/2), closes 10, 13, 16.
     func testEmaCrossoverLeansWithTheFastAverage() throws {
-        var averages = EmaCrossover.Averages(bars: BarCloses(barNs: 1))
+        var averages = EmaCrossover.Averages()
         averages.add(10, fastBars: 2, slowBars: 3)
         averages.add(13, fastBars: 2, slowBars: 3)
         // fast = 10 + 2/3 · 3 = 12, slow = 10 + 1/2 · 3 = 11.5; two bars of three: no lean yet.
@@ -187,14 +187,14 @@ final class StrategyTests: XCTestCase {
 
     /// Wilder's RSI over 2 bars: closes 10, 12, 11, 14.
     func testRelativeStrengthIsWildersIndex() throws {
-        var index = RelativeStrength.Index(bars: BarCloses(barNs: 1))
+        var index = RelativeStrength.Index()
         for close in [10.0, 12, 11] { index.add(close, period: 2) }
         // Gains 2, 0; losses 0, 1: averages 1 and 0.5; RSI = 100 − 100 / (1 + 2) = 66.667.
         XCTAssertEqual(try XCTUnwrap(index.value(period: 2)), 66.666_666_666_666_67, accuracy: 1e-9)
         index.add(14, period: 2)
         // Gain 3: (1 · 1 + 3) / 2 = 2; loss (0.5 · 1 + 0) / 2 = 0.25; RSI = 100 − 100 / 9 = 88.889.
         XCTAssertEqual(try XCTUnwrap(index.value(period: 2)), 88.888_888_888_888_89, accuracy: 1e-9)
-        var rising = RelativeStrength.Index(bars: BarCloses(barNs: 1))
+        var rising = RelativeStrength.Index()
         for close in [1.0, 2, 3] { rising.add(close, period: 2) }
         XCTAssertEqual(rising.value(period: 2), 100, "no loss at all")
         XCTAssertThrowsError(try RelativeStrength(RelativeStrength.Parameters(overbought: 30, oversold: 70)))
@@ -202,13 +202,13 @@ final class StrategyTests: XCTestCase {
 
     /// Bands of 4 closes 10, 12, 10, 12: mean 11, σ 1.
     func testBollingerLeansAgainstWhereTheMidStandsInTheBands() {
-        var band = Bollinger.Band(bars: BarCloses(barNs: 1), period: 4)
+        var band = Bollinger.Band(period: 4)
         for close in [10.0, 12, 10] { band.add(close) }
         XCTAssertNil(band.z(11), "three closes of four")
         band.add(12)
         XCTAssertEqual(try XCTUnwrap(band.z(13)), 2, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(band.z(10.5)), -0.5, accuracy: 1e-12)
-        var flat = Bollinger.Band(bars: BarCloses(barNs: 1), period: 2)
+        var flat = Bollinger.Band(period: 2)
         for close in [5.0, 5] { flat.add(close) }
         XCTAssertNil(flat.z(6), "no deviation, no band")
         // A lean of −0.25 (z = 0.5 with width 2) and 2 ticks: fair 10000.5 − 0.5 = 10000;
@@ -217,6 +217,40 @@ final class StrategyTests: XCTestCase {
             Quote.leaning(
                 top, lean: -0.25, leanTicks: 2, spreadTicks: 4, sizeLots: 3, positionLots: 0, maxPositionLots: 10),
             Quote(bidPrice: 9_998, bidSize: 3, askPrice: 10_002, askSize: 3))
+    }
+
+    /// The combined strategy's bookkeeping, worked by hand: bars closing at 10, 13, 16, 13 with
+    /// a level top (imbalance 0), EMAs of 2 and 3 bars, RSI and bands of 2, a memory of 1 bar
+    /// (α = ½).
+    func testCombinedWeighsEachSignalByWhatItsLeansEarned() throws {
+        let combined = try Combined(
+            Combined.Parameters(fastBars: 2, slowBars: 3, rsiPeriod: 2, bandPeriod: 2, memoryBars: 1))
+        XCTAssertEqual(combined.memoryAlpha, 0.5, accuracy: 1e-15)
+        var state = Combined.Signals(bars: BarCloses(barNs: 1), band: Bollinger.Band(period: 2))
+        // 10: nothing leans yet.
+        combined.add(10, top: top, to: &state)
+        XCTAssertEqual(state.leansAtClose, SIMD4(0, 0, 0, 0))
+        // 13: the bands [10, 13] (mean 11.5, σ 1.5) put 13 at z = 1: bollinger leans −½.
+        combined.add(13, top: top, to: &state)
+        XCTAssertEqual(state.performance, SIMD4(0, 0, 0, 0), "no lean was held over 10 → 13")
+        XCTAssertEqual(state.leansAtClose, SIMD4(0, 0, -0.5, 0))
+        // 16: bollinger held −½ over +3: performance ½ · (−1.5 − 0) = −0.75. Now the EMAs
+        // (14.667 over 13.75) lean up, the RSI (no loss: 100) down, the bands [13, 16] −½ again.
+        combined.add(16, top: top, to: &state)
+        XCTAssertEqual(state.performance, SIMD4(0, 0, -0.75, 0))
+        XCTAssertEqual(state.leansAtClose, SIMD4(1, -1, -0.5, 0))
+        // 13, a move of −3: ema ½ · (−3 − 0) = −1.5, rsi ½ · (3 − 0) = 1.5,
+        // bollinger −0.75 + ½ · (1.5 + 0.75) = 0.375.
+        combined.add(13, top: top, to: &state)
+        XCTAssertEqual(state.performance, SIMD4(-1.5, 1.5, 0.375, 0))
+        XCTAssertEqual(state.weights, SIMD4(0, 0, 0, 0), "weights move only when rebalanced")
+        Combined.rebalance(&state)
+        // The positive ones over their sum 1.875: rsi 0.8, bollinger 0.2.
+        XCTAssertEqual(state.weights, SIMD4(0, 0.8, 0.2, 0))
+        state.performance = SIMD4(-1, -2, 0, -0.5)
+        Combined.rebalance(&state)
+        XCTAssertEqual(state.weights, SIMD4(0, 0, 0, 0), "nothing earned: no weight, no lean")
+        XCTAssertThrowsError(try Combined(Combined.Parameters(fastBars: 5, slowBars: 5)))
     }
 
     /// hftbacktest's `mm`: 100 ms steps, vol multiplier 2, 5 ticks of skew per unit, 1000 lots a

@@ -109,6 +109,9 @@ final class TradingAllocationTests: XCTestCase {
         try countAllocations(Bollinger.self, ["--strategy", "bollinger", "--bar-ms", "100", "--lean-ticks", "20"]) {
             defaultVenues($0)
         }
+        try countAllocations(Combined.self, ["--strategy", "combined", "--bar-ms", "100", "--lean-ticks", "20"]) {
+            defaultVenues($0)
+        }
         // The external strategy's side of its conversation: writing events, reading replies.
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples/external-strategy/imbalance_maker.py").path
@@ -118,7 +121,10 @@ final class TradingAllocationTests: XCTestCase {
         ) { defaultVenues($0) }
         XCTAssertEqual(
             StrategyRegistry.builtIn.entries.map(\.name),
-            ["as", "fixed", "band", "momentum", "pairs", "imbalance", "grid", "ema", "rsi", "bollinger", "external"],
+            [
+                "as", "fixed", "band", "momentum", "pairs", "imbalance", "grid", "ema", "rsi", "bollinger", "combined",
+                "external"
+            ],
             "a new built-in strategy gets its line here")
     }
 

@@ -57,6 +57,7 @@ public struct StrategyRegistry {
             Entry(EmaCrossover.self),
             Entry(RelativeStrength.self),
             Entry(Bollinger.self),
+            Entry(Combined.self),
             Entry(ExternalStrategy.self)
         ])
     }

@@ -33,13 +33,11 @@ public struct Bollinger: Strategy {
 
     /// One instrument's last closes, in a ring sized at its definition.
     struct Band {
-        var bars: BarCloses
         var closes: [Double]
         var next = 0
         var count = 0
 
-        init(bars: BarCloses, period: Int) {
-            self.bars = bars
+        init(period: Int) {
             closes = Array(repeating: 0, count: period)
         }
 
@@ -64,6 +62,7 @@ public struct Bollinger: Strategy {
     }
 
     let parameters: Parameters
+    var bars = InstrumentTable<BarCloses>()
     var bands = InstrumentTable<Band>()
 
     public init(_ parameters: Parameters) { self.parameters = parameters }
@@ -71,12 +70,13 @@ public struct Bollinger: Strategy {
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
         bands.set(
             instrument.id,
-            Band(bars: BarCloses(barNs: parameters.barMs * 1_000_000), period: Int(parameters.period)))
+            Band(period: Int(parameters.period)))
+        bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
         let id = top.header.instrument
-        if let close = bands[id].bars.add(mid: top.mid, nowNs: context.nowNs) { bands[id].add(close) }
+        if let close = bars[id].add(mid: top.mid, nowNs: context.nowNs) { bands[id].add(close) }
         let lean = bands[id].z(top.mid).map { max(-1, min(1, -$0 / parameters.width)) } ?? 0
         context.quote(top, lean: lean, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
     }

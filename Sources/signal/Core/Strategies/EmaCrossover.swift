@@ -32,7 +32,6 @@ public struct EmaCrossover: Strategy {
 
     /// One instrument's averages.
     struct Averages {
-        var bars: BarCloses
         var fast = 0.0
         var slow = 0.0
         var closes: Int64 = 0
@@ -56,6 +55,7 @@ public struct EmaCrossover: Strategy {
     }
 
     let parameters: Parameters
+    var bars = InstrumentTable<BarCloses>()
     var averages = InstrumentTable<Averages>()
 
     public init(_ parameters: Parameters) throws(InvalidArgument) {
@@ -66,12 +66,13 @@ public struct EmaCrossover: Strategy {
     }
 
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
-        averages.set(instrument.id, Averages(bars: BarCloses(barNs: parameters.barMs * 1_000_000)))
+        bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
+        averages.set(instrument.id, Averages())
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
         let id = top.header.instrument
-        if let close = averages[id].bars.add(mid: top.mid, nowNs: context.nowNs) {
+        if let close = bars[id].add(mid: top.mid, nowNs: context.nowNs) {
             averages[id].add(close, fastBars: parameters.fastBars, slowBars: parameters.slowBars)
         }
         context.quote(

@@ -42,7 +42,6 @@ public struct RelativeStrength: Strategy {
 
     /// One instrument's index.
     struct Index {
-        var bars: BarCloses
         var previous: Double?
         var averageGain = 0.0
         var averageLoss = 0.0
@@ -72,6 +71,7 @@ public struct RelativeStrength: Strategy {
     }
 
     let parameters: Parameters
+    var bars = InstrumentTable<BarCloses>()
     var indices = InstrumentTable<Index>()
 
     public init(_ parameters: Parameters) throws(InvalidArgument) {
@@ -83,12 +83,13 @@ public struct RelativeStrength: Strategy {
     }
 
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
-        indices.set(instrument.id, Index(bars: BarCloses(barNs: parameters.barMs * 1_000_000)))
+        bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
+        indices.set(instrument.id, Index())
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
         let id = top.header.instrument
-        if let close = indices[id].bars.add(mid: top.mid, nowNs: context.nowNs) {
+        if let close = bars[id].add(mid: top.mid, nowNs: context.nowNs) {
             indices[id].add(close, period: parameters.period)
         }
         var lean = 0.0
