@@ -13,6 +13,57 @@ final class ToolCompositionTests: XCTestCase {
         FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-\(getpid())-\(name)").path
     }
 
+    /// `book --json --trades --depth 5` on a real recording: each line a top or a trade, every
+    /// line of a type with the same fields, each field of one type (or null); every trade feed
+    /// replayed is there; the levels are the book's, best first.
+    func testBookJSONCarriesTradesAndLevelsWithOneTypePerField() throws {
+        let data = try sharedDataDirectory()
+        let run = try runPipeline(
+            "feed",
+            ["--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--exchange-info", "\(data)/cryptofeed/BINANCE.0"],
+            "book", ["--json", "--trades", "--depth", "5"])
+        XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
+        XCTAssertEqual(run.secondStatus, 0, run.secondErrors)
+        // feed: replayed 41249 messages: 3451 depth, 1 snapshots, 9757 trades, …
+        let replayed = try XCTUnwrap(run.firstErrors.split(separator: ",").first { $0.hasSuffix(" trades") })
+        let trades = try XCTUnwrap(Int(replayed.split(separator: " ")[0]), run.firstErrors)
+        var fields: [String: Set<String>] = [:]
+        var kinds: [String: Set<String>] = [:]
+        var counts: [String: Int] = [:]
+        for line in run.output.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let type = try XCTUnwrap(object["type"] as? String, String(line))
+            counts[type, default: 0] += 1
+            if let known = fields[type] {
+                XCTAssertEqual(Set(object.keys), known, String(line))
+            } else {
+                fields[type] = Set(object.keys)
+            }
+            for (key, value) in object where !(value is NSNull) {
+                let kind =
+                    value is String ? "string" : value is [Any] ? "array" : value is NSNumber ? "number" : "other"
+                kinds["\(type).\(key)", default: []].insert(kind)
+            }
+            guard type == "top", object["valid"] as? Bool == true else { continue }
+            let bids = try XCTUnwrap(object["bids"] as? [[String: String]])
+            let asks = try XCTUnwrap(object["asks"] as? [[String: String]])
+            XCTAssertTrue((1...5).contains(bids.count) && (1...5).contains(asks.count), String(line))
+            XCTAssertEqual(bids.first?["price"], object["bid"] as? String)
+            XCTAssertEqual(asks.first?["size"], object["ask_size"] as? String)
+            let bidPrices = bids.compactMap { $0["price"].flatMap { Decimal(string: $0) } }
+            let askPrices = asks.compactMap { $0["price"].flatMap { Decimal(string: $0) } }
+            XCTAssertEqual(bidPrices, bidPrices.sorted(by: >), "bids best first: \(line)")
+            XCTAssertEqual(askPrices, askPrices.sorted(), "asks best first: \(line)")
+        }
+        XCTAssertEqual(counts["trade"], trades, "every trade a line")
+        XCTAssertGreaterThan(counts["top"] ?? 0, 1_000)
+        XCTAssertEqual(Set(counts.keys), ["top", "trade"])
+        for (field, seen) in kinds { XCTAssertEqual(seen.count, 1, "\(field) is \(seen.sorted())") }
+        XCTAssertEqual(
+            fields["trade"],
+            ["type", "symbol", "trade_id", "event_time_ns", "receive_time_ns", "price", "size", "aggressor"])
+    }
+
     func testFeedPipedIntoBookDumpNeedsNoArguments() throws {
         let run = try runPipeline("feed", ["--duration", "1"], "book", [])
         XCTAssertEqual(run.firstStatus, 0, run.firstErrors)
@@ -178,6 +229,7 @@ final class ToolCompositionTests: XCTestCase {
             ),
             ("book", ["--levels", "0"], "book: --levels '0': expected an integer in 1...1000"),
             ("book", ["--json", "--dump"], "book: choose one of --out, --dump, --json and --dashboard"),
+            ("book", ["--trades"], "book: --trades and --depth go with --json"),
             ("book", ["--dashboard"], "book: --dashboard needs --session: it shows the session's processes and rings"),
             ("book", ["--dump", "--exec", "shm:x"], "book: --exec goes with --dashboard"),
             (

@@ -223,32 +223,32 @@ final class StrategyTests: XCTestCase {
     /// a level top (imbalance 0), EMAs of 2 and 3 bars, RSI and bands of 2, a memory of 1 bar
     /// (α = ½).
     func testCombinedWeighsEachSignalByWhatItsLeansEarned() throws {
-        let combined = try Combined(
-            Combined.Parameters(fastBars: 2, slowBars: 3, rsiPeriod: 2, bandPeriod: 2, memoryBars: 1))
+        let parameters = Combined.Parameters(fastBars: 2, slowBars: 3, rsiPeriod: 2, bandPeriod: 2, memoryBars: 1)
+        let combined = try Combined(parameters)
         XCTAssertEqual(combined.memoryAlpha, 0.5, accuracy: 1e-15)
         var state = Combined.Signals(bars: BarCloses(barNs: 1), band: Bollinger.Band(period: 2))
         // 10: nothing leans yet.
-        combined.add(10, top: top, to: &state)
+        state.add(10, imbalance: 0, parameters, memoryAlpha: combined.memoryAlpha)
         XCTAssertEqual(state.leansAtClose, SIMD4(0, 0, 0, 0))
         // 13: the bands [10, 13] (mean 11.5, σ 1.5) put 13 at z = 1: bollinger leans −½.
-        combined.add(13, top: top, to: &state)
+        state.add(13, imbalance: 0, parameters, memoryAlpha: combined.memoryAlpha)
         XCTAssertEqual(state.performance, SIMD4(0, 0, 0, 0), "no lean was held over 10 → 13")
         XCTAssertEqual(state.leansAtClose, SIMD4(0, 0, -0.5, 0))
         // 16: bollinger held −½ over +3: performance ½ · (−1.5 − 0) = −0.75. Now the EMAs
         // (14.667 over 13.75) lean up, the RSI (no loss: 100) down, the bands [13, 16] −½ again.
-        combined.add(16, top: top, to: &state)
+        state.add(16, imbalance: 0, parameters, memoryAlpha: combined.memoryAlpha)
         XCTAssertEqual(state.performance, SIMD4(0, 0, -0.75, 0))
         XCTAssertEqual(state.leansAtClose, SIMD4(1, -1, -0.5, 0))
         // 13, a move of −3: ema ½ · (−3 − 0) = −1.5, rsi ½ · (3 − 0) = 1.5,
         // bollinger −0.75 + ½ · (1.5 + 0.75) = 0.375.
-        combined.add(13, top: top, to: &state)
+        state.add(13, imbalance: 0, parameters, memoryAlpha: combined.memoryAlpha)
         XCTAssertEqual(state.performance, SIMD4(-1.5, 1.5, 0.375, 0))
         XCTAssertEqual(state.weights, SIMD4(0, 0, 0, 0), "weights move only when rebalanced")
-        Combined.rebalance(&state)
+        state.rebalance()
         // The positive ones over their sum 1.875: rsi 0.8, bollinger 0.2.
         XCTAssertEqual(state.weights, SIMD4(0, 0.8, 0.2, 0))
         state.performance = SIMD4(-1, -2, 0, -0.5)
-        Combined.rebalance(&state)
+        state.rebalance()
         XCTAssertEqual(state.weights, SIMD4(0, 0, 0, 0), "nothing earned: no weight, no lean")
         XCTAssertThrowsError(try Combined(Combined.Parameters(fastBars: 5, slowBars: 5)))
     }

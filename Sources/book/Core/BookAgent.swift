@@ -8,6 +8,11 @@ public final class BookAgent: Agent {
     /// through to the sink; problems to stderr. A write error is kept for the duty cycle to act on.
     struct StageOutput: BookOutput {
         let mode: BookOptions.Output
+        /// With --json: trades too, and levels a side in each top.
+        let jsonTrades: Bool
+        let jsonDepth: Int
+        /// The instruments defined so far, for the trades' lines.
+        var instruments = [Instrument?](repeating: nil, count: Instrument.idSlots)
         let idle: IdleStrategy.Mode
         let membership: SessionMembership?
         var sink: FrameSink?
@@ -16,12 +21,29 @@ public final class BookAgent: Agent {
         mutating func publish(_ top: BookTop, book: OrderBook) {
             switch mode {
             case .frames: emit(Frame(top))
-            case .json: print(BookPrinter.json(top, book: book))
+            case .json: print(BookPrinter.json(top, book: book, depth: jsonDepth))
             case .dump, .dashboard: break
             }
         }
 
-        mutating func pass(_ frame: UnsafePointer<Frame>) { emit(frame.pointee) }
+        mutating func pass(_ frame: UnsafePointer<Frame>) {
+            if mode == .json && jsonTrades { printTrade(frame) }
+            emit(frame.pointee)
+        }
+
+        /// A trade's line (--json --trades); definitions are kept for its symbol.
+        private mutating func printTrade(_ frame: UnsafePointer<Frame>) {
+            let id = Int(frame.pointee.header.instrument)
+            guard id >= 1, id < instruments.count else { return }
+            switch frame.pointee.header.messageType {
+            case .instrumentDefinition: instruments[id] = try? frame.pointee.as(InstrumentDefinition.self).instrument()
+            case .trade:
+                if let instrument = instruments[id] {
+                    print(BookPrinter.json(frame.pointee.as(Trade.self), instrument: instrument))
+                }
+            default: break
+            }
+        }
 
         /// A progress frame: every output derived from messages received up to `through` is ahead of it.
         mutating func progress(through: Int64) {
@@ -93,7 +115,9 @@ public final class BookAgent: Agent {
         self.source = source
         self.dashboard = dashboard
         processor = BookProcessor(
-            output: StageOutput(mode: options.output, idle: options.idle, membership: membership, sink: sink),
+            output: StageOutput(
+                mode: options.output, jsonTrades: options.jsonTrades, jsonDepth: options.jsonDepth, idle: options.idle,
+                membership: membership, sink: sink),
             passDeltas: options.passDeltas)
         intervalNs = Int64(options.intervalSeconds * 1e9)
         nextDisplay = SystemClock.monotonicNanoseconds() + intervalNs

@@ -24,6 +24,10 @@ public struct BookOptions {
 
     var input: Endpoint = .standardStream
     var output: Output = .dump
+    /// With --json: trades as lines of their own (--trades), and the top `jsonDepth` levels a
+    /// side in each top's line (--depth N; 0: none).
+    var jsonTrades = false
+    var jsonDepth = 0
     var levels = 10
     var intervalSeconds = 1.0
     /// With --dashboard: exec's output ring, read lossy for positions and PnL.
@@ -45,7 +49,8 @@ public struct BookOptions {
     var lossy = false
 
     public static let usage = """
-        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas|--progress] | --dump | --json
+        usage: book [--in shm:NAME|-] [--out shm:NAME|- [--readers N] [--pass-deltas|--progress] | --dump
+                    | --json [--trades] [--depth N]
                     | --dashboard --session NAME [--exec shm:NAME] [--logs DIR]]
                     [--levels N] [--interval SECONDS] [--sizes 0.1,1,5,10] [--idle spin|yield|block]
                     [--session NAME] [--lossy]
@@ -55,7 +60,9 @@ public struct BookOptions {
                     unless it reads feed's ring itself; then --progress: after each batch, a
                     progress frame naming the last market message whose outputs are all out)
           --dump    the top levels and liquidity analytics as text (the default)
-          --json    one line per published top: symbol, update_id, bid, bid_size, ask, ask_size, ...
+          --json    one line per published top ("type":"top": symbol, update_id, bid, bid_size, ask,
+                    ask_size, ...); --trades: each trade a line too ("type":"trade"); --depth N: the
+                    top N levels a side in each top's line (bids, asks)
           --dashboard  the operator's screen for a terminal, redrawn every --interval (0.25 s): the
                     books, position and PnL from exec's ring (--exec), orders, risk's state and
                     limits, each process's health and latency, each ring's lag and drops, and
@@ -72,6 +79,8 @@ public struct BookOptions {
           --progress               off
           --dump                   (the default output)
           --json                   off
+          --trades                 off
+          --depth N                0
           --dashboard              off
           --exec shm:NAME          none
           --logs DIR               none
@@ -104,6 +113,11 @@ public struct BookOptions {
             guard dashboard else { throw InvalidArgument("--exec goes with --dashboard") }
             execOutput = try Endpoint(parsing: exec, flag: "--exec")
             guard execOutput != .standardStream else { throw InvalidArgument("--exec reads a ring (shm:NAME)") }
+        }
+        jsonTrades = flags.flag("--trades")
+        jsonDepth = try flags.integer("--depth", in: 1...1000) ?? jsonDepth
+        guard json || (!jsonTrades && jsonDepth == 0) else {
+            throw InvalidArgument("--trades and --depth go with --json")
         }
         levels = try flags.integer("--levels", in: 1...1000) ?? levels
         intervalSeconds = try flags.decimal("--interval", in: 0.01...3600) ?? intervalSeconds

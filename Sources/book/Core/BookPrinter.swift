@@ -2,16 +2,27 @@ import IPC
 
 /// The text forms of books: `--dump` (levels and analytics) and `--json` (one line per top).
 enum BookPrinter {
-    /// One JSON object per top, decimal strings in the venue's precision for prices and sizes.
-    static func json(_ top: BookTop, book: OrderBook) -> String {
+    /// One JSON object per top, decimal strings in the venue's precision for prices and sizes;
+    /// an invalid top's prices, sizes and figures null (every field keeps one type); with
+    /// `depth`, the top `depth` levels a side as `bids` and `asks`, best first.
+    static func json(_ top: BookTop, book: OrderBook, depth: Int = 0) -> String {
         let instrument = book.instrument
+        let head =
+            "{\"type\":\"top\",\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId)"
+            + ",\"valid\":\(top.isValid),\"event_time_ns\":\(top.header.eventTimeNs)"
+            + ",\"receive_time_ns\":\(top.header.receiveTimeNs)"
+        var levels = ""
+        if depth > 0 {
+            levels =
+                ",\"bids\":\(json(book.bids, depth: top.isValid ? depth : 0, instrument))"
+                + ",\"asks\":\(json(book.asks, depth: top.isValid ? depth : 0, instrument))"
+        }
         guard top.isValid else {
-            return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":false"
-                + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)}"
+            return head + ",\"bid\":null,\"bid_size\":null,\"ask\":null,\"ask_size\":null,\"spread\":null"
+                + ",\"mid\":null,\"microprice\":null,\"imbalance\":null\(levels)}"
         }
         let tick = instrument.tickSize
-        return "{\"symbol\":\"\(instrument.symbol)\",\"update_id\":\(book.updateId),\"valid\":true"
-            + ",\"event_time_ns\":\(top.header.eventTimeNs),\"receive_time_ns\":\(top.header.receiveTimeNs)"
+        return head
             + ",\"bid\":\"\(instrument.formatPrice(top.bidPrice))\",\"bid_siz"
             + "e\":\"\(instrument.formatSize(top.bidSize))\""
             + ",\"ask\":\"\(instrument.formatPrice(top.askPrice))\",\"ask_siz"
@@ -19,7 +30,26 @@ enum BookPrinter {
             + ",\"spread\":\"\(instrument.formatPrice(top.spreadTicks))\""
             + ",\"mid\":\(FixedDecimal.text(top.mid * tick, decimals: Int(instrument.tickDecimals) + 1))"
             + ",\"microprice\":\(FixedDecimal.text(top.microprice * tick, decimals: Int(instrument.tickDecimals) + 3))"
-            + ",\"imbalance\":\(FixedDecimal.text(top.imbalance, decimals: 6))}"
+            + ",\"imbalance\":\(FixedDecimal.text(top.imbalance, decimals: 6))\(levels)}"
+    }
+
+    /// A side's top `depth` levels: `[{"price":…,"size":…},…]`, best first.
+    static func json(_ side: BookSide, depth: Int, _ instrument: Instrument) -> String {
+        "["
+            + (0..<min(depth, side.count)).map {
+                let level = side.level($0)
+                return
+                    "{\"price\":\"\(instrument.formatPrice(level.price))\",\"size\":\"\(instrument.formatSize(level.size))\"}"
+            }.joined(separator: ",") + "]"
+    }
+
+    /// A trade: `{"type":"trade","symbol":…,"trade_id":…,"event_time_ns":…,"receive_time_ns":…,
+    /// "price":…,"size":…,"aggressor":"buy"|"sell"}`.
+    static func json(_ trade: Trade, instrument: Instrument) -> String {
+        "{\"type\":\"trade\",\"symbol\":\"\(instrument.symbol)\",\"trade_id\":\(trade.tradeId)"
+            + ",\"event_time_ns\":\(trade.header.eventTimeNs),\"receive_time_ns\":\(trade.header.receiveTimeNs)"
+            + ",\"price\":\"\(instrument.formatPrice(trade.price))\",\"size\":\"\(instrument.formatSize(trade.size))\""
+            + ",\"aggressor\":\"\(trade.aggressor == .buy ? "buy" : "sell")\"}"
     }
 
     /// The top `levels` of each side next to each other, then the analytics.

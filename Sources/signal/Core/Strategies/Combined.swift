@@ -63,6 +63,36 @@ public struct Combined: Strategy {
         var leansAtClose = SIMD4<Double>()
         var performance = SIMD4<Double>()
         var weights = SIMD4<Double>()
+
+        /// A bar's close: the move since the last one scores the leans held then (`memoryAlpha`:
+        /// the weight of the newest bar); the indicators take the close; the leans now are what
+        /// the next move will score.
+        mutating func add(_ close: Double, imbalance: Double, _ parameters: Parameters, memoryAlpha: Double) {
+            if let last = lastClose {
+                performance += memoryAlpha * (leansAtClose * (close - last) - performance)
+            }
+            ema.add(close, fastBars: parameters.fastBars, slowBars: parameters.slowBars)
+            rsi.add(close, period: parameters.rsiPeriod)
+            band.add(close)
+            lastClose = close
+            leansAtClose = leans(mid: close, imbalance: imbalance, parameters)
+        }
+
+        /// Each signal's lean, −1 ... 1: the EMAs' side, the RSI past 70 or 30 (down, up), the
+        /// mid's place in the bands (against it, fully at a band), the top's imbalance (with it).
+        func leans(mid: Double, imbalance: Double, _ parameters: Parameters) -> SIMD4<Double> {
+            var lean = 0.0
+            if let value = rsi.value(period: parameters.rsiPeriod) { lean = value >= 70 ? -1 : value <= 30 ? 1 : 0 }
+            let bandLean = band.z(mid).map { max(-1, min(1, -$0 / parameters.width)) } ?? 0
+            return SIMD4(ema.lean(slowBars: parameters.slowBars), lean, bandLean, imbalance)
+        }
+
+        /// The weights: the positive performances over their sum (none positive: none).
+        mutating func rebalance() {
+            let earned = performance.replacing(with: 0, where: performance .< 0)
+            let total = earned.sum()
+            weights = total > 0 ? earned / total : SIMD4()
+        }
     }
 
     let parameters: Parameters
@@ -94,44 +124,15 @@ public struct Combined: Strategy {
         }
         let id = top.header.instrument
         if let close = signals[id].bars.add(mid: top.mid, nowNs: context.nowNs) {
-            add(close, top: top, to: &signals[id])
+            signals[id].add(close, imbalance: top.imbalance, parameters, memoryAlpha: memoryAlpha)
         }
-        let lean = leans(signals[id], mid: top.mid, imbalance: top.imbalance)
+        let lean = signals[id].leans(mid: top.mid, imbalance: top.imbalance, parameters)
         let weighted = max(-1, min(1, (signals[id].weights * lean).sum()))
         context.quote(top, lean: weighted, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
     }
 
     public mutating func onTimer(_ timer: Int, context: inout StrategyContext) {
-        for id in context.instrumentIds where signals.contains(id) { Combined.rebalance(&signals[id]) }
+        for id in context.instrumentIds where signals.contains(id) { signals[id].rebalance() }
         context.setTimer(0, atNs: context.nowNs + parameters.rebalanceMs * 1_000_000)
-    }
-
-    /// A bar's close: the move since the last one scores the leans held then; the indicators
-    /// take the close; the leans now are what the next move will score.
-    func add(_ close: Double, top: BookTop, to state: inout Signals) {
-        if let last = state.lastClose {
-            state.performance += memoryAlpha * (state.leansAtClose * (close - last) - state.performance)
-        }
-        state.ema.add(close, fastBars: parameters.fastBars, slowBars: parameters.slowBars)
-        state.rsi.add(close, period: parameters.rsiPeriod)
-        state.band.add(close)
-        state.lastClose = close
-        state.leansAtClose = leans(state, mid: close, imbalance: top.imbalance)
-    }
-
-    /// Each signal's lean, −1 ... 1: the EMAs' side, the RSI past 70 or 30 (down, up), the mid's
-    /// place in the bands (against it, fully at a band), the top's imbalance (with it).
-    func leans(_ state: Signals, mid: Double, imbalance: Double) -> SIMD4<Double> {
-        var rsi = 0.0
-        if let value = state.rsi.value(period: parameters.rsiPeriod) { rsi = value >= 70 ? -1 : value <= 30 ? 1 : 0 }
-        let band = state.band.z(mid).map { max(-1, min(1, -$0 / parameters.width)) } ?? 0
-        return SIMD4(state.ema.lean(slowBars: parameters.slowBars), rsi, band, imbalance)
-    }
-
-    /// The weights: the positive performances over their sum (none positive: none).
-    static func rebalance(_ state: inout Signals) {
-        let earned = state.performance.replacing(with: 0, where: state.performance .< 0)
-        let total = earned.sum()
-        state.weights = total > 0 ? earned / total : SIMD4()
     }
 }
