@@ -37,9 +37,8 @@ enum BookPrinter {
     static func json(_ side: BookSide, depth: Int, _ instrument: Instrument) -> String {
         "["
             + (0..<min(depth, side.count)).map {
-                let level = side.level($0)
-                return
-                    "{\"price\":\"\(instrument.formatPrice(level.price))\",\"size\":\"\(instrument.formatSize(level.size))\"}"
+                let (price, size) = side.level($0)
+                return "{\"price\":\"\(instrument.formatPrice(price))\",\"size\":\"\(instrument.formatSize(size))\"}"
             }.joined(separator: ",") + "]"
     }
 
