@@ -74,7 +74,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --config FILE                            none
     --quote-size UNITS                       0.1
     --max-position UNITS                     1
-    --maker-fee-ppm N, --taker-fee-ppm N     0
+    --maker-fee-ppm N, --taker-fee-ppm N     1000
     --report-latency-ms MS|arrival           5 in a replay, else arrival
     --session NAME                           run<pid>
     --idle spin|yield|block                  block

@@ -61,6 +61,10 @@ STRATEGY = ["--strategy", "as", "--quote-size", "0.1", "--max-position", "1", "-
             "--min-requote-ms", "0"]
 
 
+# hftbacktest's example charges no fees; the paper venue's default is Binance spot's 0.1 %.
+NO_FEES = ["--maker-fee-ppm", "0", "--taker-fee-ppm", "0"]
+
+
 def start(argv, env=None, stderr=None):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr or subprocess.PIPE, env=env, text=True)
 
@@ -83,7 +87,7 @@ def pipeline(bin_dir, feed_args, idle, session, journal, env=None, latency=False
     procs["risk"] = None
     # exec waits for risk, its reader: a fast run could otherwise end before risk attached.
     procs["exec"] = start([f"{bin_dir}/exec", "--in", ring("quotes"), "--market", ring("md"), "--out", ring("exec"),
-                           "--readers", "1", "--journal", journal, *exec_args, *feedback_exec, *common, *lat, *pin("exec")], env)
+                           "--readers", "1", "--journal", journal, *NO_FEES, *exec_args, *feedback_exec, *common, *lat, *pin("exec")], env)
     procs["signal"] = start([f"{bin_dir}/signal", "--in", ring("tops"), "--out", ring("quotes"), "--pass-tops",
                              *(strategy or STRATEGY), *feedback_signal, *common, *lat, *pin("signal")], env)
     procs["book"] = start([f"{bin_dir}/book", "--in", ring("md"), "--out", ring("tops"), "--progress", *common, *pin("book")], env)

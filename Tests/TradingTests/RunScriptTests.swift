@@ -175,7 +175,7 @@ final class RunScriptTests: XCTestCase {
                 XCTAssertTrue(lines.allSatisfy { $0.count <= columns }, screen)
                 // Whole: each line's last part is there, not cut at the edge.
                 for part in [
-                    "strategy  ", "orders placed", "risk (pid", "stale data", "flattens ", "resumes ", "  exec ",
+                    "strategy  ", "orders placed", "risk (pid", "stale data", "flattens ", " asked", "  exec ",
                     "  signal ", "ours: "
                 ] {
                     XCTAssertTrue(screen.contains(part), "\(columns)×\(rows): \(part)\n\(screen)")

@@ -28,8 +28,11 @@ public struct CommandProcess: Sendable {
         }
     }
 
-    /// Starts `command` (a shell command line), `subject` naming it in errors.
+    /// Starts `command` (a shell command line), `subject` naming it in errors. From then on
+    /// SIGPIPE is ignored in this process (the tools ignore it anyway): writing to a child that
+    /// has gone is an `EPIPE` error to report, not the death of this process.
     public static func start(_ command: String, subject: String) throws(SystemError) -> CommandProcess {
+        Glibc.signal(SIGPIPE, SIG_IGN)
         let toChild = try pipe(subject)
         let fromChild: (Int32, Int32)
         do { fromChild = try pipe(subject) } catch {

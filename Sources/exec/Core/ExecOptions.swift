@@ -43,7 +43,13 @@ public struct ExecOptions {
     var latencyFile: String?
     var marketDataLatencyNs: Int64 = 0
     var queue = QueueChoice.proportional
-    var fees = NotionalFees()
+    /// Binance spot's default rate, maker and taker: 0.1 % of the notional (a regular account,
+    /// no BNB discount). `--maker-fee-ppm 0 --taker-fee-ppm 0` for none.
+    var fees = NotionalFees(
+        makerMillionths: ExecOptions.binanceSpotFeePpm, takerMillionths: ExecOptions.binanceSpotFeePpm)
+    static var binanceSpotFeePpm: Int64 { 1_000 }
+    /// A fee flag was given (the paper venue's models mean nothing to a live venue).
+    private var feeFlagGiven = false
     var feeSchedule: String?
 
     enum QueueChoice: Equatable {
@@ -100,7 +106,8 @@ public struct ExecOptions {
         to the size ahead and behind (proportional, the default), ahead^n / (ahead^n + behind^n)
         of them ahead (power, n = --queue-power, 2 by default), or all behind: only trades move the
         order up (risk-averse). Fees in millionths of the notional (100 = 1 bp, negative = rebate):
-        --maker-fee-ppm and --taker-fee-ppm (0), or per instrument from --fee-schedule FILE.
+        --maker-fee-ppm and --taker-fee-ppm (1000 each: Binance spot's default rate, 0.1 %; 0 for
+        none), or per instrument from --fee-schedule FILE.
         --venue binance-spot trades on Binance spot instead (docs/live-trading.md): orders over its
         WebSocket API, fills from the user data stream, the symbol's exchange filters checked before
         anything is sent; the key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE (mode
@@ -136,8 +143,8 @@ public struct ExecOptions {
           --md-latency-ms MS                            0
           --queue-model proportional|power|risk-averse  proportional
           --queue-power N                               2 with power
-          --maker-fee-ppm N                             0
-          --taker-fee-ppm N                             0
+          --maker-fee-ppm N                             1000
+          --taker-fee-ppm N                             1000
           --fee-schedule FILE                           none
           --max-order-size UNITS                        none
           --max-position UNITS                          none
@@ -189,8 +196,14 @@ public struct ExecOptions {
         if let latency = try flags.decimal("--md-latency-ms", in: 0...60_000) {
             marketDataLatencyNs = Int64(latency * 1e6)
         }
-        if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) { fees.makerMillionths = Int64(fee) }
-        if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) { fees.takerMillionths = Int64(fee) }
+        if let fee = try flags.integer("--maker-fee-ppm", in: -10_000...10_000) {
+            fees.makerMillionths = Int64(fee)
+            feeFlagGiven = true
+        }
+        if let fee = try flags.integer("--taker-fee-ppm", in: -10_000...10_000) {
+            fees.takerMillionths = Int64(fee)
+            feeFlagGiven = true
+        }
         feeSchedule = try flags.value("--fee-schedule")
         let power = try flags.decimal("--queue-power", in: 1...10)
         switch try flags.value("--queue-model") {
@@ -252,7 +265,7 @@ public struct ExecOptions {
         // The paper venue's models mean nothing to a live one.
         let modelFlagGiven =
             entryLatency != nil || latencyFile != nil || marketDataLatencyNs != 0 || queue != .proportional
-            || fees.makerMillionths != 0 || fees.takerMillionths != 0 || feeSchedule != nil
+            || feeFlagGiven || feeSchedule != nil
         if venue == .binanceSpot {
             guard binance.journal != nil else {
                 throw InvalidArgument(
