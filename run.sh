@@ -48,6 +48,9 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   same recording writes the same journal (docs/signal.md); elsewhere as they arrive.
   ./run.sh status SESSION    the rings and processes of a running session (never builds)
   ./run.sh resume SESSION    lift a halt once its cause is gone (risk refuses, naming it, if not)
+  ./run.sh sweep --grid NAME=V1,V2,... [--grid ...] --replay FILE... [options]
+                             a replay per combination of the grids' values (as many at once as
+                             CPUs), then one table: runs/SWEEP/sweep.csv and sweep.html
   kill -USR1 <risk pid>      flattens (the pids are printed and in runs/SESSION/pids)
   defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
   QUOTE of the quote currency):
@@ -100,6 +103,79 @@ if [ "${1:-}" = "status" ] || [ "${1:-}" = "resume" ]; then
     exit 1
   }
   exec "$status_bin/risk" "$1" "$2"
+fi
+
+# ./run.sh sweep --grid NAME=V1,V2... [--grid ...] --replay FILE... [options]: a replay for every
+# combination of the grids' values (a run.sh of its own each, as many at once as there are
+# CPUs), then one table of them all: runs/SWEEP/sweep.csv and sweep.html (exec compare).
+if [ "${1:-}" = "sweep" ]; then
+  shift
+  grids=()
+  run_args=()
+  sweep_session="sweep$$"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --grid)
+        need_value "$@"
+        [[ "$2" =~ ^[a-z][a-z0-9-]*=[^,=[:space:]]+(,[^,=[:space:]]+)*$ ]] \
+          || { echo "run.sh: sweep: --grid '$2': expected NAME=VALUE,VALUE,... (a parameter and its values)" >&2; exit 100; }
+        grids+=("$2"); shift ;;
+      --session)
+        need_value "$@"
+        sweep_session=$2; shift ;;
+      --dashboard) echo "run.sh: sweep: its runs have no dashboard" >&2; exit 100 ;;
+      *) run_args+=("$1") ;;
+    esac
+    shift
+  done
+  [ ${#grids[@]} -gt 0 ] || { echo "run.sh: sweep needs at least one --grid NAME=VALUE,..." >&2; exit 100; }
+  [[ " ${run_args[*]} " == *" --replay "* ]] || { echo "run.sh: sweep replays recordings: give --replay FILE..." >&2; exit 100; }
+  case "$sweep_session" in *[!A-Za-z0-9_-]*|"") echo "run.sh: --session '$sweep_session': letters, digits, '_' or '-'" >&2; exit 100 ;; esac
+  # Every combination, as the flags each run gets: "--a 1 --b 5".
+  combinations=("")
+  for grid in "${grids[@]}"; do
+    IFS=, read -ra values <<< "${grid#*=}"
+    next=()
+    for combination in "${combinations[@]}"; do
+      for value in "${values[@]}"; do next+=("$combination --${grid%%=*} $value"); done
+    done
+    combinations=("${next[@]}")
+  done
+  if [ -z "${TICKPIPE_BIN:-}" ]; then
+    echo "run.sh: building release binaries (swift build -c release; quick when nothing changed)..." >&2
+    swift build -c release >&2
+    export TICKPIPE_BIN=$PWD/.build/release
+  fi
+  sweep_dir="runs/$sweep_session"
+  mkdir -p "$sweep_dir"
+  parallel=$(nproc 2>/dev/null || echo 2)
+  echo "run.sh: sweep $sweep_session: ${#combinations[@]} replays, $parallel at a time; each run's output in $sweep_dir/N.log" >&2
+  run_pids=()
+  for index in "${!combinations[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+    # shellcheck disable=SC2086 # the combination's words are the flags
+    "$0" "${run_args[@]}" ${combinations[$index]} --session "$sweep_session-$index" > "$sweep_dir/$index.log" 2>&1 &
+    run_pids+=($!)
+  done
+  failed=0
+  compare_args=()
+  for index in "${!combinations[@]}"; do
+    label=$(echo "${combinations[$index]}" | sed 's/^ --//; s/ --/;/g; s/ /=/g; s/;/ /g')
+    if wait "${run_pids[$index]}"; then
+      compare_args+=("$label" "runs/$sweep_session-$index/journal")
+    else
+      failed=1
+      echo "run.sh: sweep: run $index ($label) failed; its output: $sweep_dir/$index.log" >&2
+      tail -n 3 "$sweep_dir/$index.log" | sed 's/^/  /' >&2
+    fi
+  done
+  if [ ${#compare_args[@]} -gt 0 ]; then
+    "$TICKPIPE_BIN/exec" compare --html "$sweep_dir/sweep.html" --title "tickpipe sweep $sweep_session" \
+      "${compare_args[@]}" > "$sweep_dir/sweep.csv"
+    column -s, -t < "$sweep_dir/sweep.csv" >&2 || cat "$sweep_dir/sweep.csv" >&2
+    echo "run.sh: sweep table in $sweep_dir/sweep.csv and $sweep_dir/sweep.html; each run in runs/$sweep_session-N" >&2
+  fi
+  exit "$failed"
 fi
 
 feed_args=()

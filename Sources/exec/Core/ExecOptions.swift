@@ -86,6 +86,7 @@ public struct ExecOptions {
                      [--shadow-paper FILE]]
                exec journal FILE [--orders|--fills]
                exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]
+               exec compare [--html FILE] [--title TEXT] RUN JOURNAL [RUN JOURNAL]...
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
@@ -128,6 +129,9 @@ public struct ExecOptions {
         with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset;
         with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal;
         --title TEXT heads it (run.sh names the session and the market there).
+        `exec compare` sets runs side by side, a row per run and instrument (fills, volume,
+        turnover, realized PnL, fees, total PnL, max drawdown, final position): CSV on stdout,
+        with --html FILE an HTML table (./run.sh sweep writes both).
         defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
         QUOTE of the quote currency):
           --in shm:NAME|-                               - (stdin)

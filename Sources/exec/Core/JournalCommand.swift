@@ -4,7 +4,8 @@ import IPC
 /// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
 /// and `exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]` (the run's
 /// report, HTML with SVG charts, from the journal; a live run's commissions by asset from its
-/// venue journal; its orders beside its shadow paper venue's).
+/// venue journal; its orders beside its shadow paper venue's); `exec compare [--html FILE] [--title
+/// TEXT] RUN JOURNAL...` (runs side by side: CSV on stdout, an HTML table in FILE).
 public enum JournalCommand {
     /// Runs the command `arguments` name and exits; returns if they name none.
     public static func runIfNamed(_ arguments: [String]) {
@@ -19,6 +20,7 @@ public enum JournalCommand {
             }
             printCSV(arguments[1], rows: rows)
         }
+        if arguments.first == "compare" { compare(Array(arguments.dropFirst())) }
         if arguments.first == "report" {
             var options: [String: String] = [:]
             var index = 2
@@ -39,6 +41,44 @@ public enum JournalCommand {
                 arguments[1], venueJournal: options["--venue-journal"], shadow: options["--shadow"],
                 title: options["--title"] ?? "tickpipe run: \(arguments[1])")
         }
+    }
+
+    /// `compare`'s arguments: `--html FILE` and `--title TEXT` first, then pairs of a run's name
+    /// and its journal.
+    static func compare(_ arguments: [String]) -> Never {
+        var options: [String: String] = [:]
+        var rest = arguments[...]
+        while let flag = rest.first, ["--html", "--title"].contains(flag), rest.count >= 2, options[flag] == nil {
+            options[flag] = rest.dropFirst().first
+            rest = rest.dropFirst(2)
+        }
+        guard !rest.isEmpty, rest.count % 2 == 0, !rest.contains(where: { $0.hasPrefix("--") }) else {
+            ToolStart.fail(
+                "exec: compare needs pairs of a run's name and its journal, after --html FILE and --title TEXT (each "
+                    + "at most once)\n" + ExecOptions.usage,
+                ExitCode.usage)
+        }
+        var comparison = JournalComparison()
+        var scans: [(Journal.Scan, String)] = []
+        var pairs = rest
+        while let run = pairs.popFirst(), let path = pairs.popFirst() {
+            do { scans.append((try comparison.add(run: run, journal: path), path)) } catch {
+                ToolStart.fail("exec: \(error)", error.isBadInput ? ExitCode.failure : ExitCode.system)
+            }
+        }
+        if let html = options["--html"] {
+            let page = comparison.html(title: options["--title"] ?? "tickpipe: \(rest.count / 2) runs compared")
+            do {
+                let file = try FileDescriptor.open(html, .writeOnly, options: [.create, .truncate], permissions: 0o644)
+                defer { try? file.close() }
+                var bytes = Array(page.utf8)
+                try file.writeAll(&bytes, count: bytes.count)
+            } catch {
+                ToolStart.fail("exec: --html: \(error)", ExitCode.system)
+            }
+        }
+        print(comparison.csv, terminator: "")
+        exitReportingDamage(scans)
     }
 
     static func printCSV(_ path: String, rows: JournalCSV.Rows) -> Never {

@@ -152,16 +152,16 @@ struct JournalReport {
     func html(title: String) -> String {
         var page = """
             <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><title>\(escape(title))</title>
+            <html><head><meta charset="utf-8"><title>\(JournalReport.escape(title))</title>
             <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
             td{padding:2px 12px;border-bottom:1px solid #ddd}td.v{text-align:right;font-family:monospace}
             svg{background:#fafafa;border:1px solid #ddd;margin:6px 0}</style></head><body>
-            <h1>\(escape(title))</h1>
+            <h1>\(JournalReport.escape(title))</h1>
 
             """
         for (id, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
             let symbol = run.instrument?.symbol ?? "instrument \(id)"
-            page += "<h2>\(escape(symbol))</h2>\n<table>\n"
+            page += "<h2>\(JournalReport.escape(symbol))</h2>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
             if let shadow { page += shadow.html(id) }
@@ -200,7 +200,7 @@ struct JournalReport {
     private func chart(_ title: String, time: ClosedRange<Int64>, _ series: [Series]) -> String {
         let all = series.flatMap(\.points)
         guard let low = all.map(\.value).min(), let high = all.map(\.value).max() else {
-            return "<h3>\(escape(title))</h3><p>nothing recorded</p>\n"
+            return "<h3>\(JournalReport.escape(title))</h3><p>nothing recorded</p>\n"
         }
         let (w, h, m) = (Self.width, Self.height, Self.margin)
         let span = Double(max(time.upperBound - time.lowerBound, 1))
@@ -208,7 +208,7 @@ struct JournalReport {
         func x(_ point: Point) -> String { format(m + Double(point.timeNs - time.lowerBound) / span * (w - 2 * m), 1) }
         func y(_ value: Double) -> String { format(h - m / 2 - (value - low) / range * (h - m), 1) }
         var svg =
-            "<h3>\(escape(title))</h3>\n<svg "
+            "<h3>\(JournalReport.escape(title))</h3>\n<svg "
             + "xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
         svg += "<text x=\"4\" y=\"\(y(high))\" font-size=\"11\">\(format(high))</text>"
         svg += "<text x=\"4\" y=\"\(y(low))\" font-size=\"11\">\(format(low))</text>"
@@ -237,7 +237,7 @@ struct JournalReport {
         return svg + "</svg>\n"
     }
 
-    private func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
     }
 

@@ -17,11 +17,13 @@ struct PositionLedger: Equatable {
     private(set) var fees: Int128 = 0
     private(set) var fills: UInt64 = 0
     private(set) var volume: Int128 = 0
+    /// Σ price × size of the fills, ticks × lots: the turnover in the quote currency.
+    private(set) var notional: Int128 = 0
     private(set) var adjustments: UInt64 = 0
 
     static func == (lhs: PositionLedger, rhs: PositionLedger) -> Bool {
         lhs.position == rhs.position && lhs.realizedPnl == rhs.realizedPnl && lhs.fees == rhs.fees
-            && lhs.fills == rhs.fills && lhs.volume == rhs.volume
+            && lhs.fills == rhs.fills && lhs.volume == rhs.volume && lhs.notional == rhs.notional
             && lhs.open.elementsEqual(rhs.open, by: { $0.price == $1.price && $0.lots == $1.lots })
     }
 
@@ -32,6 +34,7 @@ struct PositionLedger: Equatable {
         case .fill, .partialFill:
             fills &+= 1
             volume += Int128(report.size)
+            notional += Int128(report.price) * Int128(report.size)
             fees += Int128(report.fee)
         case .adjustment:
             adjustments &+= 1
