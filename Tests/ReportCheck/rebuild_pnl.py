@@ -20,7 +20,10 @@ def main(path, tick, lot):
         if row["type"] != "executionReport" or row["command_or_report"] not in ("fill", "partialFill"):
             continue
         price, size = Decimal(row["price"]), Decimal(row["size"])
-        fees += Decimal(row["fee"]) * tick * lot  # the fee column is in ticks x lots
+        fee = Decimal(row["fee_ticks_lots"]) * tick * lot  # the exact integer, in ticks x lots
+        if Decimal(row["fee"]) != fee:
+            sys.exit(f"record {row['record']}: fee {row['fee']} is not {row['fee_ticks_lots']} ticks x lots")
+        fees += fee
         remaining = size if row["side"] == "buy" else -size
         while remaining and open_lots and (open_lots[0][1] > 0) != (remaining > 0):
             entry, held = open_lots[0]

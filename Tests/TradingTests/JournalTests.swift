@@ -355,9 +355,12 @@ final class JournalTests: XCTestCase {
             clean.out.split(separator: "\n").map(String.init),
             [
                 JournalCSV.header,
-                "1,orderCommand,BTCUSDT,1,0,new,buy,postOnly,goodTillCancel,1,0,,61000.01000000,0.01000000,,,,,",
-                "2,executionReport,BTCUSDT,2,0,fill,buy,,,2,,none,61000.02000000,0.01000000,7,,,,",
-                "3,orderCommand,BTCUSDT,3,0,new,buy,postOnly,goodTillCancel,3,0,,61000.03000000,0.01000000,,,,,"
+                "1,orderCommand,BTCUSDT,0.01,0.00001,1,0,new,buy,postOnly,goodTillCancel,1,0,,61000.01000000,"
+                    + "6100001,0.01000000,1000,,,,,,,,,,",
+                "2,executionReport,BTCUSDT,0.01,0.00001,2,0,fill,buy,,,2,,none,61000.02000000,6100002,"
+                    + "0.01000000,1000,0.0000007,7,,,,,,,,",
+                "3,orderCommand,BTCUSDT,0.01,0.00001,3,0,new,buy,postOnly,goodTillCancel,3,0,,61000.03000000,"
+                    + "6100003,0.01000000,1000,,,,,,,,,,"
             ])
         XCTAssertEqual(truncate(path, off_t(JournalDescriptor.headerSize + 3 * JournalDescriptor.recordSize + 10)), 0)
         let torn = try ChildProcess("exec", ["journal", path]).finish()

@@ -134,7 +134,7 @@ final class LiveRunTests: XCTestCase {
                 $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             }
             // The CSV's command_or_report and client_order_id (docs/journal.md).
-            let (kind, id) = (5, 9)
+            let (kind, id) = (7, 11)
             return (
                 Set(lines.filter { $0[kind] == "new" || $0[kind] == "replace" }.map { $0[id] }),
                 Set(lines.filter { $0[kind] == "fill" || $0[kind] == "partialFill" }.map { $0[id] })

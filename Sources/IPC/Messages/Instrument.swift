@@ -71,6 +71,10 @@ public struct Instrument: Equatable, Sendable {
         return Instrument.format(count, mantissa: lotMantissa, decimals: tickDecimals + lotDecimals, display: 0)
     }
 
+    /// The tick and the lot as the venue writes its increments, exactly: "0.01", "0.00000001".
+    public var tickText: String { Instrument.format(1, mantissa: tickMantissa, decimals: tickDecimals, display: 0) }
+    public var lotText: String { Instrument.format(1, mantissa: lotMantissa, decimals: lotDecimals, display: 0) }
+
     /// One tick in the quote currency, as a Double: for charts and summaries, never for the books.
     public var tickSize: Double { Double(tickMantissa) / Instrument.powerOfTen(tickDecimals) }
 

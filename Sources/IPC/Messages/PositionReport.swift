@@ -28,7 +28,8 @@ public struct PositionReport: Equatable, Sendable {
 
     /// The two frames exec writes for it.
     public var frames: (PositionSnapshot, PositionPnl) {
-        let header = FrameHeader(type: .positionSnapshot, instrument: instrument, receiveTimeNs: timeNs)
+        let header = FrameHeader(
+            type: .positionSnapshot, instrument: instrument, eventTimeNs: timeNs, receiveTimeNs: timeNs)
         return (
             PositionSnapshot(
                 header: header, position: position, markPrice: markPrice ?? 0, unrealizedPnl: unrealizedPnl),

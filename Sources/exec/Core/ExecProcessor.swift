@@ -36,6 +36,9 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     @exclusivity(unchecked) private var reports: [ExecutionReport] = []
     @exclusivity(unchecked) private var commands: [OrderCommand] = []
     @exclusivity(unchecked) private(set) var now: Int64 = 0
+    /// The receive time of the market data the intent being worked answers (its header's); `now`
+    /// for exec's own commands (halts, flattens, the end). Commands carry it as their event time.
+    @exclusivity(unchecked) private var causeNs: Int64 = 0
     /// The next whole second of market time at which the tops and positions are journaled.
     @exclusivity(unchecked) private var nextMarkNs: Int64 = 0
     /// Set from the session's control block: no new orders, cancel what is working.
@@ -136,6 +139,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         case .quoteIntent:
             guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
             let intent = frame.pointee.as(QuoteIntent.self)
+            causeNs = header.receiveTimeNs
             // A ladder's frames gather until its last; a single frame is a quote of one level.
             if !header.endsMessage || states[stateIndex[id]].ladderFrames != 0 {
                 guard let ladder = gatherLadder(intent, id: id) else { return }
@@ -161,6 +165,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                 return output.report(
                     "exec: \(states[stateIndex[id]].instrument.symbol): a strategy's order refused: \(defect)")
             }
+            causeNs = header.receiveTimeNs
             commands.removeAll(keepingCapacity: true)
             if let command = states[stateIndex[id]].manager.command(
                 taking: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
@@ -307,6 +312,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         for index in commands.indices {
             var command = commands[index]
             command.header.receiveTimeNs = now
+            command.header.eventTimeNs = causeNs
             output.record(Frame(command))
             venueById[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
             nextArrivalNs = min(nextArrivalNs, venueById[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
@@ -406,6 +412,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                 timeInForce: .immediateOrCancel, clientOrderId: states[stateIndex[id]].manager.takeId(),
                 price: 0, size: abs(position))
             states[stateIndex[id]].flattenOrder = order.clientOrderId
+            causeNs = now
             send(id, [order])
         }
     }
@@ -456,6 +463,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// Cancels every working order (a halt, a flatten, the end of the stream); the venue answers
     /// when the cancels arrive.
     func cancelAll() {
+        causeNs = now
         for id in definedIds {
             send(id, states[stateIndex[id]].manager.cancelAll(nowNs: now))
         }

@@ -1,9 +1,10 @@
 import IPC
 
 /// A journal as CSV, one line per intact record, for spreadsheets and PostgreSQL's `COPY`.
-/// Prices and sizes are printed in the venue's precision when the instrument is known (from an
-/// instrument definition recorded in the journal), else as ticks and lots. Money (fees, PnL) is
-/// in ticks × lots, up to 39 digits: PostgreSQL's `numeric` holds it.
+/// Each quantity twice: as a decimal in the venue's units (prices and fees in the quote currency,
+/// sizes in the base asset) when the instrument is known from a definition recorded in the
+/// journal, and as the exact integer the frames carry (ticks, lots, ticks × lots for money, up to
+/// 39 digits: PostgreSQL's `numeric` holds it). The instrument's tick and lot head every row.
 struct JournalCSV {
     /// Which records become rows: all of them, our order commands, or fills (full and partial).
     /// One header for all, so the three load into tables of one shape.
@@ -23,8 +24,10 @@ struct JournalCSV {
     }
 
     static let header =
-        "record,type,instrument,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,client_o"
-        + "rder_id,orig_client_order_id,reject_reason,price,size,fee,position,realized_pnl,unrealized_pnl,fees"
+        "record,type,instrument,tick,lot,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,"
+        + "client_order_id,orig_client_order_id,reject_reason,price,price_ticks,size,size_lots,fee,fee_ticks_lots,"
+        + "position,position_lots,realized_pnl,realized_pnl_ticks_lots,unrealized_pnl,unrealized_pnl_ticks_lots,fees,"
+        + "fees_ticks_lots"
 
     /// Instruments from the journal's definitions: prices and sizes print in their precision.
     private var instruments: [UInt32: Instrument] = [:]
@@ -43,27 +46,34 @@ struct JournalCSV {
             instruments[instrument.id] = instrument
         }
         let instrument = instruments[header.instrument]
-        func price(_ ticks: Int64) -> String { instrument?.formatPrice(ticks) ?? "\(ticks)" }
-        func size(_ lots: Int64) -> String { instrument?.formatSize(lots) ?? "\(lots)" }
+        // A quantity's decimal (empty for an instrument never defined), then its integer.
+        func price(_ ticks: Int64) -> String { "\(instrument?.formatPrice(ticks) ?? ""),\(ticks)" }
+        func size(_ lots: Int64) -> String { "\(instrument?.formatSize(lots) ?? ""),\(lots)" }
+        func money(_ units: Int128) -> String { "\(instrument?.formatMoney(units) ?? ""),\(units)" }
         func prefix(_ record: UInt64, _ type: String) -> String {
-            "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),\(header.receiveTimeNs),"
-                + "\(header.eventTimeNs)"
+            let increments =
+                instrument.map {
+                    "\($0.tickText),\($0.lotText)"
+                } ?? ","
+            return "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),\(increments),"
+                + "\(header.receiveTimeNs),\(header.eventTimeNs)"
         }
         switch header.messageType {
         case .orderCommand:
             let order = frame.as(OrderCommand.self)
             return prefix(record, "orderCommand")
                 + ",\(order.command),\(order.side),\(order.orderType),\(order.timeInForce),\(order.clientOrderId),"
-                + "\(order.origClientOrderId),,\(price(order.price)),\(size(order.size)),,,,,"
+                + "\(order.origClientOrderId),,\(price(order.price)),\(size(order.size)),,,,,,,,,,"
         case .executionReport:
             let report = frame.as(ExecutionReport.self)
             return prefix(record, "executionReport")
                 + ",\(report.report),\(report.side),,,\(report.clientOrderId),,\(report.rejectReason),"
-                + "\(price(report.price)),\(size(report.size)),\(report.fee),,,,"
+                + "\(price(report.price)),\(size(report.size)),\(money(Int128(report.fee))),,,,,,,,"
         case .positionSnapshot, .positionPnl:
             guard let report = positions.add(frame, at: record) else { return nil }
             return prefix(record - 1, "positionSnapshot")
-                + ",,,,,,,,,,,\(size(report.position)),\(report.realizedPnl),\(report.unrealizedPnl),\(report.fees)"
+                + ",,,,,,,,,,,,,,\(size(report.position)),\(money(report.realizedPnl)),\(money(report.unrealizedPnl)),"
+                + "\(money(report.fees))"
         default:
             return nil
         }
