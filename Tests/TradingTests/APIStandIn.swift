@@ -132,21 +132,23 @@ final class APIStandIn: @unchecked Sendable { // its lines are guarded by `condi
         let venueFills = seen.compactMap { $0["fill"] as? [String: Any] }
         XCTAssertFalse(venueFills.isEmpty, "no fill at the stand-in: \(seen.suffix(20))", file: file, line: line)
         let csv = try ChildProcess("exec", ["journal", journal, "--fills"]).finish()
-        let rows = csv.out.split(separator: "\n").dropFirst().map {
-            $0.split(separator: ",", omittingEmptySubsequences: false)
-        }
+        let lines = csv.out.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let rows = lines.dropFirst()
+        // The CSV's columns by name (docs/exec.md).
+        let column = Dictionary(uniqueKeysWithValues: (lines.first ?? []).enumerated().map { (String($1), $0) })
+        let (price, size, fee) = (column["price"] ?? 0, column["size"] ?? 0, column["fee_ticks_lots"] ?? 0)
         XCTAssertEqual(rows.count, venueFills.count, csv.out, file: file, line: line)
         func decimal(_ value: Any?) -> Decimal { Decimal(string: "\(value ?? "0")") ?? .nan }
         let venueQuantity = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) }
-        let execQuantity = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) }
+        let execQuantity = rows.reduce(Decimal(0)) { $0 + decimal($1[size]) }
         XCTAssertEqual(execQuantity, venueQuantity, file: file, line: line)
         let venueNotional = venueFills.reduce(Decimal(0)) { $0 + decimal($1["qty"]) * decimal($1["price"]) }
-        let execNotional = rows.reduce(Decimal(0)) { $0 + decimal($1[13]) * decimal($1[12]) }
+        let execNotional = rows.reduce(Decimal(0)) { $0 + decimal($1[size]) * decimal($1[price]) }
         XCTAssertEqual(execNotional, venueNotional, file: file, line: line)
         let venueFees = venueFills.reduce(Decimal(0)) {
             $0 + decimal($1["commission"]) * ($1["commissionAsset"] as? String == "BTC" ? decimal($1["price"]) : 1)
         }
-        let execFees = rows.reduce(Decimal(0)) { $0 + decimal($1[14]) } * decimal(tick) * Decimal(string: "1e-8")!
+        let execFees = rows.reduce(Decimal(0)) { $0 + decimal($1[fee]) } * decimal(tick) * Decimal(string: "1e-8")!
         XCTAssertEqual(execFees, venueFees, file: file, line: line)
         let position = venueFills.reduce(Decimal(0)) {
             $0 + ($1["side"] as? String == "BUY" ? decimal($1["qty"]) : -decimal($1["qty"]))

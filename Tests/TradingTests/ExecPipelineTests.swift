@@ -50,11 +50,12 @@ final class ExecPipelineTests: XCTestCase {
         return (result.status, result.err)
     }
 
-    /// The SHA-256 of the journal this replay writes, over pipes and over rings, as of commit
+    /// The SHA-256 of the journal this replay writes, over pipes and over rings, pinned at commit
     /// 92254ff (before the stages moved into library cores and onto one agent runner): a change of
     /// shape must not change one byte a backtest writes. A change of behaviour that moves it on
-    /// purpose says why in its commit and updates this value.
-    static let pinnedJournalSHA256 = "4c3777111653e0574f06f26a41b16f72826a651dc5e0db03a3c1b0f947e16f5d"
+    /// purpose says why in its commit and updates this value. Moved since: exec's records carry
+    /// event times (an order command its cause's receive time, a report the venue's time).
+    static let pinnedJournalSHA256 = "ffcde373a3b3486e1bfc174437243fb2965850ce11afae78aa51b9829f9bd5b0"
 
     func sha256(_ path: String) throws -> String {
         let digest = try ChildProcess("/usr/bin/sha256sum", [path]).finish()

@@ -133,7 +133,7 @@ final class LiveRunTests: XCTestCase {
             let lines = csv.out.split(separator: "\n").dropFirst().map {
                 $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             }
-            // The CSV's command_or_report and client_order_id (docs/journal.md).
+            // The CSV's command_or_report and client_order_id (docs/exec.md).
             let (kind, id) = (7, 11)
             return (
                 Set(lines.filter { $0[kind] == "new" || $0[kind] == "replace" }.map { $0[id] }),

@@ -292,7 +292,7 @@ final class LiveVenueTests: XCTestCase {
         let leftIds = Set(left.compactMap { ($0["c"] as? String)?.split(separator: "-").last.map(String.init) })
         let commands = try ChildProcess("exec", ["journal", journal, "--orders"]).finish().out
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let orig = 10 // the CSV's orig_client_order_id (docs/journal.md)
+        let orig = 12 // the CSV's orig_client_order_id (docs/exec.md)
         let naming = commands.filter { $0.count > orig && leftIds.contains(String($0[orig])) }
         let secondPlaces =
             records.filter {
