@@ -110,7 +110,8 @@ struct JournalReport {
             ("unrealized PnL (exec's last mark)", quote(run.unrealizedPnl)),
             ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
             ("max drawdown", format(run.maxDrawdown)),
-            ("Sharpe (1 s PnL changes, annualized)", sharpe(run.pnl).map { format($0, 3) } ?? "n/a")
+            ("PnL per hour of market time", perHour(run.pnl).map { format($0) } ?? "n/a"),
+            ("Sharpe (1 s PnL changes, annualized)", sharpeText(run.pnl))
         ] + (ledger.adjustments > 0 ? [("position adjustments (the venue's balance)", "\(ledger.adjustments)")] : [])
             + venueMetrics(run)
     }
@@ -123,6 +124,25 @@ struct JournalReport {
             ("trades at the venue", "\(venueTrades.tradeIds[symbol]?.count ?? 0)"),
             ("commissions at the venue, by asset", venueTrades.commissionText(symbol))
         ]
+    }
+
+    /// A day of market time: an annualized Sharpe from less would mostly be noise (a 20 s run's
+    /// came out at 2145).
+    static var sharpeMinimumNs: Int64 { 86_400_000_000_000 }
+
+    /// The Sharpe ratio where the curve spans a day or more; else why not.
+    func sharpeText(_ pnl: [Point]) -> String {
+        let spanNs = (pnl.last?.timeNs ?? 0) - (pnl.first?.timeNs ?? 0)
+        guard spanNs >= JournalReport.sharpeMinimumNs else {
+            return "n/a: \(format(Double(spanNs) / 3.6e12, 3)) h of PnL, shown from 24 h (see PnL per hour)"
+        }
+        return sharpe(pnl).map { format($0, 3) } ?? "n/a"
+    }
+
+    /// The last PnL over the hours the curve spans; nil for a curve of no time.
+    func perHour(_ pnl: [Point]) -> Double? {
+        guard let first = pnl.first, let last = pnl.last, last.timeNs > first.timeNs else { return nil }
+        return last.value / (Double(last.timeNs - first.timeNs) / 3.6e12)
     }
 
     /// The PnL curve read once a second (its last value by then), its changes' mean over their
