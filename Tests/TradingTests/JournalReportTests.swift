@@ -1,3 +1,4 @@
+import IPC
 import XCTest
 
 @testable import ExecCore
@@ -25,5 +26,19 @@ final class JournalReportTests: XCTestCase {
         ]
         XCTAssertNotEqual(JournalReport().sharpeText(long).prefix(3), "n/a")
         XCTAssertNil(JournalReport().perHour([.init(timeNs: 5, value: 1)]))
+    }
+
+    /// The charts' time axis in UTC, and the units read off the symbol.
+    func testUTCTimesAndAssetNames() {
+        XCTAssertEqual(UTCTime(ns: 1_723_161_254_206_652_067).text.date, "2024-08-08")
+        XCTAssertEqual(UTCTime(ns: 1_723_161_254_206_652_067).text.time, "23:54:14")
+        XCTAssertEqual(UTCTime(ns: 0).text.date, "1970-01-01")
+        XCTAssertEqual(UTCTime(ns: 951_782_400_000_000_000).text.date, "2000-02-29", "a leap day")
+        XCTAssertEqual(UTCTime(ns: -1).text.date, "1969-12-31")
+        XCTAssertEqual(UTCTime(ns: -1).text.time, "23:59:59")
+        XCTAssertEqual(AssetNames(symbol: "BTCUSDT"), AssetNames(base: "BTC", quote: "USDT"))
+        XCTAssertEqual(AssetNames(symbol: "ETHBTC").quote, "BTC")
+        XCTAssertEqual(AssetNames(symbol: "SYNFDUSD").quote, "FDUSD")
+        XCTAssertEqual(AssetNames(symbol: "USDT").pair.quote, "quote currency", "no base left")
     }
 }

@@ -181,7 +181,9 @@ struct JournalReport {
             """
         for (id, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
             let symbol = run.instrument?.symbol ?? "instrument \(id)"
-            page += "<h2>\(JournalReport.escape(symbol))</h2>\n<table>\n"
+            let (base, quote) = AssetNames(symbol: run.instrument?.symbol ?? "").pair
+            page += "<h2>\(JournalReport.escape(symbol))</h2>\n"
+            page += "<p>Money in \(quote), the quote currency; sizes and positions in \(base).</p>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
             if let shadow { page += shadow.html(id) }
@@ -190,34 +192,40 @@ struct JournalReport {
                 .flatMap { $0.map(\.timeNs) }
             let time = (times.min() ?? 0)...(times.max() ?? 0)
             page += chart(
-                "Mid (grey), our bids and asks (lines), buys and sells (dots)", time: time,
+                "Mid, our bids and asks, our fills", unit: "price, \(quote)", time: time,
                 [
-                    Series(points: run.mids, color: "#999", dots: false),
-                    Series(points: run.bids, color: "#2a7", dots: false),
-                    Series(points: run.asks, color: "#c33", dots: false),
-                    Series(points: run.buys, color: "#063", dots: true),
-                    Series(points: run.sells, color: "#700", dots: true)
+                    Series(name: "mid", points: run.mids, color: "#999", dots: false),
+                    Series(name: "our bid", points: run.bids, color: "#2a7", dots: false),
+                    Series(name: "our ask", points: run.asks, color: "#c33", dots: false),
+                    Series(name: "we bought", points: run.buys, color: "#063", dots: true),
+                    Series(name: "we sold", points: run.sells, color: "#700", dots: true)
                 ])
             page += chart(
-                "Spread (once a second)", time: time, [Series(points: run.spreads, color: "#d80", dots: false)])
-            page += chart("Inventory", time: time, [Series(points: run.inventory, color: "#36c", dots: false)])
+                "Spread (once a second)", unit: quote, time: time,
+                [Series(name: "best ask − best bid", points: run.spreads, color: "#d80", dots: false)])
             page += chart(
-                "PnL (realized + unrealized − fees)", time: time, [Series(points: run.pnl, color: "#939", dots: false)])
+                "Inventory", unit: base, time: time,
+                [Series(name: "position", points: run.inventory, color: "#36c", dots: false)])
+            page += chart(
+                "PnL", unit: quote, time: time,
+                [Series(name: "realized + unrealized − fees", points: run.pnl, color: "#939", dots: false)])
         }
         return page + "</body></html>\n"
     }
 
     struct Series {
+        var name: String
         var points: [Point]
         var color: String
         var dots: Bool
     }
 
-    static let width = 900.0, height = 220.0, margin = 50.0
+    static let width = 900.0, height = 220.0, margin = 64.0
 
-    /// One SVG chart over `time`, every series on the same value axis; lines are steps (a value
-    /// holds until the next one).
-    private func chart(_ title: String, time: ClosedRange<Int64>, _ series: [Series]) -> String {
+    /// One SVG chart over `time`, every series on the same value axis (in `unit`); lines are
+    /// steps (a value holds until the next one). Gridlines at five values and at five times, the
+    /// times in UTC (the date under the first); a legend names each series.
+    private func chart(_ title: String, unit: String, time: ClosedRange<Int64>, _ series: [Series]) -> String {
         let all = series.flatMap(\.points)
         guard let low = all.map(\.value).min(), let high = all.map(\.value).max() else {
             return "<h3>\(JournalReport.escape(title))</h3><p>nothing recorded</p>\n"
@@ -230,11 +238,32 @@ struct JournalReport {
         var svg =
             "<h3>\(JournalReport.escape(title))</h3>\n<svg "
             + "xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\">\n"
-        svg += "<text x=\"4\" y=\"\(y(high))\" font-size=\"11\">\(format(high))</text>"
-        svg += "<text x=\"4\" y=\"\(y(low))\" font-size=\"11\">\(format(low))</text>"
+        let grid = "stroke=\"#ddd\" stroke-width=\"1\""
+        for step in 0...4 {
+            let value = low + range * Double(step) / 4
+            svg += "<line x1=\"\(Int(m))\" x2=\"\(Int(w - m))\" y1=\"\(y(value))\" y2=\"\(y(value))\" \(grid)/>"
+            svg +=
+                "<text x=\"\(Int(m - 4))\" y=\"\(y(value))\" font-size=\"10\" text-anchor=\"end\">"
+                + "\(format(value, range >= 100 ? 0 : range >= 1 ? 2 : 6))</text>"
+            let at = time.lowerBound + Int64(Double(step) / 4 * span)
+            let xAt = x(Point(timeNs: at, value: 0))
+            svg += "<line x1=\"\(xAt)\" x2=\"\(xAt)\" y1=\"\(y(high))\" y2=\"\(y(low))\" \(grid)/>"
+            let (date, clock) = UTCTime(ns: at).text
+            svg += "<text x=\"\(xAt)\" y=\"\(Int(h - 14))\" font-size=\"10\" text-anchor=\"middle\">\(clock)</text>"
+            if step == 0 { svg += "<text x=\"\(xAt)\" y=\"\(Int(h - 3))\" font-size=\"10\">\(date) UTC</text>" }
+        }
         svg +=
-            "<text x=\"\(Int(w - m))\" y=\"\(Int(h - 4))\" font-size=\"11\" text-anchor=\"end\">\(format(span / 1e9)) "
-            + "s</text>\n"
+            "<text x=\"4\" y=\"12\" font-size=\"11\">\(JournalReport.escape(unit))</text>"
+            + "<text x=\"\(Int(w - m))\" y=\"\(Int(h - 3))\" font-size=\"10\" text-anchor=\"end\">time (UTC), "
+            + "\(format(span / 1e9, 1)) s in all</text>\n"
+        var legendX = 20 + 7 * Double(unit.count)
+        for line in series {
+            svg +=
+                "<rect x=\"\(Int(legendX))\" y=\"4\" width=\"10\" height=\"10\" fill=\"\(line.color)\"/>"
+                + "<text x=\"\(Int(legendX + 14))\" y=\"13\" font-size=\"11\">\(JournalReport.escape(line.name))</text>"
+            legendX += 24 + 7 * Double(line.name.count)
+        }
+        svg += "\n"
         for line in series where !line.points.isEmpty {
             // At most ~2000 points a series: enough for the eye, small enough for the browser.
             let step = max(1, line.points.count / 2_000)
