@@ -41,4 +41,29 @@ final class JournalReportTests: XCTestCase {
         XCTAssertEqual(AssetNames(symbol: "SYNFDUSD").quote, "FDUSD")
         XCTAssertEqual(AssetNames(symbol: "USDT").pair.quote, "quote currency", "no base left")
     }
+
+    /// Our orders' distance from the mid when placed: the mid 10000.00, bids at 9999.00 (1 bp)
+    /// and 9998.00 (2 bp), an ask at 10002.00 (2 bp), a market order not counted.
+    func testOurOrdersDistanceFromTheMidInBasisPoints() throws {
+        let instrument = try Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        var report = JournalReport()
+        let header = FrameHeader(type: .bookTop, instrument: 1, receiveTimeNs: 1)
+        report.add(Frame(InstrumentDefinition(instrument, header: header)), record: 1)
+        report.add(
+            Frame(BookTop(header: header, bidPrice: 999_900, bidSize: 1, askPrice: 1_000_100, askSize: 1)), record: 2)
+        for (side, price, type) in [
+            (Side.buy, Int64(999_900), OrderCommand.OrderType.postOnly), (.buy, 999_800, .postOnly),
+            (.sell, 1_000_200, .postOnly), (.sell, 0, .market)
+        ] {
+            let order = OrderCommand(
+                header: header, command: .new, side: side, orderType: type, timeInForce: .goodTillCancel,
+                clientOrderId: 1, price: price, size: 1)
+            report.add(Frame(order), record: 3)
+        }
+        let run = try XCTUnwrap(report.runs[1])
+        XCTAssertEqual(report.distances(run), "1.50 / 2.00")
+        XCTAssertEqual(JournalReport().distances(JournalReport.InstrumentRun()), "n/a / n/a")
+    }
 }

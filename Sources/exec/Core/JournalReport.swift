@@ -21,6 +21,9 @@ struct JournalReport {
         var maxPosition: Int64 = 0
         /// The last unrealized PnL exec reported (at its mark), in ticks × lots.
         var unrealizedPnl: Int128 = 0
+        /// Our orders' distance from the mid when placed, bps (Σ and count), bids and asks.
+        var bidDistanceBps = (sum: 0.0, count: 0)
+        var askDistanceBps = (sum: 0.0, count: 0)
         var peakPnl = 0.0
         var maxDrawdown = 0.0
         var bids: [Point] = []
@@ -61,6 +64,15 @@ struct JournalReport {
             run.placedOrders += 1
             let point = Point(timeNs: time, value: price(order.price))
             if order.side == .buy { run.bids.append(point) } else { run.asks.append(point) }
+            // A limit order's distance from the last mid (a market order has no price).
+            if let mid = run.mids.last?.value, mid > 0, order.price > 0 {
+                let bps = (order.side == .buy ? mid - point.value : point.value - mid) / mid * 10_000
+                if order.side == .buy {
+                    run.bidDistanceBps = (run.bidDistanceBps.sum + bps, run.bidDistanceBps.count + 1)
+                } else {
+                    run.askDistanceBps = (run.askDistanceBps.sum + bps, run.askDistanceBps.count + 1)
+                }
+            }
         case .executionReport:
             let report = frame.as(ExecutionReport.self)
             if report.report == .reject { run.rejects += 1 }
@@ -110,6 +122,7 @@ struct JournalReport {
             ("unrealized PnL (exec's last mark)", quote(run.unrealizedPnl)),
             ("total PnL", quote(ledger.realizedPnl + run.unrealizedPnl - ledger.fees)),
             ("max drawdown", format(run.maxDrawdown)),
+            ("our orders from the mid when placed, mean bps: bids / asks", distances(run)),
             ("PnL per hour of market time", perHour(run.pnl).map { format($0) } ?? "n/a"),
             ("Sharpe (1 s PnL changes, annualized)", sharpeText(run.pnl))
         ] + (ledger.adjustments > 0 ? [("position adjustments (the venue's balance)", "\(ledger.adjustments)")] : [])
@@ -124,6 +137,15 @@ struct JournalReport {
             ("trades at the venue", "\(venueTrades.tradeIds[symbol]?.count ?? 0)"),
             ("commissions at the venue, by asset", venueTrades.commissionText(symbol))
         ]
+    }
+
+    /// "1.25 / 1.40": how far, on average, our bids were under the mid and our asks over it when
+    /// placed, in basis points of the mid (negative: through it).
+    func distances(_ run: InstrumentRun) -> String {
+        func mean(_ side: (sum: Double, count: Int)) -> String {
+            side.count > 0 ? format(side.sum / Double(side.count), 2) : "n/a"
+        }
+        return "\(mean(run.bidDistanceBps)) / \(mean(run.askDistanceBps))"
     }
 
     /// A day of market time: an annualized Sharpe from less would mostly be noise (a 20 s run's
