@@ -219,6 +219,36 @@ final class StrategyTests: XCTestCase {
             Quote(bidPrice: 9_998, bidSize: 3, askPrice: 10_002, askSize: 3))
     }
 
+    /// `--take-quotes 2`: an order at each turn to a full lean, none while it stays full or
+    /// below it; 3 lots a quote.
+    func testTheIndicatorsTakeOnATurnToAFullLean() {
+        var context = StrategyContext(bookLevels: 0)
+        let instrument = try! Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 5,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        context.instruments.set(1, QuotedInstrument(instrument: instrument, quoteSize: 0.00003, maxPosition: 1))
+        var taker = LeanTaker(quotes: 2)
+        taker.define(1)
+        for lean in [0, 1, 1, 0.5, 1, -1, -0.9, -1] { taker.lean(lean, id: 1, context: &context) }
+        XCTAssertEqual(context.pendingOrders.map(\.side), [.buy, .buy, .sell, .sell])
+        XCTAssertEqual(context.pendingOrders.map(\.size), [6, 6, 6, 6])
+        XCTAssertEqual(context.pendingOrders.map(\.price), [nil, nil, nil, nil], "at market")
+        // Two lots under the limit: room for 2 of the 6; at the limit, none.
+        context.pendingOrders.removeAll()
+        context.instruments[1].positionLots = context.maxPositionLots(1) - 2
+        taker.lean(0, id: 1, context: &context)
+        taker.lean(1, id: 1, context: &context)
+        taker.lean(0, id: 1, context: &context)
+        context.instruments[1].positionLots = context.maxPositionLots(1)
+        taker.lean(1, id: 1, context: &context)
+        XCTAssertEqual(context.pendingOrders.map(\.size), [2])
+        var quoting = LeanTaker(quotes: 0)
+        quoting.define(1)
+        context.pendingOrders.removeAll()
+        quoting.lean(1, id: 1, context: &context)
+        XCTAssertTrue(context.pendingOrders.isEmpty)
+    }
+
     /// The combined strategy's bookkeeping, worked by hand: bars closing at 10, 13, 16, 13 with
     /// a level top (imbalance 0), EMAs of 2 and 3 bars, RSI and bands of 2, a memory of 1 bar
     /// (α = ½).

@@ -106,7 +106,9 @@ final class TradingAllocationTests: XCTestCase {
         try countAllocations(RelativeStrength.self, ["--strategy", "rsi", "--bar-ms", "100", "--lean-ticks", "20"]) {
             defaultVenues($0)
         }
-        try countAllocations(Bollinger.self, ["--strategy", "bollinger", "--bar-ms", "100", "--lean-ticks", "20"]) {
+        try countAllocations(
+            Bollinger.self, ["--strategy", "bollinger", "--bar-ms", "100", "--lean-ticks", "20"]
+        ) {
             defaultVenues($0)
         }
         try countAllocations(Combined.self, ["--strategy", "combined", "--bar-ms", "100", "--lean-ticks", "20"]) {

@@ -6,7 +6,8 @@ public struct UTCTime: Equatable, Sendable {
     public init(ns: Int64) { self.ns = ns }
 
     public var text: (date: String, time: String) {
-        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns - 999_999_999) / 1_000_000_000
+        // Seconds rounded down (before 1970 too), without a subtraction that could overflow.
+        let seconds = ns / 1_000_000_000 - (ns % 1_000_000_000 < 0 ? 1 : 0)
         var days = seconds / 86_400
         var ofDay = seconds % 86_400
         if ofDay < 0 {

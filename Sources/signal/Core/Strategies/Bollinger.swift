@@ -11,13 +11,16 @@ public struct Bollinger: Strategy {
         public var period: Int64 = 20
         public var width = 2.0
         public var leanTicks = 2.0
+        /// On a turn to a full lean, an order taking this many quote sizes (0: none).
+        public var takeQuotes: Int64 = 0
         public var spreadTicks: Int64 = 4
     }
 
     public static let name = "bollinger"
     public static let summary = """
         Bollinger bands of --period closes of --bar-ms, --width deviations wide: the fair price
-        leans against where the mid stands in them, --lean-ticks at a band; quoted --spread-ticks wide
+        leans against where the mid stands in them, --lean-ticks at a band; quoted --spread-ticks wide;
+        --take-quotes N: reaching a band, an order taking N quote sizes against it
         """
     public static var parameters: StrategyParameters<Parameters> {
         StrategyParameters(
@@ -27,6 +30,7 @@ public struct Bollinger: Strategy {
                 .integer("period", \.period, in: 2...10_000, value: "BARS"),
                 .decimal("width", \.width, in: 0.01...100, value: "SIGMAS"),
                 .decimal("lean-ticks", \.leanTicks, in: 0...1e6, value: "T"),
+                .integer("take-quotes", \.takeQuotes, in: 0...1_000),
                 .integer("spread-ticks", \.spreadTicks, in: 1...1_000_000)
             ])
     }
@@ -62,16 +66,21 @@ public struct Bollinger: Strategy {
     }
 
     let parameters: Parameters
+    var taker: LeanTaker
     var bars = InstrumentTable<BarCloses>()
     var bands = InstrumentTable<Band>()
 
-    public init(_ parameters: Parameters) { self.parameters = parameters }
+    public init(_ parameters: Parameters) {
+        self.parameters = parameters
+        taker = LeanTaker(quotes: parameters.takeQuotes)
+    }
 
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
         bands.set(
             instrument.id,
             Band(period: Int(parameters.period)))
         bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
+        taker.define(instrument.id)
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
@@ -79,5 +88,6 @@ public struct Bollinger: Strategy {
         if let close = bars[id].add(mid: top.mid, nowNs: context.nowNs) { bands[id].add(close) }
         let lean = bands[id].z(top.mid).map { max(-1, min(1, -$0 / parameters.width)) } ?? 0
         context.quote(top, lean: lean, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
+        taker.lean(lean, id: id, context: &context)
     }
 }

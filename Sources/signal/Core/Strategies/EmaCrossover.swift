@@ -10,13 +10,16 @@ public struct EmaCrossover: Strategy {
         public var fastBars: Int64 = 12
         public var slowBars: Int64 = 26
         public var leanTicks = 2.0
+        /// On a turn to a full lean, an order taking this many quote sizes (0: none).
+        public var takeQuotes: Int64 = 0
         public var spreadTicks: Int64 = 4
     }
 
     public static let name = "ema"
     public static let summary = """
         EMA crossover on --bar-ms closes: the fair price leans --lean-ticks up from the mid while
-        the --fast EMA is above the --slow one, down while below; quoted --spread-ticks wide
+        the --fast EMA is above the --slow one, down while below; quoted --spread-ticks wide;
+        --take-quotes N: on each turn, an order taking N quote sizes at market
         """
     public static var parameters: StrategyParameters<Parameters> {
         StrategyParameters(
@@ -26,6 +29,7 @@ public struct EmaCrossover: Strategy {
                 .integer("fast", \.fastBars, in: 1...10_000, value: "BARS"),
                 .integer("slow", \.slowBars, in: 2...10_000, value: "BARS"),
                 .decimal("lean-ticks", \.leanTicks, in: 0...1e6, value: "T"),
+                .integer("take-quotes", \.takeQuotes, in: 0...1_000),
                 .integer("spread-ticks", \.spreadTicks, in: 1...1_000_000)
             ])
     }
@@ -55,6 +59,7 @@ public struct EmaCrossover: Strategy {
     }
 
     let parameters: Parameters
+    var taker: LeanTaker
     var bars = InstrumentTable<BarCloses>()
     var averages = InstrumentTable<Averages>()
 
@@ -63,11 +68,13 @@ public struct EmaCrossover: Strategy {
             throw InvalidArgument("--fast \(parameters.fastBars) must be below --slow \(parameters.slowBars)")
         }
         self.parameters = parameters
+        taker = LeanTaker(quotes: parameters.takeQuotes)
     }
 
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
         bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
         averages.set(instrument.id, Averages())
+        taker.define(instrument.id)
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
@@ -75,8 +82,8 @@ public struct EmaCrossover: Strategy {
         if let close = bars[id].add(mid: top.mid, nowNs: context.nowNs) {
             averages[id].add(close, fastBars: parameters.fastBars, slowBars: parameters.slowBars)
         }
-        context.quote(
-            top, lean: averages[id].lean(slowBars: parameters.slowBars), leanTicks: parameters.leanTicks,
-            spreadTicks: parameters.spreadTicks)
+        let lean = averages[id].lean(slowBars: parameters.slowBars)
+        context.quote(top, lean: lean, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
+        taker.lean(lean, id: id, context: &context)
     }
 }

@@ -18,6 +18,8 @@ public struct RelativeStrength: Strategy {
         public var overbought = 70.0
         public var oversold = 30.0
         public var leanTicks = 2.0
+        /// On a turn to a full lean, an order taking this many quote sizes (0: none).
+        public var takeQuotes: Int64 = 0
         public var spreadTicks: Int64 = 4
     }
 
@@ -25,7 +27,7 @@ public struct RelativeStrength: Strategy {
     public static let summary = """
         RSI mean reversion on --bar-ms closes over --period bars (Wilder): the fair price leans
         --lean-ticks down from the mid at or above --overbought, up at or below --oversold;
-        quoted --spread-ticks wide
+        quoted --spread-ticks wide; --take-quotes N: on each turn, an order taking N quote sizes
         """
     public static var parameters: StrategyParameters<Parameters> {
         StrategyParameters(
@@ -36,6 +38,7 @@ public struct RelativeStrength: Strategy {
                 .decimal("overbought", \.overbought, in: 0...100, value: "RSI"),
                 .decimal("oversold", \.oversold, in: 0...100, value: "RSI"),
                 .decimal("lean-ticks", \.leanTicks, in: 0...1e6, value: "T"),
+                .integer("take-quotes", \.takeQuotes, in: 0...1_000),
                 .integer("spread-ticks", \.spreadTicks, in: 1...1_000_000)
             ])
     }
@@ -71,6 +74,7 @@ public struct RelativeStrength: Strategy {
     }
 
     let parameters: Parameters
+    var taker: LeanTaker
     var bars = InstrumentTable<BarCloses>()
     var indices = InstrumentTable<Index>()
 
@@ -80,11 +84,13 @@ public struct RelativeStrength: Strategy {
                 "--oversold \(parameters.oversold) must be below --overbought \(parameters.overbought)")
         }
         self.parameters = parameters
+        taker = LeanTaker(quotes: parameters.takeQuotes)
     }
 
     public mutating func onInstrument(_ instrument: Instrument, context: inout StrategyContext) {
         bars.set(instrument.id, BarCloses(barNs: parameters.barMs * 1_000_000))
         indices.set(instrument.id, Index())
+        taker.define(instrument.id)
     }
 
     public mutating func onTop(_ top: BookTop, context: inout StrategyContext) {
@@ -97,5 +103,6 @@ public struct RelativeStrength: Strategy {
             lean = rsi >= parameters.overbought ? -1 : rsi <= parameters.oversold ? 1 : 0
         }
         context.quote(top, lean: lean, leanTicks: parameters.leanTicks, spreadTicks: parameters.spreadTicks)
+        taker.lean(lean, id: id, context: &context)
     }
 }
