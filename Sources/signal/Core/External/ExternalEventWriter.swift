@@ -35,25 +35,24 @@ struct ExternalEventWriter: ~Copyable {
     mutating func book(_ top: BookTop, view: BookView?, instrument: Instrument, timeNs: Int64) {
         begin("book", timeNs: timeNs, id: instrument.id)
         line.append(",\"bids\":[")
-        if let view {
-            for index in 0..<view.bidCount {
-                let level = view.bid(index)
-                self.level(index, level.price, level.size, instrument)
-            }
-        } else if top.bidSize > 0 {
-            level(0, top.bidPrice, top.bidSize, instrument)
-        }
+        levels(.buy, top, view, instrument)
         line.append("],\"asks\":[")
-        if let view {
-            for index in 0..<view.askCount {
-                let level = view.ask(index)
-                self.level(index, level.price, level.size, instrument)
-            }
-        } else if top.askSize > 0 {
-            level(0, top.askPrice, top.askSize, instrument)
-        }
+        levels(.sell, top, view, instrument)
         line.append("]")
         end()
+    }
+
+    /// One side's levels, best first: the view's, else the top's (none when its size is 0).
+    private mutating func levels(_ side: Side, _ top: BookTop, _ view: BookView?, _ instrument: Instrument) {
+        guard let view else {
+            let (price, size) = side == .buy ? (top.bidPrice, top.bidSize) : (top.askPrice, top.askSize)
+            if size > 0 { level(0, price, size, instrument) }
+            return
+        }
+        for index in 0..<(side == .buy ? view.bidCount : view.askCount) {
+            let (price, size) = side == .buy ? view.bid(index) : view.ask(index)
+            level(index, price, size, instrument)
+        }
     }
 
     mutating func trade(_ trade: Trade, instrument: Instrument, timeNs: Int64) {
