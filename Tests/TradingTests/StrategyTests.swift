@@ -242,6 +242,18 @@ final class StrategyTests: XCTestCase {
         context.instruments[1].positionLots = context.maxPositionLots(1)
         taker.lean(1, id: 1, context: &context)
         XCTAssertEqual(context.pendingOrders.map(\.size), [2])
+        // At the extremes: 1000 quote sizes of 10^9 units at a lot of 10^-8 (10^20 lots) do not
+        // trap; the order is the room left: the whole limit, from flat.
+        var extreme = StrategyContext(bookLevels: 0)
+        let fine = try! Instrument(
+            id: 1, symbol: "BTCUSDT", tickMantissa: 1, tickDecimals: 2, lotMantissa: 1, lotDecimals: 8,
+            priceDisplayDecimals: 8, sizeDisplayDecimals: 8)
+        extreme.instruments.set(1, QuotedInstrument(instrument: fine, quoteSize: 1e9, maxPosition: 1e10 - 1e-8))
+        var large = LeanTaker(quotes: 1_000)
+        large.define(1)
+        large.lean(-1, id: 1, context: &extreme)
+        XCTAssertEqual(extreme.pendingOrders.map(\.size), [extreme.maxPositionLots(1)])
+        XCTAssertEqual(extreme.pendingOrders.map(\.side), [.sell])
         var quoting = LeanTaker(quotes: 0)
         quoting.define(1)
         context.pendingOrders.removeAll()

@@ -21,7 +21,9 @@ struct LeanTaker {
         guard full != 0, full != last[id] else { return }
         // Within the position limit as the strategy knows the position (exec checks again).
         let room = context.maxPositionLots(id) - (full > 0 ? context.position(id) : -context.position(id))
-        let size = min(quotes * context.quoteSizeLots(id), room)
+        // N quote sizes of 10^9 units at a lot of 10^-8 pass 64 bits: then the room is the size.
+        let (wanted, overflow) = quotes.multipliedReportingOverflow(by: context.quoteSizeLots(id))
+        let size = overflow ? room : min(wanted, room)
         guard size > 0 else { return }
         context.order(id, side: full > 0 ? .buy : .sell, size: size)
     }
