@@ -8,10 +8,34 @@ final class FrameLayoutTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.type), 0)
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.version), 1)
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.flags), 2)
-        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.instrument), 4)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.instrumentRaw), 4)
+        XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.bot), 6)
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.sequence), 8)
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.eventTimeNs), 16)
         XCTAssertEqual(MemoryLayout<FrameHeader>.offset(of: \.receiveTimeNs), 24)
+    }
+
+    /// The bot a frame names is one a session can have (0 ... maxBots − 1), on both the quick and
+    /// the full check; the instrument keeps its meaning in 16 bits.
+    func testBotOutsideItsRangeIsRefused() {
+        var frame = Frame(
+            ExecutionReport(
+                header: FrameHeader(type: .executionReport, instrument: 63, bot: UInt16(FrameLayout.maxBots - 1)),
+                report: .ack, side: .buy, clientOrderId: 7, price: 5, size: 1))
+        XCTAssertEqual(frame.header.instrument, 63)
+        func checked(_ frame: Frame) -> (Bool, String?) {
+            withUnsafeBytes(of: frame) {
+                (FrameValidator.isWellFormed($0.baseAddress!), FrameValidator.defect(in: $0.baseAddress!))
+            }
+        }
+        XCTAssertTrue(checked(frame) == (true, nil))
+        frame.header.bot = UInt16(FrameLayout.maxBots)
+        XCTAssertTrue(checked(frame) == (false, "bot 16 outside 0 ... 15"), "\(checked(frame))")
+        var trade = Frame(
+            Trade(header: FrameHeader(type: .trade, instrument: 1), price: 5, size: 1, tradeId: 1, aggressor: .buy))
+        XCTAssertTrue(checked(trade).0)
+        trade.header.bot = 999
+        XCTAssertTrue(checked(trade) == (false, "bot 999 outside 0 ... 15"))
     }
 
     func testEveryMessageIsOneCacheLine() {

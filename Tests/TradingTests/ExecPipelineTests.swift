@@ -54,8 +54,9 @@ final class ExecPipelineTests: XCTestCase {
     /// 92254ff (before the stages moved into library cores and onto one agent runner): a change of
     /// shape must not change one byte a backtest writes. A change of behaviour that moves it on
     /// purpose says why in its commit and updates this value. Moved since: exec's records carry
-    /// event times (an order command its cause's receive time, a report the venue's time).
-    static let pinnedJournalSHA256 = "ffcde373a3b3486e1bfc174437243fb2965850ce11afae78aa51b9829f9bd5b0"
+    /// event times (an order command its cause's receive time, a report the venue's time); frame
+    /// layout version 5 (the header's bot field: every record's version byte moved).
+    static let pinnedJournalSHA256 = "c9421854a0d7e4fd3fe65e7b25ef51e04d4fef360f96accab9ea332377e2691a"
 
     func sha256(_ path: String) throws -> String {
         let digest = try ChildProcess("/usr/bin/sha256sum", [path]).finish()

@@ -6,8 +6,8 @@
 /// +---------------+---------------+-------------------------------+
 /// |     type      |    version    |             flags             |  0
 /// +---------------+---------------+-------------------------------+
-/// |                          instrument                           |  4
-/// +---------------------------------------------------------------+
+/// |          instrument           |              bot              |  4
+/// +-------------------------------+-------------------------------+
 /// |                           sequence                            |  8
 /// |                                                               |
 /// +---------------------------------------------------------------+
@@ -22,6 +22,9 @@
 ///
 /// - `type`: a `MessageType` raw value; `version`: `FrameLayout.version`.
 /// - `instrument`: the id in the session's instrument table (0 for session-wide frames).
+/// - `bot`: whose account an order's frame is (an intent, a command, a report, a position):
+///   0 ... `FrameLayout.maxBots` − 1, the index of its bot in the session (0 with one bot and for
+///   the market's frames).
 /// - `sequence`: assigned by the frame's writer, +1 per frame on one stream.
 /// - `eventTimeNs`: the venue's event time, Unix epoch ns (0 when the venue gives none).
 /// - `receiveTimeNs`: when the originating data reached this host, `CLOCK_REALTIME` ns;
@@ -31,23 +34,34 @@ public struct FrameHeader: Equatable, Sendable {
     public var type: UInt8
     public var version: UInt8
     public var flags: FrameFlags
-    public var instrument: UInt32
+    /// The wire value of `instrument`: 16 bits (a session has at most 64 instruments).
+    public var instrumentRaw: UInt16
+    public var bot: UInt16
     public var sequence: UInt64
     public var eventTimeNs: Int64
     public var receiveTimeNs: Int64
 
     @inlinable
     public init(
-        type: MessageType, flags: FrameFlags = [], instrument: UInt32 = 0, sequence: UInt64 = 0,
+        type: MessageType, flags: FrameFlags = [], instrument: UInt32 = 0, bot: UInt16 = 0, sequence: UInt64 = 0,
         eventTimeNs: Int64 = 0, receiveTimeNs: Int64 = 0
     ) {
         self.type = type.rawValue
         self.version = FrameLayout.version
         self.flags = flags
-        self.instrument = instrument
+        self.instrumentRaw = UInt16(truncatingIfNeeded: instrument)
+        self.bot = bot
         self.sequence = sequence
         self.eventTimeNs = eventTimeNs
         self.receiveTimeNs = receiveTimeNs
+    }
+
+    /// The id in the session's instrument table (at most `Instrument.idSlots` − 1, which 16
+    /// bits hold: a larger one is stored modulo 2^16, which no table holds either).
+    @inlinable
+    public var instrument: UInt32 {
+        get { UInt32(instrumentRaw) }
+        set { instrumentRaw = UInt16(truncatingIfNeeded: newValue) }
     }
 
     /// The decoded type, or `nil` for a value no layout of this version defines.
@@ -110,7 +124,9 @@ public struct FrameFlags: OptionSet, Equatable, Sendable {
 /// Facts that hold for every frame.
 public enum FrameLayout {
     /// The layout version written into every header and every segment; bump on any change.
-    @inlinable public static var version: UInt8 { 4 }
+    @inlinable public static var version: UInt8 { 5 }
+    /// How many bots a session's frames can name (`FrameHeader.bot`).
+    @inlinable public static var maxBots: Int { 16 }
     /// Every frame is exactly one 64-byte cache line.
     @inlinable public static var frameSize: Int { 64 }
     @inlinable public static var headerSize: Int { 32 }

@@ -12,6 +12,7 @@ public enum FrameValidator {
         let version = frame.load(fromByteOffset: 1, as: UInt8.self)
         let flags = frame.load(fromByteOffset: 2, as: UInt16.self)
         guard version == FrameLayout.version && flags & ~FrameFlags.known.rawValue == 0 else { return false }
+        guard frame.load(fromByteOffset: 6, as: UInt16.self) < FrameLayout.maxBots else { return false }
         // 0 ... maxTimeNs in one unsigned comparison: a negative time is a huge unsigned one.
         guard frame.load(fromByteOffset: 24, as: UInt64.self) <= UInt64(FrameLayout.maxTimeNs) else { return false }
         if type == MessageType.bookLevels.rawValue { return levelsDefect(in: frame, flags: flags) == nil }
@@ -43,6 +44,10 @@ public enum FrameValidator {
         }
         guard flags & ~FrameFlags.known.rawValue == 0 else {
             return "unknown flag bits 0x\(String(flags, radix: 16))"
+        }
+        let bot = frame.load(fromByteOffset: 6, as: UInt16.self)
+        guard bot < FrameLayout.maxBots else {
+            return "bot \(bot) outside 0 ... \(FrameLayout.maxBots - 1)"
         }
         let receiveTime = frame.load(fromByteOffset: 24, as: Int64.self)
         guard receiveTime >= 0 && receiveTime <= FrameLayout.maxTimeNs else {

@@ -2,6 +2,8 @@
 /// `PositionPnl`): what risk, the dashboard and the journal's readers use.
 public struct PositionReport: Equatable, Sendable {
     public var instrument: UInt32
+    /// Whose account: the bot's index in the session (0 with one bot).
+    public var bot: UInt16
     public var timeNs: Int64
     public var position: Int64
     /// The mid the position was marked at, in ticks; nil when there was none.
@@ -11,10 +13,11 @@ public struct PositionReport: Equatable, Sendable {
     public var fees: Int128
 
     public init(
-        instrument: UInt32, timeNs: Int64, position: Int64, markPrice: Int64?,
+        instrument: UInt32, bot: UInt16 = 0, timeNs: Int64, position: Int64, markPrice: Int64?,
         unrealizedPnl: Int128, realizedPnl: Int128, fees: Int128
     ) {
         self.instrument = instrument
+        self.bot = bot
         self.timeNs = timeNs
         self.position = position
         self.markPrice = markPrice
@@ -29,7 +32,7 @@ public struct PositionReport: Equatable, Sendable {
     /// The two frames exec writes for it.
     public var frames: (PositionSnapshot, PositionPnl) {
         let header = FrameHeader(
-            type: .positionSnapshot, instrument: instrument, eventTimeNs: timeNs, receiveTimeNs: timeNs)
+            type: .positionSnapshot, instrument: instrument, bot: bot, eventTimeNs: timeNs, receiveTimeNs: timeNs)
         return (
             PositionSnapshot(
                 header: header, position: position, markPrice: markPrice ?? 0, unrealizedPnl: unrealizedPnl),
@@ -66,7 +69,7 @@ public struct PositionReportReader: Sendable {
         case .positionPnl:
             defer { pending = nil }
             guard let (snapshot, at) = pending, at &+ 1 == position,
-                snapshot.header.instrument == frame.header.instrument,
+                snapshot.header.instrument == frame.header.instrument, snapshot.header.bot == frame.header.bot,
                 snapshot.header.receiveTimeNs == frame.header.receiveTimeNs
             else {
                 incomplete &+= 1
@@ -74,7 +77,7 @@ public struct PositionReportReader: Sendable {
             }
             let money = frame.as(PositionPnl.self)
             return PositionReport(
-                instrument: snapshot.header.instrument, timeNs: snapshot.header.receiveTimeNs,
+                instrument: snapshot.header.instrument, bot: snapshot.header.bot, timeNs: snapshot.header.receiveTimeNs,
                 position: snapshot.position, markPrice: snapshot.markPrice == 0 ? nil : snapshot.markPrice,
                 unrealizedPnl: snapshot.unrealizedPnl, realizedPnl: money.realizedPnl, fees: money.fees)
         default:

@@ -623,7 +623,8 @@ final class BinanceSpotVenue: Venue {
     ) -> ExecutionReport {
         ExecutionReport(
             header: FrameHeader(
-                type: .executionReport, flags: .endOfMessage, instrument: instrument.id, receiveTimeNs: nowNs),
+                type: .executionReport, flags: .endOfMessage, instrument: instrument.id, bot: command.header.bot,
+                receiveTimeNs: nowNs),
             report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
             price: command.price, size: size ?? command.size)
     }

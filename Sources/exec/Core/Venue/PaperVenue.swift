@@ -306,7 +306,8 @@ final class PaperVenue<Latency: LatencyModel, Queue: QueueModel, Fees: FeeModel>
     ) -> ExecutionReport {
         ExecutionReport(
             header: FrameHeader(
-                type: .executionReport, flags: .endOfMessage, instrument: instrument, eventTimeNs: nowNs,
+                type: .executionReport, flags: .endOfMessage, instrument: instrument, bot: command.header.bot,
+                eventTimeNs: nowNs,
                 receiveTimeNs: nowNs),
             report: kind, side: command.side, rejectReason: reason, clientOrderId: command.clientOrderId,
             price: price, size: size, fee: fee)
