@@ -49,8 +49,8 @@ enum JournalDescriptor {
     /// 4: frames of layout 4 (a position snapshot in two frames, money in 128 bits).
     /// Records hold frames of layout `frameLayoutVersion`: a test fails when
     /// `FrameLayout.version` moves without it, and a change there bumps this too.
-    static let layoutVersion: UInt16 = 4
-    static let frameLayoutVersion: UInt8 = 4
+    static let layoutVersion: UInt16 = 5
+    static let frameLayoutVersion: UInt8 = 5
     static let headerSize = 64
     static let magicOffset = 0
     static let layoutVersionOffset = 8
