@@ -56,7 +56,7 @@ final class ExecPipelineTests: XCTestCase {
     /// purpose says why in its commit and updates this value. Moved since: exec's records carry
     /// event times (an order command its cause's receive time, a report the venue's time); frame
     /// layout version 5 (the header's bot field: every record's version byte moved).
-    static let pinnedJournalSHA256 = "c9421854a0d7e4fd3fe65e7b25ef51e04d4fef360f96accab9ea332377e2691a"
+    static let pinnedJournalSHA256 = "1f38ee6620c50c17072bc322d16bb20e11855442b72a6c6283f641c66ed8f322"
 
     func sha256(_ path: String) throws -> String {
         let digest = try ChildProcess("/usr/bin/sha256sum", [path]).finish()
