@@ -165,7 +165,7 @@ extension ExecProcessorTests {
 
     /// exec's core with `arguments`, AAAUSDT (ticks of 0.01, lots of 0.001) defined as instrument 1
     /// and a top of 100 / `ask`, `size` lots each; and how to hand it a frame, 1 µs after the last.
-    func oneInstrument(_ arguments: [String], ask: Int64, size: Int64) throws -> (
+    static func oneInstrument(_ arguments: [String], ask: Int64, size: Int64) throws -> (
         ExecProcessor<Collected, DefaultPaperVenues>, (Frame) -> Void
     ) {
         let options = try ExecOptions(arguments)
@@ -192,7 +192,7 @@ extension ExecProcessorTests {
     /// A ladder arrives as a quote-intent message of several frames: exec works it once its last
     /// frame is in; one it cannot work is one line, counted, and the orders stay.
     func testALadderMessageBecomesAnOrderPerLevelAndABadOneIsRefused() throws {
-        let (processor, feed) = try oneInstrument(["--entry-latency-ms", "0"], ask: 110, size: 5)
+        let (processor, feed) = try Self.oneInstrument(["--entry-latency-ms", "0"], ask: 110, size: 5)
         func send(_ ladder: QuoteLadder) {
             for index in 0..<ladder.frameCount {
                 feed(Frame(ladder.frame(index, header: FrameHeader(type: .quoteIntent, instrument: 1))))
@@ -250,7 +250,7 @@ extension ExecProcessorTests {
     /// A strategy's order that takes: sent as an immediate-or-cancel order of exec's own, sized
     /// to the position limit, filled at the touch by the paper venue; a malformed one refused.
     func testAStrategysOrderTakesWithinThePositionLimit() throws {
-        let (processor, feed) = try oneInstrument(
+        let (processor, feed) = try Self.oneInstrument(
             ["--entry-latency-ms", "0", "--max-position", "0.005"], ask: 101, size: 50)
         let header = FrameHeader(type: .orderIntent, instrument: 1)
         // 8 lots wanted, 5 allowed by the limit (0.005 of lots of 0.001).

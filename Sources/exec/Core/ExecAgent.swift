@@ -1,10 +1,10 @@
 import Glibc
 import IPC
 
-/// The exec stage on the agent runner: polls signal's output (and, with `--market`, feed's ring,
-/// merged in market order), hands frames to the processor, flushes the journal, obeys the
-/// session's halt and flatten requests, and at the end cancels everything and says where the
-/// books stand.
+/// The exec stage on the agent runner: polls signal's output (and, with `--market`, feed's ring
+/// and one signal's ring per bot, merged in market order), hands frames to the processor,
+/// flushes the journal, obeys the session's halt and flatten requests, and at the end cancels
+/// everything and says where the books stand.
 final class ExecAgent<Venues: VenueFactory>: Agent {
     struct StageOutput: ExecOutput {
         let journal: Journal?
@@ -40,13 +40,18 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
 
     public let name = "exec"
     let options: ExecOptions
-    /// Signal's output: with `market`, its tops and intents; without, the market passed through too.
-    @exclusivity(unchecked) private var source: FrameSource
-    /// The market read from feed's ring itself (`--market`), merged with `source` by `merge`.
+    /// Signal's output: with `market`, its tops and intents, one signal per bot (input k bot k's);
+    /// without, one signal's, the market passed through too.
+    @exclusivity(unchecked) private var sources: [FrameSource]
+    /// The market read from feed's ring itself (`--market`), merged with `sources` by `merge`.
     @exclusivity(unchecked) private var market: FrameSource?
-    @exclusivity(unchecked) private var merge = MarketMerge()
-    /// A top or intent read from signal, waiting for the market message that caused it.
-    @exclusivity(unchecked) private var pending: Frame?
+    @exclusivity(unchecked) private var merge: MarketMerge
+    /// Per input: a top or intent read from it, waiting for the market message that caused it, and
+    /// its key's time in `merge`'s order.
+    @exclusivity(unchecked) private var pending: [Frame?]
+    @exclusivity(unchecked) private var pendingKeyNs: [Int64]
+    /// Intents read from input k that name a bot other than k, dropped.
+    @exclusivity(unchecked) private var misaddressed: UInt64 = 0
     /// The clock the last progress frame (`--progress`) carried.
     @exclusivity(unchecked) private var progressSentNs = Int64.min
     let processor: ExecProcessor<StageOutput, Venues>
@@ -69,12 +74,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     /// Opens what `options` name: the inputs, the output, the journal (reporting what its
     /// opening found) and the session; orders go to the venues `venues` makes.
     convenience init(_ options: ExecOptions, venues: Venues) throws(AgentStop) {
-        let source: FrameSource
+        var sources: [FrameSource] = []
         var market: FrameSource?
         var sink: FrameSink?
         var membership: SessionMembership?
         do {
-            source = try FrameSource(options.input, tool: "exec", idle: options.idle)
+            for input in options.inputs { sources.append(try FrameSource(input, tool: "exec", idle: options.idle)) }
             if let endpoint = options.market { market = try FrameSource(endpoint, tool: "exec", idle: options.idle) }
             if let output = options.output { sink = try FrameSink(output) }
             if let session = options.session {
@@ -100,17 +105,21 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             }
         }
         self.init(
-            options: options, venues: venues, source: source, market: market, sink: sink, journal: journal,
+            options: options, venues: venues, sources: sources, market: market, sink: sink, journal: journal,
             membership: membership, history: history)
     }
 
     init(
-        options: ExecOptions, venues: Venues, source: FrameSource, market: FrameSource? = nil, sink: FrameSink?,
+        options: ExecOptions, venues: Venues, sources: [FrameSource], market: FrameSource? = nil, sink: FrameSink?,
         journal: Journal?, membership: SessionMembership?, history: JournalHistory = JournalHistory()
     ) {
+        precondition(sources.count == options.bots, "one input per bot")
         self.options = options
-        self.source = source
+        self.sources = sources
         self.market = market
+        merge = MarketMerge(inputs: sources.count)
+        pending = Array(repeating: nil, count: sources.count)
+        pendingKeyNs = Array(repeating: 0, count: sources.count)
         self.membership = membership
         processor = ExecProcessor(
             options: options, output: StageOutput(journal: journal, idle: options.idle, sink: sink),
@@ -127,7 +136,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     }
 
     public func forEachInput(_ body: (FrameSource) -> Void) {
-        body(source)
+        for source in sources { body(source) }
         if let market { body(market) }
     }
 
@@ -143,7 +152,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
             polled =
                 market != nil
                 ? pollMerged(limit: 1_024)
-                : try source.poll(limit: 1_024, pipeTimeoutMs: processor.venueFactory.maxWaitMs) {
+                : try sources[0].poll(limit: 1_024, pipeTimeoutMs: processor.venueFactory.maxWaitMs) {
                     processor.handle($0)
                 }
         } catch {
@@ -196,10 +205,12 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     /// `--progress` signal may be waiting on exec's in turn: exec polls a while for its answer.
     public func idle(_ strategy: inout IdleStrategy) {
         let maxSleepNs = Int64(processor.venueFactory.maxWaitMs) * 1_000_000
-        if let market, merge.signalEnded {
+        if let market, merge.everyInputEnded {
             market.idle(&strategy, maxSleepNs: maxSleepNs)
         } else {
-            source.idle(
+            // The first input the merge waits on (with one input, the only one).
+            let input = market == nil ? 0 : (0..<sources.count).first { !merge.ended[$0] && pending[$0] == nil } ?? 0
+            sources[input].idle(
                 &strategy, maxSleepNs: maxSleepNs, spinNs: options.progress ? IdleStrategy.handOffSpinNs : 0)
         }
     }
@@ -207,7 +218,7 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
     public func housekeeping(now: Int64) {
         if summaryEveryNs > 0, now >= nextSummary {
             nextSummary = now + summaryEveryNs
-            for state in processor.instruments { StandardError.line(ExecSummary.line(state)) }
+            for state in processor.instruments { StandardError.line(ExecSummary.line(state, bots: processor.bots)) }
         }
         if let block = membership?.controlBlock, block.isHalted, !processor.halted {
             processor.halted = true
@@ -246,32 +257,42 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
         }
         if let block = membership?.controlBlock { confirmFlat(block, upTo: block.flattenRequests) }
         if let failure = processor.output.failure { return .system(failure) }
-        for state in processor.instruments { StandardError.line(ExecSummary.line(state)) }
+        for state in processor.instruments { StandardError.line(ExecSummary.line(state, bots: processor.bots)) }
+        if misaddressed > 0 { StandardError.line("exec: \(misaddressed) intents on another bot's input dropped") }
+        if processor.foreignIntents > 0 {
+            StandardError.line("exec: \(processor.foreignIntents) intents of a bot without an account refused")
+        }
         if let latency = processor.latency { StandardError.line("exec: tick-to-order ns \(latency.summary())") }
         StandardError.line(
             "exec: \(framesIn) input frames in \(Double((lastInputNs - firstInputNs) / 1_000) / 1e6) s, first to last")
         return stop
     }
 
-    /// Up to about `limit` frames from the market and signal's output, in `MarketMerge`'s order.
+    /// Up to about `limit` frames from the market and the signals' outputs, in `MarketMerge`'s order.
     private func pollMerged(limit: Int) -> FrameSource.Poll {
         var count = 0
         while count < limit {
-            // Signal's output, up to the first top or intent that has to wait for the market.
-            if pending == nil && !merge.signalEnded {
-                let polled = source.poll(limit: limit - count, while: { _ in pending == nil }) { frame in
-                    merge.read(fromSignal: frame.pointee)
-                    if MarketMerge.isHandled(fromSignal: frame.pointee.header) { pending = frame.pointee }
+            // Each signal's output, up to the first top or intent that has to wait.
+            for input in sources.indices where pending[input] == nil && !merge.ended[input] {
+                let polled = sources[input].poll(limit: limit - count, while: { _ in pending[input] == nil }) {
+                    frame in
+                    let keyNs = merge.read(frame.pointee, from: input)
+                    guard MarketMerge.isHandled(frame.pointee.header, from: input) else { return }
+                    guard Int(frame.pointee.header.bot) == input else { return misaddressedIntent(frame, input) }
+                    pending[input] = frame.pointee
+                    pendingKeyNs[input] = keyNs
                 }
                 switch polled {
                 case .frames(let read): count += read
-                case .endOfStream: merge.signalEnded = true
+                case .endOfStream: merge.end(input)
                 case .idle: break
                 }
             }
-            if pending != nil, merge.isDue(pending!.header) {
-                withUnsafePointer(to: pending!) { processor.handle($0) }
-                pending = nil
+            if let first = firstPending(), merge.isDue(pending[first]!.header),
+                merge.isFirst(keyNs: pendingKeyNs[first], input: first, waiting: { pending[$0] != nil })
+            {
+                withUnsafePointer(to: pending[first]!) { processor.handle($0) }
+                pending[first] = nil
                 continue
             }
             let polled = market!.poll(limit: max(1, limit - count), while: { merge.admits($0.pointee.header) }) {
@@ -286,10 +307,32 @@ final class ExecAgent<Venues: VenueFactory>: Agent {
                 merge.marketEnded = true
             case .endOfStream, .idle:
                 return count > 0
-                    ? .frames(count) : merge.signalEnded && merge.marketEnded && pending == nil ? .endOfStream : .idle
+                    ? .frames(count)
+                    : merge.everyInputEnded && merge.marketEnded && firstPending() == nil ? .endOfStream : .idle
             }
         }
         return .frames(count)
+    }
+
+    /// The input whose waiting frame has the least key (time, input), if any waits.
+    @inline(__always)
+    private func firstPending() -> Int? {
+        var first: Int?
+        for input in pending.indices where pending[input] != nil {
+            if first == nil || pendingKeyNs[input] < pendingKeyNs[first!] { first = input }
+        }
+        return first
+    }
+
+    /// An intent on input k names another bot: a signal started with the wrong `--bot` (or
+    /// inputs given in another order) would trade another bot's account. Dropped, counted.
+    private func misaddressedIntent(_ frame: UnsafePointer<Frame>, _ input: Int) {
+        misaddressed &+= 1
+        if misaddressed == 1 {
+            StandardError.line(
+                "exec: input \(input) (\(options.inputs[input])) sent an intent of bot \(frame.pointee.header.bot): "
+                    + "input K is bot K's (signal --bot K); such intents are dropped and counted at the end")
+        }
     }
 
     /// Flattening and flat: the session's flatten requests up to `requests` are done.

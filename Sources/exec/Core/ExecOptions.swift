@@ -3,9 +3,12 @@ import IPC
 
 /// What `exec` was asked to do, validated.
 public struct ExecOptions {
-    var input: Endpoint = .standardStream
-    /// The market read from feed's ring itself, merged with `input` (signal's tops and intents).
+    /// Signal's output; with `--market`, one per bot (`--in` repeated): input k is bot k's.
+    var inputs: [Endpoint] = [.standardStream]
+    /// The market read from feed's ring itself, merged with `inputs` (signals' tops and intents).
     var market: Endpoint?
+    /// The accounts exec keeps: one per input (bot) reading signals' rings, else one.
+    var bots: Int { inputs.count }
     var output: Endpoint?
     /// With --out: a progress frame after each cycle that moved exec's clock, for signal reading
     /// exec's output in market time (`signal --report-latency-ms`).
@@ -59,7 +62,9 @@ public struct ExecOptions {
     }
     /// Pre-trade limits; sizes in units of the base asset, converted per instrument.
     var maxOrderSize: Double?
+    /// The largest position of one bot, and per bot (`--bot-max-position K=UNITS`) in its place.
     var maxPosition: Double?
+    var botMaxPosition: [Int: Double] = [:]
     var priceBandBps: Int64?
     var maxOpenOrders = 32
     var maxOrdersPerSecond = 50
@@ -72,14 +77,14 @@ public struct ExecOptions {
     var summaryEverySeconds = 0
 
     public static let usage = """
-        usage: exec [--in shm:NAME|- [--market shm:NAME]] [--out shm:NAME|- [--readers N] [--progress]]
+        usage: exec [--in shm:NAME|- | --in shm:NAME... --market shm:NAME] [--out shm:NAME|- [--readers N] [--progress]]
                     [--journal FILE]
                     [--append] [--fsync none|batch|always]
                     [--entry-latency-ms MS | --latency-file FILE] [--md-latency-ms MS]
                     [--queue-model proportional|power|risk-averse] [--queue-power N]
                     [--maker-fee-ppm N] [--taker-fee-ppm N] [--fee-schedule FILE]
-                    [--max-order-size UNITS] [--max-position UNITS] [--price-band-bps N] [--max-open-orders N]
-                    [--max-orders-per-second N]
+                    [--max-order-size UNITS] [--max-position UNITS] [--bot-max-position K=UNITS]...
+                    [--price-band-bps N] [--max-open-orders N] [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
                      [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]
@@ -91,18 +96,22 @@ public struct ExecOptions {
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
         for tops and intents (book --progress, no --pass-deltas; signal --pass-tops) and feed's ring
         for the market, merged in the same order: every market frame then crosses two rings, not
-        four. Every order command, execution report and position snapshot goes to the journal (a
-        new file, mode 0600; one that holds records is another run's and refused, unless --append
-        continues it: its fills booked again, client order ids counting on, a live venue asked about
-        the orders it left working) and, with --out, to the next stage. At the end of the
-        stream every open order is cancelled and the result printed (and every --summary-every
-        seconds while it runs). --progress writes a progress frame to --out after each cycle that
-        moved exec's clock (never to the journal): every frame stamped earlier is out, for signal
-        merging exec's output with the market in market time (docs/signal.md, reports in market
-        time). --max-position stops the side that would grow the position past it, whatever the
-        strategy asks. The paper venue's models (docs/models.md): an order or cancel
-        meets the book --entry-latency-ms (5) after it was sent, or the latency recorded orders had
-        (--latency-file, interpolated), plus --md-latency-ms (0): how old the market data is when it
+        four. With --market, --in may be repeated: one signal per bot (signal --bot K), input K being
+        bot K's, each with its own account (orders, position, PnL, limits) on the same market; the
+        inputs are merged in market order too, bot by bot at equal times, and an order that would trade
+        against another bot's is not sent (self-trade prevention). Every order command, execution report
+        and position snapshot goes to the journal (a new file, mode 0600; one that holds records is
+        another run's and refused, unless --append continues it: its fills booked again, client order
+        ids counting on, a live venue asked about the orders it left working) and, with --out, to the
+        next stage. At the end of the stream every open order is cancelled and the result printed (and
+        every --summary-every seconds while it runs). --progress writes a progress frame to --out after
+        each cycle that moved exec's clock (never to the journal): every frame stamped earlier is out,
+        for signal merging exec's output with the market in market time (docs/signal.md, reports in
+        market time). --max-position stops the side that would grow a bot's position past it, whatever
+        the strategy asks; --bot-max-position K=UNITS (repeatable) sets bot K's instead. The paper
+        venue's models (docs/models.md): an order or cancel meets the book --entry-latency-ms (5) after
+        it was sent, or the latency recorded orders had (--latency-file, interpolated), plus
+        --md-latency-ms (0): how old the market data is when it
         arrives here. --queue-model: where cancels at a resting order's price were: in proportion
         to the size ahead and behind (proportional, the default), ahead^n / (ahead^n + behind^n)
         of them ahead (power, n = --queue-power, 2 by default), or all behind: only trades move the
@@ -152,6 +161,7 @@ public struct ExecOptions {
           --fee-schedule FILE                           none
           --max-order-size UNITS                        none
           --max-position UNITS                          none
+          --bot-max-position K=UNITS                    --max-position
           --price-band-bps N                            none
           --max-open-orders N                           32
           --max-orders-per-second N                     50
@@ -172,13 +182,22 @@ public struct ExecOptions {
 
     public init(_ arguments: [String]) throws(InvalidArgument) {
         var flags = CommandLineArguments(tool: "exec", arguments)
-        if let input = try flags.value("--in") { self.input = try Endpoint(parsing: input, flag: "--in") }
+        let inputs = try flags.values("--in")
+        if !inputs.isEmpty {
+            self.inputs = try inputs.map { input throws(InvalidArgument) in try Endpoint(parsing: input, flag: "--in") }
+        }
         if let out = try flags.value("--out") { output = try Endpoint(parsing: out, flag: "--out") }
         if let market = try flags.value("--market") {
             self.market = try Endpoint(parsing: market, flag: "--market")
-            guard self.market != .standardStream, input != .standardStream else {
+            guard self.market != .standardStream, !self.inputs.contains(.standardStream) else {
                 throw InvalidArgument("--market reads feed's ring (shm:NAME) beside signal's (--in shm:NAME)")
             }
+        }
+        guard self.inputs.count == 1 || market != nil else {
+            throw InvalidArgument("--in is repeated (one signal per bot) only with --market: the market read once")
+        }
+        guard self.inputs.count <= FrameLayout.maxBots else {
+            throw InvalidArgument("--in given \(self.inputs.count) times: at most \(FrameLayout.maxBots) bots")
         }
         journalPath = try flags.value("--journal")
         appendJournal = flags.flag("--append")
@@ -225,6 +244,17 @@ public struct ExecOptions {
         }
         maxOrderSize = try flags.decimal("--max-order-size", in: 1e-12...1e12)
         maxPosition = try flags.decimal("--max-position", in: 0...1e12)
+        for limit in try flags.values("--bot-max-position") {
+            let parts = limit.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let bot = Int(parts[0]), bot >= 0, bot < self.inputs.count,
+                let units = Double(parts[1]), units >= 0, units <= 1e12
+            else {
+                throw InvalidArgument(
+                    "--bot-max-position '\(limit)': expected K=UNITS, K a bot 0 ... \(self.inputs.count - 1) "
+                        + "(one per --in) and UNITS 0 ... 1e12 of the base asset")
+            }
+            botMaxPosition[bot] = units
+        }
         priceBandBps = try flags.integer("--price-band-bps", in: 1...100_000).map(Int64.init)
         maxOpenOrders = try flags.integer("--max-open-orders", in: 0...1_000) ?? maxOpenOrders
         maxOrdersPerSecond = try flags.integer("--max-orders-per-second", in: 1...100_000) ?? maxOrdersPerSecond
@@ -271,6 +301,10 @@ public struct ExecOptions {
             entryLatency != nil || latencyFile != nil || marketDataLatencyNs != 0 || queue != .proportional
             || feeFlagGiven || feeSchedule != nil
         if venue == .binanceSpot {
+            guard bots == 1 else {
+                throw InvalidArgument(
+                    "several bots (--in repeated) trade on the paper venue: a live account's balance is one position")
+            }
             guard binance.journal != nil else {
                 throw InvalidArgument(
                     "--venue binance-spot needs --venue-journal FILE: every request and answer is journaled")

@@ -12,17 +12,27 @@ package protocol ExecOutput {
 /// paper venue; quote intents go through the order manager's pre-trade checks to the venue; the
 /// venue's reports move the orders' states and the position ledger. Time is the frames' receive
 /// time, so a replay is deterministic: the same input writes the same journal.
+///
+/// Accounts: one per bot (`options.bots`), each with its own orders, position and limits on each
+/// instrument; a bot's intents carry its index in their header, and so do its commands and the
+/// venue's reports. The bots share each instrument's venue, where self-trade prevention keeps
+/// them from trading with each other.
 package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     let options: ExecOptions
     /// Makes each instrument's venue as its definition arrives.
     let venueFactory: Venues
     @exclusivity(unchecked) package var output: Output
-    /// Each defined instrument's state, in the order of definition, read and written in place
-    /// as `states[stateIndex[id]]`: never optional, since reading a field through an optional's `!`
-    /// copies the whole state (a retain and release of everything it holds) on every access.
+    /// Each defined instrument's state per bot, in the order of definition, read and written in
+    /// place as `states[stateIndex[key]]` (`key`: `bot × idSlots + id`): never optional, since
+    /// reading a field through an optional's `!` copies the whole state (a retain and release of
+    /// everything it holds) on every access.
     @exclusivity(unchecked) private var states: [TradedInstrument] = []
-    /// Each instrument id's index in `states` (-1: not defined).
-    @exclusivity(unchecked) private var stateIndex: [Int] = Array(repeating: -1, count: Instrument.idSlots)
+    /// Each (bot, instrument id)'s index in `states` (-1: not defined).
+    @exclusivity(unchecked) private var stateIndex: [Int]
+    /// The accounts: bots 0 ..< bots.
+    let bots: Int
+    /// Intents whose bot has no account here, refused.
+    @exclusivity(unchecked) private(set) var foreignIntents: UInt64 = 0
     /// Each instrument's venue, by id; and the same unretained, for the per-frame path (a
     /// reference read from an array costs a retain and a release on every frame).
     @exclusivity(unchecked) private var venues: [Venues.Made?] = Array(repeating: nil, count: Instrument.idSlots)
@@ -57,7 +67,6 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     let latency: LatencyRecorder?
     /// The same, the current second's, for the dashboard (the stage publishes and resets it).
     let latencyWindow = LatencyHistogram()
-    @exclusivity(unchecked) private(set) var refusalsReported = 0
     /// What the runs before left in the journal this run continues, taken up as each symbol
     /// is defined.
     private var history: JournalHistory
@@ -67,6 +76,8 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     ) {
         self.options = options
         self.history = history
+        bots = options.bots
+        stateIndex = Array(repeating: -1, count: options.bots * Instrument.idSlots)
         venueFactory = venues
         self.output = output
         latency = options.latency ? LatencyRecorder() : nil
@@ -74,15 +85,23 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         commands.reserveCapacity(8)
     }
 
-    var instruments: [TradedInstrument] { definedIds.map { states[stateIndex[$0]] } }
+    /// Where `bot`'s state for instrument `id` is kept in `stateIndex`.
+    @inline(__always)
+    private func key(_ bot: Int, _ id: Int) -> Int { bot &* Instrument.idSlots &+ id }
+
+    /// Every state, bot by bot, each bot's in id order.
+    var instruments: [TradedInstrument] {
+        (0..<bots).flatMap { bot in definedIds.map { states[stateIndex[key(bot, $0)]] } }
+    }
 
     /// Each instrument's books at the end, in id order: what a replay in-process returns.
     package var results: [ExecResult] {
         instruments.map {
             ExecResult(
-                instrument: $0.instrument, fills: $0.ledger.fills, position: $0.ledger.position,
+                instrument: $0.instrument, bot: Int($0.manager.bot), fills: $0.ledger.fills,
+                position: $0.ledger.position,
                 realizedPnl: $0.ledger.realizedPnl, fees: $0.ledger.fees, volume: $0.ledger.volume,
-                summary: ExecSummary.line($0))
+                summary: ExecSummary.line($0, bots: bots))
         }
     }
 
@@ -129,66 +148,106 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             guard id < venueById.count, let venue = venueById[id] else { return }
             let top = frame.pointee.as(BookTop.self)
             venue._withUnsafeGuaranteedRef { $0.top(top, nowNs: now, into: &reports) }
-            states[stateIndex[id]].top = top
-            states[stateIndex[id]].mid = top.isValid ? top.midPrice : nil
+            for bot in 0..<bots {
+                states[stateIndex[key(bot, id)]].top = top
+                states[stateIndex[key(bot, id)]].mid = top.isValid ? top.midPrice : nil
+            }
             drainReports(id) // orders the new top crossed, booked to this instrument at its new mid
         case .trade:
             guard id < venueById.count, let venue = venueById[id] else { return }
             venue._withUnsafeGuaranteedRef { $0.trade(frame.pointee.as(Trade.self), nowNs: now, into: &reports) }
             drainReports(id) // this instrument's fills, booked to it
         case .quoteIntent:
-            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
+            guard let key = account(header) else { return }
             let intent = frame.pointee.as(QuoteIntent.self)
             causeNs = header.receiveTimeNs
             // A ladder's frames gather until its last; a single frame is a quote of one level.
-            if !header.endsMessage || states[stateIndex[id]].ladderFrames != 0 {
-                guard let ladder = gatherLadder(intent, id: id) else { return }
-                quote(id, ladder: ladder)
+            if !header.endsMessage || states[stateIndex[key]].ladderFrames != 0 {
+                guard let ladder = gatherLadder(intent, key: key) else { return }
+                quote(key, ladder: ladder)
                 return
             }
             commands.removeAll(keepingCapacity: true)
+            if bots > 1 { seeOtherBots(key) }
             // The position limit holds whatever the strategy asks (it may not know the position).
             let step = requoteStep(id, bidPrice: intent.bidPrice, askPrice: intent.askPrice)
-            states[stateIndex[id]].manager.commands(
-                for: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+            states[stateIndex[key]].manager.commands(
+                for: intent, mid: states[stateIndex[key]].mid, position: states[stateIndex[key]].ledger.position,
                 halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
-            send(id, commands)
+            send(key, commands)
             if !commands.isEmpty {
                 let elapsed = SystemClock.realtimeNanoseconds() - header.receiveTimeNs
                 latencyWindow.record(elapsed)
                 latency?.record(elapsed)
             }
         case .orderIntent:
-            guard id < stateIndex.count, stateIndex[id] >= 0 else { return }
+            guard let key = account(header) else { return }
             let intent = frame.pointee.as(OrderIntent.self)
             if let defect = intent.defect {
                 return output.report(
-                    "exec: \(states[stateIndex[id]].instrument.symbol): a strategy's order refused: \(defect)")
+                    "exec: \(states[stateIndex[key]].instrument.symbol): a strategy's order refused: \(defect)")
             }
             causeNs = header.receiveTimeNs
             commands.removeAll(keepingCapacity: true)
-            if let command = states[stateIndex[id]].manager.command(
-                taking: intent, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+            if bots > 1 { seeOtherBots(key) }
+            if let command = states[stateIndex[key]].manager.command(
+                taking: intent, mid: states[stateIndex[key]].mid, position: states[stateIndex[key]].ledger.position,
                 halted: halted || flattening, nowNs: now)
             {
                 commands.append(command)
             }
-            send(id, commands)
+            send(key, commands)
         default:
             break
         }
     }
 
-    /// A ladder's frame added to the instrument's; the ladder once its last frame is in and it
+    /// The state key of an intent's account: its bot's, on its instrument; nil (said once,
+    /// counted) when the instrument is not defined or the bot has no account here.
+    @inline(__always)
+    private func account(_ header: FrameHeader) -> Int? {
+        let id = Int(header.instrument)
+        let bot = Int(header.bot)
+        guard id < Instrument.idSlots, stateIndex[id] >= 0 else { return nil }
+        guard bot < bots else {
+            foreignIntents &+= 1
+            if foreignIntents == 1 {
+                output.report(
+                    "exec: an intent of bot \(bot) refused: this exec keeps \(bots) account\(bots == 1 ? "" : "s") "
+                        + "(bots 0 ... \(bots - 1)); such intents are counted at the end")
+            }
+            return nil
+        }
+        return key(bot, id)
+    }
+
+    /// Before `key`'s bot works an intent: the best prices the other bots have working on the
+    /// instrument, and the book's best, for its order manager's self-trade prevention.
+    private func seeOtherBots(_ key: Int) {
+        let id = key % Instrument.idSlots
+        var others = OrderManager.OtherBots()
+        for bot in 0..<bots where self.key(bot, id) != key {
+            let other = stateIndex[self.key(bot, id)]
+            for order in states[other].manager.bids { others.highestBid = max(others.highestBid, order.price) }
+            for order in states[other].manager.asks { others.lowestAsk = min(others.lowestAsk, order.price) }
+        }
+        if let top = states[stateIndex[key]].top, top.isValid {
+            others.bestBid = top.bidPrice
+            others.bestAsk = top.askPrice
+        }
+        states[stateIndex[key]].manager.otherBots = others
+    }
+
+    /// A ladder's frame added to the account's; the ladder once its last frame is in and it
     /// can be worked (else one line, counted, and the orders stay as they are).
-    private func gatherLadder(_ intent: QuoteIntent, id: Int) -> QuoteLadder? {
-        let index = stateIndex[id]
+    private func gatherLadder(_ intent: QuoteIntent, key: Int) -> QuoteLadder? {
+        let index = stateIndex[key]
         // -1: refused, its frames dropped up to its last.
         if states[index].ladderFrames >= 0 {
             if states[index].ladder.add(intent, index: states[index].ladderFrames) {
                 states[index].ladderFrames += 1
             } else {
-                refuseLadder(id, "more than \(QuoteLadder.maxLevels) levels, or a level after its side's last")
+                refuseLadder(key, "more than \(QuoteLadder.maxLevels) levels, or a level after its side's last")
                 states[index].ladderFrames = -1
             }
         }
@@ -199,14 +258,14 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         states[index].ladderFrames = 0
         guard whole else { return nil }
         if let defect = ladder.defect {
-            refuseLadder(id, defect)
+            refuseLadder(key, defect)
             return nil
         }
         return ladder
     }
 
-    private func refuseLadder(_ id: Int, _ problem: String) {
-        let index = stateIndex[id]
+    private func refuseLadder(_ key: Int, _ problem: String) {
+        let index = stateIndex[key]
         states[index].laddersRefused &+= 1
         if states[index].laddersRefused == 1 {
             output.report(
@@ -216,16 +275,17 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     }
 
     /// The orders to `ladder`, through the order manager's checks.
-    private func quote(_ id: Int, ladder: QuoteLadder) {
+    private func quote(_ key: Int, ladder: QuoteLadder) {
         commands.removeAll(keepingCapacity: true)
+        if bots > 1 { seeOtherBots(key) }
         // Judged on the best levels, as a one-level quote is (a missing side's price 0).
         let step = requoteStep(
-            id, bidPrice: ladder.bidCount > 0 ? ladder.level(.buy, 0).price : 0,
+            key % Instrument.idSlots, bidPrice: ladder.bidCount > 0 ? ladder.level(.buy, 0).price : 0,
             askPrice: ladder.askCount > 0 ? ladder.level(.sell, 0).price : 0)
-        states[stateIndex[id]].manager.commands(
-            for: ladder, mid: states[stateIndex[id]].mid, position: states[stateIndex[id]].ledger.position,
+        states[stateIndex[key]].manager.commands(
+            for: ladder, mid: states[stateIndex[key]].mid, position: states[stateIndex[key]].ledger.position,
             halted: halted || flattening, requoteStep: step, nowNs: now, into: &commands)
-        send(id, commands)
+        send(key, commands)
     }
 
     /// How far a working order must be from the price wanted before it moves (the venue's request
@@ -237,7 +297,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     }
 
     /// Once a second of market time (so a replay journals the same): each instrument's last top
-    /// and its position marked at that mid, for the report's mid and spread charts and the
+    /// and each bot's position marked at that mid, for the report's mid and spread charts and the
     /// dashboard's unrealized PnL between fills.
     private func mark() {
         nextMarkNs = (now / 1_000_000_000 + 1) * 1_000_000_000
@@ -246,14 +306,15 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             top.header.receiveTimeNs = now
             top.header.sequence = 0 // its position on the ring it came by, which the journal must not depend on
             output.record(Frame(top))
-            recordPosition(id)
+            for bot in 0..<bots { recordPosition(key(bot, id)) }
         }
     }
 
-    /// The instrument's position and money, marked at its mid: the two frames of a snapshot.
-    private func recordPosition(_ id: Int) {
-        let report = states[stateIndex[id]].ledger.report(
-            instrument: UInt32(id), timeNs: now, mark: states[stateIndex[id]].mid)
+    /// The account's position and money, marked at its mid: the two frames of a snapshot.
+    private func recordPosition(_ key: Int) {
+        let report = states[stateIndex[key]].ledger.report(
+            instrument: UInt32(key % Instrument.idSlots), bot: UInt16(key / Instrument.idSlots), timeNs: now,
+            mark: states[stateIndex[key]].mid)
         let (snapshot, money) = report.frames
         output.record(Frame(snapshot))
         output.record(Frame(money))
@@ -261,20 +322,12 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     private func define(_ definition: InstrumentDefinition, frame: Frame) {
         let id = Int(definition.header.instrument)
-        guard id >= 1, id < stateIndex.count, let instrument = try? definition.instrument() else {
+        guard id >= 1, id < Instrument.idSlots, let instrument = try? definition.instrument() else {
             return output.report("exec: bad instrument definition \(id); ignored")
         }
         guard stateIndex[id] < 0 || states[stateIndex[id]].instrument != instrument else { return }
         output.record(frame) // the journal's CSV prints prices and sizes with it
-        let lot = instrument.lotSize
-        var limits = OrderManager.Limits()
-        limits.maxOrderLots = options.maxOrderSize.map { Int64(($0 / lot).rounded()) } ?? .max
-        limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
-        limits.maxOpenOrders = options.maxOpenOrders
-        limits.maxOrdersPerSecond = options.maxOrdersPerSecond
-        limits.maxPositionLots = options.maxPosition.map { Int64(($0 / lot).rounded()) } ?? FrameLayout.maxQuantity
         let venue = venueFactory.venue(for: instrument)
-        limits.feeMillionths = venue.maxFeeMillionths
         var past = history.take(instrument.symbol)
         if let before = past.instrument, before.tickSize != instrument.tickSize || before.lotSize != instrument.lotSize
         {
@@ -283,32 +336,70 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                     + "\(before.lotSize)); its position is not carried on")
             past = JournalHistory.Past()
         }
-        var state = TradedInstrument(
-            instrument: instrument,
-            manager: OrderManager(
-                instrument: UInt32(id), limits: limits, firstClientOrderId: past.lastClientOrderId + 1))
-        for fill in past.fills { state.ledger.book(fill) }
-        if stateIndex[id] < 0 {
-            definedIds = (definedIds + [id]).sorted()
-            stateIndex[id] = states.count
-            states.append(state)
-        } else {
-            states[stateIndex[id]] = state
+        if stateIndex[id] < 0 { definedIds = (definedIds + [id]).sorted() }
+        var position: Int64 = 0
+        for bot in 0..<bots {
+            var state = TradedInstrument(
+                instrument: instrument,
+                manager: OrderManager(
+                    instrument: UInt32(id), bot: UInt16(bot), limits: limits(bot, instrument, venue: venue),
+                    firstClientOrderId: firstClientOrderId(bot, after: past.lastClientOrderId),
+                    idStride: UInt32(bots)))
+            for fill in past.fills where Int(fill.header.bot) == bot { state.ledger.book(fill) }
+            position &+= state.ledger.position
+            if stateIndex[key(bot, id)] < 0 {
+                stateIndex[key(bot, id)] = states.count
+                states.append(state)
+            } else {
+                states[stateIndex[key(bot, id)]] = state
+            }
+        }
+        if let stray = past.fills.first(where: { Int($0.header.bot) >= bots }) {
+            output.report(
+                "exec: \(instrument.symbol): the journal holds fills of bot \(stray.header.bot), which this exec "
+                    + "has no account for (\(bots) bots): not carried on")
         }
         venues[id] = venue
         venueById[id] = Unmanaged.passUnretained(venue)
         if past.lastClientOrderId > 0 {
             output.report(
                 "exec: \(instrument.symbol): continuing the journal: \(past.fills.count) fills booked again, position "
-                    + "\(instrument.formatSize(state.ledger.position)), client order ids from "
+                    + "\(instrument.formatSize(position)), client order ids from "
                     + "\(past.lastClientOrderId + 1), \(past.working.count) orders working at its end")
-            let kept = venue.adopt(past.working, position: state.ledger.position)
-            states[stateIndex[id]].manager.adopt(kept)
-            if !past.fills.isEmpty { recordPosition(id) }
+            let kept = venue.adopt(past.working, position: position)
+            for bot in 0..<bots {
+                states[stateIndex[key(bot, id)]].manager.adopt(kept.filter { Int($0.command.header.bot) == bot })
+                if !past.fills.isEmpty { recordPosition(key(bot, id)) }
+            }
         }
     }
 
-    private func send(_ id: Int, _ commands: [OrderCommand]) {
+    /// `bot`'s pre-trade limits on `instrument`; sizes from units of the base asset to lots.
+    private func limits(_ bot: Int, _ instrument: Instrument, venue: Venues.Made) -> OrderManager.Limits {
+        let lot = instrument.lotSize
+        var limits = OrderManager.Limits()
+        limits.maxOrderLots = options.maxOrderSize.map { Int64(($0 / lot).rounded()) } ?? .max
+        limits.priceBandMillionths = options.priceBandBps.map { $0 * 100 } ?? .max
+        limits.maxOpenOrders = options.maxOpenOrders
+        limits.maxOrdersPerSecond = options.maxOrdersPerSecond
+        limits.maxPositionLots =
+            (options.botMaxPosition[bot] ?? options.maxPosition).map { Int64(($0 / lot).rounded()) }
+            ?? FrameLayout.maxQuantity
+        limits.feeMillionths = venue.maxFeeMillionths
+        return limits
+    }
+
+    /// Bot k of B issues the client order ids ≡ k + 1 (mod B), so the bots' ids never meet at their
+    /// shared venue: its first, the first such id after `last` (the journal's, continued).
+    private func firstClientOrderId(_ bot: Int, after last: UInt32) -> UInt32 {
+        let stride = UInt32(bots)
+        let next = last + 1
+        let wanted = UInt32(bot + 1) % stride
+        return next + (wanted + stride - next % stride) % stride
+    }
+
+    private func send(_ key: Int, _ commands: [OrderCommand]) {
+        let id = key % Instrument.idSlots
         for index in commands.indices {
             var command = commands[index]
             command.header.receiveTimeNs = now
@@ -316,16 +407,23 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             output.record(Frame(command))
             venueById[id]!._withUnsafeGuaranteedRef { $0.submit(command, nowNs: now, into: &reports) }
             nextArrivalNs = min(nextArrivalNs, venueById[id]!._withUnsafeGuaranteedRef { $0.nextArrivalNs })
-            states[stateIndex[id]].commandsSent &+= 1
+            states[stateIndex[key]].commandsSent &+= 1
             if command.command != .cancel { ordersPlaced &+= 1 }
         }
-        let refusals = states[stateIndex[id]].manager.refusals
-        while refusalsReported < refusals.count {
+        let refusals = states[stateIndex[key]].manager.refusals
+        while states[stateIndex[key]].refusalsReported < refusals.count {
             output.report(
-                "exec: \(states[stateIndex[id]].instrument.symbol): order refused: \(refusals[refusalsReported])")
-            refusalsReported += 1
+                "exec: \(label(key)): order refused: \(refusals[states[stateIndex[key]].refusalsReported])")
+            states[stateIndex[key]].refusalsReported += 1
         }
         drainReports(id)
+    }
+
+    /// The account's name in lines for the operator: its symbol, and its bot with several.
+    private func label(_ key: Int) -> String {
+        bots == 1
+            ? states[stateIndex[key]].instrument.symbol
+            : "\(states[stateIndex[key]].instrument.symbol) bot \(key / Instrument.idSlots)"
     }
 
     /// Orders and cancels whose trip is over reach their venues.
@@ -338,24 +436,27 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         }
     }
 
+    /// The venue of instrument `id` answered: each report booked to its order's bot.
     private func drainReports(_ id: Int) {
         guard !reports.isEmpty else { return }
-        var filled = false
+        var filled: UInt32 = 0 // the bots whose position moved, one bit each
         for report in reports {
             output.record(Frame(report))
-            states[stateIndex[id]].manager.apply(report)
-            states[stateIndex[id]].ledger.book(report)
-            filled = filled || report.report == .fill || report.report == .partialFill || report.report == .adjustment
-        }
-        if let flattenOrder = states[stateIndex[id]].flattenOrder,
-            reports.contains(where: {
-                $0.clientOrderId == flattenOrder && $0.report != .ack && $0.report != .partialFill
-            })
-        {
-            states[stateIndex[id]].flattenOrder = nil
+            let bot = Int(report.header.bot) < bots ? Int(report.header.bot) : 0
+            let index = stateIndex[key(bot, id)]
+            states[index].manager.apply(report)
+            states[index].ledger.book(report)
+            if report.report == .fill || report.report == .partialFill || report.report == .adjustment {
+                filled |= 1 << bot
+            }
+            if let flattenOrder = states[index].flattenOrder, report.clientOrderId == flattenOrder,
+                report.report != .ack && report.report != .partialFill
+            {
+                states[index].flattenOrder = nil
+            }
         }
         reports.removeAll(keepingCapacity: true)
-        if filled { recordPosition(id) }
+        for bot in 0..<bots where filled & (1 << bot) != 0 { recordPosition(key(bot, id)) }
     }
 
     /// A live venue's answers and events, read once a duty cycle (a paper venue has none):
@@ -403,17 +504,21 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// Sends a closing market order for every instrument still holding a position and none in flight.
     func continueFlatten() {
         guard flattening else { return }
-        for id in definedIds where states[stateIndex[id]].flattenOrder == nil {
-            let position = states[stateIndex[id]].ledger.position
-            guard position != 0 else { continue }
-            let order = OrderCommand(
-                header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id)),
-                command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
-                timeInForce: .immediateOrCancel, clientOrderId: states[stateIndex[id]].manager.takeId(),
-                price: 0, size: abs(position))
-            states[stateIndex[id]].flattenOrder = order.clientOrderId
-            causeNs = now
-            send(id, [order])
+        for bot in 0..<bots {
+            for id in definedIds where states[stateIndex[key(bot, id)]].flattenOrder == nil {
+                let index = stateIndex[key(bot, id)]
+                let position = states[index].ledger.position
+                guard position != 0 else { continue }
+                let order = OrderCommand(
+                    header: FrameHeader(
+                        type: .orderCommand, flags: .endOfMessage, instrument: UInt32(id), bot: UInt16(bot)),
+                    command: .new, side: position > 0 ? .sell : .buy, orderType: .market,
+                    timeInForce: .immediateOrCancel, clientOrderId: states[index].manager.takeId(),
+                    price: 0, size: abs(position))
+                states[index].flattenOrder = order.clientOrderId
+                causeNs = now
+                send(key(bot, id), [order])
+            }
         }
     }
 
@@ -464,8 +569,8 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// when the cancels arrive.
     func cancelAll() {
         causeNs = now
-        for id in definedIds {
-            send(id, states[stateIndex[id]].manager.cancelAll(nowNs: now))
+        for bot in 0..<bots {
+            for id in definedIds { send(key(bot, id), states[stateIndex[key(bot, id)]].manager.cancelAll(nowNs: now)) }
         }
     }
 }

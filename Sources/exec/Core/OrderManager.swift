@@ -9,7 +9,14 @@ import IPC
 /// intent after the answer catches up.
 ///
 /// Order states: pending new → live (ack) → partially filled → filled, or → pending cancel →
-/// cancelled; rejected from pending new. Client order ids count up from `firstClientOrderId`.
+/// cancelled; rejected from pending new. Client order ids count up from `firstClientOrderId` in
+/// steps of `idStride`: with several bots, bot k's ids are k + 1 modulo the number of bots, so
+/// the bots' ids never meet at the venue.
+///
+/// Self-trade prevention: with several bots on an instrument, `otherBots` holds the best prices
+/// the other bots have working; an order that would meet one of them (a buy at or above their
+/// lowest ask, a sell at or below their highest bid) is not sent, as a venue's EXPIRE_TAKER would
+/// expire it.
 struct OrderManager {
     enum State: String, Equatable { case pendingNew, live, partiallyFilled, pendingCancel }
 
@@ -36,8 +43,22 @@ struct OrderManager {
         var maxPositionLots: Int64 = FrameLayout.maxQuantity
     }
 
+    /// The best prices other bots have working on the instrument (`Int64.min` / `.max`: none).
+    struct OtherBots: Equatable {
+        var highestBid = Int64.min
+        var lowestAsk = Int64.max
+        /// Where a market order would trade first: the book's best ask (a buy) and bid (a sell).
+        var bestAsk: Int64?
+        var bestBid: Int64?
+    }
+
     let instrument: UInt32
+    let bot: UInt16
     let limits: Limits
+    let idStride: UInt32
+    var otherBots = OtherBots()
+    /// Orders not sent because they would have met another bot's (self-trade prevention).
+    private(set) var selfTradesPrevented: UInt64 = 0
     /// The working orders of each side, in the order they were placed.
     private(set) var bids: [WorkingOrder] = []
     private(set) var asks: [WorkingOrder] = []
@@ -48,9 +69,11 @@ struct OrderManager {
     private var recentStart = 0
     private(set) var refusals: [String] = []
 
-    init(instrument: UInt32, limits: Limits, firstClientOrderId: UInt32 = 1) {
+    init(instrument: UInt32, bot: UInt16 = 0, limits: Limits, firstClientOrderId: UInt32 = 1, idStride: UInt32 = 1) {
         self.instrument = instrument
+        self.bot = bot
         self.limits = limits
+        self.idStride = idStride
         nextClientOrderId = firstClientOrderId
         // The window never holds more than the rate limit, nor its dropped front more than the
         // window: allocated here, not as the rate first climbs.
@@ -201,7 +224,7 @@ struct OrderManager {
     /// Cancels everything working (a halt, a flatten, shutdown).
     mutating func cancelAll(nowNs: Int64) -> [OrderCommand] {
         commands(
-            for: QuoteIntent.cancelAll(header: FrameHeader(type: .quoteIntent, instrument: instrument)),
+            for: QuoteIntent.cancelAll(header: FrameHeader(type: .quoteIntent, instrument: instrument, bot: bot)),
             mid: nil, halted: true, nowNs: nowNs)
     }
 
@@ -232,7 +255,8 @@ struct OrderManager {
             if requoteStep > 1, !overRoom, (Int128(price) - Int128(working.price)).magnitude < UInt128(requoteStep) {
                 return
             }
-            guard allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: true) else { return }
+            guard allowed(side: side, price: price, reach: price, size: size, mid: mid, nowNs: nowNs, replacing: true)
+            else { return }
             let id = takeId()
             commands.append(
                 command(.replace, side: side, price: price, size: size, orig: working.clientOrderId, id: id))
@@ -242,7 +266,9 @@ struct OrderManager {
             return
         }
         let size = Int64(clamping: min(Int128(wanted), room))
-        guard size > 0, allowed(price: price, size: size, mid: mid, nowNs: nowNs, replacing: false) else { return }
+        guard size > 0,
+            allowed(side: side, price: price, reach: price, size: size, mid: mid, nowNs: nowNs, replacing: false)
+        else { return }
         let id = takeId()
         commands.append(command(.new, side: side, price: price, size: size, orig: 0, id: id))
         order = WorkingOrder(
@@ -270,17 +296,36 @@ struct OrderManager {
             return nil
         }
         let market = intent.orderType == .market
-        guard allowed(price: market ? mid ?? 0 : intent.price, size: size, mid: mid, nowNs: nowNs, replacing: false)
+        // A market order first meets the book's best price on the other side.
+        let reach = market ? (side == .buy ? otherBots.bestAsk : otherBots.bestBid) : intent.price
+        guard
+            allowed(
+                side: side, price: market ? mid ?? 0 : intent.price, reach: reach, size: size, mid: mid, nowNs: nowNs,
+                replacing: false)
         else { return nil }
         recentSends.append(nowNs)
         return OrderCommand(
-            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: .new,
+            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument, bot: bot),
+            command: .new,
             side: side, orderType: market ? .market : .limit, timeInForce: .immediateOrCancel, clientOrderId: takeId(),
             origClientOrderId: 0, price: market ? 0 : intent.price, size: size)
     }
 
     /// The pre-trade checks; a refusal is kept for the operator and the order is not sent.
-    private mutating func allowed(price: Int64, size: Int64, mid: Int64?, nowNs: Int64, replacing: Bool) -> Bool {
+    /// `reach`: the furthest price the order may trade at (its limit; a market order's, the book's
+    /// best on the other side), for self-trade prevention; nil (a market order, no book): as far
+    /// as any other bot's order.
+    private mutating func allowed(
+        side: Side, price: Int64, reach: Int64?, size: Int64, mid: Int64?, nowNs: Int64, replacing: Bool
+    ) -> Bool {
+        let meetsOtherBot =
+            side == .buy
+            ? otherBots.lowestAsk != .max && reach.map { $0 >= otherBots.lowestAsk } ?? true
+            : otherBots.highestBid != .min && reach.map { $0 <= otherBots.highestBid } ?? true
+        if meetsOtherBot {
+            selfTradesPrevented &+= 1
+            return false
+        }
         while recentStart < recentSends.count && nowNs - recentSends[recentStart] >= 1_000_000_000 { recentStart += 1 }
         if recentStart > 0 && recentStart * 2 >= recentSends.count {
             recentSends.removeFirst(recentStart) // moves no more than it drops
@@ -324,7 +369,7 @@ struct OrderManager {
 
     /// The next client order id (also for orders the manager does not keep, like a flatten's).
     mutating func takeId() -> UInt32 {
-        defer { nextClientOrderId &+= 1 }
+        defer { nextClientOrderId &+= idStride }
         return nextClientOrderId
     }
 
@@ -333,7 +378,8 @@ struct OrderManager {
         id: UInt32 = 0
     ) -> OrderCommand {
         OrderCommand(
-            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument), command: kind,
+            header: FrameHeader(type: .orderCommand, flags: .endOfMessage, instrument: instrument, bot: bot),
+            command: kind,
             side: side, orderType: .postOnly, timeInForce: .goodTillCancel,
             clientOrderId: kind == .cancel ? 0 : id, origClientOrderId: orig, price: price, size: size)
     }

@@ -71,9 +71,9 @@ struct PositionLedger: Equatable {
         open.reduce(0) { $0 + (Int128(mark) - Int128($1.price)) * Int128($1.lots) }
     }
 
-    func report(instrument: UInt32, timeNs: Int64, mark: Int64?) -> PositionReport {
+    func report(instrument: UInt32, bot: UInt16 = 0, timeNs: Int64, mark: Int64?) -> PositionReport {
         PositionReport(
-            instrument: instrument, timeNs: timeNs, position: position, markPrice: mark,
+            instrument: instrument, bot: bot, timeNs: timeNs, position: position, markPrice: mark,
             unrealizedPnl: mark.map(unrealizedPnl) ?? 0, realizedPnl: realizedPnl, fees: fees)
     }
 }

@@ -1,6 +1,6 @@
 import IPC
 
-/// exec's state for one instrument: its orders, its position and PnL, and the
+/// exec's state for one bot's account on one instrument: its orders, its position and PnL, and the
 /// last of its market data that the orders and the marks need. A struct at module level, not
 /// nested in the generic `ExecProcessor`: nested, its layout would depend on the processor's
 /// output type, and every copy and access would go through runtime value witnesses.
@@ -21,4 +21,6 @@ struct TradedInstrument {
     var ladderFrames = 0
     /// Ladders refused: past 16 levels, a gap, prices out of order.
     var laddersRefused: UInt64 = 0
+    /// The order manager's refusals said so far.
+    var refusalsReported = 0
 }

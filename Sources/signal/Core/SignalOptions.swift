@@ -11,7 +11,7 @@ public struct SignalOptions {
     static var ownNames: Set<String> {
         fileNames.union([
             "config", "in", "out", "json", "readers", "pass-through", "pass-tops", "positions", "report-latency-ms",
-            "latency", "session", "idle", "cpu", "check-options", "help"
+            "latency", "session", "bot", "idle", "cpu", "check-options", "help"
         ])
     }
     enum Output: Equatable {
@@ -43,6 +43,8 @@ public struct SignalOptions {
         /// would cross one more ring for nothing.
         case topsAndControl
     }
+    /// Whose account the intents are: the bot's index (exec's input it reads them from).
+    var bot: UInt16 = 0
     /// The session to join (registry, heartbeat).
     var session: SessionName?
     /// Record tick-to-quote latency and print its percentiles at the end.
@@ -78,7 +80,7 @@ public struct SignalOptions {
                           [--strategy NAME [its parameters]] [--quote-size UNITS] [--max-position UNITS]
                           [--min-requote-ms MS] [--min-move-ticks N] [--idle spin|yield|block]
                           [--session NAME] [--positions shm:NAME [--report-latency-ms MS|arrival]] [--latency]
-                          [--config FILE]
+                          [--bot K] [--config FILE]
             Quotes from book tops and trades (book's output, stdin by default): quote intents as frames,
             or one JSON line per intent (the default). --pass-through also passes every input frame on,
             each ahead of the intents it causes, so exec reads the market and the quotes in one stream;
@@ -94,6 +96,9 @@ public struct SignalOptions {
             wrote it, merged with the market in market time whatever the speed or the load, so a replay
             is a backtest (the same recording, the same journal; it needs exec --progress, and rings in
             and out).
+            --bot K: this strategy is bot K of several on one feed (exec --in once per bot, input K its);
+            its intents carry K, and of exec's output it reads bot K's orders and position only. Bot 0's
+            signal passes the tops (--pass-tops); the others pass nothing but their intents.
             --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
             without dashes; '#' comments); flags on the command line override the file's. A parameter
             the chosen strategy does not read is refused, in a file or on the command line.
@@ -113,6 +118,7 @@ public struct SignalOptions {
             \(line("--positions shm:NAME", "none"))
             \(line("--report-latency-ms MS|arrival", "arrival"))
             \(line("--latency", "off"))
+            \(line("--bot K", "0"))
             \(line("--config FILE", "none"))
             \(line("--idle spin|yield|block", "block"))
             \(line("--session NAME", "none"))
@@ -178,6 +184,12 @@ public struct SignalOptions {
         case (false, false): passing = .nothing
         }
         latency = flags.flag("--latency")
+        bot = UInt16(try flags.integer("--bot", in: 0...(FrameLayout.maxBots - 1)) ?? 0)
+        guard bot == 0 || passing == .nothing else {
+            throw InvalidArgument(
+                "--bot \(bot) with --pass-through or --pass-tops: the market and its tops reach exec once, by bot 0's "
+                    + "signal")
+        }
         if let session = try flags.value("--session") { self.session = try SessionName(session) }
         if let positions = try flags.value("--positions") {
             self.positions = try Endpoint(parsing: positions, flag: "--positions")

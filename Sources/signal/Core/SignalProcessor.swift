@@ -186,7 +186,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
     /// Our position from a snapshot's first frame at once; with its money once both frames are in.
     private func position(_ frame: UnsafePointer<Frame>, at position: UInt64) {
         let id = frame.pointee.header.instrument
-        guard context.instruments.contains(id) else { return }
+        guard context.instruments.contains(id), frame.pointee.header.bot == options.bot else { return }
         if frame.pointee.header.messageType == .positionSnapshot {
             context.instruments[id].positionLots = frame.pointee.as(PositionSnapshot.self).position
         }
@@ -198,7 +198,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
 
     private func orderUpdate(_ frame: UnsafePointer<Frame>) {
         let report = frame.pointee.as(ExecutionReport.self)
-        guard context.instruments.contains(report.header.instrument) else { return }
+        guard context.instruments.contains(report.header.instrument), report.header.bot == options.bot else { return }
         guard ExecutionReport.Report(rawValue: report.reportRaw) != nil, Side(rawValue: report.sideRaw) != nil,
             ExecutionReport.RejectReason(rawValue: report.rejectReasonRaw) != nil
         else {
@@ -294,6 +294,7 @@ package final class SignalProcessor<Output: SignalOutput, S: Strategy> {
         header.type = MessageType.quoteIntent.rawValue
         header.flags = []
         header.instrument = id
+        header.bot = options.bot
         return header
     }
 
