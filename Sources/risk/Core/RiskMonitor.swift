@@ -1,17 +1,19 @@
 import IPC
 
-/// risk's core: positions and PnL per instrument (from exec's position snapshots), marks (from
-/// tops), and the post-trade limits. `breach` names the first limit broken, or nil.
+/// risk's core: positions and PnL per bot and instrument (from exec's position snapshots), marks
+/// (from tops), and the post-trade limits: each bot's, and over all bots. `breach` names the
+/// first limit broken, or nil.
 struct RiskMonitor {
     struct InstrumentRisk {
         let instrument: Instrument
+        /// Whose account: the bot's index (0 with one bot).
+        let bot: Int
         var position: Int64 = 0
         /// From exec's last position snapshot, in ticks × lots: exact, as the journal rebuilds them.
         var realizedPnl: Int128 = 0
         var fees: Int128 = 0
         /// realized + unrealized (at exec's mark) − fees.
         var pnl: Int128 = 0
-        var mark: Int64?
         /// One tick × lot in the quote currency.
         var unit: Double
     }
@@ -19,10 +21,16 @@ struct RiskMonitor {
     let options: RiskOptions
     /// The session's instrument table: risk may attach after the definitions went by.
     let lookup: (UInt32) -> Instrument?
-    /// By instrument id (a frame's 1...64). An array, not a dictionary: a dictionary's in-place
-    /// update through its subscript allocated on every frame.
-    private var slots: [InstrumentRisk?] = Array(repeating: nil, count: ControlBlockDescriptor.maxInstruments + 1)
-    var instruments: [InstrumentRisk] { slots.compactMap { $0 } }
+    /// By bot and instrument id: `bot × idSlots + id` (a frame's id is 1...64). An array, not a
+    /// dictionary: a dictionary's in-place update through its subscript allocated on every frame.
+    private var slots: [InstrumentRisk?] = Array(repeating: nil, count: FrameLayout.maxBots * Instrument.idSlots)
+    /// The bots seen so far: slots past `bots × idSlots` are empty.
+    private(set) var bots = 1
+    /// Each instrument's mark (the mid of its last valid top), by id.
+    private var marks: [Int64?] = Array(repeating: nil, count: Instrument.idSlots)
+    private var known: [Instrument?] = Array(repeating: nil, count: Instrument.idSlots)
+    /// Every bot's account on every instrument, bot by bot.
+    var instruments: [InstrumentRisk] { slots[..<(bots * Instrument.idSlots)].compactMap { $0 } }
     private(set) var peakPnl = 0.0
     private(set) var lastMarketDataNs: Int64?
     /// Joins exec's two-frame position snapshots (risk reads exec's ring lossy).
@@ -44,16 +52,25 @@ struct RiskMonitor {
 
     private mutating func learn(_ instrument: Instrument) {
         let id = Int(instrument.id)
-        guard id < slots.count, slots[id] == nil else { return }
-        slots[id] = InstrumentRisk(instrument: instrument, unit: instrument.tickSize * instrument.lotSize)
+        guard id < known.count, known[id] == nil else { return }
+        known[id] = instrument
     }
 
-    /// The slot of a frame's instrument, learnt from the session's table if new; nil if unknown.
-    private mutating func slot(_ id: UInt32) -> Int? {
-        let index = Int(id)
-        guard index < slots.count else { return nil }
-        if slots[index] == nil, let instrument = lookup(id) { learn(instrument) }
-        return slots[index] == nil ? nil : index
+    /// The slot of a bot's account on a frame's instrument, the instrument learnt from the
+    /// session's table if new; nil if unknown.
+    private mutating func slot(_ id: UInt32, bot: UInt16) -> Int? {
+        let id = Int(id)
+        let bot = Int(bot)
+        guard id < known.count, bot < FrameLayout.maxBots else { return nil }
+        if known[id] == nil, let instrument = lookup(UInt32(id)) { learn(instrument) }
+        guard let instrument = known[id] else { return nil }
+        let index = bot * Instrument.idSlots + id
+        if slots[index] == nil {
+            slots[index] = InstrumentRisk(
+                instrument: instrument, bot: bot, unit: instrument.tickSize * instrument.lotSize)
+            bots = max(bots, bot + 1)
+        }
+        return index
     }
 
     mutating func handle(_ frame: UnsafePointer<Frame>, nowNs: Int64) {
@@ -62,7 +79,8 @@ struct RiskMonitor {
         case .instrumentDefinition:
             if let instrument = try? frame.pointee.as(InstrumentDefinition.self).instrument() { learn(instrument) }
         case .positionSnapshot, .positionPnl:
-            guard let report = positions.add(frame.pointee), let index = slot(header.instrument) else { return }
+            guard let report = positions.add(frame.pointee), let index = slot(header.instrument, bot: header.bot)
+            else { return }
             slots[index]!.position = report.position
             slots[index]!.realizedPnl = report.realizedPnl
             slots[index]!.fees = report.fees
@@ -75,9 +93,9 @@ struct RiskMonitor {
             lastRejectReason = ExecutionReport.RejectReason(rawValue: report.rejectReasonRaw) ?? .venueError
         case .bookTop:
             lastMarketDataNs = nowNs
-            guard let index = slot(header.instrument) else { return }
+            let id = Int(header.instrument)
             let top = frame.pointee.as(BookTop.self)
-            if top.isValid { slots[index]!.mark = top.midPrice }
+            if id < marks.count, top.isValid { marks[id] = top.midPrice }
         case .bookDelta, .bookLevels, .trade:
             lastMarketDataNs = nowNs
         default:
@@ -87,23 +105,42 @@ struct RiskMonitor {
 
     var totalPnl: Double { slots.reduce(0) { total, risk in total + (risk.map { Double($0.pnl) * $0.unit } ?? 0) } }
 
-    /// Σ |position| × mark, in the quote currency (each instrument's exact in ticks × lots first).
+    /// An instrument's position over all bots, in lots (each within 10^18: the sum of 16 fits).
+    func totalPosition(_ id: Int) -> Int64 {
+        var total: Int64 = 0
+        for bot in 0..<bots { total += slots[bot * Instrument.idSlots + id]?.position ?? 0 }
+        return total
+    }
+
+    /// Σ |position over all bots| × mark, in the quote currency (each instrument's exact in
+    /// ticks × lots first): the bots' opposite positions on one instrument offset.
     var exposure: Double {
-        slots.reduce(0.0) { total, risk in
-            guard let risk else { return total }
-            return total + Double(Int128(risk.position).magnitude * Int128(risk.mark ?? 0).magnitude) * risk.unit
+        known.indices.reduce(0.0) { total, id in
+            guard let instrument = known[id] else { return total }
+            let notional = Int128(totalPosition(id)).magnitude * Int128(marks[id] ?? 0).magnitude
+            return total + Double(notional) * instrument.tickSize * instrument.lotSize
         }
     }
 
     /// The first limit broken, as the reason trading halts.
     mutating func breach(nowNs: Int64) -> String? {
         peakPnl = max(peakPnl, totalPnl)
-        for case let risk? in slots {
+        for case let risk? in slots[..<(bots * Instrument.idSlots)] {
             let lot = risk.instrument.lotSize
             if let max = options.maxPosition, Double(abs(risk.position)) * lot > max + 1e-12 {
                 return
-                    "max position \(max) \(risk.instrument.symbol) breached: position "
+                    "max position \(max) \(name(risk)) breached: position "
                     + "\(risk.instrument.formatSize(risk.position))"
+            }
+        }
+        if let max = options.maxTotalPosition {
+            for case let instrument? in known {
+                let total = totalPosition(Int(instrument.id))
+                if Double(abs(total)) * instrument.lotSize > max + 1e-12 {
+                    return
+                        "max total position \(max) \(instrument.symbol) breached: \(bots) bots' position "
+                        + "\(instrument.formatSize(total))"
+                }
             }
         }
         if let max = options.maxNotional {
@@ -134,10 +171,15 @@ struct RiskMonitor {
     /// One line per instrument for risk's exit: what it last knew of exec's books.
     var report: [String] {
         instruments.map { risk in
-            "risk: \(risk.instrument.symbol): position \(risk.instrument.formatSize(risk.position)), "
+            "risk: \(name(risk)): position \(risk.instrument.formatSize(risk.position)), "
                 + "realized \(risk.realizedPnl) and fees \(risk.fees) ticks × lots, PnL "
                 + "\(rounded(Double(risk.pnl) * risk.unit)) in quote currency"
         }
+    }
+
+    /// The account's name: its symbol, and its bot once several bots were seen.
+    private func name(_ risk: InstrumentRisk) -> String {
+        bots == 1 ? risk.instrument.symbol : "\(risk.instrument.symbol) bot \(risk.bot)"
     }
 
     private func rounded(_ value: Double) -> String { "\((value * 1e4).rounded() / 1e4)" }

@@ -11,6 +11,8 @@ public struct RiskOptions {
     /// Market data (tops), lossy, for marks and staleness.
     var market: Endpoint?
     var maxPosition: Double?
+    /// A position over all bots (exec's accounts) on one instrument.
+    var maxTotalPosition: Double?
     var maxNotional: Double?
     var maxDrawdown: Double?
     var staleMs: Int?
@@ -34,7 +36,7 @@ public struct RiskOptions {
 
     public static let usage = """
         usage: risk --session NAME [--exec shm:NAME] [--market shm:NAME]
-                    [--max-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
+                    [--max-position UNITS] [--max-total-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                     [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
                      [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N]
@@ -42,7 +44,8 @@ public struct RiskOptions {
                risk flatten SESSION
                risk resume SESSION
         Watches a session and halts its trading (the control block's halt flag, with the reason) when
-        a limit is breached: a position over --max-position, exposure over --max-notional, a loss of
+        a limit is breached: a bot's position over --max-position, the bots' together on an instrument
+        over --max-total-position, exposure (the bots' positions netted) over --max-notional, a loss of
         --max-drawdown from the peak PnL, no market data for --stale-ms. kill -USR1 <risk pid> flattens:
         exec cancels every order and closes every position with marketable orders, and trading stays
         halted; if exec has not confirmed within --flatten-deadline-ms, risk kills it and says so.
@@ -75,6 +78,7 @@ public struct RiskOptions {
           --exec shm:NAME            none
           --market shm:NAME          none
           --max-position UNITS       none
+          --max-total-position UNITS none
           --max-notional QUOTE       none
           --max-drawdown QUOTE       none
           --stale-ms MS              none
@@ -100,6 +104,7 @@ public struct RiskOptions {
             throw InvalidArgument("risk reads rings (shm:NAME), never standard input")
         }
         maxPosition = try flags.decimal("--max-position", in: 0...1e12)
+        maxTotalPosition = try flags.decimal("--max-total-position", in: 0...1e12)
         maxNotional = try flags.decimal("--max-notional", in: 0...1e15)
         maxDrawdown = try flags.decimal("--max-drawdown", in: 0...1e15)
         staleMs = try flags.integer("--stale-ms", in: 1...86_400_000)
