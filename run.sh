@@ -19,7 +19,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
                 [--strategy NAME [--PARAMETER VALUE...]] [--external 'COMMAND'] [--signal PATH] [--config FILE]
-                [--quote-size UNITS]
+                [--bot NAME=CONFIG]... [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
                 [--report-latency-ms MS|arrival]
@@ -40,7 +40,10 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   a strategy file for signal (see docs/signal.md); the flags here override it. Any other
   --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's); --signal PATH runs
   your own signal, built with your strategies registered (docs/strategies.md); --external
-  'COMMAND' runs a strategy in any language, speaking JSON lines (docs/external.md). --alert-webhook URL:
+  'COMMAND' runs a strategy in any language, speaking JSON lines (docs/external.md). --bot NAME=CONFIG
+  (repeatable) runs several bots on the one feed instead, each its strategy file's strategy in a
+  signal of its own and its own account in exec and risk, never trading with each other
+  (docs/operations.md#several-bots). --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
@@ -75,6 +78,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --external 'COMMAND'                     none
     --signal PATH                            the signal of the tools
     --config FILE                            none
+    --bot NAME=CONFIG                        none (one bot: the strategy flags above)
     --quote-size UNITS                       0.1
     --max-position UNITS                     1
     --maker-fee-ppm N, --taker-fee-ppm N     1000
@@ -186,6 +190,9 @@ signal_args=()
 signal_bin=""
 strategy=""
 config=""
+strategy_flag=
+bot_names=()
+bot_configs=()
 exec_args=()
 summary_every=30
 max_position=1
@@ -242,11 +249,20 @@ while [ $# -gt 0 ]; do
       screen_args+=("$1" "$2"); shift 2 ;;
     --strategy)
       need_value "$@"
-      strategy="$2"; signal_args+=(--strategy "$2"); shift 2 ;;
+      strategy="$2"; strategy_flag=$1; signal_args+=(--strategy "$2"); shift 2 ;;
     --config)
       need_value "$@"
       [ -r "$2" ] || { echo "run.sh: cannot read config file $2" >&2; exit 100; }
-      config="$2"; shift 2 ;;
+      config="$2"; strategy_flag=$1; shift 2 ;;
+    --bot)
+      need_value "$@"
+      name=${2%%=*}
+      file=${2#*=}
+      [ "$name" != "$2" ] && [ -n "$name" ] && [ -n "$file" ] || { echo "run.sh: --bot '$2': expected NAME=CONFIG (a strategy file)" >&2; exit 100; }
+      case "$name" in *[!A-Za-z0-9_-]*) echo "run.sh: --bot '$2': NAME is letters, digits, '_' or '-'" >&2; exit 100 ;; esac
+      [ -r "$file" ] || { echo "run.sh: --bot $name: cannot read config file $file" >&2; exit 100; }
+      for seen in "${bot_names[@]}"; do [ "$seen" != "$name" ] || { echo "run.sh: --bot $name given twice" >&2; exit 100; }; done
+      bot_names+=("$name"); bot_configs+=("$file"); shift 2 ;;
     --quote-size)
       need_value "$@"
       signal_args+=(--quote-size "$2"); shift 2 ;;
@@ -267,16 +283,34 @@ while [ $# -gt 0 ]; do
     --*)
       # A strategy's own parameter: signal checks it with the rest (its error names it).
       [ $# -ge 2 ] && [ "${2#--}" = "$2" ] || { echo "run.sh: unknown option $1" >&2; usage >&2; exit 100; }
-      signal_args+=("$1" "$2"); shift 2 ;;
+      strategy_flag=$1; signal_args+=("$1" "$2"); shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 100 ;;
   esac
 done
 case "$session" in *[!A-Za-z0-9_-]*|"") echo "run.sh: --session '$session': letters, digits, '_' or '-'" >&2; exit 100 ;; esac
-if [ -n "$config" ]; then
+# A strategy file's max-position, if it sets one.
+max_position_of() {
+  sed 's/#.*//' "$1" | awk -F= '{ name = $1; gsub(/[ \t]/, "", name)
+    if (name == "max-position") { value = $2; gsub(/^[ \t]+|[ \t\r]+$/, "", value); print value } }'
+}
+bot_limits=()
+if [ ${#bot_names[@]} -gt 0 ]; then
+  # Several bots: each one's strategy file names its strategy and parameters.
+  [ -z "$strategy_flag" ] || { echo "run.sh: $strategy_flag with --bot: each bot's CONFIG names its strategy and parameters" >&2; exit 100; }
+  [ ${#bot_names[@]} -le 16 ] || { echo "run.sh: ${#bot_names[@]} bots: at most 16" >&2; exit 100; }
+  for k in "${!bot_names[@]}"; do
+    # Each bot's position limit: the command line's, else its file's, else 1.
+    limit=$max_position
+    if [ "$max_position_given" = 0 ]; then
+      from_file=$(max_position_of "${bot_configs[$k]}")
+      [ -z "$from_file" ] || limit=$from_file
+    fi
+    bot_limits+=("$limit")
+  done
+elif [ -n "$config" ]; then
   # One position limit for signal, exec and risk: the command line's, else the file's, else 1.
   if [ "$max_position_given" = 0 ]; then
-    from_file=$(sed 's/#.*//' "$config" | awk -F= '{ name = $1; gsub(/[ \t]/, "", name)
-      if (name == "max-position") { value = $2; gsub(/^[ \t]+|[ \t\r]+$/, "", value); print value } }')
+    from_file=$(max_position_of "$config")
     if [ -n "$from_file" ]; then max_position=$from_file; else signal_args+=(--max-position "$max_position"); fi
   fi
   signal_args=(--config "$config" "${signal_args[@]}")
@@ -425,15 +459,46 @@ screen_cmd=("$bin/book" --in "$(ring md)" --lossy --dashboard --exec "$(ring exe
 # in causal order by book's progress frames (exec --help: --market). The deltas go to signal for
 # strategies that read book levels.
 book_cmd=("$bin/book" --in "$(ring md)" --out "$(ring tops)" --pass-deltas --progress "${common[@]}")
-signal_cmd=("$signal_bin" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
-  --report-latency-ms "$report_latency" "${signal_args[@]}" "${common[@]}")
-exec_cmd=("$bin/exec" --in "$(ring quotes)" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
+exec_cmd=("$bin/exec" --market "$(ring md)" --out "$(ring exec)" --readers 0 --journal "$run_dir/journal"
   --max-position "$max_position" --summary-every "$summary_every" "${exec_args[@]}" "${common[@]}")
 [ "$report_latency" = arrival ] || exec_cmd+=(--progress)
 # risk's own position limit: twice exec's (which quotes nothing beyond its own), so a breach means
 # something went wrong in between.
-risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)"
-  --max-position "$(awk -v p="$max_position" 'BEGIN { print 2 * p }')" "${risk_args[@]}")
+twice() { awk -v p="$1" 'BEGIN { print 2 * p }'; }
+risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)" "${risk_args[@]}")
+# The signals: one, or one per bot (bot K's intents on its own ring, exec's input K; only bot
+# 0's passes the tops on), each a command line signal_cmd_K and a process name.
+signal_cmds=()
+signal_names=()
+if [ ${#bot_names[@]} -eq 0 ]; then
+  signal_cmd_0=("$signal_bin" --in "$(ring tops)" --out "$(ring quotes)" --pass-tops --positions "$(ring exec)"
+    --report-latency-ms "$report_latency" "${signal_args[@]}" "${common[@]}")
+  signal_cmds=(signal_cmd_0)
+  signal_names=(signal)
+  exec_cmd+=(--in "$(ring quotes)")
+  risk_cmd+=(--max-position "$(twice "$max_position")")
+else
+  book_cmd+=(--readers ${#bot_names[@]})
+  largest=0
+  total=0
+  : > "$run_dir/bots"
+  for k in "${!bot_names[@]}"; do
+    declare -a "signal_cmd_$k"
+    declare -n cmd="signal_cmd_$k"
+    cmd=("$signal_bin" --in "$(ring tops)" --out "$(ring "quotes$k")" --positions "$(ring exec)"
+      --report-latency-ms "$report_latency" --bot "$k" --config "${bot_configs[$k]}" "${signal_args[@]}" "${common[@]}")
+    [ "$k" != 0 ] || cmd+=(--pass-tops)
+    [ "$max_position_given" = 1 ] || cmd+=(--max-position "${bot_limits[$k]}")
+    unset -n cmd
+    signal_cmds+=("signal_cmd_$k")
+    signal_names+=("signal-${bot_names[$k]}")
+    exec_cmd+=(--in "$(ring "quotes$k")" --bot-max-position "$k=${bot_limits[$k]}")
+    largest=$(awk -v a="$largest" -v b="${bot_limits[$k]}" 'BEGIN { print (b > a ? b : a) }')
+    total=$(awk -v a="$total" -v b="${bot_limits[$k]}" 'BEGIN { print a + b }')
+    printf '%s %s %s\n' "$k" "${bot_names[$k]}" "${bot_configs[$k]}" >> "$run_dir/bots"
+  done
+  risk_cmd+=(--max-position "$(twice "$largest")" --max-total-position "$(twice "$total")")
+fi
 if [ "$trade" = 1 ]; then
   # Orders on Binance spot; every request and answer in a journal of each session's own, and
   # risk's session ready to cancel everything whatever becomes of exec.
@@ -444,11 +509,11 @@ if [ "$trade" = 1 ]; then
 fi
 feed_cmd=("$bin/feed" --out "$(ring md)" --readers $((2 + dashboard)) "${common[@]}" "${feed_args[@]}")
 # Nothing starts half-way: each command line is checked first (its own one-line error, exit 100).
-for check in screen_cmd book_cmd signal_cmd exec_cmd risk_cmd feed_cmd; do
+for check in screen_cmd book_cmd "${signal_cmds[@]}" exec_cmd risk_cmd feed_cmd; do
   declare -n cmd=$check
   if ! problem=$("${cmd[@]}" --check-options 2>&1); then
     echo "run.sh: ${problem%%$'\n'*}" >&2
-    rmdir "$run_dir" 2>/dev/null || true
+    rm -f "$run_dir/bots"; rmdir "$run_dir" 2>/dev/null || true
     exit 100
   fi
   unset -n cmd
@@ -465,7 +530,11 @@ launch() { # name, command...: started in the background, stderr to the log (and
 }
 [ "$dashboard" = 0 ] || launch screen "${screen_cmd[@]}"
 launch book "${book_cmd[@]}" > /dev/null
-launch signal "${signal_cmd[@]}" > /dev/null
+for k in "${!signal_cmds[@]}"; do
+  declare -n cmd="${signal_cmds[$k]}"
+  launch "${signal_names[$k]}" "${cmd[@]}" > /dev/null
+  unset -n cmd
+done
 launch exec "${exec_cmd[@]}"
 launch risk "${risk_cmd[@]}"
 launch feed "${feed_cmd[@]}"
@@ -484,14 +553,16 @@ state_of() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true; }
 # upstream that has exited with a failure, else the one that was seen to fail ($1 name, $2 pid,
 # $3 status). risk's own failure is the watchdog's halt, whose reason its log gives.
 describe_failure() {
-  local name pid i state code why
+  local name who pid i state code why
   for name in feed book signal exec screen risk; do
     for i in "${!pids[@]}"; do
-      [ "${names[$i]}" = "$name" ] || continue
+      # A bot's signal is signal-NAME.
+      [ "${names[$i]}" = "$name" ] || [ "${names[$i]#signal-}" != "${names[$i]}" -a "$name" = signal ] || continue
+      who=${names[$i]}
       pid=${pids[$i]}
       state=$(state_of "$pid")
       if [ "$state" = T ] || [ "$state" = t ]; then
-        echo "run.sh: $name (pid $pid) is stopped (SIGSTOP, or a debugger): the session cannot go on; stopping it"
+        echo "run.sh: $who (pid $pid) is stopped (SIGSTOP, or a debugger): the session cannot go on; stopping it"
         return
       fi
       code=
@@ -505,7 +576,7 @@ describe_failure() {
         halt=$(grep -a 'risk: HALT: ' "$run_dir/risk.log" 2>/dev/null | tail -n 1 | sed 's/^risk: HALT: //')
         [ -z "$halt" ] || why=" after halting trading ($halt)"
       fi
-      echo "run.sh: $name (pid $pid) exited with status $code$why; stopping the session"
+      echo "run.sh: $who (pid $pid) exited with status $code$why; stopping the session"
       return
     done
   done

@@ -104,7 +104,9 @@ public final class RiskAgent: Agent {
         func limit(_ value: Double?, _ unit: String = "") -> String { value.map { "\($0)\(unit)" } ?? "none" }
         StandardError.line(
             "risk: watching session \(options.session) (pid \(getpid()); kill -USR1 \(getpid()) flattens); "
-                + "limits: max position \(limit(options.maxPosition)), max notional \(limit(options.maxNotional)), "
+                + "limits: max position \(limit(options.maxPosition))"
+                + (options.maxTotalPosition.map { ", max total position \($0)" } ?? "")
+                + ", max notional \(limit(options.maxNotional)), "
                 + "max drawdown \(limit(options.maxDrawdown)), stale data "
                 + "\(limit(options.staleMs.map(Double.init), " ms"))"
         )
