@@ -436,6 +436,7 @@ finish() {
   elif [ "$replaying" = 1 ]; then market="a replay of ${replay_files[*]}"
   else market="the synthetic market (prices made up)"; fi
   report_args+=(--title "tickpipe run $session: $market")
+  for k in "${!bot_names[@]}"; do report_args+=(--bot-name "$k=${bot_names[$k]}"); done
   if [ -s "$run_dir/journal" ] && "$bin/exec" report "$run_dir/journal" "${report_args[@]}" > "$run_dir/report.html"; then
     echo "run.sh: report in $run_dir/report.html (metrics and charts, rebuilt from the journal)" >&2
   fi

@@ -66,6 +66,24 @@ final class RiskMonitorTests: XCTestCase {
             ])
     }
 
+    /// Sixteen bots each at the largest position a frame carries, long, at the largest price:
+    /// their sum passes 64 bits, and neither the total nor the exposure traps.
+    func testTheBotsTogetherAtTheExtremesDoNotOverflow() throws {
+        var risk = try monitor(["--max-total-position", "1"])
+        handle(
+            &risk,
+            Frame(
+                BookTop(
+                    header: FrameHeader(type: .bookTop, instrument: 1), bidPrice: FrameLayout.maxQuantity - 2,
+                    bidSize: 1, askPrice: FrameLayout.maxQuantity, askSize: 1)))
+        for bot in 0..<UInt16(FrameLayout.maxBots) { position(&risk, bot: bot, Int64.max) }
+        XCTAssertEqual(risk.totalPosition(1), 16 * Int128(Int64.max))
+        XCTAssertEqual(risk.exposure, Double(16 * Int128(Int64.max)) * Double(FrameLayout.maxQuantity - 1) * 1e-5)
+        XCTAssertEqual(
+            risk.breach(nowNs: 1),
+            "max total position 1.0 AAAUSDT breached: 16 bots' position 147573952589676412.912")
+    }
+
     func testOneBotReadsAsBefore() throws {
         var risk = try monitor(["--max-position", "1"])
         position(&risk, bot: 0, 1_200)

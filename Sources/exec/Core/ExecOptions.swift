@@ -90,7 +90,7 @@ public struct ExecOptions {
                      [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]
                      [--shadow-paper FILE]]
                exec journal FILE [--orders|--fills]
-               exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]
+               exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT] [--bot-name K=NAME]...
                exec compare [--html FILE] [--title TEXT] RUN JOURNAL [RUN JOURNAL]...
         Orders from quote intents, on the paper venue: the input is signal's output with --pass-through
         (market data and intents in one stream, in causal order); or, with --market, signal's ring
@@ -137,7 +137,8 @@ public struct ExecOptions {
         `exec report FILE` prints the run's report (HTML, SVG charts, metrics) rebuilt from it;
         with --venue-journal FILE, a live run's, with the venue's trades and commissions by asset;
         with --shadow FILE, its orders and fills beside those of the shadow paper venue's journal;
-        --title TEXT heads it (run.sh names the session and the market there).
+        --title TEXT heads it (run.sh names the session and the market there); with several bots, a
+        section per bot and instrument and a table of the bots together, --bot-name K=NAME naming bot K.
         `exec compare` sets runs side by side, a row per run and instrument (fills, volume,
         turnover, realized PnL, fees, total PnL, max drawdown, final position): CSV on stdout,
         with --html FILE an HTML table (./run.sh sweep writes both).

@@ -4,7 +4,8 @@ import IPC
 /// Each quantity twice: as a decimal in the venue's units (prices and fees in the quote currency,
 /// sizes in the base asset) when the instrument is known from a definition recorded in the
 /// journal, and as the exact integer the frames carry (ticks, lots, ticks × lots for money, up to
-/// 39 digits: PostgreSQL's `numeric` holds it). The instrument's tick and lot head every row.
+/// 39 digits: PostgreSQL's `numeric` holds it). The instrument's tick and lot head every row; with
+/// several bots, a `bot` column follows the instrument (with one, it would always be 0).
 struct JournalCSV {
     /// Which records become rows: all of them, our order commands, or fills (full and partial).
     /// One header for all, so the three load into tables of one shape.
@@ -23,8 +24,14 @@ struct JournalCSV {
         }
     }
 
-    static let header =
-        "record,type,instrument,tick,lot,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,"
+    /// The header for a journal of `bots` bots.
+    static func header(bots: Int) -> String { "record,type,instrument," + (bots > 1 ? "bot," : "") + columns }
+
+    static var header: String { header(bots: 1) }
+
+    /// The columns after the instrument (and the bot).
+    private static let columns =
+        "tick,lot,receive_time_ns,event_time_ns,command_or_report,side,order_type,time_in_force,"
         + "client_order_id,orig_client_order_id,reject_reason,price,price_ticks,size,size_lots,fee,fee_ticks_lots,"
         + "position,position_lots,realized_pnl,realized_pnl_ticks_lots,unrealized_pnl,unrealized_pnl_ticks_lots,fees,"
         + "fees_ticks_lots"
@@ -32,8 +39,10 @@ struct JournalCSV {
     /// Instruments from the journal's definitions: prices and sizes print in their precision.
     private var instruments: [UInt32: Instrument] = [:]
     private var positions = PositionReportReader()
+    /// The bots the journal holds (`Journal.bots`): a bot column with several.
+    let bots: Int
 
-    init() {}
+    init(bots: Int = 1) { self.bots = bots }
 
     /// The row of journal record `record`, or nil: instrument definitions and book tops are
     /// context, not rows, and a position snapshot is one row, printed with its second frame
@@ -55,7 +64,8 @@ struct JournalCSV {
                 instrument.map {
                     "\($0.tickText),\($0.lotText)"
                 } ?? ","
-            return "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),\(increments),"
+            return "\(record),\(type),\(instrument?.symbol ?? "\(header.instrument)"),"
+                + (bots > 1 ? "\(header.bot)," : "") + "\(increments),"
                 + "\(header.receiveTimeNs),\(header.eventTimeNs)"
         }
         switch header.messageType {
@@ -79,3 +89,4 @@ struct JournalCSV {
         }
     }
 }
+

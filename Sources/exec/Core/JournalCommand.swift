@@ -2,8 +2,8 @@ import Glibc
 import IPC
 
 /// `exec journal FILE [--orders|--fills]` (the journal as CSV on stdout, its damage on stderr)
-/// and `exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT]` (the run's
-/// report, HTML with SVG charts, from the journal; a live run's commissions by asset from its
+/// and `exec report FILE [--venue-journal FILE] [--shadow FILE] [--title TEXT] [--bot-name K=NAME]...`
+/// (the run's report, HTML with SVG charts, from the journal; a live run's commissions by asset from its
 /// venue journal; its orders beside its shadow paper venue's); `exec compare [--html FILE] [--title
 /// TEXT] RUN JOURNAL...` (runs side by side: CSV on stdout, an HTML table in FILE).
 public enum JournalCommand {
@@ -23,23 +23,32 @@ public enum JournalCommand {
         if arguments.first == "compare" { compare(Array(arguments.dropFirst())) }
         if arguments.first == "report" {
             var options: [String: String] = [:]
+            var botNames: [Int: String] = [:]
             var index = 2
-            while index + 1 < arguments.count, ["--venue-journal", "--shadow", "--title"].contains(arguments[index]),
-                options[arguments[index]] == nil
-            {
-                options[arguments[index]] = arguments[index + 1]
+            while index + 1 < arguments.count {
+                let (flag, value) = (arguments[index], arguments[index + 1])
+                if flag == "--bot-name", let equals = value.firstIndex(of: "="),
+                    let bot = Int(value[..<equals]), (0..<FrameLayout.maxBots).contains(bot), botNames[bot] == nil,
+                    value.index(after: equals) < value.endIndex
+                {
+                    botNames[bot] = String(value[value.index(after: equals)...])
+                } else if ["--venue-journal", "--shadow", "--title"].contains(flag), options[flag] == nil {
+                    options[flag] = value
+                } else {
+                    break
+                }
                 index += 2
             }
             guard arguments.count >= 2, index == arguments.count else {
                 ToolStart.fail(
                     "exec: report needs one FILE, then --venue-journal FILE, --shadow FILE and --title TEXT, each at "
-                        + "most once\n"
+                        + "most once, and --bot-name K=NAME once per bot (K 0 ... \(FrameLayout.maxBots - 1))\n"
                         + ExecOptions.usage,
                     ExitCode.usage)
             }
             printReport(
                 arguments[1], venueJournal: options["--venue-journal"], shadow: options["--shadow"],
-                title: options["--title"] ?? "tickpipe run: \(arguments[1])")
+                title: options["--title"] ?? "tickpipe run: \(arguments[1])", botNames: botNames)
         }
     }
 
@@ -84,12 +93,15 @@ public enum JournalCommand {
     static func printCSV(_ path: String, rows: JournalCSV.Rows) -> Never {
         // The header goes with the first record read: a journal that cannot be opened prints none.
         var headerPrinted = false
-        var csv = JournalCSV()
         let scan: Journal.Scan
         do {
+            // A first pass for the bots: a bot column only in a journal of several.
+            var bots = 1
+            _ = try Journal.read(path) { frame, _ in bots = max(bots, Int(frame.header.bot) + 1) }
+            var csv = JournalCSV(bots: bots)
             scan = try Journal.read(path) { frame, record in
                 if !headerPrinted {
-                    print(JournalCSV.header)
+                    print(JournalCSV.header(bots: bots))
                     headerPrinted = true
                 }
                 guard let line = csv.line(frame, record: record), rows.includes(frame) else { return }
@@ -102,8 +114,11 @@ public enum JournalCommand {
         exitReportingDamage([(scan, path)])
     }
 
-    static func printReport(_ path: String, venueJournal: String?, shadow: String?, title: String) -> Never {
+    static func printReport(
+        _ path: String, venueJournal: String?, shadow: String?, title: String, botNames: [Int: String] = [:]
+    ) -> Never {
         var report = JournalReport()
+        report.botNames = botNames
         if let venueJournal {
             do { report.venueTrades = try VenueJournalTrades(path: venueJournal) } catch {
                 ToolStart.fail(

@@ -26,14 +26,14 @@ struct JournalComparison {
     mutating func add(run: String, journal path: String) throws(Journal.JournalError) -> Journal.Scan {
         var report = JournalReport()
         let scan = try Journal.read(path) { frame, record in report.add(frame, record: record) }
-        for (id, instrumentRun) in report.runs.sorted(by: { $0.key < $1.key })
+        for (key, instrumentRun) in report.runs.sorted(by: { $0.key < $1.key })
         where instrumentRun.commands > 0 || instrumentRun.ledger.fills > 0 {
             let ledger = instrumentRun.ledger
             let instrument = instrumentRun.instrument
             func money(_ units: Int128) -> String { instrument?.formatMoney(units) ?? "\(units)" }
             rows.append(
                 Row(
-                    run: run, symbol: instrument?.symbol ?? "instrument \(id)", fills: ledger.fills,
+                    run: run, symbol: report.name(key, instrumentRun), fills: ledger.fills,
                     volume: instrument?.formatVolume(ledger.volume) ?? "\(ledger.volume)",
                     turnover: money(ledger.notional), realizedPnl: money(ledger.realizedPnl), fees: money(ledger.fees),
                     totalPnl: money(ledger.realizedPnl + instrumentRun.unrealizedPnl - ledger.fees),
@@ -48,7 +48,7 @@ struct JournalComparison {
         ([JournalComparison.header]
             + rows.map {
                 [
-                    JournalComparison.csvField($0.run), $0.symbol, "\($0.fills)", $0.volume, $0.turnover,
+                    JournalComparison.csvField($0.run), JournalComparison.csvField($0.symbol), "\($0.fills)", $0.volume, $0.turnover,
                     $0.realizedPnl, $0.fees, $0.totalPnl, $0.maxDrawdown, $0.finalPosition
                 ].joined(separator: ",")
             }).joined(separator: "\n") + "\n"

@@ -1,7 +1,8 @@
 import IPC
 
 /// A run's report, rebuilt from its journal alone (`exec report JOURNAL > report.html`): per
-/// instrument a metrics table and four inline SVG charts — the mid with our order prices and
+/// instrument (and bot, with several: then a table of the bots together too) a metrics table and
+/// four inline SVG charts — the mid with our order prices and
 /// fills, the spread, the inventory and the PnL curve — over the run's time (the mids and
 /// spreads from the book tops exec journals once a second). Every figure comes from booking the
 /// journal's fills again in a `PositionLedger`, so the report and the journal cannot disagree.
@@ -30,13 +31,26 @@ struct JournalReport {
         var asks: [Point] = []
         var buys: [Point] = []
         var sells: [Point] = []
-        var mids: [Point] = []
-        var spreads: [Point] = []
         var inventory: [Point] = []
         var pnl: [Point] = []
     }
 
+    /// An instrument's market, as exec journaled it once a second: the mids and spreads.
+    struct Market {
+        var mids: [Point] = []
+        var spreads: [Point] = []
+    }
+
+    /// Each bot's run on each instrument, by `key(bot:instrument:)`: in order, bot by bot.
     private(set) var runs: [UInt32: InstrumentRun] = [:]
+    private(set) var markets: [UInt32: Market] = [:]
+    private var instruments: [UInt32: Instrument] = [:]
+    /// The bots whose records the journal holds (1 + the highest bot).
+    private(set) var bots = 1
+    /// The bots' names (`exec report --bot-name K=NAME`), for the headings.
+    var botNames: [Int: String] = [:]
+
+    static func key(bot: UInt16, instrument: UInt32) -> UInt32 { UInt32(bot) << 16 | instrument }
     private(set) var firstTimeNs: Int64?
     private var positions = PositionReportReader()
 
@@ -50,13 +64,34 @@ struct JournalReport {
         let header = frame.header
         let time = header.receiveTimeNs
         if firstTimeNs == nil, time > 0 { firstTimeNs = time }
-        var run = runs[header.instrument] ?? InstrumentRun()
-        defer { runs[header.instrument] = run }
+        switch header.messageType {
+        case .instrumentDefinition:
+            guard let instrument = try? frame.as(InstrumentDefinition.self).instrument() else { return }
+            instruments[header.instrument] = instrument
+            for key in runs.keys where key & 0xFFFF == header.instrument { runs[key]!.instrument = instrument }
+            return
+        case .bookTop:
+            let top = frame.as(BookTop.self)
+            guard top.isValid else { return }
+            let instrument = instruments[header.instrument]
+            let price = { (ticks: Int64) in instrument.map { Double(ticks) * $0.tickSize } ?? Double(ticks) }
+            markets[header.instrument, default: Market()].mids.append(
+                Point(timeNs: time, value: (price(top.bidPrice) + price(top.askPrice)) / 2))
+            markets[header.instrument, default: Market()].spreads.append(
+                Point(timeNs: time, value: price(top.askPrice) - price(top.bidPrice)))
+            return
+        case .orderCommand, .executionReport, .positionSnapshot, .positionPnl:
+            break
+        default:
+            return
+        }
+        let key = JournalReport.key(bot: header.bot, instrument: header.instrument)
+        bots = max(bots, Int(header.bot) + 1)
+        var run = runs[key] ?? InstrumentRun(instrument: instruments[header.instrument])
+        defer { runs[key] = run }
         let price = { (ticks: Int64) in run.instrument.map { Double(ticks) * $0.tickSize } ?? Double(ticks) }
         let size = { (lots: Int64) in run.instrument.map { Double(lots) * $0.lotSize } ?? Double(lots) }
         switch header.messageType {
-        case .instrumentDefinition:
-            run.instrument = try? frame.as(InstrumentDefinition.self).instrument()
         case .orderCommand:
             let order = frame.as(OrderCommand.self)
             run.commands += 1
@@ -65,7 +100,7 @@ struct JournalReport {
             let point = Point(timeNs: time, value: price(order.price))
             if order.side == .buy { run.bids.append(point) } else { run.asks.append(point) }
             // A limit order's distance from the last mid (a market order has no price).
-            if let mid = run.mids.last?.value, mid > 0, order.price > 0 {
+            if let mid = markets[header.instrument]?.mids.last?.value, mid > 0, order.price > 0 {
                 let bps = (order.side == .buy ? mid - point.value : point.value - mid) / mid * 10_000
                 if order.side == .buy {
                     run.bidDistanceBps = (run.bidDistanceBps.sum + bps, run.bidDistanceBps.count + 1)
@@ -81,11 +116,6 @@ struct JournalReport {
             guard report.report == .fill || report.report == .partialFill else { break }
             let point = Point(timeNs: time, value: price(report.price))
             if report.side == .buy { run.buys.append(point) } else { run.sells.append(point) }
-        case .bookTop:
-            let top = frame.as(BookTop.self)
-            guard top.isValid else { break }
-            run.mids.append(Point(timeNs: time, value: (price(top.bidPrice) + price(top.askPrice)) / 2))
-            run.spreads.append(Point(timeNs: time, value: price(top.askPrice) - price(top.bidPrice)))
         case .positionSnapshot, .positionPnl:
             guard let snapshot = positions.add(frame, at: record) else { break }
             run.unrealizedPnl = snapshot.unrealizedPnl
@@ -201,22 +231,24 @@ struct JournalReport {
             <h1>\(JournalReport.escape(title))</h1>
 
             """
-        for (id, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
-            let symbol = run.instrument?.symbol ?? "instrument \(id)"
+        if bots > 1 { page += together() }
+        for (key, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
+            let id = key & 0xFFFF
+            let market = markets[id] ?? Market()
             let (base, quote) = AssetNames(symbol: run.instrument?.symbol ?? "").pair
-            page += "<h2>\(JournalReport.escape(symbol))</h2>\n"
+            page += "<h2>\(JournalReport.escape(name(key, run)))</h2>\n"
             page += "<p>Money in \(quote), the quote currency; sizes and positions in \(base).</p>\n<table>\n"
             for (label, value) in metrics(run) { page += "<tr><td>\(label)</td><td class=\"v\">\(value)</td></tr>\n" }
             page += "</table>\n"
             if let shadow { page += shadow.html(id) }
             // One time axis for the instrument's charts.
-            let times = [run.bids, run.asks, run.buys, run.sells, run.mids, run.spreads, run.inventory, run.pnl]
+            let times = [run.bids, run.asks, run.buys, run.sells, market.mids, market.spreads, run.inventory, run.pnl]
                 .flatMap { $0.map(\.timeNs) }
             let time = (times.min() ?? 0)...(times.max() ?? 0)
             page += chart(
                 "Mid, our bids and asks, our fills", unit: "price, \(quote)", time: time,
                 [
-                    Series(name: "mid", points: run.mids, color: "#999", dots: false),
+                    Series(name: "mid", points: market.mids, color: "#999", dots: false),
                     Series(name: "our bid", points: run.bids, color: "#2a7", dots: false),
                     Series(name: "our ask", points: run.asks, color: "#c33", dots: false),
                     Series(name: "we bought", points: run.buys, color: "#063", dots: true),
@@ -224,7 +256,7 @@ struct JournalReport {
                 ])
             page += chart(
                 "Spread (once a second)", unit: quote, time: time,
-                [Series(name: "best ask − best bid", points: run.spreads, color: "#d80", dots: false)])
+                [Series(name: "best ask − best bid", points: market.spreads, color: "#d80", dots: false)])
             page += chart(
                 "Inventory", unit: base, time: time,
                 [Series(name: "position", points: run.inventory, color: "#36c", dots: false)])
@@ -233,6 +265,53 @@ struct JournalReport {
                 [Series(name: "realized + unrealized − fees", points: run.pnl, color: "#939", dots: false)])
         }
         return page + "</body></html>\n"
+    }
+
+    /// A run's heading: its symbol, and its bot (by name, if given) with several.
+    func name(_ key: UInt32, _ run: InstrumentRun) -> String {
+        let symbol = run.instrument?.symbol ?? "instrument \(key & 0xFFFF)"
+        guard bots > 1 else { return symbol }
+        let bot = Int(key >> 16)
+        return "\(symbol), bot \(bot)" + (botNames[bot].map { " (\($0))" } ?? "")
+    }
+
+    /// The bots together, per instrument: what each account holds, summed (each bot's PnL is its
+    /// own account's; the venue saw their orders apart).
+    func together() -> String {
+        var page = "<h2>All bots</h2>\n<table>\n<tr><td>instrument</td><td>bot</td><td class=\"v\">fills</td>"
+        page += "<td class=\"v\">turnover (volume)</td><td class=\"v\">final position</td>"
+        page += "<td class=\"v\">realized PnL</td><td class=\"v\">fees</td><td class=\"v\">total PnL</td></tr>\n"
+        let ids = Set(runs.keys.map { $0 & 0xFFFF }).sorted()
+        for id in ids {
+            let instrument = instruments[id]
+            func money(_ units: Int128) -> String { instrument?.formatMoney(units) ?? "\(units)" }
+            func row(_ bot: String, _ fills: UInt64, _ volume: Int128, _ position: Int128, _ realized: Int128,
+                _ fees: Int128, _ unrealized: Int128) -> String {
+                let cells = [
+                    "\(fills)", instrument?.formatVolume(volume) ?? "\(volume)",
+                    instrument?.formatVolume(position) ?? "\(position)", money(realized), money(fees),
+                    money(realized + unrealized - fees)
+                ]
+                return "<tr><td>\(JournalReport.escape(instrument?.symbol ?? "instrument \(id)"))</td><td>\(bot)</td>"
+                    + cells.map { "<td class=\"v\">\($0)</td>" }.joined() + "</tr>\n"
+            }
+            // 128 bits: 16 bots' positions of up to 2^63 lots pass 64.
+            var sum = (fills: UInt64(0), volume: Int128(0), position: Int128(0), realized: Int128(0), fees: Int128(0),
+                unrealized: Int128(0))
+            for (key, run) in runs.sorted(by: { $0.key < $1.key }) where key & 0xFFFF == id {
+                let ledger = run.ledger
+                let bot = Int(key >> 16)
+                page += row(
+                    "\(bot)" + (botNames[bot].map { " (\(JournalReport.escape($0)))" } ?? ""), ledger.fills,
+                    ledger.volume, Int128(ledger.position), ledger.realizedPnl, ledger.fees, run.unrealizedPnl)
+                sum = (
+                    sum.fills + ledger.fills, sum.volume + ledger.volume, sum.position + Int128(ledger.position),
+                    sum.realized + ledger.realizedPnl, sum.fees + ledger.fees, sum.unrealized + run.unrealizedPnl
+                )
+            }
+            page += row("all", sum.fills, sum.volume, sum.position, sum.realized, sum.fees, sum.unrealized)
+        }
+        return page + "</table>\n"
     }
 
     struct Series {

@@ -105,10 +105,11 @@ struct RiskMonitor {
 
     var totalPnl: Double { slots.reduce(0) { total, risk in total + (risk.map { Double($0.pnl) * $0.unit } ?? 0) } }
 
-    /// An instrument's position over all bots, in lots (each within 10^18: the sum of 16 fits).
-    func totalPosition(_ id: Int) -> Int64 {
-        var total: Int64 = 0
-        for bot in 0..<bots { total += slots[bot * Instrument.idSlots + id]?.position ?? 0 }
+    /// An instrument's position over all bots, in lots: 128 bits, as 16 positions of up to 2^63
+    /// lots each pass 64.
+    func totalPosition(_ id: Int) -> Int128 {
+        var total: Int128 = 0
+        for bot in 0..<bots { total += Int128(slots[bot * Instrument.idSlots + id]?.position ?? 0) }
         return total
     }
 
@@ -117,7 +118,8 @@ struct RiskMonitor {
     var exposure: Double {
         known.indices.reduce(0.0) { total, id in
             guard let instrument = known[id] else { return total }
-            let notional = Int128(totalPosition(id)).magnitude * Int128(marks[id] ?? 0).magnitude
+            // Up to 2^67 lots × 2^63 ticks: within 128 bits.
+            let notional = totalPosition(id).magnitude * UInt128(Int128(marks[id] ?? 0).magnitude)
             return total + Double(notional) * instrument.tickSize * instrument.lotSize
         }
     }
@@ -139,7 +141,7 @@ struct RiskMonitor {
                 if Double(abs(total)) * instrument.lotSize > max + 1e-12 {
                     return
                         "max total position \(max) \(instrument.symbol) breached: \(bots) bots' position "
-                        + "\(instrument.formatSize(total))"
+                        + "\(instrument.formatVolume(total))"
                 }
             }
         }
