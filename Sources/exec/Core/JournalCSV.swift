@@ -25,9 +25,9 @@ struct JournalCSV {
     }
 
     /// The header for a journal of `bots` bots.
-    static func header(bots: Int) -> String { "record,type,instrument," + (bots > 1 ? "bot," : "") + columns }
+    static func headerFor(bots: Int) -> String { "record,type,instrument," + (bots > 1 ? "bot," : "") + columns }
 
-    static var header: String { header(bots: 1) }
+    static var header: String { headerFor(bots: 1) }
 
     /// The columns after the instrument (and the bot).
     private static let columns =

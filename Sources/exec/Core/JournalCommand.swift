@@ -101,7 +101,7 @@ public enum JournalCommand {
             var csv = JournalCSV(bots: bots)
             scan = try Journal.read(path) { frame, record in
                 if !headerPrinted {
-                    print(JournalCSV.header(bots: bots))
+                    print(JournalCSV.headerFor(bots: bots))
                     headerPrinted = true
                 }
                 guard let line = csv.line(frame, record: record), rows.includes(frame) else { return }
