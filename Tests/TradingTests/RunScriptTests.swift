@@ -80,7 +80,7 @@ final class RunScriptTests: XCTestCase {
     /// `./run.sh --duration SECONDS` in a `columns` × `rows` terminal (tmux), its screen read with
     /// capture-pane once a second: the screens showing the dashboard, run.sh's exit status, and
     /// the screen after the run.
-    func dashboardRun(_ session: String, columns: Int, rows: Int, seconds: Int) throws -> (
+    func dashboardRun(_ session: String, columns: Int, rows: Int, seconds: Int, more: [String] = []) throws -> (
         screens: [String], status: String, after: String
     ) {
         let tmux = "/usr/bin/tmux"
@@ -92,7 +92,7 @@ final class RunScriptTests: XCTestCase {
         defer { unlink(exitFile) }
         let command =
             "cd '\(root.path)' && TICKPIPE_BIN='\(productsDirectory().path)' ./run.sh --duration \(seconds) "
-            + "--session \(session); echo $? > '\(exitFile)'; sleep 60"
+            + "--session \(session) \(more.map { "'\($0)'" }.joined(separator: " ")); echo $? > '\(exitFile)'; sleep 60"
         let tmuxLog = exitFile + ".tmux"
         defer { unlink(tmuxLog) }
         XCTAssertEqual(
@@ -156,6 +156,27 @@ final class RunScriptTests: XCTestCase {
         XCTAssertTrue(
             report.contains("<h1>tickpipe run \(session): the synthetic market (prices made up)</h1>"),
             String(report.prefix(600)))
+    }
+
+    /// Two bots (`--bot`): the dashboard's strategy table has a row per bot's account.
+    func testTheDashboardShowsARowPerBot() throws {
+        let session = "runshbots\(getpid())"
+        defer { cleanUp(session) }
+        let directory = NSTemporaryDirectory() + "dashbots\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "strategy = as\nquote-size = 0.1\nmax-position = 1\n".write(
+            toFile: directory + "/mm.conf", atomically: true, encoding: .utf8)
+        try "strategy = fixed\nspread-ticks = 4\nquote-size = 0.1\nmax-position = 0.5\n".write(
+            toFile: directory + "/wide.conf", atomically: true, encoding: .utf8)
+        let (screens, status, after) = try dashboardRun(
+            session, columns: 200, rows: 70, seconds: 12,
+            more: ["--speed", "4", "--bot", "mm=\(directory)/mm.conf", "--bot", "wide=\(directory)/wide.conf"])
+        XCTAssertEqual(status, "0", after)
+        let last = try XCTUnwrap(screens.dropLast(3).last, "no dashboard seen")
+        for row in ["  SYNUSDT #0", "  SYNUSDT #1"] {
+            XCTAssertTrue(last.contains(row), "\(row):\n\(last)")
+        }
+        XCTAssertEqual(segments(of: session), [], "no segment left behind")
     }
 
     /// The dashboard fits the terminal: at 100 × 30 and at 170 × 60 the strategy, risk and

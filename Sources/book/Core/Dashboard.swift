@@ -15,6 +15,7 @@ struct Dashboard {
     let controlBlock: ControlBlock
     private var exec: FrameSource?
     private let logs: LogTail?
+    /// By bot and instrument (`bot << 16 | instrument`): a row per bot's account.
     private(set) var positions: [UInt32: PositionReport] = [:]
     private var positionReader = PositionReportReader()
     /// Rings attached once for reading their positions (never as a consumer).
@@ -37,7 +38,9 @@ struct Dashboard {
         guard exec != nil else { return }
         while case .frames =
             (try? exec!.poll(limit: 1_024) { frame in
-                if let report = positionReader.add(frame.pointee) { positions[report.instrument] = report }
+                if let report = positionReader.add(frame.pointee) {
+                    positions[UInt32(report.bot) << 16 | report.instrument] = report
+                }
                 Dashboard.track(frame.pointee, into: &working)
             }) ?? .idle
         {}
@@ -194,7 +197,9 @@ struct Dashboard {
                 [12, 14, 13, 13, 11, 13, 14])
         ]
         let instruments = controlBlock.instruments
-        for (id, snapshot) in positions.sorted(by: { $0.key < $1.key }) {
+        let severalBots = positions.keys.contains { $0 >> 16 > 0 }
+        for (key, snapshot) in positions.sorted(by: { $0.key < $1.key }) {
+            let id = key & 0xFFFF
             guard let instrument = instruments.first(where: { $0.id == id }) else { continue }
             let unit = instrument.tickSize * instrument.lotSize
             let book = books.first { $0.instrument.id == id }
@@ -206,7 +211,8 @@ struct Dashboard {
             lines.append(
                 Dashboard.row(
                     [
-                        "  " + instrument.symbol, instrument.formatSize(snapshot.position),
+                        "  " + instrument.symbol + (severalBots ? " #\(snapshot.bot)" : ""),
+                        instrument.formatSize(snapshot.position),
                         Dashboard.money(Double(snapshot.realizedPnl) * unit),
                         Dashboard.money(Double(snapshot.unrealizedPnl) * unit),
                         Dashboard.money(Double(snapshot.fees) * unit), Dashboard.money(Double(snapshot.pnl) * unit),
