@@ -25,6 +25,8 @@ final class TradingAllocationTests: XCTestCase {
     struct CountingRecords: ExecOutput {
         var records = 0
         var fills = 0
+        /// Orders that take (market, immediate-or-cancel): a strategy's `context.order`.
+        var takingOrders = 0
         var problems = 0
         var queued = [Frame](repeating: Frame(Control.progress(through: 0)), count: 4_096)
         var head = 0
@@ -34,6 +36,10 @@ final class TradingAllocationTests: XCTestCase {
             if frame.header.messageType == .executionReport, frame.as(ExecutionReport.self).report == .fill {
                 fills += 1
             }
+            if frame.header.messageType == .orderCommand, frame.as(OrderCommand.self).timeInForce == .immediateOrCancel
+            {
+                takingOrders += 1
+            }
             precondition(count < queued.count, "the strategy fell 4096 of exec's records behind")
             queued[(head + count) % queued.count] = frame
             count += 1
@@ -41,12 +47,23 @@ final class TradingAllocationTests: XCTestCase {
         mutating func report(_ problem: String) { problems += 1 }
     }
 
+    /// Signal's intents into exec; with `bots` above 1, each quote again as every other bot's (a
+    /// tick wider per bot, so the bots' orders sit beside each other), for exec's accounts and
+    /// self-trade prevention. Orders that take stay bot 0's: the strategy sizes them to its own
+    /// position, which the other bots' fills would not follow.
     struct ToExec<Venues: VenueFactory>: SignalOutput {
         let exec: ExecProcessor<CountingRecords, Venues>
+        var bots = 1
         var intents = 0
         mutating func emit(_ intent: QuoteIntent, instrument: Instrument) {
             intents += 1
-            withUnsafePointer(to: Frame(intent)) { exec.handle($0) }
+            for bot in 0..<bots {
+                var mirrored = intent
+                mirrored.header.bot = UInt16(bot)
+                if intent.bidSize > 0 { mirrored.bidPrice -= Int64(bot) }
+                if intent.askSize > 0 { mirrored.askPrice += Int64(bot) }
+                withUnsafePointer(to: Frame(mirrored)) { exec.handle($0) }
+            }
         }
         mutating func emit(_ order: OrderIntent, instrument: Instrument) {
             withUnsafePointer(to: Frame(order)) { exec.handle($0) }
@@ -121,6 +138,14 @@ final class TradingAllocationTests: XCTestCase {
             ExternalStrategy.self,
             ["--strategy", "external", "--book-levels", "5", "--external", "python3 '\(example)' --spread-ticks 2"]
         ) { defaultVenues($0) }
+        // Its orders that take (exec's limit above signal's, which sizes them without exec's
+        // working orders: a refusal, said in a line, is no steady state), and two bots' accounts
+        // on one venue.
+        try countAllocations(
+            EmaCrossover.self,
+            ["--strategy", "ema", "--bar-ms", "100", "--lean-ticks", "20", "--take-quotes", "1"], bots: 2,
+            execMaxPosition: "0.1"
+        ) { defaultVenues($0) }
         XCTAssertEqual(
             StrategyRegistry.builtIn.entries.map(\.name),
             [
@@ -166,7 +191,8 @@ final class TradingAllocationTests: XCTestCase {
 
     /// With `pair`, the recording also as a second instrument 3 s later (the pairs strategy's B).
     func countAllocations<Venues: VenueFactory, S: Strategy>(
-        _ strategy: S.Type, _ arguments: [String], pair: Bool = false, _ venues: (ExecOptions) -> Venues
+        _ strategy: S.Type, _ arguments: [String], pair: Bool = false, bots: Int = 1,
+        execMaxPosition: String = "0.05", _ venues: (ExecOptions) -> Venues
     ) throws {
         func lines(_ file: String) throws -> [[UInt8]] {
             let reader = try LineReader(path: try sharedDataDirectory() + "/binance-spot/" + file)
@@ -209,15 +235,17 @@ final class TradingAllocationTests: XCTestCase {
             )
         }
         let batch = FrameBatch(capacity: 1 << 16)
-        let execOptions = try ExecOptions([
-            "--max-position", "0.05", "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
-            "--taker-fee-ppm", "400"
-        ])
+        let inputs = bots == 1 ? [] : (0..<bots).flatMap { ["--in", "shm:bot\($0)"] } + ["--market", "shm:md"]
+        let execOptions = try ExecOptions(
+            [
+                "--max-position", execMaxPosition, "--entry-latency-ms", "5", "--maker-fee-ppm", "-10",
+                "--taker-fee-ppm", "400"
+            ] + inputs)
         let exec = ExecProcessor(options: execOptions, output: CountingRecords(), venues: venues(execOptions))
         let signal = try SignalProcessor<ToExec<Venues>, S>(
             options: try SignalOptions(
                 ["--out", "-", "--pass-through", "--quote-size", "0.01", "--max-position", "0.05"] + arguments),
-            output: ToExec(exec: exec))
+            output: ToExec(exec: exec, bots: bots))
         // The translator defines the symbol on first sight.
         let book = BookProcessor(output: ToSignal(signal: signal), passDeltas: true)
 
@@ -246,5 +274,9 @@ final class TradingAllocationTests: XCTestCase {
         XCTAssertEqual(
             allocations, 0,
             "\(S.name): allocations over \(count - 5_000) real messages decoded, booked, quoted and traded")
+        if bots > 1 {
+            XCTAssertTrue(exec.instruments.contains { $0.manager.bot == 1 && $0.ledger.fills > 0 }, "bot 1 traded")
+        }
+        if arguments.contains("--take-quotes") { XCTAssertGreaterThan(exec.output.takingOrders, 0, "orders that take") }
     }
 }
