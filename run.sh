@@ -37,7 +37,9 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   asset's balance less --inventory-target (default: the balance at the start); --shadow-paper
   runs the paper venue beside it on the same market and orders (with --maker-fee-ppm and
   --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is
-  a strategy file for signal (see docs/signal.md); the flags here override it. Any other
+  the session file: the strategy's parameters for signal (docs/signal.md), exec.NAME and
+  risk.NAME lines for exec's models and limits and risk's (docs/operations.md); the flags here
+  override it. Any other
   --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's); --signal PATH runs
   your own signal, built with your strategies registered (docs/strategies.md); --external
   'COMMAND' runs a strategy in any language, speaking JSON lines (docs/external.md). --bot NAME=CONFIG
@@ -253,7 +255,7 @@ while [ $# -gt 0 ]; do
     --config)
       need_value "$@"
       [ -r "$2" ] || { echo "run.sh: cannot read config file $2" >&2; exit 100; }
-      config="$2"; strategy_flag=$1; shift 2 ;;
+      config="$2"; shift 2 ;;
     --bot)
       need_value "$@"
       name=${2%%=*}
@@ -293,12 +295,25 @@ max_position_of() {
   sed 's/#.*//' "$1" | awk -F= '{ name = $1; gsub(/[ \t]/, "", name)
     if (name == "max-position") { value = $2; gsub(/^[ \t]+|[ \t\r]+$/, "", value); print value } }'
 }
+# A config file's names, one a line (comments and blank lines left out).
+names_of() {
+  sed 's/#.*//' "$1" | awk -F= '{ name = $1; gsub(/[ \t\r]/, "", name); if (name != "") print name }'
+}
 bot_limits=()
 if [ ${#bot_names[@]} -gt 0 ]; then
-  # Several bots: each one's strategy file names its strategy and parameters.
+  # Several bots: each one's strategy file names its strategy and parameters; the session's
+  # (--config) holds exec's and risk's lines only.
   [ -z "$strategy_flag" ] || { echo "run.sh: $strategy_flag with --bot: each bot's CONFIG names its strategy and parameters" >&2; exit 100; }
+  if [ -n "$config" ] && names_of "$config" | grep -v -e '^exec\.' -e '^risk\.' > /dev/null; then
+    echo "run.sh: --config $config with --bot: the session file holds exec. and risk. lines only; each bot's CONFIG its strategy" >&2
+    exit 100
+  fi
   [ ${#bot_names[@]} -le 16 ] || { echo "run.sh: ${#bot_names[@]} bots: at most 16" >&2; exit 100; }
   for k in "${!bot_names[@]}"; do
+    if names_of "${bot_configs[$k]}" | grep -e '^exec\.' -e '^risk\.' > /dev/null; then
+      echo "run.sh: --bot ${bot_names[$k]}: ${bot_configs[$k]} sets exec. or risk. lines: the venue and risk are the session's (--config FILE)" >&2
+      exit 100
+    fi
     # Each bot's position limit: the command line's, else its file's, else 1.
     limit=$max_position
     if [ "$max_position_given" = 0 ]; then
@@ -467,6 +482,8 @@ exec_cmd=("$bin/exec" --market "$(ring md)" --out "$(ring exec)" --readers 0 --j
 # something went wrong in between.
 twice() { awk -v p="$1" 'BEGIN { print 2 * p }'; }
 risk_cmd=("$bin/risk" --session "$session" --exec "$(ring exec)" --market "$(ring tops)" "${risk_args[@]}")
+# The session file's exec. and risk. lines are theirs (the flags here override them).
+[ -z "$config" ] || { exec_cmd+=(--config "$config"); risk_cmd+=(--config "$config"); }
 # The signals: one, or one per bot (bot K's intents on its own ring, exec's input K; only bot
 # 0's passes the tops on), each a command line signal_cmd_K and a process name.
 signal_cmds=()

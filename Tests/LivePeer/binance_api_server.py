@@ -69,7 +69,8 @@ Control, one JSON object per line on standard input:
     {"shutdown": true}    a `serverShutdown` event to every connection, which then closes after 1 s
 Standard output, one JSON line each: {"port": N} (and "rest_port" with a market) when listening; {"open_orders": N, "orders":
 [{"c", "side", "price", "quantity"}…], "t": epoch_s} whenever the open orders change;
-{"request": method, "status": S, "code": C} for every request answered; {"fill": {…}} for
+{"request": method, "status": S, "code": C} for every request answered (with "stp": MODE for an
+order that asked for a self-trade prevention mode); {"fill": {…}} for
 every fill (symbol, side, price, qty, commission, commissionAsset, clientOrderId, id).
 """
 import argparse
@@ -343,7 +344,7 @@ def main():
                  "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000", "status": status,
                  "timeInForce": params.get("timeInForce", "GTC"), "type": params["type"], "side": params["side"],
                  "time": server_ms(), "updateTime": server_ms(), "isWorking": True, "workingTime": server_ms(),
-                 "selfTradePreventionMode": "NONE"}
+                 "selfTradePreventionMode": params.get("selfTradePreventionMode", "NONE")}
         orders[order_id] = order
         every_order[order_id] = order
         count_changed()
@@ -581,8 +582,10 @@ def main():
                 try:
                     result, weight = await handle(session, connection, request["method"], request.get("params", {}))
                     answer = {"id": request_id, "status": 200, "result": result, "rateLimits": rate_limits(weight)}
+                    # The self-trade prevention mode an order asked for, if any.
+                    stp = request.get("params", {}).get("selfTradePreventionMode")
                     say(request=request["method"], status=200, code=0,
-                        client=request.get("params", {}).get("newClientOrderId"))
+                        client=request.get("params", {}).get("newClientOrderId"), **({"stp": stp} if stp else {}))
                 except Refusal as refusal:
                     error = {"code": refusal.code, "msg": refusal.msg}
                     if refusal.data:

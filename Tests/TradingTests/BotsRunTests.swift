@@ -45,9 +45,13 @@ final class BotsRunTests: XCTestCase {
     func testTwoBotsTradeOneReplayWithAnAccountEachAndNeverWithEachOther() throws {
         let data = try sharedDataDirectory()
         let (mm, grid) = try configs()
+        // The session's file: exec's and risk's lines only, beside the bots' files.
+        let sessionFile = mm + ".session"
+        try "exec.entry-latency-ms = 4\nrisk.max-drawdown = 5000\n".write(
+            toFile: sessionFile, atomically: true, encoding: .utf8)
         let arguments = [
             "--replay", data + "/binance-spot/btcusdt_20240808.gz", "--bot", "mm=\(mm)",
-            "--bot", "grid=\(grid)"
+            "--bot", "grid=\(grid)", "--config", sessionFile
         ]
         var journals: [Data] = []
         for attempt in 0..<2 {
@@ -69,6 +73,7 @@ final class BotsRunTests: XCTestCase {
             XCTAssertTrue(
                 lines.contains { $0.hasPrefix("risk: watching session") && $0.contains("max total position 3.0") },
                 "risk's limit over both bots: twice the sum of theirs (1 and 0.5)\n\(result.err)")
+            XCTAssertTrue(result.err.contains("max drawdown 5000.0, "), "the session file's risk line\n\(result.err)")
             XCTAssertEqual(
                 try String(contentsOf: directory.appendingPathComponent("bots"), encoding: .utf8),
                 "0 mm \(mm)\n1 grid \(grid)\n")
@@ -127,6 +132,9 @@ final class BotsRunTests: XCTestCase {
 
     func testBadBotFlagsStartNothing() throws {
         let (mm, _) = try configs()
+        // A bot's file with the session's lines in it.
+        let session = mm + ".session"
+        try "strategy = as\nexec.taker-fee-ppm = 0\n".write(toFile: session, atomically: true, encoding: .utf8)
         for (arguments, problem) in [
             (["--bot", "mm"], "run.sh: --bot 'mm': expected NAME=CONFIG (a strategy file)"),
             (["--bot", "m m=\(mm)"], "NAME is letters, digits, '_' or '-'"),
@@ -135,11 +143,16 @@ final class BotsRunTests: XCTestCase {
             (
                 ["--strategy", "fixed", "--bot", "mm=\(mm)"],
                 "run.sh: --strategy with --bot: each bot's CONFIG names its strategy and parameters"
-            )
+            ),
+            (
+                ["--config", mm, "--bot", "mm=\(mm)"],
+                "run.sh: --config \(mm) with --bot: the session file holds exec. and risk. lines only"
+            ),
+            (["--bot", "venue=\(session)"], "run.sh: --bot venue: \(session) sets exec. or risk. lines")
         ] {
-            let session = "botsbad\(getpid())"
-            defer { cleanUp(session) }
-            let result = try run(session, arguments + ["--duration", "1"])
+            let name = "botsbad\(getpid())"
+            defer { cleanUp(name) }
+            let result = try run(name, arguments + ["--duration", "1"])
             XCTAssertEqual(result.status, 100, result.err)
             XCTAssertTrue(result.err.contains(problem), result.err)
         }

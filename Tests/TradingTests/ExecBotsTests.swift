@@ -105,17 +105,16 @@ final class ExecBotsTests: XCTestCase {
         for (arguments, problem) in [
             (["--in", "shm:a", "--in", "shm:b"], "--in is repeated (one signal per bot) only with --market"),
             (["--in", "shm:a", "--market", "shm:m", "--bot-max-position", "1=1"], "--bot-max-position '1=1'"),
-            (
-                [
-                    "--in", "shm:a", "--in", "shm:b", "--market", "shm:m", "--venue", "binance-spot", "--venue-journal",
-                    "v"
-                ],
-                "several bots (--in repeated) trade on the paper venue"
-            )
+            (["--in", "shm:a", "--market", "shm:m", "--bot-max-position", "0=x"], "--bot-max-position '0=x'")
         ] {
             XCTAssertThrowsError(try ExecOptions(arguments)) {
                 XCTAssertTrue("\($0)".contains(problem), "\($0)")
             }
         }
+        // Several bots on a live account: accepted (each order then asks for EXPIRE_TAKER).
+        let live = try? ExecOptions([
+            "--in", "shm:a", "--in", "shm:b", "--market", "shm:m", "--venue", "binance-spot", "--venue-journal", "v"
+        ])
+        XCTAssertEqual(live?.bots, 2)
     }
 }

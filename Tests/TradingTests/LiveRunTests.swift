@@ -1,6 +1,9 @@
 import Foundation
+import IPC
 import TestSupport
 import XCTest
+
+@testable import ExecCore
 
 /// `./run.sh --live BTCUSDT --trade` as a desk would run it, against one stand-in that is both
 /// the market (the BTCUSDT recording replayed at its own pace: streams, snapshot, exchangeInfo)
@@ -176,5 +179,72 @@ final class LiveRunTests: XCTestCase {
         }
         XCTAssertFalse(result.err.contains(APIStandIn.apiKey))
         XCTAssertFalse(result.out.contains(APIStandIn.apiKey))
+    }
+
+    /// Two bots on one live account (`--bot`, `--trade`): every order asks the venue for
+    /// `EXPIRE_TAKER` self-trade prevention, both bots' orders reach the venue, exec booked
+    /// exactly what the venue filled (the bots' fills together), and nothing is left open.
+    func testTwoBotsTradeOneAccountAtTheVenue() throws {
+        let data = try sharedDataDirectory()
+        let certificate = try LoopbackTLS.makeCertificate(in: directory)
+        let key = try LoopbackTLS.makeEd25519Key(in: directory)
+        let server = try APIStandIn(
+            certificate: certificate,
+            keys: [
+                "--ed25519-public-key", key.publicKey, "--exchange-info", "\(data)/cryptofeed/BINANCE.0",
+                "--market-recording", "\(data)/binance-spot/btcusdt_20240808.gz", "--balance", "BTC:1",
+                "--balance", "USDT:100000"
+            ])
+        let market = try XCTUnwrap(server.marketPorts)
+        let mm = directory.appendingPathComponent("mm.conf").path
+        let wide = directory.appendingPathComponent("wide.conf").path
+        try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.01\nmax-position = 0.03\n".write(
+            toFile: mm, atomically: true, encoding: .utf8)
+        try "strategy = fixed\nspread-ticks = 6\nquote-size = 0.01\nmax-position = 0.02\n".write(
+            toFile: wide, atomically: true, encoding: .utf8)
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let session = "livebots\(getpid())"
+        let runDirectory = root.appendingPathComponent("runs/\(session)")
+        defer {
+            try? FileManager.default.removeItem(at: runDirectory)
+            unlink(root.appendingPathComponent("runs/.\(session).lock").path)
+        }
+        let result = try ChildProcess(
+            root.appendingPathComponent("run.sh").path,
+            [
+                "--live", "BTCUSDT", "--trade", "--duration", "15", "--session", session, "--bot", "mm=\(mm)",
+                "--bot", "wide=\(wide)"
+            ],
+            environment: [
+                "TICKPIPE_BIN": productsDirectory().path,
+                "TICKPIPE_BINANCE_WS_URL": "wss://127.0.0.1:\(market.stream)",
+                "TICKPIPE_BINANCE_REST_URL": "https://127.0.0.1:\(market.rest)",
+                "TICKPIPE_BINANCE_WS_API_URL": server.url, "TICKPIPE_CA_FILE": certificate.cert,
+                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey
+            ]
+        ).finish(timeout: 120)
+        _ = server.await(1) { _ in false }
+        XCTAssertEqual(result.status, 0, result.err)
+        let orders = server.seen.filter {
+            ["order.place", "order.cancelReplace"].contains($0["request"] as? String) && $0["status"] as? Int == 200
+        }
+        XCTAssertGreaterThan(orders.count, 4, result.err)
+        XCTAssertEqual(
+            orders.filter { $0["stp"] as? String != "EXPIRE_TAKER" }.count, 0, "every order asks for EXPIRE_TAKER")
+        let journal = runDirectory.appendingPathComponent("journal").path
+        var bots = Set<UInt16>()
+        _ = try Journal.read(journal) { frame, _ in
+            if frame.header.messageType == .orderCommand { bots.insert(frame.header.bot) }
+        }
+        XCTAssertEqual(bots, [0, 1], "both bots' orders")
+        let venue = try server.assertFillsAgree(withJournal: journal)
+        let fills = result.err.split(separator: "\n").filter { $0.hasPrefix("exec: BTCUSDT bot ") }.compactMap {
+            Int($0.split(separator: " ")[4])
+        }
+        XCTAssertEqual(fills.count, 2, result.err)
+        XCTAssertEqual(fills.reduce(0, +), venue.fills, "the bots' fills are the account's")
+        let left = server.seen.last { $0["orders"] != nil }?["orders"] as? [[String: Any]] ?? []
+        XCTAssertEqual(left.count, 0, "\(left)")
     }
 }

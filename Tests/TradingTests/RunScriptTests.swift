@@ -305,14 +305,27 @@ final class RunScriptTests: XCTestCase {
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("tickpipe-limit-\(getpid()).conf")
             .path
         defer { unlink(config) }
-        try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.02\nmax-position = 0.03  # BTC\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        // A session file: the strategy's lines, and exec's and risk's behind their names.
+        try """
+        strategy = fixed
+        spread-ticks = 2
+        quote-size = 0.02
+        max-position = 0.03  # BTC
+        exec.maker-fee-ppm = 0
+        exec.taker-fee-ppm = 0
+        exec.queue-model = risk-averse
+        risk.max-drawdown = 1000
+        risk.reject-storm = 7
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let run = try runScript([
             "--replay", "\(data)/binance-spot/btcusdt_20240808.gz", "--speed", "max", "--session", session,
             "--config", config
         ]).finish(timeout: 300)
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssertTrue(run.err.contains("limits: max position 0.06,"), "risk's limit is twice exec's: \(run.err)")
+        XCTAssertTrue(run.err.contains("max drawdown 1000.0, "), "risk's line of the file: \(run.err)")
+        let exec = try XCTUnwrap(run.err.split(separator: "\n").last { $0.hasPrefix("exec: BTCUSDT: ") }, run.err)
+        XCTAssertTrue(exec.contains(" and fees 0 ticks × lots"), "exec's fee lines of the file: \(exec)")
         var ledger = PositionLedger()
         var largest: Int64 = 0
         var lot = 0.0
@@ -327,6 +340,21 @@ final class RunScriptTests: XCTestCase {
         XCTAssertGreaterThan(ledger.fills, 10, run.err)
         XCTAssertGreaterThanOrEqual(Double(largest) * lot, 0.02 - 1e-12, "the limit was reached")
         XCTAssertLessThanOrEqual(Double(largest) * lot, 0.03 + 1e-12, "and never passed")
+        // A wrong exec line stops the run before anything starts, named with its line.
+        try "strategy = fixed\nexec.taker-fee = 0\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try runScript(["--duration", "1", "--session", session + "bad", "--config", config]).finish(
+            timeout: 60)
+        defer { cleanUp(session + "bad") }
+        XCTAssertEqual(bad.status, 100, bad.err)
+        XCTAssertTrue(
+            bad.err.hasPrefix("run.sh: exec: \(config):2: 'exec.taker-fee' is not an exec parameter (exec."), bad.err)
+        try "strategy = fixed\nexec.queue-model = lifo\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let badValue = try runScript(["--duration", "1", "--session", session + "bad", "--config", config])
+            .finish(timeout: 60)
+        XCTAssertEqual(badValue.status, 100, badValue.err)
+        XCTAssertTrue(
+            badValue.err.contains("\(config):2: queue-model 'lifo': expected proportional, power or risk-averse"),
+            badValue.err)
     }
 
     /// The cryptofeed captures, spot and futures, each its WebSocket file with its REST snapshots:

@@ -86,6 +86,7 @@ public struct ExecOptions {
                     [--max-order-size UNITS] [--max-position UNITS] [--bot-max-position K=UNITS]...
                     [--price-band-bps N] [--max-open-orders N] [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
+                    [--config FILE]
                     [--venue paper|binance-spot [--venue-journal FILE] [--testnet|--demo] [--recv-window-ms MS]
                      [--ca-file FILE] [--inventory-target ASSET:QTY]... [--on-start cancel|adopt]
                      [--shadow-paper FILE]]
@@ -117,7 +118,10 @@ public struct ExecOptions {
         of them ahead (power, n = --queue-power, 2 by default), or all behind: only trades move the
         order up (risk-averse). Fees in millionths of the notional (100 = 1 bp, negative = rebate):
         --maker-fee-ppm and --taker-fee-ppm (1000 each: Binance spot's default rate, 0.1 %; 0 for
-        none), or per instrument from --fee-schedule FILE.
+        none), or per instrument from --fee-schedule FILE. --config FILE: a session file's
+        exec.NAME = VALUE lines (the models' and limits' flags above, without dashes:
+        exec.taker-fee-ppm = 750); flags on the command line override them (docs/operations.md,
+        session files).
         --venue binance-spot trades on Binance spot instead (docs/live-trading.md): orders over its
         WebSocket API, fills from the user data stream, the symbol's exchange filters checked before
         anything is sent; the key from TICKPIPE_BINANCE_API_KEY and TICKPIPE_BINANCE_KEY_FILE (mode
@@ -176,12 +180,34 @@ public struct ExecOptions {
           --shadow-paper FILE                           none
           --latency                                     off
           --summary-every SECONDS                       0 (only at the end)
+          --config FILE                                 none
           --idle spin|yield|block                       block
           --session NAME                                none
         exit codes: 0 done, 1 bad input or a damaged journal, 100 usage, 111 system call failed
         """
 
+    /// What a session's config file may set for exec (`exec.NAME = VALUE`): the paper venue's
+    /// models and the pre-trade limits. The position limit is the strategy's `max-position`
+    /// (run.sh passes it), not exec's own line.
+    static let fileNames: Set<String> = [
+        "entry-latency-ms", "latency-file", "md-latency-ms", "queue-model", "queue-power", "maker-fee-ppm",
+        "taker-fee-ppm", "fee-schedule", "max-order-size", "price-band-bps", "max-open-orders",
+        "max-orders-per-second"
+    ]
+
+    /// The command line, with a session file's `exec.` lines under it (`--config FILE`).
     public init(_ arguments: [String]) throws(InvalidArgument) {
+        guard
+            let (file, expanded, commandLine) = try ConfigFile.expand(
+                arguments, section: "exec", parameters: ExecOptions.fileNames, kind: "an exec parameter")
+        else {
+            try self.init(parsing: arguments)
+            return
+        }
+        do { try self.init(parsing: expanded) } catch { throw file.locate(error, commandLine: commandLine) }
+    }
+
+    private init(parsing arguments: [String]) throws(InvalidArgument) {
         var flags = CommandLineArguments(tool: "exec", arguments)
         let inputs = try flags.values("--in")
         if !inputs.isEmpty {
@@ -302,10 +328,6 @@ public struct ExecOptions {
             entryLatency != nil || latencyFile != nil || marketDataLatencyNs != 0 || queue != .proportional
             || feeFlagGiven || feeSchedule != nil
         if venue == .binanceSpot {
-            guard bots == 1 else {
-                throw InvalidArgument(
-                    "several bots (--in repeated) trade on the paper venue: a live account's balance is one position")
-            }
             guard binance.journal != nil else {
                 throw InvalidArgument(
                     "--venue binance-spot needs --venue-journal FILE: every request and answer is journaled")

@@ -337,7 +337,8 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
             past = JournalHistory.Past()
         }
         if stateIndex[id] < 0 { definedIds = (definedIds + [id]).sorted() }
-        var position: Int64 = 0
+        // The bots' positions together: 128 bits, as 16 of up to 2^63 lots pass 64.
+        var position: Int128 = 0
         for bot in 0..<bots {
             var state = TradedInstrument(
                 instrument: instrument,
@@ -346,7 +347,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
                     firstClientOrderId: firstClientOrderId(bot, after: past.lastClientOrderId),
                     idStride: UInt32(bots)))
             for fill in past.fills where Int(fill.header.bot) == bot { state.ledger.book(fill) }
-            position &+= state.ledger.position
+            position += Int128(state.ledger.position)
             if stateIndex[key(bot, id)] < 0 {
                 stateIndex[key(bot, id)] = states.count
                 states.append(state)
@@ -364,9 +365,10 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         if past.lastClientOrderId > 0 {
             output.report(
                 "exec: \(instrument.symbol): continuing the journal: \(past.fills.count) fills booked again, position "
-                    + "\(instrument.formatSize(position)), client order ids from "
+                    + "\(instrument.formatVolume(position)), client order ids from "
                     + "\(past.lastClientOrderId + 1), \(past.working.count) orders working at its end")
-            let kept = venue.adopt(past.working, position: position)
+            // A live venue (one bot) asks about its orders knowing the position; a paper venue's died.
+            let kept = venue.adopt(past.working, position: Int64(clamping: position))
             for bot in 0..<bots {
                 states[stateIndex[key(bot, id)]].manager.adopt(kept.filter { Int($0.command.header.bot) == bot })
                 if !past.fills.isEmpty { recordPosition(key(bot, id)) }

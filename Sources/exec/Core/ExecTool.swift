@@ -93,7 +93,7 @@ public enum ExecTool {
             ?? ClientOrderIds(startMs: SystemClock.realtimeNanoseconds() / 1_000_000)
         let connection = BinanceSpotConnection(
             session: session, journal: journal, ids: ids, inventoryTargets: options.inventoryTargets,
-            onStart: options.onStart)
+            onStart: options.onStart, selfTradePrevention: options.bots > 1)
         return BinanceSpotVenues(connection: connection)
     }
 

@@ -48,7 +48,8 @@ struct JournalComparison {
         ([JournalComparison.header]
             + rows.map {
                 [
-                    JournalComparison.csvField($0.run), JournalComparison.csvField($0.symbol), "\($0.fills)", $0.volume, $0.turnover,
+                    JournalComparison.csvField($0.run), JournalComparison.csvField($0.symbol), "\($0.fills)", $0.volume,
+                    $0.turnover,
                     $0.realizedPnl, $0.fees, $0.totalPnl, $0.maxDrawdown, $0.finalPosition
                 ].joined(separator: ",")
             }).joined(separator: "\n") + "\n"

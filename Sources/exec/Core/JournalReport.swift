@@ -285,8 +285,10 @@ struct JournalReport {
         for id in ids {
             let instrument = instruments[id]
             func money(_ units: Int128) -> String { instrument?.formatMoney(units) ?? "\(units)" }
-            func row(_ bot: String, _ fills: UInt64, _ volume: Int128, _ position: Int128, _ realized: Int128,
-                _ fees: Int128, _ unrealized: Int128) -> String {
+            func row(
+                _ bot: String, _ fills: UInt64, _ volume: Int128, _ position: Int128, _ realized: Int128,
+                _ fees: Int128, _ unrealized: Int128
+            ) -> String {
                 let cells = [
                     "\(fills)", instrument?.formatVolume(volume) ?? "\(volume)",
                     instrument?.formatVolume(position) ?? "\(position)", money(realized), money(fees),
@@ -296,8 +298,10 @@ struct JournalReport {
                     + cells.map { "<td class=\"v\">\($0)</td>" }.joined() + "</tr>\n"
             }
             // 128 bits: 16 bots' positions of up to 2^63 lots pass 64.
-            var sum = (fills: UInt64(0), volume: Int128(0), position: Int128(0), realized: Int128(0), fees: Int128(0),
-                unrealized: Int128(0))
+            var sum = (
+                fills: UInt64(0), volume: Int128(0), position: Int128(0), realized: Int128(0), fees: Int128(0),
+                unrealized: Int128(0)
+            )
             for (key, run) in runs.sorted(by: { $0.key < $1.key }) where key & 0xFFFF == id {
                 let ledger = run.ledger
                 let bot = Int(key >> 16)

@@ -39,7 +39,7 @@ public struct RiskOptions {
                     [--max-position UNITS] [--max-total-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                     [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
-                     [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N]
+                     [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N] [--config FILE]
                risk status SESSION
                risk flatten SESSION
                risk resume SESSION
@@ -71,7 +71,9 @@ public struct RiskOptions {
         risk's own flatten are POSTed there as JSON (https://, or http:// to 127.0.0.1 or
         localhost), retried, never in the way of risk's loop; so are a reject storm (--reject-storm N
         of exec's orders rejected within 10 s, 20 by default) and each balance difference a live exec
-        finds at the venue.
+        finds at the venue. --config FILE: a session file's risk.NAME = VALUE lines (the limits' and
+        alerts' flags above, without dashes: risk.max-drawdown = 50); flags on the command line
+        override them (docs/operations.md, session files).
         defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
         QUOTE of the quote currency):
           --session NAME             (required)
@@ -91,10 +93,30 @@ public struct RiskOptions {
           --ca-file FILE             TICKPIPE_CA_FILE, else the system's
           --alert-webhook URL        none
           --reject-storm N           20
+          --config FILE              none
         exit codes: 0 done, 1 the watchdog failed the session, 100 usage, 111 system call failed
         """
 
+    /// What a session's config file may set for risk (`risk.NAME = VALUE`): its limits and alerts.
+    /// The position limits are the strategy's `max-position` (run.sh passes risk twice it).
+    static let fileNames: Set<String> = [
+        "max-notional", "max-drawdown", "stale-ms", "heartbeat-timeout-ms", "flatten-deadline-ms", "reject-storm",
+        "alert-webhook"
+    ]
+
+    /// The command line, with a session file's `risk.` lines under it (`--config FILE`).
     public init(_ arguments: [String]) throws(InvalidArgument) {
+        guard
+            let (file, expanded, commandLine) = try ConfigFile.expand(
+                arguments, section: "risk", parameters: RiskOptions.fileNames, kind: "a risk parameter")
+        else {
+            try self.init(parsing: arguments)
+            return
+        }
+        do { try self.init(parsing: expanded) } catch { throw file.locate(error, commandLine: commandLine) }
+    }
+
+    private init(parsing arguments: [String]) throws(InvalidArgument) {
         var flags = CommandLineArguments(tool: "risk", arguments)
         guard let session = try flags.value("--session") else { throw InvalidArgument("--session is required") }
         self.session = try SessionName(session)

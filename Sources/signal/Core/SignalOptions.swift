@@ -128,23 +128,19 @@ public struct SignalOptions {
             """
     }
 
-    /// The command line, with a strategy file's parameters under it (`--config FILE`).
+    /// The command line, with a strategy file's parameters under it (`--config FILE`: its
+    /// unprefixed lines; exec's and risk's are theirs).
     public init(_ arguments: [String], strategies: StrategyRegistry = .builtIn) throws(InvalidArgument) {
-        guard let index = arguments.firstIndex(of: "--config") else {
+        guard
+            let (file, expanded, commandLine) = try ConfigFile.expand(
+                arguments, section: nil, parameters: strategies.parameterNames.union(SignalOptions.fileNames),
+                kind: "a strategy parameter")
+        else {
             try self.init(parsing: arguments, strategies: strategies)
             return
         }
-        guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") else {
-            throw InvalidArgument("--config needs a value")
-        }
-        var commandLine = arguments
-        let file = try StrategyFile(
-            path: commandLine[index + 1],
-            parameters: strategies.parameterNames.union(SignalOptions.fileNames))
-        commandLine.removeSubrange(index...(index + 1))
-        guard !commandLine.contains("--config") else { throw InvalidArgument("--config given twice") }
         do {
-            try self.init(parsing: file.arguments(overriddenBy: commandLine), strategies: strategies)
+            try self.init(parsing: expanded, strategies: strategies)
         } catch {
             throw file.locate(error, commandLine: commandLine)
         }

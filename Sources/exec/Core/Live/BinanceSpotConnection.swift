@@ -61,6 +61,9 @@ final class BinanceSpotConnection {
     let inventoryTargets: [String: Int128]
     /// `--on-start`: what becomes of the open orders the journal's runs left.
     let onStart: ExecOptions.StartPolicy
+    /// Several bots trade the account: every order asks the venue to expire an order that would
+    /// trade against the account's own (`EXPIRE_TAKER`), behind exec's own check.
+    let selfTradePrevention: Bool
     /// Balance differences said (a symbol's balance its fills do not explain), for the gauge.
     var balanceDifferences = 0
     /// The session's control block, where each symbol's inventory target is published.
@@ -83,13 +86,15 @@ final class BinanceSpotConnection {
 
     init(
         session: WebSocketAPISession, journal: VenueJournal, ids: ClientOrderIds,
-        inventoryTargets: [String: Int128] = [:], onStart: ExecOptions.StartPolicy = .cancel
+        inventoryTargets: [String: Int128] = [:], onStart: ExecOptions.StartPolicy = .cancel,
+        selfTradePrevention: Bool = false
     ) {
         self.session = session
         self.journal = journal
         self.ids = ids
         self.inventoryTargets = inventoryTargets
         self.onStart = onStart
+        self.selfTradePrevention = selfTradePrevention
         session.journal = journal
         pending.reserveCapacity(BinanceSpotConnection.maxPending)
         journal.note("\(ClientOrderIds.sessionNote)\(ids.prefixText)<n>")
@@ -428,6 +433,7 @@ final class BinanceSpotConnection {
                 request.decimal(
                     "quantity", count: command.size, mantissa: instrument.lotMantissa, decimals: instrument.lotDecimals)
                 request.recvWindow()
+                if selfTradePrevention { request.string("selfTradePreventionMode", "EXPIRE_TAKER") }
                 request.string("side", command.side == .buy ? "BUY" : "SELL")
                 request.string("symbol", venue.symbol)
                 if command.orderType == .limit { request.string("timeInForce", timeInForce) }

@@ -637,11 +637,16 @@ final class BinanceSpotVenue: Venue {
     /// venue filled beyond the lots booked is fetched and booked, and its end reported.
     func adopt(_ orders: [JournalHistory.WorkingOrder], position: Int64) -> [JournalHistory.WorkingOrder] {
         balances.carried = Int128(position) * lotAttoUnits
-        // `--on-start adopt`: the newest order a side stays the order manager's.
+        // `--on-start adopt`: the newest order a side of each bot stays its order manager's.
+        let bots = Set(orders.map(\.command.header.bot)).sorted()
         let kept =
             connection.onStart == .adopt
-            ? [Side.buy, .sell].compactMap { side in
-                orders.filter { $0.command.side == side }.max { $0.command.clientOrderId < $1.command.clientOrderId }
+            ? bots.flatMap { bot in
+                [Side.buy, .sell].compactMap { side in
+                    orders.filter { $0.command.side == side && $0.command.header.bot == bot }.max {
+                        $0.command.clientOrderId < $1.command.clientOrderId
+                    }
+                }
             } : []
         for past in orders {
             guard let slot = freeSlot() else {
