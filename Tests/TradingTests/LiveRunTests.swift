@@ -22,11 +22,12 @@ final class LiveRunTests: XCTestCase {
         if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 
-    /// 60 s of trading: orders placed and filled; exec's fills, fees and position equal the
-    /// stand-in's; nothing of exec's left open; report and CSVs written; the shadow paper venue's
-    /// journal beside exec's, compared in the report; no key material in any file of the run, its
-    /// output, or the live processes' command lines and environments.
-    func testRunShTradesAtTheVenueFor60Seconds() throws {
+    /// The stand-in (market and API: the BTCUSDT recording, 1 BTC and 100000 USDT) and
+    /// `./run.sh --live BTCUSDT --trade --session SESSION` with `arguments` started against it;
+    /// the run's directory is removed at the test's end.
+    func liveRun(_ name: String, _ arguments: [String]) throws -> (
+        server: APIStandIn, run: ChildProcess, runDirectory: URL, key: (privateKey: String, publicKey: String)
+    ) {
         let data = try sharedDataDirectory()
         let certificate = try LoopbackTLS.makeCertificate(in: directory)
         let key = try LoopbackTLS.makeEd25519Key(in: directory)
@@ -40,22 +41,35 @@ final class LiveRunTests: XCTestCase {
         let market = try XCTUnwrap(server.marketPorts)
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        let session = "livetrade\(getpid())"
+        let session = "\(name)\(getpid())"
         let runDirectory = root.appendingPathComponent("runs/\(session)")
-        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        addTeardownBlock {
+            try? FileManager.default.removeItem(at: runDirectory)
+            unlink(root.appendingPathComponent("runs/.\(session).lock").path)
+        }
         let run = try ChildProcess(
             root.appendingPathComponent("run.sh").path,
-            [
-                "--live", "BTCUSDT", "--trade", "--duration", "60", "--session", session, "--quote-size", "0.01",
-                "--max-position", "0.05", "--summary-every", "20", "--shadow-paper",
-                "--maker-fee-ppm", "1000", "--taker-fee-ppm", "1000"
-            ],
+            ["--live", "BTCUSDT", "--trade", "--session", session] + arguments,
             environment: [
                 "TICKPIPE_BIN": productsDirectory().path,
                 "TICKPIPE_BINANCE_WS_URL": "wss://127.0.0.1:\(market.stream)",
                 "TICKPIPE_BINANCE_REST_URL": "https://127.0.0.1:\(market.rest)",
                 "TICKPIPE_BINANCE_WS_API_URL": server.url, "TICKPIPE_CA_FILE": certificate.cert,
                 "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey
+            ])
+        return (server, run, runDirectory, key)
+    }
+
+    /// 60 s of trading: orders placed and filled; exec's fills, fees and position equal the
+    /// stand-in's; nothing of exec's left open; report and CSVs written; the shadow paper venue's
+    /// journal beside exec's, compared in the report; no key material in any file of the run, its
+    /// output, or the live processes' command lines and environments.
+    func testRunShTradesAtTheVenueFor60Seconds() throws {
+        let (server, run, runDirectory, key) = try liveRun(
+            "livetrade",
+            [
+                "--duration", "60", "--quote-size", "0.01", "--max-position", "0.05", "--summary-every", "20",
+                "--shadow-paper", "--maker-fee-ppm", "1000", "--taker-fee-ppm", "1000"
             ])
 
         // Mid-run, once exec quotes: its and risk's command lines and environments hold no key.
@@ -185,45 +199,15 @@ final class LiveRunTests: XCTestCase {
     /// `EXPIRE_TAKER` self-trade prevention, both bots' orders reach the venue, exec booked
     /// exactly what the venue filled (the bots' fills together), and nothing is left open.
     func testTwoBotsTradeOneAccountAtTheVenue() throws {
-        let data = try sharedDataDirectory()
-        let certificate = try LoopbackTLS.makeCertificate(in: directory)
-        let key = try LoopbackTLS.makeEd25519Key(in: directory)
-        let server = try APIStandIn(
-            certificate: certificate,
-            keys: [
-                "--ed25519-public-key", key.publicKey, "--exchange-info", "\(data)/cryptofeed/BINANCE.0",
-                "--market-recording", "\(data)/binance-spot/btcusdt_20240808.gz", "--balance", "BTC:1",
-                "--balance", "USDT:100000"
-            ])
-        let market = try XCTUnwrap(server.marketPorts)
         let mm = directory.appendingPathComponent("mm.conf").path
         let wide = directory.appendingPathComponent("wide.conf").path
         try "strategy = fixed\nspread-ticks = 2\nquote-size = 0.01\nmax-position = 0.03\n".write(
             toFile: mm, atomically: true, encoding: .utf8)
         try "strategy = fixed\nspread-ticks = 6\nquote-size = 0.01\nmax-position = 0.02\n".write(
             toFile: wide, atomically: true, encoding: .utf8)
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let session = "livebots\(getpid())"
-        let runDirectory = root.appendingPathComponent("runs/\(session)")
-        defer {
-            try? FileManager.default.removeItem(at: runDirectory)
-            unlink(root.appendingPathComponent("runs/.\(session).lock").path)
-        }
-        let result = try ChildProcess(
-            root.appendingPathComponent("run.sh").path,
-            [
-                "--live", "BTCUSDT", "--trade", "--duration", "15", "--session", session, "--bot", "mm=\(mm)",
-                "--bot", "wide=\(wide)"
-            ],
-            environment: [
-                "TICKPIPE_BIN": productsDirectory().path,
-                "TICKPIPE_BINANCE_WS_URL": "wss://127.0.0.1:\(market.stream)",
-                "TICKPIPE_BINANCE_REST_URL": "https://127.0.0.1:\(market.rest)",
-                "TICKPIPE_BINANCE_WS_API_URL": server.url, "TICKPIPE_CA_FILE": certificate.cert,
-                "TICKPIPE_BINANCE_API_KEY": APIStandIn.apiKey, "TICKPIPE_BINANCE_KEY_FILE": key.privateKey
-            ]
-        ).finish(timeout: 120)
+        let (server, run, runDirectory, _) = try liveRun(
+            "livebots", ["--duration", "15", "--bot", "mm=\(mm)", "--bot", "wide=\(wide)"])
+        let result = run.finish(timeout: 120)
         _ = server.await(1) { _ in false }
         XCTAssertEqual(result.status, 0, result.err)
         let orders = server.seen.filter {

@@ -85,12 +85,14 @@ public struct ConfigFile {
         return InvalidArgument("\(path):\(entry.line): \(error.description.dropFirst(2))", isBadInput: true)
     }
 
-    /// `arguments` with the file `--config FILE` names read as `section`'s lines under them: the
-    /// file and what it set, or nil without `--config`.
-    public static func expand(
-        _ arguments: [String], section: String?, parameters: Set<String>, kind: String
-    ) throws(InvalidArgument) -> (file: ConfigFile, arguments: [String], commandLine: [String])? {
-        guard let index = arguments.firstIndex(of: "--config") else { return nil }
+    /// A tool's options from `arguments` with the file `--config FILE` names read as `section`'s
+    /// lines under them (`parse` makes them from flags); an error in one of the file's values is
+    /// placed at its line.
+    public static func parse<Options>(
+        _ arguments: [String], section: String?, parameters: Set<String>, kind: String,
+        _ parse: ([String]) throws(InvalidArgument) -> Options
+    ) throws(InvalidArgument) -> Options {
+        guard let index = arguments.firstIndex(of: "--config") else { return try parse(arguments) }
         guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") else {
             throw InvalidArgument("--config needs a value")
         }
@@ -98,7 +100,9 @@ public struct ConfigFile {
         let file = try ConfigFile(path: commandLine[index + 1], section: section, parameters: parameters, kind: kind)
         commandLine.removeSubrange(index...(index + 1))
         guard !commandLine.contains("--config") else { throw InvalidArgument("--config given twice") }
-        return (file, file.arguments(overriddenBy: commandLine), commandLine)
+        do { return try parse(file.arguments(overriddenBy: commandLine)) } catch {
+            throw file.locate(error, commandLine: commandLine)
+        }
     }
 
     private static func contents(of path: String) throws(InvalidArgument) -> String {

@@ -197,14 +197,11 @@ public struct ExecOptions {
 
     /// The command line, with a session file's `exec.` lines under it (`--config FILE`).
     public init(_ arguments: [String]) throws(InvalidArgument) {
-        guard
-            let (file, expanded, commandLine) = try ConfigFile.expand(
-                arguments, section: "exec", parameters: ExecOptions.fileNames, kind: "an exec parameter")
-        else {
-            try self.init(parsing: arguments)
-            return
+        self = try ConfigFile.parse(
+            arguments, section: "exec", parameters: ExecOptions.fileNames, kind: "an exec parameter"
+        ) {
+            (flags) throws(InvalidArgument) in try ExecOptions(parsing: flags)
         }
-        do { try self.init(parsing: expanded) } catch { throw file.locate(error, commandLine: commandLine) }
     }
 
     private init(parsing arguments: [String]) throws(InvalidArgument) {

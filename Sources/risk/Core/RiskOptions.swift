@@ -106,14 +106,11 @@ public struct RiskOptions {
 
     /// The command line, with a session file's `risk.` lines under it (`--config FILE`).
     public init(_ arguments: [String]) throws(InvalidArgument) {
-        guard
-            let (file, expanded, commandLine) = try ConfigFile.expand(
-                arguments, section: "risk", parameters: RiskOptions.fileNames, kind: "a risk parameter")
-        else {
-            try self.init(parsing: arguments)
-            return
+        self = try ConfigFile.parse(
+            arguments, section: "risk", parameters: RiskOptions.fileNames, kind: "a risk parameter"
+        ) {
+            (flags) throws(InvalidArgument) in try RiskOptions(parsing: flags)
         }
-        do { try self.init(parsing: expanded) } catch { throw file.locate(error, commandLine: commandLine) }
     }
 
     private init(parsing arguments: [String]) throws(InvalidArgument) {

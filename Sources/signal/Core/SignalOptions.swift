@@ -131,19 +131,10 @@ public struct SignalOptions {
     /// The command line, with a strategy file's parameters under it (`--config FILE`: its
     /// unprefixed lines; exec's and risk's are theirs).
     public init(_ arguments: [String], strategies: StrategyRegistry = .builtIn) throws(InvalidArgument) {
-        guard
-            let (file, expanded, commandLine) = try ConfigFile.expand(
-                arguments, section: nil, parameters: strategies.parameterNames.union(SignalOptions.fileNames),
-                kind: "a strategy parameter")
-        else {
-            try self.init(parsing: arguments, strategies: strategies)
-            return
-        }
-        do {
-            try self.init(parsing: expanded, strategies: strategies)
-        } catch {
-            throw file.locate(error, commandLine: commandLine)
-        }
+        self = try ConfigFile.parse(
+            arguments, section: nil, parameters: strategies.parameterNames.union(SignalOptions.fileNames),
+            kind: "a strategy parameter"
+        ) { (flags) throws(InvalidArgument) in try SignalOptions(parsing: flags, strategies: strategies) }
     }
 
     private init(parsing arguments: [String], strategies: StrategyRegistry) throws(InvalidArgument) {
