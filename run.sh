@@ -36,16 +36,15 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   risk keeping its own session to cancel every order if trading halts; the position is the base
   asset's balance less --inventory-target (default: the balance at the start); --shadow-paper
   runs the paper venue beside it on the same market and orders (with --maker-fee-ppm and
-  --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is
-  the session file: the strategy's parameters for signal (docs/signal.md), exec.NAME and
-  risk.NAME lines for exec's models and limits and risk's (docs/operations.md); the flags here
-  override it. Any other
-  --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's); --signal PATH runs
-  your own signal, built with your strategies registered (docs/strategies.md); --external
-  'COMMAND' runs a strategy in any language, speaking JSON lines (docs/external.md). --bot NAME=CONFIG
-  (repeatable) runs several bots on the one feed instead, each its strategy file's strategy in a
-  signal of its own and its own account in exec and risk, never trading with each other
-  (docs/operations.md#several-bots). --alert-webhook URL:
+  --taker-fee-ppm), and the report sets its fills beside the venue's. --config FILE is the
+  session file: the strategy's parameters for signal (docs/signal.md), exec.NAME and risk.NAME
+  lines for exec's models and limits and risk's (docs/operations.md); the flags here override
+  it. Any other --PARAMETER VALUE is the strategy's (signal's usage lists each strategy's);
+  --signal PATH runs your own signal, built with your strategies registered
+  (docs/strategies.md); --external 'COMMAND' runs a strategy in any language, speaking JSON
+  lines (docs/external.md). --bot NAME=CONFIG (repeatable) runs several bots on the one feed
+  instead, each its strategy file's strategy in a signal of its own and its own account in exec
+  and risk, never trading with each other (docs/operations.md#several-bots). --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
