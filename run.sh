@@ -19,7 +19,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
                 [--symbols A,B] [--seed N] [--start-price PRICE] [--median-size UNITS]
                 [--speed N|max] [--duration SECONDS]
                 [--strategy NAME [--PARAMETER VALUE...]] [--external 'COMMAND'] [--signal PATH] [--config FILE]
-                [--bot NAME=CONFIG]... [--quote-size UNITS]
+                [--bot NAME=CONFIG... [--max-total-position UNITS]] [--quote-size UNITS]
                 [--max-position UNITS] [--session NAME] [--idle spin|yield|block] [--levels N]
                 [--summary-every SECONDS] [--maker-fee-ppm N] [--taker-fee-ppm N] [--alert-webhook URL]
                 [--report-latency-ms MS|arrival]
@@ -44,7 +44,8 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
   (docs/strategies.md); --external 'COMMAND' runs a strategy in any language, speaking JSON
   lines (docs/external.md). --bot NAME=CONFIG (repeatable) runs several bots on the one feed
   instead, each its strategy file's strategy in a signal of its own and its own account in exec
-  and risk, never trading with each other (docs/operations.md#several-bots). --alert-webhook URL:
+  and risk, never trading with each other (docs/operations.md#several-bots); --max-total-position
+  holds their positions together in exec (risk: twice it). --alert-webhook URL:
   risk POSTs each halt, flatten, venue disconnect and kill outcome there (docs/risk.md). Every process's
   options are checked before any starts. exec prints where it stands every --summary-every
   seconds (default 30; 0: only at the end). In a replay the strategy sees exec's reports
@@ -80,6 +81,7 @@ usage: ./run.sh [--replay FILE... | --live SYMBOLS [--venue spot|usdm]
     --signal PATH                            the signal of the tools
     --config FILE                            none
     --bot NAME=CONFIG                        none (one bot: the strategy flags above)
+    --max-total-position UNITS               none (each bot its own limit)
     --quote-size UNITS                       0.1
     --max-position UNITS                     1
     --maker-fee-ppm N, --taker-fee-ppm N     1000
@@ -198,6 +200,7 @@ exec_args=()
 summary_every=30
 max_position=1
 max_position_given=0
+max_total_position=
 session="run$$"
 idle=block
 replaying=0
@@ -267,6 +270,9 @@ while [ $# -gt 0 ]; do
     --quote-size)
       need_value "$@"
       signal_args+=(--quote-size "$2"); shift 2 ;;
+    --max-total-position)
+      need_value "$@"
+      max_total_position=$2; shift 2 ;;
     --max-position)
       need_value "$@"
       max_position="$2"; max_position_given=1; signal_args+=(--max-position "$2"); shift 2 ;;
@@ -308,6 +314,11 @@ if [ ${#bot_names[@]} -gt 0 ]; then
     exit 100
   fi
   [ ${#bot_names[@]} -le 16 ] || { echo "run.sh: ${#bot_names[@]} bots: at most 16" >&2; exit 100; }
+elif [ -n "$max_total_position" ]; then
+  echo "run.sh: --max-total-position holds several bots' positions together: it goes with --bot" >&2
+  exit 100
+fi
+if [ ${#bot_names[@]} -gt 0 ]; then
   for k in "${!bot_names[@]}"; do
     if names_of "${bot_configs[$k]}" | grep -e '^exec\.' -e '^risk\.' > /dev/null; then
       echo "run.sh: --bot ${bot_names[$k]}: ${bot_configs[$k]} sets exec. or risk. lines: the venue and risk are the session's (--config FILE)" >&2
@@ -514,6 +525,8 @@ else
     total=$(awk -v a="$total" -v b="${bot_limits[$k]}" 'BEGIN { print a + b }')
     printf '%s %s %s\n' "$k" "${bot_names[$k]}" "${bot_configs[$k]}" >> "$run_dir/bots"
   done
+  # The bots together: --max-total-position in exec, else no more than their own limits sum to.
+  [ -z "$max_total_position" ] || { exec_cmd+=(--max-total-position "$max_total_position"); total=$max_total_position; }
   risk_cmd+=(--max-position "$(twice "$largest")" --max-total-position "$(twice "$total")")
 fi
 if [ "$trade" = 1 ]; then

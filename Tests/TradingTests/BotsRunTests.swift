@@ -51,7 +51,7 @@ final class BotsRunTests: XCTestCase {
             toFile: sessionFile, atomically: true, encoding: .utf8)
         let arguments = [
             "--replay", data + "/binance-spot/btcusdt_20240808.gz", "--bot", "mm=\(mm)",
-            "--bot", "grid=\(grid)", "--config", sessionFile
+            "--bot", "grid=\(grid)", "--config", sessionFile, "--max-total-position", "0.2"
         ]
         var journals: [Data] = []
         for attempt in 0..<2 {
@@ -71,8 +71,8 @@ final class BotsRunTests: XCTestCase {
                 XCTAssertEqual(field(risk, "position"), field(exec, "position"), "risk saw bot \(bot)'s position")
             }
             XCTAssertTrue(
-                lines.contains { $0.hasPrefix("risk: watching session") && $0.contains("max total position 3.0") },
-                "risk's limit over both bots: twice the sum of theirs (1 and 0.5)\n\(result.err)")
+                lines.contains { $0.hasPrefix("risk: watching session") && $0.contains("max total position 0.4") },
+                "risk's limit over both bots: twice exec's\n\(result.err)")
             XCTAssertTrue(result.err.contains("max drawdown 5000.0, "), "the session file's risk line\n\(result.err)")
             XCTAssertEqual(
                 try String(contentsOf: directory.appendingPathComponent("bots"), encoding: .utf8),
@@ -94,6 +94,8 @@ final class BotsRunTests: XCTestCase {
     func checkTheJournal(_ path: String) throws {
         var working: [[UInt32: OrderCommand]] = [[:], [:]]
         var fillsByBot = [0, 0]
+        var positions: [Int64] = [0, 0]
+        var largestTogether: Int64 = 0
         var crossings: [String] = []
         var strayIds: [String] = []
         _ = try Journal.read(path) { frame, record in
@@ -115,10 +117,11 @@ final class BotsRunTests: XCTestCase {
             case .executionReport:
                 let report = frame.as(ExecutionReport.self)
                 switch report.report {
-                case .fill:
+                case .fill, .partialFill:
                     fillsByBot[bot] += 1
-                    working[bot][report.clientOrderId] = nil
-                case .partialFill: fillsByBot[bot] += 1
+                    positions[bot] += report.side == .buy ? report.size : -report.size
+                    largestTogether = max(largestTogether, abs(positions[0] + positions[1]))
+                    if report.report == .fill { working[bot][report.clientOrderId] = nil }
                 case .cancelled, .reject: working[bot][report.clientOrderId] = nil
                 case .ack, .adjustment: break
                 }
@@ -128,6 +131,8 @@ final class BotsRunTests: XCTestCase {
         XCTAssertEqual(crossings, [], "orders that would have traded with the other bot's")
         XCTAssertEqual(strayIds, [], "bot 0's ids are odd, bot 1's even")
         XCTAssertTrue(fillsByBot.allSatisfy { $0 > 5 }, "\(fillsByBot)")
+        // --max-total-position 0.2 (lots of 10^-8): reached, never passed.
+        XCTAssertEqual(largestTogether, 20_000_000, "the bots' position together at its largest")
     }
 
     func testBadBotFlagsStartNothing() throws {
@@ -148,7 +153,11 @@ final class BotsRunTests: XCTestCase {
                 ["--config", mm, "--bot", "mm=\(mm)"],
                 "run.sh: --config \(mm) with --bot: the session file holds exec. and risk. lines only"
             ),
-            (["--bot", "venue=\(session)"], "run.sh: --bot venue: \(session) sets exec. or risk. lines")
+            (["--bot", "venue=\(session)"], "run.sh: --bot venue: \(session) sets exec. or risk. lines"),
+            (
+                ["--max-total-position", "1"],
+                "run.sh: --max-total-position holds several bots' positions together: it goes with --bot"
+            )
         ] {
             let name = "botsbad\(getpid())"
             defer { cleanUp(name) }

@@ -59,6 +59,36 @@ final class ExecBotsTests: XCTestCase {
         XCTAssertEqual(commands(processor).suffix(2).map(\.clientOrderId), [4, 3])
     }
 
+    /// `--max-total-position`: a bot's room is what the others' positions and working orders
+    /// leave of the limit over them all.
+    func testTheBotsTogetherStayWithinTheTotalLimit() throws {
+        let (processor, feed) = try ExecProcessorTests.oneInstrument(
+            [
+                "--in", "shm:bot0", "--in", "shm:bot1", "--market", "shm:md", "--entry-latency-ms", "0",
+                "--max-position", "0.01", "--max-total-position", "0.012"
+            ], ask: 101, size: 5)
+        feed(quote(bot: 0, bid: 100, 8, ask: 0, 0))
+        feed(quote(bot: 1, bid: 99, 7, ask: 0, 0))
+        XCTAssertEqual(commands(processor).map(\.size), [8, 4], "12 lots in all: bot 0's 8 working leave bot 1 4")
+        feed(
+            Frame(
+                Trade(
+                    header: FrameHeader(type: .trade, instrument: 1), price: 99, size: 50, tradeId: 1, aggressor: .sell)
+            ))
+        XCTAssertEqual(processor.instruments.map(\.ledger.position), [8, 4])
+        // Full together: bot 1's next buy has no room, its sells all of it (its own limit and the
+        // total's other side).
+        feed(
+            Frame(
+                OrderIntent.market(header: FrameHeader(type: .orderIntent, instrument: 1, bot: 1), side: .buy, size: 1))
+        )
+        XCTAssertTrue(
+            processor.output.problems.last?.contains("or the bots' total of 12 (the others' position 8)") ?? false,
+            "\(processor.output.problems)")
+        feed(quote(bot: 1, bid: 0, 0, ask: 102, 30))
+        XCTAssertEqual(commands(processor).last?.size, 14, "down to -10, its own limit")
+    }
+
     func testNoOrderIsSentThatWouldTradeWithAnotherBot() throws {
         let (processor, feed) = try twoBots()
         feed(quote(bot: 1, bid: 100, 2, ask: 103, 2))

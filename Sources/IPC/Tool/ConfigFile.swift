@@ -45,16 +45,12 @@ public struct ConfigFile {
             }
             let written = String(content[..<equals].trimmingSpaces)
             let value = String(content[content.index(after: equals)...].trimmingSpaces)
-            // Another tool's line (a section's reads only its prefix; signal the unprefixed rest): its
-            // own reads it.
-            if section != nil
-                ? !written.hasPrefix(prefix)
-                : ConfigFile.sections.contains(where: {
-                    written.hasPrefix($0 + ".")
-                })
-            {
-                continue
-            }
+            // Another tool's line (a section reads only its prefix's lines; signal the unprefixed
+            // rest): that tool reads it.
+            let othersLine =
+                section != nil
+                ? !written.hasPrefix(prefix) : ConfigFile.sections.contains { written.hasPrefix($0 + ".") }
+            if othersLine { continue }
             let name = String(written.dropFirst(prefix.count))
             guard parameters.contains(name) else {
                 throw InvalidArgument(

@@ -65,6 +65,8 @@ public struct ExecOptions {
     /// The largest position of one bot, and per bot (`--bot-max-position K=UNITS`) in its place.
     var maxPosition: Double?
     var botMaxPosition: [Int: Double] = [:]
+    /// The largest position of every bot's together on an instrument (`--max-total-position`).
+    var maxTotalPosition: Double?
     var priceBandBps: Int64?
     var maxOpenOrders = 32
     var maxOrdersPerSecond = 50
@@ -84,6 +86,7 @@ public struct ExecOptions {
                     [--queue-model proportional|power|risk-averse] [--queue-power N]
                     [--maker-fee-ppm N] [--taker-fee-ppm N] [--fee-schedule FILE]
                     [--max-order-size UNITS] [--max-position UNITS] [--bot-max-position K=UNITS]...
+                    [--max-total-position UNITS]
                     [--price-band-bps N] [--max-open-orders N] [--max-orders-per-second N]
                     [--idle spin|yield|block] [--session NAME] [--latency] [--summary-every SECONDS]
                     [--config FILE]
@@ -109,7 +112,9 @@ public struct ExecOptions {
         each cycle that moved exec's clock (never to the journal): every frame stamped earlier is out,
         for signal merging exec's output with the market in market time (docs/signal.md, reports in
         market time). --max-position stops the side that would grow a bot's position past it, whatever
-        the strategy asks; --bot-max-position K=UNITS (repeatable) sets bot K's instead. The paper
+        the strategy asks; --bot-max-position K=UNITS (repeatable) sets bot K's instead;
+        --max-total-position UNITS holds the bots' positions together (a bot's room is what the
+        others' positions and working orders leave of it). The paper
         venue's models (docs/models.md): an order or cancel meets the book --entry-latency-ms (5) after
         it was sent, or the latency recorded orders had (--latency-file, interpolated), plus
         --md-latency-ms (0): how old the market data is when it
@@ -167,6 +172,7 @@ public struct ExecOptions {
           --max-order-size UNITS                        none
           --max-position UNITS                          none
           --bot-max-position K=UNITS                    --max-position
+          --max-total-position UNITS                    none
           --price-band-bps N                            none
           --max-open-orders N                           32
           --max-orders-per-second N                     50
@@ -279,6 +285,7 @@ public struct ExecOptions {
             }
             botMaxPosition[bot] = units
         }
+        maxTotalPosition = try flags.decimal("--max-total-position", in: 0...1e12)
         priceBandBps = try flags.integer("--price-band-bps", in: 1...100_000).map(Int64.init)
         maxOpenOrders = try flags.integer("--max-open-orders", in: 0...1_000) ?? maxOpenOrders
         maxOrdersPerSecond = try flags.integer("--max-orders-per-second", in: 1...100_000) ?? maxOrdersPerSecond

@@ -228,8 +228,15 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         var others = OrderManager.OtherBots()
         for bot in 0..<bots where self.key(bot, id) != key {
             let other = stateIndex[self.key(bot, id)]
-            for order in states[other].manager.bids { others.highestBid = max(others.highestBid, order.price) }
-            for order in states[other].manager.asks { others.lowestAsk = min(others.lowestAsk, order.price) }
+            others.positionLots += Int128(states[other].ledger.position)
+            for order in states[other].manager.bids {
+                others.highestBid = max(others.highestBid, order.price)
+                others.workingBuyLots += Int128(order.remaining)
+            }
+            for order in states[other].manager.asks {
+                others.lowestAsk = min(others.lowestAsk, order.price)
+                others.workingSellLots += Int128(order.remaining)
+            }
         }
         if let top = states[stateIndex[key]].top, top.isValid {
             others.bestBid = top.bidPrice
@@ -387,6 +394,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         limits.maxPositionLots =
             (options.botMaxPosition[bot] ?? options.maxPosition).map { Int64(($0 / lot).rounded()) }
             ?? FrameLayout.maxQuantity
+        limits.maxTotalPositionLots = options.maxTotalPosition.map { Int64(($0 / lot).rounded()) }
         limits.feeMillionths = venue.maxFeeMillionths
         return limits
     }

@@ -41,6 +41,8 @@ struct OrderManager {
         /// The largest position either way, in lots, that fills of every order working could make
         /// (10^18 unless set: a position stays a size a frame can carry).
         var maxPositionLots: Int64 = FrameLayout.maxQuantity
+        /// The same for every bot's position on the instrument together (`--max-total-position`).
+        var maxTotalPositionLots: Int64?
     }
 
     /// The best prices other bots have working on the instrument (`Int64.min` / `.max`: none).
@@ -50,6 +52,11 @@ struct OrderManager {
         /// Where a market order would trade first: the book's best ask (a buy) and bid (a sell).
         var bestAsk: Int64?
         var bestBid: Int64?
+        /// The other bots' positions together, and their orders working on each side: for the
+        /// limit over every bot. 128 bits: 15 positions of up to 2^63 lots pass 64.
+        var positionLots: Int128 = 0
+        var workingBuyLots: Int128 = 0
+        var workingSellLots: Int128 = 0
     }
 
     let instrument: UInt32
@@ -126,16 +133,16 @@ struct OrderManager {
         }
         // The common case, one order a side at most: what the ladder's pass does for one level,
         // without building a ladder.
-        let limit = Int128(limits.maxPositionLots)
         var bid = bids.first
         reconcile(
             &bid, side: .buy, price: intent.bidPrice, size: halted ? 0 : max(0, intent.bidSize),
-            room: limit - Int128(position), mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+            room: room(.buy, position: position), mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
         if let bid { if bids.isEmpty { bids.append(bid) } else { bids[0] = bid } }
         var ask = asks.first
         reconcile(
             &ask, side: .sell, price: intent.askPrice, size: halted ? 0 : max(0, intent.askSize),
-            room: limit + Int128(position), mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
+            room: room(.sell, position: position), mid: mid, requoteStep: requoteStep, nowNs: nowNs,
+            into: &commands)
         if let ask { if asks.isEmpty { asks.append(ask) } else { asks[0] = ask } }
     }
 
@@ -144,17 +151,16 @@ struct OrderManager {
         for ladder: QuoteLadder, mid: Int64?, position: Int64, halted: Bool, requoteStep: Int64 = 1, nowNs: Int64,
         into commands: inout [OrderCommand]
     ) {
-        let limit = Int128(limits.maxPositionLots)
         var orders = bids
         bids = []
         reconcile(
-            side: .buy, &orders, ladder, levels: halted ? 0 : ladder.bidCount, room: limit - Int128(position),
+            side: .buy, &orders, ladder, levels: halted ? 0 : ladder.bidCount, room: room(.buy, position: position),
             mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
         bids = orders
         orders = asks
         asks = []
         reconcile(
-            side: .sell, &orders, ladder, levels: halted ? 0 : ladder.askCount, room: limit + Int128(position),
+            side: .sell, &orders, ladder, levels: halted ? 0 : ladder.askCount, room: room(.sell, position: position),
             mid: mid, requoteStep: requoteStep, nowNs: nowNs, into: &commands)
         asks = orders
     }
@@ -286,13 +292,14 @@ struct OrderManager {
         guard !halted else { return nil }
         let side = intent.side
         let working = (side == .buy ? bids : asks).reduce(Int128(0)) { $0 + Int128($1.remaining) }
-        let limit = Int128(limits.maxPositionLots)
-        let room = (side == .buy ? limit - Int128(position) : limit + Int128(position)) - working
-        let size = Int64(clamping: min(Int128(intent.size), room))
+        let size = Int64(clamping: min(Int128(intent.size), room(side, position: position) - working))
         guard size > 0 else {
             refusals.append(
                 "a \(side == .buy ? "buy" : "sell") of \(intent.size) lots: no room within the position limit of "
-                    + "\(limits.maxPositionLots) (position \(position), \(working) lots working on that side)")
+                    + "\(limits.maxPositionLots) (position \(position), \(working) lots working on that side)"
+                    + (limits.maxTotalPositionLots.map {
+                        " or the bots' total of \($0) (the others' position \(otherBots.positionLots))"
+                    } ?? ""))
             return nil
         }
         let market = intent.orderType == .market
@@ -309,6 +316,19 @@ struct OrderManager {
             command: .new,
             side: side, orderType: market ? .market : .limit, timeInForce: .immediateOrCancel, clientOrderId: takeId(),
             origClientOrderId: 0, price: market ? 0 : intent.price, size: size)
+    }
+
+    /// How far the position may still move to `side` before what this manager has working there:
+    /// within its own limit and, with a limit over every bot, within what the others' positions
+    /// and working orders leave of it.
+    private func room(_ side: Side, position: Int64) -> Int128 {
+        let own = Int128(limits.maxPositionLots) + (side == .buy ? -Int128(position) : Int128(position))
+        guard let total = limits.maxTotalPositionLots else { return own }
+        let together = Int128(position) + otherBots.positionLots
+        let shared =
+            side == .buy
+            ? Int128(total) - together - otherBots.workingBuyLots : Int128(total) + together - otherBots.workingSellLots
+        return min(own, shared)
     }
 
     /// The pre-trade checks; a refusal is kept for the operator and the order is not sent.
