@@ -36,7 +36,8 @@ public struct RiskOptions {
 
     public static let usage = """
         usage: risk --session NAME [--exec shm:NAME] [--market shm:NAME]
-                    [--max-position UNITS] [--max-total-position UNITS] [--max-notional QUOTE] [--max-drawdown QUOTE] [--stale-ms MS]
+                    [--max-position UNITS] [--max-total-position UNITS] [--max-notional QUOTE]
+                    [--max-drawdown QUOTE] [--stale-ms MS]
                     [--heartbeat-timeout-ms MS] [--flatten-deadline-ms MS]
                     [--venue binance-spot --venue-journal FILE [--testnet|--demo] [--recv-window-ms MS]
                      [--ca-file FILE]] [--alert-webhook URL] [--reject-storm N] [--config FILE]

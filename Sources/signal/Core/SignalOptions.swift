@@ -101,7 +101,8 @@ public struct SignalOptions {
             signal passes the tops (--pass-tops); the others pass nothing but their intents.
             --config FILE: the strategy's parameters as 'name = value' lines (names as the flags above,
             without dashes; '#' comments); flags on the command line override the file's. A parameter
-            the chosen strategy does not read is refused, in a file or on the command line.
+            the chosen strategy does not read is refused, in a file or on the command line. Lines named
+            exec.NAME and risk.NAME are theirs (a session file: docs/operations.md, session files).
             defaults (a VALUE in capitals is the unit: MS milliseconds, SECONDS, UNITS of the base asset,
             QUOTE of the quote currency):
             \(line("--in shm:NAME|-", "- (stdin)"))
