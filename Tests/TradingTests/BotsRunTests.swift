@@ -11,11 +11,7 @@ import XCTest
 /// report's sections), never an order that would trade with the other bot's, and the same
 /// journal every run.
 final class BotsRunTests: XCTestCase {
-    let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }()
+    let root = RunScript.root
 
     /// Avellaneda-Stoikov as bot 0 ("mm"), a 3-level grid with a smaller limit as bot 1 ("grid").
     func configs() throws -> (mm: String, grid: String) {
@@ -31,16 +27,10 @@ final class BotsRunTests: XCTestCase {
     }
 
     func run(_ session: String, _ more: [String]) throws -> (status: Int32, out: String, err: String) {
-        try ChildProcess(
-            root.appendingPathComponent("run.sh").path, ["--session", session] + more,
-            environment: ["TICKPIPE_BIN": productsDirectory().path]
-        ).finish(timeout: 300)
+        try RunScript.start(["--session", session] + more).finish(timeout: 300)
     }
 
-    func cleanUp(_ session: String) {
-        try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)"))
-        unlink(root.appendingPathComponent("runs/.\(session).lock").path)
-    }
+    func cleanUp(_ session: String) { RunScript.cleanUp(session) }
 
     func testTwoBotsTradeOneReplayWithAnAccountEachAndNeverWithEachOther() throws {
         let data = try sharedDataDirectory()
@@ -172,10 +162,8 @@ final class BotsRunTests: XCTestCase {
         let (mm, grid) = try configs()
         let session = "botskill\(getpid())"
         defer { cleanUp(session) }
-        let run = try ChildProcess(
-            root.appendingPathComponent("run.sh").path,
-            ["--session", session, "--duration", "60", "--bot", "mm=\(mm)", "--bot", "grid=\(grid)"],
-            environment: ["TICKPIPE_BIN": productsDirectory().path])
+        let run = try RunScript.start(
+            ["--session", session, "--duration", "60", "--bot", "mm=\(mm)", "--bot", "grid=\(grid)"])
         let deadline = Date().addingTimeInterval(30)
         while !run.errorsSoFar.contains("flattens; files in") && Date() < deadline { usleep(50_000) }
         usleep(800_000)

@@ -39,19 +39,12 @@ final class LiveRunTests: XCTestCase {
                 "--balance", "USDT:100000"
             ])
         let market = try XCTUnwrap(server.marketPorts)
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
         let session = "\(name)\(getpid())"
-        let runDirectory = root.appendingPathComponent("runs/\(session)")
-        addTeardownBlock {
-            try? FileManager.default.removeItem(at: runDirectory)
-            unlink(root.appendingPathComponent("runs/.\(session).lock").path)
-        }
-        let run = try ChildProcess(
-            root.appendingPathComponent("run.sh").path,
+        let runDirectory = RunScript.root.appendingPathComponent("runs/\(session)")
+        addTeardownBlock { RunScript.cleanUp(session) }
+        let run = try RunScript.start(
             ["--live", "BTCUSDT", "--trade", "--session", session] + arguments,
             environment: [
-                "TICKPIPE_BIN": productsDirectory().path,
                 "TICKPIPE_BINANCE_WS_URL": "wss://127.0.0.1:\(market.stream)",
                 "TICKPIPE_BINANCE_REST_URL": "https://127.0.0.1:\(market.rest)",
                 "TICKPIPE_BINANCE_WS_API_URL": server.url, "TICKPIPE_CA_FILE": certificate.cert,

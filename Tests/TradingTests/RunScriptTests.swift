@@ -12,16 +12,10 @@ import XCTest
 /// exec traded and risk saw, a bad option starts nothing, and a process killed mid-run stops the
 /// session, named, leaving nothing in /dev/shm.
 final class RunScriptTests: XCTestCase {
-    let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }()
+    let root = RunScript.root
 
     func runScript(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
-        try ChildProcess(
-            root.appendingPathComponent("run.sh").path, arguments,
-            environment: ["TICKPIPE_BIN": productsDirectory().path].merging(environment) { $1 })
+        try RunScript.start(arguments, environment: environment)
     }
 
     func segments(of session: String) -> [String] {
@@ -30,10 +24,7 @@ final class RunScriptTests: XCTestCase {
         }
     }
 
-    func cleanUp(_ session: String) {
-        try? FileManager.default.removeItem(at: root.appendingPathComponent("runs/\(session)"))
-        unlink(root.appendingPathComponent("runs/.\(session).lock").path)
-    }
+    func cleanUp(_ session: String) { RunScript.cleanUp(session) }
 
     func testAShortRunEndsCleanlyWithWhatExecTradedAndRiskSaw() throws {
         let session = "runsh\(getpid())"

@@ -7,6 +7,12 @@ public struct Instrument: Equatable, Sendable {
     /// Slots in a table indexed by instrument id: ids run from 1 to the session's table size
     /// (`ControlBlockDescriptor.maxInstruments`), and slot 0 stays empty.
     public static var idSlots: Int { ControlBlockDescriptor.maxInstruments + 1 }
+    /// One bot's account on one instrument as one index into a table over every bot and
+    /// instrument, bot by bot: `bot × idSlots + id` (exec's and risk's states, the report's runs,
+    /// the dashboard's rows).
+    public static func accountSlot(bot: Int, id: Int) -> Int { bot &* idSlots &+ id }
+    /// The bot and the instrument id of an `accountSlot`.
+    public static func account(ofSlot slot: Int) -> (bot: Int, id: Int) { (slot / idSlots, slot % idSlots) }
     /// The venue's symbol, e.g. "BTCUSDT": 1 to 20 printable ASCII characters.
     public var symbol: String
     /// The price increment: `tickMantissa × 10^-tickDecimals` (0.01 = 1, 2).

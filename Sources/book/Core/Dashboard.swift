@@ -15,8 +15,8 @@ struct Dashboard {
     let controlBlock: ControlBlock
     private var exec: FrameSource?
     private let logs: LogTail?
-    /// By bot and instrument (`bot << 16 | instrument`): a row per bot's account.
-    private(set) var positions: [UInt32: PositionReport] = [:]
+    /// By bot and instrument (`Instrument.accountSlot`): a row per bot's account.
+    private(set) var positions: [Int: PositionReport] = [:]
     private var positionReader = PositionReportReader()
     /// Rings attached once for reading their positions (never as a consumer).
     private var rings: [SegmentName: RingSegment] = [:]
@@ -39,7 +39,7 @@ struct Dashboard {
         while case .frames =
             (try? exec!.poll(limit: 1_024) { frame in
                 if let report = positionReader.add(frame.pointee) {
-                    positions[UInt32(report.bot) << 16 | report.instrument] = report
+                    positions[Instrument.accountSlot(bot: Int(report.bot), id: Int(report.instrument))] = report
                 }
                 Dashboard.track(frame.pointee, into: &working)
             }) ?? .idle
@@ -197,9 +197,9 @@ struct Dashboard {
                 [12, 14, 13, 13, 11, 13, 14])
         ]
         let instruments = controlBlock.instruments
-        let severalBots = positions.keys.contains { $0 >> 16 > 0 }
+        let severalBots = positions.keys.contains { Instrument.account(ofSlot: $0).bot > 0 }
         for (key, snapshot) in positions.sorted(by: { $0.key < $1.key }) {
-            let id = key & 0xFFFF
+            let id = UInt32(Instrument.account(ofSlot: key).id)
             guard let instrument = instruments.first(where: { $0.id == id }) else { continue }
             let unit = instrument.tickSize * instrument.lotSize
             let book = books.first { $0.instrument.id == id }

@@ -87,7 +87,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     /// Where `bot`'s state for instrument `id` is kept in `stateIndex`.
     @inline(__always)
-    private func key(_ bot: Int, _ id: Int) -> Int { bot &* Instrument.idSlots &+ id }
+    private func key(_ bot: Int, _ id: Int) -> Int { Instrument.accountSlot(bot: bot, id: id) }
 
     /// Every state, bot by bot, each bot's in id order.
     var instruments: [TradedInstrument] {
@@ -224,7 +224,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     /// Before `key`'s bot works an intent: the best prices the other bots have working on the
     /// instrument, and the book's best, for its order manager's self-trade prevention.
     private func seeOtherBots(_ key: Int) {
-        let id = key % Instrument.idSlots
+        let id = Instrument.account(ofSlot: key).id
         var others = OrderManager.OtherBots()
         for bot in 0..<bots where self.key(bot, id) != key {
             let other = stateIndex[self.key(bot, id)]
@@ -287,7 +287,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         if bots > 1 { seeOtherBots(key) }
         // Judged on the best levels, as a one-level quote is (a missing side's price 0).
         let step = requoteStep(
-            key % Instrument.idSlots, bidPrice: ladder.bidCount > 0 ? ladder.level(.buy, 0).price : 0,
+            Instrument.account(ofSlot: key).id, bidPrice: ladder.bidCount > 0 ? ladder.level(.buy, 0).price : 0,
             askPrice: ladder.askCount > 0 ? ladder.level(.sell, 0).price : 0)
         states[stateIndex[key]].manager.commands(
             for: ladder, mid: states[stateIndex[key]].mid, position: states[stateIndex[key]].ledger.position,
@@ -319,9 +319,9 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
 
     /// The account's position and money, marked at its mid: the two frames of a snapshot.
     private func recordPosition(_ key: Int) {
+        let (bot, id) = Instrument.account(ofSlot: key)
         let report = states[stateIndex[key]].ledger.report(
-            instrument: UInt32(key % Instrument.idSlots), bot: UInt16(key / Instrument.idSlots), timeNs: now,
-            mark: states[stateIndex[key]].mid)
+            instrument: UInt32(id), bot: UInt16(bot), timeNs: now, mark: states[stateIndex[key]].mid)
         let (snapshot, money) = report.frames
         output.record(Frame(snapshot))
         output.record(Frame(money))
@@ -409,7 +409,7 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
     }
 
     private func send(_ key: Int, _ commands: [OrderCommand]) {
-        let id = key % Instrument.idSlots
+        let id = Instrument.account(ofSlot: key).id
         for index in commands.indices {
             var command = commands[index]
             command.header.receiveTimeNs = now
@@ -422,18 +422,11 @@ package final class ExecProcessor<Output: ExecOutput, Venues: VenueFactory> {
         }
         let refusals = states[stateIndex[key]].manager.refusals
         while states[stateIndex[key]].refusalsReported < refusals.count {
-            output.report(
-                "exec: \(label(key)): order refused: \(refusals[states[stateIndex[key]].refusalsReported])")
+            let refusal = refusals[states[stateIndex[key]].refusalsReported]
+            output.report("exec: \(states[stateIndex[key]].name(bots: bots)): order refused: \(refusal)")
             states[stateIndex[key]].refusalsReported += 1
         }
         drainReports(id)
-    }
-
-    /// The account's name in lines for the operator: its symbol, and its bot with several.
-    private func label(_ key: Int) -> String {
-        bots == 1
-            ? states[stateIndex[key]].instrument.symbol
-            : "\(states[stateIndex[key]].instrument.symbol) bot \(key / Instrument.idSlots)"
     }
 
     /// Orders and cancels whose trip is over reach their venues.

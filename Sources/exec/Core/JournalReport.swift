@@ -41,8 +41,8 @@ struct JournalReport {
         var spreads: [Point] = []
     }
 
-    /// Each bot's run on each instrument, by `key(bot:instrument:)`: in order, bot by bot.
-    private(set) var runs: [UInt32: InstrumentRun] = [:]
+    /// Each bot's run on each instrument, by `Instrument.accountSlot`: in order, bot by bot.
+    private(set) var runs: [Int: InstrumentRun] = [:]
     private(set) var markets: [UInt32: Market] = [:]
     private var instruments: [UInt32: Instrument] = [:]
     /// The bots whose records the journal holds (1 + the highest bot).
@@ -50,7 +50,6 @@ struct JournalReport {
     /// The bots' names (`exec report --bot-name K=NAME`), for the headings.
     var botNames: [Int: String] = [:]
 
-    static func key(bot: UInt16, instrument: UInt32) -> UInt32 { UInt32(bot) << 16 | instrument }
     private(set) var firstTimeNs: Int64?
     private var positions = PositionReportReader()
 
@@ -68,7 +67,9 @@ struct JournalReport {
         case .instrumentDefinition:
             guard let instrument = try? frame.as(InstrumentDefinition.self).instrument() else { return }
             instruments[header.instrument] = instrument
-            for key in runs.keys where key & 0xFFFF == header.instrument { runs[key]!.instrument = instrument }
+            for key in runs.keys where Instrument.account(ofSlot: key).id == header.instrument {
+                runs[key]!.instrument = instrument
+            }
             return
         case .bookTop:
             let top = frame.as(BookTop.self)
@@ -85,7 +86,7 @@ struct JournalReport {
         default:
             return
         }
-        let key = JournalReport.key(bot: header.bot, instrument: header.instrument)
+        let key = Instrument.accountSlot(bot: Int(header.bot), id: Int(header.instrument))
         bots = max(bots, Int(header.bot) + 1)
         var run = runs[key] ?? InstrumentRun(instrument: instruments[header.instrument])
         defer { runs[key] = run }
@@ -233,7 +234,7 @@ struct JournalReport {
             """
         if bots > 1 { page += together() }
         for (key, run) in runs.sorted(by: { $0.key < $1.key }) where run.commands > 0 || run.ledger.fills > 0 {
-            let id = key & 0xFFFF
+            let id = UInt32(Instrument.account(ofSlot: key).id)
             let market = markets[id] ?? Market()
             let (base, quote) = AssetNames(symbol: run.instrument?.symbol ?? "").pair
             page += "<h2>\(JournalReport.escape(name(key, run)))</h2>\n"
@@ -268,10 +269,10 @@ struct JournalReport {
     }
 
     /// A run's heading: its symbol, and its bot (by name, if given) with several.
-    func name(_ key: UInt32, _ run: InstrumentRun) -> String {
-        let symbol = run.instrument?.symbol ?? "instrument \(key & 0xFFFF)"
+    func name(_ key: Int, _ run: InstrumentRun) -> String {
+        let (bot, id) = Instrument.account(ofSlot: key)
+        let symbol = run.instrument?.symbol ?? "instrument \(id)"
         guard bots > 1 else { return symbol }
-        let bot = Int(key >> 16)
         return "\(symbol), bot \(bot)" + (botNames[bot].map { " (\($0))" } ?? "")
     }
 
@@ -281,7 +282,7 @@ struct JournalReport {
         var page = "<h2>All bots</h2>\n<table>\n<tr><td>instrument</td><td>bot</td><td class=\"v\">fills</td>"
         page += "<td class=\"v\">turnover (volume)</td><td class=\"v\">final position</td>"
         page += "<td class=\"v\">realized PnL</td><td class=\"v\">fees</td><td class=\"v\">total PnL</td></tr>\n"
-        let ids = Set(runs.keys.map { $0 & 0xFFFF }).sorted()
+        let ids = Set(runs.keys.map { UInt32(Instrument.account(ofSlot: $0).id) }).sorted()
         for id in ids {
             let instrument = instruments[id]
             func money(_ units: Int128) -> String { instrument?.formatMoney(units) ?? "\(units)" }
@@ -302,9 +303,9 @@ struct JournalReport {
                 fills: UInt64(0), volume: Int128(0), position: Int128(0), realized: Int128(0), fees: Int128(0),
                 unrealized: Int128(0)
             )
-            for (key, run) in runs.sorted(by: { $0.key < $1.key }) where key & 0xFFFF == id {
+            for (key, run) in runs.sorted(by: { $0.key < $1.key }) where Instrument.account(ofSlot: key).id == id {
                 let ledger = run.ledger
-                let bot = Int(key >> 16)
+                let bot = Instrument.account(ofSlot: key).bot
                 page += row(
                     "\(bot)" + (botNames[bot].map { " (\(JournalReport.escape($0)))" } ?? ""), ledger.fills,
                     ledger.volume, Int128(ledger.position), ledger.realizedPnl, ledger.fees, run.unrealizedPnl)

@@ -23,4 +23,8 @@ struct TradedInstrument {
     var laddersRefused: UInt64 = 0
     /// The order manager's refusals said so far.
     var refusalsReported = 0
+
+    /// The account's name in lines for the operator: its symbol, and its bot when exec keeps
+    /// `bots` of them.
+    func name(bots: Int) -> String { bots == 1 ? instrument.symbol : "\(instrument.symbol) bot \(manager.bot)" }
 }

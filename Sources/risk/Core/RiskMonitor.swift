@@ -21,7 +21,7 @@ struct RiskMonitor {
     let options: RiskOptions
     /// The session's instrument table: risk may attach after the definitions went by.
     let lookup: (UInt32) -> Instrument?
-    /// By bot and instrument id: `bot × idSlots + id` (a frame's id is 1...64). An array, not a
+    /// By bot and instrument id (`Instrument.accountSlot`; a frame's id is 1...64). An array, not a
     /// dictionary: a dictionary's in-place update through its subscript allocated on every frame.
     private var slots: [InstrumentRisk?] = Array(repeating: nil, count: FrameLayout.maxBots * Instrument.idSlots)
     /// The bots seen so far: slots past `bots × idSlots` are empty.
@@ -64,7 +64,7 @@ struct RiskMonitor {
         guard id < known.count, bot < FrameLayout.maxBots else { return nil }
         if known[id] == nil, let instrument = lookup(UInt32(id)) { learn(instrument) }
         guard let instrument = known[id] else { return nil }
-        let index = bot * Instrument.idSlots + id
+        let index = Instrument.accountSlot(bot: bot, id: id)
         if slots[index] == nil {
             slots[index] = InstrumentRisk(
                 instrument: instrument, bot: bot, unit: instrument.tickSize * instrument.lotSize)
@@ -103,13 +103,17 @@ struct RiskMonitor {
         }
     }
 
-    var totalPnl: Double { slots.reduce(0) { total, risk in total + (risk.map { Double($0.pnl) * $0.unit } ?? 0) } }
+    var totalPnl: Double {
+        slots[..<(bots * Instrument.idSlots)].reduce(0) { total, risk in
+            total + (risk.map { Double($0.pnl) * $0.unit } ?? 0)
+        }
+    }
 
     /// An instrument's position over all bots, in lots: 128 bits, as 16 positions of up to 2^63
     /// lots each pass 64.
     func totalPosition(_ id: Int) -> Int128 {
         var total: Int128 = 0
-        for bot in 0..<bots { total += Int128(slots[bot * Instrument.idSlots + id]?.position ?? 0) }
+        for bot in 0..<bots { total += Int128(slots[Instrument.accountSlot(bot: bot, id: id)]?.position ?? 0) }
         return total
     }
 
